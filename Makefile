@@ -1,0 +1,154 @@
+# vmknet: one non-recursive build.
+#
+# Every directory contributes its sources by location, so adding a file needs
+# no edit here:
+#   lib/ vswitch/ vmknic/ tcpip/ *.c     -> libvmknet (.a and versioned .so)
+#   examples/NAME.c, bench/NAME.c        -> one program each (build/bin/NAME)
+#   tests/unit/test_*.c                  -> one CUnit binary each
+#   tests/integration/test_*.c           -> one CUnit binary each (real DPDK ports)
+#   tests/integration/test_*.sh          -> scenario scripts (run as root)
+#
+# make            build everything          make test    build + run all tests
+# make asan       tests under ASan+UBSan     make bench   side-by-side benchmark
+# make demo       run the demo host          make install PREFIX=/usr/local DESTDIR=
+# make deps       install missing Debian packages (called by demo, test, bench)
+
+VERSION_MAJOR := 0
+VERSION       := 0.1.0
+PREFIX        ?= /usr/local
+LIBDIR        ?= $(PREFIX)/lib
+INCDIR        ?= $(PREFIX)/include
+BINDIR        ?= $(PREFIX)/bin
+BUILD         ?= build
+SANITIZE      ?=
+V             ?= 0
+Q             := $(if $(filter 1,$(V)),,@)
+
+PKGS          := libdpdk libpcap libcjson cunit
+PKG_CFLAGS    := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+DPDK_LIBS     := $(shell pkg-config --libs libdpdk libpcap libcjson 2>/dev/null)
+
+CC            ?= cc
+OPT           ?= -O3
+CFLAGS_BASE   := -std=gnu11 -g $(OPT) -Wall -Wextra -Werror -Wno-address-of-packed-member \
+                 -fPIC -fvisibility=hidden -Iinclude -I. -DVMK_VERSION=\"$(VERSION)\" $(PKG_CFLAGS)
+ifneq ($(SANITIZE),)
+CFLAGS_BASE   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_SAN   := -fsanitize=$(SANITIZE)
+endif
+CFLAGS        := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
+LDLIBS        := $(DPDK_LIBS) -lpthread -lm
+
+LIB_SRCS      := $(sort $(wildcard lib/*.c vswitch/*.c vmknic/*.c tcpip/*.c))
+LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+PROG_SRCS     := $(sort $(wildcard examples/*.c bench/*.c))
+PROGS         := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(PROG_SRCS)))
+UNIT_SRCS     := $(sort $(wildcard tests/unit/test_*.c))
+INTEG_SRCS    := $(sort $(wildcard tests/integration/test_*.c))
+TEST_SUPPORT  := $(sort $(wildcard tests/support/*.c))
+TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+TESTS         := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(INTEG_SRCS))
+
+STATIC_LIB    := $(BUILD)/lib/libvmknet.a
+INTERNAL_LIB  := $(BUILD)/lib/libvmknet_internal.a
+SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
+PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
+
+.PHONY: all lib progs tests test asan bench demo install deps clean check-symbols
+.DEFAULT_GOAL := all
+
+all: lib progs tests
+lib: $(STATIC_LIB) $(SHARED_LIB) $(PC_FILE)
+progs: $(PROGS)
+tests: $(TESTS)
+
+$(BUILD)/obj/tests/%.o: CFLAGS += -Itests
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Tests and programs link against every object, so tests reach module-private
+# functions; the installed archive exposes only vmk_ symbols.
+$(INTERNAL_LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# Public archive: one relocatable object whose hidden symbols are made local,
+# so `nm` shows only the vmk_ API, as the shared object does.
+$(STATIC_LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	ld -r -o $(BUILD)/lib/vmknet_all.o $^
+	objcopy --localize-hidden $(BUILD)/lib/vmknet_all.o
+	rm -f $@ && ar rcs $@ $(BUILD)/lib/vmknet_all.o
+
+$(SHARED_LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libvmknet.so.$(VERSION_MAJOR) $(LDFLAGS_SAN) -o $@ $^ $(LDLIBS)
+	ln -sf libvmknet.so.$(VERSION) $(BUILD)/lib/libvmknet.so.$(VERSION_MAJOR)
+	ln -sf libvmknet.so.$(VERSION_MAJOR) $(BUILD)/lib/libvmknet.so
+
+$(PC_FILE): Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+	  'Name: libvmknet' 'Description: VMkernel network stack: DPDK vSwitch, vmknics, TCP/IP' \
+	  'Version: $(VERSION)' 'Requires.private: libdpdk libpcap libcjson' \
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lvmknet' > $@
+
+$(BUILD)/bin/%: examples/%.c $(INTERNAL_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(LDLIBS)
+
+$(BUILD)/bin/%: bench/%.c $(INTERNAL_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default -Itests $< -o $@ $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB) \
+	  $(LDFLAGS_SAN) $(PKG_LIBS) -lrte_net_ring -lpthread -lm
+
+check-symbols: $(STATIC_LIB) $(SHARED_LIB)
+	@tests/check_symbols.sh $(STATIC_LIB) $(SHARED_LIB)
+
+deps:
+	@./.ci/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SANITIZE=address,undefined OPT=-O1 all
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
+	  tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run_l2fwd.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@examples/run_demo.sh
+
+install: lib
+	install -d $(DESTDIR)$(INCDIR)/vmknet $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 0644 include/vmknet/*.h $(DESTDIR)$(INCDIR)/vmknet/
+	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libvmknet.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvmknet.so.$(VERSION_MAJOR)
+	ln -sf libvmknet.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/libvmknet.so
+	install -m 0644 $(PC_FILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	@if [ -n "$(wildcard $(BUILD)/bin/*)" ]; then install -d $(DESTDIR)$(BINDIR) && \
+	  install -m 0755 $(BUILD)/bin/* $(DESTDIR)$(BINDIR)/; fi
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d)

@@ -1,0 +1,582 @@
+#!/usr/bin/env bash
+# run_l2fwd.sh: side-by-side L2 forwarding benchmark (issue: foundation).
+#
+# Objective: compare vmknet's switching rate with the DPDK ceiling (testpmd,
+# which forwards without looking at the frame) and with Open vSwitch's DPDK
+# datapath, on the same ports, cores and traffic, as the number of MACs grows.
+#
+# For each MAC count N (per side) it writes two pcaps: side A frames src=A_i
+# dst=B_i, side B frames src=B_i dst=A_i, i cycling 0..N-1 (64-byte frames:
+# 60 bytes + FCS). Each contender gets the same two ports
+#   net_pcap0,rx_pcap=A,infinite_rx=1   net_pcap1,rx_pcap=B,infinite_rx=1
+# (infinite_rx replays the file from mbufs preloaded at queue setup; with no
+# tx argument the PMD counts transmitted frames and frees them), its main
+# thread on MAIN_CORE and one forwarding core WORKER_CORE, 2 MB hugepages,
+# --no-pci and its own --file-prefix:
+#   vmknet   build/bin/vmk-l2fwd-bench (one vSwitch, two access ports)
+#   testpmd  dpdk-testpmd --forward-mode=io (the ceiling)
+#   ovs      ovs-vswitchd-dpdk with a private ovsdb-server, netdev bridge,
+#            NORMAL action (MAC learning), one PMD thread
+# Each warms up (learning) and then counts frames transmitted on both ports
+# over SECONDS_PER_RUN: Mpps = tx frames / seconds / 1e6.
+#
+# Output: a table on stdout, bench/out/l2fwd.csv, bench/out/l2fwd.png and
+# per-run logs in bench/out/logs/. A contender that cannot run a MAC count is
+# reported as n/a with the reason, never with an invented number.
+#
+# Environment:
+#   SECONDS_PER_RUN  measurement window per run, seconds (default 10)
+#   WARMUP_SECONDS   longest warm-up; it ends early once every MAC is learned
+#                    (default 30)
+#   MACS             MAC counts per side (default "64 4096 65536 1048576")
+#   SKIP_OVS=1, SKIP_TESTPMD=1, SKIP_VMKNET=1   leave a contender out
+#   MAIN_CORE, WORKER_CORE   cores (default 0 and 1)
+#   MBUF_SIZE        mbuf data room incl. headroom (default 384)
+#   HUGE_MB          2 MB hugepage memory to make available (default: from MACS)
+#   BUILD            build directory (default build), OUT_DIR (default bench/out)
+#   KEEP_TMP=1       keep the temporary directory (pcaps, OVS database)
+#
+# Needs root (hugepages, hugetlbfs). Every process it starts is stopped on
+# exit, error or signal; hugepage settings and mounts it changed are restored.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
+WARMUP_SECONDS=${WARMUP_SECONDS:-30}
+MACS=${MACS:-"64 4096 65536 1048576"}
+MACS=${MACS//,/ }
+SKIP_OVS=${SKIP_OVS:-0}
+SKIP_TESTPMD=${SKIP_TESTPMD:-0}
+SKIP_VMKNET=${SKIP_VMKNET:-0}
+MAIN_CORE=${MAIN_CORE:-0}
+WORKER_CORE=${WORKER_CORE:-1}
+MBUF_SIZE=${MBUF_SIZE:-384}
+BUILD=${BUILD:-build}
+OUT_DIR=${OUT_DIR:-bench/out}
+KEEP_TMP=${KEEP_TMP:-0}
+BIN=$ROOT/$BUILD/bin
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+TESTPMD_WARMUP=2                 # testpmd learns nothing: just let it settle
+OVS_MAX_MBUFS=262144             # lib/netdev-dpdk.c MAX_NB_MBUF (shared model)
+OVS_MAC_TABLE_MAX=1000000        # ovs-vswitchd.conf.db: mac-table-size range
+HP_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
+
+TMP=""
+HUGEDIR=""
+HUGE_MOUNTED=0
+HP_OLD=""
+PIDS=()
+TP_FD=""
+RESULT_MPPS=""
+RESULT_NOTE=""
+
+log() { printf '[l2fwd] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- cleanup --
+
+stop_pid() {        # stop_pid PID [GRACE_SECONDS]: TERM, wait, then KILL
+	local pid=$1 grace=${2:-10} i
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < grace * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "process $pid did not stop; killing it"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+untrack() {         # untrack PID: forget a process that was stopped
+	local p keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
+stop_tracked() {
+	local i
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}" 5; done
+	PIDS=()
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	[ -n "$TP_FD" ] && eval "exec ${TP_FD}>&-" 2>/dev/null
+	stop_tracked
+	if [ -n "$HUGEDIR" ]; then
+		rm -f "$HUGEDIR"/vmkb-* 2>/dev/null
+		if [ "$HUGE_MOUNTED" = 1 ]; then
+			umount "$HUGEDIR" 2>/dev/null || log "could not unmount $HUGEDIR"
+		fi
+	fi
+	if [ -n "$HP_OLD" ]; then
+		echo "$HP_OLD" > "$HP_DIR/nr_hugepages" 2>/dev/null ||
+			log "could not restore nr_hugepages to $HP_OLD"
+	fi
+	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
+		if [ "$KEEP_TMP" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'log interrupted; exit 130' INT
+trap 'log terminated; exit 143' TERM
+
+# ------------------------------------------------------------------ setup --
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+is_secs() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+
+check_args() {
+	local n
+	[ "$(id -u)" -eq 0 ] || die "run as root (hugepages, hugetlbfs)"
+	is_secs "$SECONDS_PER_RUN" || die "SECONDS_PER_RUN must be a number of seconds"
+	is_secs "$WARMUP_SECONDS" || die "WARMUP_SECONDS must be a number of seconds"
+	is_uint "$MAIN_CORE" && is_uint "$WORKER_CORE" || die "bad MAIN_CORE/WORKER_CORE"
+	[ "$MAIN_CORE" != "$WORKER_CORE" ] || die "MAIN_CORE and WORKER_CORE must differ"
+	[ -n "$MACS" ] || die "MACS is empty"
+	for n in $MACS; do
+		is_uint "$n" && [ "$n" -ge 1 ] && [ "$n" -le 16777216 ] ||
+			die "bad MAC count '$n' (1..16777216)"
+	done
+	[ -x "$BIN/gen-l2-pcap" ] || die "$BIN/gen-l2-pcap missing: run 'make' first"
+	command -v python3 >/dev/null || die "python3 missing (make deps)"
+}
+
+take_lock() {
+	exec 9>/tmp/vmknet-bench.lock
+	flock -n 9 || die "another DPDK benchmark holds /tmp/vmknet-bench.lock"
+}
+
+pow2_ceil() { local v=1; while [ "$v" -lt "$1" ]; do v=$((v * 2)); done; echo "$v"; }
+
+mbufs_for() { echo $((2 * $1 + 32768)); }     # both preloaded pcaps + slack
+
+fdb_capacity_for() {                           # 2N MACs at <= 50% load, 4M max
+	local c
+	c=$(($(pow2_ceil $((2 * $1))) * 2))
+	[ "$c" -lt 65536 ] && c=65536
+	[ "$c" -gt 4194304 ] && c=4194304
+	echo "$c"
+}
+
+huge_mb_needed() {   # enough for the largest N: mbufs at <=1 KiB, FDB, rings
+	local max=0 n mb
+	for n in $MACS; do [ "$n" -gt "$max" ] && max=$n; done
+	mb=$(( 512 + $(mbufs_for "$max") / 1024 + $(fdb_capacity_for "$max") / 8192 ))
+	# OVS's shared pool: 262144 mbufs of ~3 KiB for MTU 1500.
+	[ "$SKIP_OVS" != 1 ] && [ "$mb" -lt 1536 ] && mb=1536
+	echo "$mb"
+}
+
+setup_hugepages() {
+	local want_mb=${HUGE_MB:-$(huge_mb_needed)} need free total m
+	[ -d "$HP_DIR" ] || die "no 2 MB hugepage support ($HP_DIR)"
+	need=$(((want_mb + 1) / 2))
+	free=$(cat "$HP_DIR/free_hugepages")
+	if [ "$free" -lt "$need" ]; then
+		HP_OLD=$(cat "$HP_DIR/nr_hugepages")
+		echo $((HP_OLD + need - free)) > "$HP_DIR/nr_hugepages" ||
+			die "cannot reserve hugepages"
+		free=$(cat "$HP_DIR/free_hugepages")
+		total=$(cat "$HP_DIR/nr_hugepages")
+		log "hugepages: $HP_OLD -> $total (2 MB)"
+		[ "$free" -ge "$need" ] || die "only $free free 2 MB hugepages, need $need"
+	fi
+	# A hugetlbfs mount of 2 MB pages: use one that exists or mount our own.
+	m=$(awk '$3 == "hugetlbfs" && ($4 ~ /pagesize=2M/ || $4 !~ /pagesize=/) {print $2; exit}' \
+		/proc/mounts)
+	if [ -n "$m" ]; then
+		HUGEDIR=$m
+	else
+		HUGEDIR=$TMP/huge
+		mkdir -p "$HUGEDIR"
+		mount -t hugetlbfs -o pagesize=2M nodev "$HUGEDIR" || die "cannot mount hugetlbfs"
+		HUGE_MOUNTED=1
+	fi
+	log "hugepages: $need x 2 MB available, hugetlbfs at $HUGEDIR"
+}
+
+eal_common() {      # eal_common PREFIX: EAL arguments shared by all contenders
+	echo "-l $MAIN_CORE,$WORKER_CORE -n 4 --main-lcore $MAIN_CORE --no-pci" \
+	     "--file-prefix $1 --huge-dir $HUGEDIR --huge-unlink"
+}
+
+now() { date +%s.%N; }
+
+wait_for() {        # wait_for FILE PATTERN TIMEOUT PID: 0 once FILE matches
+	local file=$1 pat=$2 end=$((SECONDS + $3)) pid=$4
+	while [ "$SECONDS" -lt "$end" ]; do
+		grep -q -- "$pat" "$file" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+wait_exit() {       # wait_exit PID TIMEOUT: 0 if it exited in time
+	local pid=$1 end=$((SECONDS + $2))
+	while kill -0 "$pid" 2>/dev/null; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+	return 0
+}
+
+# ---------------------------------------------------------------- vmknet ---
+
+run_vmknet() {      # run_vmknet N PCAP_A PCAP_B LOGDIR
+	local n=$1 a=$2 b=$3 logd=$4 json=$TMP/vmknet.json pid rc limit
+	local bin=$BIN/vmk-l2fwd-bench
+	RESULT_MPPS=""; RESULT_NOTE=""
+	[ -x "$bin" ] || { RESULT_NOTE="$bin not built"; return 1; }
+	: > "$json"
+	# shellcheck disable=SC2046
+	"$bin" $(eal_common "vmkb-vmknet-$$") -- \
+		--port "net_pcap0,rx_pcap=$a,infinite_rx=1" \
+		--port "net_pcap1,rx_pcap=$b,infinite_rx=1" \
+		--seconds "$SECONDS_PER_RUN" --warmup "$WARMUP_SECONDS" \
+		--expect-macs $((2 * n)) --fdb-capacity "$(fdb_capacity_for "$n")" \
+		--fdb-aging 3600 --mbufs "$(mbufs_for "$n")" --mbuf-size "$MBUF_SIZE" \
+		--lcore "$WORKER_CORE" > "$json" 2> "$logd/vmknet-$n.log" &
+	pid=$!
+	PIDS+=("$pid")
+	limit=$((${SECONDS_PER_RUN%.*} + ${WARMUP_SECONDS%.*} + 180))
+	if ! wait_exit "$pid" "$limit"; then
+		log "vmknet: no result after ${limit}s; stopping it"
+	fi
+	stop_pid "$pid" 10
+	untrack "$pid"
+	wait "$pid" 2>/dev/null; rc=$?
+	cp "$json" "$logd/vmknet-$n.json" 2>/dev/null
+	if ! python3 - "$json" > "$TMP/vmknet.parsed" 2>/dev/null <<'EOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+note = "fdb %d/%d entries%s; drops %d" % (
+    r["fdb_entries"], r.get("fdb_capacity", 0),
+    "" if r.get("learned", True) else " (not all learned)", r["drops"])
+if r.get("drop_reasons"):
+    note += " (" + " ".join("%s=%d" % kv for kv in r["drop_reasons"].items()) + ")"
+print("%.3f" % r["mpps"])
+print(note)
+EOF
+	then
+		RESULT_NOTE="failed (exit $rc): $(tail -n 1 "$logd/vmknet-$n.log" 2>/dev/null)"
+		return 1
+	fi
+	RESULT_MPPS=$(sed -n 1p "$TMP/vmknet.parsed")
+	RESULT_NOTE=$(sed -n 2p "$TMP/vmknet.parsed")
+	return 0
+}
+
+# --------------------------------------------------------------- testpmd ---
+
+testpmd_send() { printf '%s\n' "$1" >&"$TP_FD"; }
+
+run_testpmd() {     # run_testpmd N PCAP_A PCAP_B LOGDIR
+	local n=$1 a=$2 b=$3 logd=$4 log fifo=$TMP/testpmd.in pid off pps i
+	log=$logd/testpmd-$n.log
+	RESULT_MPPS=""; RESULT_NOTE=""
+	command -v "$TESTPMD" >/dev/null || { RESULT_NOTE="$TESTPMD not installed"; return 1; }
+	rm -f "$fifo"; mkfifo "$fifo"
+	# shellcheck disable=SC2046
+	"$TESTPMD" $(eal_common "vmkb-testpmd-$$") \
+		--vdev "net_pcap0,rx_pcap=$a,infinite_rx=1" \
+		--vdev "net_pcap1,rx_pcap=$b,infinite_rx=1" -- \
+		-i --forward-mode=io --nb-cores=1 --rxq=1 --txq=1 --no-flush-rx \
+		--total-num-mbufs="$(mbufs_for "$n")" --mbuf-size="$MBUF_SIZE" \
+		< "$fifo" > "$log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	exec {TP_FD}>"$fifo"
+	if ! wait_for "$log" "testpmd> " 300 "$pid"; then
+		RESULT_NOTE="did not start: $(grep -m1 -iE 'error|fail|cannot' "$log" | tr -d '\r')"
+		eval "exec ${TP_FD}>&-"; TP_FD=""
+		stop_pid "$pid"; untrack "$pid"
+		return 1
+	fi
+	testpmd_send "start"
+	sleep "$TESTPMD_WARMUP"
+	testpmd_send "show port stats all"     # starts testpmd's own interval
+	sleep 0.5
+	off=$(stat -c %s "$log")
+	sleep "$SECONDS_PER_RUN"
+	testpmd_send "show port stats all"     # Tx-pps over exactly that interval
+	for ((i = 0; i < 50; i++)); do
+		[ "$(tail -c +$((off + 1)) "$log" | grep -c 'Tx-pps')" -ge 2 ] && break
+		sleep 0.1
+	done
+	testpmd_send "stop"
+	testpmd_send "quit"
+	eval "exec ${TP_FD}>&-"; TP_FD=""
+	wait_exit "$pid" 60 || log "testpmd did not quit; stopping it"
+	stop_pid "$pid"; untrack "$pid"
+	pps=$(tail -c +$((off + 1)) "$log" | awk '/Tx-pps:/ {s += $2; k++} END {if (k == 2) print s}')
+	if [ -z "$pps" ]; then
+		RESULT_NOTE="no port statistics in $log"
+		return 1
+	fi
+	RESULT_MPPS=$(awk -v p="$pps" 'BEGIN {printf "%.3f", p / 1e6}')
+	RESULT_NOTE="Tx-pps sum of both ports over testpmd's own interval"
+	return 0
+}
+
+# -------------------------------------------------------------------- OVS ---
+
+OVS_D=""
+ovs_vsctl() { ovs-vsctl --db="unix:$OVS_D/db.sock" --timeout=300 "$@"; }
+ovs_appctl() { ovs-appctl -t "$OVS_D/vswitchd.ctl" "$@"; }
+
+ovs_tx_packets() {  # frames transmitted on OpenFlow ports 1 and 2
+	ovs-ofctl dump-ports br0 2>/dev/null | awk '
+		/port +[0-9]+:/ {p = 1; next}
+		p && /tx pkts=/ {sub(/.*tx pkts=/, ""); sub(/,.*/, ""); s += $0; p = 0}
+		END {print s + 0}'
+}
+
+ovs_fdb_entries() {
+	ovs_appctl fdb/stats-show br0 2>/dev/null |
+		awk -F'[:/]' '/Current\/maximum/ {gsub(/ /, "", $3); print $3 + 0; exit}'
+}
+
+ovs_dp_flows() { ovs_appctl dpctl/show 2>/dev/null | awk '/flows:/ {print $2; exit}'; }
+
+ovs_pin_threads() { # every vswitchd thread but the PMD onto MAIN_CORE
+	local t comm
+	for t in /proc/"$1"/task/*; do
+		comm=$(cat "$t/comm" 2>/dev/null) || continue
+		case $comm in pmd*) ;; *) taskset -p -c "$MAIN_CORE" "${t##*/}" >/dev/null 2>&1 ;; esac
+	done
+}
+
+ovs_start() {       # ovs_start LOG: private ovsdb-server + ovs-vswitchd
+	local vlog=$1 pid i
+	ovsdb-tool create "$OVS_D/conf.db" "$OVS_SCHEMA" || return 1
+	taskset -c "$MAIN_CORE" ovsdb-server "$OVS_D/conf.db" --remote="punix:$OVS_D/db.sock" \
+		--unixctl="$OVS_D/ovsdb.ctl" --log-file="$OVS_D/ovsdb-server.log" --no-chdir \
+		> /dev/null 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	for ((i = 0; i < 100; i++)); do [ -S "$OVS_D/db.sock" ] && break; sleep 0.1; done
+	ovs_vsctl --no-wait init || return 1
+	ovs_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		other_config:dpdk-lcore-mask="$(printf '0x%x' $((1 << MAIN_CORE)))" \
+		other_config:pmd-cpu-mask="$(printf '0x%x' $((1 << WORKER_CORE)))" \
+		"other_config:dpdk-extra=--no-pci --file-prefix=vmkb-ovs-$$ --huge-dir=$HUGEDIR --huge-unlink" ||
+		return 1
+	"$OVS_VSWITCHD" "unix:$OVS_D/db.sock" --unixctl="$OVS_D/vswitchd.ctl" \
+		--log-file="$vlog" --no-chdir > /dev/null 2>&1 &
+	OVS_PID=$!
+	PIDS+=("$OVS_PID")
+	wait_for "$vlog" "DPDK Enabled - initialized" 120 "$OVS_PID"
+}
+
+ovs_stop() {
+	local p
+	[ -S "$OVS_D/vswitchd.ctl" ] && ovs-appctl -t "$OVS_D/vswitchd.ctl" exit >/dev/null 2>&1
+	[ -S "$OVS_D/ovsdb.ctl" ] && ovs-appctl -t "$OVS_D/ovsdb.ctl" exit >/dev/null 2>&1
+	for p in "${PIDS[@]}"; do wait_exit "$p" 30; done
+	stop_tracked
+}
+
+ovs_add_bridge() {  # ovs_add_bridge N PCAP_A PCAP_B
+	local n=$1 mts=$((4 * $1))
+	[ "$mts" -lt 8192 ] && mts=8192
+	[ "$mts" -gt "$OVS_MAC_TABLE_MAX" ] && mts=$OVS_MAC_TABLE_MAX
+	ovs_vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
+		other_config:mac-table-size="$mts" other_config:mac-aging-time=3600 \
+		-- add-port br0 dpdk0 -- set Interface dpdk0 type=dpdk ofport_request=1 \
+		   "options:dpdk-devargs=net_pcap0,rx_pcap=$2,infinite_rx=1" \
+		-- add-port br0 dpdk1 -- set Interface dpdk1 type=dpdk ofport_request=2 \
+		   "options:dpdk-devargs=net_pcap1,rx_pcap=$3,infinite_rx=1"
+}
+
+ovs_port_error() {  # prints why a port failed, or nothing
+	local vlog=$1 e p why
+	for p in dpdk0 dpdk1; do
+		e=$(ovs_vsctl get Interface "$p" error 2>/dev/null | tr -d '"[]')
+		[ -n "$e" ] || [ "$(ovs_vsctl get Interface "$p" ofport 2>/dev/null)" = "-1" ] || continue
+		why=$(grep -m1 -oE 'Not enough mbufs[^|]*|At least [0-9]+ mbufs[^|]*' "$vlog" | tr -d '\r')
+		echo "$p: ${e:-not configured}${why:+ (pcap PMD: $why)}"
+		return 0
+	done
+}
+
+ovs_warmup() {      # ovs_warmup TARGET_MACS: learning, then flow count settles
+	local target=$1 end cur prev=-1 f
+	end=$((SECONDS + ${WARMUP_SECONDS%.*}))
+	while [ "$SECONDS" -lt "$end" ]; do
+		cur=$(ovs_fdb_entries); [ "${cur:-0}" -ge "$target" ] && break
+		sleep 0.5
+	done
+	while [ "$SECONDS" -lt "$end" ]; do
+		f=$(ovs_dp_flows); [ "$f" = "$prev" ] && break
+		prev=$f; sleep 1
+	done
+}
+
+run_ovs() {         # run_ovs N PCAP_A PCAP_B LOGDIR
+	local n=$1 a=$2 b=$3 logd=$4 vlog err t0 t1 x0 x1 fdb flows pool
+	vlog=$logd/ovs-$n.log
+	RESULT_MPPS=""; RESULT_NOTE=""
+	[ -x "$OVS_VSWITCHD" ] || { RESULT_NOTE="$OVS_VSWITCHD not installed"; return 1; }
+	OVS_D=$TMP/ovs; rm -rf "$OVS_D"; mkdir -p "$OVS_D"
+	export OVS_RUNDIR=$OVS_D OVS_LOGDIR=$OVS_D OVS_DBDIR=$OVS_D OVS_SYSCONFDIR=$OVS_D
+	: > "$vlog"
+	if ! ovs_start "$vlog"; then
+		RESULT_NOTE="ovs-vswitchd did not start (see $vlog)"
+		ovs_stop; return 1
+	fi
+	ovs_add_bridge "$n" "$a" "$b" >> "$vlog" 2>&1
+	pool=$(grep -m1 -oE 'mempool of [0-9]+ mbufs|[0-9]+ mbufs' "$vlog" | grep -oE '[0-9]+' | head -1)
+	err=$(ovs_port_error "$vlog")
+	if [ -n "$err" ]; then
+		RESULT_NOTE="cannot load $n frames per port: $err; OVS's shared mempool holds at most $OVS_MAX_MBUFS mbufs for both ports"
+		ovs_stop; return 1
+	fi
+	ovs_pin_threads "$OVS_PID"
+	ovs_warmup $((2 * n))
+	ovs_pin_threads "$OVS_PID"
+	ovs_appctl dpif-netdev/pmd-stats-clear > /dev/null
+	t0=$(now); x0=$(ovs_tx_packets)
+	sleep "$SECONDS_PER_RUN"
+	x1=$(ovs_tx_packets); t1=$(now)
+	fdb=$(ovs_fdb_entries); flows=$(ovs_dp_flows)
+	{ echo "== pmd-stats-show"; ovs_appctl dpif-netdev/pmd-stats-show
+	  echo "== fdb/stats-show"; ovs_appctl fdb/stats-show br0
+	  echo "== dpctl/show"; ovs_appctl dpctl/show
+	  echo "== dump-ports"; ovs-ofctl dump-ports br0; } >> "$vlog" 2>&1
+	RESULT_MPPS=$(awk -v a="$x0" -v b="$x1" -v t0="$t0" -v t1="$t1" \
+		'BEGIN {printf "%.3f", (b - a) / (t1 - t0) / 1e6}')
+	RESULT_NOTE="mac table $fdb/$((2 * n)) learned; datapath flows $flows; $(ovs_pmd_summary)"
+	ovs_stop
+	return 0
+}
+
+ovs_pmd_summary() { # hit breakdown of the measurement window
+	ovs_appctl dpif-netdev/pmd-stats-show 2>/dev/null | awk '
+		/core_id/ {pmd = 1} /main thread/ {pmd = 0}
+		pmd && /emc hits:/ {e = $3} pmd && /smc hits:/ {s = $3}
+		pmd && /megaflow hits:/ {m = $3} pmd && /miss with success upcall:/ {u = $5}
+		pmd && /miss with failed upcall:/ {f = $5}
+		pmd && /avg cycles per packet:/ {c = $4}
+		END {printf "emc %s smc %s megaflow %s upcalls %s failed %s cycles/pkt %s",
+		     e, s, m, u, f, c}'
+}
+
+# ---------------------------------------------------------------- report ---
+
+report() {          # table on stdout, PNG via gnuplot
+	python3 - "$CSV" "$OUT_DIR/l2fwd.dat" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+macs = sorted({int(r["macs_per_side"]) for r in rows})
+get = {(int(r["macs_per_side"]), r["contender"]): r for r in rows}
+def mpps(n, c):
+    r = get.get((n, c))
+    return float(r["mpps"]) if r and r["status"] == "ok" and r["mpps"] else None
+def fmt(v, spec="%.2f"):
+    return spec % v if v is not None else "n/a"
+def ratio(a, b):
+    return "%.2fx" % (a / b) if a is not None and b else "n/a"
+base = next((mpps(n, "vmknet") for n in macs if mpps(n, "vmknet") is not None), None)
+hdr = ("MACs/side", "vmknet Mpps", "OVS Mpps", "testpmd Mpps",
+       "vmknet/OVS", "vmknet/testpmd", "vmknet vs %d MACs" % macs[0])
+print("%-10s %12s %9s %13s %11s %15s %18s" % hdr)
+with open(sys.argv[2], "w") as dat:
+    dat.write("# macs vmknet ovs testpmd (Mpps; NaN = n/a)\n")
+    for n in macs:
+        v, o, t = mpps(n, "vmknet"), mpps(n, "ovs"), mpps(n, "testpmd")
+        first = mpps(macs[0], "vmknet")
+        print("%-10d %12s %9s %13s %11s %15s %18s" % (
+            n, fmt(v), fmt(o), fmt(t), ratio(v, o), ratio(v, t),
+            "%.0f%%" % (100 * v / first) if v is not None and first else "n/a"))
+        dat.write("%d %s %s %s\n" % (n, *("NaN" if x is None else "%.3f" % x for x in (v, o, t))))
+print()
+for r in rows:
+    if r["note"]:
+        print("  %-8s %8s  %s: %s" % (r["contender"], r["macs_per_side"], r["status"], r["note"]))
+EOF
+	if command -v gnuplot >/dev/null; then
+		gnuplot <<EOF || log "gnuplot failed; no PNG"
+set terminal pngcairo size 900,560 noenhanced
+set output "$OUT_DIR/l2fwd.png"
+set title "L2 forwarding, 64-byte frames, one forwarding core ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
+set logscale x 2
+set xlabel "source MACs per side"
+set ylabel "Mpps (both directions)"
+set yrange [0:*]
+set key top right
+set grid
+set datafile missing "NaN"
+plot "$OUT_DIR/l2fwd.dat" using 1:2 with linespoints lw 2 pt 7 title "vmknet", \
+     "" using 1:3 with linespoints lw 2 pt 5 title "Open vSwitch (DPDK, NORMAL)", \
+     "" using 1:4 with linespoints lw 2 pt 9 title "testpmd io (ceiling)"
+EOF
+	else
+		log "gnuplot not installed; no PNG"
+	fi
+}
+
+csv_row() {         # csv_row N CONTENDER MPPS STATUS NOTE
+	local note=${5//,/;}
+	note=${note//$'\n'/ }
+	printf '%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$4" "$note" >> "$CSV"
+}
+
+run_one() {         # run_one CONTENDER N A B LOGDIR
+	local c=$1 n=$2 status=ok
+	log "$c: $n MACs per side"
+	if "run_$c" "$n" "$3" "$4" "$5"; then
+		log "$c: $RESULT_MPPS Mpps ($RESULT_NOTE)"
+	else
+		status=n/a
+		RESULT_MPPS=""
+		log "$c: n/a: $RESULT_NOTE"
+	fi
+	csv_row "$n" "$c" "$RESULT_MPPS" "$status" "$RESULT_NOTE"
+}
+
+main() {
+	local n a b logd c
+	check_args
+	take_lock
+	TMP=$(mktemp -d /tmp/vmkb.XXXXXX)
+	mkdir -p "$OUT_DIR/logs"
+	OUT_DIR=$(cd "$OUT_DIR" && pwd)
+	logd=$OUT_DIR/logs
+	rm -f "$logd"/*.log "$logd"/*.json
+	CSV=$OUT_DIR/l2fwd.csv
+	echo "macs_per_side,contender,mpps,status,note" > "$CSV"
+	setup_hugepages
+	log "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
+	    "main core $MAIN_CORE, worker core $WORKER_CORE; ${SECONDS_PER_RUN}s per run"
+	a=$TMP/a.pcap; b=$TMP/b.pcap
+	for n in $MACS; do
+		"$BIN/gen-l2-pcap" --macs "$n" --out-a "$a" --out-b "$b" || die "gen-l2-pcap failed"
+		for c in vmknet testpmd ovs; do
+			case $c in
+			vmknet) [ "$SKIP_VMKNET" = 1 ] && continue ;;
+			testpmd) [ "$SKIP_TESTPMD" = 1 ] && continue ;;
+			ovs) [ "$SKIP_OVS" = 1 ] && continue ;;
+			esac
+			run_one "$c" "$n" "$a" "$b" "$logd"
+		done
+	done
+	echo
+	echo "L2 forwarding, 64-byte frames, $(nproc) cores, 1 forwarding core," \
+	     "${SECONDS_PER_RUN}s per run ($(date -u +%Y-%m-%dT%H:%MZ))"
+	report
+	log "wrote $CSV and $OUT_DIR/l2fwd.png"
+}
+
+main "$@"

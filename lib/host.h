@@ -1,0 +1,37 @@
+/*
+ * The host object (private view). One per embedding; owns the pool, the
+ * vSwitches, the RCU state the workers report to, and the workers.
+ */
+#ifndef VMK_LIB_HOST_H
+#define VMK_LIB_HOST_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include <vmknet/host.h>
+#include <vmknet/vswitch.h>
+
+#include "vswitch/worker.h"
+
+struct vmk_host {
+	char name[VMK_NAME_MAX];
+	struct rte_mempool *pool;
+	int socket_id;
+	uint16_t max_workers;
+	/* Serialises every control-plane call; never taken by workers. */
+	pthread_mutex_t lock;
+	/* Read by workers (housekeeping) under RCU; written under lock. */
+	struct vmk_vswitch *vswitches[VMK_MAX_VSWITCHES];
+	struct rte_rcu_qsbr *qsbr;
+	bool running;
+	unsigned int n_workers;
+	struct worker workers[VMK_MAX_WORKERS];
+};
+
+/* Wait until every running worker has passed a quiescent state, so objects
+ * unpublished before the call are no longer referenced. Control thread. */
+void host_rcu_synchronize(struct vmk_host *host);
+
+#endif

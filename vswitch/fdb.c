@@ -1,0 +1,254 @@
+/*
+ * FDB writer side: insert, move, refresh-on-miss, static entries, removal and
+ * the incremental aging sweep. Readers are in fdb.h and never lock.
+ *
+ * Threading: every function here takes f->lock (a spinlock: held for a few
+ * dozen cycles, never across a call out). Workers call fdb_learn on a source
+ * miss and fdb_age from their housekeeping; the control thread calls the rest.
+ * Publication order: a new entry's value is written before its key is
+ * release-stored; a removed entry's key is cleared first.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_malloc.h>
+
+#include <vmknet/vswitch.h>
+
+#include "vswitch/fdb.h"
+
+int fdb_create(uint32_t capacity, uint32_t aging_ms, int socket_id, struct fdb **out)
+{
+	struct fdb *f;
+	uint32_t n_buckets;
+
+	if (capacity < 16 || capacity > VMK_FDB_CAPACITY_MAX || aging_ms == 0 || out == NULL)
+		return -EINVAL;
+	/* Twice the capacity in slots: at most half loaded. */
+	n_buckets = rte_align32pow2(capacity * 2 / FDB_BUCKET_ENTRIES);
+	f = rte_zmalloc_socket("vmk_fdb", sizeof(*f), RTE_CACHE_LINE_SIZE, socket_id);
+	if (f == NULL)
+		return -ENOMEM;
+	f->buckets = rte_zmalloc_socket("vmk_fdb_buckets",
+					(size_t)n_buckets * sizeof(struct fdb_bucket),
+					RTE_CACHE_LINE_SIZE, socket_id);
+	if (f->buckets == NULL && socket_id != SOCKET_ID_ANY)
+		f->buckets = rte_zmalloc("vmk_fdb_buckets",
+					 (size_t)n_buckets * sizeof(struct fdb_bucket),
+					 RTE_CACHE_LINE_SIZE);
+	if (f->buckets == NULL) {
+		rte_free(f);
+		return -ENOMEM;
+	}
+	f->mask = n_buckets - 1;
+	f->capacity = capacity;
+	f->aging_ms = aging_ms;
+	rte_spinlock_init(&f->lock);
+	*out = f;
+	return 0;
+}
+
+void fdb_destroy(struct fdb *f)
+{
+	if (f == NULL)
+		return;
+	rte_free(f->buckets);
+	rte_free(f);
+}
+
+static struct fdb_entry *bucket_slot(struct fdb_bucket *b, uint64_t key)
+{
+	for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++)
+		if (b->e[i].key == key)
+			return &b->e[i];
+	return NULL;
+}
+
+static struct fdb_entry *bucket_free_slot(struct fdb_bucket *b)
+{
+	return bucket_slot(b, 0);
+}
+
+/* Caller holds the lock. */
+static struct fdb_entry *find_locked(struct fdb *f, uint64_t key, struct fdb_hash h)
+{
+	struct fdb_entry *e = bucket_slot(&f->buckets[h.b1], key);
+
+	return e != NULL ? e : bucket_slot(&f->buckets[h.b2], key);
+}
+
+/* Caller holds the lock. Returns 0 or -ENOSPC. */
+static int insert_locked(struct fdb *f, uint64_t key, struct fdb_hash h, uint64_t val)
+{
+	struct fdb_entry *e;
+
+	if (f->n_entries >= f->capacity)
+		return -ENOSPC;
+	e = bucket_free_slot(&f->buckets[h.b1]);
+	if (e == NULL)
+		e = bucket_free_slot(&f->buckets[h.b2]);
+	if (e == NULL)
+		return -ENOSPC;
+	__atomic_store_n(&e->val, val, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->key, key, __ATOMIC_RELEASE);
+	__atomic_store_n(&f->n_entries, f->n_entries + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Caller holds the lock. */
+static void remove_locked(struct fdb *f, struct fdb_entry *e)
+{
+	__atomic_store_n(&e->key, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&f->n_entries, f->n_entries - 1, __ATOMIC_RELAXED);
+}
+
+int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uint32_t now)
+{
+	struct fdb_entry *e;
+	int ret = 0;
+
+	rte_spinlock_lock(&f->lock);
+	e = find_locked(f, key, h);
+	if (e != NULL) {
+		uint64_t v = e->val;
+
+		if (fdb_val_flags(v) & FDB_F_STATIC) {
+			ret = fdb_val_port(v) == port ? 0 : 1;
+		} else {
+			if (fdb_val_port(v) != port)
+				f->n_moved++;
+			__atomic_store_n(&e->val, fdb_val_make(now, port, fdb_val_flags(v)),
+					 __ATOMIC_RELEASE);
+		}
+	} else {
+		ret = insert_locked(f, key, h, fdb_val_make(now, port, 0));
+		if (ret == 0)
+			f->n_learned++;
+		else
+			f->n_full++;
+	}
+	rte_spinlock_unlock(&f->lock);
+	return ret;
+}
+
+int fdb_add_static(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
+{
+	struct fdb_hash h = fdb_hash(f, key);
+	uint64_t val = fdb_val_make(now, port, FDB_F_STATIC);
+	struct fdb_entry *e;
+	int ret = 0;
+
+	rte_spinlock_lock(&f->lock);
+	e = find_locked(f, key, h);
+	if (e != NULL) {
+		if ((fdb_val_flags(e->val) & FDB_F_STATIC) && fdb_val_port(e->val) != port)
+			ret = -EEXIST;
+		else
+			__atomic_store_n(&e->val, val, __ATOMIC_RELEASE);
+	} else {
+		ret = insert_locked(f, key, h, val);
+	}
+	rte_spinlock_unlock(&f->lock);
+	return ret;
+}
+
+int fdb_remove(struct fdb *f, uint64_t key)
+{
+	struct fdb_hash h = fdb_hash(f, key);
+	struct fdb_entry *e;
+
+	rte_spinlock_lock(&f->lock);
+	e = find_locked(f, key, h);
+	if (e != NULL)
+		remove_locked(f, e);
+	rte_spinlock_unlock(&f->lock);
+	return e != NULL ? 0 : -ENOENT;
+}
+
+/* Remove entries matching a predicate; the lock is taken per bucket so a
+ * flush of a big table never stalls learners for long. */
+static unsigned int remove_where(struct fdb *f,
+				 bool (*match)(uint64_t val, uintptr_t arg), uintptr_t arg)
+{
+	unsigned int n = 0;
+
+	for (uint32_t b = 0; b <= f->mask; b++) {
+		struct fdb_bucket *bk = &f->buckets[b];
+
+		rte_spinlock_lock(&f->lock);
+		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
+			if (bk->e[i].key != 0 && match(bk->e[i].val, arg)) {
+				remove_locked(f, &bk->e[i]);
+				n++;
+			}
+		}
+		rte_spinlock_unlock(&f->lock);
+	}
+	return n;
+}
+
+static bool match_port_learned(uint64_t val, uintptr_t port)
+{
+	return fdb_val_port(val) == port && !(fdb_val_flags(val) & FDB_F_STATIC);
+}
+
+static bool match_port_any(uint64_t val, uintptr_t port)
+{
+	return fdb_val_port(val) == port;
+}
+
+static bool match_learned(uint64_t val, uintptr_t unused)
+{
+	RTE_SET_USED(unused);
+	return !(fdb_val_flags(val) & FDB_F_STATIC);
+}
+
+unsigned int fdb_flush_port(struct fdb *f, uint16_t port, bool with_static)
+{
+	return remove_where(f, with_static ? match_port_any : match_port_learned, port);
+}
+
+unsigned int fdb_flush_learned(struct fdb *f)
+{
+	return remove_where(f, match_learned, 0);
+}
+
+unsigned int fdb_age(struct fdb *f, uint32_t now, uint32_t n_buckets)
+{
+	unsigned int n = 0;
+	uint32_t b = f->age_cursor;
+
+	if (n_buckets > f->mask + 1)
+		n_buckets = f->mask + 1;
+	for (uint32_t visited = 0; visited < n_buckets; visited++, b = (b + 1) & f->mask) {
+		struct fdb_bucket *bk = &f->buckets[b];
+		bool expired = false;
+
+		/* Look without the lock first: most buckets have nothing to do. */
+		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
+			uint64_t v = __atomic_load_n(&bk->e[i].val, __ATOMIC_RELAXED);
+
+			if (__atomic_load_n(&bk->e[i].key, __ATOMIC_RELAXED) != 0 &&
+			    !(fdb_val_flags(v) & FDB_F_STATIC) &&
+			    (int32_t)(now - fdb_val_seen(v)) > (int32_t)f->aging_ms)
+				expired = true;
+		}
+		if (!expired)
+			continue;
+		rte_spinlock_lock(&f->lock);
+		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
+			uint64_t v = bk->e[i].val;
+
+			if (bk->e[i].key != 0 && !(fdb_val_flags(v) & FDB_F_STATIC) &&
+			    (int32_t)(now - fdb_val_seen(v)) > (int32_t)f->aging_ms) {
+				remove_locked(f, &bk->e[i]);
+				f->n_aged++;
+				n++;
+			}
+		}
+		rte_spinlock_unlock(&f->lock);
+	}
+	f->age_cursor = b;
+	return n;
+}

@@ -1,0 +1,194 @@
+/*
+ * FDB: the (VLAN, MAC) -> port table of one vSwitch.
+ *
+ * Layout: a power-of-two array of 64-byte buckets of four 16-byte entries.
+ * Each key has two candidate buckets (two CRC32C hashes); an entry never
+ * moves between buckets, so a reader can never miss a key because a writer
+ * relocated it. The table is sized at twice the capacity in slots, so at
+ * full capacity it is half loaded and both buckets of a key are almost never
+ * full together.
+ *
+ * Concurrency: lookups are lock-free (acquire-load the key, read the value,
+ * re-check the key). Writers (learning, moves, aging, control) serialise on
+ * one spinlock, taken only on the miss path. A hit refreshes the entry's
+ * last-seen time at most every FDB_REFRESH_MS with a compare-and-swap, so a
+ * hot MAC does not write its cache line for every frame.
+ */
+#ifndef VMK_VSWITCH_FDB_H
+#define VMK_VSWITCH_FDB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_hash_crc.h>
+#include <rte_prefetch.h>
+#include <rte_spinlock.h>
+
+#define FDB_BUCKET_ENTRIES 4
+#define FDB_REFRESH_MS     250
+#define FDB_PORT_NONE      0xffff
+
+/* key: bits 0-47 MAC (network order bytes packed LE), 48-59 VLAN, 63 valid. */
+#define FDB_KEY_VALID (1ull << 63)
+
+/* value: bits 0-31 last seen (ms), 32-47 port slot, 48-63 flags. */
+#define FDB_F_STATIC 0x1u
+
+struct fdb_entry {
+	uint64_t key;   /* 0: empty */
+	uint64_t val;
+};
+
+struct fdb_bucket {
+	struct fdb_entry e[FDB_BUCKET_ENTRIES];
+} __rte_cache_aligned;
+
+struct fdb {
+	struct fdb_bucket *buckets;
+	uint32_t mask;            /* n_buckets - 1 */
+	uint32_t capacity;        /* most entries held */
+	uint32_t aging_ms;
+	uint32_t age_cursor;      /* next bucket the aging sweep visits */
+	rte_spinlock_t lock;      /* writers only */
+	uint32_t n_entries;       /* written under lock, read relaxed */
+	uint64_t n_learned, n_moved, n_aged, n_full;
+};
+
+/* Hash pair of a key: the two candidate buckets. */
+struct fdb_hash {
+	uint32_t b1, b2;
+};
+
+static inline uint64_t fdb_key(uint16_t vlan, const uint8_t *mac)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, 6);
+	return k | ((uint64_t)(vlan & 0xfff) << 48) | FDB_KEY_VALID;
+}
+
+static inline uint16_t fdb_val_port(uint64_t v) { return (uint16_t)(v >> 32); }
+static inline uint16_t fdb_val_flags(uint64_t v) { return (uint16_t)(v >> 48); }
+static inline uint32_t fdb_val_seen(uint64_t v) { return (uint32_t)v; }
+static inline uint64_t fdb_val_make(uint32_t seen, uint16_t port, uint16_t flags)
+{
+	return (uint64_t)seen | ((uint64_t)port << 32) | ((uint64_t)flags << 48);
+}
+
+static inline struct fdb_hash fdb_hash(const struct fdb *f, uint64_t key)
+{
+	struct fdb_hash h;
+
+	h.b1 = rte_hash_crc_8byte(key, 0x9e3779b9) & f->mask;
+	h.b2 = rte_hash_crc_8byte(key, 0x7f4a7c15) & f->mask;
+	if (h.b2 == h.b1)
+		h.b2 ^= 1;
+	return h;
+}
+
+static inline void fdb_prefetch(const struct fdb *f, struct fdb_hash h)
+{
+	rte_prefetch0(&f->buckets[h.b1]);
+}
+
+static inline bool fdb_bucket_find(const struct fdb_bucket *b, uint64_t key, uint64_t *val)
+{
+	for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
+		if (__atomic_load_n(&b->e[i].key, __ATOMIC_ACQUIRE) != key)
+			continue;
+		uint64_t v = __atomic_load_n(&b->e[i].val, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/* The slot may have been freed and reused between the two loads. */
+		if (__atomic_load_n(&b->e[i].key, __ATOMIC_RELAXED) != key)
+			return false;
+		*val = v;
+		return true;
+	}
+	return false;
+}
+
+/* Lock-free lookup. Returns true and sets *val when found. Any thread. */
+static inline bool fdb_lookup_h(const struct fdb *f, uint64_t key, struct fdb_hash h,
+				uint64_t *val)
+{
+	return fdb_bucket_find(&f->buckets[h.b1], key, val) ||
+	       fdb_bucket_find(&f->buckets[h.b2], key, val);
+}
+
+/*
+ * Create a table holding up to capacity entries (16..VMK_FDB_CAPACITY_MAX).
+ * Returns 0 and *out, -EINVAL or -ENOMEM. Free with fdb_destroy (NULL ok).
+ */
+int fdb_create(uint32_t capacity, uint32_t aging_ms, int socket_id, struct fdb **out);
+void fdb_destroy(struct fdb *f);
+
+/*
+ * Learn `key` on port `port` at time now: insert it, refresh it, or move it
+ * (a learned entry only; registered entries never move).
+ * Returns 0 (inserted, refreshed or moved), 1 (static entry elsewhere: left
+ * alone), -ENOSPC (table full). Any thread; takes the writer lock only when
+ * the entry is missing or on another port.
+ */
+int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uint32_t now);
+
+/* Refresh a hit on the right port; false when the key is not in b or is on
+ * another port. */
+static inline bool fdb_bucket_touch(struct fdb_bucket *b, uint64_t key, uint16_t port,
+				    uint32_t now)
+{
+	for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
+		if (__atomic_load_n(&b->e[i].key, __ATOMIC_ACQUIRE) != key)
+			continue;
+		uint64_t v = __atomic_load_n(&b->e[i].val, __ATOMIC_RELAXED);
+		if (fdb_val_port(v) != port)
+			return false;
+		if ((int32_t)(now - fdb_val_seen(v)) >= FDB_REFRESH_MS) {
+			uint64_t nv = fdb_val_make(now, port, fdb_val_flags(v));
+			/* Lose the race quietly: a mover or another refresher won. */
+			__atomic_compare_exchange_n(&b->e[i].val, &v, nv, false,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		}
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Data-path learn for a source seen on `port`: a lock-free hit on the right
+ * port only refreshes the time (rarely). Returns as fdb_learn.
+ */
+static inline int fdb_learn_fast(struct fdb *f, uint64_t key, struct fdb_hash h,
+				 uint16_t port, uint32_t now)
+{
+	if (likely(fdb_bucket_touch(&f->buckets[h.b1], key, port, now)) ||
+	    fdb_bucket_touch(&f->buckets[h.b2], key, port, now))
+		return 0;
+	return fdb_learn(f, key, h, port, now);
+}
+
+/* Add or replace a static entry. Returns 0, -EEXIST (static on another
+ * port), -ENOSPC. */
+int fdb_add_static(struct fdb *f, uint64_t key, uint16_t port, uint32_t now);
+
+/* Remove key. Returns 0 or -ENOENT. */
+int fdb_remove(struct fdb *f, uint64_t key);
+
+/* Remove entries of a port (static ones too when with_static). Returns count. */
+unsigned int fdb_flush_port(struct fdb *f, uint16_t port, bool with_static);
+
+/* Remove every learned entry. Returns count. */
+unsigned int fdb_flush_learned(struct fdb *f);
+
+/*
+ * Aging sweep: visit up to n_buckets buckets from the cursor and remove
+ * learned entries not seen for aging_ms. Returns entries removed.
+ */
+unsigned int fdb_age(struct fdb *f, uint32_t now, uint32_t n_buckets);
+
+static inline uint32_t fdb_n_buckets(const struct fdb *f) { return f->mask + 1; }
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * The public MAC-table API (include/vmknet/fdb.h) over the vSwitch's FDB.
+ * Control plane: takes the host lock so the table cannot be swapped (by a
+ * capacity change) underneath.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ether.h>
+
+#include <vmknet/fdb.h>
+
+#include "lib/clock.h"
+#include "lib/host.h"
+#include "vswitch/vswitch.h"
+
+static void entry_from(uint64_t key, uint64_t val, uint32_t now, struct vmk_fdb_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->mac, &key, 6);
+	e->vlan_id = (uint16_t)((key >> 48) & 0xfff);
+	e->port_id = fdb_val_port(val);
+	e->registered = (fdb_val_flags(val) & FDB_F_STATIC) != 0;
+	e->age_sec = e->registered ? 0 : (uint32_t)(now - fdb_val_seen(val)) / 1000u;
+	if ((int32_t)(now - fdb_val_seen(val)) < 0)
+		e->age_sec = 0;
+}
+
+static bool key_args_ok(uint16_t vlan_id, const uint8_t mac[6])
+{
+	return mac != NULL && vlan_id < VMK_VLAN_TRUNK;
+}
+
+int vmk_fdb_register(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac[6],
+		     uint32_t port_id)
+{
+	int ret;
+
+	if (vs == NULL || !key_args_ok(vlan_id, mac) ||
+	    rte_is_multicast_ether_addr((const struct rte_ether_addr *)mac) ||
+	    rte_is_zero_ether_addr((const struct rte_ether_addr *)mac))
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	if (vs_port_get(vs, port_id) == NULL)
+		ret = -ENOENT;
+	else
+		ret = fdb_add_static(vs->fdb, fdb_key(vlan_id, mac), (uint16_t)port_id,
+				     vmk_clock_ms());
+	pthread_mutex_unlock(&vs->host->lock);
+	return ret;
+}
+
+int vmk_fdb_remove(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac[6])
+{
+	int ret;
+
+	if (vs == NULL || !key_args_ok(vlan_id, mac))
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	ret = fdb_remove(vs->fdb, fdb_key(vlan_id, mac));
+	pthread_mutex_unlock(&vs->host->lock);
+	return ret;
+}
+
+int vmk_fdb_lookup(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac[6],
+		   struct vmk_fdb_entry *out)
+{
+	uint64_t key, val;
+	bool found;
+
+	if (vs == NULL || out == NULL || !key_args_ok(vlan_id, mac))
+		return -EINVAL;
+	key = fdb_key(vlan_id, mac);
+	pthread_mutex_lock(&vs->host->lock);
+	found = fdb_lookup_h(vs->fdb, key, fdb_hash(vs->fdb, key), &val);
+	pthread_mutex_unlock(&vs->host->lock);
+	if (!found)
+		return -ENOENT;
+	entry_from(key, val, vmk_clock_ms(), out);
+	return 0;
+}
+
+unsigned int vmk_fdb_flush(struct vmk_vswitch *vs)
+{
+	unsigned int n;
+
+	if (vs == NULL)
+		return 0;
+	pthread_mutex_lock(&vs->host->lock);
+	n = fdb_flush_learned(vs->fdb);
+	pthread_mutex_unlock(&vs->host->lock);
+	return n;
+}
+
+unsigned int vmk_fdb_walk(struct vmk_vswitch *vs,
+			  int (*fn)(const struct vmk_fdb_entry *e, void *arg), void *arg)
+{
+	unsigned int n = 0;
+	uint32_t now = vmk_clock_ms();
+	struct fdb *f;
+
+	if (vs == NULL || fn == NULL)
+		return 0;
+	pthread_mutex_lock(&vs->host->lock);
+	f = vs->fdb;
+	for (uint32_t b = 0; b <= f->mask; b++) {
+		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
+			const struct fdb_entry *fe = &f->buckets[b].e[i];
+			uint64_t key = __atomic_load_n(&fe->key, __ATOMIC_ACQUIRE);
+			uint64_t val = __atomic_load_n(&fe->val, __ATOMIC_RELAXED);
+			struct vmk_fdb_entry e;
+
+			if (key == 0)
+				continue;
+			entry_from(key, val, now, &e);
+			n++;
+			if (fn(&e, arg) != 0)
+				goto out;
+		}
+	}
+out:
+	pthread_mutex_unlock(&vs->host->lock);
+	return n;
+}
+
+int vmk_fdb_get_stats(struct vmk_vswitch *vs, struct vmk_fdb_stats *out)
+{
+	struct fdb *f;
+
+	if (vs == NULL || out == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	f = vs->fdb;
+	out->n_entries = __atomic_load_n(&f->n_entries, __ATOMIC_RELAXED);
+	out->capacity = f->capacity;
+	out->learned = __atomic_load_n(&f->n_learned, __ATOMIC_RELAXED);
+	out->moved = __atomic_load_n(&f->n_moved, __ATOMIC_RELAXED);
+	out->aged = __atomic_load_n(&f->n_aged, __ATOMIC_RELAXED);
+	out->full = __atomic_load_n(&f->n_full, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&vs->host->lock);
+	return 0;
+}

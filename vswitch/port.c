@@ -1,0 +1,323 @@
+/*
+ * The public port API (include/vmknet/port.h): adding and removing ports of
+ * any kind, naming them, and reading their counters. Kind-specific work is
+ * behind the port-ops table.
+ *
+ * Threading: control plane, under the host lock. Adding publishes the port
+ * to the workers (view, then poll lists); removing unpublishes it and waits
+ * for a grace period before the device is stopped and the memory freed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include <vmknet/port.h>
+
+#include "lib/host.h"
+#include "lib/log.h"
+#include "vswitch/vswitch.h"
+#include "vswitch/worker.h"
+
+static const struct port_ops *const kind_ops[VMK_PORT_KIND_MAX] = {
+	[VMK_PORT_ETHDEV] = &port_ethdev_ops,
+};
+
+void vmk_port_params_init(struct vmk_port_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->kind = VMK_PORT_ETHDEV;
+	p->ethdev_port = VMK_ETHDEV_NONE;
+	p->n_rxq = 1;
+}
+
+struct vs_port *vs_port_get(struct vmk_vswitch *vs, uint32_t port_id)
+{
+	return port_id < vs->n_slots ? vs->ports[port_id] : NULL;
+}
+
+static struct vs_port *find_by_name(struct vmk_vswitch *vs, const char *name)
+{
+	for (uint32_t s = 0; s < vs->n_slots; s++)
+		if (vs->ports[s] != NULL && strcmp(vs->ports[s]->name, name) == 0)
+			return vs->ports[s];
+	return NULL;
+}
+
+static int check_params(struct vmk_vswitch *vs, const struct vmk_port_params *p,
+			struct portgroup **pg)
+{
+	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) >= VMK_NAME_MAX ||
+	    (unsigned int)p->kind >= VMK_PORT_KIND_MAX)
+		return -EINVAL;
+	if (find_by_name(vs, p->name) != NULL)
+		return -EEXIST;
+	*pg = NULL;
+	if (!p->uplink) {
+		*pg = vs_portgroup_find(vs, p->portgroup);
+		if (*pg == NULL)
+			return p->portgroup == NULL ? -EINVAL : -ENOENT;
+	}
+	return 0;
+}
+
+static void port_free(struct vs_port *p)
+{
+	if (p == NULL)
+		return;
+	rte_free(p->wstats);
+	rte_free(p);
+}
+
+int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
+		 uint32_t *port_id)
+{
+	struct vmk_host *h;
+	struct portgroup *pg;
+	struct vs_port *p = NULL;
+	int slot = -1, ret;
+
+	if (vs == NULL || params == NULL)
+		return -EINVAL;
+	h = vs->host;
+	pthread_mutex_lock(&h->lock);
+	ret = check_params(vs, params, &pg);
+	if (ret < 0)
+		goto unlock;
+	for (uint32_t s = 0; s < vs->n_slots && slot < 0; s++)
+		if (vs->ports[s] == NULL)
+			slot = (int)s;
+	if (slot < 0) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	p = rte_zmalloc("vmk_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	p->wstats = rte_zmalloc("vmk_port_stats", (h->max_workers + 1u) * sizeof(*p->wstats),
+				RTE_CACHE_LINE_SIZE);
+	if (p->wstats == NULL) {
+		ret = -ENOMEM;
+		goto free_port;
+	}
+	p->ops = kind_ops[params->kind];
+	p->vs = vs;
+	p->slot = (uint16_t)slot;
+	p->uplink = params->uplink;
+	snprintf(p->name, sizeof(p->name), "%s", params->name);
+	if (pg != NULL)
+		snprintf(p->portgroup, sizeof(p->portgroup), "%s", pg->name);
+	ret = p->ops->init(p, params);
+	if (ret < 0)
+		goto free_port;
+
+	vs->ports[slot] = p;
+	vs->n_ports++;
+	if (pg != NULL)
+		pg->n_ports++;
+	ret = vs_view_publish(vs);
+	if (ret == 0)
+		ret = workers_rebalance(h);
+	if (ret < 0)
+		goto unpublish;
+	VMK_LOG(INFO, port, "%s: port %d \"%s\" (%s%s%s) added, %u rx queues", vs->name, slot,
+		p->name, p->uplink ? "uplink" : "port group ",
+		p->uplink ? "" : p->portgroup, "", p->n_rxq);
+	if (port_id != NULL)
+		*port_id = (uint32_t)slot;
+	pthread_mutex_unlock(&h->lock);
+	return 0;
+
+unpublish:
+	vs->ports[slot] = NULL;
+	vs->n_ports--;
+	if (pg != NULL)
+		pg->n_ports--;
+	vs_view_publish(vs);
+	workers_rebalance(h);
+	p->ops->fini(p);
+free_port:
+	port_free(p);
+unlock:
+	pthread_mutex_unlock(&h->lock);
+	return ret;
+}
+
+int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
+{
+	struct vs_port *p;
+	struct portgroup *pg;
+
+	if (vs == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	p = vs_port_get(vs, port_id);
+	if (p == NULL) {
+		pthread_mutex_unlock(&vs->host->lock);
+		return -ENOENT;
+	}
+	vs->ports[port_id] = NULL;
+	vs->n_ports--;
+	pg = vs_portgroup_find(vs, p->portgroup);
+	if (pg != NULL)
+		pg->n_ports--;
+	/* Stop polling it, then stop sending to it; each waits a grace period.
+	 * On allocation failure the old list/view keep the port referenced,
+	 * so retry rather than free under a worker. */
+	while (workers_rebalance(vs->host) < 0 || vs_view_publish(vs) < 0)
+		rte_delay_ms(1);
+	fdb_flush_port(vs->fdb, p->slot, true);
+	p->ops->fini(p);
+	VMK_LOG(INFO, port, "%s: port %u \"%s\" removed", vs->name, port_id, p->name);
+	port_free(p);
+	pthread_mutex_unlock(&vs->host->lock);
+	return 0;
+}
+
+int vmk_port_find(struct vmk_vswitch *vs, const char *name, uint32_t *port_id)
+{
+	struct vs_port *p;
+
+	if (vs == NULL || name == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	p = find_by_name(vs, name);
+	if (p != NULL && port_id != NULL)
+		*port_id = p->slot;
+	pthread_mutex_unlock(&vs->host->lock);
+	return p != NULL ? 0 : -ENOENT;
+}
+
+int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_info *out)
+{
+	struct vs_port *p;
+	struct portgroup *pg;
+
+	if (vs == NULL || out == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	p = vs_port_get(vs, port_id);
+	if (p != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->port_id = port_id;
+		snprintf(out->name, sizeof(out->name), "%s", p->name);
+		snprintf(out->portgroup, sizeof(out->portgroup), "%s", p->portgroup);
+		out->uplink = p->uplink;
+		pg = vs_portgroup_find(vs, p->portgroup);
+		out->vlan_id = p->uplink || pg == NULL ? VMK_VLAN_TRUNK : pg->vlan;
+		out->ethdev_port = VMK_ETHDEV_NONE;
+		for (unsigned int k = 0; k < VMK_PORT_KIND_MAX; k++)
+			if (kind_ops[k] == p->ops)
+				out->kind = (enum vmk_port_kind)k;
+		p->ops->get_info(p, out);
+	}
+	pthread_mutex_unlock(&vs->host->lock);
+	return p != NULL ? 0 : -ENOENT;
+}
+
+unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (vs == NULL)
+		return 0;
+	pthread_mutex_lock(&vs->host->lock);
+	for (uint32_t s = 0; s < vs->n_slots; s++) {
+		if (vs->ports[s] == NULL)
+			continue;
+		if (port_ids != NULL && n < max)
+			port_ids[n] = s;
+		n++;
+	}
+	pthread_mutex_unlock(&vs->host->lock);
+	return n;
+}
+
+/* Sum of every writer's counters plus the device's own. Host lock held. */
+static void stats_raw(struct vs_port *p, struct vmk_port_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned int w = 0; w <= p->vs->host->max_workers; w++) {
+		const struct port_wstats *ws = &p->wstats[w];
+
+		s->rx_packets += __atomic_load_n(&ws->rx_packets, __ATOMIC_RELAXED);
+		s->rx_bytes += __atomic_load_n(&ws->rx_bytes, __ATOMIC_RELAXED);
+		s->tx_packets += __atomic_load_n(&ws->tx_packets, __ATOMIC_RELAXED);
+		s->tx_bytes += __atomic_load_n(&ws->tx_bytes, __ATOMIC_RELAXED);
+		s->rx_multicast += __atomic_load_n(&ws->rx_multicast, __ATOMIC_RELAXED);
+		for (unsigned int r = 0; r < VMK_DROP_MAX; r++) {
+			s->rx_drops[r] += __atomic_load_n(&ws->rx_drops[r], __ATOMIC_RELAXED);
+			s->tx_drops[r] += __atomic_load_n(&ws->tx_drops[r], __ATOMIC_RELAXED);
+		}
+	}
+	if (p->ops->add_dev_stats != NULL)
+		p->ops->add_dev_stats(p, s);
+}
+
+int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_stats *out)
+{
+	struct vs_port *p;
+
+	if (vs == NULL || out == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	p = vs_port_get(vs, port_id);
+	if (p != NULL) {
+		const struct vmk_port_stats *b = &p->base;
+
+		stats_raw(p, out);
+		out->rx_packets -= b->rx_packets;
+		out->rx_bytes -= b->rx_bytes;
+		out->tx_packets -= b->tx_packets;
+		out->tx_bytes -= b->tx_bytes;
+		out->rx_multicast -= b->rx_multicast;
+		for (unsigned int r = 0; r < VMK_DROP_MAX; r++) {
+			out->rx_drops[r] -= b->rx_drops[r];
+			out->tx_drops[r] -= b->tx_drops[r];
+		}
+	}
+	pthread_mutex_unlock(&vs->host->lock);
+	return p != NULL ? 0 : -ENOENT;
+}
+
+int vmk_port_reset_stats(struct vmk_vswitch *vs, uint32_t port_id)
+{
+	struct vs_port *p;
+
+	if (vs == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	p = vs_port_get(vs, port_id);
+	if (p != NULL)
+		stats_raw(p, &p->base);
+	pthread_mutex_unlock(&vs->host->lock);
+	return p != NULL ? 0 : -ENOENT;
+}
+
+int vs_ports_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
+{
+	uint32_t s;
+	int ret = 0;
+
+	for (s = 0; s < vs->n_slots; s++) {
+		struct vs_port *p = vs->ports[s];
+
+		if (p == NULL || p->ops->set_mtu == NULL)
+			continue;
+		ret = p->ops->set_mtu(p, mtu);
+		if (ret < 0)
+			break;
+	}
+	if (ret == 0)
+		return 0;
+	VMK_LOG(WARNING, port, "%s: port \"%s\" cannot take MTU %u (%d); MTU unchanged",
+		vs->name, vs->ports[s]->name, mtu, ret);
+	while (s-- > 0)
+		if (vs->ports[s] != NULL && vs->ports[s]->ops->set_mtu != NULL)
+			vs->ports[s]->ops->set_mtu(vs->ports[s], vs->mtu);
+	return ret;
+}

@@ -1,0 +1,78 @@
+/*
+ * The port-ops table: one implementation per port kind (port_ethdev.c now;
+ * vhost-user and vmknic ports later), in the shape of Open vSwitch's
+ * netdev-provider. The switch core only ever talks to a port through these.
+ *
+ * Ownership rules, for every kind:
+ *  - rx_burst gives the caller the mbufs it returns;
+ *  - tx_burst takes the first N mbufs, N being its return value; the caller
+ *    still owns (and frees, counting a drop) the rest.
+ */
+#ifndef VMK_VSWITCH_PORT_H
+#define VMK_VSWITCH_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include <vmknet/port.h>
+#include <vmknet/stats.h>
+#include <vmknet/vswitch.h>
+
+struct vs_port;
+struct vmk_vswitch;
+
+struct port_ops {
+	const char *kind_name;
+	/*
+	 * Bring the port up from params (probe, configure, start). Sets
+	 * p->priv and p->n_rxq. Returns 0 or a negative errno with nothing
+	 * left behind. Control thread.
+	 */
+	int (*init)(struct vs_port *p, const struct vmk_port_params *params);
+	/* Stop and release everything init made. Control thread, after no
+	 * worker polls or transmits on the port any more. */
+	void (*fini)(struct vs_port *p);
+	/* Receive up to n frames from queue qid into pkts (caller owns them).
+	 * Worker that polls qid only. */
+	uint16_t (*rx_burst)(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts,
+			     uint16_t n);
+	/* Send; takes the first <return> mbufs, the caller keeps the rest.
+	 * Any worker; `worker` selects its tx queue (lock-free when the
+	 * device has a queue per worker). */
+	uint16_t (*tx_burst)(struct vs_port *p, unsigned int worker, struct rte_mbuf **pkts,
+			     uint16_t n);
+	/* Fill MAC, link and device fields of *info. Control thread. */
+	void (*get_info)(struct vs_port *p, struct vmk_port_info *info);
+	/* Add device-level counters (buffer shortage, rx overruns) to *s. */
+	void (*add_dev_stats)(struct vs_port *p, struct vmk_port_stats *s);
+	/* MTU change of the vSwitch. Returns 0 or a negative errno. */
+	int (*set_mtu)(struct vs_port *p, uint32_t mtu);
+};
+
+extern const struct port_ops port_ethdev_ops;
+
+/* Counters one worker (or the control thread, at index max_workers) keeps
+ * for one port: written only by that thread, summed by readers. */
+struct port_wstats {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_multicast;
+	uint64_t rx_drops[VMK_DROP_MAX];
+	uint64_t tx_drops[VMK_DROP_MAX];
+} __rte_cache_aligned;
+
+struct vs_port {
+	const struct port_ops *ops;
+	struct vmk_vswitch *vs;
+	uint16_t slot;
+	uint16_t n_rxq;
+	bool uplink;
+	char name[VMK_NAME_MAX];
+	char portgroup[VMK_NAME_MAX];  /* "" for uplinks */
+	void *priv;                    /* the kind's state */
+	struct vmk_port_stats base;    /* subtracted by vmk_port_get_stats */
+	struct port_wstats *wstats;    /* [host max_workers + 1] */
+};
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * The ethdev port kind: any DPDK port (PCI NIC, net_ring, net_pcap, net_null,
+ * net_af_packet, net_tap, ...), probed from devargs or handed over by port id.
+ *
+ * Each worker transmits on its own tx queue when the device has enough;
+ * otherwise workers share queues under a per-queue spinlock (as OVS does).
+ * The control thread has the last queue index (host max_workers).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_spinlock.h>
+
+#include "lib/host.h"
+#include "lib/log.h"
+#include "vswitch/port.h"
+#include "vswitch/vswitch.h"
+
+#define ETHDEV_DEFAULT_DESC 1024
+
+struct ethdev_priv {
+	uint16_t port_id;
+	bool probed;                  /* we probed it: close and remove at fini */
+	bool txq_shared;              /* fewer tx queues than writers */
+	uint16_t n_txq;
+	rte_spinlock_t txq_lock[VMK_MAX_WORKERS + 1];
+};
+
+/* One vmknet port per ethdev, across hosts. */
+static uint8_t ethdev_claimed[RTE_MAX_ETHPORTS];
+
+static int ethdev_probe(const char *devargs, uint16_t *port_id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	size_t len = strcspn(devargs, ",");
+	int ret;
+
+	if (len == 0 || len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, devargs, len);
+	name[len] = '\0';
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
+		return -EEXIST;   /* someone else's device: pass its port id instead */
+	ret = rte_dev_probe(devargs);
+	if (ret < 0)
+		return ret;
+	if (rte_eth_dev_get_port_by_name(name, port_id) != 0)
+		return -ENODEV;
+	return 0;
+}
+
+static void ethdev_unprobe(uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port_id, &info) == 0 && info.device != NULL) {
+		rte_eth_dev_close(port_id);
+		rte_dev_remove(info.device);
+	} else {
+		rte_eth_dev_close(port_id);
+	}
+}
+
+static uint32_t frame_overhead(void)
+{
+	return RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN;
+}
+
+static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
+			    const struct vmk_port_params *params)
+{
+	struct vmk_host *h = p->vs->host;
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = params->rxq_size ? params->rxq_size : ETHDEV_DEFAULT_DESC;
+	uint16_t nb_txd = params->txq_size ? params->txq_size : ETHDEV_DEFAULT_DESC;
+	uint16_t n_rxq = params->n_rxq ? params->n_rxq : 1;
+	uint32_t buf = rte_pktmbuf_data_room_size(h->pool) - RTE_PKTMBUF_HEADROOM;
+	int socket = rte_eth_dev_socket_id(e->port_id);
+	int ret;
+
+	ret = rte_eth_dev_info_get(e->port_id, &info);
+	if (ret < 0)
+		return ret;
+	if (info.max_rx_queues == 0)
+		return -ENOTSUP;
+	n_rxq = RTE_MIN(n_rxq, info.max_rx_queues);
+	e->n_txq = RTE_MIN((uint16_t)(h->max_workers + 1), info.max_tx_queues);
+	if (e->n_txq == 0)
+		return -ENOTSUP;
+	e->txq_shared = e->n_txq < h->max_workers + 1;
+	for (unsigned int i = 0; i < RTE_DIM(e->txq_lock); i++)
+		rte_spinlock_init(&e->txq_lock[i]);
+
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.mtu = p->vs->mtu;
+	if (info.max_mtu != 0 && conf.rxmode.mtu > info.max_mtu)
+		conf.rxmode.mtu = info.max_mtu;
+	if (info.min_mtu != 0 && conf.rxmode.mtu < info.min_mtu)
+		conf.rxmode.mtu = info.min_mtu;
+	if (p->vs->mtu + frame_overhead() > buf &&
+	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	ret = rte_eth_dev_configure(e->port_id, n_rxq, e->n_txq, &conf);
+	if (ret < 0)
+		return ret;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(e->port_id, &nb_rxd, &nb_txd);
+	if (ret < 0)
+		return ret;
+	for (uint16_t q = 0; q < n_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(e->port_id, q, nb_rxd, socket, NULL, h->pool);
+		if (ret < 0)
+			return ret;
+	}
+	for (uint16_t q = 0; q < e->n_txq; q++) {
+		ret = rte_eth_tx_queue_setup(e->port_id, q, nb_txd, socket, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	p->n_rxq = n_rxq;
+	return 0;
+}
+
+static int ethdev_init(struct vs_port *p, const struct vmk_port_params *params)
+{
+	struct ethdev_priv *e = rte_zmalloc("vmk_ethdev", sizeof(*e), RTE_CACHE_LINE_SIZE);
+	int ret;
+
+	if (e == NULL)
+		return -ENOMEM;
+	if (params->devargs != NULL) {
+		ret = ethdev_probe(params->devargs, &e->port_id);
+		if (ret < 0)
+			goto free_priv;
+		e->probed = true;
+	} else if (params->ethdev_port != VMK_ETHDEV_NONE &&
+		   rte_eth_dev_is_valid_port(params->ethdev_port)) {
+		e->port_id = params->ethdev_port;
+	} else {
+		ret = -ENODEV;
+		goto free_priv;
+	}
+	if (__atomic_exchange_n(&ethdev_claimed[e->port_id], 1, __ATOMIC_ACQ_REL)) {
+		ret = -EBUSY;
+		goto unprobe;
+	}
+	ret = ethdev_configure(p, e, params);
+	if (ret < 0)
+		goto unclaim;
+	/* A switch port sees every frame. Not every PMD can say so. */
+	ret = rte_eth_promiscuous_enable(e->port_id);
+	if (ret < 0 && ret != -ENOTSUP)
+		goto unclaim;
+	rte_eth_allmulticast_enable(e->port_id);
+	ret = rte_eth_dev_start(e->port_id);
+	if (ret < 0)
+		goto unclaim;
+	p->priv = e;
+	return 0;
+
+unclaim:
+	__atomic_store_n(&ethdev_claimed[e->port_id], 0, __ATOMIC_RELEASE);
+unprobe:
+	if (e->probed)
+		ethdev_unprobe(e->port_id);
+free_priv:
+	VMK_LOG(ERR, port, "port \"%s\": ethdev %s: %s", p->name,
+		params->devargs ? params->devargs : "(by id)", rte_strerror(-ret));
+	rte_free(e);
+	return ret;
+}
+
+static void ethdev_fini(struct vs_port *p)
+{
+	struct ethdev_priv *e = p->priv;
+
+	if (e == NULL)
+		return;
+	rte_eth_dev_stop(e->port_id);
+	if (e->probed)
+		ethdev_unprobe(e->port_id);
+	__atomic_store_n(&ethdev_claimed[e->port_id], 0, __ATOMIC_RELEASE);
+	rte_free(e);
+	p->priv = NULL;
+}
+
+static uint16_t ethdev_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct ethdev_priv *e = p->priv;
+
+	return rte_eth_rx_burst(e->port_id, qid, pkts, n);
+}
+
+static uint16_t ethdev_tx(struct vs_port *p, unsigned int worker, struct rte_mbuf **pkts,
+			  uint16_t n)
+{
+	struct ethdev_priv *e = p->priv;
+	uint16_t q = (uint16_t)(worker % e->n_txq);
+	uint16_t sent;
+
+	if (likely(!e->txq_shared))
+		return rte_eth_tx_burst(e->port_id, q, pkts, n);
+	rte_spinlock_lock(&e->txq_lock[q]);
+	sent = rte_eth_tx_burst(e->port_id, q, pkts, n);
+	rte_spinlock_unlock(&e->txq_lock[q]);
+	return sent;
+}
+
+static void ethdev_get_info(struct vs_port *p, struct vmk_port_info *info)
+{
+	const struct ethdev_priv *e = p->priv;
+	struct rte_ether_addr mac;
+	struct rte_eth_link link;
+
+	info->ethdev_port = e->port_id;
+	if (rte_eth_macaddr_get(e->port_id, &mac) == 0)
+		memcpy(info->mac, mac.addr_bytes, sizeof(info->mac));
+	if (rte_eth_link_get_nowait(e->port_id, &link) == 0) {
+		info->link_up = link.link_status == RTE_ETH_LINK_UP;
+		info->link_speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
+			0 : link.link_speed;
+	}
+}
+
+static void ethdev_add_dev_stats(struct vs_port *p, struct vmk_port_stats *s)
+{
+	const struct ethdev_priv *e = p->priv;
+	struct rte_eth_stats es;
+
+	if (rte_eth_stats_get(e->port_id, &es) != 0)
+		return;
+	s->rx_drops[VMK_DROP_NO_MBUF] += es.rx_nombuf;
+	s->rx_drops[VMK_DROP_RX_MISSED] += es.imissed;
+}
+
+static int ethdev_set_mtu(struct vs_port *p, uint32_t mtu)
+{
+	const struct ethdev_priv *e = p->priv;
+	int ret = rte_eth_dev_set_mtu(e->port_id, (uint16_t)mtu);
+
+	/* Virtual devices without an MTU notion pass frames of any size. */
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
+const struct port_ops port_ethdev_ops = {
+	.kind_name = "ethdev",
+	.init = ethdev_init,
+	.fini = ethdev_fini,
+	.rx_burst = ethdev_rx,
+	.tx_burst = ethdev_tx,
+	.get_info = ethdev_get_info,
+	.add_dev_stats = ethdev_add_dev_stats,
+	.set_mtu = ethdev_set_mtu,
+};

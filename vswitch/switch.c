@@ -1,0 +1,302 @@
+/*
+ * The switching data path: one received burst in, one tx burst per
+ * destination out (the two-pass scheme of netmap VALE and VPP).
+ *
+ * Pass 1 classifies every frame (VLAN, ingress checks, keys and hashes) and
+ * prefetches FDB buckets; then sources are learned and destinations looked
+ * up while the buckets arrive. Pass 2 stages each frame on its destination
+ * port(s) and flushes one tx burst per port. Flooded frames are shared by
+ * reference count; at most one re-encapsulated version (tagged vs untagged)
+ * is made per frame.
+ *
+ * Threading: runs on a worker. Reads the RCU-published view and FDB; writes
+ * only this worker's stats and tx staging. No locks on the hit path.
+ */
+#include <rte_branch_prediction.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "lib/host.h"
+#include "vswitch/fdb.h"
+#include "vswitch/vlan.h"
+#include "vswitch/vswitch.h"
+
+#define PREFETCH_AHEAD 4
+#define DST_FLOOD  0xfffe
+#define DST_DROP   0xffff
+#define FVID_NONE  0xffff   /* frame carries no tag */
+
+struct pkt_cls {
+	uint64_t skey, dkey;
+	struct fdb_hash sh, dh;
+	uint16_t vlan;  /* switching VLAN: 0..4094 */
+	uint16_t fvid;  /* VID in the frame's tag, FVID_NONE if untagged */
+	uint16_t dst;   /* slot, DST_FLOOD or DST_DROP */
+};
+
+static inline void count_rx_drop(struct port_wstats *st, enum vmk_drop_reason r)
+{
+	st->rx_drops[r]++;
+}
+
+/* Ingress: frame tag -> switching VLAN, or -1 when the port may not send it. */
+static inline int ingress_vlan(const struct vs_view_port *vp, bool tagged, uint16_t vid)
+{
+	if (vp->uplink || vp->vlan == VMK_VLAN_TRUNK)
+		return vid;
+	if (tagged && vid != 0)
+		return -1;       /* a tag on an access port: VLAN not allowed */
+	return vp->vlan;
+}
+
+/* The tag a frame of VLAN v must carry out of port vp. */
+static inline uint16_t egress_fvid(const struct vs_view_port *vp, uint16_t v)
+{
+	return (v != 0 && (vp->uplink || vp->vlan == VMK_VLAN_TRUNK)) ? v : FVID_NONE;
+}
+
+static inline bool port_carries(const struct vs_view_port *vp, uint16_t v)
+{
+	return vp->uplink || vp->vlan == VMK_VLAN_TRUNK || vp->vlan == v;
+}
+
+static inline void stage(struct vs_txbufs *tb, uint16_t slot, struct rte_mbuf *m)
+{
+	struct vs_txbuf *b = &tb->buf[slot];
+
+	if (b->n == 0)
+		tb->dirty[tb->n_dirty++] = slot;
+	b->pkts[b->n++] = m;
+}
+
+/* Re-tag an mbuf we own alone. Returns 0 or -ENOSPC. */
+static inline int retag_inplace(struct rte_mbuf *m, uint16_t cur, uint16_t want)
+{
+	if (cur == want)
+		return 0;
+	if (want == FVID_NONE) {
+		vlan_pop(m);
+		return 0;
+	}
+	if (cur == FVID_NONE)
+		return vlan_push(m, want);
+	vlan_write_tag(rte_pktmbuf_mtod(m, uint8_t *) + 2 * RTE_ETHER_ADDR_LEN, want);
+	return 0;
+}
+
+static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
+		     struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
+		     struct pkt_cls *c, uint32_t now)
+{
+	const struct vs_view_port *vp = &v->port[in->slot];
+	uint64_t rx_bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eth;
+		uint16_t vid;
+		bool tagged;
+		int vl;
+
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		rx_bytes += m->pkt_len;
+		c[i].dst = DST_DROP;
+		if (unlikely(vlan_parse(m, &vid, &tagged) != 0)) {
+			count_rx_drop(st, VMK_DROP_MALFORMED);
+			continue;
+		}
+		vl = ingress_vlan(vp, tagged, vid);
+		if (unlikely(vl < 0)) {
+			count_rx_drop(st, VMK_DROP_VLAN);
+			continue;
+		}
+		if (unlikely(m->pkt_len - (tagged ? 4u : 0u) > v->max_frame)) {
+			count_rx_drop(st, VMK_DROP_MTU);
+			continue;
+		}
+		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
+			     rte_is_zero_ether_addr(&eth->src_addr))) {
+			count_rx_drop(st, VMK_DROP_MALFORMED);
+			continue;
+		}
+		c[i].vlan = (uint16_t)vl;
+		c[i].fvid = tagged ? vid : FVID_NONE;
+		c[i].skey = fdb_key(c[i].vlan, eth->src_addr.addr_bytes);
+		c[i].sh = fdb_hash(f, c[i].skey);
+		fdb_prefetch(f, c[i].sh);
+		if (rte_is_multicast_ether_addr(&eth->dst_addr)) {
+			c[i].dst = DST_FLOOD;
+			st->rx_multicast++;
+		} else {
+			c[i].dst = 0;
+			c[i].dkey = fdb_key(c[i].vlan, eth->dst_addr.addr_bytes);
+			c[i].dh = fdb_hash(f, c[i].dkey);
+			fdb_prefetch(f, c[i].dh);
+		}
+	}
+	st->rx_packets += n;
+	st->rx_bytes += rx_bytes;
+
+	/* Learn sources, then resolve destinations: the buckets are in flight. */
+	for (uint16_t i = 0; i < n; i++) {
+		if (c[i].dst == DST_DROP)
+			continue;
+		if (unlikely(fdb_learn_fast(f, c[i].skey, c[i].sh, in->slot, now) < 0))
+			count_rx_drop(st, VMK_DROP_FDB_FULL);
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		uint64_t val;
+		uint16_t d;
+
+		if (c[i].dst != 0)
+			continue;
+		if (!fdb_lookup_h(f, c[i].dkey, c[i].dh, &val)) {
+			c[i].dst = DST_FLOOD;
+			continue;
+		}
+		d = fdb_val_port(val);
+		if (unlikely(d >= v->n_slots || v->port[d].port == NULL ||
+			     !port_carries(&v->port[d], c[i].vlan))) {
+			c[i].dst = DST_FLOOD;   /* stale entry: flood, never misdeliver */
+		} else if (unlikely(d == in->slot || (vp->uplink && v->port[d].uplink))) {
+			count_rx_drop(st, VMK_DROP_FILTERED);
+			c[i].dst = DST_DROP;
+		} else {
+			c[i].dst = d;
+		}
+	}
+}
+
+/* Stage a flooded frame on every other port of its VLAN. Consumes m. */
+/* Add k references to every segment: a shared chain must survive each
+ * holder's rte_pktmbuf_free, which releases segment by segment. */
+static inline void mbuf_ref_add(struct rte_mbuf *m, int16_t k)
+{
+	for (; m != NULL; m = m->next)
+		rte_mbuf_refcnt_update(m, k);
+}
+
+static void flood(const struct vs_view *v, struct vs_port *in, struct vs_txbufs *tb,
+		  struct port_wstats *st, struct rte_mbuf *m, const struct pkt_cls *c,
+		  struct rte_mempool *pool, unsigned int widx)
+{
+	const struct flood_set *fs = v->flood[c->vlan] ? v->flood[c->vlan] : v->flood_default;
+	const bool from_uplink = v->port[in->slot].uplink;
+	uint16_t dst[VMK_VSWITCH_MAX_PORTS];
+	uint16_t n_dst = 0, n_tagged = 0;
+	const uint16_t tag_fvid = c->vlan != 0 ? c->vlan : FVID_NONE;
+
+	for (uint16_t i = 0; i < fs->n; i++) {
+		uint16_t s = fs->slot[i];
+
+		if (s == in->slot || (from_uplink && v->port[s].uplink))
+			continue;
+		dst[n_dst++] = s;
+		n_tagged += egress_fvid(&v->port[s], c->vlan) == tag_fvid;
+	}
+	if (n_dst == 0) {
+		count_rx_drop(st, VMK_DROP_FILTERED);
+		rte_pktmbuf_free(m);
+		return;
+	}
+
+	/* Two encapsulations at most: tagged with the VLAN, or untagged. The
+	 * one matching the frame as received uses m itself. */
+	struct rte_mbuf *ver_tag = NULL, *ver_untag = NULL;
+	uint16_t n_untagged = n_dst - n_tagged;
+
+	if (tag_fvid == FVID_NONE) {
+		/* VLAN 0: everyone gets it untagged. */
+		n_untagged = n_dst;
+		n_tagged = 0;
+	}
+	if (n_tagged > 0) {
+		ver_tag = c->fvid == tag_fvid ? m :
+			vlan_reencap(m, c->fvid != FVID_NONE, true, c->vlan, pool);
+	}
+	if (n_untagged > 0) {
+		ver_untag = c->fvid == FVID_NONE ? m :
+			vlan_reencap(m, true, false, 0, pool);
+	}
+	if (ver_tag != NULL && n_tagged > 1)
+		mbuf_ref_add(ver_tag, n_tagged - 1);
+	if (ver_untag != NULL && n_untagged > 1)
+		mbuf_ref_add(ver_untag, n_untagged - 1);
+	for (uint16_t i = 0; i < n_dst; i++) {
+		bool want_tag = tag_fvid != FVID_NONE &&
+				egress_fvid(&v->port[dst[i]], c->vlan) == tag_fvid;
+		struct rte_mbuf *x = want_tag ? ver_tag : ver_untag;
+
+		if (unlikely(x == NULL)) {
+			v->port[dst[i]].port->wstats[widx].tx_drops[VMK_DROP_NO_MBUF]++;
+			continue;
+		}
+		stage(tb, dst[i], x);
+	}
+	/* m served neither version: drop our reference. */
+	if (m != ver_tag && m != ver_untag)
+		rte_pktmbuf_free(m);
+}
+
+static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int widx)
+{
+	for (uint16_t k = 0; k < tb->n_dirty; k++) {
+		uint16_t s = tb->dirty[k];
+		struct vs_txbuf *b = &tb->buf[s];
+		struct vs_port *p = v->port[s].port;
+		struct port_wstats *st = &p->wstats[widx];
+		uint64_t bytes = 0;
+		uint16_t sent;
+
+		for (uint16_t i = 0; i < b->n; i++)
+			bytes += b->pkts[i]->pkt_len;
+		sent = p->ops->tx_burst(p, widx, b->pkts, b->n);
+		if (unlikely(sent < b->n)) {
+			for (uint16_t i = sent; i < b->n; i++) {
+				bytes -= b->pkts[i]->pkt_len;
+				rte_pktmbuf_free(b->pkts[i]);
+			}
+			st->tx_drops[VMK_DROP_TXQ_FULL] += b->n - sent;
+		}
+		st->tx_packets += sent;
+		st->tx_bytes += bytes;
+		b->n = 0;
+	}
+	tb->n_dirty = 0;
+}
+
+void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf **pkts,
+		     uint16_t n, unsigned int widx, uint32_t now)
+{
+	const struct vs_view *v = __atomic_load_n(&vs->view, __ATOMIC_ACQUIRE);
+	struct fdb *f = __atomic_load_n(&vs->fdb, __ATOMIC_ACQUIRE);
+	struct port_wstats *st = &in->wstats[widx];
+	struct vs_txbufs *tb = &vs->txb[widx];
+	struct rte_mempool *pool = vs->host->pool;
+	struct pkt_cls c[VS_BURST];
+
+	classify(v, f, in, st, pkts, n, c, now);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint16_t d = c[i].dst;
+
+		if (likely(d < DST_FLOOD)) {
+			uint16_t want = egress_fvid(&v->port[d], c[i].vlan);
+
+			if (unlikely(retag_inplace(m, c[i].fvid, want) != 0)) {
+				v->port[d].port->wstats[widx].tx_drops[VMK_DROP_NO_MBUF]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			stage(tb, d, m);
+		} else if (d == DST_FLOOD) {
+			flood(v, in, tb, st, m, &c[i], pool, widx);
+		} else {
+			rte_pktmbuf_free(m);
+		}
+	}
+	flush(v, tb, widx);
+}

@@ -1,0 +1,504 @@
+/*
+ * vSwitch objects and port groups (control plane), and the build of the
+ * immutable view the workers switch with.
+ *
+ * Threading: every public function takes the host lock. A change that
+ * affects forwarding builds a new view and publishes it (vs_view_publish);
+ * the data path never sees a half-updated switch.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_malloc.h>
+
+#include <vmknet/fdb.h>
+#include <vmknet/port.h>
+#include <vmknet/vswitch.h>
+
+#include "lib/clock.h"
+#include "lib/host.h"
+#include "lib/log.h"
+#include "vswitch/vswitch.h"
+
+#define VS_DEFAULT_MTU      1500
+#define VS_DEFAULT_PORTS    512
+#define VS_DEFAULT_FDB      65536
+#define VS_DEFAULT_AGING    300
+#define VS_AGING_MAX        1000000
+
+static bool name_ok(const char *name)
+{
+	return name != NULL && name[0] != '\0' && strlen(name) < VMK_NAME_MAX;
+}
+
+void vmk_vswitch_params_init(struct vmk_vswitch_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->mtu = VS_DEFAULT_MTU;
+	p->n_ports = VS_DEFAULT_PORTS;
+	p->fdb_capacity = VS_DEFAULT_FDB;
+	p->fdb_aging_sec = VS_DEFAULT_AGING;
+}
+
+/* ---- views ---------------------------------------------------------- */
+
+void vs_view_free(struct vs_view *v)
+{
+	if (v == NULL)
+		return;
+	for (unsigned int i = 0; i < VS_N_VLANS; i++)
+		free(v->flood[i]);
+	free(v->flood_default);
+	free(v);
+}
+
+static struct flood_set *flood_set_build(const struct vs_view *v, int vlan)
+{
+	struct flood_set *fs = malloc(sizeof(*fs) + v->n_slots * sizeof(uint16_t));
+
+	if (fs == NULL)
+		return NULL;
+	fs->n = 0;
+	for (uint32_t s = 0; s < v->n_slots; s++) {
+		const struct vs_view_port *vp = &v->port[s];
+
+		if (vp->port == NULL)
+			continue;
+		if (vp->uplink || vp->vlan == VMK_VLAN_TRUNK || (vlan >= 0 && vp->vlan == vlan))
+			fs->slot[fs->n++] = (uint16_t)s;
+	}
+	return fs;
+}
+
+int vs_view_publish(struct vmk_vswitch *vs)
+{
+	struct vs_view *v, *old;
+	bool vlan_used[VS_N_VLANS] = { false };
+
+	v = calloc(1, sizeof(*v) + vs->n_slots * sizeof(struct vs_view_port));
+	if (v == NULL)
+		return -ENOMEM;
+	v->max_frame = vs->mtu + RTE_ETHER_HDR_LEN;
+	v->n_slots = vs->n_slots;
+	for (uint32_t s = 0; s < vs->n_slots; s++) {
+		struct vs_port *p = vs->ports[s];
+		struct portgroup *pg;
+
+		if (p == NULL)
+			continue;
+		v->port[s].port = p;
+		v->port[s].uplink = p->uplink;
+		v->port[s].vlan = VMK_VLAN_TRUNK;
+		if (!p->uplink) {
+			pg = vs_portgroup_find(vs, p->portgroup);
+			v->port[s].vlan = pg != NULL ? pg->vlan : 0;
+			vlan_used[v->port[s].vlan] = true;
+		}
+	}
+	v->flood_default = flood_set_build(v, -1);
+	if (v->flood_default == NULL)
+		goto nomem;
+	for (unsigned int vl = 0; vl < VMK_VLAN_TRUNK; vl++) {
+		if (!vlan_used[vl])
+			continue;
+		v->flood[vl] = flood_set_build(v, (int)vl);
+		if (v->flood[vl] == NULL)
+			goto nomem;
+	}
+	old = __atomic_exchange_n(&vs->view, v, __ATOMIC_ACQ_REL);
+	host_rcu_synchronize(vs->host);
+	vs_view_free(old);
+	return 0;
+nomem:
+	vs_view_free(v);
+	return -ENOMEM;
+}
+
+/* ---- vSwitches ------------------------------------------------------ */
+
+static struct vmk_vswitch *find_locked(struct vmk_host *h, const char *name)
+{
+	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++)
+		if (h->vswitches[i] != NULL && strcmp(h->vswitches[i]->name, name) == 0)
+			return h->vswitches[i];
+	return NULL;
+}
+
+static int params_check(const struct vmk_vswitch_params *p)
+{
+	if (!name_ok(p->name))
+		return -EINVAL;
+	if (p->mtu < VMK_VSWITCH_MTU_MIN || p->mtu > VMK_VSWITCH_MTU_MAX)
+		return -EINVAL;
+	if (p->n_ports < 8 || p->n_ports > VMK_VSWITCH_MAX_PORTS)
+		return -EINVAL;
+	if (p->fdb_capacity < 16 || p->fdb_capacity > VMK_FDB_CAPACITY_MAX)
+		return -EINVAL;
+	if (p->fdb_aging_sec < 1 || p->fdb_aging_sec > VS_AGING_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static void vswitch_free(struct vmk_vswitch *vs)
+{
+	if (vs == NULL)
+		return;
+	if (vs->txb != NULL) {
+		for (unsigned int w = 0; w < vs->host->max_workers; w++) {
+			free(vs->txb[w].dirty);
+			rte_free(vs->txb[w].buf);
+		}
+		free(vs->txb);
+	}
+	vs_view_free(vs->view);
+	fdb_destroy(vs->fdb);
+	free(vs->ports);
+	rte_free(vs);
+}
+
+static int vswitch_alloc(struct vmk_host *h, const struct vmk_vswitch_params *p,
+			 struct vmk_vswitch **out)
+{
+	struct vmk_vswitch *vs = rte_zmalloc("vmk_vswitch", sizeof(*vs), RTE_CACHE_LINE_SIZE);
+	int ret;
+
+	if (vs == NULL)
+		return -ENOMEM;
+	vs->host = h;
+	snprintf(vs->name, sizeof(vs->name), "%s", p->name);
+	vs->mtu = p->mtu;
+	vs->n_slots = p->n_ports;
+	vs->aging_sec = p->fdb_aging_sec;
+	vs->ports = calloc(vs->n_slots, sizeof(*vs->ports));
+	vs->txb = calloc(h->max_workers, sizeof(*vs->txb));
+	if (vs->ports == NULL || vs->txb == NULL)
+		goto nomem;
+	for (unsigned int w = 0; w < h->max_workers; w++) {
+		vs->txb[w].dirty = calloc(vs->n_slots, sizeof(uint16_t));
+		vs->txb[w].buf = rte_zmalloc_socket("vmk_txbuf",
+						    vs->n_slots * sizeof(struct vs_txbuf),
+						    RTE_CACHE_LINE_SIZE, h->socket_id);
+		if (vs->txb[w].dirty == NULL || vs->txb[w].buf == NULL)
+			goto nomem;
+	}
+	ret = fdb_create(p->fdb_capacity, p->fdb_aging_sec * 1000u, h->socket_id, &vs->fdb);
+	if (ret < 0)
+		goto fail;
+	*out = vs;
+	return 0;
+nomem:
+	ret = -ENOMEM;
+fail:
+	vswitch_free(vs);
+	return ret;
+}
+
+int vmk_vswitch_add(struct vmk_host *h, const struct vmk_vswitch_params *params,
+		    struct vmk_vswitch **out)
+{
+	struct vmk_vswitch *vs = NULL;
+	int slot = -1, ret;
+
+	if (h == NULL || params == NULL)
+		return -EINVAL;
+	ret = params_check(params);
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&h->lock);
+	if (find_locked(h, params->name) != NULL) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES && slot < 0; i++)
+		if (h->vswitches[i] == NULL)
+			slot = (int)i;
+	if (slot < 0) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	ret = vswitch_alloc(h, params, &vs);
+	if (ret < 0)
+		goto unlock;
+	vs->index = (unsigned int)slot;
+	ret = vs_view_publish(vs);
+	if (ret < 0) {
+		vswitch_free(vs);
+		goto unlock;
+	}
+	__atomic_store_n(&h->vswitches[slot], vs, __ATOMIC_RELEASE);
+	VMK_LOG(INFO, vswitch, "%s added: mtu %u, %u ports, fdb %u entries, aging %u s",
+		vs->name, vs->mtu, vs->n_slots, params->fdb_capacity, vs->aging_sec);
+	if (out != NULL)
+		*out = vs;
+unlock:
+	pthread_mutex_unlock(&h->lock);
+	return ret;
+}
+
+int vmk_vswitch_remove(struct vmk_host *h, const char *name)
+{
+	struct vmk_vswitch *vs;
+	int ret = 0;
+
+	if (h == NULL || name == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&h->lock);
+	vs = find_locked(h, name);
+	if (vs == NULL) {
+		ret = -ENOENT;
+	} else if (vs->n_ports > 0) {
+		ret = -EBUSY;
+	} else {
+		__atomic_store_n(&h->vswitches[vs->index], NULL, __ATOMIC_RELEASE);
+		host_rcu_synchronize(h);
+		VMK_LOG(INFO, vswitch, "%s removed", vs->name);
+		vswitch_free(vs);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return ret;
+}
+
+struct vmk_vswitch *vmk_vswitch_find(struct vmk_host *h, const char *name)
+{
+	struct vmk_vswitch *vs;
+
+	if (h == NULL || name == NULL)
+		return NULL;
+	pthread_mutex_lock(&h->lock);
+	vs = find_locked(h, name);
+	pthread_mutex_unlock(&h->lock);
+	return vs;
+}
+
+unsigned int vmk_vswitch_list(struct vmk_host *h, const char **names, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (h == NULL)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
+		if (h->vswitches[i] == NULL)
+			continue;
+		if (names != NULL && n < max)
+			names[n] = h->vswitches[i]->name;
+		n++;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+int vmk_vswitch_get_info(struct vmk_vswitch *vs, struct vmk_vswitch_info *out)
+{
+	if (vs == NULL || out == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", vs->name);
+	out->mtu = vs->mtu;
+	out->n_ports = vs->n_slots;
+	out->n_ports_used = vs->n_ports;
+	for (uint32_t s = 0; s < vs->n_slots; s++)
+		out->n_uplinks += vs->ports[s] != NULL && vs->ports[s]->uplink;
+	for (unsigned int i = 0; i < VS_MAX_PORTGROUPS; i++)
+		out->n_portgroups += vs->pgs[i].used;
+	out->fdb_capacity = vs->fdb->capacity;
+	out->fdb_aging_sec = vs->aging_sec;
+	pthread_mutex_unlock(&vs->host->lock);
+	return 0;
+}
+
+int vmk_vswitch_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
+{
+	uint32_t old;
+	int ret;
+
+	if (vs == NULL || mtu < VMK_VSWITCH_MTU_MIN || mtu > VMK_VSWITCH_MTU_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	old = vs->mtu;
+	ret = vs_ports_set_mtu(vs, mtu);
+	if (ret == 0) {
+		vs->mtu = mtu;
+		ret = vs_view_publish(vs);
+		if (ret < 0) {
+			vs->mtu = old;
+			vs_ports_set_mtu(vs, old);
+		}
+	}
+	pthread_mutex_unlock(&vs->host->lock);
+	return ret;
+}
+
+int vmk_vswitch_set_fdb_aging(struct vmk_vswitch *vs, uint32_t seconds)
+{
+	if (vs == NULL || seconds < 1 || seconds > VS_AGING_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	vs->aging_sec = seconds;
+	__atomic_store_n(&vs->fdb->aging_ms, seconds * 1000u, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&vs->host->lock);
+	return 0;
+}
+
+/* Copy the registered entries of one table into another (control thread). */
+static void copy_static(const struct fdb *from, struct fdb *to, uint32_t now)
+{
+	for (uint32_t b = 0; b <= from->mask; b++) {
+		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
+			const struct fdb_entry *e = &from->buckets[b].e[i];
+			uint64_t key = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
+			uint64_t val = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
+
+			if (key != 0 && (fdb_val_flags(val) & FDB_F_STATIC))
+				fdb_add_static(to, key, fdb_val_port(val), now);
+		}
+	}
+}
+
+int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity)
+{
+	struct fdb *nf, *old;
+	int ret;
+
+	if (vs == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	ret = fdb_create(capacity, vs->aging_sec * 1000u, vs->host->socket_id, &nf);
+	if (ret == 0) {
+		copy_static(vs->fdb, nf, vmk_clock_ms());
+		old = __atomic_exchange_n(&vs->fdb, nf, __ATOMIC_ACQ_REL);
+		host_rcu_synchronize(vs->host);
+		fdb_destroy(old);
+	}
+	pthread_mutex_unlock(&vs->host->lock);
+	return ret;
+}
+
+/* ---- port groups ---------------------------------------------------- */
+
+struct portgroup *vs_portgroup_find(struct vmk_vswitch *vs, const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (unsigned int i = 0; i < VS_MAX_PORTGROUPS; i++)
+		if (vs->pgs[i].used && strcmp(vs->pgs[i].name, name) == 0)
+			return &vs->pgs[i];
+	return NULL;
+}
+
+int vmk_portgroup_add(struct vmk_vswitch *vs, const char *name, uint16_t vlan_id)
+{
+	struct portgroup *pg = NULL;
+	int ret = 0;
+
+	if (vs == NULL || !name_ok(name) || vlan_id > VMK_VLAN_TRUNK)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	if (vs_portgroup_find(vs, name) != NULL) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+	for (unsigned int i = 0; i < VS_MAX_PORTGROUPS && pg == NULL; i++)
+		if (!vs->pgs[i].used)
+			pg = &vs->pgs[i];
+	if (pg == NULL) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	memset(pg, 0, sizeof(*pg));
+	snprintf(pg->name, sizeof(pg->name), "%s", name);
+	pg->vlan = vlan_id;
+	pg->used = true;
+	VMK_LOG(INFO, vswitch, "%s: port group \"%s\" added, VLAN %u", vs->name, name, vlan_id);
+unlock:
+	pthread_mutex_unlock(&vs->host->lock);
+	return ret;
+}
+
+int vmk_portgroup_remove(struct vmk_vswitch *vs, const char *name)
+{
+	struct portgroup *pg;
+	int ret = 0;
+
+	if (vs == NULL || name == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	pg = vs_portgroup_find(vs, name);
+	if (pg == NULL)
+		ret = -ENOENT;
+	else if (pg->n_ports > 0)
+		ret = -EBUSY;
+	else
+		pg->used = false;
+	pthread_mutex_unlock(&vs->host->lock);
+	return ret;
+}
+
+int vmk_portgroup_set_vlan(struct vmk_vswitch *vs, const char *name, uint16_t vlan_id)
+{
+	struct portgroup *pg;
+	uint16_t old;
+	int ret = 0;
+
+	if (vs == NULL || name == NULL || vlan_id > VMK_VLAN_TRUNK)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	pg = vs_portgroup_find(vs, name);
+	if (pg == NULL) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	old = pg->vlan;
+	pg->vlan = vlan_id;
+	ret = vs_view_publish(vs);
+	if (ret < 0)
+		pg->vlan = old;
+unlock:
+	pthread_mutex_unlock(&vs->host->lock);
+	return ret;
+}
+
+static void pg_info(const struct portgroup *pg, struct vmk_portgroup_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", pg->name);
+	out->vlan_id = pg->vlan;
+	out->n_ports = pg->n_ports;
+}
+
+int vmk_portgroup_get(struct vmk_vswitch *vs, const char *name, struct vmk_portgroup_info *out)
+{
+	struct portgroup *pg;
+
+	if (vs == NULL || out == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&vs->host->lock);
+	pg = vs_portgroup_find(vs, name);
+	if (pg != NULL)
+		pg_info(pg, out);
+	pthread_mutex_unlock(&vs->host->lock);
+	return pg != NULL ? 0 : -ENOENT;
+}
+
+unsigned int vmk_portgroup_list(struct vmk_vswitch *vs, struct vmk_portgroup_info *out,
+				unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (vs == NULL)
+		return 0;
+	pthread_mutex_lock(&vs->host->lock);
+	for (unsigned int i = 0; i < VS_MAX_PORTGROUPS; i++) {
+		if (!vs->pgs[i].used)
+			continue;
+		if (out != NULL && n < max)
+			pg_info(&vs->pgs[i], &out[n]);
+		n++;
+	}
+	pthread_mutex_unlock(&vs->host->lock);
+	return n;
+}

@@ -1,0 +1,104 @@
+/*
+ * vSwitch internals shared by the control side (vswitch.c, port.c,
+ * fdb_api.c) and the data path (switch.c, worker.c).
+ *
+ * What workers read is published as an immutable `vs_view` (ports by slot,
+ * their VLAN role, flood sets per VLAN) swapped atomically and reclaimed
+ * after an RCU grace period; a worker never sees a half-built object.
+ */
+#ifndef VMK_VSWITCH_VSWITCH_H
+#define VMK_VSWITCH_VSWITCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include <vmknet/vswitch.h>
+
+#include "vswitch/fdb.h"
+#include "vswitch/port.h"
+
+#define VS_BURST          32
+#define VS_MAX_PORTGROUPS 512
+#define VS_N_VLANS        4096
+
+struct portgroup {
+	bool used;
+	char name[VMK_NAME_MAX];
+	uint16_t vlan;
+	uint32_t n_ports;
+};
+
+struct flood_set {
+	uint16_t n;
+	uint16_t slot[];
+};
+
+struct vs_view_port {
+	struct vs_port *port;  /* NULL: free slot */
+	uint16_t vlan;         /* access VLAN 0..4094, or VMK_VLAN_TRUNK */
+	bool uplink;
+};
+
+struct vs_view {
+	uint32_t max_frame;    /* longest untagged frame accepted: MTU + 14 */
+	uint32_t n_slots;
+	struct flood_set *flood_default;          /* trunks + uplinks */
+	struct flood_set *flood[VS_N_VLANS];      /* NULL: flood_default */
+	struct vs_view_port port[];               /* [n_slots] */
+};
+
+/* Per-worker transmit staging: one buffer per destination slot, and the
+ * list of slots used by the current burst. */
+struct vs_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[VS_BURST];
+};
+
+struct vs_txbufs {
+	uint16_t n_dirty;
+	uint16_t *dirty;          /* [n_slots] */
+	struct vs_txbuf *buf;     /* [n_slots] */
+};
+
+struct vmk_vswitch {
+	struct vmk_host *host;
+	unsigned int index;
+	char name[VMK_NAME_MAX];
+	uint32_t mtu;
+	uint32_t n_slots;
+	uint32_t aging_sec;
+	struct fdb *fdb;              /* RCU-published */
+	struct vs_view *view;         /* RCU-published */
+	struct vs_port **ports;       /* control's table [n_slots] */
+	uint32_t n_ports;
+	struct portgroup pgs[VS_MAX_PORTGROUPS];
+	struct vs_txbufs *txb;        /* [host max_workers] */
+};
+
+/* Build and publish a new view from the control state; the old one is freed
+ * after a grace period. Host lock held. Returns 0 or -ENOMEM (old view kept). */
+int vs_view_publish(struct vmk_vswitch *vs);
+
+/* Free a view and its flood sets (NULL ok). */
+void vs_view_free(struct vs_view *v);
+
+struct portgroup *vs_portgroup_find(struct vmk_vswitch *vs, const char *name);
+
+/* The port in a slot, or NULL (control thread). */
+struct vs_port *vs_port_get(struct vmk_vswitch *vs, uint32_t port_id);
+
+/*
+ * Switch one received burst (the data path): classify every frame, learn
+ * sources, look up destinations, then hand each destination its frames in
+ * one tx burst. Takes ownership of all n mbufs. Worker `widx` only.
+ */
+void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf **pkts,
+		     uint16_t n, unsigned int widx, uint32_t now);
+
+/* Ensure the vSwitch's frames fit the port's device after an MTU change. */
+int vs_ports_set_mtu(struct vmk_vswitch *vs, uint32_t mtu);
+
+#endif

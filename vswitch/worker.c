@@ -1,0 +1,137 @@
+/*
+ * The worker poll loop and the assignment of rx queues to workers.
+ *
+ * A worker loops: read the clock, rx burst each of its queues and switch the
+ * burst (which also flushes tx), do housekeeping (FDB aging, worker 0 only),
+ * then report a quiescent state. Nothing here locks, allocates or makes a
+ * system call; the control thread changes what a worker does only by
+ * publishing a new poll list.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+
+#include "lib/clock.h"
+#include "lib/host.h"
+#include "lib/log.h"
+#include "vswitch/vswitch.h"
+#include "vswitch/worker.h"
+
+/* One full aging sweep of every table takes about this long. */
+#define AGING_SWEEP_MS 1000
+
+static void worker_housekeeping(struct worker *w, uint32_t now)
+{
+	struct vmk_host *h = w->host;
+
+	if (w->idx != 0)
+		return;
+	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
+		struct vmk_vswitch *vs = __atomic_load_n(&h->vswitches[i], __ATOMIC_ACQUIRE);
+		struct fdb *f;
+
+		if (vs == NULL)
+			continue;
+		f = __atomic_load_n(&vs->fdb, __ATOMIC_ACQUIRE);
+		fdb_age(f, now, fdb_n_buckets(f) / AGING_SWEEP_MS + 1);
+	}
+}
+
+int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct vmk_host *h = w->host;
+	struct rte_mbuf *pkts[VS_BURST];
+	uint32_t last_hk = vmk_clock_ms();
+
+	rte_rcu_qsbr_thread_online(h->qsbr, w->idx);
+	VMK_LOG(DEBUG, host, "worker %u on lcore %u running", w->idx, w->lcore);
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		const struct poll_list *pl = __atomic_load_n(&w->polls, __ATOMIC_ACQUIRE);
+		uint32_t now = vmk_clock_ms();
+		bool busy = false;
+
+		for (uint32_t i = 0; pl != NULL && i < pl->n; i++) {
+			struct vs_port *p = pl->e[i].port;
+			uint16_t n = p->ops->rx_burst(p, pl->e[i].qid, pkts, VS_BURST);
+
+			if (n == 0)
+				continue;
+			busy = true;
+			vs_switch_burst(p->vs, p, pkts, n, w->idx, now);
+		}
+		w->n_loops++;
+		w->n_busy_loops += busy;
+		if (now != last_hk) {
+			last_hk = now;
+			worker_housekeeping(w, now);
+		}
+		rte_rcu_qsbr_quiescent(h->qsbr, w->idx);
+		if (!busy && pl == NULL)
+			rte_pause();
+	}
+	rte_rcu_qsbr_thread_offline(h->qsbr, w->idx);
+	return 0;
+}
+
+/* Assign every (port, queue) of the host round-robin over the workers,
+ * continuing the rotation across ports so queue 0s spread out. */
+int workers_rebalance(struct vmk_host *h)
+{
+	struct poll_list *lists[VMK_MAX_WORKERS] = { 0 };
+	struct poll_list *old[VMK_MAX_WORKERS];
+	unsigned int nw = h->n_workers, total = 0, next = 0;
+
+	if (nw == 0)
+		return 0;
+	for (unsigned int v = 0; v < VMK_MAX_VSWITCHES; v++) {
+		struct vmk_vswitch *vs = h->vswitches[v];
+
+		for (uint32_t s = 0; vs != NULL && s < vs->n_slots; s++)
+			if (vs->ports[s] != NULL)
+				total += vs->ports[s]->n_rxq;
+	}
+	for (unsigned int i = 0; i < nw; i++) {
+		lists[i] = calloc(1, sizeof(struct poll_list) + total * sizeof(struct poll_entry));
+		if (lists[i] == NULL) {
+			for (unsigned int j = 0; j < i; j++)
+				free(lists[j]);
+			return -ENOMEM;
+		}
+	}
+	for (unsigned int v = 0; v < VMK_MAX_VSWITCHES; v++) {
+		struct vmk_vswitch *vs = h->vswitches[v];
+
+		for (uint32_t s = 0; vs != NULL && s < vs->n_slots; s++) {
+			struct vs_port *p = vs->ports[s];
+
+			for (uint16_t q = 0; p != NULL && q < p->n_rxq; q++) {
+				struct poll_list *pl = lists[next];
+
+				pl->e[pl->n].port = p;
+				pl->e[pl->n].qid = q;
+				pl->n++;
+				next = (next + 1) % nw;
+			}
+		}
+	}
+	for (unsigned int i = 0; i < nw; i++)
+		old[i] = __atomic_exchange_n(&h->workers[i].polls, lists[i], __ATOMIC_ACQ_REL);
+	host_rcu_synchronize(h);
+	for (unsigned int i = 0; i < nw; i++)
+		free(old[i]);
+	return 0;
+}
+
+void workers_free_polls(struct vmk_host *h)
+{
+	for (unsigned int i = 0; i < VMK_MAX_WORKERS; i++) {
+		free(h->workers[i].polls);
+		h->workers[i].polls = NULL;
+	}
+}

@@ -1,0 +1,49 @@
+/*
+ * Workers: DPDK lcores that poll rx queues, switch each burst and flush tx.
+ * Each worker reads an RCU-published poll list built by the control thread;
+ * it reports a quiescent state between bursts, never inside one.
+ */
+#ifndef VMK_VSWITCH_WORKER_H
+#define VMK_VSWITCH_WORKER_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+struct vmk_host;
+struct vs_port;
+
+struct poll_entry {
+	struct vs_port *port;
+	uint16_t qid;
+};
+
+struct poll_list {
+	uint32_t n;
+	struct poll_entry e[];
+};
+
+struct worker {
+	struct vmk_host *host;
+	unsigned int idx;          /* 0..n_workers-1: tx queue and stats index */
+	unsigned int lcore;
+	uint32_t stop;             /* set by the control thread */
+	struct poll_list *polls;   /* RCU-published */
+	uint64_t n_loops;
+	uint64_t n_busy_loops;     /* loops that received something */
+} __rte_cache_aligned;
+
+/* The lcore entry point (arg: struct worker *). */
+int worker_main(void *arg);
+
+/*
+ * Recompute which worker polls which (port, queue) and publish the lists;
+ * frees the old lists after an RCU grace period. Control thread, host lock
+ * held. Returns 0 or -ENOMEM (old lists stay in place).
+ */
+int workers_rebalance(struct vmk_host *host);
+
+/* Free every worker's poll list (workers stopped). */
+void workers_free_polls(struct vmk_host *host);
+
+#endif
