@@ -39,6 +39,8 @@ LDFLAGS_SAN   := -fsanitize=$(SANITIZE)
 endif
 CFLAGS        := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 LDLIBS        := $(DPDK_LIBS) -lpthread -lm
+# Programs and tests also drive net_ring ports directly (rte_eth_from_rings).
+PROG_LDLIBS   := $(DPDK_LIBS) -lrte_net_ring -lpthread -lm
 
 LIB_SRCS      := $(sort $(wildcard lib/*.c vswitch/*.c vmknic/*.c tcpip/*.c))
 LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -100,12 +102,12 @@ $(PC_FILE): Makefile
 $(BUILD)/bin/%: examples/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(PROG_LDLIBS)
 
 $(BUILD)/bin/%: bench/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(PROG_LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)

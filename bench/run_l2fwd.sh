@@ -289,7 +289,7 @@ run_testpmd() {     # run_testpmd N PCAP_A PCAP_B LOGDIR
 	command -v "$TESTPMD" >/dev/null || { RESULT_NOTE="$TESTPMD not installed"; return 1; }
 	rm -f "$fifo"; mkfifo "$fifo"
 	# shellcheck disable=SC2046
-	"$TESTPMD" $(eal_common "vmkb-testpmd-$$") \
+	stdbuf -oL "$TESTPMD" $(eal_common "vmkb-testpmd-$$") \
 		--vdev "net_pcap0,rx_pcap=$a,infinite_rx=1" \
 		--vdev "net_pcap1,rx_pcap=$b,infinite_rx=1" -- \
 		-i --forward-mode=io --nb-cores=1 --rxq=1 --txq=1 --no-flush-rx \
@@ -425,7 +425,7 @@ ovs_warmup() {      # ovs_warmup TARGET_MACS: learning, then flow count settles
 }
 
 run_ovs() {         # run_ovs N PCAP_A PCAP_B LOGDIR
-	local n=$1 a=$2 b=$3 logd=$4 vlog err t0 t1 x0 x1 fdb flows pool
+	local n=$1 a=$2 b=$3 logd=$4 vlog err t0 t1 x0 x1 fdb flows
 	vlog=$logd/ovs-$n.log
 	RESULT_MPPS=""; RESULT_NOTE=""
 	[ -x "$OVS_VSWITCHD" ] || { RESULT_NOTE="$OVS_VSWITCHD not installed"; return 1; }
@@ -437,7 +437,6 @@ run_ovs() {         # run_ovs N PCAP_A PCAP_B LOGDIR
 		ovs_stop; return 1
 	fi
 	ovs_add_bridge "$n" "$a" "$b" >> "$vlog" 2>&1
-	pool=$(grep -m1 -oE 'mempool of [0-9]+ mbufs|[0-9]+ mbufs' "$vlog" | grep -oE '[0-9]+' | head -1)
 	err=$(ovs_port_error "$vlog")
 	if [ -n "$err" ]; then
 		RESULT_NOTE="cannot load $n frames per port: $err; OVS's shared mempool holds at most $OVS_MAX_MBUFS mbufs for both ports"
@@ -468,7 +467,7 @@ ovs_pmd_summary() { # hit breakdown of the measurement window
 		pmd && /emc hits:/ {e = $3} pmd && /smc hits:/ {s = $3}
 		pmd && /megaflow hits:/ {m = $3} pmd && /miss with success upcall:/ {u = $5}
 		pmd && /miss with failed upcall:/ {f = $5}
-		pmd && /avg cycles per packet:/ {c = $4}
+		pmd && /avg cycles per packet:/ {c = $5}
 		END {printf "emc %s smc %s megaflow %s upcalls %s failed %s cycles/pkt %s",
 		     e, s, m, u, f, c}'
 }
@@ -507,7 +506,7 @@ for r in rows:
         print("  %-8s %8s  %s: %s" % (r["contender"], r["macs_per_side"], r["status"], r["note"]))
 EOF
 	if command -v gnuplot >/dev/null; then
-		gnuplot <<EOF || log "gnuplot failed; no PNG"
+		gnuplot 2> "$OUT_DIR/logs/gnuplot.log" <<EOF || log "gnuplot failed; no PNG"
 set terminal pngcairo size 900,560 noenhanced
 set output "$OUT_DIR/l2fwd.png"
 set title "L2 forwarding, 64-byte frames, one forwarding core ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
