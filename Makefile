@@ -57,6 +57,7 @@ INTERNAL_LIB  := $(BUILD)/lib/libvmknet_internal.a
 SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
+.SECONDARY:
 .PHONY: all lib progs tests test asan bench demo install deps clean check-symbols
 .DEFAULT_GOAL := all
 
@@ -92,12 +93,18 @@ $(SHARED_LIB): $(LIB_OBJS)
 	ln -sf libvmknet.so.$(VERSION) $(BUILD)/lib/libvmknet.so.$(VERSION_MAJOR)
 	ln -sf libvmknet.so.$(VERSION_MAJOR) $(BUILD)/lib/libvmknet.so
 
-$(PC_FILE): Makefile
-	@mkdir -p $(dir $@)
+# The .pc names the prefix it is installed under, so it is written again by
+# `make install` with that PREFIX.
+define write_pc
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Name: libvmknet' 'Description: VMkernel network stack: DPDK vSwitch, vmknics, TCP/IP' \
 	  'Version: $(VERSION)' 'Requires.private: libdpdk libpcap libcjson' \
-	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lvmknet' > $@
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lvmknet' > $(1)
+endef
+
+$(PC_FILE): Makefile
+	@mkdir -p $(dir $@)
+	@$(call write_pc,$@)
 
 $(BUILD)/bin/%: examples/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
@@ -146,7 +153,7 @@ install: lib
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libvmknet.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvmknet.so.$(VERSION_MAJOR)
 	ln -sf libvmknet.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/libvmknet.so
-	install -m 0644 $(PC_FILE) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(call write_pc,$(DESTDIR)$(LIBDIR)/pkgconfig/libvmknet.pc)
 	@if [ -n "$(wildcard $(BUILD)/bin/*)" ]; then install -d $(DESTDIR)$(BINDIR) && \
 	  install -m 0755 $(BUILD)/bin/* $(DESTDIR)$(BINDIR)/; fi
 
