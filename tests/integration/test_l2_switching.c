@@ -297,6 +297,74 @@ static void test_jumbo_frames_pass_when_the_mtu_allows_them(void)
 	CU_ASSERT_EQUAL(vmk_vswitch_set_mtu(vs, 9001), -EINVAL);
 }
 
+/* A frame of len bytes as a chain of 1000-byte segments (as a NIC with
+ * scatter rx hands over a jumbo frame). */
+static struct rte_mbuf *chained_frame(const uint8_t dst[6], const uint8_t src[6], uint32_t len)
+{
+	struct rte_mbuf *head = th_frame(pool, dst, src, -1, 0x88b5, 1000);
+	uint32_t done = 1000;
+
+	while (head != NULL && done < len) {
+		uint32_t k = len - done < 1000 ? len - done : 1000;
+		struct rte_mbuf *seg = rte_pktmbuf_alloc(pool);
+		uint8_t *p = seg ? (uint8_t *)rte_pktmbuf_append(seg, (uint16_t)k) : NULL;
+
+		if (p == NULL || rte_pktmbuf_chain(head, seg) != 0) {
+			rte_pktmbuf_free(seg);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		for (uint32_t i = 0; i < k; i++)
+			p[i] = (uint8_t)(done + i);
+		done += k;
+	}
+	return head;
+}
+
+/* The payload after the L2 header matches what chained_frame wrote. */
+static bool payload_intact(const struct rte_mbuf *m, uint32_t l2, uint32_t len)
+{
+	for (uint32_t off = 14; off < len; off++) {
+		uint8_t b;
+		const uint8_t *p = rte_pktmbuf_read(m, l2 + off - 14, 1, &b);
+
+		if (p == NULL || *p != (uint8_t)off)
+			return false;
+	}
+	return true;
+}
+
+static void test_jumbo_9000_flood_is_tagged_without_copying_the_payload(void)
+{
+	uint8_t x[6];
+	struct rte_mbuf *got[4];
+	unsigned int n;
+	const uint32_t len = 9000 + 14;
+
+	reset();
+	th_mac(x, 12, 1);
+	CU_ASSERT_EQUAL_FATAL(vmk_vswitch_set_mtu(vs, 9000), 0);
+	th_inject(&rp[A1], chained_frame(BCAST, x, len));
+	n = th_collect(&rp[A2], got, 4, 1, WAIT_MS);
+	CU_ASSERT_EQUAL(n, 1);
+	if (n == 1) {
+		CU_ASSERT_EQUAL(got[0]->pkt_len, len);
+		CU_ASSERT_EQUAL(th_frame_vlan(got[0]), -1);
+		CU_ASSERT(payload_intact(got[0], 14, len));
+	}
+	th_free(got, n);
+	n = th_collect(&rp[UP0], got, 4, 1, WAIT_MS);
+	CU_ASSERT_EQUAL(n, 1);
+	if (n == 1) {
+		CU_ASSERT_EQUAL(got[0]->pkt_len, len + 4);
+		CU_ASSERT_EQUAL(th_frame_vlan(got[0]), 10);
+		CU_ASSERT(payload_intact(got[0], 18, len));
+	}
+	th_free(got, n);
+	th_drain(rp, NP);
+	CU_ASSERT_EQUAL(vmk_vswitch_set_mtu(vs, 1500), 0);
+}
+
 static void test_full_table_floods_and_counts(void)
 {
 	uint8_t x[6], y[6];
@@ -407,6 +475,8 @@ int main(int argc, char **argv)
 		    test_bad_frames_are_dropped_and_counted_by_reason);
 	CU_add_test(s, "jumbo frames pass when the MTU allows them",
 		    test_jumbo_frames_pass_when_the_mtu_allows_them);
+	CU_add_test(s, "jumbo 9000 flood is tagged without copying the payload",
+		    test_jumbo_9000_flood_is_tagged_without_copying_the_payload);
 	CU_add_test(s, "full table floods and counts", test_full_table_floods_and_counts);
 	CU_add_test(s, "counters match the frames seen", test_counters_match_the_frames_seen);
 	CU_add_test(s, "port removed while running stops receiving",
