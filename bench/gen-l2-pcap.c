@@ -6,9 +6,12 @@
  * different MACs and each file cycles through all N. Once a switch has
  * learned both sides every frame is known unicast. MACs are locally
  * administered unicast: A_i = 02:00:0a:ii:ii:ii, B_i = 02:00:0b:ii:ii:ii
- * (i in 24 bits). Frames are IPv4/UDP (A: 10.0.0.1 -> 10.0.0.2, B: the
- * reverse; port 1024), the same for every i, so a flow cache keyed on all
- * headers sees exactly one flow per MAC pair.
+ * (i < 2^23). Frames are IPv4/UDP from host to host: A_i has address
+ * 10.0.0.0 + i (10.0.0.0/9) and B_i 10.128.0.0 + i (10.128.0.0/9), UDP port
+ * 1024 both ways. So a flow cache keyed on all headers sees exactly one flow
+ * per MAC pair, and a 5-tuple hash (NIC RSS, or the software hash an OVS
+ * datapath computes when a PMD gives none) differs between pairs, as it
+ * would between real hosts.
  *
  * The default frame is 60 bytes: a 64-byte Ethernet frame on the wire less
  * its 4-byte FCS, which neither pcap files nor DPDK mbufs carry.
@@ -23,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GEN_MACS_MAX  (1u << 24)
+#define GEN_MACS_MAX  (1u << 23)
 #define GEN_LEN_MIN   60u
 #define GEN_LEN_MAX   1514u
 #define GEN_ETH_HLEN  14u
@@ -76,14 +79,40 @@ static uint16_t gen_ip_csum(const uint8_t *hdr, size_t len)
 	return (uint16_t)~sum;
 }
 
+static void gen_ip(uint8_t ip[4], uint8_t side, uint32_t i)
+{
+	uint32_t a = (10u << 24) | (side == 0x0a ? 0u : 1u << 23) | i;
+
+	ip[0] = (uint8_t)(a >> 24);
+	ip[1] = (uint8_t)(a >> 16);
+	ip[2] = (uint8_t)(a >> 8);
+	ip[3] = (uint8_t)a;
+}
+
+/* Addresses and checksum of frame i. */
+static void gen_fill(uint8_t *frame, uint8_t src_side, uint8_t dst_side, uint32_t i)
+{
+	uint8_t *ip = frame + GEN_ETH_HLEN;
+	uint16_t csum;
+
+	gen_mac(frame, dst_side, i);
+	gen_mac(frame + 6, src_side, i);
+	gen_ip(ip + 12, src_side, i);
+	gen_ip(ip + 16, dst_side, i);
+	ip[10] = 0;
+	ip[11] = 0;
+	csum = gen_ip_csum(ip, GEN_IP_HLEN);
+	ip[10] = (uint8_t)(csum >> 8);
+	ip[11] = (uint8_t)csum;
+}
+
 /* Fill the headers that do not depend on i: IPv4 + UDP + zero payload. */
-static void gen_template(uint8_t *frame, uint32_t len, uint8_t src_ip, uint8_t dst_ip)
+static void gen_template(uint8_t *frame, uint32_t len)
 {
 	uint8_t *ip = frame + GEN_ETH_HLEN;
 	uint8_t *udp = ip + GEN_IP_HLEN;
 	uint32_t ip_len = len - GEN_ETH_HLEN;
 	uint32_t udp_len = ip_len - GEN_IP_HLEN;
-	uint16_t csum;
 
 	memset(frame, 0, len);
 	frame[12] = 0x08; /* ethertype IPv4 */
@@ -93,11 +122,6 @@ static void gen_template(uint8_t *frame, uint32_t len, uint8_t src_ip, uint8_t d
 	ip[3] = (uint8_t)ip_len;
 	ip[8] = 64;   /* TTL */
 	ip[9] = 17;   /* UDP */
-	ip[12] = 10; ip[13] = 0; ip[14] = 0; ip[15] = src_ip;
-	ip[16] = 10; ip[17] = 0; ip[18] = 0; ip[19] = dst_ip;
-	csum = gen_ip_csum(ip, GEN_IP_HLEN);
-	ip[10] = (uint8_t)(csum >> 8);
-	ip[11] = (uint8_t)csum;
 	udp[0] = 0x04; udp[1] = 0x00; /* 1024 */
 	udp[2] = 0x04; udp[3] = 0x00;
 	udp[4] = (uint8_t)(udp_len >> 8);
@@ -127,13 +151,12 @@ static int gen_file(const char *path, uint32_t n_macs, uint32_t len,
 		goto close_dead;
 	}
 
-	gen_template(frame, len, src_side == 0x0a ? 1 : 2, src_side == 0x0a ? 2 : 1);
+	gen_template(frame, len);
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.caplen = len;
 	hdr.len = len;
 	for (i = 0; i < n_macs; i++) {
-		gen_mac(frame, dst_side, i);
-		gen_mac(frame + 6, src_side, i);
+		gen_fill(frame, src_side, dst_side, i);
 		hdr.ts.tv_sec = i / 1000000;
 		hdr.ts.tv_usec = i % 1000000;
 		pcap_dump((u_char *)dumper, &hdr, frame);

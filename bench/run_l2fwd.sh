@@ -30,6 +30,8 @@
 #                    (default 30)
 #   MACS             MAC counts per side (default "64 4096 65536 1048576")
 #   SKIP_OVS=1, SKIP_TESTPMD=1, SKIP_VMKNET=1   leave a contender out
+#   OVS_PER_PORT_MEMORY=1   OVS with other_config:per-port-memory=true
+#                    (default: OVS's shared mempools)
 #   MAIN_CORE, WORKER_CORE   cores (default 0 and 1)
 #   MBUF_SIZE        mbuf data room incl. headroom (default 384)
 #   HUGE_MB          2 MB hugepage memory to make available (default: from MACS)
@@ -50,6 +52,7 @@ MACS=${MACS//,/ }
 SKIP_OVS=${SKIP_OVS:-0}
 SKIP_TESTPMD=${SKIP_TESTPMD:-0}
 SKIP_VMKNET=${SKIP_VMKNET:-0}
+OVS_PER_PORT_MEMORY=${OVS_PER_PORT_MEMORY:-0}
 MAIN_CORE=${MAIN_CORE:-0}
 WORKER_CORE=${WORKER_CORE:-1}
 MBUF_SIZE=${MBUF_SIZE:-384}
@@ -63,6 +66,7 @@ OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
 TESTPMD_WARMUP=2                 # testpmd learns nothing: just let it settle
 OVS_MAX_MBUFS=262144             # lib/netdev-dpdk.c MAX_NB_MBUF (shared model)
 OVS_MAC_TABLE_MAX=1000000        # ovs-vswitchd.conf.db: mac-table-size range
+OVS_MAX_FLOWS=65536              # lib/dpif-netdev.c MAX_FLOWS (per PMD thread)
 HP_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
 
 TMP=""
@@ -73,21 +77,28 @@ PIDS=()
 TP_FD=""
 RESULT_MPPS=""
 RESULT_NOTE=""
+PNG_OK=""
 
 log() { printf '[l2fwd] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- cleanup --
 
+alive() {           # alive PID: running (an exited, unreaped child is not)
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[[ $st != Z* ]]
+}
+
 stop_pid() {        # stop_pid PID [GRACE_SECONDS]: TERM, wait, then KILL
 	local pid=$1 grace=${2:-10} i
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < grace * 10; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		alive "$pid" || break
 		sleep 0.1
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if alive "$pid"; then
 		log "process $pid did not stop; killing it"
 		kill -KILL "$pid" 2>/dev/null
 	fi
@@ -112,6 +123,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	[ -n "$TP_FD" ] && eval "exec ${TP_FD}>&-" 2>/dev/null
 	stop_tracked
+	rm -rf /var/run/dpdk/vmkb-*-"$$" 2>/dev/null    # EAL runtime dirs of our prefixes
 	if [ -n "$HUGEDIR" ]; then
 		rm -f "$HUGEDIR"/vmkb-* 2>/dev/null
 		if [ "$HUGE_MOUNTED" = 1 ]; then
@@ -141,12 +153,15 @@ check_args() {
 	[ "$(id -u)" -eq 0 ] || die "run as root (hugepages, hugetlbfs)"
 	is_secs "$SECONDS_PER_RUN" || die "SECONDS_PER_RUN must be a number of seconds"
 	is_secs "$WARMUP_SECONDS" || die "WARMUP_SECONDS must be a number of seconds"
-	is_uint "$MAIN_CORE" && is_uint "$WORKER_CORE" || die "bad MAIN_CORE/WORKER_CORE"
+	if ! is_uint "$MAIN_CORE" || ! is_uint "$WORKER_CORE"; then
+		die "bad MAIN_CORE/WORKER_CORE"
+	fi
 	[ "$MAIN_CORE" != "$WORKER_CORE" ] || die "MAIN_CORE and WORKER_CORE must differ"
 	[ -n "$MACS" ] || die "MACS is empty"
 	for n in $MACS; do
-		is_uint "$n" && [ "$n" -ge 1 ] && [ "$n" -le 16777216 ] ||
-			die "bad MAC count '$n' (1..16777216)"
+		if ! is_uint "$n" || [ "$n" -lt 1 ] || [ "$n" -gt 8388608 ]; then
+			die "bad MAC count '$n' (1..8388608)"
+		fi
 	done
 	[ -x "$BIN/gen-l2-pcap" ] || die "$BIN/gen-l2-pcap missing: run 'make' first"
 	command -v python3 >/dev/null || die "python3 missing (make deps)"
@@ -217,7 +232,7 @@ wait_for() {        # wait_for FILE PATTERN TIMEOUT PID: 0 once FILE matches
 	local file=$1 pat=$2 end=$((SECONDS + $3)) pid=$4
 	while [ "$SECONDS" -lt "$end" ]; do
 		grep -q -- "$pat" "$file" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
+		alive "$pid" || return 1
 		sleep 0.2
 	done
 	return 1
@@ -225,7 +240,7 @@ wait_for() {        # wait_for FILE PATTERN TIMEOUT PID: 0 once FILE matches
 
 wait_exit() {       # wait_exit PID TIMEOUT: 0 if it exited in time
 	local pid=$1 end=$((SECONDS + $2))
-	while kill -0 "$pid" 2>/dev/null; do
+	while alive "$pid"; do
 		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.2
 	done
@@ -263,7 +278,8 @@ import json, sys
 r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 note = "fdb %d/%d entries%s; drops %d" % (
     r["fdb_entries"], r.get("fdb_capacity", 0),
-    "" if r.get("learned", True) else " (not all learned)", r["drops"])
+    " (not all learned in %.1fs)" % r["warmup_seconds"] if r.get("learned") is False else "",
+    r["drops"])
 if r.get("drop_reasons"):
     note += " (" + " ".join("%s=%d" % kv for kv in r["drop_reasons"].items()) + ")"
 print("%.3f" % r["mpps"])
@@ -373,6 +389,9 @@ ovs_start() {       # ovs_start LOG: private ovsdb-server + ovs-vswitchd
 		other_config:pmd-cpu-mask="$(printf '0x%x' $((1 << WORKER_CORE)))" \
 		"other_config:dpdk-extra=--no-pci --file-prefix=vmkb-ovs-$$ --huge-dir=$HUGEDIR --huge-unlink" ||
 		return 1
+	if [ "$OVS_PER_PORT_MEMORY" = 1 ]; then
+		ovs_vsctl --no-wait set Open_vSwitch . other_config:per-port-memory=true || return 1
+	fi
 	"$OVS_VSWITCHD" "unix:$OVS_D/db.sock" --unixctl="$OVS_D/vswitchd.ctl" \
 		--log-file="$vlog" --no-chdir > /dev/null 2>&1 &
 	OVS_PID=$!
@@ -388,11 +407,12 @@ ovs_stop() {
 	stop_tracked
 }
 
-ovs_add_bridge() {  # ovs_add_bridge N PCAP_A PCAP_B
+ovs_add_bridge() {  # ovs_add_bridge N PCAP_A PCAP_B (exec: runs as one process)
 	local n=$1 mts=$((4 * $1))
 	[ "$mts" -lt 8192 ] && mts=8192
 	[ "$mts" -gt "$OVS_MAC_TABLE_MAX" ] && mts=$OVS_MAC_TABLE_MAX
-	ovs_vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
+	exec ovs-vsctl --db="unix:$OVS_D/db.sock" --timeout=300 \
+		add-br br0 -- set Bridge br0 datapath_type=netdev \
 		other_config:mac-table-size="$mts" other_config:mac-aging-time=3600 \
 		-- add-port br0 dpdk0 -- set Interface dpdk0 type=dpdk ofport_request=1 \
 		   "options:dpdk-devargs=net_pcap0,rx_pcap=$2,infinite_rx=1" \
@@ -400,12 +420,23 @@ ovs_add_bridge() {  # ovs_add_bridge N PCAP_A PCAP_B
 		   "options:dpdk-devargs=net_pcap1,rx_pcap=$3,infinite_rx=1"
 }
 
-ovs_port_error() {  # prints why a port failed, or nothing
-	local vlog=$1 e p why
+ovs_pmd_error() {   # the pcap PMD's own complaint, if any
+	grep -m1 -oE 'Not enough mbufs[^|]*required' "$1" | tr -d '\r'
+}
+
+ovs_port_error() {  # prints why the bridge is not usable, or nothing
+	local vlog=$1 st e p why
+	why=$(ovs_pmd_error "$vlog")
+	if ! alive "$OVS_PID"; then
+		wait "$OVS_PID" 2>/dev/null; st=$?
+		untrack "$OVS_PID"
+		if [ "$st" -gt 128 ]; then st="signal $((st - 128))"; else st="status $st"; fi
+		echo "ovs-vswitchd exited ($st) while adding the ports${why:+ after the pcap PMD said: $why}"
+		return 0
+	fi
 	for p in dpdk0 dpdk1; do
 		e=$(ovs_vsctl get Interface "$p" error 2>/dev/null | tr -d '"[]')
 		[ -n "$e" ] || [ "$(ovs_vsctl get Interface "$p" ofport 2>/dev/null)" = "-1" ] || continue
-		why=$(grep -m1 -oE 'Not enough mbufs[^|]*|At least [0-9]+ mbufs[^|]*' "$vlog" | tr -d '\r')
 		echo "$p: ${e:-not configured}${why:+ (pcap PMD: $why)}"
 		return 0
 	done
@@ -425,7 +456,7 @@ ovs_warmup() {      # ovs_warmup TARGET_MACS: learning, then flow count settles
 }
 
 run_ovs() {         # run_ovs N PCAP_A PCAP_B LOGDIR
-	local n=$1 a=$2 b=$3 logd=$4 vlog err t0 t1 x0 x1 fdb flows
+	local n=$1 a=$2 b=$3 logd=$4 vlog err t0 t1 x0 x1 fdb flows vsctl i
 	vlog=$logd/ovs-$n.log
 	RESULT_MPPS=""; RESULT_NOTE=""
 	[ -x "$OVS_VSWITCHD" ] || { RESULT_NOTE="$OVS_VSWITCHD not installed"; return 1; }
@@ -436,10 +467,21 @@ run_ovs() {         # run_ovs N PCAP_A PCAP_B LOGDIR
 		RESULT_NOTE="ovs-vswitchd did not start (see $vlog)"
 		ovs_stop; return 1
 	fi
-	ovs_add_bridge "$n" "$a" "$b" >> "$vlog" 2>&1
+	ovs_add_bridge "$n" "$a" "$b" >> "$vlog" 2>&1 &
+	vsctl=$!
+	for ((i = 0; i < 3000; i++)); do     # ovs-vsctl waits for vswitchd, which may die
+		if ! alive "$vsctl" || ! alive "$OVS_PID"; then break; fi
+		sleep 0.1
+	done
+	stop_pid "$vsctl" 2
 	err=$(ovs_port_error "$vlog")
 	if [ -n "$err" ]; then
-		RESULT_NOTE="cannot load $n frames per port: $err; OVS's shared mempool holds at most $OVS_MAX_MBUFS mbufs for both ports"
+		RESULT_NOTE="cannot load $n frames per port: $err"
+		if [ "$OVS_PER_PORT_MEMORY" = 1 ]; then
+			RESULT_NOTE+="; per-port-memory sizes each pool from its queue sizes (under 30000 mbufs with one rx queue)"
+		elif [ $((2 * n)) -gt "$OVS_MAX_MBUFS" ]; then
+			RESULT_NOTE+="; the pcaps need $((2 * n)) mbufs but OVS's shared mempool holds at most $OVS_MAX_MBUFS (per-port-memory pools are smaller)"
+		fi
 		ovs_stop; return 1
 	fi
 	ovs_pin_threads "$OVS_PID"
@@ -454,9 +496,15 @@ run_ovs() {         # run_ovs N PCAP_A PCAP_B LOGDIR
 	  echo "== fdb/stats-show"; ovs_appctl fdb/stats-show br0
 	  echo "== dpctl/show"; ovs_appctl dpctl/show
 	  echo "== dump-ports"; ovs-ofctl dump-ports br0; } >> "$vlog" 2>&1
+	RESULT_NOTE="mac table $fdb/$((2 * n)) learned; datapath flows $flows; $(ovs_pmd_summary)"
+	[ $((2 * n)) -gt "$OVS_MAX_FLOWS" ] &&
+		RESULT_NOTE+="; NORMAL needs $((2 * n)) exact-match megaflows but dpif-netdev holds at most $OVS_MAX_FLOWS per PMD"
+	if ! alive "$OVS_PID" || [ "${x1:-0}" -le "${x0:-0}" ]; then
+		RESULT_NOTE="no frames counted (ovs-vswitchd alive: $(alive "$OVS_PID" && echo yes || echo no)); $RESULT_NOTE"
+		ovs_stop; return 1
+	fi
 	RESULT_MPPS=$(awk -v a="$x0" -v b="$x1" -v t0="$t0" -v t1="$t1" \
 		'BEGIN {printf "%.3f", (b - a) / (t1 - t0) / 1e6}')
-	RESULT_NOTE="mac table $fdb/$((2 * n)) learned; datapath flows $flows; $(ovs_pmd_summary)"
 	ovs_stop
 	return 0
 }
@@ -505,8 +553,11 @@ for r in rows:
     if r["note"]:
         print("  %-8s %8s  %s: %s" % (r["contender"], r["macs_per_side"], r["status"], r["note"]))
 EOF
-	if command -v gnuplot >/dev/null; then
-		gnuplot 2> "$OUT_DIR/logs/gnuplot.log" <<EOF || log "gnuplot failed; no PNG"
+	if ! awk '!/^#/ && ($2 != "NaN" || $3 != "NaN" || $4 != "NaN") {ok = 1} END {exit !ok}' \
+		"$OUT_DIR/l2fwd.dat"; then
+		log "no results to plot; no PNG"
+	elif command -v gnuplot >/dev/null; then
+		if gnuplot 2> "$OUT_DIR/logs/gnuplot.log" <<EOF
 set terminal pngcairo size 900,560 noenhanced
 set output "$OUT_DIR/l2fwd.png"
 set title "L2 forwarding, 64-byte frames, one forwarding core ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
@@ -521,6 +572,7 @@ plot "$OUT_DIR/l2fwd.dat" using 1:2 with linespoints lw 2 pt 7 title "vmknet", \
      "" using 1:3 with linespoints lw 2 pt 5 title "Open vSwitch (DPDK, NORMAL)", \
      "" using 1:4 with linespoints lw 2 pt 9 title "testpmd io (ceiling)"
 EOF
+		then PNG_OK=1; else log "gnuplot failed; no PNG"; fi
 	else
 		log "gnuplot not installed; no PNG"
 	fi
@@ -553,7 +605,7 @@ main() {
 	mkdir -p "$OUT_DIR/logs"
 	OUT_DIR=$(cd "$OUT_DIR" && pwd)
 	logd=$OUT_DIR/logs
-	rm -f "$logd"/*.log "$logd"/*.json
+	rm -f "$logd"/*.log "$logd"/*.json "$OUT_DIR/l2fwd.png" "$OUT_DIR/l2fwd.dat"
 	CSV=$OUT_DIR/l2fwd.csv
 	echo "macs_per_side,contender,mpps,status,note" > "$CSV"
 	setup_hugepages
@@ -575,7 +627,7 @@ main() {
 	echo "L2 forwarding, 64-byte frames, $(nproc) cores, 1 forwarding core," \
 	     "${SECONDS_PER_RUN}s per run ($(date -u +%Y-%m-%dT%H:%MZ))"
 	report
-	log "wrote $CSV and $OUT_DIR/l2fwd.png"
+	log "wrote $CSV${PNG_OK:+ and $OUT_DIR/l2fwd.png}"
 }
 
 main "$@"

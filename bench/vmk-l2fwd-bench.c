@@ -255,8 +255,9 @@ static int bench_setup_switch(struct bench_ctx *b, const struct bench_opts *o)
 		pp.devargs = o->devargs[i];
 		ret = vmk_port_add(b->vs, &pp, &b->port_id[i]);
 		if (ret < 0) {
-			fprintf(stderr, "vmk-l2fwd-bench: port '%s': ", o->devargs[i]);
-			return bench_fail("vmk_port_add", ret);
+			fprintf(stderr, "vmk-l2fwd-bench: vmk_port_add '%s': %s\n",
+				o->devargs[i], strerror(-ret));
+			return ret;
 		}
 		b->n_ports++;
 		ret = vmk_port_get_info(b->vs, b->port_id[i], &info);
@@ -337,7 +338,8 @@ static int bench_sample(struct bench_ctx *b, struct bench_sample *s)
 }
 
 static void bench_report(struct bench_ctx *b, const struct bench_sample *s0,
-			 const struct bench_sample *s1, double warmup_s, bool learned)
+			 const struct bench_sample *s1, double warmup_s, uint32_t expect,
+			 bool learned)
 {
 	uint64_t tx = 0, rx = 0, eth_tx = 0, drops = 0;
 	uint64_t by_reason[VMK_DROP_MAX] = { 0 };
@@ -363,10 +365,11 @@ static void bench_report(struct bench_ctx *b, const struct bench_sample *s0,
 
 	printf("{\"tool\":\"vmknet\",\"mpps\":%.3f,\"tx_packets\":%" PRIu64
 	       ",\"rx_packets\":%" PRIu64 ",\"ethdev_tx_packets\":%" PRIu64
-	       ",\"seconds\":%.3f,\"warmup_seconds\":%.3f,\"learned\":%s"
+	       ",\"seconds\":%.3f,\"warmup_seconds\":%.3f,\"expect_macs\":%u,\"learned\":%s"
 	       ",\"fdb_entries\":%u,\"fdb_capacity\":%u,\"drops\":%" PRIu64 ",\"drop_reasons\":{",
 	       secs > 0 ? (double)tx / secs / 1e6 : 0.0, tx, rx, eth_tx, secs, warmup_s,
-	       learned ? "true" : "false", fs.n_entries, fs.capacity, drops);
+	       expect, expect == 0 ? "null" : learned ? "true" : "false",
+	       fs.n_entries, fs.capacity, drops);
 	for (r = 0; r < VMK_DROP_MAX; r++) {
 		if (by_reason[r] == 0)
 			continue;
@@ -400,7 +403,7 @@ static int bench_measure(struct bench_ctx *b, const struct bench_opts *o)
 	ret = bench_sample(b, &s1);
 	if (ret < 0)
 		return ret;
-	bench_report(b, &s0, &s1, warmup_s, learned);
+	bench_report(b, &s0, &s1, warmup_s, o->expect_macs, learned);
 	return 0;
 }
 

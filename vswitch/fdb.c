@@ -25,8 +25,8 @@ int fdb_create(uint32_t capacity, uint32_t aging_ms, int socket_id, struct fdb *
 
 	if (capacity < 16 || capacity > VMK_FDB_CAPACITY_MAX || aging_ms == 0 || out == NULL)
 		return -EINVAL;
-	/* Twice the capacity in slots: at most half loaded. */
-	n_buckets = rte_align32pow2(capacity * 2 / FDB_BUCKET_ENTRIES);
+	/* Four slots per entry: at most a quarter loaded (see fdb.h). */
+	n_buckets = rte_align32pow2(capacity * FDB_SLOTS_PER_ENTRY / FDB_BUCKET_ENTRIES);
 	f = rte_zmalloc_socket("vmk_fdb", sizeof(*f), RTE_CACHE_LINE_SIZE, socket_id);
 	if (f == NULL)
 		return -ENOMEM;
@@ -65,9 +65,13 @@ static struct fdb_entry *bucket_slot(struct fdb_bucket *b, uint64_t key)
 	return NULL;
 }
 
-static struct fdb_entry *bucket_free_slot(struct fdb_bucket *b)
+static unsigned int bucket_used(const struct fdb_bucket *b)
 {
-	return bucket_slot(b, 0);
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++)
+		n += b->e[i].key != 0;
+	return n;
 }
 
 /* Caller holds the lock. */
@@ -85,9 +89,15 @@ static int insert_locked(struct fdb *f, uint64_t key, struct fdb_hash h, uint64_
 
 	if (f->n_entries >= f->capacity)
 		return -ENOSPC;
-	e = bucket_free_slot(&f->buckets[h.b1]);
+	/* First bucket while it is lightly used (lookups try it first), else
+	 * the less loaded one; the other if the choice is full. */
+	struct fdb_bucket *b1 = &f->buckets[h.b1], *b2 = &f->buckets[h.b2];
+	unsigned int u1 = bucket_used(b1), u2 = bucket_used(b2);
+	struct fdb_bucket *b = (u1 < FDB_FIRST_CHOICE_MAX || u1 <= u2) ? b1 : b2;
+
+	e = bucket_slot(b, 0);
 	if (e == NULL)
-		e = bucket_free_slot(&f->buckets[h.b2]);
+		e = bucket_slot(b == b1 ? b2 : b1, 0);
 	if (e == NULL)
 		return -ENOSPC;
 	__atomic_store_n(&e->val, val, __ATOMIC_RELAXED);

@@ -1,12 +1,19 @@
 /*
  * FDB: the (VLAN, MAC) -> port table of one vSwitch.
  *
- * Layout: a power-of-two array of 64-byte buckets of four 16-byte entries.
- * Each key has two candidate buckets (two CRC32C hashes); an entry never
- * moves between buckets, so a reader can never miss a key because a writer
- * relocated it. The table is sized at twice the capacity in slots, so at
- * full capacity it is half loaded and both buckets of a key are almost never
- * full together.
+ * Layout: a power-of-two array of 64-byte buckets of four 16-byte entries
+ * (one cache line). Each key has two candidate buckets taken from one 64-bit
+ * mix of the key (not two CRCs with different seeds: CRC is linear, so their
+ * XOR would be the same for every key and buckets would pair up for good).
+ * An entry never moves between buckets, so a reader can never miss a key
+ * because a writer relocated it. The table has four times the capacity in
+ * slots; a new key goes to its first bucket while that holds fewer than
+ * FDB_FIRST_CHOICE_MAX entries, else to the less loaded of the two. At full
+ * capacity about 91% of keys sit in their first bucket, and simulation over
+ * 2M and 4M random keys found no insert failing for lack of a free slot.
+ * The data path prefetches first buckets only and asks for second buckets
+ * in a second round, for the keys it did not find (fdb_touch_b1/b2,
+ * fdb_find_b1/b2).
  *
  * Concurrency: lookups are lock-free (acquire-load the key, read the value,
  * re-check the key). Writers (learning, moves, aging, control) serialise on
@@ -24,11 +31,12 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
-#include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 #include <rte_spinlock.h>
 
 #define FDB_BUCKET_ENTRIES 4
+#define FDB_SLOTS_PER_ENTRY 4   /* table slots per entry of capacity */
+#define FDB_FIRST_CHOICE_MAX 2  /* first bucket preferred below this fill */
 #define FDB_REFRESH_MS     250
 #define FDB_PORT_NONE      0xffff
 
@@ -83,16 +91,30 @@ static inline struct fdb_hash fdb_hash(const struct fdb *f, uint64_t key)
 {
 	struct fdb_hash h;
 
-	h.b1 = rte_hash_crc_8byte(key, 0x9e3779b9) & f->mask;
-	h.b2 = rte_hash_crc_8byte(key, 0x7f4a7c15) & f->mask;
+	uint64_t x = key;
+
+	/* murmur3's fmix64: every key bit reaches both halves. */
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	h.b1 = (uint32_t)x & f->mask;
+	h.b2 = (uint32_t)(x >> 32) & f->mask;
 	if (h.b2 == h.b1)
 		h.b2 ^= 1;
 	return h;
 }
 
+/* Prefetch the first bucket (where ~91% of keys live). */
 static inline void fdb_prefetch(const struct fdb *f, struct fdb_hash h)
 {
 	rte_prefetch0(&f->buckets[h.b1]);
+}
+
+static inline void fdb_prefetch_b2(const struct fdb *f, struct fdb_hash h)
+{
+	rte_prefetch0(&f->buckets[h.b2]);
 }
 
 static inline bool fdb_bucket_find(const struct fdb_bucket *b, uint64_t key, uint64_t *val)
@@ -168,6 +190,33 @@ static inline int fdb_learn_fast(struct fdb *f, uint64_t key, struct fdb_hash h,
 	    fdb_bucket_touch(&f->buckets[h.b2], key, port, now))
 		return 0;
 	return fdb_learn(f, key, h, port, now);
+}
+
+/* Batched halves of the above: the first-bucket round, then the second. */
+static inline bool fdb_touch_b1(struct fdb *f, uint64_t key, struct fdb_hash h,
+				uint16_t port, uint32_t now)
+{
+	return fdb_bucket_touch(&f->buckets[h.b1], key, port, now);
+}
+
+static inline int fdb_learn_b2(struct fdb *f, uint64_t key, struct fdb_hash h,
+			       uint16_t port, uint32_t now)
+{
+	if (fdb_bucket_touch(&f->buckets[h.b2], key, port, now))
+		return 0;
+	return fdb_learn(f, key, h, port, now);
+}
+
+static inline bool fdb_find_b1(const struct fdb *f, uint64_t key, struct fdb_hash h,
+			       uint64_t *val)
+{
+	return fdb_bucket_find(&f->buckets[h.b1], key, val);
+}
+
+static inline bool fdb_find_b2(const struct fdb *f, uint64_t key, struct fdb_hash h,
+			       uint64_t *val)
+{
+	return fdb_bucket_find(&f->buckets[h.b2], key, val);
 }
 
 /* Add or replace a static entry. Returns 0, -EEXIST (static on another

@@ -23,6 +23,7 @@
 #include "vswitch/vswitch.h"
 
 #define PREFETCH_AHEAD 4
+#define DST_LOOKUP 0xfffd   /* unicast, not resolved yet */
 #define DST_FLOOD  0xfffe
 #define DST_DROP   0xffff
 #define FVID_NONE  0xffff   /* frame carries no tag */
@@ -32,7 +33,7 @@ struct pkt_cls {
 	struct fdb_hash sh, dh;
 	uint16_t vlan;  /* switching VLAN: 0..4094 */
 	uint16_t fvid;  /* VID in the frame's tag, FVID_NONE if untagged */
-	uint16_t dst;   /* slot, DST_FLOOD or DST_DROP */
+	uint16_t dst;   /* slot, DST_LOOKUP, DST_FLOOD or DST_DROP */
 };
 
 static inline void count_rx_drop(struct port_wstats *st, enum vmk_drop_reason r)
@@ -44,7 +45,7 @@ static inline void count_rx_drop(struct port_wstats *st, enum vmk_drop_reason r)
 static inline int ingress_vlan(const struct vs_view_port *vp, bool tagged, uint16_t vid)
 {
 	if (vp->uplink || vp->vlan == VMK_VLAN_TRUNK)
-		return vid;
+		return vid == VMK_VLAN_TRUNK ? -1 : vid;   /* 802.1Q reserves 4095 */
 	if (tagged && vid != 0)
 		return -1;       /* a tag on an access port: VLAN not allowed */
 	return vp->vlan;
@@ -81,9 +82,14 @@ static inline int retag_inplace(struct rte_mbuf *m, uint16_t cur, uint16_t want)
 	}
 	if (cur == FVID_NONE)
 		return vlan_push(m, want);
-	vlan_write_tag(rte_pktmbuf_mtod(m, uint8_t *) + 2 * RTE_ETHER_ADDR_LEN, want);
+	vlan_set_vid(m, want);   /* keeps the frame's priority bits */
 	return 0;
 }
+
+static void learn_sources(struct fdb *f, struct vs_port *in, struct port_wstats *st,
+			  uint16_t n, struct pkt_cls *c, uint32_t now);
+static void resolve_destinations(const struct vs_view *v, struct fdb *f, struct vs_port *in,
+				 struct port_wstats *st, uint16_t n, struct pkt_cls *c);
 
 static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 		     struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
@@ -131,7 +137,7 @@ static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 			c[i].dst = DST_FLOOD;
 			st->rx_multicast++;
 		} else {
-			c[i].dst = 0;
+			c[i].dst = DST_LOOKUP;
 			c[i].dkey = fdb_key(c[i].vlan, eth->dst_addr.addr_bytes);
 			c[i].dh = fdb_hash(f, c[i].dkey);
 			fdb_prefetch(f, c[i].dh);
@@ -140,37 +146,75 @@ static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 	st->rx_packets += n;
 	st->rx_bytes += rx_bytes;
 
-	/* Learn sources, then resolve destinations: the buckets are in flight. */
-	for (uint16_t i = 0; i < n; i++) {
-		if (c[i].dst == DST_DROP)
-			continue;
-		if (unlikely(fdb_learn_fast(f, c[i].skey, c[i].sh, in->slot, now) < 0))
-			count_rx_drop(st, VMK_DROP_FDB_FULL);
-	}
-	for (uint16_t i = 0; i < n; i++) {
-		uint64_t val;
-		uint16_t d;
+	learn_sources(f, in, st, n, c, now);
+	resolve_destinations(v, f, in, st, n, c);
+}
 
-		if (c[i].dst != 0)
+/* Learn every source: first buckets (prefetched in classify), then second
+ * buckets for the few not found, prefetched as a batch. */
+static void learn_sources(struct fdb *f, struct vs_port *in, struct port_wstats *st,
+			  uint16_t n, struct pkt_cls *c, uint32_t now)
+{
+	uint16_t miss[VS_BURST], n_miss = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (c[i].dst == DST_DROP || fdb_touch_b1(f, c[i].skey, c[i].sh, in->slot, now))
 			continue;
-		if (!fdb_lookup_h(f, c[i].dkey, c[i].dh, &val)) {
-			c[i].dst = DST_FLOOD;
-			continue;
-		}
-		d = fdb_val_port(val);
-		if (unlikely(d >= v->n_slots || v->port[d].port == NULL ||
-			     !port_carries(&v->port[d], c[i].vlan))) {
-			c[i].dst = DST_FLOOD;   /* stale entry: flood, never misdeliver */
-		} else if (unlikely(d == in->slot || (vp->uplink && v->port[d].uplink))) {
-			count_rx_drop(st, VMK_DROP_FILTERED);
-			c[i].dst = DST_DROP;
-		} else {
-			c[i].dst = d;
-		}
+		fdb_prefetch_b2(f, c[i].sh);
+		miss[n_miss++] = i;
+	}
+	for (uint16_t k = 0; k < n_miss; k++) {
+		const struct pkt_cls *x = &c[miss[k]];
+
+		if (unlikely(fdb_learn_b2(f, x->skey, x->sh, in->slot, now) < 0))
+			count_rx_drop(st, VMK_DROP_FDB_FULL);
 	}
 }
 
-/* Stage a flooded frame on every other port of its VLAN. Consumes m. */
+static inline void set_destination(const struct vs_view *v, struct vs_port *in,
+				   struct port_wstats *st, struct pkt_cls *c, uint64_t val)
+{
+	const struct vs_view_port *vp = &v->port[in->slot];
+	uint16_t d = fdb_val_port(val);
+
+	if (unlikely(d >= v->n_slots || v->port[d].port == NULL ||
+		     !port_carries(&v->port[d], c->vlan))) {
+		c->dst = DST_FLOOD;   /* stale entry: flood, never misdeliver */
+	} else if (unlikely(d == in->slot || (vp->uplink && v->port[d].uplink))) {
+		count_rx_drop(st, VMK_DROP_FILTERED);
+		c->dst = DST_DROP;
+	} else {
+		c->dst = d;
+	}
+}
+
+/* Look up every unicast destination, in the same two rounds. */
+static void resolve_destinations(const struct vs_view *v, struct fdb *f, struct vs_port *in,
+				 struct port_wstats *st, uint16_t n, struct pkt_cls *c)
+{
+	uint16_t miss[VS_BURST], n_miss = 0;
+	uint64_t val;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (c[i].dst != DST_LOOKUP)
+			continue;
+		if (fdb_find_b1(f, c[i].dkey, c[i].dh, &val)) {
+			set_destination(v, in, st, &c[i], val);
+			continue;
+		}
+		fdb_prefetch_b2(f, c[i].dh);
+		miss[n_miss++] = i;
+	}
+	for (uint16_t k = 0; k < n_miss; k++) {
+		struct pkt_cls *x = &c[miss[k]];
+
+		if (fdb_find_b2(f, x->dkey, x->dh, &val))
+			set_destination(v, in, st, x, val);
+		else
+			x->dst = DST_FLOOD;
+	}
+}
+
 /* Add k references to every segment: a shared chain must survive each
  * holder's rte_pktmbuf_free, which releases segment by segment. */
 static inline void mbuf_ref_add(struct rte_mbuf *m, int16_t k)

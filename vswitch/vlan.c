@@ -18,7 +18,7 @@ struct rte_mbuf *vlan_reencap(struct rte_mbuf *m, bool m_tagged, bool push, uint
 		if (n == NULL)
 			return NULL;
 		if (push && m_tagged) {
-			vlan_write_tag(rte_pktmbuf_mtod(n, uint8_t *) + 2 * RTE_ETHER_ADDR_LEN, vid);
+			vlan_set_vid(n, vid);
 		} else if (push) {
 			if (vlan_push(n, vid) != 0) {
 				rte_pktmbuf_free(n);
@@ -51,8 +51,13 @@ struct rte_mbuf *vlan_reencap(struct rte_mbuf *m, bool m_tagged, bool push, uint
 	uint8_t *dst = (uint8_t *)rte_pktmbuf_append(h, new_l2);
 
 	memcpy(dst, src, 2 * RTE_ETHER_ADDR_LEN);
-	if (push)
+	if (push && m_tagged) {
+		memcpy(dst + 2 * RTE_ETHER_ADDR_LEN, src + 2 * RTE_ETHER_ADDR_LEN, 4);
+		dst[14] = (uint8_t)((dst[14] & 0xf0) | ((vid >> 8) & 0x0f));
+		dst[15] = (uint8_t)vid;   /* same tag, new VID: priority kept */
+	} else if (push) {
 		vlan_write_tag(dst + 2 * RTE_ETHER_ADDR_LEN, vid);
+	}
 	/* The inner EtherType is the last two bytes of the old header. */
 	memcpy(dst + new_l2 - 2, src + old_l2 - 2, 2);
 	if (rte_pktmbuf_chain(h, c) != 0) {

@@ -49,6 +49,15 @@ static inline void vlan_write_tag(uint8_t *p, uint16_t vid)
 	memcpy(p, tag, sizeof(tag));
 }
 
+/* Rewrite the VID of a tagged frame in place, keeping PCP and DEI. */
+static inline void vlan_set_vid(struct rte_mbuf *m, uint16_t vid)
+{
+	uint8_t *tci = rte_pktmbuf_mtod(m, uint8_t *) + 2 * RTE_ETHER_ADDR_LEN + 2;
+
+	tci[0] = (uint8_t)((tci[0] & 0xf0) | ((vid >> 8) & 0x0f));
+	tci[1] = (uint8_t)vid;
+}
+
 /* Insert a tag with this VID (PCP 0) after the MAC addresses.
  * Returns 0, or -ENOSPC when the mbuf has no 4 bytes of headroom. */
 static inline int vlan_push(struct rte_mbuf *m, uint16_t vid)

@@ -344,8 +344,9 @@ int vmk_vswitch_set_fdb_aging(struct vmk_vswitch *vs, uint32_t seconds)
 	return 0;
 }
 
-/* Copy the registered entries of one table into another (control thread). */
-static void copy_static(const struct fdb *from, struct fdb *to, uint32_t now)
+/* Copy the registered entries of one table into another (control thread).
+ * Returns 0 or -ENOSPC when they do not fit. */
+static int copy_static(const struct fdb *from, struct fdb *to, uint32_t now)
 {
 	for (uint32_t b = 0; b <= from->mask; b++) {
 		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
@@ -353,10 +354,12 @@ static void copy_static(const struct fdb *from, struct fdb *to, uint32_t now)
 			uint64_t key = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
 			uint64_t val = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
 
-			if (key != 0 && (fdb_val_flags(val) & FDB_F_STATIC))
-				fdb_add_static(to, key, fdb_val_port(val), now);
+			if (key != 0 && (fdb_val_flags(val) & FDB_F_STATIC) &&
+			    fdb_add_static(to, key, fdb_val_port(val), now) < 0)
+				return -ENOSPC;
 		}
 	}
+	return 0;
 }
 
 int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity)
@@ -368,12 +371,17 @@ int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity)
 		return -EINVAL;
 	pthread_mutex_lock(&vs->host->lock);
 	ret = fdb_create(capacity, vs->aging_sec * 1000u, vs->host->socket_id, &nf);
-	if (ret == 0) {
-		copy_static(vs->fdb, nf, vmk_clock_ms());
-		old = __atomic_exchange_n(&vs->fdb, nf, __ATOMIC_ACQ_REL);
-		host_rcu_synchronize(vs->host);
-		fdb_destroy(old);
+	if (ret < 0)
+		goto unlock;
+	ret = copy_static(vs->fdb, nf, vmk_clock_ms());
+	if (ret < 0) {
+		fdb_destroy(nf);
+		goto unlock;
 	}
+	old = __atomic_exchange_n(&vs->fdb, nf, __ATOMIC_ACQ_REL);
+	host_rcu_synchronize(vs->host);
+	fdb_destroy(old);
+unlock:
 	pthread_mutex_unlock(&vs->host->lock);
 	return ret;
 }

@@ -92,7 +92,9 @@ int vmk_vswitch_set_fdb_aging(struct vmk_vswitch *vs, uint32_t seconds);
 /*
  * Resize the MAC table (16..4M entries). Learned entries are flushed (they
  * are relearned from traffic); registered entries are kept. Returns 0,
- * -EINVAL, -ENOMEM (the old table stays in place).
+ * -EINVAL, -ENOMEM, or -ENOSPC when the registered entries would not fit;
+ * on failure the old table stays in place, untouched. The table takes
+ * 64 bytes per entry of capacity (2M entries: 128 MiB).
  */
 int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity);
 

@@ -264,6 +264,7 @@ static void test_bad_frames_are_dropped_and_counted_by_reason(void)
 	m = th_frame(pool, BCAST, x, -1, 0x8100, 16); /* truncated VLAN header */
 	th_inject(&rp[UP0], m);
 	send_frame(A1, x, BCAST, -1, 64);          /* broadcast source */
+	send_frame(UP0, BCAST, x, 4095, 64);       /* reserved VID from an uplink */
 	outputs(c, NULL);
 	for (int i = 0; i < NP; i++)
 		CU_ASSERT_EQUAL(c[i], 0);
@@ -274,6 +275,33 @@ static void test_bad_frames_are_dropped_and_counted_by_reason(void)
 	CU_ASSERT_EQUAL(st.rx_packets, 4);
 	vmk_port_get_stats(vs, pid[UP0], &st);
 	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_MALFORMED], 1);
+	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_VLAN], 1);
+}
+
+static void test_shrinking_the_table_below_its_registered_entries_is_refused(void)
+{
+	uint8_t x[6];
+	struct vmk_fdb_entry e;
+	struct vmk_fdb_stats fs;
+
+	reset();
+	for (int i = 0; i < 20; i++) {
+		th_mac(x, 13, (uint8_t)i);
+		CU_ASSERT_EQUAL(vmk_fdb_register(vs, 10, x, pid[A1]), 0);
+	}
+	th_mac(x, 13, 0);
+	CU_ASSERT_EQUAL(vmk_fdb_register(vs, 10, x, pid[A2]), -EEXIST);
+	CU_ASSERT_EQUAL(vmk_vswitch_set_fdb_capacity(vs, 16), -ENOSPC);
+	vmk_fdb_get_stats(vs, &fs);
+	CU_ASSERT_EQUAL(fs.capacity, 65536);
+	CU_ASSERT_EQUAL(vmk_vswitch_set_fdb_capacity(vs, 32), 0);  /* they fit */
+	for (int i = 0; i < 20; i++) {
+		th_mac(x, 13, (uint8_t)i);
+		CU_ASSERT_EQUAL(vmk_fdb_lookup(vs, 10, x, &e), 0);
+		CU_ASSERT(e.registered);
+		CU_ASSERT_EQUAL(vmk_fdb_remove(vs, 10, x), 0);
+	}
+	CU_ASSERT_EQUAL(vmk_vswitch_set_fdb_capacity(vs, 65536), 0);
 }
 
 static void test_jumbo_frames_pass_when_the_mtu_allows_them(void)
@@ -478,6 +506,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "jumbo 9000 flood is tagged without copying the payload",
 		    test_jumbo_9000_flood_is_tagged_without_copying_the_payload);
 	CU_add_test(s, "full table floods and counts", test_full_table_floods_and_counts);
+	CU_add_test(s, "shrinking the table below its registered entries is refused",
+		    test_shrinking_the_table_below_its_registered_entries_is_refused);
 	CU_add_test(s, "counters match the frames seen", test_counters_match_the_frames_seen);
 	CU_add_test(s, "port removed while running stops receiving",
 		    test_port_removed_while_running_stops_receiving);
