@@ -6,12 +6,13 @@
  * different MACs and each file cycles through all N. Once a switch has
  * learned both sides every frame is known unicast. MACs are locally
  * administered unicast: A_i = 02:00:0a:ii:ii:ii, B_i = 02:00:0b:ii:ii:ii
- * (i < 2^23). Frames are IPv4/UDP from host to host: A_i has address
- * 10.0.0.0 + i (10.0.0.0/9) and B_i 10.128.0.0 + i (10.128.0.0/9), UDP port
- * 1024 both ways. So a flow cache keyed on all headers sees exactly one flow
- * per MAC pair, and a 5-tuple hash (NIC RSS, or the software hash an OVS
- * datapath computes when a PMD gives none) differs between pairs, as it
- * would between real hosts.
+ * (i < 2^23). Frames are IPv4/UDP from host to host, in the benchmark range
+ * 198.18.0.0/15: A_i has address 198.18.0.0 + (i mod 65536) and B_i
+ * 198.19.0.0 + (i mod 65536); both UDP ports are 1024 + (i / 65536). So every
+ * MAC pair has its own 5-tuple: a flow cache keyed on all headers sees
+ * exactly one flow per pair, and a 5-tuple hash (NIC RSS, or the software
+ * hash an OVS datapath computes when a PMD gives none) differs between pairs,
+ * as it would between real hosts.
  *
  * The default frame is 60 bytes: a 64-byte Ethernet frame on the wire less
  * its 4-byte FCS, which neither pcap files nor DPDK mbufs carry.
@@ -81,7 +82,7 @@ static uint16_t gen_ip_csum(const uint8_t *hdr, size_t len)
 
 static void gen_ip(uint8_t ip[4], uint8_t side, uint32_t i)
 {
-	uint32_t a = (10u << 24) | (side == 0x0a ? 0u : 1u << 23) | i;
+	uint32_t a = (198u << 24) | ((side == 0x0a ? 18u : 19u) << 16) | (i & 0xffff);
 
 	ip[0] = (uint8_t)(a >> 24);
 	ip[1] = (uint8_t)(a >> 16);
@@ -99,6 +100,8 @@ static void gen_fill(uint8_t *frame, uint8_t src_side, uint8_t dst_side, uint32_
 	gen_mac(frame + 6, src_side, i);
 	gen_ip(ip + 12, src_side, i);
 	gen_ip(ip + 16, dst_side, i);
+	ip[GEN_IP_HLEN + 0] = ip[GEN_IP_HLEN + 2] = (uint8_t)(0x04 + (i >> 24));
+	ip[GEN_IP_HLEN + 1] = ip[GEN_IP_HLEN + 3] = (uint8_t)(i >> 16);
 	ip[10] = 0;
 	ip[11] = 0;
 	csum = gen_ip_csum(ip, GEN_IP_HLEN);

@@ -73,6 +73,7 @@ TMP=""
 HUGEDIR=""
 HUGE_MOUNTED=0
 HP_OLD=""
+HP_SET=""
 PIDS=()
 TP_FD=""
 RESULT_MPPS=""
@@ -131,8 +132,12 @@ cleanup() {
 		fi
 	fi
 	if [ -n "$HP_OLD" ]; then
-		echo "$HP_OLD" > "$HP_DIR/nr_hugepages" 2>/dev/null ||
-			log "could not restore nr_hugepages to $HP_OLD"
+		if [ "$(cat "$HP_DIR/nr_hugepages")" = "$HP_SET" ]; then
+			echo "$HP_OLD" > "$HP_DIR/nr_hugepages" 2>/dev/null ||
+				log "could not restore nr_hugepages to $HP_OLD"
+		else
+			log "nr_hugepages was changed by someone else during the run; left as is"
+		fi
 	fi
 	if [ -n "$TMP" ] && [ -d "$TMP" ]; then
 		if [ "$KEEP_TMP" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
@@ -194,7 +199,7 @@ huge_mb_needed() {   # enough for the largest N: mbufs at <=1 KiB, FDB, rings
 }
 
 setup_hugepages() {
-	local want_mb=${HUGE_MB:-$(huge_mb_needed)} need free total m
+	local want_mb=${HUGE_MB:-$(huge_mb_needed)} need free m
 	[ -d "$HP_DIR" ] || die "no 2 MB hugepage support ($HP_DIR)"
 	need=$(((want_mb + 1) / 2))
 	free=$(cat "$HP_DIR/free_hugepages")
@@ -203,8 +208,8 @@ setup_hugepages() {
 		echo $((HP_OLD + need - free)) > "$HP_DIR/nr_hugepages" ||
 			die "cannot reserve hugepages"
 		free=$(cat "$HP_DIR/free_hugepages")
-		total=$(cat "$HP_DIR/nr_hugepages")
-		log "hugepages: $HP_OLD -> $total (2 MB)"
+		HP_SET=$(cat "$HP_DIR/nr_hugepages")
+		log "hugepages: $HP_OLD -> $HP_SET (2 MB)"
 		[ "$free" -ge "$need" ] || die "only $free free 2 MB hugepages, need $need"
 	fi
 	# A hugetlbfs mount of 2 MB pages: use one that exists or mount our own.
@@ -299,7 +304,7 @@ EOF
 testpmd_send() { printf '%s\n' "$1" >&"$TP_FD"; }
 
 run_testpmd() {     # run_testpmd N PCAP_A PCAP_B LOGDIR
-	local n=$1 a=$2 b=$3 logd=$4 log fifo=$TMP/testpmd.in pid off pps i
+	local n=$1 a=$2 b=$3 logd=$4 log fifo=$TMP/testpmd.in pid pps i
 	log=$logd/testpmd-$n.log
 	RESULT_MPPS=""; RESULT_NOTE=""
 	command -v "$TESTPMD" >/dev/null || { RESULT_NOTE="$TESTPMD not installed"; return 1; }
@@ -323,12 +328,10 @@ run_testpmd() {     # run_testpmd N PCAP_A PCAP_B LOGDIR
 	testpmd_send "start"
 	sleep "$TESTPMD_WARMUP"
 	testpmd_send "show port stats all"     # starts testpmd's own interval
-	sleep 0.5
-	off=$(stat -c %s "$log")
 	sleep "$SECONDS_PER_RUN"
 	testpmd_send "show port stats all"     # Tx-pps over exactly that interval
-	for ((i = 0; i < 50; i++)); do
-		[ "$(tail -c +$((off + 1)) "$log" | grep -c 'Tx-pps')" -ge 2 ] && break
+	for ((i = 0; i < 50; i++)); do          # two ports per show, two shows
+		[ "$(grep -c 'Tx-pps' "$log")" -ge 4 ] && break
 		sleep 0.1
 	done
 	testpmd_send "stop"
@@ -336,7 +339,7 @@ run_testpmd() {     # run_testpmd N PCAP_A PCAP_B LOGDIR
 	eval "exec ${TP_FD}>&-"; TP_FD=""
 	wait_exit "$pid" 60 || log "testpmd did not quit; stopping it"
 	stop_pid "$pid"; untrack "$pid"
-	pps=$(tail -c +$((off + 1)) "$log" | awk '/Tx-pps:/ {s += $2; k++} END {if (k == 2) print s}')
+	pps=$(grep 'Tx-pps:' "$log" | tail -n 2 | awk '{s += $2; k++} END {if (k == 2) print s}')
 	if [ -z "$pps" ]; then
 		RESULT_NOTE="no port statistics in $log"
 		return 1
@@ -535,15 +538,14 @@ def fmt(v, spec="%.2f"):
     return spec % v if v is not None else "n/a"
 def ratio(a, b):
     return "%.2fx" % (a / b) if a is not None and b else "n/a"
-base = next((mpps(n, "vmknet") for n in macs if mpps(n, "vmknet") is not None), None)
 hdr = ("MACs/side", "vmknet Mpps", "OVS Mpps", "testpmd Mpps",
        "vmknet/OVS", "vmknet/testpmd", "vmknet vs %d MACs" % macs[0])
 print("%-10s %12s %9s %13s %11s %15s %18s" % hdr)
+first = mpps(macs[0], "vmknet")
 with open(sys.argv[2], "w") as dat:
     dat.write("# macs vmknet ovs testpmd (Mpps; NaN = n/a)\n")
     for n in macs:
         v, o, t = mpps(n, "vmknet"), mpps(n, "ovs"), mpps(n, "testpmd")
-        first = mpps(macs[0], "vmknet")
         print("%-10d %12s %9s %13s %11s %15s %18s" % (
             n, fmt(v), fmt(o), fmt(t), ratio(v, o), ratio(v, t),
             "%.0f%%" % (100 * v / first) if v is not None and first else "n/a"))

@@ -54,6 +54,7 @@ struct bench_opts {
 
 struct bench_sample {
 	struct vmk_port_stats port[BENCH_MAX_PORTS];
+	struct vmk_worker_stats worker;
 	uint64_t ethdev_tx[BENCH_MAX_PORTS];
 	double t;                 /* CLOCK_MONOTONIC seconds */
 };
@@ -333,6 +334,8 @@ static int bench_sample(struct bench_ctx *b, struct bench_sample *s)
 		if (b->ethdev[i] != VMK_ETHDEV_NONE && rte_eth_stats_get(b->ethdev[i], &es) == 0)
 			s->ethdev_tx[i] = es.opackets;
 	}
+	memset(&s->worker, 0, sizeof(s->worker));
+	vmk_host_get_worker_stats(b->host, 0, &s->worker);
 	s->t = bench_now();
 	return 0;
 }
@@ -377,7 +380,17 @@ static void bench_report(struct bench_ctx *b, const struct bench_sample *s0,
 		       vmk_drop_reason_name((enum vmk_drop_reason)r), by_reason[r]);
 		first = false;
 	}
-	printf("}}\n");
+	{
+		/* Cost of a frame on the worker, as OVS's pmd-stats-show. */
+		uint64_t pk = s1->worker.packets - s0->worker.packets;
+		uint64_t busy = s1->worker.busy_cycles - s0->worker.busy_cycles;
+		uint64_t idle = s1->worker.idle_cycles - s0->worker.idle_cycles;
+
+		printf("},\"worker_cycles_per_packet\":%.1f,\"worker_busy_pct\":%.1f",
+		       pk ? (double)busy / (double)pk : 0.0,
+		       busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0);
+	}
+	printf("}\n");
 	fflush(stdout);
 }
 

@@ -9,15 +9,17 @@
 
 #include <rte_cycles.h>
 
+/* TSC ticks per millisecond, set once by vmk_clock_init(). */
+extern uint64_t vmk_clock_tsc_per_ms;
+
+/* Set the TSC rate (EAL must be up). Idempotent; any thread. */
+void vmk_clock_init(void);
+
 /* Milliseconds since an arbitrary origin; wraps after 49 days: compare with
- * (uint32_t)(a - b). */
+ * (int32_t)(a - b). vmk_clock_init() must have run (host creation does). */
 static inline uint32_t vmk_clock_ms(void)
 {
-	static __thread uint64_t tsc_per_ms;
-
-	if (tsc_per_ms == 0)
-		tsc_per_ms = rte_get_tsc_hz() / 1000 ? rte_get_tsc_hz() / 1000 : 1;
-	return (uint32_t)(rte_rdtsc() / tsc_per_ms);
+	return (uint32_t)(rte_rdtsc() / vmk_clock_tsc_per_ms);
 }
 
 #endif

@@ -17,6 +17,7 @@
 #include <vmknet/host.h>
 #include <vmknet/port.h>
 
+#include "lib/clock.h"
 #include "lib/host.h"
 #include "lib/log.h"
 #include "vswitch/vswitch.h"
@@ -77,6 +78,7 @@ int vmk_host_create(const struct vmk_host_params *params, struct vmk_host **out)
 	    p.n_mbufs < 512 || p.mbuf_data_size < RTE_PKTMBUF_HEADROOM + 128)
 		return -EINVAL;
 
+	vmk_clock_init();
 	h = rte_zmalloc("vmk_host", sizeof(*h), RTE_CACHE_LINE_SIZE);
 	if (h == NULL)
 		return -ENOMEM;

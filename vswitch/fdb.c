@@ -77,9 +77,9 @@ static unsigned int bucket_used(const struct fdb_bucket *b)
 /* Caller holds the lock. */
 static struct fdb_entry *find_locked(struct fdb *f, uint64_t key, struct fdb_hash h)
 {
-	struct fdb_entry *e = bucket_slot(&f->buckets[h.b1], key);
+	struct fdb_entry *e = bucket_slot(&f->buckets[fdb_b1(f, h)], key);
 
-	return e != NULL ? e : bucket_slot(&f->buckets[h.b2], key);
+	return e != NULL ? e : bucket_slot(&f->buckets[fdb_b2(f, h)], key);
 }
 
 /* Caller holds the lock. Returns 0 or -ENOSPC. */
@@ -91,7 +91,7 @@ static int insert_locked(struct fdb *f, uint64_t key, struct fdb_hash h, uint64_
 		return -ENOSPC;
 	/* First bucket while it is lightly used (lookups try it first), else
 	 * the less loaded one; the other if the choice is full. */
-	struct fdb_bucket *b1 = &f->buckets[h.b1], *b2 = &f->buckets[h.b2];
+	struct fdb_bucket *b1 = &f->buckets[fdb_b1(f, h)], *b2 = &f->buckets[fdb_b2(f, h)];
 	unsigned int u1 = bucket_used(b1), u2 = bucket_used(b2);
 	struct fdb_bucket *b = (u1 < FDB_FIRST_CHOICE_MAX || u1 <= u2) ? b1 : b2;
 

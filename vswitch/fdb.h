@@ -2,9 +2,10 @@
  * FDB: the (VLAN, MAC) -> port table of one vSwitch.
  *
  * Layout: a power-of-two array of 64-byte buckets of four 16-byte entries
- * (one cache line). Each key has two candidate buckets taken from one 64-bit
- * mix of the key (not two CRCs with different seeds: CRC is linear, so their
- * XOR would be the same for every key and buckets would pair up for good).
+ * (one cache line). Each key has two candidate buckets: the first from a CRC32C
+ * of the key, the second from a multiplicative mix of that CRC (not two CRCs
+ * with different seeds: CRC is linear, so their XOR would be the same for
+ * every key and buckets would pair up for good).
  * An entry never moves between buckets, so a reader can never miss a key
  * because a writer relocated it. The table has four times the capacity in
  * slots; a new key goes to its first bucket while that holds fewer than
@@ -31,6 +32,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 #include <rte_spinlock.h>
 
@@ -66,17 +68,32 @@ struct fdb {
 	uint64_t n_learned, n_moved, n_aged, n_full;
 };
 
-/* Hash pair of a key: the two candidate buckets. */
+/* Hash of a key; its two candidate buckets come from fdb_b1/fdb_b2 (the
+ * second is computed only when needed). */
 struct fdb_hash {
-	uint32_t b1, b2;
+	uint32_t crc;
 };
 
 static inline uint64_t fdb_key(uint16_t vlan, const uint8_t *mac)
 {
-	uint64_t k = 0;
+	uint32_t lo;
+	uint16_t hi;
 
-	memcpy(&k, mac, 6);
-	return k | ((uint64_t)(vlan & 0xfff) << 48) | FDB_KEY_VALID;
+	/* Two loads combined in registers: building the key in memory from a
+	 * 6-byte copy stalls store-to-load forwarding on the data path. */
+	memcpy(&lo, mac, 4);
+	memcpy(&hi, mac + 4, 2);
+	return lo | ((uint64_t)hi << 32) | ((uint64_t)(vlan & 0xfff) << 48) | FDB_KEY_VALID;
+}
+
+/* Data-path form: the MAC is followed by at least 2 readable bytes (inside
+ * an Ethernet header), so one 8-byte load and a mask do. */
+static inline uint64_t fdb_key_hdr(uint16_t vlan, const uint8_t *mac)
+{
+	uint64_t k;
+
+	memcpy(&k, mac, 8);
+	return (k & 0xffffffffffffull) | ((uint64_t)(vlan & 0xfff) << 48) | FDB_KEY_VALID;
 }
 
 static inline uint16_t fdb_val_port(uint64_t v) { return (uint16_t)(v >> 32); }
@@ -89,32 +106,38 @@ static inline uint64_t fdb_val_make(uint32_t seen, uint16_t port, uint16_t flags
 
 static inline struct fdb_hash fdb_hash(const struct fdb *f, uint64_t key)
 {
-	struct fdb_hash h;
+	struct fdb_hash h = { rte_hash_crc_8byte(key, 0x9e3779b9) };
 
-	uint64_t x = key;
-
-	/* murmur3's fmix64: every key bit reaches both halves. */
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	h.b1 = (uint32_t)x & f->mask;
-	h.b2 = (uint32_t)(x >> 32) & f->mask;
-	if (h.b2 == h.b1)
-		h.b2 ^= 1;
+	RTE_SET_USED(f);
 	return h;
+}
+
+/* First bucket: low bits of the CRC32C (one instruction per key). */
+static inline uint32_t fdb_b1(const struct fdb *f, struct fdb_hash h)
+{
+	return h.crc & f->mask;
+}
+
+/* Second bucket: a multiplicative mix of the CRC. Not a second CRC with
+ * another seed: CRC is linear, so b1 ^ b2 would be the same for every key
+ * and buckets would pair up for good. */
+static inline uint32_t fdb_b2(const struct fdb *f, struct fdb_hash h)
+{
+	uint32_t b1 = h.crc & f->mask;
+	uint32_t b2 = (uint32_t)(((uint64_t)h.crc * 0x9e3779b97f4a7c15ull) >> 32) & f->mask;
+
+	return b2 != b1 ? b2 : b1 ^ 1;
 }
 
 /* Prefetch the first bucket (where ~91% of keys live). */
 static inline void fdb_prefetch(const struct fdb *f, struct fdb_hash h)
 {
-	rte_prefetch0(&f->buckets[h.b1]);
+	rte_prefetch0(&f->buckets[fdb_b1(f, h)]);
 }
 
 static inline void fdb_prefetch_b2(const struct fdb *f, struct fdb_hash h)
 {
-	rte_prefetch0(&f->buckets[h.b2]);
+	rte_prefetch0(&f->buckets[fdb_b2(f, h)]);
 }
 
 static inline bool fdb_bucket_find(const struct fdb_bucket *b, uint64_t key, uint64_t *val)
@@ -137,8 +160,8 @@ static inline bool fdb_bucket_find(const struct fdb_bucket *b, uint64_t key, uin
 static inline bool fdb_lookup_h(const struct fdb *f, uint64_t key, struct fdb_hash h,
 				uint64_t *val)
 {
-	return fdb_bucket_find(&f->buckets[h.b1], key, val) ||
-	       fdb_bucket_find(&f->buckets[h.b2], key, val);
+	return fdb_bucket_find(&f->buckets[fdb_b1(f, h)], key, val) ||
+	       fdb_bucket_find(&f->buckets[fdb_b2(f, h)], key, val);
 }
 
 /*
@@ -186,8 +209,8 @@ static inline bool fdb_bucket_touch(struct fdb_bucket *b, uint64_t key, uint16_t
 static inline int fdb_learn_fast(struct fdb *f, uint64_t key, struct fdb_hash h,
 				 uint16_t port, uint32_t now)
 {
-	if (likely(fdb_bucket_touch(&f->buckets[h.b1], key, port, now)) ||
-	    fdb_bucket_touch(&f->buckets[h.b2], key, port, now))
+	if (likely(fdb_bucket_touch(&f->buckets[fdb_b1(f, h)], key, port, now)) ||
+	    fdb_bucket_touch(&f->buckets[fdb_b2(f, h)], key, port, now))
 		return 0;
 	return fdb_learn(f, key, h, port, now);
 }
@@ -196,13 +219,13 @@ static inline int fdb_learn_fast(struct fdb *f, uint64_t key, struct fdb_hash h,
 static inline bool fdb_touch_b1(struct fdb *f, uint64_t key, struct fdb_hash h,
 				uint16_t port, uint32_t now)
 {
-	return fdb_bucket_touch(&f->buckets[h.b1], key, port, now);
+	return fdb_bucket_touch(&f->buckets[fdb_b1(f, h)], key, port, now);
 }
 
 static inline int fdb_learn_b2(struct fdb *f, uint64_t key, struct fdb_hash h,
 			       uint16_t port, uint32_t now)
 {
-	if (fdb_bucket_touch(&f->buckets[h.b2], key, port, now))
+	if (fdb_bucket_touch(&f->buckets[fdb_b2(f, h)], key, port, now))
 		return 0;
 	return fdb_learn(f, key, h, port, now);
 }
@@ -210,13 +233,13 @@ static inline int fdb_learn_b2(struct fdb *f, uint64_t key, struct fdb_hash h,
 static inline bool fdb_find_b1(const struct fdb *f, uint64_t key, struct fdb_hash h,
 			       uint64_t *val)
 {
-	return fdb_bucket_find(&f->buckets[h.b1], key, val);
+	return fdb_bucket_find(&f->buckets[fdb_b1(f, h)], key, val);
 }
 
 static inline bool fdb_find_b2(const struct fdb *f, uint64_t key, struct fdb_hash h,
 			       uint64_t *val)
 {
-	return fdb_bucket_find(&f->buckets[h.b2], key, val);
+	return fdb_bucket_find(&f->buckets[fdb_b2(f, h)], key, val);
 }
 
 /* Add or replace a static entry. Returns 0, -EEXIST (static on another

@@ -2,9 +2,11 @@
  * The switching data path: one received burst in, one tx burst per
  * destination out (the two-pass scheme of netmap VALE and VPP).
  *
- * Pass 1 classifies every frame (VLAN, ingress checks, keys and hashes) and
- * prefetches FDB buckets; then sources are learned and destinations looked
- * up while the buckets arrive. Pass 2 stages each frame on its destination
+ * Pass 1 (vs_burst_prepare) classifies every frame (VLAN, ingress checks,
+ * keys and hashes) and prefetches FDB buckets. Pass 2 (vs_burst_finish)
+ * learns sources and looks up destinations. A worker prepares the next
+ * queue's burst before finishing the previous one, so the prefetched
+ * buckets have a whole rx burst of time to arrive. It then stages each frame on its destination
  * port(s) and flushes one tx burst per port. Flooded frames are shared by
  * reference count; at most one re-encapsulated version (tagged vs untagged)
  * is made per frame.
@@ -12,6 +14,8 @@
  * Threading: runs on a worker. Reads the RCU-published view and FDB; writes
  * only this worker's stats and tx staging. No locks on the hit path.
  */
+#include <string.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -23,18 +27,11 @@
 #include "vswitch/vswitch.h"
 
 #define PREFETCH_AHEAD 4
+#define FDB_PREFETCH_MIN 1024   /* entries above which buckets are prefetched */
 #define DST_LOOKUP 0xfffd   /* unicast, not resolved yet */
 #define DST_FLOOD  0xfffe
 #define DST_DROP   0xffff
 #define FVID_NONE  0xffff   /* frame carries no tag */
-
-struct pkt_cls {
-	uint64_t skey, dkey;
-	struct fdb_hash sh, dh;
-	uint16_t vlan;  /* switching VLAN: 0..4094 */
-	uint16_t fvid;  /* VID in the frame's tag, FVID_NONE if untagged */
-	uint16_t dst;   /* slot, DST_LOOKUP, DST_FLOOD or DST_DROP */
-};
 
 static inline void count_rx_drop(struct port_wstats *st, enum vmk_drop_reason r)
 {
@@ -86,16 +83,13 @@ static inline int retag_inplace(struct rte_mbuf *m, uint16_t cur, uint16_t want)
 	return 0;
 }
 
-static void learn_sources(struct fdb *f, struct vs_port *in, struct port_wstats *st,
-			  uint16_t n, struct pkt_cls *c, uint32_t now);
-static void resolve_destinations(const struct vs_view *v, struct fdb *f, struct vs_port *in,
-				 struct port_wstats *st, uint16_t n, struct pkt_cls *c);
-
 static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 		     struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
-		     struct pkt_cls *c, uint32_t now)
+		     struct pkt_cls *c)
 {
 	const struct vs_view_port *vp = &v->port[in->slot];
+	/* A small table stays in L1: prefetching it only costs issue slots. */
+	const bool pf = __atomic_load_n(&f->n_entries, __ATOMIC_RELAXED) > FDB_PREFETCH_MIN;
 	uint64_t rx_bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -130,24 +124,23 @@ static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 		}
 		c[i].vlan = (uint16_t)vl;
 		c[i].fvid = tagged ? vid : FVID_NONE;
-		c[i].skey = fdb_key(c[i].vlan, eth->src_addr.addr_bytes);
+		c[i].skey = fdb_key_hdr(c[i].vlan, eth->src_addr.addr_bytes);
 		c[i].sh = fdb_hash(f, c[i].skey);
-		fdb_prefetch(f, c[i].sh);
+		if (pf)
+			fdb_prefetch(f, c[i].sh);
 		if (rte_is_multicast_ether_addr(&eth->dst_addr)) {
 			c[i].dst = DST_FLOOD;
 			st->rx_multicast++;
 		} else {
 			c[i].dst = DST_LOOKUP;
-			c[i].dkey = fdb_key(c[i].vlan, eth->dst_addr.addr_bytes);
+			c[i].dkey = fdb_key_hdr(c[i].vlan, eth->dst_addr.addr_bytes);
 			c[i].dh = fdb_hash(f, c[i].dkey);
-			fdb_prefetch(f, c[i].dh);
+			if (pf)
+				fdb_prefetch(f, c[i].dh);
 		}
 	}
 	st->rx_packets += n;
 	st->rx_bytes += rx_bytes;
-
-	learn_sources(f, in, st, n, c, now);
-	resolve_destinations(v, f, in, st, n, c);
 }
 
 /* Learn every source: first buckets (prefetched in classify), then second
@@ -312,19 +305,38 @@ static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int wi
 	tb->n_dirty = 0;
 }
 
-void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf **pkts,
-		     uint16_t n, unsigned int widx, uint32_t now)
+void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port *in,
+		      struct rte_mbuf **pkts, uint16_t n, unsigned int widx)
 {
-	const struct vs_view *v = __atomic_load_n(&vs->view, __ATOMIC_ACQUIRE);
-	struct fdb *f = __atomic_load_n(&vs->fdb, __ATOMIC_ACQUIRE);
-	struct port_wstats *st = &in->wstats[widx];
-	struct vs_txbufs *tb = &vs->txb[widx];
-	struct rte_mempool *pool = vs->host->pool;
-	struct pkt_cls c[VS_BURST];
+	b->vs = vs;
+	b->in = in;
+	b->n = n;
+	b->view = __atomic_load_n(&vs->view, __ATOMIC_ACQUIRE);
+	b->fdb = __atomic_load_n(&vs->fdb, __ATOMIC_ACQUIRE);
+	if (pkts != b->pkts)
+		memcpy(b->pkts, pkts, n * sizeof(*pkts));
+	classify(b->view, b->fdb, in, &in->wstats[widx], b->pkts, n, b->c);
+}
 
-	classify(v, f, in, st, pkts, n, c, now);
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
+void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
+{
+	const struct vs_view *v = b->view;
+	struct vs_port *in = b->in;
+	struct port_wstats *st = &in->wstats[widx];
+	struct vs_txbufs *tb = &b->vs->txb[widx];
+	struct rte_mempool *pool = b->vs->host->pool;
+	struct pkt_cls *c = b->c;
+
+	learn_sources(b->fdb, in, st, b->n, c, now);
+	resolve_destinations(v, b->fdb, in, st, b->n, c);
+	/* Runs of frames to one destination are staged with the count in a
+	 * register: a count kept in memory makes every frame wait for the
+	 * previous frame's store to forward. */
+	struct vs_txbuf *run = NULL;
+	uint16_t run_d = DST_DROP, run_n = 0;
+
+	for (uint16_t i = 0; i < b->n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
 		uint16_t d = c[i].dst;
 
 		if (likely(d < DST_FLOOD)) {
@@ -335,12 +347,39 @@ void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf
 				rte_pktmbuf_free(m);
 				continue;
 			}
-			stage(tb, d, m);
-		} else if (d == DST_FLOOD) {
-			flood(v, in, tb, st, m, &c[i], pool, widx);
-		} else {
-			rte_pktmbuf_free(m);
+			if (d != run_d) {
+				if (run != NULL)
+					run->n = run_n;
+				run = &tb->buf[d];
+				if (run->n == 0)
+					tb->dirty[tb->n_dirty++] = d;
+				run_d = d;
+				run_n = run->n;
+			}
+			run->pkts[run_n++] = m;
+			continue;
 		}
+		if (run != NULL) {
+			run->n = run_n;
+			run = NULL;
+			run_d = DST_DROP;
+		}
+		if (d == DST_FLOOD)
+			flood(v, in, tb, st, m, &c[i], pool, widx);
+		else
+			rte_pktmbuf_free(m);
 	}
+	if (run != NULL)
+		run->n = run_n;
 	flush(v, tb, widx);
+	b->n = 0;
+}
+
+void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf **pkts,
+		     uint16_t n, unsigned int widx, uint32_t now)
+{
+	struct vs_burst b;
+
+	vs_burst_prepare(&b, vs, in, pkts, n, widx);
+	vs_burst_finish(&b, widx, now);
 }

@@ -90,10 +90,42 @@ struct portgroup *vs_portgroup_find(struct vmk_vswitch *vs, const char *name);
 /* The port in a slot, or NULL (control thread). */
 struct vs_port *vs_port_get(struct vmk_vswitch *vs, uint32_t port_id);
 
+/* Per-frame classification, between the two passes of a burst. */
+struct pkt_cls {
+	uint64_t skey, dkey;
+	struct fdb_hash sh, dh;
+	uint16_t vlan;  /* switching VLAN: 0..4094 */
+	uint16_t fvid;  /* VID in the frame's tag, or 0xffff when untagged */
+	uint16_t dst;   /* slot, or a DST_* marker of switch.c */
+};
+
+/* One received burst between its two passes (worker-local). */
+struct vs_burst {
+	struct vmk_vswitch *vs;
+	struct vs_port *in;
+	const struct vs_view *view;
+	struct fdb *fdb;
+	uint16_t n;
+	struct rte_mbuf *pkts[VS_BURST];
+	struct pkt_cls c[VS_BURST];
+};
+
 /*
- * Switch one received burst (the data path): classify every frame, learn
- * sources, look up destinations, then hand each destination its frames in
- * one tx burst. Takes ownership of all n mbufs. Worker `widx` only.
+ * Pass 1: classify the burst and prefetch its FDB buckets. Takes the n
+ * mbufs (copied into b unless pkts is b->pkts). The view and FDB it reads
+ * stay valid until the worker's next quiescent state, so the burst must be
+ * finished before then. Worker `widx` only.
+ */
+void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port *in,
+		      struct rte_mbuf **pkts, uint16_t n, unsigned int widx);
+
+/* Pass 2: learn, look up, deliver and flush; every mbuf is consumed. */
+void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now);
+
+/*
+ * Switch one received burst (both passes back to back): classify every
+ * frame, learn sources, look up destinations, then hand each destination its
+ * frames in one tx burst. Takes ownership of all n mbufs. Worker `widx` only.
  */
 void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf **pkts,
 		     uint16_t n, unsigned int widx, uint32_t now);

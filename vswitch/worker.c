@@ -16,6 +16,8 @@
 #include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 
+#include <vmknet/host.h>
+
 #include "lib/clock.h"
 #include "lib/host.h"
 #include "lib/log.h"
@@ -46,25 +48,49 @@ int worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct vmk_host *h = w->host;
-	struct rte_mbuf *pkts[VS_BURST];
-	uint32_t last_hk = vmk_clock_ms();
+	struct vs_burst bursts[2];
+	uint64_t tsc = rte_rdtsc(), tsc_prev;
+	uint32_t last_hk = (uint32_t)(tsc / vmk_clock_tsc_per_ms);
+	bool busy = false;
 
 	rte_rcu_qsbr_thread_online(h->qsbr, w->idx);
 	VMK_LOG(DEBUG, host, "worker %u on lcore %u running", w->idx, w->lcore);
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		const struct poll_list *pl = __atomic_load_n(&w->polls, __ATOMIC_ACQUIRE);
-		uint32_t now = vmk_clock_ms();
-		bool busy = false;
+		struct vs_burst *prev = NULL;
+		unsigned int k = 0;
+		uint32_t now;
 
+		/* One TSC read a loop: it ends the last loop's accounting and
+		 * gives this loop its clock. */
+		tsc_prev = tsc;
+		tsc = rte_rdtsc();
+		if (busy)
+			w->busy_cycles += tsc - tsc_prev;
+		else
+			w->idle_cycles += tsc - tsc_prev;
+		now = (uint32_t)(tsc / vmk_clock_tsc_per_ms);
+		busy = false;
+
+		/* Receive and classify a queue's burst, then finish the one
+		 * before it: its FDB prefetches had this rx burst to land. */
 		for (uint32_t i = 0; pl != NULL && i < pl->n; i++) {
 			struct vs_port *p = pl->e[i].port;
-			uint16_t n = p->ops->rx_burst(p, pl->e[i].qid, pkts, VS_BURST);
+			struct vs_burst *cur = &bursts[k];
+			uint16_t n = p->ops->rx_burst(p, pl->e[i].qid, cur->pkts, VS_BURST);
 
 			if (n == 0)
 				continue;
 			busy = true;
-			vs_switch_burst(p->vs, p, pkts, n, w->idx, now);
+			w->n_packets += n;
+			vs_burst_prepare(cur, p->vs, p, cur->pkts, n, w->idx);
+			if (prev != NULL)
+				vs_burst_finish(prev, w->idx, now);
+			prev = cur;
+			k ^= 1;
 		}
+		if (prev != NULL)
+			vs_burst_finish(prev, w->idx, now);
 		w->n_loops++;
 		w->n_busy_loops += busy;
 		if (now != last_hk) {
@@ -125,6 +151,27 @@ int workers_rebalance(struct vmk_host *h)
 	host_rcu_synchronize(h);
 	for (unsigned int i = 0; i < nw; i++)
 		free(old[i]);
+	return 0;
+}
+
+int vmk_host_get_worker_stats(struct vmk_host *h, unsigned int idx,
+			      struct vmk_worker_stats *out)
+{
+	const struct worker *w;
+
+	if (h == NULL || out == NULL)
+		return -EINVAL;
+	if (idx >= h->n_workers)
+		return -ENOENT;
+	w = &h->workers[idx];
+	memset(out, 0, sizeof(*out));
+	out->lcore = w->lcore;
+	out->loops = __atomic_load_n(&w->n_loops, __ATOMIC_RELAXED);
+	out->busy_loops = __atomic_load_n(&w->n_busy_loops, __ATOMIC_RELAXED);
+	out->packets = __atomic_load_n(&w->n_packets, __ATOMIC_RELAXED);
+	out->busy_cycles = __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
+	out->idle_cycles = __atomic_load_n(&w->idle_cycles, __ATOMIC_RELAXED);
+	out->tsc_hz = rte_get_tsc_hz();
 	return 0;
 }
 

@@ -31,6 +31,9 @@ struct worker {
 	struct poll_list *polls;   /* RCU-published */
 	uint64_t n_loops;
 	uint64_t n_busy_loops;     /* loops that received something */
+	uint64_t n_packets;        /* frames received */
+	uint64_t busy_cycles;      /* TSC cycles of loops that received */
+	uint64_t idle_cycles;      /* TSC cycles of empty loops */
 } __rte_cache_aligned;
 
 /* The lcore entry point (arg: struct worker *). */

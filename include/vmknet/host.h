@@ -71,6 +71,25 @@ bool vmk_host_running(const struct vmk_host *host);
 /* Number of workers running (0 when stopped). */
 unsigned int vmk_host_n_workers(const struct vmk_host *host);
 
+struct vmk_worker_stats {
+	unsigned int lcore;
+	uint64_t loops;        /* poll loops run */
+	uint64_t busy_loops;   /* loops that received at least one frame */
+	uint64_t packets;      /* frames received and switched */
+	uint64_t busy_cycles;  /* TSC cycles spent in busy loops */
+	uint64_t idle_cycles;  /* TSC cycles spent in empty loops */
+	uint64_t tsc_hz;       /* TSC frequency, to turn cycles into time */
+};
+
+/*
+ * Counters of worker idx (0..n_workers-1), as OVS's pmd-stats-show: where
+ * a forwarding core's time goes. busy_cycles / packets is the cost of one
+ * frame (rx, switching and tx together). Thread: any.
+ * Returns 0, -EINVAL, or -ENOENT (no such worker running).
+ */
+int vmk_host_get_worker_stats(struct vmk_host *host, unsigned int idx,
+			      struct vmk_worker_stats *out);
+
 /*
  * The host's packet pool, for callers that build frames to inject (tests,
  * examples). The host owns it; do not free.
