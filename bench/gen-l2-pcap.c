@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,11 +38,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: gen-l2-pcap --macs N --out-a FILE --out-b FILE [--len BYTES]\n"
+		"usage: gen-l2-pcap --macs N --out-a FILE --out-b FILE [--len BYTES] [--scatter]\n"
 		"  --macs N      source MACs per side, 1..%u\n"
 		"  --out-a FILE  side A frames (src A_i, dst B_i)\n"
 		"  --out-b FILE  side B frames (src B_i, dst A_i)\n"
-		"  --len BYTES   frame length without FCS, %u..%u (default %u)\n",
+		"  --len BYTES   frame length without FCS, %u..%u (default %u)\n"
+		"  --scatter     MAC suffixes scrambled (a bijection of i), not sequential\n",
 		GEN_MACS_MAX, GEN_LEN_MIN, GEN_LEN_MAX, GEN_LEN_MIN);
 }
 
@@ -58,8 +60,22 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+static bool gen_scatter;
+
+/* A bijection of 24-bit numbers that spreads neighbours far apart (odd
+ * multiply, xor-shift, odd multiply; each step invertible mod 2^24). */
+static uint32_t gen_scramble(uint32_t i)
+{
+	i = (i * 0x9e3779u) & 0xffffff;
+	i ^= i >> 12;
+	i = (i * 0x5bd1e9u) & 0xffffff;
+	return i ^ (i >> 11);
+}
+
 static void gen_mac(uint8_t mac[6], uint8_t side, uint32_t i)
 {
+	if (gen_scatter)
+		i = gen_scramble(i);
 	mac[0] = 0x02; /* locally administered, unicast */
 	mac[1] = 0x00;
 	mac[2] = side;
@@ -181,6 +197,7 @@ int main(int argc, char **argv)
 		{ "out-a", required_argument, NULL, 'a' },
 		{ "out-b", required_argument, NULL, 'b' },
 		{ "len", required_argument, NULL, 'l' },
+		{ "scatter", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -188,7 +205,7 @@ int main(int argc, char **argv)
 	uint32_t n_macs = 0, len = GEN_LEN_MIN;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:a:b:l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:a:b:l:sh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_u32(optarg, 1, GEN_MACS_MAX, &n_macs) < 0) {
@@ -207,6 +224,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "gen-l2-pcap: bad --len '%s'\n", optarg);
 				return 2;
 			}
+			break;
+		case 's':
+			gen_scatter = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -29,6 +29,7 @@
 #   WARMUP_SECONDS   longest warm-up; it ends early once every MAC is learned
 #                    (default 30)
 #   MACS             MAC counts per side (default "64 4096 65536 1048576")
+#   MAC_PATTERN      seq (default) or scattered: MAC suffixes counted up, or scrambled
 #   SKIP_OVS=1, SKIP_TESTPMD=1, SKIP_VMKNET=1   leave a contender out
 #   OVS_PER_PORT_MEMORY=1   OVS with other_config:per-port-memory=true
 #                    (default: OVS's shared mempools)
@@ -49,6 +50,15 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 WARMUP_SECONDS=${WARMUP_SECONDS:-30}
 MACS=${MACS:-"64 4096 65536 1048576"}
 MACS=${MACS//,/ }
+# seq: MAC suffixes count up (as a NIC vendor's or a hypervisor's MAC pool
+# hands them out); scattered: a bijective scramble of the suffixes, so no
+# hash can take advantage of neighbouring keys.
+MAC_PATTERN=${MAC_PATTERN:-seq}
+case $MAC_PATTERN in
+seq) GEN_EXTRA=() ;;
+scattered) GEN_EXTRA=(--scatter) ;;
+*) echo "MAC_PATTERN must be seq or scattered" >&2; exit 2 ;;
+esac
 SKIP_OVS=${SKIP_OVS:-0}
 SKIP_TESTPMD=${SKIP_TESTPMD:-0}
 SKIP_VMKNET=${SKIP_VMKNET:-0}
@@ -564,6 +574,7 @@ set terminal pngcairo size 900,560 noenhanced
 set output "$OUT_DIR/l2fwd.png"
 set title "L2 forwarding, 64-byte frames, one forwarding core ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
 set logscale x 2
+set xtics ("64" 64, "256" 256, "1K" 1024, "4K" 4096, "16K" 16384, "64K" 65536, "256K" 262144, "1M" 1048576)
 set xlabel "source MACs per side"
 set ylabel "Mpps (both directions)"
 set yrange [0:*]
@@ -612,10 +623,12 @@ main() {
 	echo "macs_per_side,contender,mpps,status,note" > "$CSV"
 	setup_hugepages
 	log "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
-	    "main core $MAIN_CORE, worker core $WORKER_CORE; ${SECONDS_PER_RUN}s per run"
+	    "main core $MAIN_CORE, worker core $WORKER_CORE; ${SECONDS_PER_RUN}s per run;" \
+	    "MACs $MAC_PATTERN"
 	a=$TMP/a.pcap; b=$TMP/b.pcap
 	for n in $MACS; do
-		"$BIN/gen-l2-pcap" --macs "$n" --out-a "$a" --out-b "$b" || die "gen-l2-pcap failed"
+		"$BIN/gen-l2-pcap" --macs "$n" --out-a "$a" --out-b "$b" "${GEN_EXTRA[@]}" ||
+			die "gen-l2-pcap failed"
 		for c in vmknet testpmd ovs; do
 			case $c in
 			vmknet) [ "$SKIP_VMKNET" = 1 ] && continue ;;
