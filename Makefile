@@ -4,6 +4,7 @@
 # no edit here:
 #   lib/ vswitch/ vmknic/ tcpip/ *.c     -> libvmknet (.a and versioned .so)
 #   examples/NAME.c, bench/NAME.c        -> one program each (build/bin/NAME)
+#   examples/NAME/*.c                    -> one program of several files
 #   tests/unit/test_*.c                  -> one CUnit binary each
 #   tests/integration/test_*.c           -> one CUnit binary each (real DPDK ports)
 #   tests/integration/test_*.sh          -> scenario scripts (run as root)
@@ -46,6 +47,8 @@ LIB_SRCS      := $(sort $(wildcard lib/*.c vswitch/*.c vmknic/*.c tcpip/*.c))
 LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 PROG_SRCS     := $(sort $(wildcard examples/*.c bench/*.c))
 PROGS         := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(PROG_SRCS)))
+PROG_DIRS     := $(sort $(patsubst %/,%,$(dir $(wildcard examples/*/*.c))))
+PROGS         += $(patsubst examples/%,$(BUILD)/bin/%,$(PROG_DIRS))
 UNIT_SRCS     := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRCS    := $(sort $(wildcard tests/integration/test_*.c))
 TEST_SUPPORT  := $(sort $(wildcard tests/support/*.c))
@@ -111,6 +114,16 @@ $(BUILD)/bin/%: examples/%.c $(INTERNAL_LIB)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(PROG_LDLIBS)
 
+# Multi-file programs: every examples/NAME/*.c compiled, then linked.
+define prog_dir_rule
+$(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c)) $(INTERNAL_LIB)
+	@mkdir -p $$(dir $$@)
+	@echo "  LINK    $$@"
+	$(Q)$(CC) $(LDFLAGS_SAN) -o $$@ $$(filter %.o,$$^) $(INTERNAL_LIB) $(PROG_LDLIBS)
+endef
+$(foreach d,$(PROG_DIRS),$(eval $(call prog_dir_rule,$(d))))
+$(BUILD)/obj/examples/%.o: CFLAGS += -fvisibility=default -Iexamples
+
 $(BUILD)/bin/%: bench/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
@@ -160,4 +173,5 @@ install: lib
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d) \
+  $(patsubst %.c,$(BUILD)/obj/%.d,$(wildcard $(addsuffix /*.c,$(PROG_DIRS))))
