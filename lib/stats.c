@@ -12,6 +12,8 @@ static const char *const drop_names[VMK_DROP_MAX] = {
 	[VMK_DROP_MALFORMED] = "malformed",
 	[VMK_DROP_FILTERED] = "filtered",
 	[VMK_DROP_RX_MISSED] = "rx_missed",
+	[VMK_DROP_SECURITY] = "security",
+	[VMK_DROP_SHAPED] = "shaped",
 };
 
 const char *vmk_drop_reason_name(enum vmk_drop_reason r)

@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ether.h>
 #include <rte_malloc.h>
 
 #include <vmknet/port.h>
 
+#include "lib/clock.h"
 #include "lib/host.h"
 #include "lib/log.h"
 #include "vswitch/vswitch.h"
@@ -54,6 +56,9 @@ static int check_params(struct vmk_vswitch *vs, const struct vmk_port_params *p,
 		return -EINVAL;
 	if (find_by_name(vs, p->name) != NULL)
 		return -EEXIST;
+	if (p->has_mac && (rte_is_multicast_ether_addr((const struct rte_ether_addr *)p->mac) ||
+			   rte_is_zero_ether_addr((const struct rte_ether_addr *)p->mac)))
+		return -EINVAL;
 	*pg = NULL;
 	if (!p->uplink) {
 		*pg = vs_portgroup_find(vs, p->portgroup);
@@ -67,6 +72,7 @@ static void port_free(struct vs_port *p)
 {
 	if (p == NULL)
 		return;
+	rte_free(p->shapers);
 	rte_free(p->wstats);
 	rte_free(p);
 }
@@ -111,9 +117,26 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 	snprintf(p->name, sizeof(p->name), "%s", params->name);
 	if (pg != NULL)
 		snprintf(p->portgroup, sizeof(p->portgroup), "%s", pg->name);
+	p->has_mac = params->has_mac;
+	memcpy(p->mac, params->mac, sizeof(p->mac));
 	ret = p->ops->init(p, params);
 	if (ret < 0)
 		goto free_port;
+	p->shapers = rte_zmalloc("vmk_shapers", RTE_MAX(p->n_rxq, 1) * sizeof(*p->shapers),
+				 RTE_CACHE_LINE_SIZE);
+	if (p->shapers == NULL) {
+		ret = -ENOMEM;
+		p->ops->fini(p);
+		goto free_port;
+	}
+	if (p->has_mac && pg != NULL && pg->vlan != VMK_VLAN_TRUNK) {
+		ret = fdb_add_static(vs->fdb, fdb_key(pg->vlan, p->mac), p->slot,
+				     vmk_clock_ms());
+		if (ret < 0) {
+			p->ops->fini(p);
+			goto free_port;
+		}
+	}
 
 	vs->ports[slot] = p;
 	vs->n_ports++;
@@ -133,6 +156,8 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 	return 0;
 
 unpublish:
+	if (p->has_mac && pg != NULL && pg->vlan != VMK_VLAN_TRUNK)
+		fdb_remove(vs->fdb, fdb_key(pg->vlan, p->mac));
 	vs->ports[slot] = NULL;
 	vs->n_ports--;
 	if (pg != NULL)

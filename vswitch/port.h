@@ -21,6 +21,8 @@
 #include <vmknet/stats.h>
 #include <vmknet/vswitch.h>
 
+#include "vswitch/shaper.h"
+
 struct vs_port;
 struct vmk_vswitch;
 
@@ -71,6 +73,11 @@ struct vs_port {
 	char name[VMK_NAME_MAX];
 	char portgroup[VMK_NAME_MAX];  /* "" for uplinks */
 	void *priv;                    /* the kind's state */
+	bool has_mac;
+	uint8_t mac[6];                /* registered MAC */
+	bool has_eff_mac;
+	uint8_t eff_mac[6];            /* the guest's current MAC, if it changed */
+	struct shaper *shapers;        /* [n_rxq], one per rx queue */
 	struct vmk_port_stats base;    /* subtracted by vmk_port_get_stats */
 	struct port_wstats *wstats;    /* [host max_workers + 1] */
 };

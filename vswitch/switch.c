@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -85,7 +86,7 @@ static inline int retag_inplace(struct rte_mbuf *m, uint16_t cur, uint16_t want)
 
 static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 		     struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
-		     struct pkt_cls *c)
+		     struct pkt_cls *c, struct shaper *shp, uint64_t hz)
 {
 	const struct vs_view_port *vp = &v->port[in->slot];
 	/* A small table stays in L1: prefetching it only costs issue slots. */
@@ -120,6 +121,15 @@ static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
 			     rte_is_zero_ether_addr(&eth->src_addr))) {
 			count_rx_drop(st, VMK_DROP_MALFORMED);
+			continue;
+		}
+		if (unlikely(vp->sec & VP_FORGED_REJECT) &&
+		    (fdb_key_hdr(0, eth->src_addr.addr_bytes) & 0xffffffffffffull) != vp->mac) {
+			count_rx_drop(st, VMK_DROP_SECURITY);
+			continue;
+		}
+		if (unlikely(shp != NULL) && !shaper_admit(shp, m->pkt_len, hz)) {
+			count_rx_drop(st, VMK_DROP_SHAPED);
 			continue;
 		}
 		c[i].vlan = (uint16_t)vl;
@@ -216,40 +226,23 @@ static inline void mbuf_ref_add(struct rte_mbuf *m, int16_t k)
 		rte_mbuf_refcnt_update(m, k);
 }
 
-static void flood(const struct vs_view *v, struct vs_port *in, struct vs_txbufs *tb,
-		  struct port_wstats *st, struct rte_mbuf *m, const struct pkt_cls *c,
-		  struct rte_mempool *pool, unsigned int widx)
+/* Stage m on every slot of dst[] (n_dst > 0), each in its encapsulation.
+ * Consumes m. */
+static void fanout(const struct vs_view *v, struct vs_txbufs *tb, struct rte_mbuf *m,
+		   const struct pkt_cls *c, struct rte_mempool *pool, unsigned int widx,
+		   const uint16_t *dst, uint16_t n_dst)
 {
-	const struct flood_set *fs = v->flood[c->vlan] ? v->flood[c->vlan] : v->flood_default;
-	const bool from_uplink = v->port[in->slot].uplink;
-	uint16_t dst[VMK_VSWITCH_MAX_PORTS];
-	uint16_t n_dst = 0, n_tagged = 0;
 	const uint16_t tag_fvid = c->vlan != 0 ? c->vlan : FVID_NONE;
+	struct rte_mbuf *ver_tag = NULL, *ver_untag = NULL;
+	uint16_t n_tagged = 0, n_untagged;
 
-	for (uint16_t i = 0; i < fs->n; i++) {
-		uint16_t s = fs->slot[i];
-
-		if (s == in->slot || (from_uplink && v->port[s].uplink))
-			continue;
-		dst[n_dst++] = s;
-		n_tagged += egress_fvid(&v->port[s], c->vlan) == tag_fvid;
-	}
-	if (n_dst == 0) {
-		count_rx_drop(st, VMK_DROP_FILTERED);
-		rte_pktmbuf_free(m);
-		return;
-	}
+	if (tag_fvid != FVID_NONE)
+		for (uint16_t i = 0; i < n_dst; i++)
+			n_tagged += egress_fvid(&v->port[dst[i]], c->vlan) == tag_fvid;
+	n_untagged = n_dst - n_tagged;
 
 	/* Two encapsulations at most: tagged with the VLAN, or untagged. The
 	 * one matching the frame as received uses m itself. */
-	struct rte_mbuf *ver_tag = NULL, *ver_untag = NULL;
-	uint16_t n_untagged = n_dst - n_tagged;
-
-	if (tag_fvid == FVID_NONE) {
-		/* VLAN 0: everyone gets it untagged. */
-		n_untagged = n_dst;
-		n_tagged = 0;
-	}
 	if (n_tagged > 0) {
 		ver_tag = c->fvid == tag_fvid ? m :
 			vlan_reencap(m, c->fvid != FVID_NONE, true, c->vlan, pool);
@@ -276,6 +269,65 @@ static void flood(const struct vs_view *v, struct vs_port *in, struct vs_txbufs 
 	/* m served neither version: drop our reference. */
 	if (m != ver_tag && m != ver_untag)
 		rte_pktmbuf_free(m);
+}
+
+/* A port whose MAC changed against a Reject policy receives nothing. */
+static inline bool blocked(const struct vs_view *v, uint16_t s, unsigned int widx)
+{
+	if (likely(!(v->port[s].sec & VP_MAC_BLOCKED)))
+		return false;
+	v->port[s].port->wstats[widx].tx_drops[VMK_DROP_SECURITY]++;
+	return true;
+}
+
+/* Stage a flooded frame on every other port of its VLAN. Consumes m. */
+static void flood(const struct vs_view *v, struct vs_port *in, struct vs_txbufs *tb,
+		  struct port_wstats *st, struct rte_mbuf *m, const struct pkt_cls *c,
+		  struct rte_mempool *pool, unsigned int widx)
+{
+	const struct flood_set *fs = v->flood[c->vlan] ? v->flood[c->vlan] : v->flood_default;
+	const bool from_uplink = v->port[in->slot].uplink;
+	uint16_t dst[VMK_VSWITCH_MAX_PORTS];
+	uint16_t n_dst = 0;
+
+	for (uint16_t i = 0; i < fs->n; i++) {
+		uint16_t s = fs->slot[i];
+
+		if (s == in->slot || (from_uplink && v->port[s].uplink) || blocked(v, s, widx))
+			continue;
+		dst[n_dst++] = s;
+	}
+	if (n_dst == 0) {
+		count_rx_drop(st, VMK_DROP_FILTERED);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	fanout(v, tb, m, c, pool, widx, dst, n_dst);
+}
+
+/* A unicast frame to d when its VLAN has promiscuous ports: d and every
+ * promiscuous port but the ingress get it. Consumes m. */
+static void unicast_promisc(const struct vs_view *v, struct vs_port *in, struct vs_txbufs *tb,
+			    struct rte_mbuf *m, const struct pkt_cls *c,
+			    struct rte_mempool *pool, unsigned int widx)
+{
+	const struct flood_set *ps = v->promisc[c->vlan];
+	uint16_t dst[VMK_VSWITCH_MAX_PORTS];
+	uint16_t n_dst = 0;
+
+	if (!blocked(v, c->dst, widx))
+		dst[n_dst++] = c->dst;
+	for (uint16_t i = 0; ps != NULL && i < ps->n; i++) {
+		uint16_t s = ps->slot[i];
+
+		if (s != in->slot && s != c->dst && !blocked(v, s, widx))
+			dst[n_dst++] = s;
+	}
+	if (n_dst == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	fanout(v, tb, m, c, pool, widx, dst, n_dst);
 }
 
 static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int widx)
@@ -306,8 +358,12 @@ static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int wi
 }
 
 void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port *in,
-		      struct rte_mbuf **pkts, uint16_t n, unsigned int widx)
+		      uint16_t qid, struct rte_mbuf **pkts, uint16_t n, unsigned int widx,
+		      uint64_t tsc)
 {
+	struct shaper *shp = NULL;
+	uint64_t hz = 0;
+
 	b->vs = vs;
 	b->in = in;
 	b->n = n;
@@ -315,7 +371,12 @@ void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port
 	b->fdb = __atomic_load_n(&vs->fdb, __ATOMIC_ACQUIRE);
 	if (pkts != b->pkts)
 		memcpy(b->pkts, pkts, n * sizeof(*pkts));
-	classify(b->view, b->fdb, in, &in->wstats[widx], b->pkts, n, b->c);
+	if (unlikely(b->view->port[in->slot].shaping.enabled)) {
+		hz = rte_get_tsc_hz();
+		shp = &in->shapers[qid < in->n_rxq ? qid : 0];
+		shaper_refill(shp, &b->view->port[in->slot].shaping, tsc, hz);
+	}
+	classify(b->view, b->fdb, in, &in->wstats[widx], b->pkts, n, b->c, shp, hz);
 }
 
 void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
@@ -339,6 +400,16 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 		struct rte_mbuf *m = b->pkts[i];
 		uint16_t d = c[i].dst;
 
+		if (likely(d < DST_FLOOD) &&
+		    unlikely(v->promisc[c[i].vlan] != NULL || (v->port[d].sec & VP_MAC_BLOCKED))) {
+			if (run != NULL) {
+				run->n = run_n;
+				run = NULL;
+				run_d = DST_DROP;
+			}
+			unicast_promisc(v, in, tb, m, &c[i], pool, widx);
+			continue;
+		}
 		if (likely(d < DST_FLOOD)) {
 			uint16_t want = egress_fvid(&v->port[d], c[i].vlan);
 
@@ -380,6 +451,6 @@ void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf
 {
 	struct vs_burst b;
 
-	vs_burst_prepare(&b, vs, in, pkts, n, widx);
+	vs_burst_prepare(&b, vs, in, 0, pkts, n, widx, rte_rdtsc());
 	vs_burst_finish(&b, widx, now);
 }

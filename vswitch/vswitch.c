@@ -49,10 +49,61 @@ void vs_view_free(struct vs_view *v)
 {
 	if (v == NULL)
 		return;
-	for (unsigned int i = 0; i < VS_N_VLANS; i++)
+	for (unsigned int i = 0; i < VS_N_VLANS; i++) {
 		free(v->flood[i]);
+		free(v->promisc[i]);
+	}
 	free(v->flood_default);
 	free(v);
+}
+
+/* Promiscuous ports that receive VLAN vlan's frames. NULL when none (or on
+ * allocation failure, reported through *nomem). */
+static struct flood_set *promisc_set_build(const struct vs_view *v, unsigned int vlan,
+					   bool *nomem)
+{
+	struct flood_set *fs = NULL;
+
+	for (uint32_t s = 0; s < v->n_slots; s++) {
+		const struct vs_view_port *vp = &v->port[s];
+
+		if (vp->port == NULL || !(vp->sec & VP_PROMISC) ||
+		    !(vp->vlan == VMK_VLAN_TRUNK || vp->vlan == vlan))
+			continue;
+		if (fs == NULL) {
+			fs = malloc(sizeof(*fs) + v->n_slots * sizeof(uint16_t));
+			if (fs == NULL) {
+				*nomem = true;
+				return NULL;
+			}
+			fs->n = 0;
+		}
+		fs->slot[fs->n++] = (uint16_t)s;
+	}
+	return fs;
+}
+
+/* The per-slot policy fields of a non-uplink port. */
+static void view_port_policy(const struct vmk_vswitch *vs, const struct vs_port *p,
+			     const struct portgroup *pg, struct vs_view_port *vp)
+{
+	struct vmk_security_policy sec;
+	struct vmk_shaping_policy shp;
+	const uint8_t *mac = p->has_eff_mac ? p->eff_mac : p->has_mac ? p->mac : NULL;
+
+	vs_pg_security(vs, pg, &sec);
+	vs_pg_shaping(vs, pg, &shp);
+	vs_shaping_profile(&shp, &vp->shaping);
+	if (sec.allow_promiscuous)
+		vp->sec |= VP_PROMISC;
+	if (mac != NULL) {
+		vp->mac = fdb_key(0, mac) & 0xffffffffffffull;
+		if (!sec.allow_forged_transmits)
+			vp->sec |= VP_FORGED_REJECT;
+	}
+	if (!sec.allow_mac_changes && p->has_mac && p->has_eff_mac &&
+	    memcmp(p->mac, p->eff_mac, 6) != 0)
+		vp->sec |= VP_MAC_BLOCKED;
 }
 
 static struct flood_set *flood_set_build(const struct vs_view *v, int vlan)
@@ -96,12 +147,27 @@ int vs_view_publish(struct vmk_vswitch *vs)
 			pg = vs_portgroup_find(vs, p->portgroup);
 			v->port[s].vlan = pg != NULL ? pg->vlan : 0;
 			vlan_used[v->port[s].vlan] = true;
+			view_port_policy(vs, p, pg, &v->port[s]);
 		}
 	}
 	v->flood_default = flood_set_build(v, -1);
 	if (v->flood_default == NULL)
 		goto nomem;
+	bool any_promisc = false, promisc_trunk = false;
+
+	for (uint32_t s = 0; s < v->n_slots; s++) {
+		if (v->port[s].sec & VP_PROMISC) {
+			any_promisc = true;
+			promisc_trunk |= v->port[s].vlan == VMK_VLAN_TRUNK;
+		}
+	}
 	for (unsigned int vl = 0; vl < VMK_VLAN_TRUNK; vl++) {
+		bool nomem = false;
+
+		if (any_promisc && (vlan_used[vl] || promisc_trunk))
+			v->promisc[vl] = promisc_set_build(v, vl, &nomem);
+		if (nomem)
+			goto nomem;
 		if (!vlan_used[vl])
 			continue;
 		v->flood[vl] = flood_set_build(v, (int)vl);
@@ -172,6 +238,10 @@ static int vswitch_alloc(struct vmk_host *h, const struct vmk_vswitch_params *p,
 	vs->mtu = p->mtu;
 	vs->n_slots = p->n_ports;
 	vs->aging_sec = p->fdb_aging_sec;
+	/* ESXi standard vSwitch defaults. */
+	vs->sec.allow_promiscuous = false;
+	vs->sec.allow_mac_changes = true;
+	vs->sec.allow_forged_transmits = true;
 	vs->ports = calloc(vs->n_slots, sizeof(*vs->ports));
 	vs->txb = calloc(h->max_workers, sizeof(*vs->txb));
 	if (vs->ports == NULL || vs->txb == NULL)
@@ -461,10 +531,12 @@ int vmk_portgroup_set_vlan(struct vmk_vswitch *vs, const char *name, uint16_t vl
 		goto unlock;
 	}
 	old = pg->vlan;
+	vs_pg_register_macs(vs, pg, false);
 	pg->vlan = vlan_id;
 	ret = vs_view_publish(vs);
 	if (ret < 0)
 		pg->vlan = old;
+	vs_pg_register_macs(vs, pg, true);
 unlock:
 	pthread_mutex_unlock(&vs->host->lock);
 	return ret;

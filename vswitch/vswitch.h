@@ -15,10 +15,12 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include <vmknet/policy.h>
 #include <vmknet/vswitch.h>
 
 #include "vswitch/fdb.h"
 #include "vswitch/port.h"
+#include "vswitch/shaper.h"
 
 #define VS_BURST          32
 #define VS_MAX_PORTGROUPS 512
@@ -29,6 +31,10 @@ struct portgroup {
 	char name[VMK_NAME_MAX];
 	uint16_t vlan;
 	uint32_t n_ports;
+	struct vmk_security_policy sec;   /* fields named in sec_mask override */
+	unsigned int sec_mask;
+	bool shaping_override;
+	struct vmk_shaping_policy shaping;
 };
 
 struct flood_set {
@@ -36,10 +42,17 @@ struct flood_set {
 	uint16_t slot[];
 };
 
+#define VP_FORGED_REJECT 0x1   /* drop frames whose source is not mac */
+#define VP_MAC_BLOCKED   0x2   /* MAC changes rejected and the MAC changed */
+#define VP_PROMISC       0x4   /* receives every frame of its VLAN */
+
 struct vs_view_port {
 	struct vs_port *port;  /* NULL: free slot */
 	uint16_t vlan;         /* access VLAN 0..4094, or VMK_VLAN_TRUNK */
 	bool uplink;
+	uint8_t sec;           /* VP_* */
+	uint64_t mac;          /* effective MAC as 48 bits (fdb_key layout), 0: none */
+	struct shaper_profile shaping;
 };
 
 struct vs_view {
@@ -47,6 +60,7 @@ struct vs_view {
 	uint32_t n_slots;
 	struct flood_set *flood_default;          /* trunks + uplinks */
 	struct flood_set *flood[VS_N_VLANS];      /* NULL: flood_default */
+	struct flood_set *promisc[VS_N_VLANS];    /* promiscuous ports; NULL: none */
 	struct vs_view_port port[];               /* [n_slots] */
 };
 
@@ -75,6 +89,8 @@ struct vmk_vswitch {
 	struct vs_port **ports;       /* control's table [n_slots] */
 	uint32_t n_ports;
 	struct portgroup pgs[VS_MAX_PORTGROUPS];
+	struct vmk_security_policy sec;   /* vSwitch policy (port groups inherit) */
+	struct vmk_shaping_policy shaping;
 	struct vs_txbufs *txb;        /* [host max_workers] */
 };
 
@@ -117,7 +133,8 @@ struct vs_burst {
  * finished before then. Worker `widx` only.
  */
 void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port *in,
-		      struct rte_mbuf **pkts, uint16_t n, unsigned int widx);
+		      uint16_t qid, struct rte_mbuf **pkts, uint16_t n, unsigned int widx,
+		      uint64_t tsc);
 
 /* Pass 2: learn, look up, deliver and flush; every mbuf is consumed. */
 void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now);
@@ -129,6 +146,19 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now);
  */
 void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf **pkts,
 		     uint16_t n, unsigned int widx, uint32_t now);
+
+/* Effective policies of a port group (host lock held). */
+void vs_pg_security(const struct vmk_vswitch *vs, const struct portgroup *pg,
+		    struct vmk_security_policy *out);
+void vs_pg_shaping(const struct vmk_vswitch *vs, const struct portgroup *pg,
+		   struct vmk_shaping_policy *out);
+
+/* The data path's form of a shaping policy. */
+void vs_shaping_profile(const struct vmk_shaping_policy *p, struct shaper_profile *out);
+
+/* Register or unregister the MACs of a port group's ports in the FDB for
+ * the group's VLAN (host lock held). */
+void vs_pg_register_macs(struct vmk_vswitch *vs, const struct portgroup *pg, bool add);
 
 /* Ensure the vSwitch's frames fit the port's device after an MTU change. */
 int vs_ports_set_mtu(struct vmk_vswitch *vs, uint32_t mtu);

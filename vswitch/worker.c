@@ -83,7 +83,7 @@ int worker_main(void *arg)
 				continue;
 			busy = true;
 			w->n_packets += n;
-			vs_burst_prepare(cur, p->vs, p, cur->pkts, n, w->idx);
+			vs_burst_prepare(cur, p->vs, p, pl->e[i].qid, cur->pkts, n, w->idx, tsc);
 			if (prev != NULL)
 				vs_burst_finish(prev, w->idx, now);
 			prev = cur;

@@ -48,6 +48,11 @@ struct vmk_port_params {
 	uint16_t n_rxq;         /* rx queues polled (0: 1) */
 	uint16_t rxq_size;      /* descriptors (0: 1024) */
 	uint16_t txq_size;      /* descriptors (0: 1024) */
+	/* Any kind: the port's own MAC (a guest vNIC's or an adapter's). When
+	 * set, it is registered in the FDB for the port group's VLAN (never
+	 * learned, never aged) and is what the security policy checks. */
+	bool has_mac;
+	uint8_t mac[6];
 };
 
 /* Fill *params with defaults: ethdev kind, no device, one queue. */

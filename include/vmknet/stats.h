@@ -25,6 +25,8 @@ enum vmk_drop_reason {
 	VMK_DROP_MALFORMED,   /* runt, truncated VLAN header, bad source MAC */
 	VMK_DROP_FILTERED,    /* destination is the ingress port, or uplink to uplink */
 	VMK_DROP_RX_MISSED,   /* the device's rx queue overflowed (not polled in time) */
+	VMK_DROP_SECURITY,    /* security policy: forged transmit (rx), MAC change (tx) */
+	VMK_DROP_SHAPED,      /* over the port group's traffic-shaping profile */
 	VMK_DROP_MAX
 };
 

@@ -22,6 +22,7 @@
 #include <vmknet/vswitch.h>
 #include <vmknet/port.h>
 #include <vmknet/fdb.h>
+#include <vmknet/policy.h>
 #include <vmknet/stats.h>
 
 #endif
