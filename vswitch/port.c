@@ -25,6 +25,7 @@
 
 static const struct port_ops *const kind_ops[VMK_PORT_KIND_MAX] = {
 	[VMK_PORT_ETHDEV] = &port_ethdev_ops,
+	[VMK_PORT_VHOST] = &port_vhost_ops,
 };
 
 void vmk_port_params_init(struct vmk_port_params *p)

@@ -55,6 +55,17 @@ struct port_ops {
 };
 
 extern const struct port_ops port_ethdev_ops;
+extern const struct port_ops port_vhost_ops;
+
+/* The ethdev kind's operations, which kinds built on a DPDK PMD reuse. */
+int port_ethdev_init(struct vs_port *p, const struct vmk_port_params *params);
+void port_ethdev_fini(struct vs_port *p);
+uint16_t port_ethdev_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+uint16_t port_ethdev_tx(struct vs_port *p, unsigned int worker, struct rte_mbuf **pkts,
+			uint16_t n);
+void port_ethdev_get_info(struct vs_port *p, struct vmk_port_info *info);
+void port_ethdev_add_dev_stats(struct vs_port *p, struct vmk_port_stats *s);
+int port_ethdev_set_mtu(struct vs_port *p, uint32_t mtu);
 
 /* Counters one worker (or the control thread, at index max_workers) keeps
  * for one port: written only by that thread, summed by readers. */

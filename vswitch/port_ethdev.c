@@ -128,7 +128,7 @@ static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 	return 0;
 }
 
-static int ethdev_init(struct vs_port *p, const struct vmk_port_params *params)
+int port_ethdev_init(struct vs_port *p, const struct vmk_port_params *params)
 {
 	struct ethdev_priv *e = rte_zmalloc("vmk_ethdev", sizeof(*e), RTE_CACHE_LINE_SIZE);
 	int ret;
@@ -177,7 +177,7 @@ free_priv:
 	return ret;
 }
 
-static void ethdev_fini(struct vs_port *p)
+void port_ethdev_fini(struct vs_port *p)
 {
 	struct ethdev_priv *e = p->priv;
 
@@ -191,14 +191,14 @@ static void ethdev_fini(struct vs_port *p)
 	p->priv = NULL;
 }
 
-static uint16_t ethdev_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+uint16_t port_ethdev_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct ethdev_priv *e = p->priv;
 
 	return rte_eth_rx_burst(e->port_id, qid, pkts, n);
 }
 
-static uint16_t ethdev_tx(struct vs_port *p, unsigned int worker, struct rte_mbuf **pkts,
+uint16_t port_ethdev_tx(struct vs_port *p, unsigned int worker, struct rte_mbuf **pkts,
 			  uint16_t n)
 {
 	struct ethdev_priv *e = p->priv;
@@ -213,7 +213,7 @@ static uint16_t ethdev_tx(struct vs_port *p, unsigned int worker, struct rte_mbu
 	return sent;
 }
 
-static void ethdev_get_info(struct vs_port *p, struct vmk_port_info *info)
+void port_ethdev_get_info(struct vs_port *p, struct vmk_port_info *info)
 {
 	const struct ethdev_priv *e = p->priv;
 	struct rte_ether_addr mac;
@@ -229,7 +229,7 @@ static void ethdev_get_info(struct vs_port *p, struct vmk_port_info *info)
 	}
 }
 
-static void ethdev_add_dev_stats(struct vs_port *p, struct vmk_port_stats *s)
+void port_ethdev_add_dev_stats(struct vs_port *p, struct vmk_port_stats *s)
 {
 	const struct ethdev_priv *e = p->priv;
 	struct rte_eth_stats es;
@@ -240,7 +240,7 @@ static void ethdev_add_dev_stats(struct vs_port *p, struct vmk_port_stats *s)
 	s->rx_drops[VMK_DROP_RX_MISSED] += es.imissed;
 }
 
-static int ethdev_set_mtu(struct vs_port *p, uint32_t mtu)
+int port_ethdev_set_mtu(struct vs_port *p, uint32_t mtu)
 {
 	const struct ethdev_priv *e = p->priv;
 	int ret = rte_eth_dev_set_mtu(e->port_id, (uint16_t)mtu);
@@ -251,11 +251,11 @@ static int ethdev_set_mtu(struct vs_port *p, uint32_t mtu)
 
 const struct port_ops port_ethdev_ops = {
 	.kind_name = "ethdev",
-	.init = ethdev_init,
-	.fini = ethdev_fini,
-	.rx_burst = ethdev_rx,
-	.tx_burst = ethdev_tx,
-	.get_info = ethdev_get_info,
-	.add_dev_stats = ethdev_add_dev_stats,
-	.set_mtu = ethdev_set_mtu,
+	.init = port_ethdev_init,
+	.fini = port_ethdev_fini,
+	.rx_burst = port_ethdev_rx,
+	.tx_burst = port_ethdev_tx,
+	.get_info = port_ethdev_get_info,
+	.add_dev_stats = port_ethdev_add_dev_stats,
+	.set_mtu = port_ethdev_set_mtu,
 };

@@ -27,6 +27,7 @@ struct vmk_vswitch;
 
 enum vmk_port_kind {
 	VMK_PORT_ETHDEV = 0, /* a DPDK ethdev */
+	VMK_PORT_VHOST = 1,  /* a guest's virtio-net over a vhost-user socket */
 	VMK_PORT_KIND_MAX
 };
 
@@ -53,6 +54,11 @@ struct vmk_port_params {
 	 * learned, never aged) and is what the security policy checks. */
 	bool has_mac;
 	uint8_t mac[6];
+	/* VMK_PORT_VHOST: the vhost-user socket. Client mode (default): the VM
+	 * side (QEMU) listens and either side may restart; server mode: the
+	 * switch listens. n_rxq is the number of queue pairs. */
+	const char *vhost_path;
+	bool vhost_server;
 };
 
 /* Fill *params with defaults: ethdev kind, no device, one queue. */

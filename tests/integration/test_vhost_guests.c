@@ -1,0 +1,364 @@
+/*
+ * Objective: guests on virtio ports exchange traffic across the switch. Each
+ * guest is DPDK's virtio-user driver (the virtio-net driver logic a VM runs)
+ * connected to a guest port's vhost-user socket, in this process; the test
+ * plays the guest OS on the virtio-user ethdev. Covers guest to guest, guest
+ * to uplink, 9000-byte frames, the guest's MAC registered (not learned),
+ * link state following the guest, and a guest that goes away and comes back
+ * with no switch restart.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+
+#include <vmknet/vmknet.h>
+
+#include "support/harness.h"
+
+#define BCAST ((const uint8_t[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff })
+
+static char dir[128];
+static struct vmk_host *host;
+static struct vmk_vswitch *vs;
+static struct rte_mempool *pool;
+static struct th_ringport up;
+static uint32_t up_id;
+
+struct guest {
+	const char *name;
+	uint8_t mac[6];
+	char sock[192];
+	uint16_t eth;      /* the guest's virtio-user ethdev */
+	uint32_t port_id;  /* its port on the switch */
+	bool up;
+};
+
+static struct guest g[3] = {
+	{ .name = "vm1", .mac = { 0x02, 0x50, 0x56, 0, 0, 1 } },
+	{ .name = "vm2", .mac = { 0x02, 0x50, 0x56, 0, 0, 2 } },
+	{ .name = "vm3", .mac = { 0x02, 0x50, 0x56, 0, 0, 3 } },  /* QEMU-style server */
+};
+
+/* The VM side: a virtio-user ethdev on the guest port's socket. */
+static int guest_boot_mode(struct guest *x, bool server)
+{
+	char devargs[400], name[64];
+	struct rte_eth_conf conf;
+	int ret;
+
+	snprintf(name, sizeof(name), "virtio_user_%s", x->name);
+	snprintf(devargs, sizeof(devargs),
+		 "%s,path=%s,queues=1,queue_size=1024,server=%d,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+		 name, x->sock, server ? 1 : 0, x->mac[0], x->mac[1], x->mac[2], x->mac[3],
+		 x->mac[4], x->mac[5]);
+	ret = rte_dev_probe(devargs);
+	if (ret < 0)
+		return ret;
+	if (rte_eth_dev_get_port_by_name(name, &x->eth) != 0)
+		return -ENODEV;
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.mtu = 9000;
+	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
+	conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	ret = rte_eth_dev_configure(x->eth, 1, 1, &conf);
+	if (ret == 0)
+		ret = rte_eth_rx_queue_setup(x->eth, 0, 1024, SOCKET_ID_ANY, NULL, pool);
+	if (ret == 0)
+		ret = rte_eth_tx_queue_setup(x->eth, 0, 1024, SOCKET_ID_ANY, NULL);
+	if (ret == 0)
+		ret = rte_eth_dev_start(x->eth);
+	x->up = ret == 0;
+	return ret;
+}
+
+static int guest_boot(struct guest *x)
+{
+	return guest_boot_mode(x, false);
+}
+
+/* A guest listening on its socket, as QEMU does for a client-mode port. Its
+ * virtio-user probe waits for the switch to connect, so it runs on a thread
+ * of its own. */
+static void *guest_boot_server_thread(void *arg)
+{
+	struct guest *x = arg;
+
+	return (void *)(intptr_t)guest_boot_mode(x, true);
+}
+
+static void guest_shutdown(struct guest *x)
+{
+	struct rte_eth_dev_info info;
+
+	if (!x->up)
+		return;
+	rte_eth_dev_stop(x->eth);
+	rte_eth_dev_info_get(x->eth, &info);
+	rte_eth_dev_close(x->eth);
+	rte_dev_remove(info.device);
+	x->up = false;
+}
+
+static int guest_send(struct guest *x, const uint8_t dst[6], uint32_t len)
+{
+	struct rte_mbuf *m = th_frame(pool, dst, x->mac, -1, 0x88b5, len > 2000 ? 1000 : len);
+
+	if (m == NULL)
+		return -ENOMEM;
+	for (uint32_t done = m->pkt_len; done < len;) {
+		uint32_t k = len - done < 1000 ? len - done : 1000;
+		struct rte_mbuf *seg = rte_pktmbuf_alloc(pool);
+
+		if (seg == NULL || rte_pktmbuf_append(seg, (uint16_t)k) == NULL ||
+		    rte_pktmbuf_chain(m, seg) != 0) {
+			rte_pktmbuf_free(seg);
+			rte_pktmbuf_free(m);
+			return -ENOMEM;
+		}
+		done += k;
+	}
+	for (int t = 0; t < 100; t++) {
+		if (rte_eth_tx_burst(x->eth, 0, &m, 1) == 1)
+			return 0;
+		th_sleep_ms(1);
+	}
+	rte_pktmbuf_free(m);
+	return -EAGAIN;
+}
+
+/* Frames the guest receives within ms; lengths of the first ones in lens. */
+static unsigned int guest_recv(struct guest *x, unsigned int ms, uint32_t *lens, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int w = 0; w < ms; w++) {
+		struct rte_mbuf *m[32];
+		uint16_t k = rte_eth_rx_burst(x->eth, 0, m, 32);
+
+		for (uint16_t i = 0; i < k; i++) {
+			if (n < max && lens != NULL)
+				lens[n] = m[i]->pkt_len;
+			n++;
+			rte_pktmbuf_free(m[i]);
+		}
+		if (k == 0)
+			th_sleep_ms(1);
+	}
+	return n;
+}
+
+static bool wait_link(uint16_t eth, bool want, unsigned int ms)
+{
+	for (unsigned int w = 0; w < ms; w += 10) {
+		struct rte_eth_link l;
+
+		if (rte_eth_link_get_nowait(eth, &l) == 0 && (l.link_status == RTE_ETH_LINK_UP) == want)
+			return true;
+		th_sleep_ms(10);
+	}
+	return false;
+}
+
+static bool wait_port_link(uint32_t port_id, bool want, unsigned int ms)
+{
+	for (unsigned int w = 0; w < ms; w += 10) {
+		struct vmk_port_info info;
+
+		if (vmk_port_get_info(vs, port_id, &info) == 0 && info.link_up == want)
+			return true;
+		th_sleep_ms(10);
+	}
+	return false;
+}
+
+static int setup(void)
+{
+	struct vmk_vswitch_params vp;
+	struct vmk_host_params hp;
+	struct vmk_port_params pp;
+	unsigned int lcore = 1;
+
+	snprintf(dir, sizeof(dir), "/tmp/vmkt_vhost_%d", (int)getpid());
+	if (mkdir(dir, 0700) != 0)
+		return -1;
+	vmk_host_params_init(&hp);
+	hp.n_mbufs = 16383;
+	if (vmk_host_create(&hp, &host) != 0)
+		return -1;
+	pool = vmk_host_mempool(host);
+	vmk_vswitch_params_init(&vp);
+	vp.name = "vSwitch0";
+	vp.mtu = 9000;
+	if (vmk_vswitch_add(host, &vp, &vs) != 0 || vmk_portgroup_add(vs, "VM Network", 0) != 0)
+		return -1;
+	if (th_ringport_create("upl", &up) != 0)
+		return -1;
+	vmk_port_params_init(&pp);
+	pp.name = "vmnic0";
+	pp.uplink = true;
+	pp.ethdev_port = up.port_id;
+	if (vmk_port_add(vs, &pp, &up_id) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		snprintf(g[i].sock, sizeof(g[i].sock), "%s/%s.sock", dir, g[i].name);
+		vmk_port_params_init(&pp);
+		pp.name = g[i].name;
+		pp.kind = VMK_PORT_VHOST;
+		pp.portgroup = "VM Network";
+		pp.vhost_path = g[i].sock;
+		pp.vhost_server = true;
+		pp.has_mac = true;
+		memcpy(pp.mac, g[i].mac, 6);
+		if (vmk_port_add(vs, &pp, &g[i].port_id) != 0)
+			return -1;
+		if (guest_boot(&g[i]) != 0)
+			return -1;
+	}
+	return vmk_host_start(host, &lcore, 1);
+}
+
+static int teardown(void)
+{
+	char cmd[200];
+
+	vmk_host_stop(host);
+	for (int i = 0; i < 3; i++)
+		guest_shutdown(&g[i]);
+	vmk_host_destroy(host);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_guest_links_come_up_on_both_sides(void)
+{
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT(wait_link(g[i].eth, true, 3000));
+		CU_ASSERT(wait_port_link(g[i].port_id, true, 3000));
+	}
+}
+
+static void test_guest_to_guest_unicast_without_flooding(void)
+{
+	struct rte_mbuf *m[8];
+	unsigned int got;
+
+	th_drain(&up, 1);
+	for (int k = 0; k < 100; k++)
+		CU_ASSERT_EQUAL(guest_send(&g[0], g[1].mac, 128), 0);
+	got = guest_recv(&g[1], 500, NULL, 0);
+	CU_ASSERT_EQUAL(got, 100);
+	/* vm2's MAC is registered: nothing was flooded to the uplink. */
+	CU_ASSERT_EQUAL(th_collect(&up, m, 8, 0, 100), 0);
+}
+
+static void test_guest_to_uplink_and_back(void)
+{
+	uint8_t ext[6];
+	struct rte_mbuf *m[8];
+	unsigned int n;
+
+	th_mac(ext, 0x99, 1);
+	CU_ASSERT_EQUAL(guest_send(&g[0], BCAST, 64), 0);
+	n = th_collect(&up, m, 8, 1, 500);
+	CU_ASSERT_EQUAL(n, 1);
+	th_free(m, n);
+	CU_ASSERT_EQUAL(guest_recv(&g[1], 200, NULL, 0), 1);
+	th_inject(&up, th_frame(pool, g[0].mac, ext, -1, 0x88b5, 200));
+	CU_ASSERT_EQUAL(guest_recv(&g[0], 500, NULL, 0), 1);
+}
+
+static void test_9000_byte_frames_reach_the_other_guest(void)
+{
+	uint32_t lens[4] = { 0 };
+
+	CU_ASSERT_EQUAL(guest_send(&g[0], g[1].mac, 9014), 0);
+	CU_ASSERT_EQUAL(guest_recv(&g[1], 500, lens, 4), 1);
+	CU_ASSERT_EQUAL(lens[0], 9014);
+}
+
+static void test_guest_that_disconnects_and_returns_gets_its_port_back(void)
+{
+	struct vmk_port_stats st;
+	unsigned int avail_before = rte_mempool_avail_count(pool);
+
+	guest_shutdown(&g[1]);
+	CU_ASSERT(wait_port_link(g[1].port_id, false, 3000));
+	vmk_port_reset_stats(vs, g[1].port_id);
+	for (int k = 0; k < 10; k++)
+		guest_send(&g[0], g[1].mac, 128);
+	th_sleep_ms(200);
+	vmk_port_get_stats(vs, g[1].port_id, &st);
+	CU_ASSERT_EQUAL(vmk_port_stats_tx_dropped(&st), 10);  /* counted, not leaked */
+	CU_ASSERT_EQUAL_FATAL(guest_boot(&g[1]), 0);
+	CU_ASSERT(wait_link(g[1].eth, true, 3000));
+	CU_ASSERT(wait_port_link(g[1].port_id, true, 3000));
+	for (int k = 0; k < 10; k++)
+		guest_send(&g[0], g[1].mac, 128);
+	CU_ASSERT_EQUAL(guest_recv(&g[1], 500, NULL, 0), 10);
+	/* Nothing leaked across the reconnect (within the pool's caches). */
+	CU_ASSERT(rte_mempool_avail_count(pool) + 1100 >= avail_before);
+}
+
+static void test_client_mode_port_connects_to_a_listening_guest_and_reconnects(void)
+{
+	struct vmk_port_params pp;
+	pthread_t t;
+	void *ret;
+
+	snprintf(g[2].sock, sizeof(g[2].sock), "%s/%s.sock", dir, g[2].name);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, guest_boot_server_thread, &g[2]), 0);
+	th_sleep_ms(200);                        /* the guest listens */
+	vmk_port_params_init(&pp);
+	pp.name = g[2].name;
+	pp.kind = VMK_PORT_VHOST;
+	pp.portgroup = "VM Network";
+	pp.vhost_path = g[2].sock;               /* client mode: the default */
+	pp.has_mac = true;
+	memcpy(pp.mac, g[2].mac, 6);
+	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &g[2].port_id), 0);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL_FATAL((intptr_t)ret, 0);
+	CU_ASSERT(wait_port_link(g[2].port_id, true, 3000));
+	CU_ASSERT(wait_link(g[2].eth, true, 3000));
+	guest_send(&g[0], g[2].mac, 100);
+	CU_ASSERT_EQUAL(guest_recv(&g[2], 500, NULL, 0), 1);
+
+	/* The switch side restarts (port removed and added back): the guest,
+	 * still listening, takes the new connection. */
+	CU_ASSERT_EQUAL(vmk_port_remove(vs, g[2].port_id), 0);
+	CU_ASSERT(wait_link(g[2].eth, false, 3000));
+	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &g[2].port_id), 0);
+	CU_ASSERT(wait_port_link(g[2].port_id, true, 5000));
+	CU_ASSERT(wait_link(g[2].eth, true, 5000));
+	guest_send(&g[0], g[2].mac, 100);
+	CU_ASSERT_EQUAL(guest_recv(&g[2], 500, NULL, 0), 1);
+}
+
+int main(void)
+{
+	CU_pSuite s;
+
+	if (th_eal_init("vhost_guests", true) != 0 || CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("vhost_guests", setup, teardown);
+	CU_add_test(s, "guest links come up on both sides", test_guest_links_come_up_on_both_sides);
+	CU_add_test(s, "guest to guest unicast without flooding",
+		    test_guest_to_guest_unicast_without_flooding);
+	CU_add_test(s, "guest to uplink and back", test_guest_to_uplink_and_back);
+	CU_add_test(s, "9000-byte frames reach the other guest",
+		    test_9000_byte_frames_reach_the_other_guest);
+	CU_add_test(s, "guest that disconnects and returns gets its port back",
+		    test_guest_that_disconnects_and_returns_gets_its_port_back);
+	CU_add_test(s, "client-mode port connects to a listening guest and reconnects",
+		    test_client_mode_port_connects_to_a_listening_guest_and_reconnects);
+	return th_run_suites();
+}
