@@ -20,6 +20,7 @@
 #include "lib/clock.h"
 #include "lib/host.h"
 #include "lib/log.h"
+#include "vswitch/link_monitor.h"
 #include "vswitch/vswitch.h"
 #include "vswitch/worker.h"
 
@@ -204,6 +205,9 @@ int vmk_host_start(struct vmk_host *h, const unsigned int *lcores, unsigned int 
 	}
 	VMK_LOG(INFO, host, "host %s: %u workers started", h->name, n_lcores);
 	pthread_mutex_unlock(&h->lock);
+	if (link_monitor_start(h) < 0)
+		VMK_LOG(WARNING, host, "host %s: no link monitor thread: uplink failover off",
+			h->name);
 	return 0;
 
 unregister:
@@ -219,6 +223,7 @@ int vmk_host_stop(struct vmk_host *h)
 {
 	if (h == NULL)
 		return -EINVAL;
+	link_monitor_stop(h);
 	pthread_mutex_lock(&h->lock);
 	if (!h->running) {
 		pthread_mutex_unlock(&h->lock);

@@ -26,6 +26,10 @@ struct vmk_host {
 	struct vmk_vswitch *vswitches[VMK_MAX_VSWITCHES];
 	struct rte_rcu_qsbr *qsbr;
 	bool running;
+	/* The link monitor thread (vswitch/link_monitor.c). */
+	pthread_t link_thread;
+	bool link_running;
+	uint32_t link_stop;
 	unsigned int n_workers;
 	struct worker workers[VMK_MAX_WORKERS];
 };

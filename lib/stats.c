@@ -14,6 +14,7 @@ static const char *const drop_names[VMK_DROP_MAX] = {
 	[VMK_DROP_RX_MISSED] = "rx_missed",
 	[VMK_DROP_SECURITY] = "security",
 	[VMK_DROP_SHAPED] = "shaped",
+	[VMK_DROP_NO_UPLINK] = "no_uplink",
 };
 
 const char *vmk_drop_reason_name(enum vmk_drop_reason r)

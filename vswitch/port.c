@@ -20,6 +20,7 @@
 #include "lib/clock.h"
 #include "lib/host.h"
 #include "lib/log.h"
+#include "vswitch/link_monitor.h"
 #include "vswitch/vswitch.h"
 #include "vswitch/worker.h"
 
@@ -55,6 +56,8 @@ static int check_params(struct vmk_vswitch *vs, const struct vmk_port_params *p,
 	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) >= VMK_NAME_MAX ||
 	    (unsigned int)p->kind >= VMK_PORT_KIND_MAX)
 		return -EINVAL;
+	if (kind_ops[p->kind] == NULL)
+		return -ENOTSUP;
 	if (find_by_name(vs, p->name) != NULL)
 		return -EEXIST;
 	if (p->has_mac && (rte_is_multicast_ether_addr((const struct rte_ether_addr *)p->mac) ||
@@ -120,9 +123,11 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		snprintf(p->portgroup, sizeof(p->portgroup), "%s", pg->name);
 	p->has_mac = params->has_mac;
 	memcpy(p->mac, params->mac, sizeof(p->mac));
+	p->last_uplink = LINK_UPLINK_UNKNOWN;
 	ret = p->ops->init(p, params);
 	if (ret < 0)
 		goto free_port;
+	p->link_up = p->ops->link_get == NULL || p->ops->link_get(p);
 	p->shapers = rte_zmalloc("vmk_shapers", RTE_MAX(p->n_rxq, 1) * sizeof(*p->shapers),
 				 RTE_CACHE_LINE_SIZE);
 	if (p->shapers == NULL) {

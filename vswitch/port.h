@@ -52,9 +52,12 @@ struct port_ops {
 	void (*add_dev_stats)(struct vs_port *p, struct vmk_port_stats *s);
 	/* MTU change of the vSwitch. Returns 0 or a negative errno. */
 	int (*set_mtu)(struct vs_port *p, uint32_t mtu);
+	/* Current link state (may make a system call: link monitor only). */
+	bool (*link_get)(struct vs_port *p);
 };
 
 extern const struct port_ops port_ethdev_ops;
+extern const struct port_ops port_vmknic_ops;
 extern const struct port_ops port_vhost_ops;
 
 /* The ethdev kind's operations, which kinds built on a DPDK PMD reuse. */
@@ -66,6 +69,7 @@ uint16_t port_ethdev_tx(struct vs_port *p, unsigned int worker, struct rte_mbuf 
 void port_ethdev_get_info(struct vs_port *p, struct vmk_port_info *info);
 void port_ethdev_add_dev_stats(struct vs_port *p, struct vmk_port_stats *s);
 int port_ethdev_set_mtu(struct vs_port *p, uint32_t mtu);
+bool port_ethdev_link_get(struct vs_port *p);
 
 /* Counters one worker (or the control thread, at index max_workers) keeps
  * for one port: written only by that thread, summed by readers. */
@@ -89,6 +93,11 @@ struct vs_port {
 	bool has_eff_mac;
 	uint8_t eff_mac[6];            /* the guest's current MAC, if it changed */
 	struct shaper *shapers;        /* [n_rxq], one per rx queue */
+	/* Uplinks: written by the link monitor, read by the data path. */
+	uint8_t link_up;
+	uint8_t demoted;               /* failed; with failback off, used last */
+	/* Non-uplinks: the uplink last used (link monitor's, for notify). */
+	int last_uplink;
 	struct vmk_port_stats base;    /* subtracted by vmk_port_get_stats */
 	struct port_wstats *wstats;    /* [host max_workers + 1] */
 };

@@ -249,6 +249,15 @@ int port_ethdev_set_mtu(struct vs_port *p, uint32_t mtu)
 	return ret == -ENOTSUP ? 0 : ret;
 }
 
+bool port_ethdev_link_get(struct vs_port *p)
+{
+	const struct ethdev_priv *e = p->priv;
+	struct rte_eth_link link;
+
+	return rte_eth_link_get_nowait(e->port_id, &link) == 0 &&
+	       link.link_status == RTE_ETH_LINK_UP;
+}
+
 const struct port_ops port_ethdev_ops = {
 	.kind_name = "ethdev",
 	.init = port_ethdev_init,
@@ -258,4 +267,5 @@ const struct port_ops port_ethdev_ops = {
 	.get_info = port_ethdev_get_info,
 	.add_dev_stats = port_ethdev_add_dev_stats,
 	.set_mtu = port_ethdev_set_mtu,
+	.link_get = port_ethdev_link_get,
 };

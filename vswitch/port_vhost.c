@@ -70,4 +70,5 @@ const struct port_ops port_vhost_ops = {
 	.get_info = port_ethdev_get_info,
 	.add_dev_stats = port_ethdev_add_dev_stats,
 	.set_mtu = port_ethdev_set_mtu,
+	.link_get = port_ethdev_link_get,
 };

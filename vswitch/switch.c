@@ -24,6 +24,7 @@
 
 #include "lib/host.h"
 #include "vswitch/fdb.h"
+#include "vswitch/teaming.h"
 #include "vswitch/vlan.h"
 #include "vswitch/vswitch.h"
 
@@ -218,6 +219,25 @@ static void resolve_destinations(const struct vs_view *v, struct fdb *f, struct 
 	}
 }
 
+/* The hash a team balances on: source MAC (the FDB key's CRC), or for IP
+ * hash the IPv4 addresses when the frame carries IPv4. */
+static inline uint32_t team_hash(const struct vs_team *t, const struct rte_mbuf *m,
+				 const struct pkt_cls *c)
+{
+	if (t->lb == VMK_LB_IP_HASH) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint32_t l2 = c->fvid != FVID_NONE ? 18 : 14;
+		uint32_t a, b;
+
+		if (m->data_len >= l2 + 20 && p[l2 - 2] == 0x08 && p[l2 - 1] == 0x00) {
+			memcpy(&a, p + l2 + 12, 4);
+			memcpy(&b, p + l2 + 16, 4);
+			return rte_hash_crc_4byte(a ^ b, 0);
+		}
+	}
+	return c->sh.crc;
+}
+
 /* Add k references to every segment: a shared chain must survive each
  * holder's rte_pktmbuf_free, which releases segment by segment. */
 static inline void mbuf_ref_add(struct rte_mbuf *m, int16_t k)
@@ -293,9 +313,18 @@ static void flood(const struct vs_view *v, struct vs_port *in, struct vs_txbufs 
 	for (uint16_t i = 0; i < fs->n; i++) {
 		uint16_t s = fs->slot[i];
 
-		if (s == in->slot || (from_uplink && v->port[s].uplink) || blocked(v, s, widx))
+		/* Uplinks: from an uplink, none (split horizon); from a port,
+		 * the one its team picks, below. */
+		if (s == in->slot || v->port[s].uplink || blocked(v, s, widx))
 			continue;
 		dst[n_dst++] = s;
+	}
+	if (!from_uplink) {
+		const struct vs_team *t = &v->port[in->slot].team;
+		int u = vs_team_pick(v, t, in->slot, team_hash(t, m, c));
+
+		if (u >= 0)
+			dst[n_dst++] = (uint16_t)u;
 	}
 	if (n_dst == 0) {
 		count_rx_drop(st, VMK_DROP_FILTERED);
@@ -399,6 +428,21 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 	for (uint16_t i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 		uint16_t d = c[i].dst;
+
+		/* To the physical network: by the team's uplink, whichever
+		 * uplink the destination was learned on. */
+		if (d < DST_FLOOD && v->port[d].uplink && !v->port[in->slot].uplink) {
+			const struct vs_team *t = &v->port[in->slot].team;
+			int u = vs_team_pick(v, t, in->slot, team_hash(t, m, &c[i]));
+
+			if (unlikely(u < 0)) {
+				st->rx_drops[VMK_DROP_NO_UPLINK]++;
+				d = DST_DROP;
+			} else {
+				d = (uint16_t)u;
+			}
+			c[i].dst = d;
+		}
 
 		if (likely(d < DST_FLOOD) &&
 		    unlikely(v->promisc[c[i].vlan] != NULL || (v->port[d].sec & VP_MAC_BLOCKED))) {

@@ -89,10 +89,13 @@ static void view_port_policy(const struct vmk_vswitch *vs, const struct vs_port 
 {
 	struct vmk_security_policy sec;
 	struct vmk_shaping_policy shp;
+	struct vmk_teaming_policy team;
 	const uint8_t *mac = p->has_eff_mac ? p->eff_mac : p->has_mac ? p->mac : NULL;
 
 	vs_pg_security(vs, pg, &sec);
 	vs_pg_shaping(vs, pg, &shp);
+	vs_pg_teaming(vs, pg, &team);
+	vs_team_build(vs, &team, &vp->team);
 	vs_shaping_profile(&shp, &vp->shaping);
 	if (sec.allow_promiscuous)
 		vp->sec |= VP_PROMISC;
@@ -242,6 +245,9 @@ static int vswitch_alloc(struct vmk_host *h, const struct vmk_vswitch_params *p,
 	vs->sec.allow_promiscuous = false;
 	vs->sec.allow_mac_changes = true;
 	vs->sec.allow_forged_transmits = true;
+	vs->teaming.load_balancing = VMK_LB_PORT_ID;
+	vs->teaming.notify_switches = true;
+	vs->teaming.failback = true;
 	vs->ports = calloc(vs->n_slots, sizeof(*vs->ports));
 	vs->txb = calloc(h->max_workers, sizeof(*vs->txb));
 	if (vs->ports == NULL || vs->txb == NULL)

@@ -21,6 +21,7 @@
 #include "vswitch/fdb.h"
 #include "vswitch/port.h"
 #include "vswitch/shaper.h"
+#include "vswitch/teaming.h"
 
 #define VS_BURST          32
 #define VS_MAX_PORTGROUPS 512
@@ -35,6 +36,8 @@ struct portgroup {
 	unsigned int sec_mask;
 	bool shaping_override;
 	struct vmk_shaping_policy shaping;
+	bool teaming_override;
+	struct vmk_teaming_policy teaming;
 };
 
 struct flood_set {
@@ -53,6 +56,7 @@ struct vs_view_port {
 	uint8_t sec;           /* VP_* */
 	uint64_t mac;          /* effective MAC as 48 bits (fdb_key layout), 0: none */
 	struct shaper_profile shaping;
+	struct vs_team team;   /* non-uplinks: the uplinks their frames leave by */
 };
 
 struct vs_view {
@@ -91,6 +95,7 @@ struct vmk_vswitch {
 	struct portgroup pgs[VS_MAX_PORTGROUPS];
 	struct vmk_security_policy sec;   /* vSwitch policy (port groups inherit) */
 	struct vmk_shaping_policy shaping;
+	struct vmk_teaming_policy teaming;
 	struct vs_txbufs *txb;        /* [host max_workers] */
 };
 
@@ -152,6 +157,19 @@ void vs_pg_security(const struct vmk_vswitch *vs, const struct portgroup *pg,
 		    struct vmk_security_policy *out);
 void vs_pg_shaping(const struct vmk_vswitch *vs, const struct portgroup *pg,
 		   struct vmk_shaping_policy *out);
+
+/* The view's form of a teaming policy (names resolved to uplink slots;
+ * an empty active list: every uplink in slot order). Host lock held. */
+void vs_team_build(const struct vmk_vswitch *vs, const struct vmk_teaming_policy *p,
+		   struct vs_team *out);
+void vs_pg_teaming(const struct vmk_vswitch *vs, const struct portgroup *pg,
+		   struct vmk_teaming_policy *out);
+
+/* The uplink a frame of port `in` leaves by (hash: the frame's source-MAC
+ * CRC, or its IPv4 hash for VMK_LB_IP_HASH), or -1 when no uplink of the
+ * team is up. Any thread. */
+int vs_team_pick(const struct vs_view *v, const struct vs_team *t, uint16_t in_slot,
+		 uint32_t hash);
 
 /* The data path's form of a shaping policy. */
 void vs_shaping_profile(const struct vmk_shaping_policy *p, struct shaper_profile *out);

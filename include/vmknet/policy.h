@@ -16,6 +16,15 @@
  * in Kbit/s and a burst size in KB (1 KB = 1024 bytes, as ESXi). Frames over
  * the profile are dropped ("shaped", rx side).
  *
+ * Teaming and failover (vSwitch policy, a port group may replace it whole):
+ * active, standby and unused uplinks (uplinks in neither list are unused;
+ * an empty active list means "every uplink, in the order added"); load
+ * balancing by originating port ID (default), source MAC hash, IP hash or
+ * explicit failover order; failure detection by link status; on failover,
+ * notify switches (a RARP for each guest MAC of the port group out of the
+ * newly used uplink); failback on or off. Each port sends (and floods) out of
+ * exactly one uplink of its team.
+ *
  * Thread: control plane (any non-worker thread).
  */
 #ifndef VMKNET_POLICY_H
@@ -50,6 +59,24 @@ struct vmk_shaping_policy {
 	uint64_t burst_kb;    /* burst size, KB (>= 2: room for a jumbo frame) */
 };
 
+#define VMK_TEAM_MAX_UPLINKS 8
+
+enum vmk_load_balancing {
+	VMK_LB_PORT_ID = 0,   /* "Route based on originating virtual port" */
+	VMK_LB_SRC_MAC,       /* "Route based on source MAC hash" */
+	VMK_LB_IP_HASH,       /* "Route based on IP hash" (non-IPv4: source MAC) */
+	VMK_LB_EXPLICIT,      /* "Use explicit failover order" */
+};
+
+struct vmk_teaming_policy {
+	enum vmk_load_balancing load_balancing;
+	bool notify_switches;     /* default true */
+	bool failback;            /* default true */
+	unsigned int n_active, n_standby;
+	char active[VMK_TEAM_MAX_UPLINKS][32];    /* uplink port names, in order */
+	char standby[VMK_TEAM_MAX_UPLINKS][32];
+};
+
 /* The vSwitch's own policies. Returns 0 or -EINVAL. */
 int vmk_vswitch_set_security(struct vmk_vswitch *vs, const struct vmk_security_policy *p);
 int vmk_vswitch_get_security(struct vmk_vswitch *vs, struct vmk_security_policy *out);
@@ -74,6 +101,15 @@ int vmk_portgroup_set_shaping(struct vmk_vswitch *vs, const char *portgroup,
 			      const struct vmk_shaping_policy *p);
 int vmk_portgroup_get_shaping(struct vmk_vswitch *vs, const char *portgroup,
 			      struct vmk_shaping_policy *effective, bool *overridden);
+
+/* Teaming: names must be uplinks of the vSwitch, each listed once
+ * (-EINVAL, -ENOENT otherwise). A port group's p NULL inherits the vSwitch's. */
+int vmk_vswitch_set_teaming(struct vmk_vswitch *vs, const struct vmk_teaming_policy *p);
+int vmk_vswitch_get_teaming(struct vmk_vswitch *vs, struct vmk_teaming_policy *out);
+int vmk_portgroup_set_teaming(struct vmk_vswitch *vs, const char *portgroup,
+			      const struct vmk_teaming_policy *p);
+int vmk_portgroup_get_teaming(struct vmk_vswitch *vs, const char *portgroup,
+			      struct vmk_teaming_policy *effective, bool *overridden);
 
 /*
  * Tell the switch a port's effective MAC (the guest OS changed its vNIC's

@@ -24,10 +24,12 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 struct vmk_vswitch;
+struct vmk_vmknic;
 
 enum vmk_port_kind {
 	VMK_PORT_ETHDEV = 0, /* a DPDK ethdev */
 	VMK_PORT_VHOST = 1,  /* a guest's virtio-net over a vhost-user socket */
+	VMK_PORT_VMKNIC = 2, /* a VMkernel adapter (added by vmk_vmknic_add only) */
 	VMK_PORT_KIND_MAX
 };
 
@@ -59,6 +61,9 @@ struct vmk_port_params {
 	 * switch listens. n_rxq is the number of queue pairs. */
 	const char *vhost_path;
 	bool vhost_server;
+	/* VMK_PORT_VMKNIC: the adapter; set by vmk_vmknic_add(), which is the
+	 * only way to add such a port (vmknet/vmknic.h) */
+	struct vmk_vmknic *vmknic;
 };
 
 /* Fill *params with defaults: ethdev kind, no device, one queue. */

@@ -27,6 +27,7 @@ enum vmk_drop_reason {
 	VMK_DROP_RX_MISSED,   /* the device's rx queue overflowed (not polled in time) */
 	VMK_DROP_SECURITY,    /* security policy: forged transmit (rx), MAC change (tx) */
 	VMK_DROP_SHAPED,      /* over the port group's traffic-shaping profile */
+	VMK_DROP_NO_UPLINK,   /* bound for the physical network, no uplink of the team up */
 	VMK_DROP_MAX
 };
 

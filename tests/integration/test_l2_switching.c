@@ -127,9 +127,10 @@ static void test_broadcast_reaches_every_port_of_its_vlan_but_the_ingress(void)
 	CU_ASSERT_EQUAL(v[A2], -1);          /* untagged toward the access port */
 	CU_ASSERT_EQUAL(c[T1], 1);
 	CU_ASSERT_EQUAL(v[T1], 10);          /* tagged toward the trunk */
-	CU_ASSERT_EQUAL(c[UP0], 1);
-	CU_ASSERT_EQUAL(v[UP0], 10);         /* tagged toward uplinks */
-	CU_ASSERT_EQUAL(c[UP1], 1);
+	/* Toward the physical network: one uplink (the port's team picks),
+	 * tagged. Two would hand the physical switch duplicates. */
+	CU_ASSERT_EQUAL(c[UP0] + c[UP1], 1);
+	CU_ASSERT_EQUAL(c[UP0] ? v[UP0] : v[UP1], 10);
 	CU_ASSERT_EQUAL(c[B1], 0);
 	CU_ASSERT_EQUAL(c[N1], 0);
 }
@@ -170,14 +171,14 @@ static void test_learned_unicast_reaches_only_its_port(void)
 	for (int i = 0; i < NP; i++)
 		if (i != A2)
 			CU_ASSERT_EQUAL(c[i], 0);
-	/* And toward a MAC behind an uplink: tagged, that uplink only. */
+	/* And toward a MAC in the physical network: tagged, one uplink. */
 	learn(UP1, x, 10);
 	send_frame(A2, x, y, -1, 128);
 	outputs(c, v);
-	CU_ASSERT_EQUAL(c[UP1], 1);
-	CU_ASSERT_EQUAL(v[UP1], 10);
-	CU_ASSERT_EQUAL(c[UP0], 0);
+	CU_ASSERT_EQUAL(c[UP0] + c[UP1], 1);
+	CU_ASSERT_EQUAL(c[UP0] ? v[UP0] : v[UP1], 10);
 	CU_ASSERT_EQUAL(c[A1], 0);
+	CU_ASSERT_EQUAL(c[T1], 0);
 }
 
 static void test_uplink_to_uplink_never_forwards(void)
@@ -220,7 +221,8 @@ static void test_mac_move_redirects_traffic(void)
 	send_frame(A2, m, x, -1, 64);
 	outputs(c, NULL);
 	CU_ASSERT_EQUAL(c[A1], 0);
-	CU_ASSERT_EQUAL(c[UP0], 1);
+	CU_ASSERT_EQUAL(c[UP0] + c[UP1], 1); /* out to the physical network */
+	CU_ASSERT_EQUAL(c[T1], 0);
 	vmk_fdb_get_stats(vs, &fs1);
 	CU_ASSERT(fs1.moved >= fs0.moved + 1);
 }
@@ -244,8 +246,8 @@ static void test_aged_entry_floods_again(void)
 	send_frame(A1, y, x, -1, 64);
 	outputs(c, NULL);
 	CU_ASSERT_EQUAL(c[A2], 1);
-	CU_ASSERT_EQUAL(c[UP0], 1);          /* unknown again: flooded */
-	CU_ASSERT_EQUAL(c[UP1], 1);
+	CU_ASSERT_EQUAL(c[T1], 1);           /* unknown again: flooded */
+	CU_ASSERT_EQUAL(c[UP0] + c[UP1], 1);
 }
 
 static void test_bad_frames_are_dropped_and_counted_by_reason(void)
@@ -419,7 +421,7 @@ static void test_full_table_floods_and_counts(void)
 	send_frame(A1, y, x, -1, 64);              /* to the unlearned MAC: floods */
 	outputs(c, NULL);
 	CU_ASSERT_EQUAL(c[A2], 1);
-	CU_ASSERT_EQUAL(c[UP0], 1);
+	CU_ASSERT_EQUAL(c[UP0] + c[UP1], 1);
 	CU_ASSERT_EQUAL(vmk_vswitch_set_fdb_capacity(vs, 65536), 0);
 }
 

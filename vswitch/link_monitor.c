@@ -1,0 +1,173 @@
+/*
+ * The link monitor: a DPDK control thread per host ("vmk-link") that reads
+ * every uplink's link state every LINK_POLL_MS, publishes it to the data
+ * path (which then picks other uplinks at once: failover), tracks failback
+ * state, and on a change tells the physical network where each guest MAC
+ * now is (a RARP out of the uplink its team now uses), as ESXi's "notify
+ * switches" does.
+ *
+ * Threading: its own thread, off the workers, because reading a link may be
+ * a system call. It takes the host lock for each pass (a few microseconds),
+ * and transmits on the control thread's tx queue (index max_workers).
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "lib/host.h"
+#include "lib/log.h"
+#include "vswitch/link_monitor.h"
+#include "vswitch/vlan.h"
+#include "vswitch/vswitch.h"
+
+#define LINK_POLL_MS 10
+#define RARP_LEN     60
+
+/* A RARP "reverse request" announcing mac, as hypervisors send after a VM
+ * moves (QEMU's announce, ESXi's notify switches). */
+static struct rte_mbuf *rarp_build(struct rte_mempool *pool, const uint8_t mac[6], uint16_t vlan)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, RARP_LEN);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(p, 0, RARP_LEN);
+	memset(p, 0xff, 6);
+	memcpy(p + 6, mac, 6);
+	p[12] = 0x80;                    /* EtherType RARP 0x8035 */
+	p[13] = 0x35;
+	p[15] = 1;                       /* hardware: Ethernet */
+	p[16] = 0x08;                    /* protocol: IPv4 */
+	p[18] = 6;
+	p[19] = 4;
+	p[21] = 3;                       /* reverse request */
+	memcpy(p + 22, mac, 6);          /* sender hardware address */
+	memcpy(p + 32, mac, 6);          /* target hardware address */
+	if (vlan != 0 && vlan != VMK_VLAN_TRUNK && vlan_push(m, vlan) != 0) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint8_t mac[6],
+		      uint16_t vlan)
+{
+	const unsigned int cw = vs->host->max_workers;   /* control thread's slot */
+	struct rte_mbuf *m = rarp_build(vs->host->pool, mac, vlan);
+	struct port_wstats *st = &uplink->wstats[cw];
+
+	if (m == NULL) {
+		st->tx_drops[VMK_DROP_NO_MBUF]++;
+		return;
+	}
+	if (uplink->ops->tx_burst(uplink, cw, &m, 1) == 1) {
+		st->tx_packets++;
+		st->tx_bytes += RARP_LEN;
+	} else {
+		rte_pktmbuf_free(m);
+		st->tx_drops[VMK_DROP_TXQ_FULL]++;
+	}
+}
+
+/* Read every uplink's link; returns true when one changed. Host lock held. */
+static bool poll_links(struct vmk_vswitch *vs)
+{
+	bool changed = false;
+
+	for (uint32_t s = 0; s < vs->n_slots; s++) {
+		struct vs_port *p = vs->ports[s];
+		bool up;
+
+		if (p == NULL || !p->uplink || p->ops->link_get == NULL)
+			continue;
+		up = p->ops->link_get(p);
+		if (up == (p->link_up != 0))
+			continue;
+		changed = true;
+		VMK_LOG(NOTICE, port, "%s: uplink %s link %s", vs->name, p->name, up ? "up" : "down");
+		if (!up) {
+			/* Failback off: it stays out of use when it recovers,
+			 * until another uplink fails, which restores the rest. */
+			for (uint32_t k = 0; k < vs->n_slots; k++)
+				if (vs->ports[k] != NULL && vs->ports[k]->uplink && k != s)
+					__atomic_store_n(&vs->ports[k]->demoted, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&p->demoted, 1, __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&p->link_up, up, __ATOMIC_RELEASE);
+	}
+	return changed;
+}
+
+/* Where each guest MAC now leaves; announce the ones that moved. */
+static void notify_moves(struct vmk_vswitch *vs, bool announce)
+{
+	const struct vs_view *v = vs->view;
+
+	for (uint32_t s = 0; s < vs->n_slots; s++) {
+		struct vs_port *p = vs->ports[s];
+		const struct vs_view_port *vp = &v->port[s];
+		int u;
+
+		if (p == NULL || p->uplink || !p->has_mac || vp->port != p)
+			continue;
+		u = vs_team_pick(v, &vp->team, p->slot,
+				 rte_hash_crc_8byte(fdb_key(vp->vlan, p->mac), 0x9e3779b9));
+		if (u == p->last_uplink)
+			continue;
+		if (announce && u >= 0 && p->last_uplink != LINK_UPLINK_UNKNOWN && vp->team.notify)
+			rarp_send(vs, vs->ports[u], p->mac, vp->vlan);
+		p->last_uplink = u;
+	}
+}
+
+static void *monitor_main(void *arg)
+{
+	struct vmk_host *h = arg;
+	const struct timespec period = { 0, LINK_POLL_MS * 1000000L };
+
+	while (!__atomic_load_n(&h->link_stop, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&h->lock);
+		for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
+			struct vmk_vswitch *vs = h->vswitches[i];
+
+			if (vs == NULL)
+				continue;
+			notify_moves(vs, poll_links(vs));
+		}
+		pthread_mutex_unlock(&h->lock);
+		nanosleep(&period, NULL);
+	}
+	return NULL;
+}
+
+int link_monitor_start(struct vmk_host *h)
+{
+	int ret;
+
+	__atomic_store_n(&h->link_stop, 0, __ATOMIC_RELEASE);
+	ret = rte_ctrl_thread_create(&h->link_thread, "vmk-link", NULL, monitor_main, h);
+	if (ret == 0)
+		h->link_running = true;
+	return ret > 0 ? -ret : ret;
+}
+
+void link_monitor_stop(struct vmk_host *h)
+{
+	if (!h->link_running)
+		return;
+	__atomic_store_n(&h->link_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(h->link_thread, NULL);
+	h->link_running = false;
+}
