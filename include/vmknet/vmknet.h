@@ -24,5 +24,7 @@
 #include <vmknet/fdb.h>
 #include <vmknet/policy.h>
 #include <vmknet/stats.h>
+#include <vmknet/config.h>
+#include <vmknet/ctl.h>
 
 #endif

@@ -42,14 +42,15 @@ struct guest {
 	bool up;
 };
 
-static struct guest g[3] = {
+static struct guest g[4] = {
 	{ .name = "vm1", .mac = { 0x02, 0x50, 0x56, 0, 0, 1 } },
 	{ .name = "vm2", .mac = { 0x02, 0x50, 0x56, 0, 0, 2 } },
 	{ .name = "vm3", .mac = { 0x02, 0x50, 0x56, 0, 0, 3 } },  /* QEMU-style server */
+	{ .name = "vm4", .mac = { 0x02, 0x50, 0x56, 0, 0, 4 } },  /* two queue pairs */
 };
 
 /* The VM side: a virtio-user ethdev on the guest port's socket. */
-static int guest_boot_mode(struct guest *x, bool server)
+static int guest_boot_mq(struct guest *x, bool server, uint16_t nq)
 {
 	char devargs[400], name[64];
 	struct rte_eth_conf conf;
@@ -57,8 +58,8 @@ static int guest_boot_mode(struct guest *x, bool server)
 
 	snprintf(name, sizeof(name), "virtio_user_%s", x->name);
 	snprintf(devargs, sizeof(devargs),
-		 "%s,path=%s,queues=1,queue_size=1024,server=%d,mac=%02x:%02x:%02x:%02x:%02x:%02x",
-		 name, x->sock, server ? 1 : 0, x->mac[0], x->mac[1], x->mac[2], x->mac[3],
+		 "%s,path=%s,queues=%u,queue_size=1024,server=%d,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+		 name, x->sock, nq, server ? 1 : 0, x->mac[0], x->mac[1], x->mac[2], x->mac[3],
 		 x->mac[4], x->mac[5]);
 	ret = rte_dev_probe(devargs);
 	if (ret < 0)
@@ -69,15 +70,21 @@ static int guest_boot_mode(struct guest *x, bool server)
 	conf.rxmode.mtu = 9000;
 	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
 	conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	ret = rte_eth_dev_configure(x->eth, 1, 1, &conf);
-	if (ret == 0)
-		ret = rte_eth_rx_queue_setup(x->eth, 0, 1024, SOCKET_ID_ANY, NULL, pool);
-	if (ret == 0)
-		ret = rte_eth_tx_queue_setup(x->eth, 0, 1024, SOCKET_ID_ANY, NULL);
+	ret = rte_eth_dev_configure(x->eth, nq, nq, &conf);
+	for (uint16_t q = 0; ret == 0 && q < nq; q++) {
+		ret = rte_eth_rx_queue_setup(x->eth, q, 1024, SOCKET_ID_ANY, NULL, pool);
+		if (ret == 0)
+			ret = rte_eth_tx_queue_setup(x->eth, q, 1024, SOCKET_ID_ANY, NULL);
+	}
 	if (ret == 0)
 		ret = rte_eth_dev_start(x->eth);
 	x->up = ret == 0;
 	return ret;
+}
+
+static int guest_boot_mode(struct guest *x, bool server)
+{
+	return guest_boot_mq(x, server, 1);
 }
 
 static int guest_boot(struct guest *x)
@@ -234,8 +241,9 @@ static int teardown(void)
 	/* vm3's virtio-user listens (server mode); removing it races DPDK
 	 * 22.11's own delayed-disconnect handler for the interrupt fd and can
 	 * make EAL's interrupt thread panic. The process exit closes it. */
-	for (int i = 0; i < 2; i++)
-		guest_shutdown(&g[i]);
+	for (int i = 0; i < 4; i++)
+		if (i != 2)
+			guest_shutdown(&g[i]);
 	vmk_host_destroy(host);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -346,6 +354,80 @@ static void test_client_mode_port_connects_to_a_listening_guest_and_reconnects(v
 	CU_ASSERT_EQUAL(guest_recv(&g[2], 500, NULL, 0), 1);
 }
 
+static void test_stuck_guest_costs_only_its_own_frames(void)
+{
+	struct vmk_port_stats st;
+	struct rte_mbuf *m[256];
+	unsigned int up_got = 0;
+
+	th_drain(&up, 1);
+	guest_recv(&g[1], 50, NULL, 0);
+	vmk_port_reset_stats(vs, g[1].port_id);
+	/* vm2 stops reading: its rx ring (1024) fills; vm1 keeps sending to it
+	 * and, interleaved, to the physical network. */
+	for (int k = 0; k < 3000; k++) {
+		guest_send(&g[0], g[1].mac, 64);
+		if (k % 10 == 0)
+			guest_send(&g[0], BCAST, 64);
+		if (k % 64 == 0) {
+			unsigned int n = rte_ring_dequeue_burst(up.from_switch, (void **)m, 256, NULL);
+
+			up_got += n;
+			th_free(m, n);
+		}
+	}
+	th_sleep_ms(200);
+	{
+		unsigned int n = th_collect(&up, m, 256, 0, 100);
+
+		up_got += n;
+		th_free(m, n);
+	}
+	vmk_port_get_stats(vs, g[1].port_id, &st);
+	CU_ASSERT(st.tx_drops[VMK_DROP_TXQ_FULL] > 0);           /* counted on vm2 */
+	CU_ASSERT(st.tx_packets + st.tx_drops[VMK_DROP_TXQ_FULL] == 3000 + 300);
+	CU_ASSERT_EQUAL(up_got, 300);                              /* nobody else lost */
+	/* vm2 reads again: its port works, and nothing leaked. */
+	guest_recv(&g[1], 200, NULL, 0);
+	guest_send(&g[0], g[1].mac, 64);
+	CU_ASSERT_EQUAL(guest_recv(&g[1], 200, NULL, 0), 1);
+}
+
+static void test_multiqueue_guest_is_served_on_every_queue(void)
+{
+	struct vmk_port_params pp;
+	struct vmk_port_info info;
+
+	snprintf(g[3].sock, sizeof(g[3].sock), "%s/%s.sock", dir, g[3].name);
+	vmk_port_params_init(&pp);
+	pp.name = g[3].name;
+	pp.kind = VMK_PORT_VHOST;
+	pp.portgroup = "VM Network";
+	pp.vhost_path = g[3].sock;
+	pp.vhost_server = true;
+	pp.n_rxq = 2;
+	pp.has_mac = true;
+	memcpy(pp.mac, g[3].mac, 6);
+	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &g[3].port_id), 0);
+	CU_ASSERT_EQUAL_FATAL(guest_boot_mq(&g[3], false, 2), 0);
+	CU_ASSERT(wait_port_link(g[3].port_id, true, 3000));
+	CU_ASSERT_EQUAL(vmk_port_get_info(vs, g[3].port_id, &info), 0);
+	CU_ASSERT_EQUAL(info.kind, VMK_PORT_VHOST);
+	guest_recv(&g[0], 50, NULL, 0);
+	/* One frame on each of the guest's tx queues. */
+	for (uint16_t q = 0; q < 2; q++) {
+		struct rte_mbuf *m = th_frame(pool, g[0].mac, g[3].mac, -1, 0x88b5, 100 + q);
+
+		CU_ASSERT_EQUAL(rte_eth_tx_burst(g[3].eth, q, &m, 1), 1);
+	}
+	{
+		uint32_t lens[4] = { 0 };
+
+		CU_ASSERT_EQUAL(guest_recv(&g[0], 500, lens, 4), 2);
+		CU_ASSERT_EQUAL(lens[0] + lens[1], 201);
+	}
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -361,6 +443,10 @@ int main(void)
 		    test_9000_byte_frames_reach_the_other_guest);
 	CU_add_test(s, "guest that disconnects and returns gets its port back",
 		    test_guest_that_disconnects_and_returns_gets_its_port_back);
+	CU_add_test(s, "multiqueue guest is served on every queue",
+		    test_multiqueue_guest_is_served_on_every_queue);
+	CU_add_test(s, "stuck guest costs only its own frames",
+		    test_stuck_guest_costs_only_its_own_frames);
 	CU_add_test(s, "client-mode port connects to a listening guest and reconnects",
 		    test_client_mode_port_connects_to_a_listening_guest_and_reconnects);
 	return th_run_suites();

@@ -1,0 +1,237 @@
+/*
+ * vmkcli's formatters, in esxcli's shapes: tables with esxcli's column
+ * names, "Field: value" blocks for lists of structures, and the json, csv
+ * and keyvalue forms with esxcli's keys (column names without spaces).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmkcli/vmkcli.h"
+
+#define CELL_MAX 1024
+
+/* A cell as text: lists joined with ", " (table) or sep. */
+static void cell_text(const cJSON *rec, const struct column *c, const char *sep, char *out,
+		      size_t size)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, c->field);
+	size_t len = 0;
+	const cJSON *e;
+
+	out[0] = '\0';
+	if (cJSON_IsString(v)) {
+		snprintf(out, size, "%s", v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		snprintf(out, size, "%.0f", v->valuedouble);
+	} else if (cJSON_IsBool(v)) {
+		snprintf(out, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
+	} else if (cJSON_IsArray(v)) {
+		cJSON_ArrayForEach(e, v) {
+			if (!cJSON_IsString(e) || len >= size)
+				continue;
+			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? sep : "",
+						e->valuestring);
+		}
+	}
+}
+
+static unsigned int n_columns(const struct column *cols)
+{
+	unsigned int n = 0;
+
+	while (cols[n].header != NULL)
+		n++;
+	return n;
+}
+
+static void print_table(const struct command *cmd, const cJSON *rows)
+{
+	unsigned int nc = n_columns(cmd->cols);
+	size_t *width = calloc(nc, sizeof(*width));
+	char cell[CELL_MAX];
+	const cJSON *r;
+
+	if (width == NULL)
+		return;
+	for (unsigned int i = 0; i < nc; i++)
+		width[i] = strlen(cmd->cols[i].header);
+	cJSON_ArrayForEach(r, rows) {
+		for (unsigned int i = 0; i < nc; i++) {
+			cell_text(r, &cmd->cols[i], ", ", cell, sizeof(cell));
+			if (strlen(cell) > width[i])
+				width[i] = strlen(cell);
+		}
+	}
+	for (unsigned int i = 0; i < nc; i++)
+		printf("%-*s%s", i + 1 < nc ? (int)width[i] : 0, cmd->cols[i].header,
+		       i + 1 < nc ? "  " : "\n");
+	for (unsigned int i = 0; i < nc; i++) {
+		for (size_t k = 0; k < width[i]; k++)
+			putchar('-');
+		printf("%s", i + 1 < nc ? "  " : "\n");
+	}
+	cJSON_ArrayForEach(r, rows) {
+		for (unsigned int i = 0; i < nc; i++) {
+			bool last = i + 1 == nc;
+
+			cell_text(r, &cmd->cols[i], ", ", cell, sizeof(cell));
+			if (cmd->cols[i].type == COL_INT)
+				printf("%*s", (int)width[i], cell);
+			else
+				printf("%-*s", last ? 0 : (int)width[i], cell);
+			printf("%s", last ? "\n" : "  ");
+		}
+	}
+	free(width);
+}
+
+static void print_block(const struct command *cmd, const cJSON *rec, bool titled)
+{
+	char cell[CELL_MAX];
+
+	cell_text(rec, &cmd->cols[0], ", ", cell, sizeof(cell));
+	if (titled && cmd->title != NULL) {
+		printf(cmd->title, cell);
+		printf("\n");
+	} else {
+		printf("%s\n", cell);
+	}
+	for (unsigned int i = titled ? 1 : 0; cmd->cols[i].header != NULL; i++) {
+		cell_text(rec, &cmd->cols[i], ", ", cell, sizeof(cell));
+		printf("   %s: %s\n", cmd->cols[i].header, cell);
+	}
+}
+
+static cJSON *json_record(const struct command *cmd, const cJSON *rec)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (unsigned int i = 0; o != NULL && cmd->cols[i].header != NULL; i++) {
+		const struct column *c = &cmd->cols[i];
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, c->field);
+
+		if (v != NULL)
+			cJSON_AddItemToObject(o, c->key, cJSON_Duplicate(v, true));
+		else
+			cJSON_AddNullToObject(o, c->key);
+	}
+	return o;
+}
+
+static void print_json(const struct command *cmd, const cJSON *result)
+{
+	cJSON *out;
+	const cJSON *r;
+	char *text;
+
+	if (cJSON_IsArray(result)) {
+		out = cJSON_CreateArray();
+		cJSON_ArrayForEach(r, result)
+			cJSON_AddItemToArray(out, json_record(cmd, r));
+	} else {
+		out = json_record(cmd, result);
+	}
+	text = cJSON_PrintUnformatted(out);
+	if (text != NULL)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(out);
+}
+
+static void csv_field(const char *s)
+{
+	if (strpbrk(s, ",\"\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_csv(const struct command *cmd, const cJSON *result)
+{
+	char cell[CELL_MAX];
+	const cJSON *r;
+
+	for (unsigned int i = 0; cmd->cols[i].header != NULL; i++)
+		printf("%s%s", i ? "," : "", cmd->cols[i].key);
+	printf("\n");
+	cJSON_ArrayForEach(r, result) {
+		for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
+			if (i)
+				putchar(',');
+			cell_text(r, &cmd->cols[i], ",", cell, sizeof(cell));
+			csv_field(cell);
+		}
+		printf("\n");
+	}
+}
+
+static void print_keyvalue(const struct command *cmd, const cJSON *result)
+{
+	static const char *const type[] = { "string", "integer", "string[]" };
+	char cell[CELL_MAX];
+	const cJSON *r, *e;
+
+	cJSON_ArrayForEach(r, result) {
+		for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
+			const struct column *c = &cmd->cols[i];
+
+			if (c->type != COL_LIST) {
+				cell_text(r, c, ",", cell, sizeof(cell));
+				printf("%s.%s.%s=%s\n", cmd->type_name, c->key, type[c->type], cell);
+				continue;
+			}
+			cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(r, c->field))
+				if (cJSON_IsString(e))
+					printf("%s.%s.%s=%s\n", cmd->type_name, c->key,
+					       type[c->type], e->valuestring);
+		}
+		printf("\n");
+	}
+}
+
+void format_result(const struct command *cmd, const cJSON *result, enum formatter fmt)
+{
+	cJSON *wrapped = NULL;
+	const cJSON *rows = result;
+	const cJSON *r;
+
+	if (cmd->shape == OUT_NONE || result == NULL)
+		return;
+	/* One record is a list of one for the row-oriented forms. */
+	if (!cJSON_IsArray(result)) {
+		wrapped = cJSON_CreateArray();
+		cJSON_AddItemReferenceToArray(wrapped, (cJSON *)result);
+		rows = wrapped;
+	}
+	switch (fmt) {
+	case FMT_JSON:
+		print_json(cmd, result);
+		break;
+	case FMT_CSV:
+		print_csv(cmd, rows);
+		break;
+	case FMT_KEYVALUE:
+		print_keyvalue(cmd, rows);
+		break;
+	case FMT_TABLE:
+		if (cmd->shape == OUT_TABLE) {
+			print_table(cmd, rows);
+			break;
+		}
+		cJSON_ArrayForEach(r, rows) {
+			print_block(cmd, r, cmd->shape == OUT_OBJECT);
+			if (r->next != NULL)
+				printf("\n");
+		}
+		break;
+	}
+	cJSON_Delete(wrapped);
+}

@@ -1,0 +1,68 @@
+/*
+ * vmkcli: esxcli's command tree over vmknetd's control socket.
+ *
+ * A command is one row of the table in commands.c: its path in the tree,
+ * its options (short and long, as esxcli spells them), the control
+ * operation it sends, and how its result is shown. Namespaces are the
+ * prefixes of command paths, so a new command (a policy, an ip interface)
+ * is one new row; help and the tree follow.
+ */
+#ifndef VMKCLI_H
+#define VMKCLI_H
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+enum opt_type { OPT_STRING, OPT_INT };
+
+struct opt_spec {
+	char short_name;         /* 0: long form only */
+	const char *long_name;
+	const char *arg;         /* key in the request's args */
+	enum opt_type type;
+	bool required;
+	const char *help;
+};
+
+enum col_type { COL_STRING, COL_INT, COL_LIST };
+
+struct column {
+	const char *header;      /* esxcli's column name: "VLAN ID" */
+	const char *key;         /* its --formatter=json key: "VLANID" */
+	const char *field;       /* field of vmknetd's reply */
+	enum col_type type;
+};
+
+enum out_shape {
+	OUT_NONE,                /* a change: nothing to show */
+	OUT_TABLE,               /* rows under column headers */
+	OUT_LIST,                /* one block per record, titled by its first column */
+	OUT_OBJECT,              /* one block: a title then "Field: value" lines */
+};
+
+struct command {
+	const char *path;        /* "network vswitch standard portgroup add" */
+	const char *help;
+	const char *op;          /* vmknetd operation */
+	const struct opt_spec *opts; /* terminated by a NULL long_name */
+	enum out_shape shape;
+	const struct column *cols;   /* terminated by a NULL header */
+	const char *type_name;   /* keyvalue formatter: "PortGroup" */
+	const char *title;       /* OUT_OBJECT: title format, %s = first column */
+};
+
+struct namespace_help {
+	const char *path;
+	const char *help;
+};
+
+extern const struct command commands[];          /* terminated by a NULL path */
+extern const struct namespace_help namespaces[]; /* terminated by a NULL path */
+
+enum formatter { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_KEYVALUE };
+
+/* Print a command's result (vmknetd's "result") in the chosen form. */
+void format_result(const struct command *cmd, const cJSON *result, enum formatter fmt);
+
+#endif

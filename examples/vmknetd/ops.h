@@ -1,0 +1,50 @@
+/*
+ * Operations of the control protocol. A read op fills *result; a change op
+ * edits `next` (a copy of the running configuration), and the dispatcher
+ * validates, applies and saves it (ops.c), so every change takes one path.
+ * Both return 0 or a negative errno with a message saying what to fix.
+ */
+#ifndef VMKNETD_OPS_H
+#define VMKNETD_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "vmknetd/vmknetd.h"
+
+#define OP_ERR_SIZE 512
+
+typedef int (*op_read_fn)(struct daemon *d, const cJSON *args, cJSON **result,
+			  char *err, size_t err_size);
+typedef int (*op_edit_fn)(struct daemon *d, const cJSON *args, struct vmk_config *next,
+			  char *err, size_t err_size);
+
+struct op {
+	const char *name;
+	op_read_fn read;    /* one of read or edit */
+	op_edit_fn edit;
+};
+
+/* Argument helpers: 0, or -EINVAL with the reason in err. A missing
+ * optional argument leaves *out alone and returns -ENOENT. */
+int arg_str(const cJSON *args, const char *key, bool required, const char **out,
+	    char *err, size_t err_size);
+int arg_uint(const cJSON *args, const char *key, bool required, uint32_t lo, uint32_t hi,
+	     uint32_t *out, const char *what, char *err, size_t err_size);
+/* A name argument: also checks its length and characters. */
+int arg_name(const cJSON *args, const char *key, const char *what, const char **out,
+	     char *err, size_t err_size);
+
+void op_errf(char *err, size_t err_size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The daemon's NIC named name, or NULL. */
+const struct vmk_config_nic *nic_find(const struct daemon *d, const char *name);
+
+extern const struct op vswitch_ops[];   /* terminated by a NULL name */
+extern const struct op nic_ops[];
+
+#endif

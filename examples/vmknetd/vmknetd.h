@@ -1,0 +1,28 @@
+/*
+ * vmknetd's shared state: the host it runs, the configuration that is
+ * applied and saved, and the physical NICs (every ethdev EAL probed, named
+ * vmnic0, vmnic1, ... in port order).
+ *
+ * Thread: the main lcore only; requests are handled one at a time.
+ */
+#ifndef VMKNETD_H
+#define VMKNETD_H
+
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+
+#include <vmknet/vmknet.h>
+
+struct daemon {
+	struct vmk_host *host;
+	struct vmk_config *cfg;     /* what runs and what the file holds */
+	const char *config_path;
+	unsigned int n_nics;
+	struct vmk_config_nic nics[RTE_MAX_ETHPORTS];
+};
+
+/* The control-protocol handler (vmk_ctl_handler_fn); arg is the daemon. */
+char *vmknetd_handle(const char *request, size_t len, void *arg);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * Applying a configuration to a host: the difference between what is
+ * running (`from`) and what is wanted (`to`) becomes a list of steps, each
+ * with an exact inverse. Everything that can be known in advance is checked
+ * before the first step; if a step still fails, the steps done so far are
+ * undone in reverse, so the host is left as `from` described it.
+ *
+ * Order: removals (uplinks, port groups, then vSwitches), changes (MTU, MAC
+ * table, VLANs), additions (vSwitches, port groups, then uplinks). Removing
+ * everything first lets an uplink or a port group move between vSwitches in
+ * one change.
+ *
+ * Thread: control plane; the library calls used take the host lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+
+#include <vmknet/config.h>
+#include <vmknet/port.h>
+#include <vmknet/vswitch.h>
+
+#include "lib/config_priv.h"
+#include "lib/log.h"
+
+enum step_kind {
+	STEP_VS_ADD,
+	STEP_VS_REMOVE,
+	STEP_PG_ADD,
+	STEP_PG_REMOVE,
+	STEP_PG_VLAN,
+	STEP_UPLINK_ADD,
+	STEP_UPLINK_REMOVE,
+	STEP_VS_MTU,
+	STEP_VS_AGING,
+	STEP_VS_CAPACITY,
+};
+
+struct step {
+	enum step_kind kind;
+	const struct vmk_config_vswitch *vs; /* its name; all of it for VS_ADD/REMOVE */
+	const char *name;                     /* port group or uplink */
+	uint32_t val, old;                    /* new and old value (VLAN, MTU, ...) */
+	uint16_t ethdev;                      /* uplinks */
+};
+
+struct plan {
+	struct step *steps;
+	unsigned int n, max;
+	const struct vmk_config_nic *nics;
+	unsigned int n_nics;
+};
+
+static const struct vmk_config_vswitch *vs_in(const struct vmk_config *cfg, const char *name)
+{
+	for (unsigned int i = 0; i < cfg->n_vswitches; i++)
+		if (strcmp(cfg->vswitches[i].name, name) == 0)
+			return &cfg->vswitches[i];
+	return NULL;
+}
+
+static const struct vmk_config_portgroup *pg_in(const struct vmk_config_vswitch *vs,
+						const char *name)
+{
+	for (unsigned int k = 0; vs != NULL && k < vs->n_portgroups; k++)
+		if (strcmp(vs->portgroups[k].name, name) == 0)
+			return &vs->portgroups[k];
+	return NULL;
+}
+
+static bool uplink_in(const struct vmk_config_vswitch *vs, const char *name)
+{
+	for (unsigned int k = 0; vs != NULL && k < vs->n_uplinks; k++)
+		if (strcmp(vs->uplinks[k], name) == 0)
+			return true;
+	return false;
+}
+
+static const struct vmk_config_nic *nic_in(const struct plan *p, const char *name)
+{
+	for (unsigned int i = 0; i < p->n_nics; i++)
+		if (strcmp(p->nics[i].name, name) == 0)
+			return &p->nics[i];
+	return NULL;
+}
+
+static void add_step(struct plan *p, enum step_kind kind, const struct vmk_config_vswitch *vs,
+		     const char *name, uint32_t val, uint32_t old)
+{
+	struct step *s = &p->steps[p->n++];
+
+	s->kind = kind;
+	s->vs = vs;
+	s->name = name;
+	s->val = val;
+	s->old = old;
+	s->ethdev = VMK_ETHDEV_NONE;
+	if (name != NULL && (kind == STEP_UPLINK_ADD || kind == STEP_UPLINK_REMOVE)) {
+		const struct vmk_config_nic *nic = nic_in(p, name);
+
+		s->ethdev = nic != NULL ? nic->ethdev_port : VMK_ETHDEV_NONE;
+	}
+}
+
+static void plan_removals(struct plan *p, const struct vmk_config *from,
+			  const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < from->n_vswitches; i++) {
+		const struct vmk_config_vswitch *f = &from->vswitches[i];
+		const struct vmk_config_vswitch *t = vs_in(to, f->name);
+
+		for (unsigned int k = 0; k < f->n_uplinks; k++)
+			if (!uplink_in(t, f->uplinks[k]))
+				add_step(p, STEP_UPLINK_REMOVE, f, f->uplinks[k], 0, 0);
+		for (unsigned int k = 0; k < f->n_portgroups; k++)
+			if (pg_in(t, f->portgroups[k].name) == NULL)
+				add_step(p, STEP_PG_REMOVE, f, f->portgroups[k].name,
+					 f->portgroups[k].vlan_id, 0);
+		if (t == NULL)
+			add_step(p, STEP_VS_REMOVE, f, NULL, 0, 0);
+	}
+}
+
+static void plan_changes(struct plan *p, const struct vmk_config *from,
+			 const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < to->n_vswitches; i++) {
+		const struct vmk_config_vswitch *t = &to->vswitches[i];
+		const struct vmk_config_vswitch *f = vs_in(from, t->name);
+
+		if (f == NULL)
+			continue;
+		if (f->mtu != t->mtu)
+			add_step(p, STEP_VS_MTU, t, NULL, t->mtu, f->mtu);
+		if (f->fdb_aging_sec != t->fdb_aging_sec)
+			add_step(p, STEP_VS_AGING, t, NULL, t->fdb_aging_sec, f->fdb_aging_sec);
+		if (f->fdb_capacity != t->fdb_capacity)
+			add_step(p, STEP_VS_CAPACITY, t, NULL, t->fdb_capacity, f->fdb_capacity);
+		for (unsigned int k = 0; k < t->n_portgroups; k++) {
+			const struct vmk_config_portgroup *fp = pg_in(f, t->portgroups[k].name);
+
+			if (fp != NULL && fp->vlan_id != t->portgroups[k].vlan_id)
+				add_step(p, STEP_PG_VLAN, t, t->portgroups[k].name,
+					 t->portgroups[k].vlan_id, fp->vlan_id);
+		}
+	}
+}
+
+static void plan_additions(struct plan *p, const struct vmk_config *from,
+			   const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < to->n_vswitches; i++) {
+		const struct vmk_config_vswitch *t = &to->vswitches[i];
+		const struct vmk_config_vswitch *f = vs_in(from, t->name);
+
+		if (f == NULL)
+			add_step(p, STEP_VS_ADD, t, NULL, 0, 0);
+		for (unsigned int k = 0; k < t->n_portgroups; k++)
+			if (pg_in(f, t->portgroups[k].name) == NULL)
+				add_step(p, STEP_PG_ADD, t, t->portgroups[k].name,
+					 t->portgroups[k].vlan_id, 0);
+		for (unsigned int k = 0; k < t->n_uplinks; k++)
+			if (!uplink_in(f, t->uplinks[k]))
+				add_step(p, STEP_UPLINK_ADD, t, t->uplinks[k], 0, 0);
+	}
+}
+
+/* What validation of one document cannot see: `to` against `from` and the NICs. */
+static int check_transition(const struct plan *p, const struct vmk_config *from,
+			    const struct vmk_config *to, char *err, size_t err_size)
+{
+	for (unsigned int i = 0; i < to->n_vswitches; i++) {
+		const struct vmk_config_vswitch *t = &to->vswitches[i];
+		const struct vmk_config_vswitch *f = vs_in(from, t->name);
+
+		if (f != NULL && f->n_ports != t->n_ports) {
+			cfg_errf(err, err_size,
+				 "vswitches[%u] (%s).ports: cannot change from %u to %u on an "
+				 "existing vSwitch (remove it and add it again)",
+				 i, t->name, f->n_ports, t->n_ports);
+			return -EINVAL;
+		}
+		for (unsigned int k = 0; k < t->n_uplinks; k++) {
+			if (nic_in(p, t->uplinks[k]) != NULL)
+				continue;
+			if (p->n_nics == 0)
+				cfg_errf(err, err_size,
+					 "vswitches[%u] (%s).uplinks[%u]: no NIC named %s (this "
+					 "host has no NICs)", i, t->name, k, t->uplinks[k]);
+			else
+				cfg_errf(err, err_size,
+					 "vswitches[%u] (%s).uplinks[%u]: no NIC named %s (this "
+					 "host has %s..%s)", i, t->name, k, t->uplinks[k],
+					 p->nics[0].name, p->nics[p->n_nics - 1].name);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+static int vs_add(struct vmk_host *host, const struct vmk_config_vswitch *c)
+{
+	struct vmk_vswitch_params vp;
+	struct vmk_vswitch *vs;
+
+	vmk_vswitch_params_init(&vp);
+	vp.name = c->name;
+	vp.mtu = c->mtu;
+	vp.n_ports = c->n_ports;
+	vp.fdb_capacity = c->fdb_capacity;
+	vp.fdb_aging_sec = c->fdb_aging_sec;
+	return vmk_vswitch_add(host, &vp, &vs);
+}
+
+static int uplink_add(struct vmk_vswitch *vs, const char *name, uint16_t ethdev)
+{
+	struct vmk_port_params pp;
+	uint32_t id;
+
+	vmk_port_params_init(&pp);
+	pp.name = name;
+	pp.uplink = true;
+	pp.ethdev_port = ethdev;
+	return vmk_port_add(vs, &pp, &id);
+}
+
+static int uplink_remove(struct vmk_vswitch *vs, const char *name)
+{
+	uint32_t id;
+	int ret = vmk_port_find(vs, name, &id);
+
+	return ret < 0 ? ret : vmk_port_remove(vs, id);
+}
+
+/* Run one step forward (undo = false) or its inverse. */
+static int step_run(struct vmk_host *host, const struct step *s, bool undo)
+{
+	struct vmk_vswitch *vs = vmk_vswitch_find(host, s->vs->name);
+	uint32_t v = undo ? s->old : s->val;
+	enum step_kind k = s->kind;
+
+	if (undo) {
+		static const enum step_kind inverse[] = {
+			[STEP_VS_ADD] = STEP_VS_REMOVE, [STEP_VS_REMOVE] = STEP_VS_ADD,
+			[STEP_PG_ADD] = STEP_PG_REMOVE, [STEP_PG_REMOVE] = STEP_PG_ADD,
+			[STEP_UPLINK_ADD] = STEP_UPLINK_REMOVE,
+			[STEP_UPLINK_REMOVE] = STEP_UPLINK_ADD,
+			[STEP_PG_VLAN] = STEP_PG_VLAN, [STEP_VS_MTU] = STEP_VS_MTU,
+			[STEP_VS_AGING] = STEP_VS_AGING, [STEP_VS_CAPACITY] = STEP_VS_CAPACITY,
+		};
+		k = inverse[k];
+		if (k == STEP_PG_ADD)
+			v = s->val;  /* re-adding a removed group: its own VLAN */
+	}
+	if (k == STEP_VS_ADD)
+		return vs_add(host, s->vs);
+	if (k == STEP_VS_REMOVE)
+		return vmk_vswitch_remove(host, s->vs->name);
+	if (vs == NULL)
+		return -ENOENT;
+	switch (k) {
+	case STEP_PG_ADD:
+		return vmk_portgroup_add(vs, s->name, (uint16_t)v);
+	case STEP_PG_REMOVE:
+		return vmk_portgroup_remove(vs, s->name);
+	case STEP_PG_VLAN:
+		return vmk_portgroup_set_vlan(vs, s->name, (uint16_t)v);
+	case STEP_UPLINK_ADD:
+		return uplink_add(vs, s->name, s->ethdev);
+	case STEP_UPLINK_REMOVE:
+		return uplink_remove(vs, s->name);
+	case STEP_VS_MTU:
+		return vmk_vswitch_set_mtu(vs, v);
+	case STEP_VS_AGING:
+		return vmk_vswitch_set_fdb_aging(vs, v);
+	case STEP_VS_CAPACITY:
+		return vmk_vswitch_set_fdb_capacity(vs, v);
+	default:
+		return -EINVAL;
+	}
+}
+
+static void step_describe(const struct step *s, char *buf, size_t size)
+{
+	static const char *const what[] = {
+		[STEP_VS_ADD] = "add vSwitch", [STEP_VS_REMOVE] = "remove vSwitch",
+		[STEP_PG_ADD] = "add port group", [STEP_PG_REMOVE] = "remove port group",
+		[STEP_PG_VLAN] = "set the VLAN of port group",
+		[STEP_UPLINK_ADD] = "add uplink", [STEP_UPLINK_REMOVE] = "remove uplink",
+		[STEP_VS_MTU] = "set the MTU of", [STEP_VS_AGING] = "set the MAC aging time of",
+		[STEP_VS_CAPACITY] = "resize the MAC table of",
+	};
+
+	if (s->name != NULL)
+		snprintf(buf, size, "%s %s on %s", what[s->kind], s->name, s->vs->name);
+	else
+		snprintf(buf, size, "%s %s", what[s->kind], s->vs->name);
+}
+
+static const char *step_hint(const struct step *s, int ret)
+{
+	if (s->kind == STEP_PG_REMOVE && ret == -EBUSY)
+		return " (ports still use it)";
+	if (s->kind == STEP_VS_REMOVE && ret == -EBUSY)
+		return " (it still has ports)";
+	if (s->kind == STEP_UPLINK_ADD && ret == -EBUSY)
+		return " (the NIC is in use elsewhere)";
+	return "";
+}
+
+static int plan_run(struct vmk_host *host, const struct plan *p, char *err, size_t err_size)
+{
+	for (unsigned int i = 0; i < p->n; i++) {
+		char what[128];
+		int ret = step_run(host, &p->steps[i], false);
+
+		if (ret == 0)
+			continue;
+		step_describe(&p->steps[i], what, sizeof(what));
+		cfg_errf(err, err_size, "cannot %s: %s%s; nothing was changed", what,
+			 strerror(-ret), step_hint(&p->steps[i], ret));
+		while (i-- > 0) {
+			int r = step_run(host, &p->steps[i], true);
+
+			if (r < 0) {
+				step_describe(&p->steps[i], what, sizeof(what));
+				VMK_LOG(ERR, host, "config: undo of \"%s\" failed: %s", what,
+					strerror(-r));
+				cfg_errf(err, err_size, "cannot %s: %s; undoing the change "
+					 "failed too: the running state is partly changed",
+					 what, strerror(-ret));
+			}
+		}
+		return ret;
+	}
+	return 0;
+}
+
+static unsigned int max_steps(const struct vmk_config *c)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->n_vswitches; i++)
+		n += 4 + c->vswitches[i].n_portgroups + c->vswitches[i].n_uplinks;
+	return n;
+}
+
+int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
+		     const struct vmk_config *to, const struct vmk_config_nic *nics,
+		     unsigned int n_nics, char *err, size_t err_size)
+{
+	struct plan p = { .nics = nics, .n_nics = nics != NULL ? n_nics : 0 };
+	char why[VMK_CONFIG_ERR_SIZE];
+	int ret;
+
+	if (host == NULL || from == NULL || to == NULL) {
+		cfg_errf(err, err_size, "no host or configuration");
+		return -EINVAL;
+	}
+	ret = vmk_config_validate(from, why, sizeof(why));
+	if (ret < 0) {
+		cfg_errf(err, err_size, "running configuration: %s", why);
+		return ret;
+	}
+	ret = vmk_config_validate(to, err, err_size);
+	if (ret == 0)
+		ret = check_transition(&p, from, to, err, err_size);
+	if (ret < 0)
+		return ret;
+	p.max = max_steps(from) + max_steps(to);
+	p.steps = calloc(p.max ? p.max : 1, sizeof(*p.steps));
+	if (p.steps == NULL) {
+		cfg_errf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	plan_removals(&p, from, to);
+	plan_changes(&p, from, to);
+	plan_additions(&p, from, to);
+	ret = plan_run(host, &p, err, err_size);
+	free(p.steps);
+	return ret;
+}

@@ -1,0 +1,188 @@
+/*
+ * The configuration file: read with a size bound and validated before
+ * anything uses it; written atomically (temporary file in the same
+ * directory, fsync, rename, fsync of the directory) so that a crash at any
+ * moment leaves either the old or the new file, never a mix.
+ *
+ * Thread: any; callers serialise saves to one path (vmknetd handles one
+ * request at a time).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vmknet/config.h>
+
+#include "lib/config_priv.h"
+
+static int read_all(int fd, char *buf, size_t size, size_t *len)
+{
+	*len = 0;
+	while (*len < size) {
+		ssize_t n = read(fd, buf + *len, size - *len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+int vmk_config_load_file(const char *path, struct vmk_config *out, char *err, size_t err_size)
+{
+	struct stat st;
+	size_t len;
+	char *buf;
+	int fd, ret;
+
+	if (path == NULL || out == NULL) {
+		cfg_errf(err, err_size, "no file name");
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		cfg_errf(err, err_size, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		cfg_errf(err, err_size, "%s: %s", path, strerror(-ret));
+		goto close_fd;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		cfg_errf(err, err_size, "%s: not a regular file", path);
+		goto close_fd;
+	}
+	if ((uint64_t)st.st_size > VMK_CONFIG_FILE_MAX) {
+		ret = -E2BIG;
+		cfg_errf(err, err_size, "%s: %lld bytes, larger than the limit of %u", path,
+			 (long long)st.st_size, VMK_CONFIG_FILE_MAX);
+		goto close_fd;
+	}
+	buf = malloc(VMK_CONFIG_FILE_MAX + 1);
+	if (buf == NULL) {
+		ret = -ENOMEM;
+		cfg_errf(err, err_size, "out of memory");
+		goto close_fd;
+	}
+	ret = read_all(fd, buf, VMK_CONFIG_FILE_MAX + 1, &len);
+	if (ret < 0) {
+		cfg_errf(err, err_size, "%s: %s", path, strerror(-ret));
+	} else {
+		char why[VMK_CONFIG_ERR_SIZE];
+
+		ret = vmk_config_from_json(buf, len, out, why, sizeof(why));
+		if (ret < 0)
+			cfg_errf(err, err_size, "%s: %s", path, why);
+	}
+	free(buf);
+close_fd:
+	close(fd);
+	return ret;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd, ret = 0;
+
+	if (strlen(path) >= sizeof(copy))
+		return -ENAMETOOLONG;
+	strcpy(copy, path);
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
+			 char *err, size_t err_size)
+{
+	char tmp[PATH_MAX];
+	char *text = NULL;
+	const char *step;
+	int fd, ret;
+
+	if (path == NULL || cfg == NULL) {
+		cfg_errf(err, err_size, "no file name or configuration");
+		return -EINVAL;
+	}
+	ret = vmk_config_validate(cfg, err, err_size);
+	if (ret < 0)
+		return ret;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
+		cfg_errf(err, err_size, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	ret = vmk_config_to_json(cfg, &text);
+	if (ret < 0) {
+		cfg_errf(err, err_size, "out of memory");
+		return ret;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);   /* mode 0600 */
+	if (fd < 0) {
+		ret = -errno;
+		step = "create temporary file";
+		goto fail;
+	}
+	step = "write";
+	ret = write_all(fd, text, strlen(text));
+	if (ret == 0) {
+		step = "fsync";
+		ret = fsync(fd) < 0 ? -errno : 0;
+	}
+	if (close(fd) < 0 && ret == 0) {
+		step = "close";
+		ret = -errno;
+	}
+	if (ret == 0) {
+		step = "rename";
+		ret = rename(tmp, path) < 0 ? -errno : 0;
+	}
+	if (ret < 0) {
+		unlink(tmp);
+		goto fail;
+	}
+	free(text);
+	/* The rename is durable only once the directory is. */
+	ret = fsync_dir_of(path);
+	if (ret < 0)
+		cfg_errf(err, err_size, "%s: fsync of its directory: %s", path, strerror(-ret));
+	return ret;
+
+fail:
+	cfg_errf(err, err_size, "%s: %s: %s", path, step, strerror(-ret));
+	free(text);
+	return ret;
+}

@@ -1,0 +1,465 @@
+/*
+ * The JSON form of the configuration model (cJSON): a strict reader that
+ * names the first problem it finds (line and column for malformed text, the
+ * field path for everything else) and a writer that always emits every
+ * field, so a saved file documents the defaults it runs with.
+ *
+ * Thread: any; no shared state.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include <vmknet/config.h>
+
+#include "lib/config_priv.h"
+
+struct reader {
+	char *err;
+	size_t err_size;
+};
+
+static const char *type_name(const cJSON *v)
+{
+	if (cJSON_IsNull(v))
+		return "null";
+	if (cJSON_IsBool(v))
+		return "a boolean";
+	if (cJSON_IsNumber(v))
+		return "a number";
+	if (cJSON_IsString(v))
+		return "a string";
+	if (cJSON_IsArray(v))
+		return "an array";
+	if (cJSON_IsObject(v))
+		return "an object";
+	return "invalid";
+}
+
+/* Refuse members outside `known` (NULL-terminated) and repeated members. */
+static int check_fields(struct reader *r, const cJSON *obj, const char *where,
+			const char *const *known)
+{
+	for (const cJSON *c = obj->child; c != NULL; c = c->next) {
+		bool ok = false;
+
+		for (unsigned int i = 0; known[i] != NULL && !ok; i++)
+			ok = strcmp(c->string, known[i]) == 0;
+		if (!ok) {
+			cfg_errf(r->err, r->err_size, "%s: unknown field \"%s\"", where, c->string);
+			return -EINVAL;
+		}
+		for (const cJSON *d = obj->child; d != c; d = d->next) {
+			if (strcmp(d->string, c->string) == 0) {
+				cfg_errf(r->err, r->err_size, "%s: field \"%s\" appears twice",
+					 where, c->string);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static const cJSON *member(struct reader *r, const cJSON *obj, const char *where,
+			   const char *key, bool required, int *ret)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (v == NULL && required) {
+		cfg_errf(r->err, r->err_size, "%s: missing field \"%s\"", where, key);
+		*ret = -EINVAL;
+	}
+	return v;
+}
+
+static int get_uint(struct reader *r, const cJSON *obj, const char *where, const char *key,
+		    bool required, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	int ret = 0;
+	const cJSON *v = member(r, obj, where, key, required, &ret);
+	double d;
+
+	if (v == NULL)
+		return ret;
+	if (!cJSON_IsNumber(v)) {
+		cfg_errf(r->err, r->err_size, "%s.%s: expected an integer, got %s", where, key,
+			 type_name(v));
+		return -EINVAL;
+	}
+	d = v->valuedouble;
+	if (!isfinite(d) || d != floor(d)) {
+		cfg_errf(r->err, r->err_size, "%s.%s: expected an integer, got %g", where, key, d);
+		return -EINVAL;
+	}
+	if (d < lo || d > hi) {
+		/* %.0f of 1e300 is 301 digits: keep huge values short. */
+		cfg_errf(r->err, r->err_size, fabs(d) < 1e15 ? "%s.%s: %.0f is out of range %u..%u" :
+			 "%s.%s: %g is out of range %u..%u", where, key, d, lo, hi);
+		return -EINVAL;
+	}
+	*out = (uint32_t)d;
+	return 0;
+}
+
+/* A name: a string of 1..31 printable bytes, copied into out. */
+static int get_name(struct reader *r, const cJSON *v, const char *where, char out[VMK_NAME_MAX])
+{
+	const char *why;
+
+	if (!cJSON_IsString(v)) {
+		cfg_errf(r->err, r->err_size, "%s: expected a string, got %s", where, type_name(v));
+		return -EINVAL;
+	}
+	if (strlen(v->valuestring) >= VMK_NAME_MAX) {
+		cfg_errf(r->err, r->err_size, "%s: \"%.40s...\" is longer than 31 bytes", where,
+			 v->valuestring);
+		return -EINVAL;
+	}
+	why = cfg_name_problem(v->valuestring);
+	if (why != NULL) {
+		cfg_errf(r->err, r->err_size, "%s: %s", where, why);
+		return -EINVAL;
+	}
+	snprintf(out, VMK_NAME_MAX, "%s", v->valuestring);
+	return 0;
+}
+
+static int get_array(struct reader *r, const cJSON *obj, const char *where, const char *key,
+		     unsigned int max, const cJSON **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsArray(v)) {
+		cfg_errf(r->err, r->err_size, "%s.%s: expected an array, got %s", where, key,
+			 type_name(v));
+		return -EINVAL;
+	}
+	if ((unsigned int)cJSON_GetArraySize(v) > max) {
+		cfg_errf(r->err, r->err_size, "%s.%s: %d entries, at most %u", where, key,
+			 cJSON_GetArraySize(v), max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int expect_object(struct reader *r, const cJSON *v, const char *where)
+{
+	if (cJSON_IsObject(v))
+		return 0;
+	cfg_errf(r->err, r->err_size, "%s: expected an object, got %s", where, type_name(v));
+	return -EINVAL;
+}
+
+static int read_portgroup(struct reader *r, const cJSON *v, const char *where,
+			  struct vmk_config_portgroup *pg)
+{
+	static const char *const known[] = { "name", "vlan_id", NULL };
+	char at[320];
+	uint32_t vlan = 0;
+	int ret = expect_object(r, v, where);
+
+	if (ret == 0)
+		ret = check_fields(r, v, where, known);
+	if (ret == 0)
+		member(r, v, where, "name", true, &ret);
+	if (ret < 0)
+		return ret;
+	snprintf(at, sizeof(at), "%s.name", where);
+	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, pg->name);
+	if (ret < 0)
+		return ret;
+	snprintf(at, sizeof(at), "%s (%s)", where, pg->name);
+	ret = get_uint(r, v, at, "vlan_id", false, 0, VMK_VLAN_TRUNK, &vlan);
+	pg->vlan_id = (uint16_t)vlan;
+	return ret;
+}
+
+static int read_fdb(struct reader *r, const cJSON *obj, const char *where,
+		    struct vmk_config_vswitch *vs)
+{
+	static const char *const known[] = { "capacity", "aging_sec", NULL };
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "fdb");
+	char at[256];
+	int ret;
+
+	if (v == NULL)
+		return 0;
+	snprintf(at, sizeof(at), "%s.fdb", where);
+	ret = expect_object(r, v, at);
+	if (ret == 0)
+		ret = check_fields(r, v, at, known);
+	if (ret == 0)
+		ret = get_uint(r, v, at, "capacity", false, CFG_FDB_CAPACITY_MIN,
+			       VMK_FDB_CAPACITY_MAX, &vs->fdb_capacity);
+	if (ret == 0)
+		ret = get_uint(r, v, at, "aging_sec", false, 1, CFG_AGING_MAX, &vs->fdb_aging_sec);
+	return ret;
+}
+
+static int read_vswitch_lists(struct reader *r, const cJSON *v, const char *where,
+			      struct vmk_config_vswitch *vs)
+{
+	const cJSON *pgs, *ups, *e;
+	char at[256];
+	int ret;
+
+	ret = get_array(r, v, where, "portgroups", VMK_CONFIG_MAX_PORTGROUPS, &pgs);
+	if (ret == 0)
+		ret = get_array(r, v, where, "uplinks", VMK_CONFIG_MAX_UPLINKS, &ups);
+	if (ret < 0)
+		return ret;
+	cJSON_ArrayForEach(e, pgs) {
+		snprintf(at, sizeof(at), "%s.portgroups[%u]", where, vs->n_portgroups);
+		ret = read_portgroup(r, e, at, &vs->portgroups[vs->n_portgroups]);
+		if (ret < 0)
+			return ret;
+		vs->n_portgroups++;
+	}
+	cJSON_ArrayForEach(e, ups) {
+		snprintf(at, sizeof(at), "%s.uplinks[%u]", where, vs->n_uplinks);
+		ret = get_name(r, e, at, vs->uplinks[vs->n_uplinks]);
+		if (ret < 0)
+			return ret;
+		vs->n_uplinks++;
+	}
+	return 0;
+}
+
+static int read_vswitch(struct reader *r, const cJSON *v, unsigned int idx,
+			struct vmk_config_vswitch *vs)
+{
+	static const char *const known[] = { "name", "mtu", "ports", "fdb", "uplinks",
+					     "portgroups", NULL };
+	char where[128], at[256];
+	int ret;
+
+	snprintf(where, sizeof(where), "vswitches[%u]", idx);
+	ret = expect_object(r, v, where);
+	if (ret == 0)
+		ret = check_fields(r, v, where, known);
+	if (ret == 0)
+		member(r, v, where, "name", true, &ret);
+	if (ret < 0)
+		return ret;
+	vmk_config_vswitch_init(vs, NULL);
+	snprintf(at, sizeof(at), "%s.name", where);
+	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, vs->name);
+	if (ret < 0)
+		return ret;
+	snprintf(where, sizeof(where), "vswitches[%u] (%s)", idx, vs->name);
+	ret = get_uint(r, v, where, "mtu", false, VMK_VSWITCH_MTU_MIN, VMK_VSWITCH_MTU_MAX,
+		       &vs->mtu);
+	if (ret == 0)
+		ret = get_uint(r, v, where, "ports", false, CFG_PORTS_MIN, VMK_VSWITCH_MAX_PORTS,
+			       &vs->n_ports);
+	if (ret == 0)
+		ret = read_fdb(r, v, where, vs);
+	if (ret == 0)
+		ret = read_vswitch_lists(r, v, where, vs);
+	return ret;
+}
+
+static int read_root(struct reader *r, const cJSON *root, struct vmk_config *cfg)
+{
+	static const char *const known[] = { "schema_version", "host", "vswitches", NULL };
+	static const char *const host_known[] = { "name", NULL };
+	const cJSON *host, *vss, *e;
+	uint32_t version = 0;
+	int ret = expect_object(r, root, "document");
+
+	if (ret == 0)
+		ret = get_uint(r, root, "document", "schema_version", true, 0, UINT32_MAX, &version);
+	if (ret == 0 && version != VMK_CONFIG_SCHEMA_VERSION) {
+		cfg_errf(r->err, r->err_size,
+			 "schema_version: %u is not supported (this vmknet reads version %u)",
+			 version, VMK_CONFIG_SCHEMA_VERSION);
+		ret = -EINVAL;
+	}
+	if (ret == 0)
+		ret = check_fields(r, root, "document", known);
+	if (ret < 0)
+		return ret;
+	host = member(r, root, "document", "host", true, &ret);
+	if (ret == 0)
+		ret = expect_object(r, host, "host");
+	if (ret == 0)
+		ret = check_fields(r, host, "host", host_known);
+	if (ret == 0)
+		member(r, host, "host", "name", true, &ret);
+	if (ret == 0)
+		ret = get_name(r, cJSON_GetObjectItemCaseSensitive(host, "name"), "host.name",
+			       cfg->host_name);
+	if (ret == 0)
+		member(r, root, "document", "vswitches", true, &ret);
+	if (ret == 0)
+		ret = get_array(r, root, "document", "vswitches", VMK_MAX_VSWITCHES, &vss);
+	if (ret < 0)
+		return ret;
+	cJSON_ArrayForEach(e, vss) {
+		ret = read_vswitch(r, e, cfg->n_vswitches, &cfg->vswitches[cfg->n_vswitches]);
+		if (ret < 0)
+			return ret;
+		cfg->n_vswitches++;
+	}
+	return 0;
+}
+
+static bool only_space(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return false;
+	return true;
+}
+
+/* "line L, column C" of byte offset off. */
+static void position(const char *text, size_t len, size_t off, unsigned int *line,
+		     unsigned int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+int vmk_config_from_json(const char *text, size_t len, struct vmk_config *out,
+			 char *err, size_t err_size)
+{
+	struct reader r = { err, err_size };
+	struct vmk_config *cfg;
+	const char *end = NULL;
+	cJSON *root;
+	int ret;
+
+	if (text == NULL || out == NULL) {
+		cfg_errf(err, err_size, "no document");
+		return -EINVAL;
+	}
+	if (len > VMK_CONFIG_FILE_MAX) {
+		cfg_errf(err, err_size, "document of %zu bytes is larger than the limit of %u",
+			 len, VMK_CONFIG_FILE_MAX);
+		return -E2BIG;
+	}
+	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	if (root == NULL) {
+		unsigned int line, col;
+		size_t off = end != NULL && end >= text ? (size_t)(end - text) : 0;
+
+		position(text, len, off, &line, &col);
+		if (only_space(text, len))
+			cfg_errf(err, err_size, "malformed JSON: the document is empty");
+		else
+			cfg_errf(err, err_size, "malformed JSON at line %u, column %u", line, col);
+		return -EINVAL;
+	}
+	/* Trailing garbage after the document is malformed too. */
+	if (end != NULL && end >= text && (size_t)(end - text) < len &&
+	    !only_space(end, len - (size_t)(end - text))) {
+		unsigned int line, col;
+
+		position(text, len, (size_t)(end - text), &line, &col);
+		cfg_errf(err, err_size,
+			 "malformed JSON at line %u, column %u: text after the document", line, col);
+		cJSON_Delete(root);
+		return -EINVAL;
+	}
+	ret = vmk_config_create(&cfg);
+	if (ret < 0) {
+		cJSON_Delete(root);
+		cfg_errf(err, err_size, "out of memory");
+		return ret;
+	}
+	cfg->n_vswitches = 0;
+	ret = read_root(&r, root, cfg);
+	cJSON_Delete(root);
+	if (ret == 0)
+		ret = vmk_config_validate(cfg, err, err_size);
+	if (ret == 0)
+		vmk_config_copy(out, cfg);
+	vmk_config_destroy(cfg);
+	return ret;
+}
+
+static cJSON *emit_vswitch(const struct vmk_config_vswitch *vs)
+{
+	cJSON *o = cJSON_CreateObject(), *fdb, *ups, *pgs;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "name", vs->name);
+	cJSON_AddNumberToObject(o, "mtu", vs->mtu);
+	cJSON_AddNumberToObject(o, "ports", vs->n_ports);
+	fdb = cJSON_AddObjectToObject(o, "fdb");
+	if (fdb != NULL) {
+		cJSON_AddNumberToObject(fdb, "capacity", vs->fdb_capacity);
+		cJSON_AddNumberToObject(fdb, "aging_sec", vs->fdb_aging_sec);
+	}
+	ups = cJSON_AddArrayToObject(o, "uplinks");
+	for (unsigned int k = 0; ups != NULL && k < vs->n_uplinks; k++)
+		cJSON_AddItemToArray(ups, cJSON_CreateString(vs->uplinks[k]));
+	pgs = cJSON_AddArrayToObject(o, "portgroups");
+	for (unsigned int k = 0; pgs != NULL && k < vs->n_portgroups; k++) {
+		cJSON *pg = cJSON_CreateObject();
+
+		if (pg == NULL || !cJSON_AddItemToArray(pgs, pg)) {
+			cJSON_Delete(pg);
+			cJSON_Delete(o);
+			return NULL;
+		}
+		cJSON_AddStringToObject(pg, "name", vs->portgroups[k].name);
+		cJSON_AddNumberToObject(pg, "vlan_id", vs->portgroups[k].vlan_id);
+	}
+	return o;
+}
+
+int vmk_config_to_json(const struct vmk_config *cfg, char **text)
+{
+	cJSON *root, *host, *vss;
+	char *s;
+
+	if (cfg == NULL || text == NULL || cfg->n_vswitches > VMK_MAX_VSWITCHES)
+		return -EINVAL;
+	root = cJSON_CreateObject();
+	if (root == NULL)
+		return -ENOMEM;
+	cJSON_AddNumberToObject(root, "schema_version", VMK_CONFIG_SCHEMA_VERSION);
+	host = cJSON_AddObjectToObject(root, "host");
+	if (host != NULL)
+		cJSON_AddStringToObject(host, "name", cfg->host_name);
+	vss = cJSON_AddArrayToObject(root, "vswitches");
+	for (unsigned int i = 0; vss != NULL && i < cfg->n_vswitches; i++) {
+		cJSON *vs = emit_vswitch(&cfg->vswitches[i]);
+
+		if (vs == NULL || !cJSON_AddItemToArray(vss, vs)) {
+			cJSON_Delete(vs);
+			vss = NULL;
+		}
+	}
+	s = host != NULL && vss != NULL ? cJSON_Print(root) : NULL;
+	cJSON_Delete(root);
+	if (s == NULL)
+		return -ENOMEM;
+	/* cJSON_Print leaves out the final newline a text file should have. */
+	*text = realloc(s, strlen(s) + 2);
+	if (*text == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	strcat(*text, "\n");
+	return 0;
+}

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Objective: vmkcli drives a running vmknetd end to end. Every command works
+# in table and json form (csv and keyvalue too); every documented error is
+# refused with exit status 1 (or 2 for bad usage), a reason on stderr, and
+# neither the running state nor the saved file changes; the control socket
+# is mode 0600 and answers malformed and oversized requests with an error
+# without disturbing other requests; 20 concurrent vmkcli calls all succeed
+# and leave a valid file; SIGTERM stops cleanly, a restart (also after
+# SIGKILL right after a change) comes back to exactly the same state; a
+# corrupt or invalid file is refused, named, and kept byte for byte; with a
+# worker lcore an uplink forwards (its NIC counts packets).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+DAEMON=$BUILD/bin/vmknetd
+CLI=$BUILD/bin/vmkcli
+tmp=$(mktemp -d /tmp/vmkcli-test.XXXXXX)
+cfg=$tmp/etc/config.json
+sock=$tmp/run/vmknetd.sock
+log=$tmp/vmknetd.log
+pid=
+runs=0
+
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	[ -f "$log" ] && { echo "--- vmknetd log"; cat "$log"; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# start [lcores]: start vmknetd in the background and wait until it answers.
+start() {
+	local lcores=${1:-0}
+	runs=$((runs + 1))
+	"$DAEMON" -l "$lcores" --no-pci --no-huge --no-shconf -m 256 \
+		--file-prefix="vmkcli-test-$$-$runs" --log-level='*:warning' \
+		--vdev net_null0 --vdev net_null1 -- --config "$cfg" --control "$sock" \
+		>>"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 200); do
+		"$CLI" --control "$sock" network nic list >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || fail "vmknetd exited during start"
+		sleep 0.1
+	done
+	fail "vmknetd did not answer within 20 s"
+}
+
+stop() {
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	pid=
+	[ "$rc" -eq 0 ] || fail "vmknetd exited with $rc on SIGTERM"
+	[ ! -e "$sock" ] || fail "socket left behind after SIGTERM"
+}
+
+cli() { "$CLI" --control "$sock" "$@"; }
+
+# ok CMD...: must succeed.
+ok() { cli "$@" || fail "vmkcli $* failed"; }
+
+# refused STATUS PATTERN CMD...: must fail with STATUS and PATTERN on stderr,
+# print nothing on stdout, and leave the saved file untouched.
+refused() {
+	local want=$1 pattern=$2 rc=0 before after
+	shift 2
+	before=$(sha256sum "$cfg")
+	cli "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	after=$(sha256sum "$cfg")
+	[ "$rc" -eq "$want" ] || fail "vmkcli $*: exit $rc, want $want ($(cat "$tmp/err"))"
+	grep -q -- "$pattern" "$tmp/err" || fail "vmkcli $*: stderr lacks '$pattern': $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || fail "vmkcli $*: printed on stdout: $(cat "$tmp/out")"
+	[ "$before" = "$after" ] || fail "vmkcli $*: a refused change modified the file"
+	echo "refused as expected: vmkcli $* -> $(head -n 1 "$tmp/err")"
+}
+
+json_check() { python3 -c "import json,sys; d=json.load(sys.stdin); $1" || fail "json check: $1"; }
+
+mkdir -p "$tmp/etc"
+
+echo "== first start: built-in default configuration"
+start
+[ "$(stat -c %a "$sock")" = 600 ] || fail "socket mode is $(stat -c %a "$sock"), want 600"
+[ -f "$cfg" ] || fail "default configuration not saved"
+ok network vswitch standard list | tee "$tmp/out"
+grep -q '^vSwitch0$' "$tmp/out" || fail "no vSwitch0 block"
+grep -q '^   MTU: 1500$' "$tmp/out" || fail "no MTU line"
+grep -q '^   Portgroups: Management Network, VM Network$' "$tmp/out" || fail "default port groups"
+ok network vswitch standard portgroup list | tee "$tmp/out"
+head -n 1 "$tmp/out" | grep -q '^Name  *Virtual Switch  Active Clients  VLAN ID$' || fail "portgroup header"
+grep -q '^Management Network  *vSwitch0  *0  *0$' "$tmp/out" || fail "Management Network row"
+ok network nic list | tee "$tmp/out"
+head -n 1 "$tmp/out" | grep -q '^Name    PCI Device  Driver  *Admin Status  Link Status  Speed  Duplex  MAC Address  *MTU  *Description$' \
+	|| fail "nic list header"
+grep -q '^vmnic0  net_null0 ' "$tmp/out" || fail "vmnic0 row"
+grep -q '^vmnic1  net_null1 ' "$tmp/out" || fail "vmnic1 row"
+
+echo "== help"
+cli --help | grep -q 'network' || fail "--help lists network"
+cli network | grep -q 'vswitch' || fail "network lists vswitch"
+cli network vswitch standard --help | tee "$tmp/out"
+grep -q '^Available Namespaces:' "$tmp/out" && grep -q '^  portgroup ' "$tmp/out" \
+	&& grep -q '^  uplink ' "$tmp/out" && grep -q '^Available Commands:' "$tmp/out" \
+	&& grep -q '^  add ' "$tmp/out" || fail "standard namespace help"
+cli network vswitch standard portgroup set --help | grep -q -- '-v|--vlan-id' || fail "command help"
+cli network nic stats get -h | grep -q -- '-n|--nic-name' || fail "nic stats help"
+
+echo "== every command, table and json"
+ok network vswitch standard add -v vSwitch1 -m 9000 -P 128
+ok network vswitch standard add --vswitch-name=vSwitch2
+ok network vswitch standard set -v vSwitch2 --mtu 1600
+ok network vswitch standard set --vswitch-name vSwitch2 -P 512 -m 1700
+ok network vswitch standard portgroup add -p vMotion -v vSwitch1
+ok network vswitch standard portgroup add --portgroup-name "Storage Network" --vswitch-name vSwitch1
+ok network vswitch standard portgroup set -p vMotion -v 20
+ok network vswitch standard portgroup set --portgroup-name "Storage Network" --vlan-id 4095
+ok network vswitch standard uplink add -u vmnic0 -v vSwitch1
+ok network vswitch standard uplink add --uplink-name vmnic1 --vswitch-name vSwitch2
+ok network vswitch standard uplink remove -u vmnic1 -v vSwitch2
+ok network vswitch standard portgroup add -p Temp -v vSwitch2
+ok network vswitch standard portgroup remove -p Temp -v vSwitch2
+ok network vswitch standard remove -v vSwitch2
+ok network vswitch standard add -v vSwitch2
+
+ok network vswitch standard list | tee "$tmp/out"
+grep -q '^vSwitch1$' "$tmp/out" && grep -q '^   MTU: 9000$' "$tmp/out" \
+	&& grep -q '^   Configured Ports: 128$' "$tmp/out" && grep -q '^   Uplinks: vmnic0$' "$tmp/out" \
+	&& grep -q '^   Portgroups: vMotion, Storage Network$' "$tmp/out" || fail "vSwitch1 block"
+ok --formatter=json network vswitch standard list | tee "$tmp/out"
+json_check "s=[v for v in d if v['Name']=='vSwitch1'][0]; assert s['MTU']==9000 and s['Uplinks']==['vmnic0'] and s['ConfiguredPorts']==128 and s['UsedPorts']==1, s; assert [v['Name'] for v in d]==['vSwitch0','vSwitch1','vSwitch2']" <"$tmp/out"
+ok network vswitch standard portgroup list | tee "$tmp/out"
+grep -q '^vMotion  *vSwitch1  *0  *20$' "$tmp/out" || fail "vMotion row"
+grep -q '^Storage Network  *vSwitch1  *0  *4095$' "$tmp/out" || fail "Storage row"
+ok --formatter json network vswitch standard portgroup list | tee "$tmp/out"
+json_check "r={p['Name']:p for p in d}; assert r['vMotion']=={'Name':'vMotion','VirtualSwitch':'vSwitch1','ActiveClients':0,'VLANID':20}, r; assert len(d)==4" <"$tmp/out"
+ok --formatter=csv network vswitch standard portgroup list | tee "$tmp/out"
+head -n 1 "$tmp/out" | grep -q '^Name,VirtualSwitch,ActiveClients,VLANID$' || fail "csv header"
+grep -q '^vMotion,vSwitch1,0,20$' "$tmp/out" || fail "csv row"
+ok --formatter=keyvalue network vswitch standard list | tee "$tmp/out"
+grep -q '^VirtualSwitch.Uplinks.string\[\]=vmnic0$' "$tmp/out" || fail "keyvalue list"
+grep -q '^VirtualSwitch.MTU.integer=9000$' "$tmp/out" || fail "keyvalue int"
+ok network nic list | grep -q '^vmnic0 .* Up  ' || fail "vmnic0 admin Up as an uplink"
+ok --formatter=json network nic list | tee "$tmp/out"
+json_check "assert [n['Name'] for n in d]==['vmnic0','vmnic1'] and d[0]['AdminStatus']=='Up' and d[1]['AdminStatus']=='Down' and d[0]['Driver']=='net_null'" <"$tmp/out"
+ok network nic stats get -n vmnic0 | tee "$tmp/out"
+grep -q '^NIC statistics for vmnic0$' "$tmp/out" && grep -q '^   Packets received: [0-9]*$' "$tmp/out" \
+	|| fail "nic stats block"
+ok --formatter=json network nic stats get --nic-name vmnic1 | tee "$tmp/out"
+json_check "assert d['NICName']=='vmnic1' and d['Packetsreceived']==0 and 'Totaltransmiterrors' in d" <"$tmp/out"
+json_check "v=[s for s in d['vswitches'] if s['name']=='vSwitch1'][0]; assert v['mtu']==9000 and v['ports']==128 and v['uplinks']==['vmnic0'] and {'name':'vMotion','vlan_id':20} in v['portgroups']" <"$cfg"
+
+echo "== every documented error"
+refused 1 'already exists' network vswitch standard add -v vSwitch1
+refused 1 'MTU 100 is out of range' network vswitch standard add -v vSwitchX -m 100
+refused 1 'out of range' network vswitch standard add -v vSwitchX -P 4
+refused 1 '1..31 bytes' network vswitch standard add -v vSwitch_with_a_name_far_too_long_x
+refused 1 'no vSwitch named "nope"' network vswitch standard remove -v nope
+refused 1 'no vSwitch named' network vswitch standard set -v nope -m 1500
+refused 1 'nothing to set' network vswitch standard set -v vSwitch1
+refused 1 'MTU 9001 is out of range' network vswitch standard set -v vSwitch1 -m 9001
+refused 1 'fixed when it is created' network vswitch standard set -v vSwitch1 -P 256
+refused 1 'already exists on vSwitch0' network vswitch standard portgroup add -p "VM Network" -v vSwitch1
+refused 1 'no vSwitch named' network vswitch standard portgroup add -p New -v nope
+refused 1 'no port group named "nope" on vSwitch1' network vswitch standard portgroup remove -p nope -v vSwitch1
+refused 1 'no port group named "vMotion" on vSwitch0' network vswitch standard portgroup remove -p vMotion -v vSwitch0
+refused 1 'no port group named' network vswitch standard portgroup set -p nope -v 10
+refused 1 'VLAN ID 4096 is out of range' network vswitch standard portgroup set -p vMotion --vlan-id 4096
+refused 1 'VLAN ID -1 is out of range' network vswitch standard portgroup set -p vMotion --vlan-id -1
+refused 1 'no NIC named "vmnic9"' network vswitch standard uplink add -u vmnic9 -v vSwitch1
+refused 1 'already an uplink of vSwitch1' network vswitch standard uplink add -u vmnic0 -v vSwitch1
+refused 1 'remove it there first' network vswitch standard uplink add -u vmnic0 -v vSwitch0
+refused 1 'is not an uplink of vSwitch0' network vswitch standard uplink remove -u vmnic0 -v vSwitch0
+refused 1 'no NIC named "vmnic9"' network nic stats get -n vmnic9
+refused 2 'missing required parameter -v|--vswitch-name' network vswitch standard add
+refused 2 'missing required parameter -v|--vlan-id' network vswitch standard portgroup set -p vMotion
+refused 2 'expected an integer' network vswitch standard add -v vSwitchX -m abc
+refused 2 'unknown option or argument "--bogus"' network vswitch standard list --bogus
+refused 2 'given twice' network vswitch standard add -v a -v b
+refused 2 'unknown command or namespace: network vswitch nope' network vswitch nope
+refused 2 'unknown formatter' --formatter=xml network nic list
+refused 1 'is vmknetd running' --control "$tmp/no-such.sock" network nic list
+
+echo "== control socket: malformed and oversized requests"
+python3 - "$sock" <<'EOF' || fail "raw socket checks"
+import json, socket, sys
+def call(data):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    try:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    out = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        out += c
+    return json.loads(out)
+r = call(b"this is not json\n"); assert not r["ok"] and "malformed" in r["error"], r
+r = call(b'{"op": 5}\n'); assert not r["ok"] and "malformed" in r["error"], r
+r = call(b'{"op": "no.such"}\n'); assert not r["ok"] and "unknown operation" in r["error"], r
+r = call(b'{"op": "vswitch.add", "args": {"vswitch_name": 7}}\n'); assert not r["ok"] and "string" in r["error"], r
+r = call(b'{"op":"vswitch.add","args":{"vswitch_name":"' + b"x" * 300000 + b'"}}\n')
+assert not r["ok"] and "too large" in r["error"], r
+r = call(b'{"op": "nic.list"}\n'); assert r["ok"] and len(r["result"]) == 2, r
+r = call(b'{"op": "config.get"}\n'); assert r["ok"] and r["result"]["schema_version"] == 1, r
+bad = r["result"]; bad["vswitches"][0]["mtu"] = 100
+r2 = call(json.dumps({"op": "config.set", "args": {"config": bad}}).encode() + b"\n")
+assert not r2["ok"] and "mtu: 100 is out of range" in r2["error"], r2
+print("raw socket checks passed")
+EOF
+ok network vswitch standard list | grep -q '^   MTU: 1500$' || fail "refused config.set changed the MTU"
+
+echo "== 20 concurrent vmkcli calls"
+before=$(cli --formatter=json network vswitch standard portgroup list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+pids=()
+for i in $(seq 1 20); do
+	cli network vswitch standard portgroup add -p "PG$i" -v vSwitch2 >"$tmp/par$i.out" 2>&1 &
+	pids+=($!)
+done
+for i in $(seq 1 20); do
+	wait "${pids[$((i - 1))]}" || fail "concurrent call $i failed: $(cat "$tmp/par$i.out")"
+done
+after=$(cli --formatter=json network vswitch standard portgroup list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$after" -eq $((before + 20)) ] || fail "after 20 concurrent adds: $after port groups, want $((before + 20))"
+json_check "v=[s for s in d['vswitches'] if s['name']=='vSwitch2'][0]; assert len(v['portgroups'])==20" <"$cfg"
+
+echo "== SIGTERM, restart: same state"
+cli --formatter=json network vswitch standard list >"$tmp/vs.before"
+cli --formatter=json network vswitch standard portgroup list >"$tmp/pg.before"
+sum_before=$(sha256sum <"$cfg")
+stop
+grep -q 'vmknetd: stopping' "$log" || fail "no clean stop message"
+start
+cmp "$tmp/vs.before" <(cli --formatter=json network vswitch standard list) || fail "vSwitches differ after restart"
+cmp "$tmp/pg.before" <(cli --formatter=json network vswitch standard portgroup list) || fail "port groups differ after restart"
+[ "$sum_before" = "$(sha256sum <"$cfg")" ] || fail "the file changed across a restart"
+
+echo "== SIGKILL right after a change loses nothing"
+ok network vswitch standard portgroup add -p AfterKill -v vSwitch0
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+[ -S "$sock" ] || fail "expected a stale socket after SIGKILL"
+start
+cli network vswitch standard portgroup list | grep -q '^AfterKill  *vSwitch0 ' || fail "change lost by SIGKILL"
+ls "$tmp/etc" | grep -q '\.tmp\.' && fail "temporary file left in the config directory"
+stop
+
+echo "== corrupt and invalid files are refused and kept"
+check_refused_file() {
+	local pattern=$1 sum rc=0
+	sum=$(sha256sum <"$cfg")
+	runs=$((runs + 1))
+	timeout 60 "$DAEMON" -l 0 --no-pci --no-huge --no-shconf -m 256 \
+		--file-prefix="vmkcli-test-$$-$runs" --log-level='*:warning' --vdev net_null0 \
+		-- --config "$cfg" --control "$sock" >"$tmp/refuse.log" 2>&1 || rc=$?
+	cat "$tmp/refuse.log"
+	[ "$rc" -eq 1 ] || fail "vmknetd accepted a bad file (exit $rc)"
+	grep -q -- "$pattern" "$tmp/refuse.log" || fail "refusal does not name the problem: $pattern"
+	[ "$sum" = "$(sha256sum <"$cfg")" ] || fail "a refused file was modified"
+	[ ! -e "$sock" ] || fail "socket created for a refused file"
+}
+good=$(cat "$cfg")
+printf '{"schema_version": 1, "host": {"name": "h"}, "vswitches": [\n  {"name": "vSwitch0",' >"$cfg"
+check_refused_file 'malformed JSON at line 2'
+printf '' >"$cfg"
+check_refused_file 'the document is empty'
+echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["vswitches"][0]["portgroups"][0]["vlan_id"]=5000; print(json.dumps(d))' >"$cfg"
+check_refused_file 'vlan_id: 5000 is out of range 0..4095'
+echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["schema_version"]=2; print(json.dumps(d))' >"$cfg"
+check_refused_file 'schema_version: 2 is not supported'
+echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["vswitches"][1]["uplinks"]=["vmnic7"]; print(json.dumps(d))' >"$cfg"
+check_refused_file 'no NIC named vmnic7'
+echo "$good" >"$cfg"
+
+echo "== a worker lcore forwards: an uplink's NIC counts packets"
+start 0-1
+grep -q 'one worker lcore' "$log" || fail "no worker started with -l 0-1"
+sleep 0.5
+rx=$(cli --formatter=json network nic stats get -n vmnic0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Packetsreceived"])')
+[ "$rx" -gt 0 ] || fail "uplink vmnic0 received nothing with a worker running"
+stop
+echo "test_vmkcli: all checks passed"

@@ -1,0 +1,446 @@
+/*
+ * Unit tests of the configuration model (include/vmknet/config.h): the JSON
+ * reader refuses every malformed, mistyped, unknown, out-of-range,
+ * duplicate or wrong-version document with a reason naming the field and
+ * never a crash; writer and reader round-trip; files are saved atomically
+ * and a refused file is left alone; applying a configuration to a host
+ * changes exactly the difference, and a change that fails part-way is
+ * undone so the host is as before.
+ *
+ * The apply tests run on a real host over net_ring ethdevs (no worker).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include <vmknet/vmknet.h>
+
+#include "support/harness.h"
+
+static char err[VMK_CONFIG_ERR_SIZE];
+
+#define DOC_HEAD "{\"schema_version\": 1, \"host\": {\"name\": \"esx1\"}, \"vswitches\": "
+
+/* Parse text into a fresh config; returns the result and leaves err set. */
+static int parse(const char *text)
+{
+	struct vmk_config *cfg;
+	int ret;
+
+	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0);
+	err[0] = '\0';
+	ret = vmk_config_from_json(text, strlen(text), cfg, err, sizeof(err));
+	vmk_config_destroy(cfg);
+	return ret;
+}
+
+/* The document is refused with -EINVAL and a reason containing `why`. */
+static void refused(const char *text, const char *why)
+{
+	int ret = parse(text);
+
+	CU_ASSERT_EQUAL(ret, -EINVAL);
+	if (strstr(err, why) == NULL) {
+		printf("\n      reason \"%s\" lacks \"%s\"", err, why);
+		CU_FAIL("reason does not name the problem");
+	}
+}
+
+static void test_config_default_is_valid_and_round_trips(void)
+{
+	struct vmk_config *a, *b;
+	char *text, *again;
+
+	CU_ASSERT_FATAL(vmk_config_create(&a) == 0 && vmk_config_create(&b) == 0);
+	vmk_config_init_default(a);
+	CU_ASSERT_EQUAL(vmk_config_validate(a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(a->n_vswitches, 1);
+	CU_ASSERT_STRING_EQUAL(a->vswitches[0].name, "vSwitch0");
+	CU_ASSERT_PTR_NOT_NULL(vmk_config_find_portgroup(a, "Management Network", NULL));
+	CU_ASSERT_PTR_NOT_NULL(vmk_config_find_portgroup(a, "VM Network", NULL));
+	CU_ASSERT_FATAL(vmk_config_to_json(a, &text) == 0);
+	CU_ASSERT_EQUAL(vmk_config_from_json(text, strlen(text), b, err, sizeof(err)), 0);
+	CU_ASSERT_FATAL(vmk_config_to_json(b, &again) == 0);
+	CU_ASSERT_STRING_EQUAL(text, again);
+	free(text);
+	free(again);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
+
+static void test_config_omitted_fields_take_defaults(void)
+{
+	struct vmk_config *cfg;
+	const char *doc = DOC_HEAD "[{\"name\": \"vs\"}]}";
+
+	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0);
+	CU_ASSERT_EQUAL(vmk_config_from_json(doc, strlen(doc), cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg->vswitches[0].mtu, 1500);
+	CU_ASSERT_EQUAL(cfg->vswitches[0].n_ports, 512);
+	CU_ASSERT_EQUAL(cfg->vswitches[0].fdb_capacity, 65536);
+	CU_ASSERT_EQUAL(cfg->vswitches[0].fdb_aging_sec, 300);
+	CU_ASSERT_EQUAL(cfg->vswitches[0].n_portgroups, 0);
+	CU_ASSERT_STRING_EQUAL(cfg->host_name, "esx1");
+	vmk_config_destroy(cfg);
+}
+
+static void test_config_malformed_json_names_line_and_column(void)
+{
+	refused("{\"schema_version\": 1,\n  \"host\": {\"name\": }", "malformed JSON at line 2");
+	refused("", "the document is empty");
+	refused("   \n ", "the document is empty");
+	refused("{\"schema_version\": 1} trailing", "text after the document");
+	refused("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "malformed JSON");
+	refused("\xff\xfe{}", "malformed JSON");
+}
+
+static void test_config_wrong_types_are_named(void)
+{
+	refused("[]", "document: expected an object, got an array");
+	refused("{\"schema_version\": \"1\"}", "schema_version: expected an integer, got a string");
+	refused("{\"schema_version\": 1.5}", "schema_version: expected an integer");
+	refused("{\"schema_version\": 1, \"host\": [], \"vswitches\": []}",
+		"host: expected an object, got an array");
+	refused(DOC_HEAD "{}}", "vswitches: expected an array, got an object");
+	refused(DOC_HEAD "[7]}", "vswitches[0]: expected an object, got a number");
+	refused(DOC_HEAD "[{\"name\": 7}]}", "vswitches[0].name: expected a string");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"mtu\": \"9000\"}]}",
+		"vswitches[0] (a).mtu: expected an integer, got a string");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"mtu\": null}]}", "got null");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"uplinks\": \"vmnic0\"}]}",
+		"vswitches[0] (a).uplinks: expected an array");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"uplinks\": [0]}]}",
+		"vswitches[0] (a).uplinks[0]: expected a string");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"portgroups\": [{\"name\": \"p\", "
+		"\"vlan_id\": true}]}]}", "portgroups[0] (p).vlan_id: expected an integer");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"fdb\": 5}]}", "(a).fdb: expected an object");
+}
+
+static void test_config_unknown_and_missing_fields_are_refused(void)
+{
+	refused("{\"schema_version\": 1, \"host\": {\"name\": \"h\"}, \"vswitches\": [], "
+		"\"extra\": 1}", "document: unknown field \"extra\"");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"mtuu\": 1500}]}",
+		"vswitches[0]: unknown field \"mtuu\"");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"fdb\": {\"size\": 1}}]}",
+		"(a).fdb: unknown field \"size\"");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"portgroups\": [{\"name\": \"p\", \"vlan\": 1}]}]}",
+		"unknown field \"vlan\"");
+	refused("{\"host\": {\"name\": \"h\"}, \"vswitches\": []}",
+		"missing field \"schema_version\"");
+	refused("{\"schema_version\": 1, \"vswitches\": []}", "missing field \"host\"");
+	refused("{\"schema_version\": 1, \"host\": {}, \"vswitches\": []}",
+		"host: missing field \"name\"");
+	refused(DOC_HEAD "[{\"mtu\": 1500}]}", "vswitches[0]: missing field \"name\"");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"name\": \"b\"}]}", "field \"name\" appears twice");
+}
+
+static void test_config_out_of_range_values_are_refused(void)
+{
+	refused(DOC_HEAD "[{\"name\": \"a\", \"mtu\": 100}]}",
+		"vswitches[0] (a).mtu: 100 is out of range 1280..9000");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"mtu\": 9001}]}", "out of range 1280..9000");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"mtu\": -1}]}", "-1 is out of range");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"mtu\": 1e300}]}", "out of range");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"ports\": 4}]}", "(a).ports: 4 is out of range");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"fdb\": {\"capacity\": 1}}]}",
+		"fdb.capacity: 1 is out of range");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"fdb\": {\"aging_sec\": 0}}]}",
+		"fdb.aging_sec: 0 is out of range");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"portgroups\": [{\"name\": \"p\", "
+		"\"vlan_id\": 4096}]}]}", "vswitches[0] (a).portgroups[0] (p).vlan_id: 4096 is out "
+		"of range 0..4095");
+	refused(DOC_HEAD "[{\"name\": \"\"}]}", "vswitches[0].name: must not be empty");
+	refused(DOC_HEAD "[{\"name\": \"0123456789012345678901234567890123\"}]}",
+		"longer than 31 bytes");
+	refused(DOC_HEAD "[{\"name\": \"tab\\there\"}]}", "control character");
+}
+
+static void test_config_duplicates_are_refused(void)
+{
+	refused(DOC_HEAD "[{\"name\": \"a\"}, {\"name\": \"a\"}]}",
+		"vswitches[1] (a).name: vSwitch \"a\" already exists");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"portgroups\": [{\"name\": \"p\"}, {\"name\": \"p\"}]}]}",
+		"port group \"p\" already exists on a");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"portgroups\": [{\"name\": \"p\"}]}, "
+		"{\"name\": \"b\", \"portgroups\": [{\"name\": \"p\"}]}]}",
+		"vswitches[1] (b).portgroups[0].name: port group \"p\" already exists on a");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"uplinks\": [\"vmnic0\"]}, "
+		"{\"name\": \"b\", \"uplinks\": [\"vmnic0\"]}]}",
+		"uplink vmnic0 is already attached to a");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"uplinks\": [\"vmnic0\", \"vmnic0\"]}]}",
+		"already attached to a");
+}
+
+static void test_config_schema_version_mismatch_is_refused(void)
+{
+	refused("{\"schema_version\": 2, \"host\": {\"name\": \"h\"}, \"vswitches\": []}",
+		"schema_version: 2 is not supported (this vmknet reads version 1)");
+	refused("{\"schema_version\": 0, \"host\": {\"name\": \"h\"}, \"vswitches\": []}",
+		"schema_version: 0 is not supported");
+}
+
+static void test_config_refused_document_leaves_target_unchanged(void)
+{
+	struct vmk_config *cfg;
+	const char *bad = DOC_HEAD "[{\"name\": \"x\", \"mtu\": 1}]}";
+
+	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0);
+	vmk_config_init_default(cfg);
+	CU_ASSERT_EQUAL(vmk_config_from_json(bad, strlen(bad), cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(cfg->vswitches[0].name, "vSwitch0");
+	CU_ASSERT_EQUAL(cfg->vswitches[0].n_portgroups, 2);
+	CU_ASSERT_EQUAL(vmk_config_from_json(NULL, 0, cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(vmk_config_from_json(bad, strlen(bad), cfg, NULL, 0), -EINVAL);
+	vmk_config_destroy(cfg);
+}
+
+static void test_config_file_saves_atomically_and_refuses_corrupt_files(void)
+{
+	char dir[] = "/tmp/vmk-config-test.XXXXXX", path[128], cmd[160];
+	const char *junk = "{\"schema_version\": 1, \"host\": ";
+	struct vmk_config *a, *b;
+	struct stat st;
+	char back[64];
+	FILE *f;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	CU_ASSERT_FATAL(vmk_config_create(&a) == 0 && vmk_config_create(&b) == 0);
+	CU_ASSERT_EQUAL(vmk_config_load_file(path, b, err, sizeof(err)), -ENOENT);
+	vmk_config_init_default(a);
+	a->vswitches[0].mtu = 9000;
+	CU_ASSERT_EQUAL(vmk_config_save_file(path, a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+	CU_ASSERT_EQUAL(vmk_config_load_file(path, b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(b->vswitches[0].mtu, 9000);
+	/* An invalid configuration is never written. */
+	a->vswitches[0].mtu = 1;
+	CU_ASSERT_EQUAL(vmk_config_save_file(path, a, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(vmk_config_load_file(path, b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(b->vswitches[0].mtu, 9000);
+	/* A corrupt file is refused, named, and left as it is. */
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(junk, f);
+	fclose(f);
+	CU_ASSERT_EQUAL(vmk_config_load_file(path, b, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "malformed JSON"));
+	f = fopen(path, "r");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_PTR_NOT_NULL(fgets(back, sizeof(back), f));
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(back, junk);
+	/* Nothing but the file itself is left in the directory. */
+	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
+
+/* ---- apply, on a real host ------------------------------------------- */
+
+static struct vmk_host *host;
+static struct th_ringport rings[3];
+static struct vmk_config_nic nics[2];
+
+static int apply_suite_init(void)
+{
+	if (th_eal_init("test_config", false) < 0 || vmk_host_create(NULL, &host) < 0)
+		return -1;
+	for (unsigned int i = 0; i < 3; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "cfgring%u", i);
+		if (th_ringport_create(name, &rings[i]) < 0)
+			return -1;
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		snprintf(nics[i].name, sizeof(nics[i].name), "vmnic%u", i);
+		nics[i].ethdev_port = rings[i].port_id;
+	}
+	return 0;
+}
+
+static int apply_suite_clean(void)
+{
+	vmk_host_destroy(host);
+	return 0;
+}
+
+static void test_config_apply_builds_exactly_the_difference(void)
+{
+	struct vmk_config *empty, *a, *b;
+	struct vmk_portgroup_info pg;
+	struct vmk_vswitch_info info;
+	struct vmk_vswitch *vs0, *vs1;
+	uint32_t id;
+
+	CU_ASSERT_FATAL(vmk_config_create(&empty) == 0 && vmk_config_create(&a) == 0 &&
+			vmk_config_create(&b) == 0);
+	vmk_config_init_default(a);
+	a->vswitches[0].n_uplinks = 1;
+	snprintf(a->vswitches[0].uplinks[0], VMK_NAME_MAX, "vmnic0");
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, nics, 2, err, sizeof(err)), 0);
+	vs0 = vmk_vswitch_find(host, "vSwitch0");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vs0);
+	CU_ASSERT_EQUAL(vmk_portgroup_get(vs0, "VM Network", &pg), 0);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vmnic0", &id), 0);
+
+	/* Move the uplink and a port group to a new vSwitch, change MTU and VLAN. */
+	vmk_config_copy(b, a);
+	b->n_vswitches = 2;
+	vmk_config_vswitch_init(&b->vswitches[1], "vSwitch1");
+	b->vswitches[0].n_uplinks = 0;
+	b->vswitches[0].mtu = 9000;
+	b->vswitches[0].portgroups[0].vlan_id = 10;
+	b->vswitches[0].n_portgroups = 1;
+	b->vswitches[1].n_uplinks = 1;
+	snprintf(b->vswitches[1].uplinks[0], VMK_NAME_MAX, "vmnic0");
+	b->vswitches[1].n_portgroups = 1;
+	b->vswitches[1].portgroups[0] = (struct vmk_config_portgroup){ "VM Network", 20 };
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), 0);
+	vs1 = vmk_vswitch_find(host, "vSwitch1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vs1);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vmnic0", &id), -ENOENT);
+	CU_ASSERT_EQUAL(vmk_port_find(vs1, "vmnic0", &id), 0);
+	CU_ASSERT_EQUAL(vmk_portgroup_get(vs0, "VM Network", &pg), -ENOENT);
+	CU_ASSERT_EQUAL(vmk_portgroup_get(vs1, "VM Network", &pg), 0);
+	CU_ASSERT_EQUAL(pg.vlan_id, 20);
+	CU_ASSERT_EQUAL(vmk_portgroup_get(vs0, "Management Network", &pg), 0);
+	CU_ASSERT_EQUAL(pg.vlan_id, 10);
+	CU_ASSERT_EQUAL(vmk_vswitch_get_info(vs0, &info), 0);
+	CU_ASSERT_EQUAL(info.mtu, 9000);
+
+	/* And back to nothing. */
+	CU_ASSERT_EQUAL(vmk_config_apply(host, b, empty, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_vswitch_list(host, NULL, 0), 0);
+	vmk_config_destroy(empty);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
+
+static void test_config_apply_refuses_unknown_nic_and_port_change_untouched(void)
+{
+	struct vmk_config *empty, *a, *b;
+	struct vmk_vswitch_info info;
+
+	CU_ASSERT_FATAL(vmk_config_create(&empty) == 0 && vmk_config_create(&a) == 0 &&
+			vmk_config_create(&b) == 0);
+	vmk_config_init_default(a);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, nics, 2, err, sizeof(err)), 0);
+	vmk_config_copy(b, a);
+	b->vswitches[0].mtu = 9000;
+	b->vswitches[0].n_uplinks = 1;
+	snprintf(b->vswitches[0].uplinks[0], VMK_NAME_MAX, "vmnic7");
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), -ENODEV);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no NIC named vmnic7 (this host has vmnic0..vmnic1)"));
+	vmk_config_copy(b, a);
+	b->vswitches[0].mtu = 9000;
+	b->vswitches[0].n_ports = 64;
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "ports: cannot change from 512 to 64"));
+	CU_ASSERT_EQUAL(vmk_vswitch_get_info(vmk_vswitch_find(host, "vSwitch0"), &info), 0);
+	CU_ASSERT_EQUAL(info.mtu, 1500);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, empty, nics, 2, err, sizeof(err)), 0);
+	vmk_config_destroy(empty);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
+
+static void test_config_apply_undoes_a_change_that_fails_part_way(void)
+{
+	struct vmk_config *empty, *a, *b;
+	struct vmk_vswitch_params vp;
+	struct vmk_port_params pp;
+	struct vmk_portgroup_info pg;
+	struct vmk_vswitch_info info;
+	struct vmk_vswitch *other, *vs0;
+	uint32_t id;
+
+	CU_ASSERT_FATAL(vmk_config_create(&empty) == 0 && vmk_config_create(&a) == 0 &&
+			vmk_config_create(&b) == 0);
+	vmk_config_init_default(a);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, nics, 2, err, sizeof(err)), 0);
+	/* vmnic1's ethdev is taken by a port outside the configuration, so
+	 * adding it as an uplink (the last step) fails after the MTU, VLAN and
+	 * port group steps succeeded. */
+	vmk_vswitch_params_init(&vp);
+	vp.name = "outside";
+	CU_ASSERT_EQUAL_FATAL(vmk_vswitch_add(host, &vp, &other), 0);
+	vmk_port_params_init(&pp);
+	pp.name = "squatter";
+	pp.uplink = true;
+	pp.ethdev_port = nics[1].ethdev_port;
+	CU_ASSERT_EQUAL_FATAL(vmk_port_add(other, &pp, &id), 0);
+
+	vmk_config_copy(b, a);
+	b->vswitches[0].mtu = 9000;
+	b->vswitches[0].portgroups[1].vlan_id = 30;
+	b->vswitches[0].n_portgroups = 3;
+	b->vswitches[0].portgroups[2] = (struct vmk_config_portgroup){ "vMotion", 20 };
+	b->vswitches[0].n_uplinks = 1;
+	snprintf(b->vswitches[0].uplinks[0], VMK_NAME_MAX, "vmnic1");
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), -EBUSY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot add uplink vmnic1 on vSwitch0"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nothing was changed"));
+	vs0 = vmk_vswitch_find(host, "vSwitch0");
+	CU_ASSERT_EQUAL(vmk_vswitch_get_info(vs0, &info), 0);
+	CU_ASSERT_EQUAL(info.mtu, 1500);
+	CU_ASSERT_EQUAL(info.n_portgroups, 2);
+	CU_ASSERT_EQUAL(vmk_portgroup_get(vs0, "vMotion", &pg), -ENOENT);
+	CU_ASSERT_EQUAL(vmk_portgroup_get(vs0, "VM Network", &pg), 0);
+	CU_ASSERT_EQUAL(pg.vlan_id, 0);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vmnic1", &id), -ENOENT);
+
+	CU_ASSERT_EQUAL(vmk_port_find(other, "squatter", &id), 0);
+	CU_ASSERT_EQUAL(vmk_port_remove(other, id), 0);
+	CU_ASSERT_EQUAL(vmk_vswitch_remove(host, "outside"), 0);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, empty, nics, 2, err, sizeof(err)), 0);
+	vmk_config_destroy(empty);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
+
+int main(void)
+{
+	CU_pSuite model, apply;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	model = CU_add_suite("config_model_json_file", NULL, NULL);
+	CU_add_test(model, "default is valid and round-trips",
+		    test_config_default_is_valid_and_round_trips);
+	CU_add_test(model, "omitted fields take defaults", test_config_omitted_fields_take_defaults);
+	CU_add_test(model, "malformed JSON names line and column",
+		    test_config_malformed_json_names_line_and_column);
+	CU_add_test(model, "wrong types are named", test_config_wrong_types_are_named);
+	CU_add_test(model, "unknown and missing fields are refused",
+		    test_config_unknown_and_missing_fields_are_refused);
+	CU_add_test(model, "out-of-range values are refused",
+		    test_config_out_of_range_values_are_refused);
+	CU_add_test(model, "duplicates are refused", test_config_duplicates_are_refused);
+	CU_add_test(model, "schema version mismatch is refused",
+		    test_config_schema_version_mismatch_is_refused);
+	CU_add_test(model, "refused document leaves the target unchanged",
+		    test_config_refused_document_leaves_target_unchanged);
+	CU_add_test(model, "file saves atomically and refuses corrupt files",
+		    test_config_file_saves_atomically_and_refuses_corrupt_files);
+	apply = CU_add_suite("config_apply", apply_suite_init, apply_suite_clean);
+	CU_add_test(apply, "apply builds exactly the difference",
+		    test_config_apply_builds_exactly_the_difference);
+	CU_add_test(apply, "apply refuses an unknown NIC and a port change, untouched",
+		    test_config_apply_refuses_unknown_nic_and_port_change_untouched);
+	CU_add_test(apply, "apply undoes a change that fails part-way",
+		    test_config_apply_undoes_a_change_that_fails_part_way);
+	return th_run_suites();
+}
