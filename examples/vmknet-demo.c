@@ -5,6 +5,9 @@
  *   vSwitch0 (MTU 1500)
  *     port group "VM Network"      VLAN 10 : vm1, vm2
  *     port group "Storage Network" VLAN 20 : vm3, vm4
+ *     port group "Web" (VLAN 10, promiscuous Reject, forged Reject): web01,
+ *       web02 on guest (vhost-user) ports, each a virtio-net device driven
+ *       by DPDK's virtio-user driver, as a VM's would be
  *     uplink vmnic0
  *
  * Every port is a real DPDK net_ring ethdev; the demo plays the virtual
@@ -22,6 +25,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -117,6 +125,144 @@ static void vms_receive(void)
 			}
 		}
 	}
+}
+
+/* Guests on virtio ports: the switch's port listens on a vhost-user
+ * socket; the "VM" is a virtio-user ethdev connected to it. */
+struct vguest {
+	const char *name;
+	uint8_t mac[6];
+	uint16_t eth;
+	uint32_t port_id;
+	uint64_t received;
+};
+
+static struct vguest vguests[2] = {
+	{ .name = "web01", .mac = { 0x02, 0x50, 0x56, 0x00, 0x0a, 0x01 } },
+	{ .name = "web02", .mac = { 0x02, 0x50, 0x56, 0x00, 0x0a, 0x02 } },
+};
+static char sockdir[64];
+
+static int vguest_boot(struct vguest *g, struct rte_mempool *pool, const char *sock)
+{
+	char devargs[256], name[48];
+	struct rte_eth_conf conf;
+	int ret;
+
+	snprintf(name, sizeof(name), "virtio_user_%s", g->name);
+	snprintf(devargs, sizeof(devargs), "%s,path=%s,queues=1,queue_size=1024,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+		 name, sock, g->mac[0], g->mac[1], g->mac[2], g->mac[3], g->mac[4], g->mac[5]);
+	if ((ret = rte_dev_probe(devargs)) < 0)
+		return ret;
+	if (rte_eth_dev_get_port_by_name(name, &g->eth) != 0)
+		return -ENODEV;
+	memset(&conf, 0, sizeof(conf));
+	if ((ret = rte_eth_dev_configure(g->eth, 1, 1, &conf)) < 0 ||
+	    (ret = rte_eth_rx_queue_setup(g->eth, 0, 1024, SOCKET_ID_ANY, NULL, pool)) < 0 ||
+	    (ret = rte_eth_tx_queue_setup(g->eth, 0, 1024, SOCKET_ID_ANY, NULL)) < 0)
+		return ret;
+	return rte_eth_dev_start(g->eth);
+}
+
+static int vguests_add(struct vmk_vswitch *vs, struct rte_mempool *pool)
+{
+	struct vmk_security_policy sec = { false, true, false };
+	int ret;
+
+	snprintf(sockdir, sizeof(sockdir), "/tmp/vmknet-demo-%d", (int)getpid());
+	if (mkdir(sockdir, 0700) != 0)
+		return -errno;
+	if ((ret = vmk_portgroup_add(vs, "Web", 10)) < 0 ||
+	    (ret = vmk_portgroup_set_security(vs, "Web", &sec, VMK_SEC_FORGED)) < 0)
+		return ret;
+	for (int i = 0; i < 2; i++) {
+		struct vmk_port_params pp;
+		char sock[128];
+
+		snprintf(sock, sizeof(sock), "%s/%s.sock", sockdir, vguests[i].name);
+		vmk_port_params_init(&pp);
+		pp.name = vguests[i].name;
+		pp.kind = VMK_PORT_VHOST;
+		pp.portgroup = "Web";
+		pp.vhost_path = sock;
+		pp.vhost_server = true;
+		pp.has_mac = true;
+		memcpy(pp.mac, vguests[i].mac, 6);
+		if ((ret = vmk_port_add(vs, &pp, &vguests[i].port_id)) < 0 ||
+		    (ret = vguest_boot(&vguests[i], pool, sock)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* web01 and web02 exchange frames once both links are up. */
+static void vguests_talk(struct vmk_vswitch *vs, struct rte_mempool *pool, unsigned int frames)
+{
+	for (int w = 0; w < 300; w++) {
+		struct vmk_port_info a, b;
+
+		if (vmk_port_get_info(vs, vguests[0].port_id, &a) == 0 &&
+		    vmk_port_get_info(vs, vguests[1].port_id, &b) == 0 && a.link_up && b.link_up)
+			break;
+		sleep_ms(10);
+	}
+	sleep_ms(50);   /* the guests' virtio queues finish their setup */
+	for (unsigned int k = 0; k < frames; k++) {
+		for (int i = 0; i < 2; i++) {
+			struct vguest *g = &vguests[i], *peer = &vguests[i ^ 1];
+			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+			uint8_t *p = m ? (uint8_t *)rte_pktmbuf_append(m, 128) : NULL;
+
+			if (p == NULL) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			memcpy(p, peer->mac, 6);
+			memcpy(p + 6, g->mac, 6);
+			p[12] = 0x08;
+			p[13] = 0x00;
+			memset(p + 14, 0x5a, 128 - 14);
+			while (rte_eth_tx_burst(g->eth, 0, &m, 1) == 0)
+				sleep_ms(1);
+		}
+		for (int i = 0; i < 2; i++) {
+			struct rte_mbuf *m[32];
+			uint16_t n = rte_eth_rx_burst(vguests[i].eth, 0, m, 32);
+
+			vguests[i].received += n;
+			for (uint16_t j = 0; j < n; j++)
+				rte_pktmbuf_free(m[j]);
+		}
+	}
+	for (int w = 0; w < 100; w++) {
+		for (int i = 0; i < 2; i++) {
+			struct rte_mbuf *m[32];
+			uint16_t n = rte_eth_rx_burst(vguests[i].eth, 0, m, 32);
+
+			vguests[i].received += n;
+			for (uint16_t j = 0; j < n; j++)
+				rte_pktmbuf_free(m[j]);
+		}
+		sleep_ms(1);
+	}
+}
+
+static void vguests_remove(void)
+{
+	char cmd[96];
+
+	for (int i = 0; i < 2; i++) {
+		struct rte_eth_dev_info info;
+
+		if (rte_eth_dev_info_get(vguests[i].eth, &info) != 0)
+			continue;
+		rte_eth_dev_stop(vguests[i].eth);
+		rte_eth_dev_close(vguests[i].eth);
+		rte_dev_remove(info.device);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sockdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "vmknet-demo: could not remove %s\n", sockdir);
 }
 
 static int build_host(struct vmk_host **host, struct vmk_vswitch **vs, struct rte_ring **up_in,
@@ -221,15 +367,18 @@ int main(int argc, char **argv)
 	worker = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
 	ret = build_host(&host, &vs, &up_in, &up_out, &up_id);
 	if (ret == 0)
+		ret = vguests_add(vs, vmk_host_mempool(host));
+	if (ret == 0)
 		ret = vmk_host_start(host, &worker, 1);
 	if (ret < 0) {
 		fprintf(stderr, "vmknet-demo: building the host failed: %s\n", strerror(-ret));
+		vguests_remove();
 		vmk_host_destroy(host);
 		return 1;
 	}
 	printf("vmknet-demo: vSwitch0 with \"VM Network\" (VLAN 10: vm1, vm2), "
-	       "\"Storage Network\" (VLAN 20: vm3, vm4) and uplink vmnic0; 1 worker on lcore %u\n",
-	       worker);
+	       "\"Storage Network\" (VLAN 20: vm3, vm4), \"Web\" (VLAN 10: web01, web02 on\n"
+	       "  virtio/vhost-user guest ports) and uplink vmnic0; 1 worker on lcore %u\n", worker);
 
 	/* Each VM announces itself, then talks to its neighbour. */
 	for (int i = 0; i < N_VMS; i++)
@@ -248,6 +397,9 @@ int main(int argc, char **argv)
 		if (k % 64 == 0)
 			vms_receive();
 	}
+	/* Two guests on virtio ports talk across the switch. */
+	vguests_talk(vs, vmk_host_mempool(host), frames);
+
 	/* vm1 tries vm3's MAC across VLANs: flooded in VLAN 10 only. */
 	vm_send(vmk_host_mempool(host), &vms[0], vms[2].mac);
 	sleep_ms(100);
@@ -266,13 +418,19 @@ int main(int argc, char **argv)
 		printf("  %-4s (%-15s) %8lu frames, %lu not addressed to it (floods)\n",
 		       vms[i].name, vms[i].portgroup, (unsigned long)vms[i].received,
 		       (unsigned long)vms[i].foreign);
+	for (int i = 0; i < 2; i++)
+		printf("  %-5s (Web, virtio)    %8lu frames from %s\n", vguests[i].name,
+		       (unsigned long)vguests[i].received, vguests[i ^ 1].name);
 	print_ports(vs);
 	printf("\nMAC table (vSwitch0)\n");
 	vmk_fdb_walk(vs, print_fdb_entry, NULL);
 	printf("\nvm3 received %s of vm1's cross-VLAN frame: VLANs are isolated.\n",
 	       vms[2].foreign == 0 ? "nothing" : "SOMETHING (bug!)");
-	ret = vms[2].foreign == 0 && vms[1].received >= frames ? 0 : 1;
+	ret = vms[2].foreign == 0 && vms[1].received >= frames &&
+	      vguests[0].received >= frames * 98 / 100 &&
+	      vguests[1].received >= frames * 98 / 100 ? 0 : 1;
 	vmk_host_stop(host);
+	vguests_remove();
 	vmk_host_destroy(host);
 	vmk_eal_cleanup();
 	return ret;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Objective: `make demo`'s program runs on the built-in default configuration,
-# VMs in the same VLAN exchange every frame, VLANs stay isolated, and the
-# per-port statistics table is printed.
+# VMs in the same VLAN exchange every frame, guests on virtio (vhost-user)
+# ports talk across the switch, VLANs stay isolated, and the per-port
+# statistics table is printed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -10,3 +11,5 @@ echo "$out"
 echo "$out" | grep -q '^Per-port statistics (vSwitch0)'
 echo "$out" | grep -Eq '^[0-9]+ +vm2 +VM Network +10 +50[0-9] '
 echo "$out" | grep -q 'vm3 received nothing of vm1'
+echo "$out" | grep -Eq '^ +web02 \(Web, virtio\) +(49[0-9]|50[0-9]) frames from web01'
+
