@@ -25,6 +25,7 @@
 
 struct ethdev_priv {
 	uint16_t port_id;
+	char kernel_if[32];           /* net_af_packet: the kernel interface */
 	bool probed;                  /* we probed it: close and remove at fini */
 	bool txq_shared;              /* fewer tx queues than writers */
 	uint16_t n_txq;
@@ -64,6 +65,47 @@ static void ethdev_unprobe(uint16_t port_id)
 	} else {
 		rte_eth_dev_close(port_id);
 	}
+}
+
+/*
+ * net_af_packet reports its link up whatever the kernel interface does, so
+ * for it the link is read from the interface's carrier (link monitor only).
+ */
+static void kernel_if_find(struct ethdev_priv *e)
+{
+	struct rte_eth_dev_info info;
+	const char *args, *v;
+	size_t n;
+
+	if (rte_eth_dev_info_get(e->port_id, &info) != 0 || info.driver_name == NULL ||
+	    strcmp(info.driver_name, "net_af_packet") != 0 || info.device == NULL ||
+	    rte_dev_devargs(info.device) == NULL)
+		return;
+	args = rte_dev_devargs(info.device)->args;
+	v = args != NULL ? strstr(args, "iface=") : NULL;
+	if (v == NULL)
+		return;
+	v += strlen("iface=");
+	n = strcspn(v, ",");
+	if (n > 0 && n < sizeof(e->kernel_if) && strchr(v, '/') == NULL) {
+		memcpy(e->kernel_if, v, n);
+		e->kernel_if[n] = '\0';
+	}
+}
+
+static bool kernel_if_carrier(const char *ifname)
+{
+	char path[96], c = '0';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", ifname);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	if (fread(&c, 1, 1, f) != 1)
+		c = '0';       /* reading fails while the interface is down */
+	fclose(f);
+	return c == '1';
 }
 
 static uint32_t frame_overhead(void)
@@ -154,6 +196,7 @@ int port_ethdev_init(struct vs_port *p, const struct vmk_port_params *params)
 	ret = ethdev_configure(p, e, params);
 	if (ret < 0)
 		goto unclaim;
+	kernel_if_find(e);
 	/* A switch port sees every frame. Not every PMD can say so. */
 	ret = rte_eth_promiscuous_enable(e->port_id);
 	if (ret < 0 && ret != -ENOTSUP)
@@ -223,7 +266,8 @@ void port_ethdev_get_info(struct vs_port *p, struct vmk_port_info *info)
 	if (rte_eth_macaddr_get(e->port_id, &mac) == 0)
 		memcpy(info->mac, mac.addr_bytes, sizeof(info->mac));
 	if (rte_eth_link_get_nowait(e->port_id, &link) == 0) {
-		info->link_up = link.link_status == RTE_ETH_LINK_UP;
+		info->link_up = e->kernel_if[0] != '\0' ? kernel_if_carrier(e->kernel_if) :
+			link.link_status == RTE_ETH_LINK_UP;
 		info->link_speed_mbps = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
 			0 : link.link_speed;
 	}
@@ -254,6 +298,8 @@ bool port_ethdev_link_get(struct vs_port *p)
 	const struct ethdev_priv *e = p->priv;
 	struct rte_eth_link link;
 
+	if (e->kernel_if[0] != '\0')
+		return kernel_if_carrier(e->kernel_if);
 	return rte_eth_link_get_nowait(e->port_id, &link) == 0 &&
 	       link.link_status == RTE_ETH_LINK_UP;
 }
