@@ -3,7 +3,7 @@
 # only when some are missing. Safe to run repeatedly; needs root to install.
 set -euo pipefail
 pkgs=(build-essential pkg-config libdpdk-dev dpdk dpdk-dev libpcap-dev libcjson-dev
-      libcunit1-dev iproute2 tshark tcpdump socat iperf3 gnuplot-nox
+      libcunit1-dev iproute2 iputils-ping tshark tcpdump socat iperf3 gnuplot-nox
       openvswitch-switch-dpdk python3)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -20,6 +20,7 @@
 #include "lib/clock.h"
 #include "lib/host.h"
 #include "lib/log.h"
+#include "tcpip/stack_host.h"
 #include "vswitch/link_monitor.h"
 #include "vswitch/vswitch.h"
 #include "vswitch/worker.h"
@@ -122,6 +123,7 @@ void vmk_host_destroy(struct vmk_host *h)
 		return;
 	if (h->running)
 		vmk_host_stop(h);
+	tcpip_host_release(h);   /* vmknics, sockets, netstacks: before their ports */
 	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
 		struct vmk_vswitch *vs = h->vswitches[i];
 		uint32_t ids[VMK_VSWITCH_MAX_PORTS];

@@ -74,6 +74,13 @@ struct fdb_hash {
 	uint32_t crc;
 };
 
+/* A unicast, non-zero MAC (bytes at any alignment). */
+static inline bool fdb_mac_is_unicast(const uint8_t *mac)
+{
+	return mac != NULL && !(mac[0] & 1) &&
+	       (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) != 0;
+}
+
 static inline uint64_t fdb_key(uint16_t vlan, const uint8_t *mac)
 {
 	uint32_t lo;

@@ -36,9 +36,7 @@ int vmk_fdb_register(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac
 {
 	int ret;
 
-	if (vs == NULL || !key_args_ok(vlan_id, mac) ||
-	    rte_is_multicast_ether_addr((const struct rte_ether_addr *)mac) ||
-	    rte_is_zero_ether_addr((const struct rte_ether_addr *)mac))
+	if (vs == NULL || !key_args_ok(vlan_id, mac) || !fdb_mac_is_unicast(mac))
 		return -EINVAL;
 	pthread_mutex_lock(&vs->host->lock);
 	if (vs_port_get(vs, port_id) == NULL)

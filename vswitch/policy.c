@@ -226,14 +226,12 @@ void vs_pg_register_macs(struct vmk_vswitch *vs, const struct portgroup *pg, boo
 
 int vmk_port_set_effective_mac(struct vmk_vswitch *vs, uint32_t port_id, const uint8_t *mac)
 {
-	const struct rte_ether_addr *ea = (const struct rte_ether_addr *)mac;
 	struct vs_port *p;
 	bool had;
 	uint8_t old[6];
 	int ret;
 
-	if (vs == NULL || (mac != NULL && (rte_is_multicast_ether_addr(ea) ||
-					   rte_is_zero_ether_addr(ea))))
+	if (vs == NULL || (mac != NULL && !fdb_mac_is_unicast(mac)))
 		return -EINVAL;
 	pthread_mutex_lock(&vs->host->lock);
 	p = vs_port_get(vs, port_id);

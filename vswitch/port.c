@@ -26,6 +26,7 @@
 
 static const struct port_ops *const kind_ops[VMK_PORT_KIND_MAX] = {
 	[VMK_PORT_ETHDEV] = &port_ethdev_ops,
+	[VMK_PORT_VMKNIC] = &port_vmknic_ops,
 	[VMK_PORT_VHOST] = &port_vhost_ops,
 };
 
@@ -60,8 +61,7 @@ static int check_params(struct vmk_vswitch *vs, const struct vmk_port_params *p,
 		return -ENOTSUP;
 	if (find_by_name(vs, p->name) != NULL)
 		return -EEXIST;
-	if (p->has_mac && (rte_is_multicast_ether_addr((const struct rte_ether_addr *)p->mac) ||
-			   rte_is_zero_ether_addr((const struct rte_ether_addr *)p->mac)))
+	if (p->has_mac && !fdb_mac_is_unicast(p->mac))
 		return -EINVAL;
 	*pg = NULL;
 	if (!p->uplink) {

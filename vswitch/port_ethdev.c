@@ -135,6 +135,12 @@ static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 	e->n_txq = RTE_MIN((uint16_t)(h->max_workers + 1), info.max_tx_queues);
 	if (e->n_txq == 0)
 		return -ENOTSUP;
+	/* net_tap wants as many rx queues as tx queues (the kernel spreads
+	 * flows over them, so every one is polled). */
+	if (info.driver_name != NULL && strcmp(info.driver_name, "net_tap") == 0) {
+		n_rxq = RTE_MIN(RTE_MAX(n_rxq, e->n_txq), info.max_rx_queues);
+		e->n_txq = n_rxq;
+	}
 	e->txq_shared = e->n_txq < h->max_workers + 1;
 	for (unsigned int i = 0; i < RTE_DIM(e->txq_lock); i++)
 		rte_spinlock_init(&e->txq_lock[i]);

@@ -24,6 +24,9 @@
 #include <vmknet/fdb.h>
 #include <vmknet/policy.h>
 #include <vmknet/stats.h>
+#include <vmknet/netstack.h>
+#include <vmknet/vmknic.h>
+#include <vmknet/udp.h>
 #include <vmknet/config.h>
 #include <vmknet/ctl.h>
 

@@ -1,0 +1,322 @@
+/*
+ * Netstack instances: creation and teardown, the host registry, and the
+ * public netstack API (include/vmknet/netstack.h): add, remove, list,
+ * counters, and the per-thread "why did it fail" text.
+ *
+ * Threading: public calls hold tcpip_ctl_lock; counters are read under the
+ * instance's spinlock, which the data path holds while it writes them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include <vmknet/host.h>
+#include <vmknet/netstack.h>
+
+#include "tcpip/log.h"
+#include "tcpip/netstack.h"
+#include "tcpip/stack_host.h"
+
+pthread_mutex_t tcpip_ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+void (*tcpip_vmknic_destroy_hook)(struct tcpip_host *th, struct vmk_vmknic *nic);
+
+static struct tcpip_host *registry;
+static __thread char last_error[256];
+
+static const char *const drop_names[VMK_IPDROP_MAX] = {
+	[VMK_IPDROP_TRUNCATED] = "truncated",
+	[VMK_IPDROP_BAD_VERSION] = "bad_version",
+	[VMK_IPDROP_BAD_IHL] = "bad_ihl",
+	[VMK_IPDROP_BAD_TOTAL_LEN] = "bad_total_len",
+	[VMK_IPDROP_BAD_CHECKSUM] = "bad_checksum",
+	[VMK_IPDROP_BAD_OPTIONS] = "bad_options",
+	[VMK_IPDROP_TTL] = "ttl",
+	[VMK_IPDROP_BAD_ADDR] = "bad_addr",
+	[VMK_IPDROP_NOT_FOR_US] = "not_for_us",
+	[VMK_IPDROP_FRAG_OVERLAP] = "frag_overlap",
+	[VMK_IPDROP_FRAG_OVERSIZE] = "frag_oversize",
+	[VMK_IPDROP_FRAG_TIMEOUT] = "frag_timeout",
+	[VMK_IPDROP_FRAG_NO_MEMORY] = "frag_no_memory",
+	[VMK_IPDROP_UNKNOWN_PROTO] = "unknown_proto",
+	[VMK_IPDROP_NO_PORT] = "no_port",
+	[VMK_IPDROP_SOCKET_FULL] = "socket_full",
+	[VMK_IPDROP_BAD_ARP] = "bad_arp",
+	[VMK_IPDROP_TOO_BIG] = "too_big",
+	[VMK_IPDROP_NO_ROUTE] = "no_route",
+	[VMK_IPDROP_ARP_QUEUE_FULL] = "arp_queue_full",
+	[VMK_IPDROP_ARP_FAILED] = "arp_failed",
+	[VMK_IPDROP_NO_MBUF] = "no_mbuf",
+	[VMK_IPDROP_TXQ_FULL] = "txq_full",
+	[VMK_IPDROP_ADAPTER_DOWN] = "adapter_down",
+	[VMK_IPDROP_OTHER_HOST] = "other_host",
+	[VMK_IPDROP_ETHERTYPE] = "ethertype",
+};
+
+const char *vmk_ip_drop_reason_name(enum vmk_ip_drop_reason r)
+{
+	if ((unsigned int)r >= VMK_IPDROP_MAX || drop_names[r] == NULL)
+		return "unknown";
+	return drop_names[r];
+}
+
+const char *vmk_ip_last_error(void)
+{
+	return last_error;
+}
+
+void tcpip_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+}
+
+void tcpip_clear_error(void)
+{
+	last_error[0] = '\0';
+}
+
+uint64_t tcpip_now_us(void)
+{
+	uint64_t tsc = rte_rdtsc(), hz = rte_get_tsc_hz();
+
+	return tsc / hz * 1000000ull + tsc % hz * 1000000ull / hz;
+}
+
+void ns_drop(struct netstack *ns, struct rte_mbuf *m, enum vmk_ip_drop_reason why)
+{
+	if ((unsigned int)why < VMK_IPDROP_MAX)
+		ns->st.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+struct netstack *ns_create(const char *name, struct rte_mempool *pool, bool builtin)
+{
+	struct netstack *ns = rte_zmalloc("vmk_netstack", sizeof(*ns), RTE_CACHE_LINE_SIZE);
+
+	if (ns == NULL)
+		return NULL;
+	rte_spinlock_init(&ns->lock);
+	snprintf(ns->name, sizeof(ns->name), "%s", name);
+	ns->builtin = builtin;
+	ns->pool = pool;
+	ns->next_port = UDP_EPHEMERAL_MIN;
+	ns->ip_id = (uint16_t)rte_rdtsc();
+	ns->icmp_err_tokens = ICMP_ERR_BURST;
+	return ns;
+}
+
+void ns_destroy(struct netstack *ns)
+{
+	if (ns == NULL)
+		return;
+	rte_spinlock_lock(&ns->lock);
+	arp_flush_if(ns, -1);
+	reasm_flush(ns);
+	udp_close_all(ns);
+	rte_spinlock_unlock(&ns->lock);
+	rte_free(ns);
+}
+
+/* ---- registry ------------------------------------------------------- */
+
+static const char *const builtin_names[] = {
+	VMK_NETSTACK_DEFAULT, VMK_NETSTACK_VMOTION, VMK_NETSTACK_PROVISIONING,
+};
+
+static void th_free(struct tcpip_host *th)
+{
+	for (unsigned int i = 0; i < VMKNIC_MAX; i++)
+		if (th->nics[i] != NULL && tcpip_vmknic_destroy_hook != NULL)
+			tcpip_vmknic_destroy_hook(th, th->nics[i]);
+	for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++)
+		ns_destroy(th->ns[i]);
+	free(th);
+}
+
+struct tcpip_host *tcpip_host_get(struct vmk_host *host)
+{
+	struct rte_mempool *pool = vmk_host_mempool(host);
+	struct tcpip_host *th, **pp;
+
+	if (host == NULL || pool == NULL)
+		return NULL;
+	for (pp = &registry; (th = *pp) != NULL; pp = &th->next) {
+		if (th->host != host)
+			continue;
+		if (strcmp(th->pool_name, pool->name) == 0)
+			return th;
+		/* A destroyed host whose address was reused: its memory went
+		 * with its pool, so forget the entry without touching it. */
+		*pp = th->next;
+		TCPIP_LOG(WARNING, "host %p was destroyed without tcpip_host_release()",
+			  (void *)host);
+		break;
+	}
+	th = calloc(1, sizeof(*th));
+	if (th == NULL)
+		return NULL;
+	th->host = host;
+	snprintf(th->pool_name, sizeof(th->pool_name), "%s", pool->name);
+	for (unsigned int i = 0; i < RTE_DIM(builtin_names); i++) {
+		th->ns[i] = ns_create(builtin_names[i], pool, true);
+		if (th->ns[i] == NULL) {
+			th_free(th);
+			return NULL;
+		}
+	}
+	th->next = registry;
+	registry = th;
+	return th;
+}
+
+void tcpip_host_release(struct vmk_host *host)
+{
+	struct tcpip_host *th, **pp;
+
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	for (pp = &registry; (th = *pp) != NULL; pp = &th->next) {
+		if (th->host == host) {
+			*pp = th->next;
+			th_free(th);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+}
+
+struct netstack *tcpip_ns_find(struct tcpip_host *th, const char *name)
+{
+	if (name == NULL)
+		name = VMK_NETSTACK_DEFAULT;
+	for (unsigned int i = 0; th != NULL && i < VMK_NETSTACK_MAX; i++)
+		if (th->ns[i] != NULL && strcmp(th->ns[i]->name, name) == 0)
+			return th->ns[i];
+	return NULL;
+}
+
+struct netstack *tcpip_ns_lookup(struct vmk_host *host, const char *name)
+{
+	struct netstack *ns = tcpip_ns_find(tcpip_host_get(host), name);
+
+	if (ns == NULL)
+		tcpip_set_error("no netstack %s", name != NULL ? name : VMK_NETSTACK_DEFAULT);
+	return ns;
+}
+
+/* ---- public API ----------------------------------------------------- */
+
+int vmk_netstack_add(struct vmk_host *host, const char *name)
+{
+	struct tcpip_host *th;
+	int ret = -ENOSPC;
+
+	tcpip_clear_error();
+	if (name == NULL || name[0] == '\0' || strlen(name) >= VMK_NAME_MAX) {
+		tcpip_set_error("netstack name must be 1..%d characters", VMK_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	if (th == NULL) {
+		ret = host == NULL ? -EINVAL : -ENOMEM;
+		goto unlock;
+	}
+	if (tcpip_ns_find(th, name) != NULL) {
+		tcpip_set_error("netstack %s already exists", name);
+		ret = -EEXIST;
+		goto unlock;
+	}
+	for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++) {
+		if (th->ns[i] != NULL)
+			continue;
+		th->ns[i] = ns_create(name, vmk_host_mempool(host), false);
+		ret = th->ns[i] != NULL ? 0 : -ENOMEM;
+		break;
+	}
+	if (ret == -ENOSPC)
+		tcpip_set_error("at most %d netstacks per host", VMK_NETSTACK_MAX);
+	else if (ret == 0)
+		TCPIP_LOG(INFO, "netstack %s added", name);
+unlock:
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ret;
+}
+
+int vmk_netstack_remove(struct vmk_host *host, const char *name)
+{
+	struct tcpip_host *th;
+	struct netstack *ns;
+	int ret = 0;
+
+	tcpip_clear_error();
+	if (name == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	ns = tcpip_ns_find(th, name);
+	if (ns == NULL) {
+		tcpip_set_error("no netstack %s", name);
+		ret = -ENOENT;
+	} else if (ns->builtin) {
+		tcpip_set_error("netstack %s is built in", name);
+		ret = -EPERM;
+	} else if (ns->n_ifs > 0 || ns->n_socks > 0) {
+		tcpip_set_error("netstack %s still has %u adapters and %u sockets", name,
+				ns->n_ifs, ns->n_socks);
+		ret = -EBUSY;
+	} else {
+		for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++)
+			if (th->ns[i] == ns)
+				th->ns[i] = NULL;
+		ns_destroy(ns);
+		TCPIP_LOG(INFO, "netstack %s removed", name);
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ret;
+}
+
+unsigned int vmk_netstack_list(struct vmk_host *host, char (*names)[VMK_NAME_MAX],
+			       unsigned int max)
+{
+	struct tcpip_host *th;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	for (unsigned int i = 0; th != NULL && i < VMK_NETSTACK_MAX; i++) {
+		if (th->ns[i] == NULL)
+			continue;
+		if (names != NULL && n < max)
+			snprintf(names[n], VMK_NAME_MAX, "%s", th->ns[i]->name);
+		n++;
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return n;
+}
+
+int vmk_netstack_get_stats(struct vmk_host *host, const char *name,
+			   struct vmk_netstack_stats *out)
+{
+	struct netstack *ns;
+
+	if (out == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	ns = tcpip_ns_find(tcpip_host_get(host), name);
+	if (ns != NULL) {
+		rte_spinlock_lock(&ns->lock);
+		*out = ns->st;
+		rte_spinlock_unlock(&ns->lock);
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ns != NULL ? 0 : -ENOENT;
+}

@@ -1,0 +1,292 @@
+/*
+ * The netstack instance (iface layer) and the objects it owns: its adapters
+ * as the stack sees them (tcpip_if), neighbour cache, routes, reassembly
+ * slots, UDP sockets and ping sessions. Private to tcpip/, vmknic/ and
+ * vswitch/port_vmknic.c.
+ *
+ * Threading: everything in a netstack is guarded by ns->lock, a spinlock.
+ * A worker only ever *tries* it (tcpip_if_poll): when a control or
+ * application thread holds it, the worker skips the stack for that loop and
+ * still drains the adapter's transmit ring, so the data path never waits.
+ * Control and application threads (routes, addresses, sockets, pings) take
+ * it for a few microseconds and never sleep while holding it. Frames cross
+ * between the switch and the stack through two rings per adapter: rxq
+ * (any worker enqueues, the polling worker dequeues) and txq (producers hold
+ * ns->lock, the polling worker dequeues). Time is passed in (`now`, us).
+ */
+#ifndef VMK_TCPIP_NETSTACK_H
+#define VMK_TCPIP_NETSTACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include <vmknet/netstack.h>
+#include <vmknet/vswitch.h>
+
+#define NS_MAX_IFS        32        /* adapters per netstack */
+#define IF_RING_SIZE      1024
+#define NS_BURST          32
+
+#define ARP_QLEN          4         /* packets held per unresolved neighbour */
+#define ARP_QUEUE_MAX     64        /* ... and per netstack */
+#define ARP_RETRY_MS      1000
+#define ARP_TRIES         3
+#define ARP_REACHABLE_MS  30000     /* then stale */
+#define ARP_STALE_MS      300000    /* then forgotten */
+
+#define REASM_SLOTS       16
+#define REASM_MAX_FRAGS   64
+#define REASM_MEM_MAX     (512u * 1024u)  /* mbuf bytes held, per netstack */
+#define REASM_TIMEOUT_US  (30ull * 1000000ull)
+
+#define UDP_MAX_SOCKS     64
+#define UDP_QLEN          256
+#define UDP_EPHEMERAL_MIN 49152
+
+#define PING_MAX          8         /* sessions in flight per netstack */
+#define ICMP_ERR_BURST    50u       /* error messages in a burst, then 1/10 ms */
+
+struct netstack;
+
+/* An adapter as the stack sees it. Owned by its vmknic (vmknic/). Every
+ * field but the rings is read and written under ns->lock. */
+struct tcpip_if {
+	char name[VMK_NAME_MAX];
+	struct netstack *ns;
+	int16_t index;                /* slot in ns->ifs; -1 when detached */
+	struct rte_ether_addr mac;
+	uint32_t mtu;
+	bool enabled;
+	rte_be32_t addr, mask, gw;    /* 0: none */
+	struct rte_ring *rxq;         /* from the switch */
+	struct rte_ring *txq;         /* to the switch */
+};
+
+enum arp_state { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE };
+
+struct arp_entry {
+	uint8_t state;
+	uint8_t tries;
+	uint8_t n_q;
+	int16_t ifidx;
+	rte_be32_t ip;
+	struct rte_ether_addr mac;
+	uint64_t t_us;                /* confirmed, or last request sent */
+	uint64_t used_us;
+	struct rte_mbuf *q[ARP_QLEN]; /* IP packets (no L2 header yet) */
+};
+
+struct static_route {
+	bool used;
+	rte_be32_t net;
+	uint8_t plen;
+	rte_be32_t gw;
+};
+
+struct reasm_frag {
+	uint16_t off, len;            /* payload bytes */
+	struct rte_mbuf *m;           /* starts at its IP header */
+};
+
+struct reasm_slot {
+	bool used;
+	rte_be32_t src, dst;
+	uint16_t id;
+	uint8_t proto;
+	uint16_t n;
+	uint32_t total;               /* payload bytes; 0 until the last fragment */
+	uint32_t have;
+	uint32_t mem;
+	uint64_t deadline_us;
+	struct reasm_frag f[REASM_MAX_FRAGS];
+};
+
+struct udp_dgram {
+	struct rte_mbuf *m;           /* payload only */
+	rte_be32_t src;
+	uint16_t sport;
+};
+
+struct vmk_udp_sock {
+	struct netstack *ns;
+	int16_t index;
+	bool bound;
+	rte_be32_t laddr;             /* 0: any */
+	uint16_t lport;
+	uint16_t head, n;
+	struct udp_dgram q[UDP_QLEN];
+};
+
+struct ping_session {
+	uint16_t ident;
+	uint32_t count;
+	uint64_t *sent_us;            /* [count]; 0: not sent yet */
+	struct vmk_ping_reply *r;     /* [count] */
+	uint8_t *done;                /* [count] */
+};
+
+struct netstack {
+	rte_spinlock_t lock;
+	char name[VMK_NAME_MAX];
+	bool builtin;
+	struct rte_mempool *pool;
+	uint32_t n_ifs;
+	struct tcpip_if *ifs[NS_MAX_IFS];
+	struct static_route routes[VMK_ROUTE_MAX];
+	rte_be32_t default_gw;
+	struct arp_entry arp[VMK_ARP_MAX];
+	uint32_t arp_queued;
+	struct reasm_slot reasm[REASM_SLOTS];
+	uint32_t reasm_mem;
+	uint32_t n_socks;
+	struct vmk_udp_sock *socks[UDP_MAX_SOCKS];
+	uint16_t next_port;
+	struct ping_session *pings[PING_MAX];
+	uint16_t ip_id;
+	uint64_t last_timer_us;
+	uint64_t icmp_err_us;
+	uint32_t icmp_err_tokens;
+	struct vmk_netstack_stats st;
+};
+
+/* ---- instances (netstack.c) ------------------------------------------ */
+
+/* Create an instance (not registered anywhere). Returns NULL on no memory. */
+struct netstack *ns_create(const char *name, struct rte_mempool *pool, bool builtin);
+/* Free an instance and everything it holds (queued mbufs, sockets). No
+ * adapter may be attached. NULL ok. */
+void ns_destroy(struct netstack *ns);
+/* Count a drop and free the mbuf (NULL ok). Lock held. */
+void ns_drop(struct netstack *ns, struct rte_mbuf *m, enum vmk_ip_drop_reason why);
+/* Microseconds of the TSC clock (the `now` of the public wrappers). */
+uint64_t tcpip_now_us(void);
+/* Record the reason a control call failed, for vmk_ip_last_error(). */
+void tcpip_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tcpip_clear_error(void);
+
+/* ---- adapters (iface.c) ---------------------------------------------- */
+
+/* Make the rings of an adapter. Returns 0 or -ENOMEM. */
+int tcpip_if_init(struct tcpip_if *ifc, const char *name);
+/* Free the rings and what is in them. */
+void tcpip_if_fini(struct tcpip_if *ifc);
+/* Attach to / detach from a netstack (takes ns->lock). attach: 0 or
+ * -ENOSPC. detach drops neighbour entries through the adapter. */
+int tcpip_if_attach(struct netstack *ns, struct tcpip_if *ifc);
+void tcpip_if_detach(struct tcpip_if *ifc);
+/* The worker's hook: run the stack for this adapter if its lock is free
+ * (input from rxq, timers), then return up to n frames to transmit. */
+uint16_t tcpip_if_poll(struct tcpip_if *ifc, struct rte_mbuf **pkts, uint16_t n,
+		       uint64_t now);
+/* Process one frame received on ifc (takes it). Lock held. */
+void ns_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now);
+/* Run timers (ARP, reassembly). Lock held. */
+void ns_timers(struct netstack *ns, uint64_t now);
+/* Queue a finished frame on ifc's transmit ring (takes it). Lock held. */
+void ns_xmit(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m);
+/* Adapter ifc is usable for IP: enabled with an address. */
+static inline bool if_up(const struct tcpip_if *ifc)
+{
+	return ifc->enabled && ifc->addr != 0;
+}
+
+/* ---- ARP (arp.c) ----------------------------------------------------- */
+
+void arp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now);
+/* Send the IP packet m (starting at its IP header) to next hop nh on ifc,
+ * resolving nh first if needed (m waits in a bounded queue). Takes m. */
+void arp_output(struct netstack *ns, struct tcpip_if *ifc, rte_be32_t nh, struct rte_mbuf *m,
+		uint64_t now);
+/* Broadcast a gratuitous ARP for ifc's address. Lock held. */
+void arp_announce(struct netstack *ns, struct tcpip_if *ifc);
+void arp_timers(struct netstack *ns, uint64_t now);
+/* Forget entries through ifc (all when ifc is NULL), dropping queued packets. */
+void arp_flush_if(struct netstack *ns, int16_t ifidx);
+/* Describe up to max entries; returns how many exist. Lock held. */
+unsigned int arp_list(struct netstack *ns, struct vmk_neigh *out, unsigned int max, uint64_t now);
+
+/* ---- routes (route.c) ------------------------------------------------ */
+
+struct route_result {
+	struct tcpip_if *ifc;
+	rte_be32_t next_hop;
+	uint8_t plen;
+	uint8_t origin;               /* enum vmk_route_origin */
+	rte_be32_t net;
+};
+
+/* Longest-prefix match for dst; src (0: any) picks its adapter's own
+ * gateway for off-link destinations; out_if (NULL: any) forces the adapter.
+ * Returns 0 or -ENETUNREACH. Lock held. */
+int route_lookup(struct netstack *ns, rte_be32_t dst, rte_be32_t src,
+		 const struct tcpip_if *out_if, struct route_result *r);
+/* The adapter whose subnet holds a (NULL: none). */
+struct tcpip_if *route_connected_if(struct netstack *ns, rte_be32_t a);
+int route_add(struct netstack *ns, rte_be32_t net, uint8_t plen, rte_be32_t gw);
+int route_remove(struct netstack *ns, rte_be32_t net, uint8_t plen);
+int route_set_default(struct netstack *ns, rte_be32_t gw);
+unsigned int route_list(struct netstack *ns, struct vmk_route *out, unsigned int max);
+static inline rte_be32_t prefix_mask(uint8_t plen)
+{
+	return plen == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - plen));
+}
+
+/* ---- IPv4 (ipv4_input.c, ipv4_output.c, reasm.c) --------------------- */
+
+void ipv4_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now);
+
+struct ip_out {
+	rte_be32_t src;               /* 0: the adapter's address */
+	rte_be32_t dst;
+	uint8_t proto;
+	uint8_t ttl;                  /* 0: 64 */
+	bool df;
+	struct tcpip_if *ifc;         /* NULL: the route decides */
+};
+
+/* Send the L4 message m (headroom for IPv4 + Ethernet in its first
+ * segment). Always takes m. Returns 0 (sent or waiting for ARP),
+ * -ENETUNREACH, -ENETDOWN, -EMSGSIZE (DF and longer than the MTU),
+ * -ENOBUFS. Lock held. */
+int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o, uint64_t now);
+
+/* Take a fragment (m at its IP header, trimmed to total length): returns
+ * the reassembled datagram (a chain, header fixed) or NULL (held or
+ * dropped). Lock held. */
+struct rte_mbuf *reasm_input(struct netstack *ns, struct rte_mbuf *m, uint64_t now);
+void reasm_timers(struct netstack *ns, uint64_t now);
+void reasm_flush(struct netstack *ns);
+
+/* ---- ICMP, UDP, ping (icmp.c, udp.c, ping.c) ------------------------- */
+
+/* m at its IP header; hlen/len of header and payload. Takes m. */
+void icmp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
+		uint64_t now);
+/* Answer the datagram orig (at its IP header, not freed) with an ICMP error
+ * unless it must not be (an ICMP error, a non-first fragment, broadcast),
+ * rate limited. */
+void icmp_send_error(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *orig,
+		     uint8_t type, uint8_t code, uint16_t mtu, uint64_t now);
+void udp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
+	       uint64_t now);
+void udp_close_all(struct netstack *ns);
+/* An echo reply or an error about an echo request of ours arrived. */
+void ping_on_reply(struct netstack *ns, uint16_t ident, uint16_t seq, int status,
+		   rte_be32_t from, uint32_t size, uint8_t ttl, uint16_t mtu, uint64_t now);
+
+/* ---- packet helpers (pkt.c) ------------------------------------------ */
+
+/* A chain of len bytes (contents undefined) whose first segment keeps the
+ * default headroom. NULL if the pool is dry. */
+struct rte_mbuf *pkt_alloc(struct rte_mempool *pool, uint32_t len);
+/* Copy len bytes from src into the chain at off (off + len <= pkt_len). */
+void pkt_write(struct rte_mbuf *m, uint32_t off, const void *src, uint32_t len);
+/* Copy len bytes at off out of the chain (off + len <= pkt_len). */
+void pkt_read(const struct rte_mbuf *m, uint32_t off, void *dst, uint32_t len);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * UDP of a netstack: demultiplexing to sockets, bounded receive queues,
+ * port unreachable for closed ports, and the public socket API
+ * (include/vmknet/udp.h).
+ *
+ * Threading: input runs on the worker with the netstack lock held; socket
+ * calls take the same lock for a few microseconds (and never sleep with it:
+ * a waiting recvfrom polls). Opening and closing also hold tcpip_ctl_lock,
+ * so a netstack cannot be removed under its sockets.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_malloc.h>
+
+#include <vmknet/udp.h>
+
+#include "tcpip/netstack.h"
+#include "tcpip/stack_host.h"
+#include "tcpip/wire_icmp.h"
+#include "tcpip/wire_ipv4.h"
+#include "tcpip/wire_udp.h"
+
+#define UDP_MAX_PAYLOAD (IPV4_MAX_LEN - IPV4_HLEN - UDP_HLEN)
+
+static struct vmk_udp_sock *sock_find(struct netstack *ns, rte_be32_t dst, uint16_t port)
+{
+	struct vmk_udp_sock *any = NULL;
+
+	for (unsigned int i = 0; i < UDP_MAX_SOCKS; i++) {
+		struct vmk_udp_sock *s = ns->socks[i];
+
+		if (s == NULL || !s->bound || s->lport != port)
+			continue;
+		if (s->laddr == dst)
+			return s;
+		if (s->laddr == 0)
+			any = s;
+	}
+	return any;
+}
+
+void udp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
+	       uint64_t now)
+{
+	const struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	struct vmk_udp_sock *s;
+	struct udp_repr r;
+	int ret;
+
+	ns->st.udp_rx++;
+	ret = udp_parse(&r, m, hlen, m->pkt_len - hlen, h->src_addr, h->dst_addr);
+	if (ret < 0) {
+		ns_drop(ns, m, (enum vmk_ip_drop_reason)-ret);
+		return;
+	}
+	s = sock_find(ns, h->dst_addr, r.dst_port);
+	if (s == NULL) {
+		if (h->dst_addr == ifc->addr)
+			icmp_send_error(ns, ifc, m, ICMP_DEST_UNREACH, ICMP_CODE_PORT_UNREACH, 0,
+					now);
+		ns_drop(ns, m, VMK_IPDROP_NO_PORT);
+		return;
+	}
+	if (s->n >= UDP_QLEN) {
+		ns_drop(ns, m, VMK_IPDROP_SOCKET_FULL);
+		return;
+	}
+	{
+		struct udp_dgram *d = &s->q[(s->head + s->n) % UDP_QLEN];
+
+		d->src = h->src_addr;
+		d->sport = r.src_port;
+		rte_pktmbuf_adj(m, (uint16_t)(hlen + UDP_HLEN));
+		/* UDP length may be shorter than the IP payload. */
+		if (m->pkt_len > r.payload_len)
+			rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - r.payload_len));
+		d->m = m;
+		s->n++;
+	}
+}
+
+static void sock_flush(struct vmk_udp_sock *s)
+{
+	for (; s->n > 0; s->n--) {
+		rte_pktmbuf_free(s->q[s->head].m);
+		s->head = (uint16_t)((s->head + 1) % UDP_QLEN);
+	}
+}
+
+void udp_close_all(struct netstack *ns)
+{
+	for (unsigned int i = 0; i < UDP_MAX_SOCKS; i++) {
+		if (ns->socks[i] == NULL)
+			continue;
+		sock_flush(ns->socks[i]);
+		ns->socks[i]->ns = NULL;    /* a later vmk_udp_close only frees */
+		ns->socks[i] = NULL;
+	}
+	ns->n_socks = 0;
+}
+
+int vmk_udp_open(struct vmk_host *host, const char *netstack, struct vmk_udp_sock **out)
+{
+	struct vmk_udp_sock *s = NULL;
+	struct netstack *ns;
+	int ret = -ENOSPC;
+
+	tcpip_clear_error();
+	if (out == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	ns = tcpip_ns_lookup(host, netstack);
+	if (ns == NULL) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	s = rte_zmalloc("vmk_udp_sock", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	if (s == NULL) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	s->ns = ns;
+	rte_spinlock_lock(&ns->lock);
+	for (int16_t i = 0; i < UDP_MAX_SOCKS; i++) {
+		if (ns->socks[i] == NULL) {
+			ns->socks[i] = s;
+			s->index = i;
+			ns->n_socks++;
+			ret = 0;
+			break;
+		}
+	}
+	rte_spinlock_unlock(&ns->lock);
+	if (ret == 0)
+		*out = s;
+	else
+		rte_free(s);
+unlock:
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ret;
+}
+
+static bool port_used(struct netstack *ns, rte_be32_t addr, uint16_t port)
+{
+	for (unsigned int i = 0; i < UDP_MAX_SOCKS; i++) {
+		const struct vmk_udp_sock *o = ns->socks[i];
+
+		if (o != NULL && o->bound && o->lport == port &&
+		    (o->laddr == 0 || addr == 0 || o->laddr == addr))
+			return true;
+	}
+	return false;
+}
+
+static bool addr_ours(struct netstack *ns, rte_be32_t addr)
+{
+	for (unsigned int i = 0; i < NS_MAX_IFS; i++)
+		if (ns->ifs[i] != NULL && ns->ifs[i]->addr == addr)
+			return true;
+	return false;
+}
+
+/* Lock held. */
+static int sock_bind(struct vmk_udp_sock *s, rte_be32_t addr, uint16_t port)
+{
+	struct netstack *ns = s->ns;
+
+	if (s->bound)
+		return -EINVAL;
+	if (addr != 0 && !addr_ours(ns, addr))
+		return -EADDRNOTAVAIL;
+	if (port == 0) {
+		for (unsigned int tries = 0; tries < 65536 - UDP_EPHEMERAL_MIN; tries++) {
+			uint16_t p = ns->next_port;
+
+			ns->next_port = p == 65535 ? UDP_EPHEMERAL_MIN : (uint16_t)(p + 1);
+			if (!port_used(ns, addr, p)) {
+				port = p;
+				break;
+			}
+		}
+		if (port == 0)
+			return -EADDRINUSE;
+	} else if (port_used(ns, addr, port)) {
+		return -EADDRINUSE;
+	}
+	s->laddr = addr;
+	s->lport = port;
+	s->bound = true;
+	return 0;
+}
+
+int vmk_udp_bind(struct vmk_udp_sock *s, uint32_t addr, uint16_t port)
+{
+	int ret;
+
+	if (s == NULL || s->ns == NULL)
+		return -EINVAL;
+	rte_spinlock_lock(&s->ns->lock);
+	ret = sock_bind(s, addr, port);
+	rte_spinlock_unlock(&s->ns->lock);
+	return ret;
+}
+
+int vmk_udp_getsockname(struct vmk_udp_sock *s, uint32_t *addr, uint16_t *port)
+{
+	if (s == NULL || s->ns == NULL)
+		return -EINVAL;
+	rte_spinlock_lock(&s->ns->lock);
+	if (addr != NULL)
+		*addr = s->laddr;
+	if (port != NULL)
+		*port = s->lport;
+	rte_spinlock_unlock(&s->ns->lock);
+	return 0;
+}
+
+int vmk_udp_sendto(struct vmk_udp_sock *s, const void *buf, size_t len, uint32_t dst,
+		   uint16_t port)
+{
+	struct netstack *ns;
+	struct rte_mbuf *m;
+	struct udp_repr r;
+	struct ip_out o;
+	uint64_t now = tcpip_now_us();
+	int ret = 0;
+
+	if (s == NULL || s->ns == NULL || (buf == NULL && len > 0) || port == 0 || dst == 0)
+		return -EINVAL;
+	if (len > UDP_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	ns = s->ns;
+	m = pkt_alloc(ns->pool, (uint32_t)(UDP_HLEN + len));
+	if (m == NULL)
+		return -ENOBUFS;
+	pkt_write(m, UDP_HLEN, buf, (uint32_t)len);
+	rte_spinlock_lock(&ns->lock);
+	if (!s->bound)
+		ret = sock_bind(s, 0, 0);
+	if (ret == 0) {
+		struct route_result rt;
+
+		memset(&o, 0, sizeof(o));
+		o.src = s->laddr;
+		if (o.src == 0 && route_lookup(ns, dst, 0, NULL, &rt) == 0)
+			o.src = rt.ifc->addr;
+		o.dst = dst;
+		o.proto = IPPROTO_UDP;
+		r.src_port = s->lport;
+		r.dst_port = port;
+		r.payload_len = (uint16_t)len;
+		udp_emit(m, 0, &r, o.src, dst);
+		ns->st.udp_tx++;
+		ret = ipv4_output(ns, m, &o, now);
+		m = NULL;
+	}
+	rte_spinlock_unlock(&ns->lock);
+	rte_pktmbuf_free(m);
+	return ret < 0 ? ret : (int)len;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int vmk_udp_recvfrom(struct vmk_udp_sock *s, void *buf, size_t len, uint32_t *src,
+		     uint16_t *port, unsigned int timeout_ms)
+{
+	struct udp_dgram d;
+	unsigned int waited = 0;
+
+	if (s == NULL || s->ns == NULL || (buf == NULL && len > 0))
+		return -EINVAL;
+	for (;;) {
+		rte_spinlock_lock(&s->ns->lock);
+		if (s->n > 0) {
+			d = s->q[s->head];
+			s->head = (uint16_t)((s->head + 1) % UDP_QLEN);
+			s->n--;
+			rte_spinlock_unlock(&s->ns->lock);
+			break;
+		}
+		rte_spinlock_unlock(&s->ns->lock);
+		if (waited >= timeout_ms)
+			return -EAGAIN;
+		sleep_ms(1);
+		waited++;
+	}
+	pkt_read(d.m, 0, buf, (uint32_t)RTE_MIN(len, (size_t)d.m->pkt_len));
+	if (src != NULL)
+		*src = d.src;
+	if (port != NULL)
+		*port = d.sport;
+	len = d.m->pkt_len;
+	rte_pktmbuf_free(d.m);
+	return (int)len;
+}
+
+void vmk_udp_close(struct vmk_udp_sock *s)
+{
+	struct netstack *ns;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	ns = s->ns;
+	if (ns != NULL) {
+		rte_spinlock_lock(&ns->lock);
+		sock_flush(s);
+		ns->socks[s->index] = NULL;
+		ns->n_socks--;
+		rte_spinlock_unlock(&ns->lock);
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	rte_free(s);
+}

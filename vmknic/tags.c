@@ -1,0 +1,148 @@
+/*
+ * Service tags of VMkernel adapters: names, the host-wide rules, and the
+ * tag API (add, remove, get, "which adapter carries service X").
+ *
+ * Rules: at most one faultToleranceLogging adapter per host; an adapter of
+ * the vmotion netstack carries only VMotion. Threading: tcpip_ctl_lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <vmknet/vmknic.h>
+
+#include "vmknic/vmknic.h"
+
+static const char *const tag_names[VMK_TAG_MAX] = {
+	[VMK_TAG_MANAGEMENT] = "Management",
+	[VMK_TAG_VMOTION] = "VMotion",
+	[VMK_TAG_PROVISIONING] = "Provisioning",
+	[VMK_TAG_FT_LOGGING] = "faultToleranceLogging",
+	[VMK_TAG_VSAN] = "VSAN",
+	[VMK_TAG_VSAN_WITNESS] = "VSANWitness",
+	[VMK_TAG_VSPHERE_REPLICATION] = "vSphereReplication",
+	[VMK_TAG_VSPHERE_REPLICATION_NFC] = "vSphereReplicationNFC",
+	[VMK_TAG_VSPHERE_BACKUP_NFC] = "vSphereBackupNFC",
+	[VMK_TAG_NVME_TCP] = "NVMeTCP",
+};
+
+const char *vmk_service_tag_name(enum vmk_service_tag tag)
+{
+	return (unsigned int)tag < VMK_TAG_MAX ? tag_names[tag] : NULL;
+}
+
+int vmk_service_tag_parse(const char *name, enum vmk_service_tag *tag)
+{
+	for (unsigned int i = 0; name != NULL && i < VMK_TAG_MAX; i++) {
+		if (strcasecmp(name, tag_names[i]) == 0) {
+			if (tag != NULL)
+				*tag = (enum vmk_service_tag)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int vmknic_tag_check(struct tcpip_host *th, const struct vmk_vmknic *nic,
+		     enum vmk_service_tag tag)
+{
+	if ((unsigned int)tag >= VMK_TAG_MAX) {
+		tcpip_set_error("unknown service tag %d", (int)tag);
+		return -EINVAL;
+	}
+	if (strcmp(nic->ifc.ns->name, VMK_NETSTACK_VMOTION) == 0 && tag != VMK_TAG_VMOTION) {
+		tcpip_set_error("%s is in the vmotion netstack: it carries only VMotion, not %s",
+				nic->ifc.name, tag_names[tag]);
+		return -EINVAL;
+	}
+	if (tag == VMK_TAG_FT_LOGGING) {
+		for (unsigned int i = 0; i < VMKNIC_MAX; i++) {
+			const struct vmk_vmknic *o = th->nics[i];
+
+			if (o != NULL && o != nic && (o->tags & (1u << VMK_TAG_FT_LOGGING))) {
+				tcpip_set_error("%s already carries faultToleranceLogging "
+						"(one adapter per host)", o->ifc.name);
+				return -EEXIST;
+			}
+		}
+	}
+	return 0;
+}
+
+int vmk_vmknic_tag_add(struct vmk_host *host, const char *name, enum vmk_service_tag tag)
+{
+	struct tcpip_host *th;
+	struct vmk_vmknic *nic;
+	int ret = -ENOENT;
+
+	tcpip_clear_error();
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	nic = vmknic_find(th, name);
+	if (nic == NULL)
+		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
+	else
+		ret = vmknic_tag_check(th, nic, tag);
+	if (ret == 0)
+		nic->tags |= 1u << tag;
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ret;
+}
+
+int vmk_vmknic_tag_remove(struct vmk_host *host, const char *name, enum vmk_service_tag tag)
+{
+	struct vmk_vmknic *nic;
+	int ret = 0;
+
+	tcpip_clear_error();
+	if ((unsigned int)tag >= VMK_TAG_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	nic = vmknic_find(tcpip_host_get(host), name);
+	if (nic == NULL) {
+		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
+		ret = -ENOENT;
+	} else {
+		nic->tags &= ~(1u << tag);
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ret;
+}
+
+int vmk_vmknic_tags_get(struct vmk_host *host, const char *name, uint32_t *tags)
+{
+	struct vmk_vmknic *nic;
+
+	if (tags == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	nic = vmknic_find(tcpip_host_get(host), name);
+	if (nic != NULL)
+		*tags = nic->tags;
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return nic != NULL ? 0 : -ENOENT;
+}
+
+unsigned int vmk_vmknic_find_by_tag(struct vmk_host *host, enum vmk_service_tag tag,
+				    char (*names)[VMK_NAME_MAX], unsigned int max)
+{
+	struct tcpip_host *th;
+	unsigned int n = 0;
+
+	if ((unsigned int)tag >= VMK_TAG_MAX)
+		return 0;
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	for (unsigned int i = 0; th != NULL && i < VMKNIC_MAX; i++) {
+		const struct vmk_vmknic *nic = th->nics[i];
+
+		if (nic == NULL || !(nic->tags & (1u << tag)))
+			continue;
+		if (names != NULL && n < max)
+			snprintf(names[n], VMK_NAME_MAX, "%s", nic->ifc.name);
+		n++;
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return n;
+}

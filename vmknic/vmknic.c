@@ -1,0 +1,572 @@
+/*
+ * VMkernel adapters: add, remove, change, describe (include/vmknet/vmknic.h).
+ *
+ * An adapter is three things kept in step: a port of the vmknic kind on its
+ * vSwitch (MAC registered in the FDB), an interface of its netstack
+ * (struct tcpip_if), and an entry of the host's adapter table. Every change
+ * is validated completely before anything is touched, so a refusal leaves
+ * all three as they were.
+ *
+ * Threading: every call holds tcpip_ctl_lock; fields the data path reads
+ * change under the netstack lock.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include <vmknet/fdb.h>
+#include <vmknet/port.h>
+#include <vmknet/vmknic.h>
+#include <vmknet/vswitch.h>
+
+#include "tcpip/log.h"
+#include "vmknic/vmknic.h"
+
+#define VMKNIC_DEFAULT_MTU 1500
+
+static const char *ip_str(uint32_t a, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+struct vmk_vmknic *vmknic_find(struct tcpip_host *th, const char *name)
+{
+	for (unsigned int i = 0; th != NULL && name != NULL && i < VMKNIC_MAX; i++)
+		if (th->nics[i] != NULL && strcmp(th->nics[i]->ifc.name, name) == 0)
+			return th->nics[i];
+	return NULL;
+}
+
+static struct vmk_vmknic *find_or_error(struct tcpip_host *th, const char *name)
+{
+	struct vmk_vmknic *nic = vmknic_find(th, name);
+
+	if (nic == NULL)
+		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
+	return nic;
+}
+
+void vmk_vmknic_params_init(struct vmk_vmknic_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->enabled = true;
+}
+
+/* ---- validation ----------------------------------------------------- */
+
+static bool mask_ok(uint32_t mask)
+{
+	uint32_t m = rte_be_to_cpu_32(mask);
+
+	return m != 0 && (~m & (~m + 1)) == 0;   /* ones then zeros */
+}
+
+/* Address and mask usable on an adapter (0/0: none). */
+static int check_ipv4(uint32_t addr, uint32_t mask)
+{
+	uint32_t a = rte_be_to_cpu_32(addr), m = rte_be_to_cpu_32(mask);
+	char s[INET_ADDRSTRLEN];
+
+	if (addr == 0 && mask == 0)
+		return 0;
+	if (!mask_ok(mask)) {
+		tcpip_set_error("netmask %s is not contiguous", ip_str(mask, s));
+		return -EINVAL;
+	}
+	if (a == 0 || (a >> 28) >= 0xe || (a >> 24) == 127 ||
+	    (m < 0xfffffffe && ((a & ~m) == 0 || (a & ~m) == ~m))) {
+		tcpip_set_error("%s is not a usable host address", ip_str(addr, s));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_unique_ip(struct tcpip_host *th, const struct netstack *ns,
+			   const struct vmk_vmknic *self, uint32_t addr)
+{
+	char s[INET_ADDRSTRLEN];
+
+	for (unsigned int i = 0; addr != 0 && i < VMKNIC_MAX; i++) {
+		const struct vmk_vmknic *o = th->nics[i];
+
+		if (o != NULL && o != self && o->ifc.ns == ns && o->ifc.addr == addr) {
+			tcpip_set_error("%s is already the address of %s in netstack %s",
+					ip_str(addr, s), o->ifc.name, ns->name);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+static int check_mtu(struct vmk_vswitch *vs, uint32_t mtu)
+{
+	struct vmk_vswitch_info vi;
+
+	if (mtu < VMK_VMKNIC_MTU_MIN || mtu > VMK_VMKNIC_MTU_MAX) {
+		tcpip_set_error("MTU %u is outside %d..%d", mtu, VMK_VMKNIC_MTU_MIN,
+				VMK_VMKNIC_MTU_MAX);
+		return -EINVAL;
+	}
+	if (vmk_vswitch_get_info(vs, &vi) == 0 && mtu > vi.mtu) {
+		tcpip_set_error("MTU %u is above the MTU %u of vSwitch %s", mtu, vi.mtu, vi.name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_gateway(uint32_t gw)
+{
+	uint32_t g = rte_be_to_cpu_32(gw);
+
+	if (gw != 0 && (g >> 28) >= 0xe) {
+		tcpip_set_error("bad gateway");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The name: given (vmkN or any valid name not taken) or the lowest free vmkN. */
+static int pick_name(struct tcpip_host *th, const char *want, char out[VMK_NAME_MAX])
+{
+	if (want != NULL) {
+		if (want[0] == '\0' || strlen(want) >= VMK_NAME_MAX) {
+			tcpip_set_error("bad vmknic name");
+			return -EINVAL;
+		}
+		if (vmknic_find(th, want) != NULL) {
+			tcpip_set_error("vmknic %s already exists", want);
+			return -EEXIST;
+		}
+		snprintf(out, VMK_NAME_MAX, "%s", want);
+		return 0;
+	}
+	for (unsigned int n = 0; n < VMKNIC_MAX * 2; n++) {
+		snprintf(out, VMK_NAME_MAX, "vmk%u", n);
+		if (vmknic_find(th, out) == NULL)
+			return 0;
+	}
+	tcpip_set_error("no free vmkN name");
+	return -ENOSPC;
+}
+
+static bool mac_taken(struct tcpip_host *th, const struct rte_ether_addr *mac)
+{
+	for (unsigned int i = 0; i < VMKNIC_MAX; i++)
+		if (th->nics[i] != NULL && rte_is_same_ether_addr(&th->nics[i]->ifc.mac, mac))
+			return true;
+	return false;
+}
+
+/* Given (unicast, not zero, not another adapter's) or generated:
+ * 02:50:56 (locally administered, after VMware's 00:50:56) and 24 random
+ * bits, unique among the host's adapters. */
+static int pick_mac(struct tcpip_host *th, const uint8_t *want, struct rte_ether_addr *mac)
+{
+	if (want != NULL) {
+		memcpy(mac->addr_bytes, want, RTE_ETHER_ADDR_LEN);
+		if (rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac)) {
+			tcpip_set_error("MAC must be unicast and not zero");
+			return -EINVAL;
+		}
+		if (mac_taken(th, mac)) {
+			tcpip_set_error("MAC is already used by another vmknic");
+			return -EEXIST;
+		}
+		return 0;
+	}
+	do {
+		uint64_t r = rte_rand();
+
+		mac->addr_bytes[0] = 0x02;
+		mac->addr_bytes[1] = 0x50;
+		mac->addr_bytes[2] = 0x56;
+		mac->addr_bytes[3] = (uint8_t)(r >> 16);
+		mac->addr_bytes[4] = (uint8_t)(r >> 8);
+		mac->addr_bytes[5] = (uint8_t)r;
+	} while (mac_taken(th, mac));
+	return 0;
+}
+
+static int check_portgroup(struct vmk_vswitch *vs, const char *pg, uint16_t *vlan)
+{
+	struct vmk_portgroup_info pi;
+
+	if (vs == NULL || pg == NULL) {
+		tcpip_set_error("a vmknic needs a vSwitch and a port group");
+		return -EINVAL;
+	}
+	if (vmk_portgroup_get(vs, pg, &pi) < 0) {
+		tcpip_set_error("no port group %s", pg);
+		return -ENOENT;
+	}
+	if (pi.vlan_id == VMK_VLAN_TRUNK) {
+		tcpip_set_error("port group %s is a trunk (VLAN 4095)", pg);
+		return -EINVAL;
+	}
+	*vlan = pi.vlan_id;
+	return 0;
+}
+
+/* ---- add / remove --------------------------------------------------- */
+
+static int free_slot(struct tcpip_host *th)
+{
+	for (int i = 0; i < VMKNIC_MAX; i++)
+		if (th->nics[i] == NULL)
+			return i;
+	tcpip_set_error("at most %d vmknics per host", VMKNIC_MAX);
+	return -ENOSPC;
+}
+
+static int nic_validate(struct tcpip_host *th, const struct vmk_vmknic_params *p,
+			struct vmk_vmknic *nic, struct netstack **ns)
+{
+	struct vmk_vswitch_info vi;
+	uint32_t mtu = p->mtu;
+	int ret;
+
+	ret = check_portgroup(p->vswitch, p->portgroup, &nic->vlan);
+	if (ret == 0) {
+		*ns = tcpip_ns_find(th, p->netstack);
+		if (*ns == NULL) {
+			tcpip_set_error("no netstack %s", p->netstack);
+			ret = -ENOENT;
+		}
+	}
+	if (ret == 0)
+		ret = pick_name(th, p->name, nic->ifc.name);
+	if (ret == 0)
+		ret = pick_mac(th, p->mac, &nic->ifc.mac);
+	if (ret == 0 && mtu == 0) {
+		mtu = VMKNIC_DEFAULT_MTU;
+		if (vmk_vswitch_get_info(p->vswitch, &vi) == 0 && vi.mtu < mtu)
+			mtu = vi.mtu;
+	}
+	if (ret == 0)
+		ret = check_mtu(p->vswitch, mtu);
+	if (ret == 0)
+		ret = check_ipv4(p->ipv4, p->netmask);
+	if (ret == 0)
+		ret = check_unique_ip(th, *ns, NULL, p->ipv4);
+	if (ret == 0)
+		ret = check_gateway(p->gateway);
+	if (ret < 0)
+		return ret;
+	nic->ifc.mtu = mtu;
+	nic->ifc.enabled = p->enabled;
+	nic->ifc.addr = p->ipv4;
+	nic->ifc.mask = p->netmask;
+	nic->ifc.gw = p->gateway;
+	nic->vs = p->vswitch;
+	snprintf(nic->portgroup, sizeof(nic->portgroup), "%s", p->portgroup);
+	return 0;
+}
+
+static int nic_add_port(struct vmk_vmknic *nic)
+{
+	struct vmk_port_params pp;
+	int ret;
+
+	vmk_port_params_init(&pp);
+	pp.name = nic->ifc.name;
+	pp.kind = VMK_PORT_VMKNIC;
+	pp.portgroup = nic->portgroup;
+	pp.vmknic = nic;
+	/* Registered here rather than with pp.has_mac: port.c reads pp.mac
+	 * as a struct rte_ether_addr at an odd offset (UBSan: misaligned). */
+	ret = vmk_port_add(nic->vs, &pp, &nic->port_id);
+	if (ret < 0) {
+		tcpip_set_error("vSwitch refused port %s: %s", nic->ifc.name, strerror(-ret));
+		return ret;
+	}
+	ret = vmk_fdb_register(nic->vs, nic->vlan, nic->ifc.mac.addr_bytes, nic->port_id);
+	if (ret < 0) {
+		tcpip_set_error("MAC of %s not registered on its vSwitch: %s", nic->ifc.name,
+				strerror(-ret));
+		vmk_port_remove(nic->vs, nic->port_id);
+	}
+	return ret;
+}
+
+int vmk_vmknic_add(struct vmk_host *host, const struct vmk_vmknic_params *p,
+		   char name_out[VMK_NAME_MAX])
+{
+	struct tcpip_host *th;
+	struct vmk_vmknic *nic;
+	struct netstack *ns = NULL;
+	int slot, ret;
+
+	tcpip_clear_error();
+	if (p == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	if (th == NULL) {
+		ret = host == NULL ? -EINVAL : -ENOMEM;
+		goto unlock;
+	}
+	ret = slot = free_slot(th);
+	if (ret < 0)
+		goto unlock;
+	nic = rte_zmalloc("vmk_vmknic", sizeof(*nic), RTE_CACHE_LINE_SIZE);
+	if (nic == NULL) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	ret = nic_validate(th, p, nic, &ns);
+	if (ret < 0)
+		goto free_nic;
+	ret = tcpip_if_init(&nic->ifc, nic->ifc.name);
+	if (ret < 0)
+		goto free_nic;
+	ret = nic_add_port(nic);
+	if (ret < 0)
+		goto fini_if;
+	nic->port_attached = true;
+	ret = tcpip_if_attach(ns, &nic->ifc);
+	if (ret < 0) {
+		tcpip_set_error("netstack %s has %d adapters already", ns->name, NS_MAX_IFS);
+		goto remove_port;
+	}
+	rte_spinlock_lock(&ns->lock);
+	arp_announce(ns, &nic->ifc);
+	rte_spinlock_unlock(&ns->lock);
+	th->nics[slot] = nic;
+	if (name_out != NULL)
+		snprintf(name_out, VMK_NAME_MAX, "%s", nic->ifc.name);
+	VMKNIC_LOG(INFO, "%s added to %s on port group %s, netstack %s", nic->ifc.name,
+		   p->portgroup, p->portgroup, ns->name);
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return 0;
+
+remove_port:
+	vmk_port_remove(nic->vs, nic->port_id);
+fini_if:
+	tcpip_if_fini(&nic->ifc);
+free_nic:
+	rte_free(nic);
+unlock:
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ret;
+}
+
+/* Take an adapter out of its netstack, its vSwitch and the table, and free
+ * it. tcpip_ctl_lock held. */
+static void nic_destroy(struct tcpip_host *th, struct vmk_vmknic *nic)
+{
+	tcpip_if_detach(&nic->ifc);
+	if (__atomic_load_n(&nic->port_attached, __ATOMIC_ACQUIRE))
+		vmk_port_remove(nic->vs, nic->port_id);
+	tcpip_if_fini(&nic->ifc);
+	for (unsigned int i = 0; i < VMKNIC_MAX; i++)
+		if (th->nics[i] == nic)
+			th->nics[i] = NULL;
+	rte_free(nic);
+}
+
+RTE_INIT(vmknic_hook_init)
+{
+	tcpip_vmknic_destroy_hook = nic_destroy;
+}
+
+int vmk_vmknic_remove(struct vmk_host *host, const char *name)
+{
+	struct vmk_vmknic *nic;
+	struct tcpip_host *th;
+
+	tcpip_clear_error();
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	nic = find_or_error(th, name);
+	if (nic != NULL) {
+		VMKNIC_LOG(INFO, "%s removed", nic->ifc.name);
+		nic_destroy(th, nic);
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return nic != NULL ? 0 : -ENOENT;
+}
+
+/* ---- changes -------------------------------------------------------- */
+
+typedef int (*nic_op)(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t a, uint32_t b);
+
+static int nic_call(struct vmk_host *host, const char *name, nic_op op, uint32_t a, uint32_t b)
+{
+	struct vmk_vmknic *nic;
+	struct tcpip_host *th;
+	int ret = -ENOENT;
+
+	tcpip_clear_error();
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	nic = find_or_error(th, name);
+	if (nic != NULL)
+		ret = op(th, nic, a, b);
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ret;
+}
+
+static int op_set_ipv4(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t addr,
+		       uint32_t mask)
+{
+	struct netstack *ns = nic->ifc.ns;
+	int ret = check_ipv4(addr, mask);
+
+	if (ret == 0)
+		ret = check_unique_ip(th, ns, nic, addr);
+	if (ret < 0)
+		return ret;
+	rte_spinlock_lock(&ns->lock);
+	if (nic->ifc.addr != addr || nic->ifc.mask != mask) {
+		arp_flush_if(ns, nic->ifc.index);   /* neighbours of the old subnet */
+		nic->ifc.addr = addr;
+		nic->ifc.mask = mask;
+		arp_announce(ns, &nic->ifc);
+	}
+	rte_spinlock_unlock(&ns->lock);
+	return 0;
+}
+
+static int op_set_gateway(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t gw,
+			  uint32_t unused)
+{
+	int ret = check_gateway(gw);
+
+	(void)th;
+	(void)unused;
+	if (ret < 0)
+		return ret;
+	rte_spinlock_lock(&nic->ifc.ns->lock);
+	nic->ifc.gw = gw;
+	rte_spinlock_unlock(&nic->ifc.ns->lock);
+	return 0;
+}
+
+static int op_set_mtu(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t mtu,
+		      uint32_t unused)
+{
+	int ret = check_mtu(nic->vs, mtu);
+
+	(void)th;
+	(void)unused;
+	if (ret < 0)
+		return ret;
+	rte_spinlock_lock(&nic->ifc.ns->lock);
+	__atomic_store_n(&nic->ifc.mtu, mtu, __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&nic->ifc.ns->lock);
+	return 0;
+}
+
+static int op_set_enabled(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t on,
+			  uint32_t unused)
+{
+	struct netstack *ns = nic->ifc.ns;
+
+	(void)th;
+	(void)unused;
+	rte_spinlock_lock(&ns->lock);
+	if (nic->ifc.enabled != (on != 0)) {
+		nic->ifc.enabled = on != 0;
+		if (on)
+			arp_announce(ns, &nic->ifc);
+		else
+			arp_flush_if(ns, nic->ifc.index);
+	}
+	rte_spinlock_unlock(&ns->lock);
+	return 0;
+}
+
+int vmk_vmknic_set_ipv4(struct vmk_host *host, const char *name, uint32_t addr,
+			uint32_t netmask)
+{
+	return nic_call(host, name, op_set_ipv4, addr, netmask);
+}
+
+int vmk_vmknic_set_gateway(struct vmk_host *host, const char *name, uint32_t gateway)
+{
+	return nic_call(host, name, op_set_gateway, gateway, 0);
+}
+
+int vmk_vmknic_set_mtu(struct vmk_host *host, const char *name, uint32_t mtu)
+{
+	return nic_call(host, name, op_set_mtu, mtu, 0);
+}
+
+int vmk_vmknic_set_enabled(struct vmk_host *host, const char *name, bool enabled)
+{
+	return nic_call(host, name, op_set_enabled, enabled, 0);
+}
+
+/* ---- description ---------------------------------------------------- */
+
+static void nic_info(const struct vmk_vmknic *nic, struct vmk_vmknic_info *o)
+{
+	struct vmk_vswitch_info vi;
+	struct netstack *ns = nic->ifc.ns;
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->name, sizeof(o->name), "%s", nic->ifc.name);
+	if (vmk_vswitch_get_info(nic->vs, &vi) == 0)
+		snprintf(o->vswitch, sizeof(o->vswitch), "%s", vi.name);
+	snprintf(o->portgroup, sizeof(o->portgroup), "%s", nic->portgroup);
+	o->port_id = nic->port_id;
+	o->tags = nic->tags;
+	rte_spinlock_lock(&ns->lock);
+	snprintf(o->netstack, sizeof(o->netstack), "%s", ns->name);
+	memcpy(o->mac, nic->ifc.mac.addr_bytes, 6);
+	o->mtu = nic->ifc.mtu;
+	o->enabled = nic->ifc.enabled;
+	o->ipv4 = nic->ifc.addr;
+	o->netmask = nic->ifc.mask;
+	o->gateway = nic->ifc.gw;
+	rte_spinlock_unlock(&ns->lock);
+}
+
+int vmk_vmknic_get(struct vmk_host *host, const char *name, struct vmk_vmknic_info *out)
+{
+	struct vmk_vmknic *nic;
+
+	if (out == NULL)
+		return -EINVAL;
+	tcpip_clear_error();
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	nic = find_or_error(tcpip_host_get(host), name);
+	if (nic != NULL)
+		nic_info(nic, out);
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return nic != NULL ? 0 : -ENOENT;
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+	const struct vmk_vmknic_info *x = a, *y = b;
+	size_t lx = strlen(x->name), ly = strlen(y->name);
+
+	/* vmk2 before vmk10 */
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->name, y->name);
+}
+
+unsigned int vmk_vmknic_list(struct vmk_host *host, struct vmk_vmknic_info *out,
+			     unsigned int max)
+{
+	struct vmk_vmknic_info all[VMKNIC_MAX];
+	struct tcpip_host *th;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = tcpip_host_get(host);
+	for (unsigned int i = 0; th != NULL && i < VMKNIC_MAX; i++)
+		if (th->nics[i] != NULL)
+			nic_info(th->nics[i], &all[n++]);
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	qsort(all, n, sizeof(all[0]), cmp_info);
+	if (out != NULL)
+		memcpy(out, all, RTE_MIN(n, max) * sizeof(all[0]));
+	return n;
+}
