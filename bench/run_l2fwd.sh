@@ -645,4 +645,5 @@ main() {
 	log "wrote $CSV${PNG_OK:+ and $OUT_DIR/l2fwd.png}"
 }
 
-main "$@"
+# Run when executed; only define when sourced (bench/run_pvp.sh reuses the helpers).
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi
