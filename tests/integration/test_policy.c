@@ -283,9 +283,9 @@ static void test_shaping_holds_the_average_rate_and_the_burst(void)
 	/* 100 ms from idle: at most the burst plus 100 ms of average. */
 	CU_ASSERT(first <= burst + avg * 0.1 + 2000);
 	CU_ASSERT(first >= burst * 0.9);
-	total = blast(3000);
-	rate = (double)total / 3.0;
-	printf("\n    shaping: first 100 ms %" PRIu64 " B (burst %u B), then %.0f B/s for 3 s "
+	total = blast(10000);
+	rate = (double)total / 10.0;
+	printf("\n    shaping: first 100 ms %" PRIu64 " B (burst %u B), then %.0f B/s for 10 s "
 	       "(average %u B/s) ", first, (unsigned int)burst, rate, (unsigned int)avg);
 	CU_ASSERT(rate >= avg * 0.95 && rate <= avg * 1.05);
 	vmk_port_get_stats(vs, pid[G1], &st);
