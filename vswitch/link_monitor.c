@@ -3,8 +3,8 @@
  * every uplink's link state every LINK_POLL_MS, publishes it to the data
  * path (which then picks other uplinks at once: failover), tracks failback
  * state, and on a change tells the physical network where each guest MAC
- * now is (a RARP out of the uplink its team now uses), as ESXi's "notify
- * switches" does.
+ * now is (a RARP out of the uplink its team now uses) and has each
+ * VMkernel adapter send a gratuitous ARP, as ESXi's "notify switches" does.
  *
  * Threading: its own thread, off the workers, because reading a link may be
  * a system call. It takes the host lock for each pass (a few microseconds),
@@ -110,7 +110,8 @@ static bool poll_links(struct vmk_vswitch *vs)
 	return changed;
 }
 
-/* Where each guest MAC now leaves; announce the ones that moved. */
+/* Where each guest MAC and adapter now leaves; announce the ones that moved
+ * (a RARP for a guest's MAC, the adapter's own gratuitous ARP). */
 static void notify_moves(struct vmk_vswitch *vs, bool announce)
 {
 	const struct vs_view *v = vs->view;
@@ -118,16 +119,31 @@ static void notify_moves(struct vmk_vswitch *vs, bool announce)
 	for (uint32_t s = 0; s < vs->n_slots; s++) {
 		struct vs_port *p = vs->ports[s];
 		const struct vs_view_port *vp = &v->port[s];
+		struct vmk_port_info info;
+		const uint8_t *mac;
 		int u;
 
-		if (p == NULL || p->uplink || !p->has_mac || vp->port != p)
+		if (p == NULL || p->uplink || vp->port != p)
 			continue;
+		if (p->has_mac) {
+			mac = p->mac;
+		} else if (p->ops->announce != NULL) {
+			memset(&info, 0, sizeof(info));
+			p->ops->get_info(p, &info);
+			mac = info.mac;
+		} else {
+			continue;
+		}
 		u = vs_team_pick(v, &vp->team, p->slot,
-				 rte_hash_crc_8byte(fdb_key(vp->vlan, p->mac), 0x9e3779b9));
+				 rte_hash_crc_8byte(fdb_key(vp->vlan, mac), 0x9e3779b9));
 		if (u == p->last_uplink)
 			continue;
-		if (announce && u >= 0 && p->last_uplink != LINK_UPLINK_UNKNOWN && vp->team.notify)
-			rarp_send(vs, vs->ports[u], p->mac, vp->vlan);
+		if (announce && u >= 0 && p->last_uplink != LINK_UPLINK_UNKNOWN && vp->team.notify) {
+			if (p->ops->announce != NULL)
+				p->ops->announce(p);
+			else
+				rarp_send(vs, vs->ports[u], mac, vp->vlan);
+		}
 		p->last_uplink = u;
 	}
 }

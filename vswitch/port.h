@@ -54,6 +54,10 @@ struct port_ops {
 	int (*set_mtu)(struct vs_port *p, uint32_t mtu);
 	/* Current link state (may make a system call: link monitor only). */
 	bool (*link_get)(struct vs_port *p);
+	/* Tell the physical network where this port's addresses now are (its
+	 * frames leave by another uplink after a failover): a vmknic sends a
+	 * gratuitous ARP for its address. Optional; link monitor only. */
+	void (*announce)(struct vs_port *p);
 };
 
 extern const struct port_ops port_ethdev_ops;

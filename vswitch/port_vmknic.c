@@ -70,6 +70,21 @@ static int vmknic_port_set_mtu(struct vs_port *p, uint32_t mtu)
 	return __atomic_load_n(&nic->ifc.mtu, __ATOMIC_RELAXED) > mtu ? -EINVAL : 0;
 }
 
+/* After a failover: a gratuitous ARP, which the switch sends out of the
+ * adapter's new uplink like any frame of the adapter. */
+static void vmknic_port_announce(struct vs_port *p)
+{
+	struct vmk_vmknic *nic = p->priv;
+	struct netstack *ns = nic != NULL ? nic->ifc.ns : NULL;
+
+	if (ns == NULL)
+		return;
+	rte_spinlock_lock(&ns->lock);
+	if (nic->ifc.enabled && nic->ifc.addr != 0)
+		arp_announce(ns, &nic->ifc);
+	rte_spinlock_unlock(&ns->lock);
+}
+
 const struct port_ops port_vmknic_ops = {
 	.kind_name = "vmknic",
 	.init = vmknic_port_init,
@@ -80,4 +95,5 @@ const struct port_ops port_vmknic_ops = {
 	.add_dev_stats = NULL,
 	.set_mtu = vmknic_port_set_mtu,
 	.link_get = NULL,
+	.announce = vmknic_port_announce,
 };

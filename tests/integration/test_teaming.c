@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <CUnit/CUnit.h>
+#include <rte_byteorder.h>
 #include <rte_ethdev.h>
 
 #include <vmknet/vmknet.h>
@@ -96,6 +97,7 @@ struct seen {
 	unsigned int frames;   /* from g1 to EXT */
 	unsigned int rarps;    /* RARP announcements */
 	unsigned int rarp_macs[2];
+	unsigned int garps;    /* gratuitous ARPs for 198.51.100.7 */
 };
 
 static void collect(int port, struct seen *s, unsigned int ms)
@@ -111,6 +113,10 @@ static void collect(int port, struct seen *s, unsigned int ms)
 			s->rarps++;
 			for (int g = 0; g < 2; g++)
 				s->rarp_macs[g] += memcmp(p + 22, macs[g], 6) == 0;
+		} else if (p[12] == 0x08 && p[13] == 0x06 && m[i]->pkt_len >= 42 &&
+			   memcmp(p + 28, "\xc6\x33\x64\x07", 4) == 0 &&
+			   memcmp(p + 38, "\xc6\x33\x64\x07", 4) == 0) {
+			s->garps++;
 		} else if (memcmp(p, EXT, 6) == 0) {
 			s->frames++;
 		}
@@ -219,6 +225,33 @@ static void test_failover_announces_every_guest_mac_on_the_new_uplink(void)
 	th_drain(rp, NP);
 }
 
+static void test_failover_has_vmknics_announce_their_address_by_gratuitous_arp(void)
+{
+	struct vmk_vmknic_params np;
+	char name[VMK_NAME_MAX];
+	struct seen s1;
+
+	th_drain(rp, NP);
+	set_policy("up0", "up1", VMK_LB_EXPLICIT, true);
+	vmk_vmknic_params_init(&np);
+	np.vswitch = vs;
+	np.portgroup = "VM Network";
+	np.ipv4 = RTE_BE32(0xc6336407);          /* 198.51.100.7 */
+	np.netmask = RTE_BE32(0xffffff00);
+	CU_ASSERT_EQUAL_FATAL(vmk_vmknic_add(host, &np, name), 0);
+	th_sleep_ms(100);
+	th_drain(rp, NP);
+	link_set(UP0, false);
+	th_sleep_ms(150);
+	collect(UP1, &s1, 100);
+	printf("\n    %s announced itself %u time(s) on the standby ", name, s1.garps);
+	CU_ASSERT(s1.garps >= 1);
+	link_set(UP0, true);
+	th_sleep_ms(100);
+	CU_ASSERT_EQUAL(vmk_vmknic_remove(host, name), 0);
+	th_drain(rp, NP);
+}
+
 static void test_failback_off_keeps_traffic_on_the_standby(void)
 {
 	struct seen s0, s1;
@@ -294,6 +327,8 @@ int main(void)
 		    test_active_failure_moves_traffic_to_standby_within_100ms_and_notifies);
 	CU_add_test(s, "failover announces every guest MAC on the new uplink",
 		    test_failover_announces_every_guest_mac_on_the_new_uplink);
+	CU_add_test(s, "failover has vmknics announce their address by gratuitous ARP",
+		    test_failover_has_vmknics_announce_their_address_by_gratuitous_arp);
 	CU_add_test(s, "failback off keeps traffic on the standby",
 		    test_failback_off_keeps_traffic_on_the_standby);
 	CU_add_test(s, "unused uplink never carries traffic",
