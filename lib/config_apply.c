@@ -6,9 +6,11 @@
  * undone in reverse, so the host is left as `from` described it.
  *
  * Order: removals (uplinks, port groups, then vSwitches), changes (MTU, MAC
- * table, VLANs), additions (vSwitches, port groups, then uplinks). Removing
+ * table, VLANs), additions (vSwitches, port groups, then uplinks), and last
+ * the policies (a teaming policy names uplinks, so they must exist). Removing
  * everything first lets an uplink or a port group move between vSwitches in
- * one change.
+ * one change. The library keeps teaming by uplink name, so removing an
+ * uplink a policy still names is harmless until the policy step.
  *
  * Thread: control plane; the library calls used take the host lock.
  */
@@ -20,6 +22,7 @@
 #include <rte_errno.h>
 
 #include <vmknet/config.h>
+#include <vmknet/policy.h>
 #include <vmknet/port.h>
 #include <vmknet/vswitch.h>
 
@@ -37,6 +40,8 @@ enum step_kind {
 	STEP_VS_MTU,
 	STEP_VS_AGING,
 	STEP_VS_CAPACITY,
+	STEP_VS_POLICY,     /* the vSwitch's three policies */
+	STEP_PG_POLICY,     /* a port group's overrides */
 };
 
 struct step {
@@ -45,6 +50,10 @@ struct step {
 	const char *name;                     /* port group or uplink */
 	uint32_t val, old;                    /* new and old value (VLAN, MTU, ...) */
 	uint16_t ethdev;                      /* uplinks */
+	/* Policy steps: the old and new holders (old NULL: a new object, whose
+	 * undo is its removal by an earlier step's undo). */
+	const struct vmk_config_vswitch *old_vs;
+	const struct vmk_config_portgroup *old_pg, *new_pg;
 };
 
 struct plan {
@@ -103,6 +112,119 @@ static void add_step(struct plan *p, enum step_kind kind, const struct vmk_confi
 
 		s->ethdev = nic != NULL ? nic->ethdev_port : VMK_ETHDEV_NONE;
 	}
+}
+
+static bool team_equal(const struct vmk_teaming_policy *a, const struct vmk_teaming_policy *b)
+{
+	if (a->load_balancing != b->load_balancing || a->notify_switches != b->notify_switches ||
+	    a->failback != b->failback || a->n_active != b->n_active ||
+	    a->n_standby != b->n_standby)
+		return false;
+	for (unsigned int i = 0; i < a->n_active; i++)
+		if (strcmp(a->active[i], b->active[i]) != 0)
+			return false;
+	for (unsigned int i = 0; i < a->n_standby; i++)
+		if (strcmp(a->standby[i], b->standby[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool sec_equal(const struct vmk_security_policy *a, const struct vmk_security_policy *b)
+{
+	return a->allow_promiscuous == b->allow_promiscuous &&
+	       a->allow_mac_changes == b->allow_mac_changes &&
+	       a->allow_forged_transmits == b->allow_forged_transmits;
+}
+
+static bool shaping_equal(const struct vmk_shaping_policy *a, const struct vmk_shaping_policy *b)
+{
+	return a->enabled == b->enabled && a->avg_kbps == b->avg_kbps &&
+	       a->peak_kbps == b->peak_kbps && a->burst_kb == b->burst_kb;
+}
+
+static bool vs_policy_equal(const struct vmk_config_vswitch *a, const struct vmk_config_vswitch *b)
+{
+	return sec_equal(&a->security, &b->security) && shaping_equal(&a->shaping, &b->shaping) &&
+	       team_equal(&a->teaming, &b->teaming);
+}
+
+static bool pg_policy_none(const struct vmk_config_portgroup *p)
+{
+	return p->security_mask == 0 && !p->has_shaping && !p->has_teaming;
+}
+
+static bool pg_policy_equal(const struct vmk_config_portgroup *a,
+			    const struct vmk_config_portgroup *b)
+{
+	struct vmk_security_policy sa = a->security, sb = b->security;
+
+	/* Only the fields that override count. */
+	if (a->security_mask != b->security_mask || a->has_shaping != b->has_shaping ||
+	    a->has_teaming != b->has_teaming)
+		return false;
+	if (!(a->security_mask & VMK_SEC_PROMISCUOUS))
+		sa.allow_promiscuous = sb.allow_promiscuous;
+	if (!(a->security_mask & VMK_SEC_MAC_CHANGES))
+		sa.allow_mac_changes = sb.allow_mac_changes;
+	if (!(a->security_mask & VMK_SEC_FORGED))
+		sa.allow_forged_transmits = sb.allow_forged_transmits;
+	return sec_equal(&sa, &sb) &&
+	       (!a->has_shaping || shaping_equal(&a->shaping, &b->shaping)) &&
+	       (!a->has_teaming || team_equal(&a->teaming, &b->teaming));
+}
+
+static void add_policy_step(struct plan *p, enum step_kind kind, const struct vmk_config_vswitch *vs,
+			    const struct vmk_config_vswitch *old_vs,
+			    const struct vmk_config_portgroup *new_pg,
+			    const struct vmk_config_portgroup *old_pg)
+{
+	struct step *s = &p->steps[p->n];
+
+	add_step(p, kind, vs, new_pg != NULL ? new_pg->name : NULL, 0, 0);
+	s->old_vs = old_vs;
+	s->new_pg = new_pg;
+	s->old_pg = old_pg;
+}
+
+static void plan_policies(struct plan *p, const struct vmk_config *from,
+			  const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < to->n_vswitches; i++) {
+		const struct vmk_config_vswitch *t = &to->vswitches[i];
+		const struct vmk_config_vswitch *f = vs_in(from, t->name);
+
+		if (f == NULL || !vs_policy_equal(f, t))
+			add_policy_step(p, STEP_VS_POLICY, t, f, NULL, NULL);
+		for (unsigned int k = 0; k < t->n_portgroups; k++) {
+			const struct vmk_config_portgroup *tp = &t->portgroups[k];
+			const struct vmk_config_portgroup *fp = pg_in(f, tp->name);
+
+			if (fp == NULL ? !pg_policy_none(tp) : !pg_policy_equal(fp, tp))
+				add_policy_step(p, STEP_PG_POLICY, t, f, tp, fp);
+		}
+	}
+}
+
+static int vs_policy_apply(struct vmk_vswitch *vs, const struct vmk_config_vswitch *c)
+{
+	int ret = vmk_vswitch_set_security(vs, &c->security);
+
+	if (ret == 0)
+		ret = vmk_vswitch_set_shaping(vs, &c->shaping);
+	if (ret == 0)
+		ret = vmk_vswitch_set_teaming(vs, &c->teaming);
+	return ret;
+}
+
+static int pg_policy_apply(struct vmk_vswitch *vs, const struct vmk_config_portgroup *c)
+{
+	int ret = vmk_portgroup_set_security(vs, c->name, &c->security, c->security_mask);
+
+	if (ret == 0)
+		ret = vmk_portgroup_set_shaping(vs, c->name, c->has_shaping ? &c->shaping : NULL);
+	if (ret == 0)
+		ret = vmk_portgroup_set_teaming(vs, c->name, c->has_teaming ? &c->teaming : NULL);
+	return ret;
 }
 
 static void plan_removals(struct plan *p, const struct vmk_config *from,
@@ -250,6 +372,7 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 			[STEP_UPLINK_REMOVE] = STEP_UPLINK_ADD,
 			[STEP_PG_VLAN] = STEP_PG_VLAN, [STEP_VS_MTU] = STEP_VS_MTU,
 			[STEP_VS_AGING] = STEP_VS_AGING, [STEP_VS_CAPACITY] = STEP_VS_CAPACITY,
+			[STEP_VS_POLICY] = STEP_VS_POLICY, [STEP_PG_POLICY] = STEP_PG_POLICY,
 		};
 		k = inverse[k];
 		if (k == STEP_PG_ADD)
@@ -278,6 +401,19 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 		return vmk_vswitch_set_fdb_aging(vs, v);
 	case STEP_VS_CAPACITY:
 		return vmk_vswitch_set_fdb_capacity(vs, v);
+	case STEP_VS_POLICY:
+		if (undo)
+			return s->old_vs != NULL ? vs_policy_apply(vs, s->old_vs) : 0;
+		return vs_policy_apply(vs, s->vs);
+	case STEP_PG_POLICY:
+		if (undo) {
+			/* A group that was new is removed by the next undo; one
+			 * that had no override goes back to inheriting. */
+			if (s->old_vs == NULL || pg_in(s->old_vs, s->name) == NULL)
+				return 0;
+			return s->old_pg != NULL ? pg_policy_apply(vs, s->old_pg) : 0;
+		}
+		return pg_policy_apply(vs, s->new_pg);
 	default:
 		return -EINVAL;
 	}
@@ -292,6 +428,8 @@ static void step_describe(const struct step *s, char *buf, size_t size)
 		[STEP_UPLINK_ADD] = "add uplink", [STEP_UPLINK_REMOVE] = "remove uplink",
 		[STEP_VS_MTU] = "set the MTU of", [STEP_VS_AGING] = "set the MAC aging time of",
 		[STEP_VS_CAPACITY] = "resize the MAC table of",
+		[STEP_VS_POLICY] = "set the policies of",
+		[STEP_PG_POLICY] = "set the policies of port group",
 	};
 
 	if (s->name != NULL)
@@ -344,7 +482,7 @@ static unsigned int max_steps(const struct vmk_config *c)
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < c->n_vswitches; i++)
-		n += 4 + c->vswitches[i].n_portgroups + c->vswitches[i].n_uplinks;
+		n += 5 + 2 * c->vswitches[i].n_portgroups + c->vswitches[i].n_uplinks;
 	return n;
 }
 
@@ -379,6 +517,7 @@ int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
 	plan_removals(&p, from, to);
 	plan_changes(&p, from, to);
 	plan_additions(&p, from, to);
+	plan_policies(&p, from, to);
 	ret = plan_run(host, &p, err, err_size);
 	free(p.steps);
 	return ret;

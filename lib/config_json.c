@@ -159,14 +159,208 @@ static int expect_object(struct reader *r, const cJSON *v, const char *where)
 	return -EINVAL;
 }
 
+static int get_bool(struct reader *r, const cJSON *obj, const char *where, const char *key,
+		    bool *out, bool *present)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (present != NULL)
+		*present = v != NULL;
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsBool(v)) {
+		cfg_errf(r->err, r->err_size, "%s.%s: expected true or false, got %s", where, key,
+			 type_name(v));
+		return -EINVAL;
+	}
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+static int get_u64(struct reader *r, const cJSON *obj, const char *where, const char *key,
+		   uint32_t hi, uint64_t *out)
+{
+	uint32_t v;
+	int ret;
+
+	if (cJSON_GetObjectItemCaseSensitive(obj, key) == NULL)
+		return 0;
+	ret = get_uint(r, obj, where, key, false, 0, hi, &v);
+	if (ret == 0)
+		*out = v;
+	return ret;
+}
+
+/* A member that must be an object when present; *out NULL when absent. */
+static int get_object(struct reader *r, const cJSON *obj, const char *where, const char *key,
+		      const char *const *known, const cJSON **out, char *at, size_t at_size)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	int ret;
+
+	*out = NULL;
+	if (v == NULL)
+		return 0;
+	snprintf(at, at_size, "%s.%s", where, key);
+	ret = expect_object(r, v, at);
+	if (ret == 0)
+		ret = check_fields(r, v, at, known);
+	if (ret == 0)
+		*out = v;
+	return ret;
+}
+
+static const char *const lb_names[] = {
+	[VMK_LB_PORT_ID] = "portid", [VMK_LB_SRC_MAC] = "mac",
+	[VMK_LB_IP_HASH] = "iphash", [VMK_LB_EXPLICIT] = "explicit",
+};
+
+static int read_security(struct reader *r, const cJSON *v, const char *at,
+			 struct vmk_security_policy *sec, unsigned int *mask)
+{
+	bool present;
+	int ret;
+
+	*mask = 0;
+	ret = get_bool(r, v, at, "allow_promiscuous", &sec->allow_promiscuous, &present);
+	*mask |= present ? VMK_SEC_PROMISCUOUS : 0;
+	if (ret == 0)
+		ret = get_bool(r, v, at, "allow_mac_changes", &sec->allow_mac_changes, &present);
+	*mask |= present ? VMK_SEC_MAC_CHANGES : 0;
+	if (ret == 0)
+		ret = get_bool(r, v, at, "allow_forged_transmits", &sec->allow_forged_transmits,
+			       &present);
+	*mask |= present ? VMK_SEC_FORGED : 0;
+	return ret;
+}
+
+static int read_shaping(struct reader *r, const cJSON *v, const char *at,
+			struct vmk_shaping_policy *p)
+{
+	int ret = get_bool(r, v, at, "enabled", &p->enabled, NULL);
+
+	if (ret == 0)
+		ret = get_u64(r, v, at, "avg_kbps", (uint32_t)VMK_CONFIG_SHAPING_MAX_KBPS,
+			      &p->avg_kbps);
+	if (ret == 0)
+		ret = get_u64(r, v, at, "peak_kbps", (uint32_t)VMK_CONFIG_SHAPING_MAX_KBPS,
+			      &p->peak_kbps);
+	if (ret == 0)
+		ret = get_u64(r, v, at, "burst_kb", (uint32_t)VMK_CONFIG_SHAPING_MAX_KB,
+			      &p->burst_kb);
+	return ret;
+}
+
+static int read_team_list(struct reader *r, const cJSON *v, const char *at, const char *key,
+			  char list[][32], unsigned int *n)
+{
+	const cJSON *arr, *e;
+	char where[320];
+	int ret = get_array(r, v, at, key, VMK_TEAM_MAX_UPLINKS, &arr);
+
+	if (ret < 0 || arr == NULL)
+		return ret;
+	*n = 0;
+	cJSON_ArrayForEach(e, arr) {
+		snprintf(where, sizeof(where), "%s.%s[%u]", at, key, *n);
+		ret = get_name(r, e, where, list[*n]);
+		if (ret < 0)
+			return ret;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int read_teaming(struct reader *r, const cJSON *v, const char *at,
+			struct vmk_teaming_policy *p)
+{
+	const cJSON *lb = cJSON_GetObjectItemCaseSensitive(v, "load_balancing");
+	const cJSON *fd = cJSON_GetObjectItemCaseSensitive(v, "failure_detection");
+	int ret = 0;
+
+	if (lb != NULL) {
+		unsigned int i;
+
+		for (i = 0; i < 4 && !(cJSON_IsString(lb) &&
+				       strcmp(lb->valuestring, lb_names[i]) == 0); i++)
+			;
+		if (i == 4) {
+			cfg_errf(r->err, r->err_size, "%s.load_balancing: expected \"portid\", "
+				 "\"mac\", \"iphash\" or \"explicit\"", at);
+			return -EINVAL;
+		}
+		p->load_balancing = (enum vmk_load_balancing)i;
+	}
+	if (fd != NULL && !(cJSON_IsString(fd) && strcmp(fd->valuestring, "link") == 0)) {
+		cfg_errf(r->err, r->err_size, "%s.failure_detection: only \"link\" is supported",
+			 at);
+		return -EINVAL;
+	}
+	ret = get_bool(r, v, at, "notify_switches", &p->notify_switches, NULL);
+	if (ret == 0)
+		ret = get_bool(r, v, at, "failback", &p->failback, NULL);
+	if (ret == 0)
+		ret = read_team_list(r, v, at, "active", p->active, &p->n_active);
+	if (ret == 0)
+		ret = read_team_list(r, v, at, "standby", p->standby, &p->n_standby);
+	return ret;
+}
+
+/*
+ * A "policy" object. For a vSwitch (pg_mask etc. NULL) present fields set
+ * its policies; for a port group they become overrides.
+ */
+static int read_policy(struct reader *r, const cJSON *obj, const char *where,
+		       struct vmk_security_policy *sec, unsigned int *sec_mask,
+		       struct vmk_shaping_policy *shaping, bool *has_shaping,
+		       struct vmk_teaming_policy *teaming, bool *has_teaming)
+{
+	static const char *const known[] = { "security", "shaping", "teaming", NULL };
+	static const char *const sec_known[] = { "allow_promiscuous", "allow_mac_changes",
+						 "allow_forged_transmits", NULL };
+	static const char *const sh_known[] = { "enabled", "avg_kbps", "peak_kbps",
+						"burst_kb", NULL };
+	static const char *const tm_known[] = { "load_balancing", "failure_detection",
+						"notify_switches", "failback", "active",
+						"standby", NULL };
+	const cJSON *pol, *v;
+	char at[320], at2[400];
+	unsigned int mask = 0;
+	int ret = get_object(r, obj, where, "policy", known, &pol, at, sizeof(at));
+
+	if (ret < 0 || pol == NULL)
+		return ret;
+	ret = get_object(r, pol, at, "security", sec_known, &v, at2, sizeof(at2));
+	if (ret == 0 && v != NULL)
+		ret = read_security(r, v, at2, sec, &mask);
+	if (sec_mask != NULL)
+		*sec_mask = mask;
+	if (ret == 0)
+		ret = get_object(r, pol, at, "shaping", sh_known, &v, at2, sizeof(at2));
+	if (ret == 0 && v != NULL) {
+		ret = read_shaping(r, v, at2, shaping);
+		if (has_shaping != NULL)
+			*has_shaping = true;
+	}
+	if (ret == 0)
+		ret = get_object(r, pol, at, "teaming", tm_known, &v, at2, sizeof(at2));
+	if (ret == 0 && v != NULL) {
+		ret = read_teaming(r, v, at2, teaming);
+		if (has_teaming != NULL)
+			*has_teaming = true;
+	}
+	return ret;
+}
+
 static int read_portgroup(struct reader *r, const cJSON *v, const char *where,
 			  struct vmk_config_portgroup *pg)
 {
-	static const char *const known[] = { "name", "vlan_id", NULL };
+	static const char *const known[] = { "name", "vlan_id", "policy", NULL };
 	char at[320];
 	uint32_t vlan = 0;
 	int ret = expect_object(r, v, where);
 
+	vmk_config_portgroup_init(pg, NULL);
 	if (ret == 0)
 		ret = check_fields(r, v, where, known);
 	if (ret == 0)
@@ -180,6 +374,9 @@ static int read_portgroup(struct reader *r, const cJSON *v, const char *where,
 	snprintf(at, sizeof(at), "%s (%s)", where, pg->name);
 	ret = get_uint(r, v, at, "vlan_id", false, 0, VMK_VLAN_TRUNK, &vlan);
 	pg->vlan_id = (uint16_t)vlan;
+	if (ret == 0)
+		ret = read_policy(r, v, at, &pg->security, &pg->security_mask, &pg->shaping,
+				  &pg->has_shaping, &pg->teaming, &pg->has_teaming);
 	return ret;
 }
 
@@ -238,7 +435,7 @@ static int read_vswitch(struct reader *r, const cJSON *v, unsigned int idx,
 			struct vmk_config_vswitch *vs)
 {
 	static const char *const known[] = { "name", "mtu", "ports", "fdb", "uplinks",
-					     "portgroups", NULL };
+					     "policy", "portgroups", NULL };
 	char where[128], at[256];
 	int ret;
 
@@ -265,6 +462,9 @@ static int read_vswitch(struct reader *r, const cJSON *v, unsigned int idx,
 		ret = read_fdb(r, v, where, vs);
 	if (ret == 0)
 		ret = read_vswitch_lists(r, v, where, vs);
+	if (ret == 0)
+		ret = read_policy(r, v, where, &vs->security, NULL, &vs->shaping, NULL,
+				  &vs->teaming, NULL);
 	return ret;
 }
 
@@ -395,6 +595,83 @@ int vmk_config_from_json(const char *text, size_t len, struct vmk_config *out,
 	return ret;
 }
 
+static void emit_shaping(cJSON *pol, const struct vmk_shaping_policy *p)
+{
+	cJSON *o = cJSON_AddObjectToObject(pol, "shaping");
+
+	if (o == NULL)
+		return;
+	cJSON_AddBoolToObject(o, "enabled", p->enabled);
+	cJSON_AddNumberToObject(o, "avg_kbps", (double)p->avg_kbps);
+	cJSON_AddNumberToObject(o, "peak_kbps", (double)p->peak_kbps);
+	cJSON_AddNumberToObject(o, "burst_kb", (double)p->burst_kb);
+}
+
+static void emit_teaming(cJSON *pol, const struct vmk_teaming_policy *p)
+{
+	cJSON *o = cJSON_AddObjectToObject(pol, "teaming"), *a, *b;
+
+	if (o == NULL)
+		return;
+	cJSON_AddStringToObject(o, "load_balancing",
+				(unsigned int)p->load_balancing <= VMK_LB_EXPLICIT ?
+				lb_names[p->load_balancing] : "portid");
+	cJSON_AddStringToObject(o, "failure_detection", "link");
+	cJSON_AddBoolToObject(o, "notify_switches", p->notify_switches);
+	cJSON_AddBoolToObject(o, "failback", p->failback);
+	a = cJSON_AddArrayToObject(o, "active");
+	for (unsigned int i = 0; a != NULL && i < p->n_active; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(p->active[i]));
+	b = cJSON_AddArrayToObject(o, "standby");
+	for (unsigned int i = 0; b != NULL && i < p->n_standby; i++)
+		cJSON_AddItemToArray(b, cJSON_CreateString(p->standby[i]));
+}
+
+static void emit_vswitch_policy(cJSON *o, const struct vmk_config_vswitch *vs)
+{
+	cJSON *pol = cJSON_AddObjectToObject(o, "policy"), *sec;
+
+	if (pol == NULL)
+		return;
+	sec = cJSON_AddObjectToObject(pol, "security");
+	if (sec != NULL) {
+		cJSON_AddBoolToObject(sec, "allow_promiscuous", vs->security.allow_promiscuous);
+		cJSON_AddBoolToObject(sec, "allow_mac_changes", vs->security.allow_mac_changes);
+		cJSON_AddBoolToObject(sec, "allow_forged_transmits",
+				      vs->security.allow_forged_transmits);
+	}
+	emit_shaping(pol, &vs->shaping);
+	emit_teaming(pol, &vs->teaming);
+}
+
+/* Only the overrides: a port group without any has no "policy". */
+static void emit_pg_policy(cJSON *o, const struct vmk_config_portgroup *pg)
+{
+	cJSON *pol, *sec;
+
+	if (pg->security_mask == 0 && !pg->has_shaping && !pg->has_teaming)
+		return;
+	pol = cJSON_AddObjectToObject(o, "policy");
+	if (pol == NULL)
+		return;
+	if (pg->security_mask != 0) {
+		sec = cJSON_AddObjectToObject(pol, "security");
+		if (sec != NULL && (pg->security_mask & VMK_SEC_PROMISCUOUS))
+			cJSON_AddBoolToObject(sec, "allow_promiscuous",
+					      pg->security.allow_promiscuous);
+		if (sec != NULL && (pg->security_mask & VMK_SEC_MAC_CHANGES))
+			cJSON_AddBoolToObject(sec, "allow_mac_changes",
+					      pg->security.allow_mac_changes);
+		if (sec != NULL && (pg->security_mask & VMK_SEC_FORGED))
+			cJSON_AddBoolToObject(sec, "allow_forged_transmits",
+					      pg->security.allow_forged_transmits);
+	}
+	if (pg->has_shaping)
+		emit_shaping(pol, &pg->shaping);
+	if (pg->has_teaming)
+		emit_teaming(pol, &pg->teaming);
+}
+
 static cJSON *emit_vswitch(const struct vmk_config_vswitch *vs)
 {
 	cJSON *o = cJSON_CreateObject(), *fdb, *ups, *pgs;
@@ -412,6 +689,7 @@ static cJSON *emit_vswitch(const struct vmk_config_vswitch *vs)
 	ups = cJSON_AddArrayToObject(o, "uplinks");
 	for (unsigned int k = 0; ups != NULL && k < vs->n_uplinks; k++)
 		cJSON_AddItemToArray(ups, cJSON_CreateString(vs->uplinks[k]));
+	emit_vswitch_policy(o, vs);
 	pgs = cJSON_AddArrayToObject(o, "portgroups");
 	for (unsigned int k = 0; pgs != NULL && k < vs->n_portgroups; k++) {
 		cJSON *pg = cJSON_CreateObject();
@@ -423,6 +701,7 @@ static cJSON *emit_vswitch(const struct vmk_config_vswitch *vs)
 		}
 		cJSON_AddStringToObject(pg, "name", vs->portgroups[k].name);
 		cJSON_AddNumberToObject(pg, "vlan_id", vs->portgroups[k].vlan_id);
+		emit_pg_policy(pg, &vs->portgroups[k]);
 	}
 	return o;
 }

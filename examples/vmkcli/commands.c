@@ -1,8 +1,8 @@
 /*
  * vmkcli's command table: esxcli's tree, options and column names.
- * Later issues add rows here (policy security|failover|shaping, ip
- * interface, ip route, ip netstack, ip neighbor, ip connection) and the
- * matching vmknetd operations; nothing else changes.
+ * Later issues add rows here (ip interface, ip route, ip netstack, ip
+ * neighbor, ip connection) and the matching vmknetd operations; nothing
+ * else changes.
  */
 #include <stddef.h>
 
@@ -120,6 +120,120 @@ static const struct column nic_stats_cols[] = {
 	END_COLS
 };
 
+/* ---- policies: `[portgroup] policy security|failover|shaping get|set` ---- */
+
+#define VS_OPT(req) { 'v', "vswitch-name", "vswitch_name", OPT_STRING, req, \
+		      "The name of the virtual switch." }
+#define PG_OPT      { 'p', "portgroup-name", "portgroup_name", OPT_STRING, true, \
+		      "The name of the port group." }
+#define USE_VS_OPT  { 'u', "use-vswitch", "use_vswitch", OPT_FLAG, false, \
+		      "Drop the port group's overrides: inherit the virtual switch's policy." }
+
+static const struct opt_spec vs_policy_get_opts[] = { VS_OPT(true), END_OPTS };
+static const struct opt_spec pg_policy_get_opts[] = { PG_OPT, END_OPTS };
+
+#define SEC_OPTS(promisc_short) \
+	{ promisc_short, "allow-promiscuous", "allow_promiscuous", OPT_BOOL, false, \
+	  "Allow promiscuous mode: ports receive every frame of their VLAN." }, \
+	{ 'm', "allow-mac-change", "allow_mac_change", OPT_BOOL, false, \
+	  "Allow MAC address changes: frames to a port whose guest changed its MAC " \
+	  "are delivered." }, \
+	{ 'f', "allow-forged-transmits", "allow_forged_transmits", OPT_BOOL, false, \
+	  "Allow forged transmits: frames whose source MAC is not the port's are sent." }
+
+static const struct opt_spec vs_security_set_opts[] = { VS_OPT(true), SEC_OPTS('p'), END_OPTS };
+static const struct opt_spec pg_security_set_opts[] = {
+	PG_OPT, SEC_OPTS('o'), USE_VS_OPT, END_OPTS
+};
+
+#define FAILOVER_OPTS \
+	{ 'a', "active-uplinks", "active_uplinks", OPT_STRING, false, \
+	  "Active uplinks, in order, comma-separated (vmnic0,vmnic1); \"\": every uplink." }, \
+	{ 's', "standby-uplinks", "standby_uplinks", OPT_STRING, false, \
+	  "Standby uplinks, in order, comma-separated." }, \
+	{ 'l', "load-balancing", "load_balancing", OPT_STRING, false, \
+	  "Load balancing: portid (originating port), mac (source MAC hash), iphash, " \
+	  "explicit (failover order)." }, \
+	{ 'f', "failure-detection", "failure_detection", OPT_STRING, false, \
+	  "Network failure detection: link (link status only)." }, \
+	{ 'n', "notify-switches", "notify_switches", OPT_BOOL, false, \
+	  "Send RARPs for the guests' MACs out of the uplink taking over." }, \
+	{ 'b', "failback", "failback", OPT_BOOL, false, \
+	  "Return to an active uplink when its link comes back." }
+
+static const struct opt_spec vs_failover_set_opts[] = { VS_OPT(true), FAILOVER_OPTS, END_OPTS };
+static const struct opt_spec pg_failover_set_opts[] = {
+	PG_OPT, FAILOVER_OPTS, USE_VS_OPT, END_OPTS
+};
+
+#define SHAPING_OPTS \
+	{ 'e', "enabled", "enabled", OPT_BOOL, false, "Enable traffic shaping." }, \
+	{ 'k', "avg-bandwidth", "avg_bandwidth", OPT_INT, false, \
+	  "Average bandwidth in Kbps (1-100000000)." }, \
+	{ 't', "peak-bandwidth", "peak_bandwidth", OPT_INT, false, \
+	  "Peak bandwidth in Kbps (at least the average)." }, \
+	{ 'b', "burst-size", "burst_size", OPT_INT, false, "Burst size in KB (at least 2)." }
+
+static const struct opt_spec vs_shaping_set_opts[] = { VS_OPT(true), SHAPING_OPTS, END_OPTS };
+static const struct opt_spec pg_shaping_set_opts[] = {
+	PG_OPT, SHAPING_OPTS, USE_VS_OPT, END_OPTS
+};
+
+#define SEC_COLS \
+	{ "Allow Promiscuous", "AllowPromiscuous", "allow_promiscuous", COL_BOOL }, \
+	{ "Allow MAC Address Change", "AllowMACAddressChange", "allow_mac_change", COL_BOOL }, \
+	{ "Allow Forged Transmits", "AllowForgedTransmits", "allow_forged_transmits", COL_BOOL }
+
+static const struct column vs_security_cols[] = { SEC_COLS, END_COLS };
+static const struct column pg_security_cols[] = {
+	SEC_COLS,
+	{ "Override Vswitch Promiscuous", "OverrideVswitchPromiscuous", "override_promiscuous",
+	  COL_BOOL },
+	{ "Override Vswitch MAC Address Change", "OverrideVswitchMACAddressChange",
+	  "override_mac_change", COL_BOOL },
+	{ "Override Vswitch Forged Transmits", "OverrideVswitchForgedTransmits",
+	  "override_forged_transmits", COL_BOOL },
+	END_COLS
+};
+
+#define FAILOVER_COLS \
+	{ "Load Balancing", "LoadBalancing", "load_balancing", COL_STRING }, \
+	{ "Network Failure Detection", "NetworkFailureDetection", "failure_detection", \
+	  COL_STRING }, \
+	{ "Notify Switches", "NotifySwitches", "notify_switches", COL_BOOL }, \
+	{ "Failback", "Failback", "failback", COL_BOOL }, \
+	{ "Active Adapters", "ActiveAdapters", "active_adapters", COL_LIST }, \
+	{ "Standby Adapters", "StandbyAdapters", "standby_adapters", COL_LIST }, \
+	{ "Unused Adapters", "UnusedAdapters", "unused_adapters", COL_LIST }
+
+static const struct column vs_failover_cols[] = { FAILOVER_COLS, END_COLS };
+static const struct column pg_failover_cols[] = {
+	FAILOVER_COLS,
+	{ "Override Vswitch Load Balancing", "OverrideVswitchLoadBalancing",
+	  "override_load_balancing", COL_BOOL },
+	{ "Override Vswitch Network Failure Detection",
+	  "OverrideVswitchNetworkFailureDetection", "override_failure_detection", COL_BOOL },
+	{ "Override Vswitch Notify Switches", "OverrideVswitchNotifySwitches",
+	  "override_notify_switches", COL_BOOL },
+	{ "Override Vswitch Failback", "OverrideVswitchFailback", "override_failback",
+	  COL_BOOL },
+	{ "Override Vswitch Uplinks", "OverrideVswitchUplinks", "override_uplinks", COL_BOOL },
+	END_COLS
+};
+
+#define SHAPING_COLS \
+	{ "Enabled", "Enabled", "enabled", COL_BOOL }, \
+	{ "Average Bandwidth", "AverageBandwidth", "average_bandwidth", COL_KBPS }, \
+	{ "Peak Bandwidth", "PeakBandwidth", "peak_bandwidth", COL_KBPS }, \
+	{ "Burst Size", "BurstSize", "burst_size", COL_KBYTES }
+
+static const struct column vs_shaping_cols[] = { SHAPING_COLS, END_COLS };
+static const struct column pg_shaping_cols[] = {
+	SHAPING_COLS,
+	{ "Override Vswitch Shaping", "OverrideVswitchShaping", "override_shaping", COL_BOOL },
+	END_COLS
+};
+
 const struct command commands[] = {
 	{ "network nic list", "Lists the physical NICs (every ethdev vmknetd probed).",
 	  "nic.list", no_opts, OUT_TABLE, nic_cols, "PhysicalNic", NULL },
@@ -149,6 +263,48 @@ const struct command commands[] = {
 	{ "network vswitch standard uplink remove",
 	  "Detach a physical NIC from a virtual switch.",
 	  "uplink.remove", uplink_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network vswitch standard policy security get",
+	  "Get the security policy of a virtual switch.",
+	  "policy.security.get", vs_policy_get_opts, OUT_FIELDS, vs_security_cols,
+	  "SecurityPolicy", NULL },
+	{ "network vswitch standard policy security set",
+	  "Set the security policy of a virtual switch.",
+	  "policy.security.set", vs_security_set_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network vswitch standard policy failover get",
+	  "Get the teaming and failover policy of a virtual switch.",
+	  "policy.failover.get", vs_policy_get_opts, OUT_FIELDS, vs_failover_cols,
+	  "FailoverPolicy", NULL },
+	{ "network vswitch standard policy failover set",
+	  "Set the teaming and failover policy of a virtual switch.",
+	  "policy.failover.set", vs_failover_set_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network vswitch standard policy shaping get",
+	  "Get the traffic shaping policy of a virtual switch.",
+	  "policy.shaping.get", vs_policy_get_opts, OUT_FIELDS, vs_shaping_cols,
+	  "ShapingPolicy", NULL },
+	{ "network vswitch standard policy shaping set",
+	  "Set the traffic shaping policy of a virtual switch.",
+	  "policy.shaping.set", vs_shaping_set_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network vswitch standard portgroup policy security get",
+	  "Get the security policy of a port group (effective, and what it overrides).",
+	  "policy.security.get", pg_policy_get_opts, OUT_FIELDS, pg_security_cols,
+	  "SecurityPolicy", NULL },
+	{ "network vswitch standard portgroup policy security set",
+	  "Override fields of the virtual switch's security policy for a port group.",
+	  "policy.security.set", pg_security_set_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network vswitch standard portgroup policy failover get",
+	  "Get the teaming and failover policy of a port group.",
+	  "policy.failover.get", pg_policy_get_opts, OUT_FIELDS, pg_failover_cols,
+	  "FailoverPolicy", NULL },
+	{ "network vswitch standard portgroup policy failover set",
+	  "Override the virtual switch's teaming and failover policy for a port group.",
+	  "policy.failover.set", pg_failover_set_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network vswitch standard portgroup policy shaping get",
+	  "Get the traffic shaping policy of a port group.",
+	  "policy.shaping.get", pg_policy_get_opts, OUT_FIELDS, pg_shaping_cols,
+	  "ShapingPolicy", NULL },
+	{ "network vswitch standard portgroup policy shaping set",
+	  "Override the virtual switch's traffic shaping policy for a port group.",
+	  "policy.shaping.set", pg_shaping_set_opts, OUT_NONE, NULL, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, OUT_NONE, NULL, NULL, NULL },
 };
 
@@ -163,5 +319,15 @@ const struct namespace_help namespaces[] = {
 	  "on a standard virtual switch." },
 	{ "network vswitch standard uplink", "Commands to add and remove uplinks of a "
 	  "standard virtual switch." },
+	{ "network vswitch standard policy", "Policies of a standard virtual switch." },
+	{ "network vswitch standard policy security", "The security policy." },
+	{ "network vswitch standard policy failover", "The teaming and failover policy." },
+	{ "network vswitch standard policy shaping", "The traffic shaping policy." },
+	{ "network vswitch standard portgroup policy", "Policies of a port group: overrides "
+	  "of its virtual switch's." },
+	{ "network vswitch standard portgroup policy security", "The security policy." },
+	{ "network vswitch standard portgroup policy failover", "The teaming and failover "
+	  "policy." },
+	{ "network vswitch standard portgroup policy shaping", "The traffic shaping policy." },
 	{ NULL, NULL },
 };

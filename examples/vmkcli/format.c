@@ -90,6 +90,17 @@ static void print_block(const struct command *cmd, const cJSON *rec, bool titled
 {
 	char cell[CELL_MAX];
 
+	if (cmd->shape == OUT_FIELDS) {
+		for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
+			const struct column *c = &cmd->cols[i];
+
+			cell_text(rec, c, ", ", cell, sizeof(cell));
+			printf("   %s: %s%s\n", c->header, cell, c->type == COL_KBPS ? " Kbps" :
+			       c->type == COL_KBYTES ? " Kbytes" : "");
+		}
+		return;
+	}
+
 	cell_text(rec, &cmd->cols[0], ", ", cell, sizeof(cell));
 	if (titled && cmd->title != NULL) {
 		printf(cmd->title, cell);
@@ -175,7 +186,8 @@ static void print_csv(const struct command *cmd, const cJSON *result)
 
 static void print_keyvalue(const struct command *cmd, const cJSON *result)
 {
-	static const char *const type[] = { "string", "integer", "string[]" };
+	static const char *const type[] = { "string", "integer", "string[]", "boolean",
+					    "integer", "integer" };
 	char cell[CELL_MAX];
 	const cJSON *r, *e;
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <vmknet/ctl.h>
 
@@ -124,12 +125,13 @@ static void usage_command(FILE *f, const struct command *c)
 	for (const struct opt_spec *o = c->opts; o->long_name != NULL; o++) {
 		char names[64];
 
+		static const char *const kind[] = { "=<str>", "=<long>", "=<bool>", "" };
+
 		if (o->short_name)
-			snprintf(names, sizeof(names), "-%c|--%s=<%s>", o->short_name, o->long_name,
-				 o->type == OPT_INT ? "long" : "str");
+			snprintf(names, sizeof(names), "-%c|--%s%s", o->short_name, o->long_name,
+				 kind[o->type]);
 		else
-			snprintf(names, sizeof(names), "--%s=<%s>", o->long_name,
-				 o->type == OPT_INT ? "long" : "str");
+			snprintf(names, sizeof(names), "--%s%s", o->long_name, kind[o->type]);
 		fprintf(f, "  %-34s%s%s\n", names, o->help, o->required ? " (required)" : "");
 	}
 	if (c->opts[0].long_name == NULL)
@@ -217,6 +219,24 @@ static int add_arg(cJSON *args, const struct opt_spec *o, const char *val)
 		cJSON_AddStringToObject(args, o->arg, val);
 		return 0;
 	}
+	if (o->type == OPT_FLAG) {
+		cJSON_AddTrueToObject(args, o->arg);
+		return 0;
+	}
+	if (o->type == OPT_BOOL) {
+		static const char *const yes[] = { "true", "1", "yes", "on" };
+		static const char *const no[] = { "false", "0", "no", "off" };
+
+		for (unsigned int k = 0; k < 4; k++) {
+			if (strcasecmp(val, yes[k]) == 0 || strcasecmp(val, no[k]) == 0) {
+				cJSON_AddBoolToObject(args, o->arg, strcasecmp(val, yes[k]) == 0);
+				return 0;
+			}
+		}
+		fprintf(stderr, "Error: invalid value \"%s\" for --%s: expected a boolean "
+			"(true or false)\n", val, o->long_name);
+		return -1;
+	}
 	errno = 0;
 	v = strtoll(val, &end, 10);
 	if (errno != 0 || end == val || *end != '\0') {
@@ -244,7 +264,11 @@ static int parse_command_opts(const struct command *c, int argc, char **argv, cJ
 			usage_command(stderr, c);
 			return -1;
 		}
-		if (val == NULL) {
+		if (o->type == OPT_FLAG && val != NULL) {
+			fprintf(stderr, "Error: option --%s takes no value\n", o->long_name);
+			return -1;
+		}
+		if (val == NULL && o->type != OPT_FLAG) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "Error: option --%s needs a value\n", o->long_name);
 				return -1;

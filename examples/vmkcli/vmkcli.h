@@ -14,7 +14,12 @@
 
 #include <cjson/cJSON.h>
 
-enum opt_type { OPT_STRING, OPT_INT };
+enum opt_type {
+	OPT_STRING,
+	OPT_INT,
+	OPT_BOOL,    /* true|false (also 1|0, yes|no): a JSON boolean */
+	OPT_FLAG,    /* no value: true when given */
+};
 
 struct opt_spec {
 	char short_name;         /* 0: long form only */
@@ -25,7 +30,14 @@ struct opt_spec {
 	const char *help;
 };
 
-enum col_type { COL_STRING, COL_INT, COL_LIST };
+enum col_type {
+	COL_STRING,
+	COL_INT,
+	COL_LIST,
+	COL_BOOL,
+	COL_KBPS,    /* an integer shown as "N Kbps" in tables */
+	COL_KBYTES,  /* an integer shown as "N Kbytes" in tables */
+};
 
 struct column {
 	const char *header;      /* esxcli's column name: "VLAN ID" */
@@ -39,6 +51,7 @@ enum out_shape {
 	OUT_TABLE,               /* rows under column headers */
 	OUT_LIST,                /* one block per record, titled by its first column */
 	OUT_OBJECT,              /* one block: a title then "Field: value" lines */
+	OUT_FIELDS,              /* one block of "Field: value" lines, no title */
 };
 
 struct command {

@@ -278,6 +278,8 @@ int main(int argc, char **argv)
 	nics_discover(&d);
 	if (config_load(&d) < 0 || host_bring_up(&d) < 0)
 		goto destroy_host;
+	pthread_mutex_init(&d.lock, NULL);
+	vmknetd_telemetry_register(&d);
 	if (serve(&d, o.control) == 0)
 		status = 0;
 	fprintf(stderr, "vmknetd: stopping\n");

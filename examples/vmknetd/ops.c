@@ -175,7 +175,7 @@ static const struct op config_ops[] = {
 
 static const struct op *op_find(const char *name)
 {
-	const struct op *tables[] = { config_ops, vswitch_ops, nic_ops };
+	const struct op *tables[] = { config_ops, vswitch_ops, nic_ops, policy_ops, port_ops };
 
 	for (unsigned int t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct op *o = tables[t]; o->name != NULL; o++)
@@ -263,7 +263,9 @@ char *vmknetd_handle(const char *request, size_t len, void *arg)
 		cJSON_Delete(req);
 		return reply_error(EOPNOTSUPP, err);
 	}
+	pthread_mutex_lock(&d->lock);   /* against the telemetry thread */
 	ret = run_op(d, op, args, &result, err, sizeof(err));
+	pthread_mutex_unlock(&d->lock);
 	cJSON_Delete(req);
 	if (ret < 0) {
 		cJSON_Delete(result);

@@ -46,5 +46,7 @@ const struct vmk_config_nic *nic_find(const struct daemon *d, const char *name);
 
 extern const struct op vswitch_ops[];   /* terminated by a NULL name */
 extern const struct op nic_ops[];
+extern const struct op policy_ops[];
+extern const struct op port_ops[];
 
 #endif

@@ -176,9 +176,7 @@ static int portgroup_add(struct daemon *d, const cJSON *args, struct vmk_config 
 			VMK_CONFIG_MAX_PORTGROUPS);
 		return -ENOSPC;
 	}
-	snprintf(vs->portgroups[vs->n_portgroups].name, VMK_NAME_MAX, "%s", name);
-	vs->portgroups[vs->n_portgroups].vlan_id = 0;
-	vs->n_portgroups++;
+	vmk_config_portgroup_init(&vs->portgroups[vs->n_portgroups++], name);
 	return 0;
 }
 
@@ -316,6 +314,8 @@ static int uplink_remove(struct daemon *d, const cJSON *args, struct vmk_config 
 		memmove(vs->uplinks[k], vs->uplinks[k + 1],
 			(vs->n_uplinks - k - 1) * sizeof(vs->uplinks[0]));
 		vs->n_uplinks--;
+		/* As ESXi: the uplink leaves the failover orders too. */
+		vmk_config_teaming_forget_uplink(vs, name);
 		return 0;
 	}
 	op_errf(err, err_size, "%s is not an uplink of %s" HINT_VS_LIST, name, vs->name);

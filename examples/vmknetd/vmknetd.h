@@ -3,11 +3,13 @@
  * applied and saved, and the physical NICs (every ethdev EAL probed, named
  * vmnic0, vmnic1, ... in port order).
  *
- * Thread: the main lcore only; requests are handled one at a time.
+ * Thread: the main lcore handles requests one at a time, under `lock`;
+ * DPDK's telemetry thread reads the vSwitches under it too.
  */
 #ifndef VMKNETD_H
 #define VMKNETD_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_ethdev.h>
@@ -15,6 +17,7 @@
 #include <vmknet/vmknet.h>
 
 struct daemon {
+	pthread_mutex_t lock;       /* requests vs the DPDK telemetry thread */
 	struct vmk_host *host;
 	struct vmk_config *cfg;     /* what runs and what the file holds */
 	const char *config_path;
@@ -24,5 +27,8 @@ struct daemon {
 
 /* The control-protocol handler (vmk_ctl_handler_fn); arg is the daemon. */
 char *vmknetd_handle(const char *request, size_t len, void *arg);
+
+/* Register /vmknet/ports and /vmknet/port with DPDK telemetry (ops_port.c). */
+void vmknetd_telemetry_register(struct daemon *d);
 
 #endif

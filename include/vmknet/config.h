@@ -18,9 +18,29 @@
  *       { "name": "vSwitch0", "mtu": 1500, "ports": 512,
  *         "fdb": { "capacity": 65536, "aging_sec": 300 },
  *         "uplinks": [ "vmnic0" ],
- *         "portgroups": [ { "name": "VM Network", "vlan_id": 0 } ] }
+ *         "policy": {
+ *           "security": { "allow_promiscuous": false, "allow_mac_changes": true,
+ *                         "allow_forged_transmits": true },
+ *           "shaping": { "enabled": false, "avg_kbps": 100000,
+ *                        "peak_kbps": 100000, "burst_kb": 102400 },
+ *           "teaming": { "load_balancing": "portid", "failure_detection": "link",
+ *                        "notify_switches": true, "failback": true,
+ *                        "active": [ "vmnic0" ], "standby": [] } },
+ *         "portgroups": [ { "name": "VM Network", "vlan_id": 0,
+ *                           "policy": { "security": { "allow_promiscuous": true } } } ] }
  *     ]
  *   }
+ *
+ * Policies (include/vmknet/policy.h): a vSwitch's "policy" holds its three
+ * policies (each object, and each field in it, may be left out: defaults as
+ * on ESXi). A port group's "policy" holds only its overrides, and absent
+ * means "inherit the vSwitch's" (esxcli's --use-vswitch): in "security"
+ * each field present overrides that field; "shaping" and "teaming", when
+ * present, replace the vSwitch's whole (their missing fields take the
+ * defaults). Teaming names must be uplinks of the vSwitch, each listed once;
+ * an empty active list means every uplink in the order added, and then the
+ * standby list must be empty too. Load balancing is "portid", "mac",
+ * "iphash" or "explicit"; failure detection is "link" (the only one).
  *
  * Every field is typed and ranged; unknown fields are refused (so a document
  * written by a newer vmknet is not silently half-read). In a vSwitch, "mtu",
@@ -42,6 +62,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <vmknet/policy.h>
 #include <vmknet/vswitch.h>
 
 #ifdef __cplusplus
@@ -58,9 +79,21 @@ struct vmk_host;
 #define VMK_CONFIG_FILE_MAX         (4u << 20) /* largest file or document read */
 #define VMK_CONFIG_ERR_SIZE         256  /* a comfortable err buffer */
 
+/* Shaping limits of the library (vswitch/policy.c) */
+#define VMK_CONFIG_SHAPING_MAX_KBPS  100000000ull   /* 100 Gbit/s */
+#define VMK_CONFIG_SHAPING_MAX_KB    (100ull * 1024 * 1024)
+#define VMK_CONFIG_SHAPING_MIN_KB    2
+
 struct vmk_config_portgroup {
 	char name[VMK_NAME_MAX];
 	uint16_t vlan_id;        /* 0 none, 1..4094 tagged, 4095 trunk */
+	/* Overrides of the vSwitch's policies; nothing set: inherit. */
+	unsigned int security_mask;          /* VMK_SEC_* fields of security that override */
+	struct vmk_security_policy security;
+	bool has_shaping;                    /* shaping replaces the vSwitch's */
+	struct vmk_shaping_policy shaping;
+	bool has_teaming;                    /* teaming replaces the vSwitch's */
+	struct vmk_teaming_policy teaming;
 };
 
 struct vmk_config_vswitch {
@@ -72,6 +105,9 @@ struct vmk_config_vswitch {
 	uint32_t fdb_aging_sec;  /* 1..1000000 */
 	unsigned int n_uplinks;
 	char uplinks[VMK_CONFIG_MAX_UPLINKS][VMK_NAME_MAX];
+	struct vmk_security_policy security; /* the vSwitch's policies */
+	struct vmk_shaping_policy shaping;
+	struct vmk_teaming_policy teaming;
 	unsigned int n_portgroups;
 	struct vmk_config_portgroup portgroups[VMK_CONFIG_MAX_PORTGROUPS];
 };
@@ -113,9 +149,35 @@ void vmk_config_init_default(struct vmk_config *cfg);
 /* Copy src over dst (both allocated). */
 void vmk_config_copy(struct vmk_config *dst, const struct vmk_config *src);
 
-/* Fill a vSwitch entry with the defaults of vmk_vswitch_params_init and no
- * uplinks or port groups. name is copied (truncated at VMK_NAME_MAX - 1). */
+/* Fill a vSwitch entry with the defaults of vmk_vswitch_params_init, ESXi's
+ * default policies and no uplinks or port groups. name is copied (truncated
+ * at VMK_NAME_MAX - 1). */
 void vmk_config_vswitch_init(struct vmk_config_vswitch *vs, const char *name);
+
+/* Fill a port group entry: name, VLAN 0, no policy override. */
+void vmk_config_portgroup_init(struct vmk_config_portgroup *pg, const char *name);
+
+/* ESXi's default policies: security (promiscuous off, MAC changes and
+ * forged transmits on), shaping (off; 100000 Kbps average and peak, 102400 KB
+ * burst shown) and teaming (port ID, link, notify and failback on, every
+ * uplink active). */
+void vmk_config_security_default(struct vmk_security_policy *p);
+void vmk_config_shaping_default(struct vmk_shaping_policy *p);
+void vmk_config_teaming_default(struct vmk_teaming_policy *p);
+
+/* The policies a port group runs with: its overrides over its vSwitch's. */
+void vmk_config_portgroup_effective(const struct vmk_config_vswitch *vs,
+				    const struct vmk_config_portgroup *pg,
+				    struct vmk_security_policy *sec,
+				    struct vmk_shaping_policy *shaping,
+				    struct vmk_teaming_policy *teaming);
+
+/*
+ * Take an uplink out of a vSwitch's teaming policies (its own and its port
+ * groups' overrides), as ESXi does when an uplink is removed; a list of
+ * active uplinks left empty takes the standby ones.
+ */
+void vmk_config_teaming_forget_uplink(struct vmk_config_vswitch *vs, const char *uplink);
 
 /* The vSwitch named name, or NULL. */
 struct vmk_config_vswitch *vmk_config_find_vswitch(struct vmk_config *cfg, const char *name);
@@ -131,7 +193,8 @@ struct vmk_config_vswitch *vmk_config_find_uplink(struct vmk_config *cfg, const 
 /*
  * Check every rule of the model: names (1..31 printable bytes), ranges,
  * counts, unique vSwitch and port group names, an uplink on one vSwitch at
- * most. Returns 0, or -EINVAL with the reason in err.
+ * most, policies (shaping: average >= 1 and peak >= average when enabled,
+ * burst >= 2 KB; teaming: uplinks of the vSwitch, each once). Returns 0, or -EINVAL with the reason in err.
  */
 int vmk_config_validate(const struct vmk_config *cfg, char *err, size_t err_size);
 

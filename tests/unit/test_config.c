@@ -247,6 +247,100 @@ static void test_config_file_saves_atomically_and_refuses_corrupt_files(void)
 	vmk_config_destroy(b);
 }
 
+
+static void test_config_policies_round_trip_and_absent_means_inherit(void)
+{
+	static const char doc[] =
+		"{\"schema_version\":1,\"host\":{\"name\":\"h\"},\"vswitches\":[{\"name\":\"vs\","
+		"\"uplinks\":[\"vmnic0\",\"vmnic1\"],"
+		"\"policy\":{\"security\":{\"allow_promiscuous\":true},"
+		"\"shaping\":{\"enabled\":true,\"avg_kbps\":1000,\"peak_kbps\":2000,\"burst_kb\":64},"
+		"\"teaming\":{\"load_balancing\":\"iphash\",\"active\":[\"vmnic1\"],"
+		"\"standby\":[\"vmnic0\"],\"failback\":false}},"
+		"\"portgroups\":[{\"name\":\"A\"},{\"name\":\"B\",\"policy\":{\"security\":"
+		"{\"allow_forged_transmits\":false},\"teaming\":{\"load_balancing\":\"explicit\","
+		"\"active\":[\"vmnic0\"]}}}]}]}";
+	struct vmk_config *c, *d;
+	struct vmk_security_policy sec;
+	struct vmk_teaming_policy t;
+	char *text;
+
+	CU_ASSERT_FATAL(vmk_config_create(&c) == 0 && vmk_config_create(&d) == 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_from_json(doc, strlen(doc), c, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(c->vswitches[0].security.allow_promiscuous);
+	CU_ASSERT_TRUE(c->vswitches[0].security.allow_mac_changes);   /* default kept */
+	CU_ASSERT_EQUAL(c->vswitches[0].shaping.peak_kbps, 2000);
+	CU_ASSERT_EQUAL(c->vswitches[0].teaming.load_balancing, VMK_LB_IP_HASH);
+	CU_ASSERT_FALSE(c->vswitches[0].teaming.failback);
+	CU_ASSERT_TRUE(c->vswitches[0].teaming.notify_switches);
+	CU_ASSERT_EQUAL(c->vswitches[0].portgroups[0].security_mask, 0);
+	CU_ASSERT_FALSE(c->vswitches[0].portgroups[0].has_teaming);
+	CU_ASSERT_EQUAL(c->vswitches[0].portgroups[1].security_mask, VMK_SEC_FORGED);
+	vmk_config_portgroup_effective(&c->vswitches[0], &c->vswitches[0].portgroups[1], &sec,
+				       NULL, &t);
+	CU_ASSERT_TRUE(sec.allow_promiscuous);        /* inherited */
+	CU_ASSERT_FALSE(sec.allow_forged_transmits);  /* overridden */
+	CU_ASSERT_EQUAL(t.load_balancing, VMK_LB_EXPLICIT);
+	CU_ASSERT_EQUAL(vmk_config_to_json(c, &text), 0);
+	/* Two "policy" objects: the vSwitch's and B's overrides; A inherits. */
+	{
+		unsigned int n = 0;
+
+		for (const char *q = text; (q = strstr(q, "\"policy\"")) != NULL; q++)
+			n++;
+		CU_ASSERT_EQUAL(n, 2);
+	}
+	CU_ASSERT_EQUAL(vmk_config_from_json(text, strlen(text), d, err, sizeof(err)), 0);
+	free(text);
+	CU_ASSERT_EQUAL(d->vswitches[0].portgroups[1].security_mask, VMK_SEC_FORGED);
+	CU_ASSERT_FALSE(d->vswitches[0].portgroups[1].security.allow_forged_transmits);
+	CU_ASSERT_TRUE(d->vswitches[0].portgroups[1].has_teaming);
+	CU_ASSERT_FALSE(d->vswitches[0].portgroups[0].has_teaming);
+	CU_ASSERT_STRING_EQUAL(d->vswitches[0].teaming.standby[0], "vmnic0");
+	/* Removing an uplink takes it out of every failover order. */
+	vmk_config_teaming_forget_uplink(&d->vswitches[0], "vmnic1");
+	CU_ASSERT_EQUAL(d->vswitches[0].teaming.n_active, 1);
+	CU_ASSERT_STRING_EQUAL(d->vswitches[0].teaming.active[0], "vmnic0");
+	CU_ASSERT_EQUAL(d->vswitches[0].teaming.n_standby, 0);
+	vmk_config_destroy(c);
+	vmk_config_destroy(d);
+}
+
+static void refuse_policy(const char *vs_policy, const char *want)
+{
+	char doc[1024];
+	struct vmk_config *c;
+
+	snprintf(doc, sizeof(doc), "{\"schema_version\":1,\"host\":{\"name\":\"h\"},"
+		 "\"vswitches\":[{\"name\":\"vs\",\"uplinks\":[\"vmnic0\"],\"policy\":%s}]}",
+		 vs_policy);
+	CU_ASSERT_FATAL(vmk_config_create(&c) == 0);
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(vmk_config_from_json(doc, strlen(doc), c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	if (strstr(err, want) == NULL)
+		fprintf(stderr, "got \"%s\", want \"%s\"\n", err, want);
+	vmk_config_destroy(c);
+}
+
+static void test_config_bad_policies_are_refused_with_the_field(void)
+{
+	refuse_policy("{\"shaping\":{\"enabled\":true,\"avg_kbps\":1000,\"peak_kbps\":10}}",
+		      "policy.shaping.peak_kbps: peak bandwidth 10 Kbps is below the average");
+	refuse_policy("{\"shaping\":{\"enabled\":true,\"avg_kbps\":0}}", "avg_kbps: must be at least 1");
+	refuse_policy("{\"shaping\":{\"enabled\":true,\"burst_kb\":1}}", "burst_kb: 1 KB is below 2 KB");
+	refuse_policy("{\"security\":{\"allow_promiscuous\":1}}",
+		      "allow_promiscuous: expected true or false");
+	refuse_policy("{\"security\":{\"promiscuous\":true}}", "unknown field \"promiscuous\"");
+	refuse_policy("{\"teaming\":{\"active\":[\"vmnic5\"]}}",
+		      "policy.teaming.active[0]: vmnic5 is not an uplink of vs");
+	refuse_policy("{\"teaming\":{\"standby\":[\"vmnic0\"]}}", "need active uplinks");
+	refuse_policy("{\"teaming\":{\"load_balancing\":\"rr\"}}", "load_balancing: expected");
+	refuse_policy("{\"teaming\":{\"failure_detection\":\"beacon\"}}", "only \"link\"");
+	refuse_policy("{\"teaming\":{\"active\":[\"vmnic0\"],\"standby\":[\"vmnic0\"]}}",
+		      "listed twice");
+}
+
 /* ---- apply, on a real host ------------------------------------------- */
 
 static struct vmk_host *host;
@@ -307,7 +401,8 @@ static void test_config_apply_builds_exactly_the_difference(void)
 	b->vswitches[1].n_uplinks = 1;
 	snprintf(b->vswitches[1].uplinks[0], VMK_NAME_MAX, "vmnic0");
 	b->vswitches[1].n_portgroups = 1;
-	b->vswitches[1].portgroups[0] = (struct vmk_config_portgroup){ "VM Network", 20 };
+	vmk_config_portgroup_init(&b->vswitches[1].portgroups[0], "VM Network");
+	b->vswitches[1].portgroups[0].vlan_id = 20;
 	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), 0);
 	vs1 = vmk_vswitch_find(host, "vSwitch1");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(vs1);
@@ -387,7 +482,8 @@ static void test_config_apply_undoes_a_change_that_fails_part_way(void)
 	b->vswitches[0].mtu = 9000;
 	b->vswitches[0].portgroups[1].vlan_id = 30;
 	b->vswitches[0].n_portgroups = 3;
-	b->vswitches[0].portgroups[2] = (struct vmk_config_portgroup){ "vMotion", 20 };
+	vmk_config_portgroup_init(&b->vswitches[0].portgroups[2], "vMotion");
+	b->vswitches[0].portgroups[2].vlan_id = 20;
 	b->vswitches[0].n_uplinks = 1;
 	snprintf(b->vswitches[0].uplinks[0], VMK_NAME_MAX, "vmnic1");
 	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), -EBUSY);
@@ -405,6 +501,62 @@ static void test_config_apply_undoes_a_change_that_fails_part_way(void)
 	CU_ASSERT_EQUAL(vmk_port_find(other, "squatter", &id), 0);
 	CU_ASSERT_EQUAL(vmk_port_remove(other, id), 0);
 	CU_ASSERT_EQUAL(vmk_vswitch_remove(host, "outside"), 0);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, empty, nics, 2, err, sizeof(err)), 0);
+	vmk_config_destroy(empty);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
+
+static void test_config_apply_sets_policies_and_undoes_them(void)
+{
+	struct vmk_config *empty, *a, *b;
+	struct vmk_security_policy sec;
+	struct vmk_shaping_policy sh;
+	struct vmk_teaming_policy t;
+	unsigned int mask;
+	bool over;
+	struct vmk_vswitch *vs0;
+
+	CU_ASSERT_FATAL(vmk_config_create(&empty) == 0 && vmk_config_create(&a) == 0 &&
+			vmk_config_create(&b) == 0);
+	vmk_config_init_default(a);
+	a->vswitches[0].n_uplinks = 1;
+	snprintf(a->vswitches[0].uplinks[0], VMK_NAME_MAX, "vmnic0");
+	a->vswitches[0].security.allow_promiscuous = true;
+	a->vswitches[0].teaming.n_active = 1;
+	snprintf(a->vswitches[0].teaming.active[0], 32, "vmnic0");
+	a->vswitches[0].portgroups[1].has_shaping = true;
+	a->vswitches[0].portgroups[1].shaping =
+		(struct vmk_shaping_policy){ true, 1000, 2000, 64 };
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, nics, 2, err, sizeof(err)), 0);
+	vs0 = vmk_vswitch_find(host, "vSwitch0");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vs0);
+	CU_ASSERT_EQUAL(vmk_vswitch_get_security(vs0, &sec), 0);
+	CU_ASSERT_TRUE(sec.allow_promiscuous);
+	CU_ASSERT_EQUAL(vmk_vswitch_get_teaming(vs0, &t), 0);
+	CU_ASSERT_EQUAL(t.n_active, 1);
+	CU_ASSERT_EQUAL(vmk_portgroup_get_shaping(vs0, "VM Network", &sh, &over), 0);
+	CU_ASSERT_TRUE(over && sh.enabled && sh.avg_kbps == 1000);
+
+	/* Override security on a group, inherit shaping again; the uplink add
+	 * fails (vmnic7's ethdev is not there), so nothing may change. */
+	vmk_config_copy(b, a);
+	b->vswitches[0].portgroups[0].security_mask = VMK_SEC_PROMISCUOUS;
+	b->vswitches[0].portgroups[0].security.allow_promiscuous = false;
+	b->vswitches[0].portgroups[1].has_shaping = false;
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_portgroup_get_security(vs0, "Management Network", &sec, &mask), 0);
+	CU_ASSERT_EQUAL(mask, VMK_SEC_PROMISCUOUS);
+	CU_ASSERT_FALSE(sec.allow_promiscuous);
+	CU_ASSERT_EQUAL(vmk_portgroup_get_shaping(vs0, "VM Network", &sh, &over), 0);
+	CU_ASSERT_FALSE(over);
+	/* And back: the overrides go, the vSwitch's policy returns. */
+	CU_ASSERT_EQUAL(vmk_config_apply(host, b, a, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_portgroup_get_security(vs0, "Management Network", &sec, &mask), 0);
+	CU_ASSERT_EQUAL(mask, 0);
+	CU_ASSERT_TRUE(sec.allow_promiscuous);
+	CU_ASSERT_EQUAL(vmk_portgroup_get_shaping(vs0, "VM Network", &sh, &over), 0);
+	CU_ASSERT_TRUE(over);
 	CU_ASSERT_EQUAL(vmk_config_apply(host, a, empty, nics, 2, err, sizeof(err)), 0);
 	vmk_config_destroy(empty);
 	vmk_config_destroy(a);
@@ -435,6 +587,10 @@ int main(void)
 		    test_config_refused_document_leaves_target_unchanged);
 	CU_add_test(model, "file saves atomically and refuses corrupt files",
 		    test_config_file_saves_atomically_and_refuses_corrupt_files);
+	CU_add_test(model, "policies round-trip and absent means inherit",
+		    test_config_policies_round_trip_and_absent_means_inherit);
+	CU_add_test(model, "bad policies are refused with the field",
+		    test_config_bad_policies_are_refused_with_the_field);
 	apply = CU_add_suite("config_apply", apply_suite_init, apply_suite_clean);
 	CU_add_test(apply, "apply builds exactly the difference",
 		    test_config_apply_builds_exactly_the_difference);
@@ -442,5 +598,7 @@ int main(void)
 		    test_config_apply_refuses_unknown_nic_and_port_change_untouched);
 	CU_add_test(apply, "apply undoes a change that fails part-way",
 		    test_config_apply_undoes_a_change_that_fails_part_way);
+	CU_add_test(apply, "apply sets policies and takes overrides back",
+		    test_config_apply_sets_policies_and_undoes_them);
 	return th_run_suites();
 }
