@@ -102,6 +102,8 @@ struct vs_port {
 	uint8_t demoted;               /* failed; with failback off, used last */
 	/* Non-uplinks: the uplink last used (link monitor's, for notify). */
 	int last_uplink;
+	/* Packet capture attached to this port, or NULL (vswitch/capture.c). */
+	struct vmk_capture *capture;
 	struct vmk_port_stats base;    /* subtracted by vmk_port_get_stats */
 	struct port_wstats *wstats;    /* [host max_workers + 1] */
 };

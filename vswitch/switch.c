@@ -23,6 +23,7 @@
 #include <rte_prefetch.h>
 
 #include "lib/host.h"
+#include "vswitch/capture.h"
 #include "vswitch/fdb.h"
 #include "vswitch/teaming.h"
 #include "vswitch/vlan.h"
@@ -371,6 +372,10 @@ static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int wi
 
 		for (uint16_t i = 0; i < b->n; i++)
 			bytes += b->pkts[i]->pkt_len;
+		struct vmk_capture *cap = __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE);
+
+		if (unlikely(cap != NULL))
+			capture_frames(cap, b->pkts, b->n, VMK_CAPTURE_OUT, rte_rdtsc());
 		sent = p->ops->tx_burst(p, widx, b->pkts, b->n);
 		if (unlikely(sent < b->n)) {
 			for (uint16_t i = sent; i < b->n; i++) {
@@ -400,6 +405,11 @@ void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port
 	b->fdb = __atomic_load_n(&vs->fdb, __ATOMIC_ACQUIRE);
 	if (pkts != b->pkts)
 		memcpy(b->pkts, pkts, n * sizeof(*pkts));
+	/* pktcap's input point: one pointer test when nobody captures. */
+	struct vmk_capture *cap = __atomic_load_n(&in->capture, __ATOMIC_ACQUIRE);
+
+	if (unlikely(cap != NULL))
+		capture_frames(cap, b->pkts, n, VMK_CAPTURE_IN, tsc);
 	if (unlikely(b->view->port[in->slot].shaping.enabled)) {
 		hz = rte_get_tsc_hz();
 		shp = &in->shapers[qid < in->n_rxq ? qid : 0];

@@ -24,9 +24,11 @@
 #include <vmknet/fdb.h>
 #include <vmknet/policy.h>
 #include <vmknet/stats.h>
+#include <vmknet/capture.h>
 #include <vmknet/netstack.h>
 #include <vmknet/vmknic.h>
 #include <vmknet/udp.h>
+#include <vmknet/tcp.h>
 #include <vmknet/config.h>
 #include <vmknet/ctl.h>
 
