@@ -106,7 +106,7 @@ static int setup(void)
 		return -1;
 	for (int i = 0; i < 2; i++) {
 		struct vmk_port_params pp;
-		char name[16];
+		char name[32];
 
 		snprintf(name, sizeof(name), "vmnic%d", i);
 		snprintf(devargs, sizeof(devargs), "net_af_packet_fo%d,iface=%s", i, i ? a1 : a0);
