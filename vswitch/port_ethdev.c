@@ -149,6 +149,12 @@ static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 	conf.rxmode.mtu = p->vs->mtu;
 	if (info.max_mtu != 0 && conf.rxmode.mtu > info.max_mtu)
 		conf.rxmode.mtu = info.max_mtu;
+	/* Some PMDs (net_af_packet) advertise a 1518-byte frame limit yet take
+	 * a larger MTU afterwards: configure within the limit, raise it below. */
+	if (info.max_rx_pktlen > frame_overhead() &&
+	    conf.rxmode.mtu > info.max_rx_pktlen - frame_overhead() + 2 * RTE_VLAN_HLEN)
+		conf.rxmode.mtu = (uint16_t)(info.max_rx_pktlen - RTE_ETHER_HDR_LEN -
+					     RTE_ETHER_CRC_LEN);
 	if (info.min_mtu != 0 && conf.rxmode.mtu < info.min_mtu)
 		conf.rxmode.mtu = info.min_mtu;
 	if (p->vs->mtu + frame_overhead() > buf &&
@@ -159,6 +165,9 @@ static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 	ret = rte_eth_dev_configure(e->port_id, n_rxq, e->n_txq, &conf);
 	if (ret < 0)
 		return ret;
+	if (conf.rxmode.mtu < p->vs->mtu && rte_eth_dev_set_mtu(e->port_id, p->vs->mtu) != 0)
+		VMK_LOG(NOTICE, port, "port \"%s\": device MTU stays %u (vSwitch MTU %u)",
+			p->name, conf.rxmode.mtu, p->vs->mtu);
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(e->port_id, &nb_rxd, &nb_txd);
 	if (ret < 0)
 		return ret;

@@ -1,21 +1,22 @@
 /*
- * Objective: prove the IP layer against Linux. A network namespace (unique
- * per run) is the Linux host; a veth pair joins it to the vSwitch through an
- * af_packet uplink. vmk0 (defaultTcpipStack, untagged "Management Network",
- * 192.0.2.1/24) and vmk1 (vmotion netstack, "vMotion" on VLAN 20,
- * 198.51.100.1/24) face Linux's 192.0.2.2 on the veth and 198.51.100.2 on
- * its VLAN 20 subinterface; Linux also owns 203.0.113.1 behind 192.0.2.2 to
- * stand for an off-subnet destination reached through the default gateway.
+ * Objective: prove the IP layer against Linux. The test process moves into a
+ * private network namespace (unshare), which is the Linux host and vanishes
+ * with the process. vSwitch0 (MTU 1500: net_tap's largest frame is 1522
+ * bytes) reaches Linux through net_tap ports: an uplink (Linux's 192.0.2.2,
+ * and 203.0.113.1 behind it as an off-subnet destination) and an access port
+ * of the "vMotion" port group (VLAN 20, Linux's 198.51.100.2: this kernel
+ * has neither the 802.1Q module nor bridge VLAN filtering, so the tag stays
+ * inside the switch). vmk0 (defaultTcpipStack, 192.0.2.1/24) and vmk1
+ * (vmotion netstack, 198.51.100.1/24) face them.
  *
- * Cases: Linux pings each vmknic (untagged and tagged port group); vmk_ping
- * pings Linux; each side's address shows in the other's neighbour table;
- * 8972-byte DF pings pass at MTU 9000 and fail cleanly at 1500, where a
- * 4000-byte ping without DF is answered in fragments; UDP both ways with
- * socat; port unreachable; the default gateway; each netstack reaches only
- * its own networks.
+ * Cases: Linux pings each vmknic; vmk_ping pings Linux; each side's address
+ * shows in the other's neighbour table; DF pings at the MTU pass and one
+ * byte more fails cleanly, a 4000-byte ping without DF is answered in
+ * fragments; UDP both ways with socat; port unreachable; the default
+ * gateway; each netstack reaches only its own networks.
  *
  * Needs root, iproute2, iputils-ping and socat; without them it runs no
- * test. The namespace is removed at the end, on failure and on SIGTERM.
+ * test.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
