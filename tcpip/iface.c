@@ -14,6 +14,7 @@
 
 #include "tcpip/log.h"
 #include "tcpip/netstack.h"
+#include "tcpip/tcp.h"
 #include "tcpip/wire_eth.h"
 
 #define TIMER_PERIOD_US 1000
@@ -105,6 +106,7 @@ void ns_timers(struct netstack *ns, uint64_t now)
 	ns->last_timer_us = now;
 	arp_timers(ns, now);
 	reasm_timers(ns, now);
+	tcp_timers(ns, now);
 }
 
 static bool eth_for_us(const struct tcpip_if *ifc, const struct rte_ether_addr *dst)

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include "tcpip/netstack.h"
+#include "tcpip/tcp.h"
 #include "tcpip/wire_icmp.h"
 #include "tcpip/wire_ipv4.h"
 
@@ -45,6 +46,10 @@ static void deliver(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *
 	case IPPROTO_UDP:
 		ns->st.ip_delivered++;
 		udp_input(ns, ifc, m, hlen, now);
+		break;
+	case IPPROTO_TCP:
+		ns->st.ip_delivered++;
+		tcp_input(ns, ifc, m, hlen, now);
 		break;
 	default:
 		icmp_send_error(ns, ifc, m, ICMP_DEST_UNREACH, ICMP_CODE_PROTO_UNREACH, 0, now);

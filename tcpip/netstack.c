@@ -22,6 +22,7 @@
 #include "tcpip/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
+#include "tcpip/tcp.h"
 
 pthread_mutex_t tcpip_ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 void (*tcpip_vmknic_destroy_hook)(struct tcpip_host *th, struct vmk_vmknic *nic);
@@ -111,6 +112,10 @@ struct netstack *ns_create(const char *name, struct rte_mempool *pool, bool buil
 	ns->next_port = UDP_EPHEMERAL_MIN;
 	ns->ip_id = (uint16_t)rte_rdtsc();
 	ns->icmp_err_tokens = ICMP_ERR_BURST;
+	if (tcp_stack_init(ns) < 0) {
+		rte_free(ns);
+		return NULL;
+	}
 	return ns;
 }
 
@@ -122,6 +127,7 @@ void ns_destroy(struct netstack *ns)
 	arp_flush_if(ns, -1);
 	reasm_flush(ns);
 	udp_close_all(ns);
+	tcp_stack_fini(ns);
 	rte_spinlock_unlock(&ns->lock);
 	rte_free(ns);
 }

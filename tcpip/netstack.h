@@ -52,6 +52,7 @@
 #define ICMP_ERR_BURST    50u       /* error messages in a burst, then 1/10 ms */
 
 struct netstack;
+struct tcp_stack;
 
 /* An adapter as the stack sees it. Owned by its vmknic (vmknic/). Every
  * field but the rings is read and written under ns->lock. */
@@ -147,6 +148,7 @@ struct netstack {
 	struct vmk_udp_sock *socks[UDP_MAX_SOCKS];
 	uint16_t next_port;
 	struct ping_session *pings[PING_MAX];
+	struct tcp_stack *tcp;        /* tcpip/tcp.h */
 	uint16_t ip_id;
 	uint64_t last_timer_us;
 	uint64_t icmp_err_us;

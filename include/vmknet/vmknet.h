@@ -28,6 +28,7 @@
 #include <vmknet/netstack.h>
 #include <vmknet/vmknic.h>
 #include <vmknet/udp.h>
+#include <vmknet/tcp.h>
 #include <vmknet/config.h>
 #include <vmknet/ctl.h>
 

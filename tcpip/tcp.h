@@ -1,0 +1,268 @@
+/*
+ * TCP of a netstack, private to tcpip/: the connection block (tcp_pcb, which
+ * is also the public struct vmk_tcp_sock), the per-netstack TCP state
+ * (struct tcp_stack), and the functions of each phase: tcp_pcb.c (table,
+ * lookup, ISNs, lifetime), tcp_input.c (RFC 9293 segment arrival),
+ * tcp_output.c (building and sending segments), tcp_timer.c (RTO, delayed
+ * ACK, persist, TIME-WAIT), tcp_buf.c (byte rings and the out-of-order
+ * assembler), tcp_cc_*.c (congestion control modules), tcp_api.c (the
+ * public socket API).
+ *
+ * Threading: everything here runs with ns->lock held (see netstack.h), on
+ * the worker (input, timers) or an application thread (API calls).
+ */
+#ifndef VMK_TCPIP_TCP_H
+#define VMK_TCPIP_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+
+#include <vmknet/tcp.h>
+
+#include "tcpip/wire_tcp.h"
+
+struct netstack;
+struct tcpip_if;
+
+#define TCP_HASH_BUCKETS  1024
+#define TCP_MAX_CONNS     4096        /* connection blocks per netstack */
+#define TCP_OOO_RANGES    8           /* out-of-order ranges held per connection */
+#define TCP_DEFAULT_BUF   (256u * 1024u)
+#define TCP_MIN_BUF       4096u
+#define TCP_MAX_BUF       (64u * 1024u * 1024u)
+#define TCP_DEFAULT_MSS   536u        /* when the peer sends no MSS option */
+#define TCP_RTO_MAX_US    (60ull * 1000000ull)
+#define TCP_PERSIST_MIN_US 200000ull
+#define TCP_DUPACK_THRESH 3
+#define TCP_EPHEMERAL_MIN 49152
+
+/* Sequence arithmetic (RFC 9293 3.4), modulo 2^32. */
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+/* ---- storage (tcp_buf.c) --------------------------------------------- */
+
+/* A byte ring: len bytes from head are valid. */
+struct tcp_ring {
+	uint8_t *buf;
+	uint32_t size, head, len;
+};
+
+int ring_init(struct tcp_ring *r, uint32_t size);
+void ring_fini(struct tcp_ring *r);
+static inline uint32_t ring_free(const struct tcp_ring *r) { return r->size - r->len; }
+/* Write n bytes at offset off from head (off + n <= size; off may exceed
+ * len: out-of-order data). Does not change len. */
+void ring_write_at(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n);
+/* The same from an mbuf chain (src_off bytes in). */
+void ring_write_mbuf(struct tcp_ring *r, uint32_t off, const struct rte_mbuf *m,
+		     uint32_t src_off, uint32_t n);
+/* Copy n bytes at offset off from head (off + n <= size). */
+void ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst, uint32_t n);
+/* Copy into an mbuf chain at dst_off. */
+void ring_read_mbuf(const struct tcp_ring *r, uint32_t off, struct rte_mbuf *m,
+		    uint32_t dst_off, uint32_t n);
+/* Drop n bytes from head (n <= len). */
+void ring_consume(struct tcp_ring *r, uint32_t n);
+
+/* Out-of-order ranges [start, end) in sequence space, sorted, disjoint. */
+struct tcp_ooo {
+	uint8_t n;
+	uint32_t r[TCP_OOO_RANGES][2];
+};
+
+/* Record [s, e): returns 0 or -ENOSPC (too many holes; nothing recorded). */
+int ooo_add(struct tcp_ooo *o, uint32_t s, uint32_t e);
+/* rcv_nxt reached nxt: remove and return how far contiguous data now
+ * extends (nxt itself when no range starts at or before it). */
+uint32_t ooo_advance(struct tcp_ooo *o, uint32_t nxt);
+
+/* ---- congestion control (tcp_cc_*.c) -------------------------------- */
+
+struct vmk_tcp_sock;
+
+/* A congestion control module. The loss-recovery state machine (duplicate
+ * ACK counting, the recovery point) is in tcp_input.c; the module only
+ * moves cwnd and ssthresh. All hooks are called with the lock held. */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct vmk_tcp_sock *p);
+	/* New data was acknowledged outside recovery. */
+	void (*on_ack)(struct vmk_tcp_sock *p, uint32_t acked, uint64_t now);
+	/* Third duplicate ACK: set ssthresh and cwnd for fast recovery. */
+	void (*enter_recovery)(struct vmk_tcp_sock *p, uint64_t now);
+	/* A further duplicate ACK in recovery. */
+	void (*on_dupack)(struct vmk_tcp_sock *p);
+	/* A partial ACK in recovery (acked bytes). */
+	void (*on_partial_ack)(struct vmk_tcp_sock *p, uint32_t acked);
+	/* The recovery point was acknowledged. */
+	void (*exit_recovery)(struct vmk_tcp_sock *p);
+	/* The retransmission timer expired. */
+	void (*on_rto)(struct vmk_tcp_sock *p, uint64_t now);
+};
+
+extern const struct tcp_cc_ops tcp_cc_newreno;
+/* The module named name, or NULL. */
+const struct tcp_cc_ops *tcp_cc_find(const char *name);
+
+/* ---- connection block ------------------------------------------------ */
+
+#define TCPF_ACK_NOW      0x0001  /* send an ACK at the next output */
+#define TCPF_DELACK       0x0002  /* an ACK is owed (delayed) */
+#define TCPF_FIN_QUEUED   0x0004  /* the application shut down sending */
+#define TCPF_FIN_SENT     0x0008
+#define TCPF_FIN_RCVD     0x0010  /* peer's FIN received in order */
+#define TCPF_NODELAY      0x0020
+#define TCPF_WSCALE       0x0040  /* window scaling agreed */
+#define TCPF_TS           0x0080  /* timestamps agreed */
+#define TCPF_SACK_OK      0x0100  /* peer sent SACK-permitted */
+#define TCPF_RD_SHUT      0x0200
+#define TCPF_IN_RECOVERY  0x0400
+#define TCPF_USER         0x0800  /* an application holds the handle */
+#define TCPF_PASSIVE      0x1000  /* child of a listener */
+#define TCPF_ACCEPTQ      0x2000  /* on its listener's accept queue */
+#define TCPF_RTT_TIMING   0x4000
+#define TCPF_OOO_FIN      0x8000  /* a FIN arrived beyond a hole */
+
+/* The connection block; the public handle is a pointer to it. */
+struct vmk_tcp_sock {
+	struct netstack *ns;          /* NULL: the netstack went away */
+	struct vmk_tcp_sock *hnext;        /* hash chain (connections) */
+	struct vmk_tcp_sock *next, *prev;  /* all blocks of the stack */
+	struct vmk_tcp_sock *listener;     /* passive children: who accepts them */
+	struct vmk_tcp_sock *aq_next;      /* accept queue link */
+	struct vmk_tcp_sock *aq_head, *aq_tail; /* listener: accept queue */
+	uint32_t n_children;          /* listener: SYN-RECEIVED + queued */
+	uint32_t backlog;
+
+	enum vmk_tcp_state state;
+	uint32_t flags;               /* TCPF_* */
+	int err;                      /* -errno the connection ended with */
+	bool hashed;
+
+	rte_be32_t laddr, faddr;
+	uint16_t lport, fport;
+
+	/* send sequence space */
+	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd;
+	uint8_t snd_ws, rcv_ws;
+	uint16_t mss;                 /* send MSS: payload per segment, options excluded */
+	uint16_t adv_mss;             /* what we announced */
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge last advertised */
+	uint32_t rcv_fin_seq;         /* with TCPF_OOO_FIN */
+	uint32_t last_ack_sent;
+
+	/* timestamps (RFC 7323) */
+	uint32_t ts_recent;
+	uint64_t ts_recent_us;
+
+	/* retransmission (RFC 6298), microseconds */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint32_t rtt_seq;
+	uint64_t rtt_start_us;
+	uint8_t n_backoff;
+	uint8_t n_retries;
+
+	/* congestion control */
+	const struct tcp_cc_ops *cc;
+	uint32_t cwnd, ssthresh, recover;
+	uint32_t bytes_acked;         /* congestion avoidance accumulator */
+	uint8_t dupacks;
+	uint64_t cc_priv[4];          /* module state (CUBIC needs a few words) */
+
+	/* timers: absolute deadlines in us, 0 = off */
+	uint64_t t_rexmt, t_delack, t_persist, t_2msl;
+	uint8_t segs_unacked;         /* full segments received since our last ACK */
+
+	struct tcp_ring sndq;         /* from snd_una */
+	struct tcp_ring rcvq;         /* in-order data from the reader's position */
+	struct tcp_ooo ooo;
+	uint32_t ooo_last;            /* start of the latest out-of-order segment */
+	uint32_t snd_size, rcv_size;  /* configured before the buffers exist */
+};
+
+/* ---- per-netstack TCP ------------------------------------------------ */
+
+struct tcp_stack {
+	struct vmk_tcp_sock *conns[TCP_HASH_BUCKETS];
+	struct vmk_tcp_sock *all;          /* every block, listeners included */
+	uint32_t n_pcbs;
+	uint16_t next_port;
+	uint64_t now;                 /* the last `now` passed in */
+	uint64_t isn_key[2];          /* RFC 6528 secret */
+	struct vmk_tcp_params params;
+	const struct tcp_cc_ops *cc;
+	struct vmk_tcp_stats st;
+};
+
+/* tcp_pcb.c */
+int tcp_stack_init(struct netstack *ns);
+void tcp_stack_fini(struct netstack *ns);
+struct vmk_tcp_sock *tcp_pcb_new(struct netstack *ns);
+/* Allocate the buffers of p (sizes from p->snd_size/rcv_size). 0 or -ENOMEM. */
+int tcp_pcb_buffers(struct vmk_tcp_sock *p);
+/* Enter the connection hash (4-tuple set). */
+void tcp_pcb_hash(struct vmk_tcp_sock *p);
+void tcp_pcb_unhash(struct vmk_tcp_sock *p);
+/* Free the block if nobody needs it any more (CLOSED and no handle). */
+void tcp_pcb_maybe_free(struct vmk_tcp_sock *p);
+struct vmk_tcp_sock *tcp_lookup(struct netstack *ns, rte_be32_t laddr, uint16_t lport,
+			   rte_be32_t faddr, uint16_t fport);
+struct vmk_tcp_sock *tcp_lookup_listener(struct netstack *ns, rte_be32_t laddr, uint16_t lport);
+bool tcp_port_used(struct netstack *ns, rte_be32_t laddr, uint16_t lport);
+uint32_t tcp_isn(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32_t faddr,
+		 uint16_t fport, uint64_t now);
+/* The connection ended (err 0: normally): CLOSED, timers off, unhashed;
+ * freed when no handle holds it. */
+void tcp_set_closed(struct vmk_tcp_sock *p, int err);
+void tcp_set_state(struct vmk_tcp_sock *p, enum vmk_tcp_state s);
+/* Remove a child from its listener (accept queue or pending count). */
+void tcp_unlink_child(struct vmk_tcp_sock *p);
+
+/* tcp_input.c */
+void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
+	       uint64_t now);
+
+/* tcp_output.c */
+/* Send what the windows allow, and any ACK owed. */
+void tcp_output(struct vmk_tcp_sock *p, uint64_t now);
+/* Send one segment: data [seq, seq+len) from the send ring with flags. */
+int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t flags,
+		     uint64_t now);
+void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now);
+void tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now);
+/* RST (and optionally ACK) with these numbers from laddr:lport to faddr:fport. */
+void tcp_send_rst(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32_t faddr,
+		  uint16_t fport, uint32_t seq, uint32_t ack, bool with_ack, uint64_t now);
+/* The window we advertise (field value, scaled). */
+uint16_t tcp_rcv_wnd_field(struct vmk_tcp_sock *p);
+uint32_t tcp_rcv_space(const struct vmk_tcp_sock *p);
+/* Our MSS for the adapter that reaches faddr. */
+uint16_t tcp_mss_for(struct netstack *ns, struct vmk_tcp_sock *p);
+/* Our window scale for a receive buffer of size bytes (RFC 7323 2.3). */
+static inline uint8_t tcp_wscale_for(uint32_t size)
+{
+	uint8_t ws = 0;
+
+	while ((size >> ws) > 65535 && ws < TCP_MAX_WSCALE)
+		ws++;
+	return ws;
+}
+static inline uint32_t tcp_ts_now(uint64_t now) { return (uint32_t)(now / 1000u); }
+static inline uint32_t tcp_in_flight(const struct vmk_tcp_sock *p) { return p->snd_max - p->snd_una; }
+
+/* tcp_timer.c */
+void tcp_timers(struct netstack *ns, uint64_t now);
+void tcp_rtt_sample(struct vmk_tcp_sock *p, uint32_t rtt_us);
+/* (Re)arm the retransmission timer at now + rto (backed off). */
+void tcp_arm_rexmt(struct vmk_tcp_sock *p, uint64_t now);
+void tcp_enter_time_wait(struct vmk_tcp_sock *p, uint64_t now);
+
+#endif

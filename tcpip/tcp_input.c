@@ -1,0 +1,564 @@
+/*
+ * TCP input (RFC 9293 3.10.7, "SEGMENT ARRIVES"): validation by the wire
+ * layer, demultiplexing to a connection or a listener, the handshake
+ * (passive, active and simultaneous open), the sequence acceptability test
+ * with PAWS (RFC 7323), RFC 5961 challenge ACKs for in-window RSTs and
+ * SYNs, ACK processing (RTT samples, congestion control and NewReno loss
+ * recovery, window updates), data into the receive ring (out-of-order
+ * segments held by the assembler), FIN handling and RSTs to segments no
+ * socket wants. Every segment is consumed here: data is copied into the
+ * connection's ring and the mbuf freed. Lock held (see tcp.h).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "tcpip/netstack.h"
+#include "tcpip/tcp.h"
+#include "tcpip/wire_ipv4.h"
+
+struct seg {
+	struct tcp_repr r;
+	const struct rte_mbuf *m;
+	uint32_t data_off;            /* payload offset in m */
+	uint32_t len;                 /* payload bytes (after trimming) */
+	rte_be32_t src, dst;
+};
+
+static inline uint32_t seg_len(const struct seg *s)
+{
+	return s->len + ((s->r.flags & TCP_SYN) ? 1 : 0) + ((s->r.flags & TCP_FIN) ? 1 : 0);
+}
+
+static void count_drop(struct netstack *ns, enum vmk_tcp_drop_reason why)
+{
+	ns->tcp->st.drops[why]++;
+}
+
+/* RFC 9293: a segment for no connection gets a RST unless it is one. */
+static void reply_rst(struct netstack *ns, const struct seg *s, uint64_t now)
+{
+	if (s->r.flags & TCP_RST)
+		return;
+	if (s->r.flags & TCP_ACK)
+		tcp_send_rst(ns, s->dst, s->r.dst_port, s->src, s->r.src_port, s->r.ack, 0,
+			     false, now);
+	else
+		tcp_send_rst(ns, s->dst, s->r.dst_port, s->src, s->r.src_port, 0,
+			     s->r.seq + seg_len(s), true, now);
+}
+
+/* Options of the peer's SYN (or SYN-ACK): what both sides agreed. */
+static void apply_syn_options(struct vmk_tcp_sock *p, const struct seg *s)
+{
+	const struct tcp_repr *r = &s->r;
+	uint32_t peer_mss = r->mss != 0 ? r->mss : TCP_DEFAULT_MSS;
+
+	p->adv_mss = p->adv_mss != 0 ? p->adv_mss : tcp_mss_for(p->ns, p);
+	if (r->wscale >= 0) {
+		p->flags |= TCPF_WSCALE;
+		p->snd_ws = (uint8_t)r->wscale;
+		p->rcv_ws = tcp_wscale_for(p->rcv_size);
+	} else {
+		p->flags &= ~TCPF_WSCALE;
+		p->snd_ws = p->rcv_ws = 0;
+	}
+	if (r->has_ts) {
+		p->flags |= TCPF_TS;
+		p->ts_recent = r->ts_val;
+	} else {
+		p->flags &= ~TCPF_TS;
+	}
+	if (r->sack_ok)
+		p->flags |= TCPF_SACK_OK;
+	else
+		p->flags &= ~TCPF_SACK_OK;
+	p->mss = (uint16_t)(RTE_MIN(peer_mss, (uint32_t)p->adv_mss) -
+			    ((p->flags & TCPF_TS) ? 12 : 0));
+	p->snd_wnd = r->win;              /* never scaled in a SYN */
+	p->max_snd_wnd = p->snd_wnd;
+	p->snd_wl1 = r->seq;
+	p->snd_wl2 = r->ack;
+	p->irs = r->seq;
+	p->rcv_nxt = r->seq + 1;
+	p->last_ack_sent = p->rcv_nxt;
+	p->cc->init(p);
+}
+
+static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
+{
+	struct netstack *ns = l->ns;
+	struct vmk_tcp_sock *c;
+
+	if (s->r.flags & TCP_RST)
+		return;
+	if (s->r.flags & TCP_ACK) {
+		reply_rst(ns, s, now);
+		count_drop(ns, VMK_TCPDROP_BAD_ACK);
+		return;
+	}
+	if (!(s->r.flags & TCP_SYN))
+		return;
+	if (l->n_children >= l->backlog) {
+		count_drop(ns, VMK_TCPDROP_BACKLOG_FULL);
+		return;
+	}
+	c = tcp_pcb_new(ns);
+	if (c == NULL) {
+		count_drop(ns, VMK_TCPDROP_NO_MEMORY);
+		return;
+	}
+	c->snd_size = l->snd_size;
+	c->rcv_size = l->rcv_size;
+	c->flags = TCPF_PASSIVE | (l->flags & TCPF_NODELAY);
+	c->laddr = s->dst;
+	c->lport = s->r.dst_port;
+	c->faddr = s->src;
+	c->fport = s->r.src_port;
+	if (tcp_pcb_buffers(c) < 0) {
+		count_drop(ns, VMK_TCPDROP_NO_MEMORY);
+		tcp_set_closed(c, -ENOMEM);
+		return;
+	}
+	apply_syn_options(c, s);
+	c->iss = tcp_isn(ns, c->laddr, c->lport, c->faddr, c->fport, now);
+	c->snd_una = c->snd_nxt = c->snd_max = c->recover = c->iss;
+	c->state = VMK_TCP_SYN_RECEIVED;
+	c->listener = l;
+	l->n_children++;
+	tcp_pcb_hash(c);
+	ns->tcp->st.passive_opens++;
+	c->flags |= TCPF_RTT_TIMING;
+	c->rtt_seq = c->iss;
+	c->rtt_start_us = now;
+	tcp_send_syn(c, now);
+}
+
+static void syn_sent_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
+{
+	struct netstack *ns = p->ns;
+	const struct tcp_repr *r = &s->r;
+	bool ack_ok = false;
+
+	if (r->flags & TCP_ACK) {
+		if (seq_le(r->ack, p->iss) || seq_gt(r->ack, p->snd_max)) {
+			if (!(r->flags & TCP_RST))
+				reply_rst(ns, s, now);
+			count_drop(ns, VMK_TCPDROP_BAD_ACK);
+			return;
+		}
+		ack_ok = true;
+	}
+	if (r->flags & TCP_RST) {
+		if (ack_ok) {
+			ns->tcp->st.attempt_fails++;
+			tcp_set_closed(p, -ECONNREFUSED);
+		}
+		return;
+	}
+	if (!(r->flags & TCP_SYN))
+		return;
+	apply_syn_options(p, s);
+	if (ack_ok) {
+		if ((p->flags & TCPF_RTT_TIMING) && p->n_retries == 0)
+			tcp_rtt_sample(p, (uint32_t)(now - p->rtt_start_us));
+		p->flags &= ~TCPF_RTT_TIMING;
+		p->snd_una = r->ack;
+		p->snd_nxt = p->snd_max = p->recover = r->ack;
+		p->t_rexmt = 0;
+		p->n_retries = 0;
+		p->n_backoff = 0;
+		tcp_set_state(p, VMK_TCP_ESTABLISHED);
+		p->flags |= TCPF_ACK_NOW;
+		tcp_output(p, now);
+		return;
+	}
+	/* Simultaneous open: both sent a SYN; answer with SYN-ACK, same ISS. */
+	p->state = VMK_TCP_SYN_RECEIVED;
+	tcp_send_syn(p, now);
+}
+
+/* RFC 9293 3.10.7.4 first check, with RCV.WND the room we really have. */
+static bool acceptable(const struct vmk_tcp_sock *p, const struct seg *s)
+{
+	uint32_t wnd = tcp_rcv_space(p), seq = s->r.seq, len = seg_len(s);
+
+	if (len == 0) {
+		if (wnd == 0)
+			return seq == p->rcv_nxt;
+		return seq_le(p->rcv_nxt, seq) && seq_lt(seq, p->rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		return seq == p->rcv_nxt;         /* ACK, RST and FIN still count */
+	return (seq_le(p->rcv_nxt, seq) && seq_lt(seq, p->rcv_nxt + wnd)) ||
+	       (seq_le(p->rcv_nxt, seq + len - 1) && seq_lt(seq + len - 1, p->rcv_nxt + wnd));
+}
+
+/* Cut the segment to the receive window: old bytes at the front, bytes
+ * beyond the room at the back (a FIN past the room goes too). */
+static void trim(struct vmk_tcp_sock *p, struct seg *s)
+{
+	uint32_t wnd = tcp_rcv_space(p);
+
+	if (seq_lt(s->r.seq, p->rcv_nxt)) {
+		uint32_t d = p->rcv_nxt - s->r.seq;
+
+		if (s->r.flags & TCP_SYN) {
+			s->r.flags &= (uint8_t)~TCP_SYN;
+			d--;
+			s->r.seq++;
+		}
+		d = RTE_MIN(d, s->len);
+		s->data_off += d;
+		s->len -= d;
+		s->r.seq += d;
+	}
+	if (seq_gt(s->r.seq + s->len, p->rcv_nxt + wnd)) {
+		s->len = p->rcv_nxt + wnd - s->r.seq;
+		s->r.flags &= (uint8_t)~TCP_FIN;
+		p->flags |= TCPF_ACK_NOW;         /* tell the sender what fits */
+	}
+}
+
+static void challenge_ack(struct vmk_tcp_sock *p, uint64_t now)
+{
+	p->ns->tcp->st.challenge_acks++;
+	count_drop(p->ns, VMK_TCPDROP_CHALLENGED);
+	tcp_send_ack(p, now);
+}
+
+static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
+{
+	struct tcp_stack *t = p->ns->tcp;
+
+	p->recover = p->snd_max;
+	p->flags |= TCPF_IN_RECOVERY;
+	p->flags &= ~TCPF_RTT_TIMING;
+	p->cc->enter_recovery(p, now);
+	t->st.fast_retrans++;
+	t->st.retrans++;
+	tcp_send_segment(p, p->snd_una, RTE_MIN((uint32_t)p->mss, p->sndq.len), TCP_ACK, now);
+	tcp_arm_rexmt(p, now);
+}
+
+/* New data acknowledged: returns false when p was freed (LAST-ACK done). */
+static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
+{
+	uint32_t acked = ack - p->snd_una, data = RTE_MIN(acked, p->sndq.len);
+	bool fin_acked = (p->flags & TCPF_FIN_SENT) && acked > p->sndq.len;
+
+	if ((p->flags & TCPF_RTT_TIMING) && seq_gt(ack, p->rtt_seq)) {
+		tcp_rtt_sample(p, (uint32_t)(now - p->rtt_start_us));
+		p->flags &= ~TCPF_RTT_TIMING;
+	}
+	ring_consume(&p->sndq, data);
+	p->snd_una = ack;
+	if (seq_lt(p->snd_nxt, p->snd_una))
+		p->snd_nxt = p->snd_una;
+	p->n_retries = 0;
+	p->n_backoff = 0;
+	if (p->flags & TCPF_IN_RECOVERY) {
+		if (seq_ge(ack, p->recover)) {
+			p->cc->exit_recovery(p);
+			p->flags &= ~TCPF_IN_RECOVERY;
+			p->dupacks = 0;
+		} else {                        /* partial ACK: next hole at once */
+			p->cc->on_partial_ack(p, acked);
+			p->ns->tcp->st.retrans++;
+			tcp_send_segment(p, p->snd_una,
+					 RTE_MIN((uint32_t)p->mss, p->sndq.len), TCP_ACK, now);
+		}
+	} else {
+		p->dupacks = 0;
+		p->cc->on_ack(p, acked, now);
+	}
+	if (p->snd_una == p->snd_max)
+		p->t_rexmt = 0;
+	else
+		tcp_arm_rexmt(p, now);
+	if (!fin_acked)
+		return true;
+	switch (p->state) {
+	case VMK_TCP_FIN_WAIT_1:
+		p->state = VMK_TCP_FIN_WAIT_2;
+		/* Nobody holds it and the peer may never close: bound the wait. */
+		if (!(p->flags & TCPF_USER))
+			p->t_2msl = now + 2ull * p->ns->tcp->params.msl_ms * 1000ull;
+		break;
+	case VMK_TCP_CLOSING:
+		tcp_enter_time_wait(p, now);
+		break;
+	case VMK_TCP_LAST_ACK:
+		tcp_set_closed(p, 0);
+		return false;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* RFC 9293 3.10.7.4 fifth check for synchronized states. Returns false
+ * when the segment is done with (or p was freed). */
+static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
+{
+	const struct tcp_repr *r = &s->r;
+	bool wnd_changed = false;
+
+	if (seq_gt(r->ack, p->snd_max)) {
+		tcp_send_ack(p, now);
+		count_drop(p->ns, VMK_TCPDROP_BAD_ACK);
+		return false;
+	}
+	if (seq_lt(p->snd_wl1, r->seq) ||
+	    (p->snd_wl1 == r->seq && seq_le(p->snd_wl2, r->ack))) {
+		uint32_t w = (uint32_t)r->win << p->snd_ws;
+
+		wnd_changed = w != p->snd_wnd;
+		p->snd_wnd = w;
+		p->max_snd_wnd = RTE_MAX(p->max_snd_wnd, w);
+		p->snd_wl1 = r->seq;
+		p->snd_wl2 = r->ack;
+	}
+	if (seq_gt(r->ack, p->snd_una))
+		return ack_advanced(p, r->ack, now);
+	if (r->ack == p->snd_una && s->len == 0 && !wnd_changed &&
+	    !(r->flags & (TCP_SYN | TCP_FIN)) && p->snd_max != p->snd_una) {
+		if (p->flags & TCPF_IN_RECOVERY)
+			p->cc->on_dupack(p);
+		else if (++p->dupacks == TCP_DUPACK_THRESH && seq_gt(r->ack, p->recover))
+			enter_recovery(p, now);
+		else if (p->dupacks == TCP_DUPACK_THRESH)
+			p->dupacks = 0;
+	}
+	return true;
+}
+
+/* SYN-RECEIVED and an ACK of our SYN: established. */
+static bool syn_received_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
+{
+	const struct tcp_repr *r = &s->r;
+	struct vmk_tcp_sock *l = p->listener;
+
+	if (seq_le(r->ack, p->snd_una) || seq_gt(r->ack, p->snd_max)) {
+		reply_rst(p->ns, s, now);
+		count_drop(p->ns, VMK_TCPDROP_BAD_ACK);
+		return false;
+	}
+	if ((p->flags & TCPF_RTT_TIMING) && p->n_retries == 0)
+		tcp_rtt_sample(p, (uint32_t)(now - p->rtt_start_us));
+	p->flags &= ~TCPF_RTT_TIMING;
+	p->snd_una = p->iss + 1;
+	p->t_rexmt = 0;
+	p->n_retries = 0;
+	p->n_backoff = 0;
+	p->snd_wnd = (uint32_t)r->win << p->snd_ws;
+	p->max_snd_wnd = p->snd_wnd;
+	p->snd_wl1 = r->seq;
+	p->snd_wl2 = r->ack;
+	tcp_set_state(p, VMK_TCP_ESTABLISHED);
+	if (l != NULL && (p->flags & TCPF_PASSIVE)) {
+		p->flags |= TCPF_ACCEPTQ;
+		if (l->aq_tail != NULL)
+			l->aq_tail->aq_next = p;
+		else
+			l->aq_head = p;
+		l->aq_tail = p;
+	}
+	return true;
+}
+
+static void fin_received(struct vmk_tcp_sock *p, uint64_t now)
+{
+	p->rcv_nxt++;
+	p->flags |= TCPF_FIN_RCVD | TCPF_ACK_NOW;
+	p->flags &= ~TCPF_OOO_FIN;
+	switch (p->state) {
+	case VMK_TCP_SYN_RECEIVED:
+	case VMK_TCP_ESTABLISHED:
+		p->state = VMK_TCP_CLOSE_WAIT;
+		break;
+	case VMK_TCP_FIN_WAIT_1:
+		p->state = VMK_TCP_CLOSING;      /* simultaneous close */
+		break;
+	case VMK_TCP_FIN_WAIT_2:
+		tcp_enter_time_wait(p, now);
+		break;
+	case VMK_TCP_TIME_WAIT:
+		tcp_enter_time_wait(p, now);
+		break;
+	default:
+		break;
+	}
+}
+
+static void data_received(struct vmk_tcp_sock *p, struct seg *s)
+{
+	uint32_t seq = s->r.seq, len = s->len;
+
+	if (p->flags & TCPF_RD_SHUT) {           /* nobody will read it */
+		if (seq == p->rcv_nxt)
+			p->rcv_nxt += len;
+		p->flags |= TCPF_ACK_NOW;
+		return;
+	}
+	if (seq == p->rcv_nxt) {
+		ring_write_mbuf(&p->rcvq, p->rcvq.len, s->m, s->data_off, len);
+		p->rcvq.len += len;
+		p->rcv_nxt += len;
+		if (p->ooo.n > 0) {
+			uint32_t nxt = ooo_advance(&p->ooo, p->rcv_nxt);
+
+			p->rcvq.len += nxt - p->rcv_nxt;
+			p->rcv_nxt = nxt;
+			p->flags |= TCPF_ACK_NOW;    /* a hole filled: say so at once */
+		}
+		/* RFC 5681 4.2: ACK at least every second full-sized segment. */
+		if (++p->segs_unacked >= 2)
+			p->flags |= TCPF_ACK_NOW;
+		else
+			p->flags |= TCPF_DELACK;
+		return;
+	}
+	/* Beyond a hole: held in place in the ring, duplicate ACK at once. */
+	p->flags |= TCPF_ACK_NOW;
+	if (ooo_add(&p->ooo, seq, seq + len) < 0) {
+		count_drop(p->ns, VMK_TCPDROP_OOO_FULL);
+		return;
+	}
+	ring_write_mbuf(&p->rcvq, p->rcvq.len + (seq - p->rcv_nxt), s->m, s->data_off, len);
+	p->ooo_last = seq;
+}
+
+static bool rst_or_syn(struct vmk_tcp_sock *p, struct seg *s, uint32_t orig_seq, uint64_t now)
+{
+	struct tcp_stack *t = p->ns->tcp;
+
+	if (s->r.flags & TCP_RST) {
+		if (orig_seq != p->rcv_nxt) {    /* in window, not exact: RFC 5961 3.2 */
+			challenge_ack(p, now);
+			return true;
+		}
+		if (p->state == VMK_TCP_SYN_RECEIVED) {
+			tcp_set_closed(p, (p->flags & TCPF_PASSIVE) ? -ECONNRESET : -ECONNREFUSED);
+			return true;
+		}
+		if (p->state != VMK_TCP_TIME_WAIT)
+			t->st.resets_rx++;
+		tcp_set_closed(p, p->state == VMK_TCP_CLOSING || p->state == VMK_TCP_LAST_ACK ||
+				  p->state == VMK_TCP_TIME_WAIT ? 0 : -ECONNRESET);
+		return true;
+	}
+	if (s->r.flags & TCP_SYN) {              /* RFC 5961 4.2 */
+		challenge_ack(p, now);
+		return true;
+	}
+	return false;
+}
+
+static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
+{
+	struct tcp_stack *t = p->ns->tcp;
+	struct tcp_repr *r = &s->r;
+	uint32_t orig_seq = r->seq;
+
+	if ((p->flags & TCPF_TS) && r->has_ts && !(r->flags & TCP_RST) &&
+	    seq_lt(r->ts_val, p->ts_recent)) {
+		tcp_send_ack(p, now);
+		count_drop(p->ns, VMK_TCPDROP_PAWS);
+		return;
+	}
+	/* An old SYN (a retransmitted SYN-ACK, or the peer's SYN-ACK in a
+	 * simultaneous open) is trimmed off first, as BSD does, and what is
+	 * left processed as the ACK it carries. */
+	if ((r->flags & TCP_SYN) && r->seq + 1 == p->rcv_nxt) {
+		r->flags &= (uint8_t)~TCP_SYN;
+		r->seq++;
+		orig_seq = r->seq;
+		p->flags |= TCPF_ACK_NOW;
+	}
+	if (!acceptable(p, s)) {
+		if (!(r->flags & TCP_RST)) {
+			if (p->state == VMK_TCP_TIME_WAIT && (r->flags & TCP_FIN))
+				tcp_enter_time_wait(p, now);
+			tcp_send_ack(p, now);
+		}
+		count_drop(p->ns, VMK_TCPDROP_OUT_OF_WINDOW);
+		return;
+	}
+	trim(p, s);
+	if (rst_or_syn(p, s, orig_seq, now))
+		return;
+	if (!(r->flags & TCP_ACK))
+		return;
+	if (r->has_ts && (p->flags & TCPF_TS) && seq_le(orig_seq, p->last_ack_sent) &&
+	    seq_ge(r->ts_val, p->ts_recent)) {
+		p->ts_recent = r->ts_val;
+		p->ts_recent_us = now;
+	}
+	if (p->state == VMK_TCP_SYN_RECEIVED && !syn_received_ack(p, s, now))
+		return;
+	if (!process_ack(p, s, now))
+		return;
+	if (s->len > 0 && (p->state == VMK_TCP_ESTABLISHED || p->state == VMK_TCP_FIN_WAIT_1 ||
+			   p->state == VMK_TCP_FIN_WAIT_2))
+		data_received(p, s);
+	if (r->flags & TCP_FIN) {
+		uint32_t fin_seq = r->seq + s->len;
+
+		if (fin_seq == p->rcv_nxt && !(p->flags & TCPF_FIN_RCVD)) {
+			fin_received(p, now);
+		} else if (seq_gt(fin_seq, p->rcv_nxt)) {
+			p->flags |= TCPF_OOO_FIN;
+			p->rcv_fin_seq = fin_seq;
+		}
+	}
+	if ((p->flags & TCPF_OOO_FIN) && p->rcv_nxt == p->rcv_fin_seq)
+		fin_received(p, now);
+	tcp_output(p, now);
+	if ((p->flags & TCPF_DELACK) && p->t_delack == 0)
+		p->t_delack = now + t->params.delack_us;
+}
+
+void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
+	       uint64_t now)
+{
+	const struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	struct tcp_stack *t = ns->tcp;
+	struct vmk_tcp_sock *p;
+	struct seg s;
+	int ret;
+
+	t->now = now;
+	ret = tcp_parse(&s.r, m, hlen, m->pkt_len - hlen, h->src_addr, h->dst_addr);
+	if (ret < 0) {
+		count_drop(ns, (enum vmk_tcp_drop_reason)-ret);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	t->st.segs_rx++;
+	s.m = m;
+	s.src = h->src_addr;
+	s.dst = h->dst_addr;
+	s.data_off = hlen + s.r.hlen;
+	s.len = s.r.payload_len;
+	if (s.dst != ifc->addr) {                 /* no TCP to broadcasts */
+		count_drop(ns, VMK_TCPDROP_NO_SOCKET);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	p = tcp_lookup(ns, s.dst, s.r.dst_port, s.src, s.r.src_port);
+	if (p == NULL) {
+		struct vmk_tcp_sock *l = tcp_lookup_listener(ns, s.dst, s.r.dst_port);
+
+		if (l != NULL) {
+			listen_input(l, &s, now);
+		} else {
+			count_drop(ns, VMK_TCPDROP_NO_SOCKET);
+			reply_rst(ns, &s, now);
+		}
+	} else if (p->state == VMK_TCP_SYN_SENT) {
+		syn_sent_input(p, &s, now);
+	} else {
+		conn_input(p, &s, now);
+	}
+	rte_pktmbuf_free(m);
+}

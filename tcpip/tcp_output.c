@@ -1,0 +1,246 @@
+/*
+ * TCP output: building segments (header, options, payload copied from the
+ * send ring) and handing them to IPv4 output; deciding what the send,
+ * congestion and receive windows allow (sender silly-window avoidance and
+ * Nagle); ACKs, SYNs and RSTs. Lock held (see tcp.h).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "tcpip/netstack.h"
+#include "tcpip/tcp.h"
+#include "tcpip/wire_ipv4.h"
+
+uint16_t tcp_mss_for(struct netstack *ns, struct vmk_tcp_sock *p)
+{
+	struct route_result rt;
+
+	if (route_lookup(ns, p->faddr, p->laddr, NULL, &rt) == 0 && rt.ifc->mtu > 40 + 64)
+		return (uint16_t)RTE_MIN(rt.ifc->mtu - 40u, 65535u - 40u);
+	return TCP_DEFAULT_MSS;
+}
+
+uint32_t tcp_rcv_space(const struct vmk_tcp_sock *p)
+{
+	return p->rcvq.buf == NULL ? 0 : ring_free(&p->rcvq);
+}
+
+uint16_t tcp_rcv_wnd_field(struct vmk_tcp_sock *p)
+{
+	uint32_t space = tcp_rcv_space(p), w = space >> p->rcv_ws, edge;
+
+	if (w > 65535)
+		w = 65535;
+	/* Never move the right edge left (RFC 9293 3.8.6): rounding by the
+	 * scale may not take back what was offered. */
+	edge = p->rcv_nxt + (w << p->rcv_ws);
+	if (seq_lt(edge, p->rcv_adv)) {
+		uint32_t need = p->rcv_adv - p->rcv_nxt;
+
+		w = (need + (1u << p->rcv_ws) - 1) >> p->rcv_ws;
+		edge = p->rcv_nxt + (w << p->rcv_ws);
+	}
+	p->rcv_adv = edge;
+	return (uint16_t)w;
+}
+
+/* SACK blocks from the out-of-order assembler (RFC 2018): the first
+ * block holds the most recently received segment. */
+static void add_sack(const struct vmk_tcp_sock *p, struct tcp_repr *r)
+{
+	const struct tcp_ooo *o = &p->ooo;
+	unsigned int max = (p->flags & TCPF_TS) ? 3 : 4, n = 0, first = 0;
+
+	if (!(p->flags & TCPF_SACK_OK) || o->n == 0)
+		return;
+	for (unsigned int i = 0; i < o->n; i++)
+		if (seq_le(o->r[i][0], p->ooo_last) && seq_gt(o->r[i][1], p->ooo_last))
+			first = i;
+	r->sack[n][0] = o->r[first][0];
+	r->sack[n++][1] = o->r[first][1];
+	for (unsigned int i = 0; i < o->n && n < max; i++) {
+		if (i == first)
+			continue;
+		r->sack[n][0] = o->r[i][0];
+		r->sack[n++][1] = o->r[i][1];
+	}
+	r->n_sack = (uint8_t)n;
+}
+
+static int xmit(struct netstack *ns, struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst,
+		uint64_t now)
+{
+	struct ip_out o = { .src = src, .dst = dst, .proto = IPPROTO_TCP, .df = true };
+
+	ns->tcp->st.segs_tx++;
+	return ipv4_output(ns, m, &o, now);
+}
+
+static void fill_header(struct vmk_tcp_sock *p, struct tcp_repr *r, uint32_t seq, uint8_t flags,
+			uint64_t now)
+{
+	tcp_repr_init(r);
+	r->src_port = p->lport;
+	r->dst_port = p->fport;
+	r->seq = seq;
+	r->flags = flags;
+	if (flags & TCP_ACK)
+		r->ack = p->rcv_nxt;
+	if (flags & TCP_SYN) {
+		bool offer = p->state == VMK_TCP_SYN_SENT;
+
+		r->mss = p->adv_mss;
+		r->win = (uint16_t)RTE_MIN(tcp_rcv_space(p), 65535u);
+		p->rcv_adv = p->rcv_nxt + r->win;
+		if (offer || (p->flags & TCPF_WSCALE))
+			r->wscale = (int8_t)p->rcv_ws;
+		r->sack_ok = offer || (p->flags & TCPF_SACK_OK);
+		r->has_ts = offer || (p->flags & TCPF_TS);
+	} else {
+		r->win = tcp_rcv_wnd_field(p);
+		r->has_ts = (p->flags & TCPF_TS) != 0;
+		add_sack(p, r);
+	}
+	if (r->has_ts) {
+		r->ts_val = tcp_ts_now(now);
+		r->ts_ecr = p->ts_recent;
+	}
+}
+
+int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t flags,
+		     uint64_t now)
+{
+	struct netstack *ns = p->ns;
+	struct tcp_repr r;
+	struct rte_mbuf *m;
+	uint16_t olen;
+
+	fill_header(p, &r, seq, flags, now);
+	olen = tcp_opts_len(&r);
+	m = pkt_alloc(ns->pool, TCP_HLEN + olen + len);
+	if (m == NULL) {
+		ns->tcp->st.drops[VMK_TCPDROP_NO_MEMORY]++;
+		return -ENOBUFS;
+	}
+	if (len > 0)
+		ring_read_mbuf(&p->sndq, seq - p->snd_una, m, TCP_HLEN + olen, len);
+	tcp_emit(m, 0, &r, len, p->laddr, p->faddr);
+	if (flags & TCP_ACK) {
+		p->last_ack_sent = p->rcv_nxt;
+		p->flags &= ~(TCPF_ACK_NOW | TCPF_DELACK);
+		p->t_delack = 0;
+		p->segs_unacked = 0;
+	}
+	return xmit(ns, m, p->laddr, p->faddr, now);
+}
+
+void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now)
+{
+	tcp_send_segment(p, p->snd_nxt, 0, TCP_ACK, now);
+}
+
+void tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now)
+{
+	uint8_t flags = TCP_SYN;
+
+	if (p->state == VMK_TCP_SYN_RECEIVED)
+		flags |= TCP_ACK;
+	tcp_send_segment(p, p->iss, 0, flags, now);
+	if (seq_gt(p->iss + 1, p->snd_max))
+		p->snd_max = p->iss + 1;
+	p->snd_nxt = p->iss + 1;
+	if (p->t_rexmt == 0)
+		tcp_arm_rexmt(p, now);
+}
+
+void tcp_send_rst(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32_t faddr,
+		  uint16_t fport, uint32_t seq, uint32_t ack, bool with_ack, uint64_t now)
+{
+	struct rte_mbuf *m = pkt_alloc(ns->pool, TCP_HLEN);
+	struct tcp_repr r;
+
+	if (m == NULL) {
+		ns->tcp->st.drops[VMK_TCPDROP_NO_MEMORY]++;
+		return;
+	}
+	tcp_repr_init(&r);
+	r.src_port = lport;
+	r.dst_port = fport;
+	r.seq = seq;
+	r.ack = with_ack ? ack : 0;
+	r.flags = (uint8_t)(TCP_RST | (with_ack ? TCP_ACK : 0));
+	tcp_emit(m, 0, &r, 0, laddr, faddr);
+	ns->tcp->st.rst_tx++;
+	xmit(ns, m, laddr, faddr, now);
+}
+
+static bool can_send_data(enum vmk_tcp_state s)
+{
+	return s == VMK_TCP_ESTABLISHED || s == VMK_TCP_CLOSE_WAIT || s == VMK_TCP_FIN_WAIT_1 ||
+	       s == VMK_TCP_CLOSING || s == VMK_TCP_LAST_ACK;
+}
+
+/* Sender silly-window avoidance and Nagle (RFC 9293 3.8.6.2.1). */
+static bool worth_sending(const struct vmk_tcp_sock *p, uint32_t len, uint32_t avail)
+{
+	if (len >= p->mss)
+		return true;
+	if (len == avail && ((p->flags & TCPF_NODELAY) || p->snd_nxt == p->snd_una))
+		return true;
+	return p->max_snd_wnd > 0 && len >= p->max_snd_wnd / 2;
+}
+
+void tcp_output(struct vmk_tcp_sock *p, uint64_t now)
+{
+	bool sent = false;
+
+	if (p->ns == NULL)
+		return;
+	while (can_send_data(p->state)) {
+		uint32_t off = RTE_MIN(p->snd_nxt - p->snd_una, p->sndq.len);
+		uint32_t avail = p->sndq.len - off, fin_seq = p->snd_una + p->sndq.len;
+		uint32_t wnd = RTE_MIN(p->snd_wnd, p->cwnd), left = 0, len;
+		bool fin;
+		uint8_t flags = TCP_ACK;
+
+		if (seq_gt(p->snd_una + wnd, p->snd_nxt))
+			left = p->snd_una + wnd - p->snd_nxt;
+		len = RTE_MIN(RTE_MIN(avail, left), (uint32_t)p->mss);
+		fin = (p->flags & TCPF_FIN_QUEUED) && seq_le(p->snd_nxt, fin_seq) &&
+		      p->snd_nxt + len == fin_seq;
+		if (len == 0 && !fin)
+			break;
+		if (!fin && !worth_sending(p, len, avail))
+			break;
+		if (len > 0 && len == avail)
+			flags |= TCP_PSH;
+		if (fin)
+			flags |= TCP_FIN;
+		if (seq_lt(p->snd_nxt, p->snd_max))
+			p->ns->tcp->st.retrans++;
+		else if (!(p->flags & TCPF_RTT_TIMING) && len > 0) {
+			p->flags |= TCPF_RTT_TIMING;
+			p->rtt_seq = p->snd_nxt;
+			p->rtt_start_us = now;
+		}
+		if (tcp_send_segment(p, p->snd_nxt, len, flags, now) == -ENOBUFS)
+			break;
+		sent = true;
+		p->snd_nxt += len + (fin ? 1 : 0);
+		if (fin)
+			p->flags |= TCPF_FIN_SENT;
+		if (seq_gt(p->snd_nxt, p->snd_max))
+			p->snd_max = p->snd_nxt;
+		if (p->t_rexmt == 0)
+			tcp_arm_rexmt(p, now);
+		p->t_persist = 0;
+	}
+	if (!sent && (p->flags & TCPF_ACK_NOW) && p->state != VMK_TCP_CLOSED &&
+	    p->state != VMK_TCP_LISTEN && p->state != VMK_TCP_SYN_SENT)
+		tcp_send_ack(p, now);
+	/* Data waits behind a zero window with nothing in flight: probe. */
+	if (can_send_data(p->state) && p->snd_wnd == 0 && p->t_rexmt == 0 &&
+	    p->t_persist == 0 && p->sndq.len > p->snd_nxt - p->snd_una)
+		p->t_persist = now + RTE_MAX((uint64_t)p->rto_us, TCP_PERSIST_MIN_US);
+}

@@ -1,0 +1,135 @@
+/*
+ * TCP timers of a netstack, run from the netstack's periodic processing
+ * (ns_timers, about once a millisecond): retransmission (RFC 6298, with
+ * exponential backoff, Karn's rule and SYN/data retry limits), delayed
+ * ACK, zero-window probes (persist) and TIME-WAIT expiry. Deadlines are
+ * absolute microseconds in each block; a walk of the blocks finds the due
+ * ones (a timer wheel is the next step when connection counts grow).
+ * Lock held (see tcp.h).
+ */
+#include <errno.h>
+
+#include "tcpip/netstack.h"
+#include "tcpip/tcp.h"
+
+#define TCP_MAX_BACKOFF 12
+
+static uint64_t backed_off_rto(const struct vmk_tcp_sock *p)
+{
+	uint64_t rto = (uint64_t)p->rto_us << p->n_backoff;
+
+	return RTE_MIN(rto, TCP_RTO_MAX_US);
+}
+
+void tcp_arm_rexmt(struct vmk_tcp_sock *p, uint64_t now)
+{
+	p->t_rexmt = now + backed_off_rto(p);
+}
+
+void tcp_rtt_sample(struct vmk_tcp_sock *p, uint32_t r)
+{
+	const struct vmk_tcp_params *pa = &p->ns->tcp->params;
+	uint64_t rto;
+
+	if (r == 0)
+		r = 1;
+	if (p->srtt_us == 0) {
+		p->srtt_us = r;
+		p->rttvar_us = r / 2;
+	} else {
+		uint32_t d = p->srtt_us > r ? p->srtt_us - r : r - p->srtt_us;
+
+		p->rttvar_us = (3 * p->rttvar_us + d) / 4;
+		p->srtt_us = (7 * p->srtt_us + r) / 8;
+	}
+	rto = (uint64_t)p->srtt_us + RTE_MAX(1u, 4 * p->rttvar_us);
+	rto = RTE_MAX(rto, (uint64_t)pa->rto_min_us);
+	p->rto_us = (uint32_t)RTE_MIN(rto, TCP_RTO_MAX_US);
+	p->n_backoff = 0;
+}
+
+void tcp_enter_time_wait(struct vmk_tcp_sock *p, uint64_t now)
+{
+	p->state = VMK_TCP_TIME_WAIT;
+	p->t_rexmt = p->t_persist = p->t_delack = 0;
+	p->t_2msl = now + 2ull * p->ns->tcp->params.msl_ms * 1000ull;
+}
+
+static bool synchronized(enum vmk_tcp_state s)
+{
+	return s != VMK_TCP_CLOSED && s != VMK_TCP_LISTEN && s != VMK_TCP_SYN_SENT;
+}
+
+/* The retransmission timer expired. May free p. */
+static void rexmt_expired(struct vmk_tcp_sock *p, uint64_t now)
+{
+	struct tcp_stack *t = p->ns->tcp;
+	bool syn = p->state == VMK_TCP_SYN_SENT || p->state == VMK_TCP_SYN_RECEIVED;
+	uint32_t limit = syn ? t->params.syn_retries : t->params.data_retries;
+
+	p->t_rexmt = 0;
+	if (++p->n_retries > limit) {
+		if (p->state == VMK_TCP_SYN_SENT)
+			t->st.attempt_fails++;
+		else if (synchronized(p->state))
+			tcp_send_rst(p->ns, p->laddr, p->lport, p->faddr, p->fport, p->snd_nxt,
+				     0, false, now);
+		tcp_set_closed(p, -ETIMEDOUT);
+		return;
+	}
+	if (p->n_backoff < TCP_MAX_BACKOFF)
+		p->n_backoff++;
+	t->st.timeouts++;
+	p->flags &= ~TCPF_RTT_TIMING;           /* Karn: no sample from a retransmission */
+	if (syn) {
+		t->st.retrans++;
+		tcp_send_syn(p, now);
+		return;
+	}
+	p->cc->on_rto(p, now);
+	p->flags &= ~TCPF_IN_RECOVERY;
+	p->dupacks = 0;
+	p->recover = p->snd_max;
+	p->snd_nxt = p->snd_una;                /* go back: resend from the first hole */
+	tcp_output(p, now);
+	if (p->t_rexmt == 0 && p->snd_una != p->snd_max)
+		tcp_arm_rexmt(p, now);
+}
+
+/* Zero-window probe: a segment one below snd_una makes the peer answer
+ * with its current window without consuming anything. */
+static void persist_expired(struct vmk_tcp_sock *p, uint64_t now)
+{
+	p->t_persist = 0;
+	if (p->snd_wnd != 0) {
+		tcp_output(p, now);
+		return;
+	}
+	tcp_send_segment(p, p->snd_una - 1, 0, TCP_ACK, now);
+	if (p->n_backoff < TCP_MAX_BACKOFF)
+		p->n_backoff++;
+	p->t_persist = now + RTE_MAX(backed_off_rto(p), TCP_PERSIST_MIN_US);
+}
+
+void tcp_timers(struct netstack *ns, uint64_t now)
+{
+	struct tcp_stack *t = ns->tcp;
+	struct vmk_tcp_sock *p, *nx;
+
+	t->now = now;
+	for (p = t->all; p != NULL; p = nx) {
+		nx = p->next;
+		if (p->t_2msl != 0 && now >= p->t_2msl) {
+			tcp_set_closed(p, 0);
+			continue;
+		}
+		if (p->t_delack != 0 && now >= p->t_delack) {
+			t->st.delayed_acks++;
+			tcp_send_ack(p, now);
+		}
+		if (p->t_persist != 0 && now >= p->t_persist)
+			persist_expired(p, now);
+		if (p->t_rexmt != 0 && now >= p->t_rexmt)
+			rexmt_expired(p, now);   /* last: may free p */
+	}
+}

@@ -1,0 +1,995 @@
+/*
+ * Unit tests of TCP (tcpip/tcp_*.c): the RFC 9293 state machine driven by
+ * crafted segments handed to a real netstack (ns_input, as the vSwitch
+ * would), with what the stack sends taken from the adapter's transmit ring
+ * and parsed. The test plays the peer at 192.0.2.2; time is passed in, so
+ * retransmission, delayed ACK and TIME-WAIT are tested without waiting.
+ * No network, no workers.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+#include <rte_mbuf.h>
+
+#include <vmknet/vmknet.h>
+
+#include "support/harness.h"
+#include "tcpip/netstack.h"
+#include "tcpip/stack_host.h"
+#include "tcpip/tcp.h"
+#include "tcpip/wire_arp.h"
+#include "tcpip/wire_eth.h"
+#include "tcpip/wire_ipv4.h"
+#include "tcpip/wire_tcp.h"
+#include "vmknic/vmknic.h"
+
+#define A(a, b, c, d) RTE_BE32(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+#define VMK0_IP  A(192, 0, 2, 1)
+#define PEER_IP  A(192, 0, 2, 2)
+#define MASK24   A(255, 255, 255, 0)
+#define SEC      1000000ull
+#define MS       1000ull
+#define PORT     8000
+#define PPORT    40000
+#define PISS     1000u           /* the peer's initial sequence number */
+
+static struct vmk_host *host;
+static struct vmk_vswitch *vs;
+static struct vmk_vmknic *vmk0;
+static struct netstack *ns0;
+static uint8_t peer_mac[6];
+static uint64_t now;
+
+/* What a connection under test looks like from the peer's side. */
+static uint32_t our_iss;         /* the stack's ISS */
+static uint32_t peer_nxt;        /* the peer's next sequence number */
+
+struct out_seg {
+	struct tcp_repr r;
+	rte_be32_t src, dst;
+	uint32_t len;
+	uint8_t data[9000];
+};
+static struct out_seg o;
+
+static void push_eth(struct rte_mbuf *m, const uint8_t *dst, uint16_t type)
+{
+	struct rte_ether_addr d, s;
+
+	memcpy(d.addr_bytes, dst, 6);
+	memcpy(s.addr_bytes, peer_mac, 6);
+	eth_emit((struct rte_ether_hdr *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN), &d, &s, type);
+}
+
+static void input(struct rte_mbuf *m)
+{
+	rte_spinlock_lock(&ns0->lock);
+	ns_input(ns0, &vmk0->ifc, m, now);
+	rte_spinlock_unlock(&ns0->lock);
+}
+
+/* Run the netstack's periodic processing at time t. */
+static void timers_at(uint64_t t)
+{
+	now = t;
+	rte_spinlock_lock(&ns0->lock);
+	ns_timers(ns0, now);
+	rte_spinlock_unlock(&ns0->lock);
+}
+
+/* Take the next TCP segment the stack sent into o; false if none. */
+static bool next_seg(void)
+{
+	struct rte_mbuf *m;
+	struct ipv4_view ip;
+
+	while (rte_ring_dequeue(vmk0->ifc.txq, (void **)&m) == 0) {
+		rte_pktmbuf_adj(m, RTE_ETHER_HDR_LEN);
+		if (ipv4_parse(&ip, m, 0) != 0 || ipv4_proto(&ip) != IPPROTO_TCP) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		CU_ASSERT_EQUAL(tcp_parse(&o.r, m, ip.hlen, ipv4_payload_len(&ip), ipv4_src(&ip),
+					  ipv4_dst(&ip)), 0);
+		o.src = ipv4_src(&ip);
+		o.dst = ipv4_dst(&ip);
+		o.len = RTE_MIN(o.r.payload_len, (uint32_t)sizeof(o.data));
+		pkt_read(m, ip.hlen + o.r.hlen, o.data, o.len);
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	return false;
+}
+
+static unsigned int n_out(void)
+{
+	unsigned int n = 0;
+
+	while (next_seg())
+		n++;
+	return n;
+}
+
+/* The peer sends a segment (opts: options, or NULL for none). */
+static void peer_send(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+		      const struct tcp_repr *opts, const void *data, uint32_t len)
+{
+	struct tcp_repr r;
+	struct rte_mbuf *m;
+	uint16_t hl;
+
+	if (opts != NULL)
+		r = *opts;
+	else
+		tcp_repr_init(&r);
+	r.src_port = PPORT;
+	r.dst_port = PORT;
+	r.seq = seq;
+	r.ack = ack;
+	r.flags = flags;
+	r.win = win;
+	hl = (uint16_t)(TCP_HLEN + tcp_opts_len(&r));
+	m = pkt_alloc(vmk_host_mempool(host), hl + len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	if (len > 0)
+		pkt_write(m, hl, data, len);
+	tcp_emit(m, 0, &r, len, PEER_IP, VMK0_IP);
+	{
+		struct ipv4_repr ir = { .src = PEER_IP, .dst = VMK0_IP, .proto = IPPROTO_TCP,
+					.ttl = 64, .df = true, .id = 1,
+					.payload_len = (uint16_t)m->pkt_len };
+
+		ipv4_emit((struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, IPV4_HLEN), &ir);
+	}
+	push_eth(m, vmk0->ifc.mac.addr_bytes, RTE_ETHER_TYPE_IPV4);
+	input(m);
+}
+
+static void setup_mtu(uint32_t mtu)
+{
+	struct vmk_host_params hp;
+	struct vmk_vswitch_params vp;
+	struct vmk_vmknic_params p;
+	struct arp_repr ar = { .op = RTE_ARP_OP_REQUEST, .spa = PEER_IP, .tpa = VMK0_IP };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct rte_mbuf *m;
+
+	vmk_host_params_init(&hp);
+	hp.n_mbufs = 4096;
+	CU_ASSERT_EQUAL_FATAL(vmk_host_create(&hp, &host), 0);
+	vmk_vswitch_params_init(&vp);
+	vp.name = "vSwitch0";
+	vp.mtu = 9000;
+	CU_ASSERT_EQUAL_FATAL(vmk_vswitch_add(host, &vp, &vs), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_portgroup_add(vs, "Management Network", 0), 0);
+	vmk_vmknic_params_init(&p);
+	p.name = "vmk0";
+	p.vswitch = vs;
+	p.portgroup = "Management Network";
+	p.ipv4 = VMK0_IP;
+	p.netmask = MASK24;
+	p.mtu = mtu;
+	CU_ASSERT_EQUAL_FATAL(vmk_vmknic_add(host, &p, NULL), 0);
+	vmk0 = vmknic_find(tcpip_host_get(host), "vmk0");
+	ns0 = vmk0->ifc.ns;
+	th_mac(peer_mac, 10, 1);
+	/* the peer's MAC, learnt from its request */
+	m = rte_pktmbuf_alloc(vmk_host_mempool(host));
+	memcpy(ar.sha.addr_bytes, peer_mac, 6);
+	arp_emit((struct rte_arp_hdr *)rte_pktmbuf_append(m, ARP_LEN), &ar);
+	push_eth(m, bcast, RTE_ETHER_TYPE_ARP);
+	now = 1000 * SEC;
+	input(m);
+	timers_at(now);
+	n_out();
+}
+
+static void setup(void)
+{
+	setup_mtu(9000);
+}
+
+static void teardown(void)
+{
+	n_out();
+	tcpip_host_release(host);
+	vmk_host_destroy(host);
+	host = NULL;
+}
+
+static struct vmk_tcp_sock *listener(void)
+{
+	struct vmk_tcp_sock *l;
+
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &l), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(l, 0, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_listen(l, 4), 0);
+	return l;
+}
+
+/* Passive open with the peer's SYN options opts (NULL: only MSS 1460);
+ * the peer advertises win. Returns the accepted socket. */
+static struct vmk_tcp_sock *accept_with(struct vmk_tcp_sock *l, const struct tcp_repr *opts,
+					uint16_t win)
+{
+	struct vmk_tcp_sock *c = NULL;
+	struct tcp_repr syn;
+
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	peer_send(PISS, 0, TCP_SYN, win, opts != NULL ? opts : &syn, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_SYN | TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.ack, PISS + 1);
+	our_iss = o.r.seq;
+	peer_nxt = PISS + 1;
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, win, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_accept(l, &c, NULL, NULL, 0), 0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	return c;
+}
+
+static struct vmk_tcp_sock *established(struct vmk_tcp_sock **l)
+{
+	*l = listener();
+	return accept_with(*l, NULL, 65535);
+}
+
+static void fill(uint8_t *b, uint32_t len, uint32_t salt)
+{
+	for (uint32_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(i * 13 + salt);
+}
+
+/* ---- handshakes ------------------------------------------------------- */
+
+static void test_syn_to_a_closed_port_gets_a_rst(void)
+{
+	struct vmk_tcp_stats st;
+
+	setup();
+	peer_send(PISS, 0, TCP_SYN, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_RST | TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.seq, 0);
+	CU_ASSERT_EQUAL(o.r.ack, PISS + 1);
+	CU_ASSERT_EQUAL(o.r.src_port, PORT);
+	/* an ACK gets a RST at the sequence it acknowledged; a RST nothing */
+	peer_send(PISS, 777, TCP_ACK, 65535, NULL, "x", 1);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_RST);
+	CU_ASSERT_EQUAL(o.r.seq, 777);
+	peer_send(PISS, 0, TCP_RST, 0, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_NO_SOCKET], 3);
+	CU_ASSERT_EQUAL(st.rst_tx, 2);
+	teardown();
+}
+
+static void test_passive_open_negotiates_mss_window_scale_timestamps_and_sack(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_conn conns[4];
+	struct tcp_repr syn;
+	unsigned int n;
+
+	setup();
+	l = listener();
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.wscale = 7;
+	syn.has_ts = true;
+	syn.ts_val = 5555;
+	syn.sack_ok = true;
+	peer_send(PISS, 0, TCP_SYN, 65535, &syn, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_SYN | TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.ack, PISS + 1);
+	CU_ASSERT_EQUAL(o.r.mss, 8960);               /* MTU 9000 - 40 */
+	CU_ASSERT_EQUAL(o.r.wscale, 3);               /* 256 KiB buffer */
+	CU_ASSERT(o.r.has_ts);
+	CU_ASSERT_EQUAL(o.r.ts_ecr, 5555);
+	CU_ASSERT(o.r.sack_ok);
+	our_iss = o.r.seq;
+	CU_ASSERT_EQUAL(vmk_tcp_poll(l), 0);
+	syn.mss = 0;
+	syn.wscale = -1;
+	syn.sack_ok = false;
+	syn.ts_val = 5556;
+	syn.ts_ecr = o.r.ts_val;
+	peer_send(PISS + 1, our_iss + 1, TCP_ACK, 100, &syn, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_poll(l), VMK_TCP_POLL_ACCEPT);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(l, &c, NULL, NULL, 0), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_ESTABLISHED);
+	n = vmk_tcp_conn_list(host, NULL, conns, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 2);                  /* the listener and c */
+	for (unsigned int i = 0; i < n; i++) {
+		if (conns[i].state != VMK_TCP_ESTABLISHED)
+			continue;
+		CU_ASSERT_EQUAL(conns[i].mss, 1460 - 12); /* timestamps take 12 */
+		CU_ASSERT_EQUAL(conns[i].snd_wnd, 100u << 7);
+		CU_ASSERT_EQUAL(conns[i].foreign_addr, PEER_IP);
+		CU_ASSERT_EQUAL(conns[i].foreign_port, PPORT);
+		CU_ASSERT_STRING_EQUAL(conns[i].cc, "newreno");
+	}
+	/* every later segment carries a timestamp echoing the peer's */
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, "hi", 2, 0), 2);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT(o.r.has_ts);
+	CU_ASSERT_EQUAL(o.r.ts_ecr, 5556);
+	CU_ASSERT_EQUAL(o.r.mss, 0);
+	CU_ASSERT_EQUAL(o.r.wscale, -1);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_options_the_peer_does_not_offer_are_not_used(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_conn conns[4];
+	struct tcp_repr none;
+
+	setup_mtu(1500);
+	l = listener();
+	tcp_repr_init(&none);
+	peer_send(PISS, 0, TCP_SYN, 65535, &none, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.mss, 1460);
+	CU_ASSERT_EQUAL(o.r.wscale, -1);
+	CU_ASSERT(!o.r.has_ts);
+	CU_ASSERT(!o.r.sack_ok);
+	our_iss = o.r.seq;
+	peer_send(PISS + 1, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(l, &c, NULL, NULL, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_conn_list(host, NULL, conns, 4), 2);
+	CU_ASSERT_EQUAL(conns[0].mss + conns[1].mss, 536);  /* the RFC default */
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_active_open_sends_syn_with_options_and_completes(void)
+{
+	struct vmk_tcp_sock *s;
+	struct tcp_repr synack;
+	uint32_t addr;
+	uint16_t port;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &s), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(s, PEER_IP, PPORT, 0), -EINPROGRESS);
+	CU_ASSERT_EQUAL(vmk_tcp_state(s), VMK_TCP_SYN_SENT);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_SYN);
+	CU_ASSERT_EQUAL(o.r.mss, 8960);
+	CU_ASSERT_EQUAL(o.r.wscale, 3);
+	CU_ASSERT(o.r.has_ts && o.r.sack_ok);
+	CU_ASSERT_EQUAL(o.r.dst_port, PPORT);
+	CU_ASSERT(o.r.src_port >= 49152);
+	CU_ASSERT_EQUAL(o.src, VMK0_IP);
+	our_iss = o.r.seq;
+	/* the SYN-ACK comes from PPORT to our ephemeral port */
+	vmk_tcp_getsockname(s, &addr, &port);
+	CU_ASSERT_EQUAL(addr, VMK0_IP);
+	{
+		struct tcp_repr r;
+		struct rte_mbuf *m;
+		struct ipv4_repr ir = { .src = PEER_IP, .dst = VMK0_IP, .proto = IPPROTO_TCP,
+					.ttl = 64 };
+
+		tcp_repr_init(&r);
+		r.src_port = PPORT;
+		r.dst_port = port;
+		r.seq = PISS;
+		r.ack = our_iss + 1;
+		r.flags = TCP_SYN | TCP_ACK;
+		r.win = 1000;
+		r.mss = 1400;
+		r.wscale = 3;
+		synack = r;
+		m = pkt_alloc(vmk_host_mempool(host), TCP_HLEN + tcp_opts_len(&r));
+		tcp_emit(m, 0, &r, 0, PEER_IP, VMK0_IP);
+		ir.payload_len = (uint16_t)m->pkt_len;
+		ipv4_emit((struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, IPV4_HLEN), &ir);
+		push_eth(m, vmk0->ifc.mac.addr_bytes, RTE_ETHER_TYPE_IPV4);
+		input(m);
+	}
+	CU_ASSERT_EQUAL(vmk_tcp_state(s), VMK_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(s, PEER_IP, PPORT, 0), -EISCONN);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.ack, PISS + 1);
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1);
+	CU_ASSERT(!o.r.has_ts);                       /* the peer did not echo them */
+	CU_ASSERT(vmk_tcp_poll(s) & VMK_TCP_POLL_OUT);
+	(void)synack;
+	vmk_tcp_abort(s);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT(o.r.flags & TCP_RST);
+	teardown();
+}
+
+static void test_simultaneous_open_reaches_established(void)
+{
+	struct vmk_tcp_sock *s;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &s), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(s, 0, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(s, PEER_IP, PPORT, 0), -EINPROGRESS);
+	CU_ASSERT_FATAL(next_seg());
+	our_iss = o.r.seq;
+	/* the peer's SYN crosses ours */
+	peer_send(PISS, 0, TCP_SYN, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(s), VMK_TCP_SYN_RECEIVED);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_SYN | TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.seq, our_iss);
+	CU_ASSERT_EQUAL(o.r.ack, PISS + 1);
+	/* ... and its SYN-ACK arrives */
+	peer_send(PISS, our_iss + 1, TCP_SYN | TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(s), VMK_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(s, PEER_IP, PPORT, 0), -EISCONN);
+	vmk_tcp_abort(s);
+	teardown();
+}
+
+static void test_connect_to_a_port_answering_rst_is_refused(void)
+{
+	struct vmk_tcp_sock *s;
+	struct vmk_tcp_stats st;
+	uint16_t port;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &s), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(s, 0, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(s, PEER_IP, PPORT, 0), -EINPROGRESS);
+	CU_ASSERT_FATAL(next_seg());
+	vmk_tcp_getsockname(s, NULL, &port);
+	/* a RST whose ACK is not ours is ignored, the right one refuses */
+	peer_send(0, o.r.seq + 5, TCP_RST | TCP_ACK, 0, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(s), VMK_TCP_SYN_SENT);
+	peer_send(0, o.r.seq + 1, TCP_RST | TCP_ACK, 0, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(s), VMK_TCP_CLOSED);
+	CU_ASSERT(vmk_tcp_poll(s) & VMK_TCP_POLL_ERR);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(s, PEER_IP, PPORT, 0), -EISCONN);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.attempt_fails, 1);
+	vmk_tcp_close(s);
+	teardown();
+}
+
+static void test_unanswered_syn_is_retried_then_the_connect_times_out(void)
+{
+	struct vmk_tcp_sock *s;
+	struct vmk_tcp_params pa;
+	char buf[4];
+
+	setup();
+	vmk_tcp_get_params(host, NULL, &pa);
+	pa.syn_retries = 2;
+	CU_ASSERT_EQUAL(vmk_tcp_set_params(host, NULL, &pa), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &s), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(s, PEER_IP, PPORT, 0), -EINPROGRESS);
+	CU_ASSERT_EQUAL(n_out(), 1);
+	timers_at(now + 999 * MS);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * MS);                      /* 1 s initial RTO */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_SYN);
+	timers_at(now + 2 * SEC);                     /* backed off to 2 s */
+	CU_ASSERT_EQUAL(n_out(), 1);
+	timers_at(now + 4 * SEC);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(s), VMK_TCP_CLOSED);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(s, buf, sizeof(buf), 0), -ETIMEDOUT);
+	vmk_tcp_close(s);
+	teardown();
+}
+
+/* ---- data ------------------------------------------------------------- */
+
+static void test_data_is_acked_every_second_segment_or_after_the_delayed_ack_timeout(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint8_t in[3000], got[4000];
+
+	setup();
+	c = established(&l);
+	fill(in, sizeof(in), 1);
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, in, 1000);
+	CU_ASSERT_EQUAL(n_out(), 0);                  /* delayed */
+	peer_send(peer_nxt + 1000, our_iss + 1, TCP_ACK, 65535, NULL, in + 1000, 1000);
+	CU_ASSERT_FATAL(next_seg());                  /* second segment: ACK now */
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + 2000);
+	peer_send(peer_nxt + 2000, our_iss + 1, TCP_ACK | TCP_PSH, 65535, NULL, in + 2000, 1000);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 39 * MS);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * MS);                      /* 40 ms */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + 3000);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.delayed_acks, 1);
+	CU_ASSERT(vmk_tcp_poll(c) & VMK_TCP_POLL_IN);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), 3000);
+	CU_ASSERT_EQUAL(memcmp(got, in, 3000), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), -EAGAIN);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_out_of_order_segment_is_held_until_the_hole_fills(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct tcp_repr syn;
+	uint8_t in[3000], got[4000];
+
+	setup();
+	l = listener();
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.sack_ok = true;
+	c = accept_with(l, &syn, 65535);
+	fill(in, sizeof(in), 2);
+	/* [2000, 3000) then [1000, 2000): each answered at once by a
+	 * duplicate ACK whose first SACK block is the newest segment */
+	peer_send(peer_nxt + 2000, our_iss + 1, TCP_ACK, 65535, NULL, in + 2000, 1000);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt);
+	CU_ASSERT_EQUAL(o.r.n_sack, 1);
+	CU_ASSERT_EQUAL(o.r.sack[0][0], peer_nxt + 2000);
+	peer_send(peer_nxt + 1000, our_iss + 1, TCP_ACK, 65535, NULL, in + 1000, 1000);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt);
+	CU_ASSERT_EQUAL(o.r.n_sack, 1);
+	CU_ASSERT_EQUAL(o.r.sack[0][0], peer_nxt + 1000);
+	CU_ASSERT_EQUAL(o.r.sack[0][1], peer_nxt + 3000);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), -EAGAIN);
+	/* the hole fills: everything is acknowledged at once */
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, in, 1000);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + 3000);
+	CU_ASSERT_EQUAL(o.r.n_sack, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), 3000);
+	CU_ASSERT_EQUAL(memcmp(got, in, 3000), 0);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_sent_data_is_acked_and_the_window_limits_what_is_in_flight(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_conn conns[4];
+	uint8_t out[6000], seen[6000];
+	uint32_t got = 0;
+
+	setup();
+	l = listener();
+	c = accept_with(l, NULL, 2920);               /* the peer takes two segments */
+	fill(out, sizeof(out), 3);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, sizeof(out), 0), 6000);
+	while (next_seg()) {
+		CU_ASSERT_EQUAL(o.r.seq, our_iss + 1 + got);
+		CU_ASSERT(o.len <= 1460);
+		memcpy(seen + got, o.data, o.len);
+		got += o.len;
+	}
+	CU_ASSERT_EQUAL(got, 2920);
+	CU_ASSERT_EQUAL(vmk_tcp_conn_list(host, NULL, conns, 4), 2);
+	/* the ACK opens the window again */
+	peer_send(peer_nxt, our_iss + 1 + got, TCP_ACK, 65535, NULL, NULL, 0);
+	while (next_seg()) {
+		memcpy(seen + got, o.data, o.len);
+		got += o.len;
+	}
+	/* Nagle (on by default) holds the last 160 bytes while data is in
+	 * flight; the next ACK releases them */
+	CU_ASSERT_EQUAL(got, 5840);
+	peer_send(peer_nxt, our_iss + 1 + got, TCP_ACK, 65535, NULL, NULL, 0);
+	while (next_seg()) {
+		memcpy(seen + got, o.data, o.len);
+		got += o.len;
+	}
+	CU_ASSERT_EQUAL(got, 6000);
+	CU_ASSERT_EQUAL(memcmp(seen, out, 6000), 0);
+	CU_ASSERT(o.r.flags & TCP_PSH);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_unacked_data_is_retransmitted_after_the_rto_with_backoff(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_params pa;
+	struct vmk_tcp_stats st;
+
+	setup();
+	vmk_tcp_get_params(host, NULL, &pa);
+	pa.rto_min_us = 5000;                         /* a settable minimum */
+	CU_ASSERT_EQUAL(vmk_tcp_set_params(host, NULL, &pa), 0);
+	l = listener();
+	peer_send(PISS, 0, TCP_SYN, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	our_iss = o.r.seq;
+	peer_nxt = PISS + 1;
+	timers_at(now + 100);                         /* a 100 us handshake */
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(l, &c, NULL, NULL, 0), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, "hello", 5, 0), 5);
+	CU_ASSERT_EQUAL(n_out(), 1);
+	timers_at(now + 4900);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 100);                         /* RTO = max(5 ms, RTT-based) */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1);
+	CU_ASSERT_EQUAL(o.len, 5);
+	CU_ASSERT_EQUAL(memcmp(o.data, "hello", 5), 0);
+	timers_at(now + 9 * MS);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * MS);                      /* doubled: 10 ms */
+	CU_ASSERT_EQUAL(n_out(), 1);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.timeouts, 2);
+	CU_ASSERT_EQUAL(st.retrans, 2);
+	peer_send(peer_nxt, our_iss + 6, TCP_ACK, 65535, NULL, NULL, 0);
+	timers_at(now + 10 * SEC);
+	CU_ASSERT_EQUAL(n_out(), 0);                  /* acknowledged: no timer */
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_three_duplicate_acks_trigger_a_fast_retransmit(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint8_t out[5 * 1460];
+
+	setup();
+	c = established(&l);
+	fill(out, sizeof(out), 4);
+	vmk_tcp_set_nodelay(c, true);
+	/* the initial window is 3 segments of 1460 (RFC 5681 3.1) */
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, sizeof(out), 0), (long)sizeof(out));
+	CU_ASSERT_EQUAL(n_out(), 3);
+	for (int i = 0; i < 3; i++)
+		peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1);
+	CU_ASSERT_EQUAL(o.len, 1460);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 1);
+	n_out();
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_zero_window_is_probed_and_a_window_update_resumes_sending(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	uint8_t out[3000];
+
+	setup();
+	l = listener();
+	c = accept_with(l, NULL, 1000);
+	vmk_tcp_set_nodelay(c, true);
+	fill(out, sizeof(out), 5);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, sizeof(out), 0), 3000);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.len, 1000);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	/* everything taken, but the window closes */
+	peer_send(peer_nxt, our_iss + 1001, TCP_ACK, 0, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 10 * SEC);                   /* the persist timer probes */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.len, 0);
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1000);    /* below snd_una: answered, not kept */
+	peer_send(peer_nxt, our_iss + 1001, TCP_ACK, 4000, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1001);
+	CU_ASSERT_EQUAL(o.len, 1460);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.len, 540);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_full_receive_buffer_advertises_zero_and_reading_reopens_it(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	uint8_t in[4096], got[4096];
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &l), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_set_buffers(l, 0, 4096), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(l, 0, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_listen(l, 0), 0);
+	c = accept_with(l, NULL, 65535);
+	fill(in, sizeof(in), 6);
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, in, 1460);
+	peer_send(peer_nxt + 1460, our_iss + 1, TCP_ACK, 65535, NULL, in + 1460, 1460);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.win, 4096 - 2920);
+	peer_send(peer_nxt + 2920, our_iss + 1, TCP_ACK, 65535, NULL, in + 2920, 1176);
+	timers_at(now + 40 * MS);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + 4096);
+	CU_ASSERT_EQUAL(o.r.win, 0);
+	/* more data does not fit: dropped and answered with the same window */
+	peer_send(peer_nxt + 4096, our_iss + 1, TCP_ACK, 65535, NULL, in, 100);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + 4096);
+	CU_ASSERT_EQUAL(o.r.win, 0);
+	/* reading makes room: a window update goes out */
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), 4096);
+	CU_ASSERT_EQUAL(memcmp(got, in, 4096), 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.win, 4096);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* ---- RFC 5961 --------------------------------------------------------- */
+
+static void test_in_window_rst_with_the_wrong_sequence_gets_a_challenge_ack(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	char buf[8];
+
+	setup();
+	c = established(&l);
+	peer_send(peer_nxt + 100, 0, TCP_RST, 0, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1);
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_ESTABLISHED);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.challenge_acks, 1);
+	/* out of the window: dropped silently */
+	peer_send(peer_nxt + 10000000, 0, TCP_RST, 0, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	/* the exact sequence resets */
+	peer_send(peer_nxt, 0, TCP_RST, 0, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_CLOSED);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, buf, sizeof(buf), 0), -ECONNRESET);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, buf, 1, 0), -ECONNRESET);
+	CU_ASSERT(vmk_tcp_poll(c) & VMK_TCP_POLL_ERR);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_syn_on_an_established_connection_gets_a_challenge_ack(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup();
+	c = established(&l);
+	peer_send(peer_nxt + 5, 0, TCP_SYN, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_ESTABLISHED);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.challenge_acks, 1);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* ---- closing ---------------------------------------------------------- */
+
+static unsigned int n_conns(void)
+{
+	return vmk_tcp_conn_list(host, NULL, NULL, 0);
+}
+
+static void test_active_close_goes_through_fin_wait_to_time_wait_which_expires(void)
+{
+	struct vmk_tcp_sock *l, *c;
+
+	setup();
+	c = established(&l);
+	vmk_tcp_close(l);
+	vmk_tcp_close(c);                             /* the handle goes, the connection stays */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_FIN | TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1);
+	CU_ASSERT_EQUAL(n_conns(), 1);
+	peer_send(peer_nxt, our_iss + 2, TCP_ACK, 65535, NULL, NULL, 0);    /* FIN-WAIT-2 */
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_send(peer_nxt, our_iss + 2, TCP_FIN | TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + 1);
+	{
+		struct vmk_tcp_conn cn;
+
+		CU_ASSERT_EQUAL(vmk_tcp_conn_list(host, NULL, &cn, 1), 1);
+		CU_ASSERT_EQUAL(cn.state, VMK_TCP_TIME_WAIT);
+	}
+	/* a retransmitted FIN is acknowledged again */
+	peer_send(peer_nxt, our_iss + 2, TCP_FIN | TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 1);
+	timers_at(now + 59 * SEC);
+	CU_ASSERT_EQUAL(n_conns(), 1);
+	timers_at(now + 1 * SEC);                     /* 2 MSL = 60 s */
+	CU_ASSERT_EQUAL(n_conns(), 0);
+	/* and a segment for it now gets a RST */
+	peer_send(peer_nxt + 1, our_iss + 2, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT(o.r.flags & TCP_RST);
+	teardown();
+}
+
+static void test_passive_close_goes_through_close_wait_and_last_ack(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	char buf[8];
+
+	setup();
+	c = established(&l);
+	peer_send(peer_nxt, our_iss + 1, TCP_FIN | TCP_ACK, 65535, NULL, "bye", 3);
+	CU_ASSERT_FATAL(next_seg());                  /* the FIN is acknowledged at once */
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + 4);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_CLOSE_WAIT);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, buf, sizeof(buf), 0), 3);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, buf, sizeof(buf), 0), 0);    /* end of stream */
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, "ok", 2, 0), 2);               /* half-open */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(vmk_tcp_shutdown(c, VMK_TCP_SHUT_WR), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_LAST_ACK);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_FIN | TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 3);
+	peer_send(peer_nxt + 4, our_iss + 4, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_CLOSED);
+	CU_ASSERT(vmk_tcp_poll(c) & VMK_TCP_POLL_HUP);
+	vmk_tcp_close(c);
+	CU_ASSERT_EQUAL(n_conns(), 1);                /* the listener */
+	vmk_tcp_close(l);
+	CU_ASSERT_EQUAL(n_conns(), 0);
+	teardown();
+}
+
+static void test_simultaneous_close_goes_through_closing_to_time_wait(void)
+{
+	struct vmk_tcp_sock *l, *c;
+
+	setup();
+	c = established(&l);
+	CU_ASSERT_EQUAL(vmk_tcp_shutdown(c, VMK_TCP_SHUT_WR), 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT(o.r.flags & TCP_FIN);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_FIN_WAIT_1);
+	/* the peer's FIN crosses ours (it has not seen ours) */
+	peer_send(peer_nxt, our_iss + 1, TCP_FIN | TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_CLOSING);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + 1);
+	peer_send(peer_nxt + 1, our_iss + 2, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_TIME_WAIT);
+	vmk_tcp_close(c);
+	timers_at(now + 60 * SEC);
+	CU_ASSERT_EQUAL(n_conns(), 1);                /* the listener */
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_closing_a_listener_resets_connections_not_yet_accepted(void)
+{
+	struct vmk_tcp_sock *l;
+
+	setup();
+	l = listener();
+	peer_send(PISS, 0, TCP_SYN, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	our_iss = o.r.seq;
+	peer_send(PISS + 1, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_conns(), 2);
+	vmk_tcp_close(l);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT(o.r.flags & TCP_RST);
+	CU_ASSERT_EQUAL(n_conns(), 0);
+	teardown();
+}
+
+static void test_segment_with_a_bad_checksum_is_a_counted_drop(void)
+{
+	struct vmk_tcp_stats st;
+	struct rte_mbuf *m;
+	struct tcp_repr r;
+	struct ipv4_repr ir = { .src = PEER_IP, .dst = VMK0_IP, .proto = IPPROTO_TCP, .ttl = 64,
+				.payload_len = TCP_HLEN };
+
+	setup();
+	tcp_repr_init(&r);
+	r.flags = TCP_SYN;
+	r.dst_port = PORT;
+	m = pkt_alloc(vmk_host_mempool(host), TCP_HLEN);
+	tcp_emit(m, 0, &r, 0, PEER_IP, A(192, 0, 2, 9));   /* the wrong pseudo-header */
+	ipv4_emit((struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, IPV4_HLEN), &ir);
+	push_eth(m, vmk0->ifc.mac.addr_bytes, RTE_ETHER_TYPE_IPV4);
+	input(m);
+	CU_ASSERT_EQUAL(n_out(), 0);                  /* no RST for garbage */
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_BAD_CHECKSUM], 1);
+	CU_ASSERT_STRING_EQUAL(vmk_tcp_drop_reason_name(VMK_TCPDROP_BAD_CHECKSUM), "bad_checksum");
+	teardown();
+}
+
+static void test_isns_differ_per_connection_and_a_port_is_bound_once(void)
+{
+	struct vmk_tcp_sock *a, *b;
+	uint32_t isn_a;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &b), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(a, 0, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(b, VMK0_IP, PORT), -EADDRINUSE);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(b, A(198, 51, 100, 1), 0), -EADDRNOTAVAIL);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(a, PEER_IP, PPORT, 0), -EINPROGRESS);
+	CU_ASSERT_FATAL(next_seg());
+	isn_a = o.r.seq;
+	CU_ASSERT_EQUAL(vmk_tcp_connect(b, PEER_IP, PPORT + 1, 0), -EINPROGRESS);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_NOT_EQUAL(o.r.seq, isn_a);
+	CU_ASSERT_EQUAL(vmk_netstack_remove(host, VMK_NETSTACK_DEFAULT), -EPERM);
+	vmk_tcp_close(a);
+	vmk_tcp_close(b);
+	CU_ASSERT_EQUAL(n_conns(), 0);
+	teardown();
+}
+
+#define ADD(s, fn) CU_add_test(s, #fn, fn)
+
+int main(void)
+{
+	CU_pSuite s;
+
+	if (th_eal_init("tcp", false) != 0 || CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("tcp", NULL, NULL);
+	ADD(s, test_syn_to_a_closed_port_gets_a_rst);
+	ADD(s, test_passive_open_negotiates_mss_window_scale_timestamps_and_sack);
+	ADD(s, test_options_the_peer_does_not_offer_are_not_used);
+	ADD(s, test_active_open_sends_syn_with_options_and_completes);
+	ADD(s, test_simultaneous_open_reaches_established);
+	ADD(s, test_connect_to_a_port_answering_rst_is_refused);
+	ADD(s, test_unanswered_syn_is_retried_then_the_connect_times_out);
+	ADD(s, test_data_is_acked_every_second_segment_or_after_the_delayed_ack_timeout);
+	ADD(s, test_out_of_order_segment_is_held_until_the_hole_fills);
+	ADD(s, test_sent_data_is_acked_and_the_window_limits_what_is_in_flight);
+	ADD(s, test_unacked_data_is_retransmitted_after_the_rto_with_backoff);
+	ADD(s, test_three_duplicate_acks_trigger_a_fast_retransmit);
+	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
+	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
+	ADD(s, test_in_window_rst_with_the_wrong_sequence_gets_a_challenge_ack);
+	ADD(s, test_syn_on_an_established_connection_gets_a_challenge_ack);
+	ADD(s, test_active_close_goes_through_fin_wait_to_time_wait_which_expires);
+	ADD(s, test_passive_close_goes_through_close_wait_and_last_ack);
+	ADD(s, test_simultaneous_close_goes_through_closing_to_time_wait);
+	ADD(s, test_closing_a_listener_resets_connections_not_yet_accepted);
+	ADD(s, test_segment_with_a_bad_checksum_is_a_counted_drop);
+	ADD(s, test_isns_differ_per_connection_and_a_port_is_bound_once);
+	return th_run_suites();
+}
