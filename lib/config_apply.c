@@ -22,8 +22,10 @@
 #include <rte_errno.h>
 
 #include <vmknet/config.h>
+#include <vmknet/netstack.h>
 #include <vmknet/policy.h>
 #include <vmknet/port.h>
+#include <vmknet/vmknic.h>
 #include <vmknet/vswitch.h>
 
 #include "lib/config_priv.h"
@@ -42,6 +44,18 @@ enum step_kind {
 	STEP_VS_CAPACITY,
 	STEP_VS_POLICY,     /* the vSwitch's three policies */
 	STEP_PG_POLICY,     /* a port group's overrides */
+	STEP_NS_ADD,        /* a custom netstack */
+	STEP_NS_REMOVE,
+	STEP_ROUTE_ADD,     /* a static route of netstack `name` */
+	STEP_ROUTE_REMOVE,
+	STEP_DEFAULT_GW,    /* netstack `name`'s default gateway: val, old */
+	STEP_NIC_ADD,       /* an adapter (nic) with its tags */
+	STEP_NIC_REMOVE,
+	STEP_NIC_IPV4,      /* nic's address: nic new, old_nic old */
+	STEP_NIC_GATEWAY,
+	STEP_NIC_MTU,       /* val, old */
+	STEP_NIC_ENABLED,
+	STEP_NIC_TAGS,
 };
 
 struct step {
@@ -54,6 +68,9 @@ struct step {
 	 * undo is its removal by an earlier step's undo). */
 	const struct vmk_config_vswitch *old_vs;
 	const struct vmk_config_portgroup *old_pg, *new_pg;
+	/* IP steps */
+	const struct vmk_config_route *route;
+	const struct vmk_config_vmknic *nic, *old_nic;
 };
 
 struct plan {
@@ -357,6 +374,255 @@ static int uplink_remove(struct vmk_vswitch *vs, const char *name)
 	return ret < 0 ? ret : vmk_port_remove(vs, id);
 }
 
+/* ---- the IP layer: netstacks, routes, vmknics ------------------------- */
+
+static const struct vmk_config_netstack *ns_of(const struct vmk_config *cfg, const char *name)
+{
+	return vmk_config_find_netstack((struct vmk_config *)cfg, name);
+}
+
+static const struct vmk_config_vmknic *nic_of(const struct vmk_config *cfg, const char *name)
+{
+	return vmk_config_find_vmknic((struct vmk_config *)cfg, name);
+}
+
+static bool mac_zero(const uint8_t *mac)
+{
+	static const uint8_t zero[6];
+
+	return memcmp(mac, zero, 6) == 0;
+}
+
+/* Must the adapter be removed and added again to become t? */
+static bool nic_recreate(const struct vmk_config_vmknic *f, const struct vmk_config_vmknic *t)
+{
+	return strcmp(f->vswitch, t->vswitch) != 0 || strcmp(f->portgroup, t->portgroup) != 0 ||
+	       strcmp(f->netstack, t->netstack) != 0 ||
+	       (!mac_zero(t->mac) && memcmp(f->mac, t->mac, 6) != 0);
+}
+
+/* Does netstack ns keep existing (not removed and added) from `from` to `to`? */
+static bool route_in(const struct vmk_config_netstack *ns, const struct vmk_config_route *r)
+{
+	for (unsigned int i = 0; ns != NULL && i < ns->n_routes; i++)
+		if (ns->routes[i].network == r->network &&
+		    ns->routes[i].prefix_len == r->prefix_len &&
+		    ns->routes[i].gateway == r->gateway)
+			return true;
+	return false;
+}
+
+static void add_ip_step(struct plan *p, enum step_kind kind, const char *ns_name,
+			const struct vmk_config_route *route, const struct vmk_config_vmknic *nic,
+			const struct vmk_config_vmknic *old_nic, uint32_t val, uint32_t old)
+{
+	struct step *s = &p->steps[p->n++];
+
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->name = ns_name;
+	s->route = route;
+	s->nic = nic;
+	s->old_nic = old_nic;
+	s->val = val;
+	s->old = old;
+}
+
+/* What validation cannot see: a vSwitch port group kept with a different
+ * VLAN while an adapter sits on it is the switch's business, so nothing
+ * here yet but the hook for transition rules. */
+static int plan_ip_check(const struct vmk_config *from, const struct vmk_config *to,
+			 char *err, size_t err_size)
+{
+	(void)from;
+	(void)to;
+	(void)err;
+	(void)err_size;
+	return 0;
+}
+
+/* Adapters that go (or are re-created), routes that go, gateways cleared. */
+static void plan_ip_removals(struct plan *p, const struct vmk_config *from,
+			     const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < from->n_vmknics; i++) {
+		const struct vmk_config_vmknic *f = &from->vmknics[i];
+		const struct vmk_config_vmknic *t = nic_of(to, f->name);
+
+		if (t == NULL || nic_recreate(f, t))
+			add_ip_step(p, STEP_NIC_REMOVE, NULL, NULL, f, NULL, 0, 0);
+	}
+	for (unsigned int i = 0; i < from->n_netstacks; i++) {
+		const struct vmk_config_netstack *f = &from->netstacks[i];
+		const struct vmk_config_netstack *t = ns_of(to, f->name);
+
+		for (unsigned int r = 0; r < f->n_routes; r++)
+			if (!route_in(t, &f->routes[r]))
+				add_ip_step(p, STEP_ROUTE_REMOVE, f->name, &f->routes[r], NULL,
+					    NULL, 0, 0);
+		if (f->default_gateway != 0 && (t == NULL || t->default_gateway == 0))
+			add_ip_step(p, STEP_DEFAULT_GW, f->name, NULL, NULL, NULL, 0,
+				    f->default_gateway);
+	}
+}
+
+static void plan_ns_removals(struct plan *p, const struct vmk_config *from,
+			     const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < from->n_netstacks; i++)
+		if (ns_of(to, from->netstacks[i].name) == NULL)
+			add_ip_step(p, STEP_NS_REMOVE, from->netstacks[i].name, NULL, NULL, NULL,
+				    0, 0);
+}
+
+static void plan_ns_additions(struct plan *p, const struct vmk_config *from,
+			      const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < to->n_netstacks; i++)
+		if (ns_of(from, to->netstacks[i].name) == NULL)
+			add_ip_step(p, STEP_NS_ADD, to->netstacks[i].name, NULL, NULL, NULL, 0, 0);
+}
+
+/*
+ * Changes of adapters that stay. MTUs that go down are set before the
+ * vSwitches change (a vSwitch MTU cannot go below an adapter's), the rest
+ * after (a higher adapter MTU may need the vSwitch's raised first).
+ */
+static void plan_nic_changes(struct plan *p, const struct vmk_config *from,
+			     const struct vmk_config *to, bool before_vswitches)
+{
+	for (unsigned int i = 0; i < to->n_vmknics; i++) {
+		const struct vmk_config_vmknic *t = &to->vmknics[i];
+		const struct vmk_config_vmknic *f = nic_of(from, t->name);
+
+		if (f == NULL || nic_recreate(f, t))
+			continue;
+		if (f->mtu != t->mtu && (t->mtu < f->mtu) == before_vswitches)
+			add_ip_step(p, STEP_NIC_MTU, NULL, NULL, t, f, t->mtu, f->mtu);
+		if (before_vswitches)
+			continue;
+		if (f->ipv4 != t->ipv4 || f->netmask != t->netmask)
+			add_ip_step(p, STEP_NIC_IPV4, NULL, NULL, t, f, 0, 0);
+		if (f->gateway != t->gateway)
+			add_ip_step(p, STEP_NIC_GATEWAY, NULL, NULL, t, f, t->gateway, f->gateway);
+		if (f->enabled != t->enabled)
+			add_ip_step(p, STEP_NIC_ENABLED, NULL, NULL, t, f, t->enabled, f->enabled);
+		if (f->tags != t->tags)
+			add_ip_step(p, STEP_NIC_TAGS, NULL, NULL, t, f, t->tags, f->tags);
+	}
+}
+
+/* New (or re-created) adapters, then routes and gateways: a route's gateway
+ * may be reached through a new adapter. */
+static void plan_ip_additions(struct plan *p, const struct vmk_config *from,
+			      const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < to->n_vmknics; i++) {
+		const struct vmk_config_vmknic *t = &to->vmknics[i];
+		const struct vmk_config_vmknic *f = nic_of(from, t->name);
+
+		if (f == NULL || nic_recreate(f, t))
+			add_ip_step(p, STEP_NIC_ADD, NULL, NULL, t, NULL, 0, 0);
+	}
+	for (unsigned int i = 0; i < to->n_netstacks; i++) {
+		const struct vmk_config_netstack *t = &to->netstacks[i];
+		const struct vmk_config_netstack *f = ns_of(from, t->name);
+
+		for (unsigned int r = 0; r < t->n_routes; r++)
+			if (!route_in(f, &t->routes[r]))
+				add_ip_step(p, STEP_ROUTE_ADD, t->name, &t->routes[r], NULL, NULL,
+					    0, 0);
+		if (t->default_gateway != 0 &&
+		    (f == NULL || f->default_gateway != t->default_gateway))
+			add_ip_step(p, STEP_DEFAULT_GW, t->name, NULL, NULL, NULL,
+				    t->default_gateway, f != NULL ? f->default_gateway : 0);
+	}
+}
+
+/* Make the adapter's tags exactly `want` (tag calls are idempotent);
+ * removals first, so faultToleranceLogging can move between adapters. */
+static int tags_set(struct vmk_host *host, const char *name, uint32_t want)
+{
+	int ret = 0;
+
+	for (unsigned int t = 0; ret == 0 && t < VMK_TAG_MAX; t++)
+		if (!(want & (1u << t)))
+			ret = vmk_vmknic_tag_remove(host, name, (enum vmk_service_tag)t);
+	for (unsigned int t = 0; ret == 0 && t < VMK_TAG_MAX; t++)
+		if (want & (1u << t))
+			ret = vmk_vmknic_tag_add(host, name, (enum vmk_service_tag)t);
+	return ret;
+}
+
+static int nic_add(struct vmk_host *host, const struct vmk_config_vmknic *c)
+{
+	struct vmk_vmknic_params np;
+	char name[VMK_NAME_MAX];
+	int ret;
+
+	vmk_vmknic_params_init(&np);
+	np.name = c->name;
+	np.vswitch = vmk_vswitch_find(host, c->vswitch);
+	np.portgroup = c->portgroup;
+	np.netstack = c->netstack;
+	np.mac = mac_zero(c->mac) ? NULL : c->mac;
+	np.mtu = c->mtu;
+	np.enabled = c->enabled;
+	np.ipv4 = c->ipv4;
+	np.netmask = c->netmask;
+	np.gateway = c->gateway;
+	if (np.vswitch == NULL)
+		return -ENOENT;
+	ret = vmk_vmknic_add(host, &np, name);
+	if (ret == 0 && c->tags != 0) {
+		ret = tags_set(host, c->name, c->tags);
+		if (ret < 0)
+			vmk_vmknic_remove(host, c->name);
+	}
+	return ret;
+}
+
+static int ip_step_run(struct vmk_host *host, const struct step *s, enum step_kind k, bool undo)
+{
+	uint32_t v = undo ? s->old : s->val;
+	const struct vmk_config_vmknic *n = undo && s->old_nic != NULL ? s->old_nic : s->nic;
+
+	switch (k) {
+	case STEP_NS_ADD:
+		return vmk_netstack_add(host, s->name);
+	case STEP_NS_REMOVE:
+		return vmk_netstack_remove(host, s->name);
+	case STEP_ROUTE_ADD:
+		return vmk_route_add(host, s->name, s->route->network, s->route->prefix_len,
+				     s->route->gateway);
+	case STEP_ROUTE_REMOVE:
+		return vmk_route_remove(host, s->name, s->route->network, s->route->prefix_len);
+	case STEP_DEFAULT_GW:
+		return vmk_route_set_default(host, s->name, v);
+	case STEP_NIC_ADD:
+		return nic_add(host, s->nic);
+	case STEP_NIC_REMOVE:
+		return vmk_vmknic_remove(host, s->nic->name);
+	case STEP_NIC_IPV4:
+		return vmk_vmknic_set_ipv4(host, n->name, n->ipv4, n->netmask);
+	case STEP_NIC_GATEWAY:
+		return vmk_vmknic_set_gateway(host, n->name, v);
+	case STEP_NIC_MTU:
+		return vmk_vmknic_set_mtu(host, n->name, v);
+	case STEP_NIC_ENABLED:
+		return vmk_vmknic_set_enabled(host, n->name, v != 0);
+	case STEP_NIC_TAGS: {
+		int ret = tags_set(host, n->name, v);
+
+		if (ret < 0 && !undo)   /* leave the tags as they were */
+			tags_set(host, n->name, s->old);
+		return ret;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
 /* Run one step forward (undo = false) or its inverse. */
 static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 {
@@ -373,11 +639,21 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 			[STEP_PG_VLAN] = STEP_PG_VLAN, [STEP_VS_MTU] = STEP_VS_MTU,
 			[STEP_VS_AGING] = STEP_VS_AGING, [STEP_VS_CAPACITY] = STEP_VS_CAPACITY,
 			[STEP_VS_POLICY] = STEP_VS_POLICY, [STEP_PG_POLICY] = STEP_PG_POLICY,
+			[STEP_NS_ADD] = STEP_NS_REMOVE, [STEP_NS_REMOVE] = STEP_NS_ADD,
+			[STEP_ROUTE_ADD] = STEP_ROUTE_REMOVE,
+			[STEP_ROUTE_REMOVE] = STEP_ROUTE_ADD,
+			[STEP_DEFAULT_GW] = STEP_DEFAULT_GW,
+			[STEP_NIC_ADD] = STEP_NIC_REMOVE, [STEP_NIC_REMOVE] = STEP_NIC_ADD,
+			[STEP_NIC_IPV4] = STEP_NIC_IPV4, [STEP_NIC_GATEWAY] = STEP_NIC_GATEWAY,
+			[STEP_NIC_MTU] = STEP_NIC_MTU, [STEP_NIC_ENABLED] = STEP_NIC_ENABLED,
+			[STEP_NIC_TAGS] = STEP_NIC_TAGS,
 		};
 		k = inverse[k];
 		if (k == STEP_PG_ADD)
 			v = s->val;  /* re-adding a removed group: its own VLAN */
 	}
+	if (k >= STEP_NS_ADD)
+		return ip_step_run(host, s, k, undo);
 	if (k == STEP_VS_ADD)
 		return vs_add(host, s->vs);
 	if (k == STEP_VS_REMOVE)
@@ -430,9 +706,20 @@ static void step_describe(const struct step *s, char *buf, size_t size)
 		[STEP_VS_CAPACITY] = "resize the MAC table of",
 		[STEP_VS_POLICY] = "set the policies of",
 		[STEP_PG_POLICY] = "set the policies of port group",
+		[STEP_NS_ADD] = "add netstack", [STEP_NS_REMOVE] = "remove netstack",
+		[STEP_ROUTE_ADD] = "add a route of netstack",
+		[STEP_ROUTE_REMOVE] = "remove a route of netstack",
+		[STEP_DEFAULT_GW] = "set the default gateway of netstack",
+		[STEP_NIC_ADD] = "add vmknic", [STEP_NIC_REMOVE] = "remove vmknic",
+		[STEP_NIC_IPV4] = "set the IPv4 address of",
+		[STEP_NIC_GATEWAY] = "set the gateway of", [STEP_NIC_MTU] = "set the MTU of",
+		[STEP_NIC_ENABLED] = "enable or disable", [STEP_NIC_TAGS] = "set the tags of",
 	};
 
-	if (s->name != NULL)
+	if (s->kind >= STEP_NS_ADD)
+		snprintf(buf, size, "%s %s", what[s->kind], s->nic != NULL ? s->nic->name :
+			 s->name);
+	else if (s->name != NULL)
 		snprintf(buf, size, "%s %s on %s", what[s->kind], s->name, s->vs->name);
 	else
 		snprintf(buf, size, "%s %s", what[s->kind], s->vs->name);
@@ -446,6 +733,8 @@ static const char *step_hint(const struct step *s, int ret)
 		return " (it still has ports)";
 	if (s->kind == STEP_UPLINK_ADD && ret == -EBUSY)
 		return " (the NIC is in use elsewhere)";
+	if (s->kind >= STEP_NS_ADD && vmk_ip_last_error()[0] != '\0')
+		return vmk_ip_last_error();
 	return "";
 }
 
@@ -458,8 +747,13 @@ static int plan_run(struct vmk_host *host, const struct plan *p, char *err, size
 		if (ret == 0)
 			continue;
 		step_describe(&p->steps[i], what, sizeof(what));
-		cfg_errf(err, err_size, "cannot %s: %s%s; nothing was changed", what,
-			 strerror(-ret), step_hint(&p->steps[i], ret));
+		{
+			const char *hint = step_hint(&p->steps[i], ret);
+
+			cfg_errf(err, err_size, "cannot %s: %s%s%s%s; nothing was changed", what,
+				 strerror(-ret), hint[0] && hint[0] != ' ' ? " (" : "", hint,
+				 hint[0] && hint[0] != ' ' ? ")" : "");
+		}
 		while (i-- > 0) {
 			int r = step_run(host, &p->steps[i], true);
 
@@ -483,7 +777,9 @@ static unsigned int max_steps(const struct vmk_config *c)
 
 	for (unsigned int i = 0; i < c->n_vswitches; i++)
 		n += 5 + 2 * c->vswitches[i].n_portgroups + c->vswitches[i].n_uplinks;
-	return n;
+	for (unsigned int i = 0; i < c->n_netstacks; i++)
+		n += 3 + 2 * c->netstacks[i].n_routes;
+	return n + 8 * c->n_vmknics;
 }
 
 int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
@@ -514,9 +810,20 @@ int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
 		cfg_errf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
+	ret = plan_ip_check(from, to, err, err_size);
+	if (ret < 0) {
+		free(p.steps);
+		return ret;
+	}
+	plan_ip_removals(&p, from, to);
 	plan_removals(&p, from, to);
+	plan_ns_removals(&p, from, to);
+	plan_nic_changes(&p, from, to, true);
 	plan_changes(&p, from, to);
+	plan_nic_changes(&p, from, to, false);
+	plan_ns_additions(&p, from, to);
 	plan_additions(&p, from, to);
+	plan_ip_additions(&p, from, to);
 	plan_policies(&p, from, to);
 	ret = plan_run(host, &p, err, err_size);
 	free(p.steps);

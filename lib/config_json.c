@@ -6,6 +6,7 @@
  *
  * Thread: any; no shared state.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -468,9 +469,297 @@ static int read_vswitch(struct reader *r, const cJSON *v, unsigned int idx,
 	return ret;
 }
 
+/* ---- IP layer: netstacks and vmknics ---------------------------------- */
+
+/* A dotted-quad IPv4 address string into *out (network byte order). */
+static int get_ipv4(struct reader *r, const cJSON *obj, const char *where, const char *key,
+		    bool required, uint32_t *out)
+{
+	int ret = 0;
+	const cJSON *v = member(r, obj, where, key, required, &ret);
+	struct in_addr a;
+
+	if (v == NULL)
+		return ret;
+	if (!cJSON_IsString(v) || inet_pton(AF_INET, v->valuestring, &a) != 1) {
+		cfg_errf(r->err, r->err_size, "%s.%s: expected an IPv4 address \"a.b.c.d\", got %s",
+			 where, key, cJSON_IsString(v) ? v->valuestring : type_name(v));
+		return -EINVAL;
+	}
+	*out = a.s_addr;
+	return 0;
+}
+
+/* "a.b.c.d/len" into network and prefix length. */
+static int parse_cidr(const char *s, uint32_t *net, uint8_t *plen)
+{
+	char buf[32], *slash, *end;
+	struct in_addr a;
+	long n;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash == NULL)
+		return -EINVAL;
+	*slash = '\0';
+	n = strtol(slash + 1, &end, 10);
+	if (end == slash + 1 || *end != '\0' || n < 0 || n > 32 ||
+	    inet_pton(AF_INET, buf, &a) != 1)
+		return -EINVAL;
+	*net = a.s_addr;
+	*plen = (uint8_t)n;
+	return 0;
+}
+
+static int read_route(struct reader *r, const cJSON *v, const char *where,
+		      struct vmk_config_route *rt)
+{
+	static const char *const known[] = { "network", "gateway", NULL };
+	int ret = expect_object(r, v, where);
+	const cJSON *net = NULL;
+
+	if (ret == 0)
+		ret = check_fields(r, v, where, known);
+	if (ret == 0)
+		net = member(r, v, where, "network", true, &ret);
+	if (ret < 0)
+		return ret;
+	if (!cJSON_IsString(net) || parse_cidr(net->valuestring, &rt->network,
+					       &rt->prefix_len) < 0) {
+		cfg_errf(r->err, r->err_size, "%s.network: expected \"a.b.c.d/len\", got %s",
+			 where, cJSON_IsString(net) ? net->valuestring : type_name(net));
+		return -EINVAL;
+	}
+	return get_ipv4(r, v, where, "gateway", true, &rt->gateway);
+}
+
+static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
+			 struct vmk_config *cfg)
+{
+	static const char *const known[] = { "name", "default_gateway", "routes", NULL };
+	struct vmk_config_netstack tmp, *ns;
+	char where[96], at[192];
+	const cJSON *routes, *e;
+	int ret;
+
+	snprintf(where, sizeof(where), "netstacks[%u]", idx);
+	ret = expect_object(r, v, where);
+	if (ret == 0)
+		ret = check_fields(r, v, where, known);
+	if (ret == 0)
+		member(r, v, where, "name", true, &ret);
+	if (ret < 0)
+		return ret;
+	memset(&tmp, 0, sizeof(tmp));
+	snprintf(at, sizeof(at), "%s.name", where);
+	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, tmp.name);
+	if (ret < 0)
+		return ret;
+	snprintf(where, sizeof(where), "netstacks[%u] (%s)", idx, tmp.name);
+	ret = get_ipv4(r, v, where, "default_gateway", false, &tmp.default_gateway);
+	if (ret == 0)
+		ret = get_array(r, v, where, "routes", VMK_CONFIG_MAX_ROUTES, &routes);
+	if (ret < 0)
+		return ret;
+	cJSON_ArrayForEach(e, routes) {
+		snprintf(at, sizeof(at), "%s.routes[%u]", where, tmp.n_routes);
+		ret = read_route(r, e, at, &tmp.routes[tmp.n_routes]);
+		if (ret < 0)
+			return ret;
+		tmp.n_routes++;
+	}
+	/* A built-in one is listed to give it routes; it is already there. */
+	ns = vmk_config_netstack_is_builtin(tmp.name) ?
+	     vmk_config_find_netstack(cfg, tmp.name) : NULL;
+	for (const cJSON *p = v->prev; p != NULL && p->next != NULL; p = p->prev) {
+		const cJSON *pn = cJSON_GetObjectItemCaseSensitive(p, "name");
+
+		if (cJSON_IsString(pn) && strcmp(pn->valuestring, tmp.name) == 0) {
+			cfg_errf(r->err, r->err_size, "%s.name: netstack \"%s\" is listed twice",
+				 where, tmp.name);
+			return -EINVAL;
+		}
+	}
+	if (ns == NULL) {
+		if (cfg->n_netstacks >= VMK_NETSTACK_MAX) {
+			cfg_errf(r->err, r->err_size, "netstacks: at most %u netstacks",
+				 VMK_NETSTACK_MAX);
+			return -EINVAL;
+		}
+		ns = &cfg->netstacks[cfg->n_netstacks++];
+	}
+	*ns = tmp;
+	return 0;
+}
+
+static int read_mac(struct reader *r, const cJSON *v, const char *where, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsString(v) || sscanf(v->valuestring, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0],
+					  &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6) {
+		cfg_errf(r->err, r->err_size, "%s.mac: expected a MAC address "
+			 "\"xx:xx:xx:xx:xx:xx\", got %s", where,
+			 cJSON_IsString(v) ? v->valuestring : type_name(v));
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+static int read_nic_ipv4(struct reader *r, const cJSON *obj, const char *where,
+			 struct vmk_config_vmknic *n)
+{
+	static const char *const known[] = { "type", "address", "netmask", "gateway", NULL };
+	const cJSON *v, *type;
+	char at[192];
+	int ret = get_object(r, obj, where, "ipv4", known, &v, at, sizeof(at));
+
+	if (ret < 0 || v == NULL)
+		return ret;
+	type = member(r, v, at, "type", true, &ret);
+	if (ret < 0)
+		return ret;
+	if (cJSON_IsString(type) && strcmp(type->valuestring, "none") == 0) {
+		if (cJSON_GetArraySize(v) > 1) {
+			cfg_errf(r->err, r->err_size, "%s: type \"none\" takes no address, netmask "
+				 "or gateway", at);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!cJSON_IsString(type) || strcmp(type->valuestring, "static") != 0) {
+		cfg_errf(r->err, r->err_size, "%s.type: expected \"static\" or \"none\"", at);
+		return -EINVAL;
+	}
+	ret = get_ipv4(r, v, at, "address", true, &n->ipv4);
+	if (ret == 0)
+		ret = get_ipv4(r, v, at, "netmask", true, &n->netmask);
+	if (ret == 0)
+		ret = get_ipv4(r, v, at, "gateway", false, &n->gateway);
+	return ret;
+}
+
+static int read_nic_tags(struct reader *r, const cJSON *obj, const char *where,
+			 struct vmk_config_vmknic *n)
+{
+	const cJSON *arr, *e;
+	unsigned int i = 0;
+	int ret = get_array(r, obj, where, "tags", VMK_TAG_MAX, &arr);
+
+	if (ret < 0 || arr == NULL)
+		return ret;
+	cJSON_ArrayForEach(e, arr) {
+		enum vmk_service_tag tag;
+
+		if (!cJSON_IsString(e) || vmk_service_tag_parse(e->valuestring, &tag) < 0) {
+			cfg_errf(r->err, r->err_size, "%s.tags[%u]: not a service tag (Management, "
+				 "VMotion, Provisioning, faultToleranceLogging, VSAN, VSANWitness, "
+				 "vSphereReplication, vSphereReplicationNFC, vSphereBackupNFC, "
+				 "NVMeTCP)", where, i);
+			return -EINVAL;
+		}
+		if (n->tags & (1u << tag)) {
+			cfg_errf(r->err, r->err_size, "%s.tags[%u]: %s is listed twice", where, i,
+				 e->valuestring);
+			return -EINVAL;
+		}
+		n->tags |= 1u << tag;
+		i++;
+	}
+	return 0;
+}
+
+static int read_vmknic(struct reader *r, const cJSON *v, unsigned int idx,
+		       struct vmk_config *cfg, struct vmk_config_vmknic *n)
+{
+	static const char *const known[] = { "name", "vswitch", "portgroup", "netstack", "mac",
+					     "mtu", "enabled", "ipv4", "tags", NULL };
+	char where[96], at[192];
+	const cJSON *e;
+	int ret;
+
+	snprintf(where, sizeof(where), "vmknics[%u]", idx);
+	ret = expect_object(r, v, where);
+	if (ret == 0)
+		ret = check_fields(r, v, where, known);
+	if (ret == 0)
+		member(r, v, where, "name", true, &ret);
+	if (ret == 0)
+		member(r, v, where, "portgroup", true, &ret);
+	if (ret < 0)
+		return ret;
+	vmk_config_vmknic_init(n, NULL, NULL, NULL);
+	snprintf(at, sizeof(at), "%s.name", where);
+	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, n->name);
+	if (ret < 0)
+		return ret;
+	snprintf(where, sizeof(where), "vmknics[%u] (%s)", idx, n->name);
+	snprintf(at, sizeof(at), "%s.portgroup", where);
+	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "portgroup"), at, n->portgroup);
+	e = cJSON_GetObjectItemCaseSensitive(v, "vswitch");
+	snprintf(at, sizeof(at), "%s.vswitch", where);
+	if (ret == 0 && e != NULL) {
+		ret = get_name(r, e, at, n->vswitch);
+	} else if (ret == 0) {
+		/* Port group names are unique on the host: it names its vSwitch. */
+		struct vmk_config_vswitch *vs = NULL;
+
+		if (vmk_config_find_portgroup(cfg, n->portgroup, &vs) != NULL)
+			snprintf(n->vswitch, sizeof(n->vswitch), "%s", vs->name);
+	}
+	e = cJSON_GetObjectItemCaseSensitive(v, "netstack");
+	snprintf(at, sizeof(at), "%s.netstack", where);
+	if (ret == 0 && e != NULL)
+		ret = get_name(r, e, at, n->netstack);
+	if (ret == 0)
+		ret = read_mac(r, cJSON_GetObjectItemCaseSensitive(v, "mac"), where, n->mac);
+	if (ret == 0)
+		ret = get_uint(r, v, where, "mtu", false, VMK_VMKNIC_MTU_MIN, VMK_VMKNIC_MTU_MAX,
+			       &n->mtu);
+	if (ret == 0)
+		ret = get_bool(r, v, where, "enabled", &n->enabled, NULL);
+	if (ret == 0)
+		ret = read_nic_ipv4(r, v, where, n);
+	if (ret == 0)
+		ret = read_nic_tags(r, v, where, n);
+	return ret;
+}
+
+static int read_ip(struct reader *r, const cJSON *root, struct vmk_config *cfg)
+{
+	const cJSON *nss, *nics, *e;
+	int ret = get_array(r, root, "document", "netstacks", VMK_NETSTACK_MAX, &nss);
+	unsigned int i = 0;
+
+	if (ret == 0)
+		ret = get_array(r, root, "document", "vmknics", VMK_VMKNIC_MAX, &nics);
+	if (ret < 0)
+		return ret;
+	cJSON_ArrayForEach(e, nss) {
+		ret = read_netstack(r, e, i++, cfg);
+		if (ret < 0)
+			return ret;
+	}
+	cJSON_ArrayForEach(e, nics) {
+		ret = read_vmknic(r, e, cfg->n_vmknics, cfg, &cfg->vmknics[cfg->n_vmknics]);
+		if (ret < 0)
+			return ret;
+		cfg->n_vmknics++;
+	}
+	return 0;
+}
+
 static int read_root(struct reader *r, const cJSON *root, struct vmk_config *cfg)
 {
-	static const char *const known[] = { "schema_version", "host", "vswitches", NULL };
+	static const char *const known[] = { "schema_version", "host", "vswitches", "netstacks",
+					     "vmknics", NULL };
 	static const char *const host_known[] = { "name", NULL };
 	const cJSON *host, *vss, *e;
 	uint32_t version = 0;
@@ -510,7 +799,7 @@ static int read_root(struct reader *r, const cJSON *root, struct vmk_config *cfg
 			return ret;
 		cfg->n_vswitches++;
 	}
-	return 0;
+	return read_ip(r, root, cfg);
 }
 
 static bool only_space(const char *p, size_t n)
@@ -706,6 +995,102 @@ static cJSON *emit_vswitch(const struct vmk_config_vswitch *vs)
 	return o;
 }
 
+static void add_ip(cJSON *o, const char *key, uint32_t a)
+{
+	char s[16];
+
+	cJSON_AddStringToObject(o, key, cfg_ip_str(a, s));
+}
+
+static cJSON *emit_netstack(const struct vmk_config_netstack *ns)
+{
+	cJSON *o = cJSON_CreateObject(), *routes;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "name", ns->name);
+	if (ns->default_gateway != 0)
+		add_ip(o, "default_gateway", ns->default_gateway);
+	routes = cJSON_AddArrayToObject(o, "routes");
+	for (unsigned int i = 0; routes != NULL && i < ns->n_routes; i++) {
+		cJSON *r = cJSON_CreateObject();
+		char net[16], buf[24];
+
+		if (r == NULL || !cJSON_AddItemToArray(routes, r)) {
+			cJSON_Delete(r);
+			break;
+		}
+		snprintf(buf, sizeof(buf), "%s/%u", cfg_ip_str(ns->routes[i].network, net),
+			 ns->routes[i].prefix_len);
+		cJSON_AddStringToObject(r, "network", buf);
+		add_ip(r, "gateway", ns->routes[i].gateway);
+	}
+	return o;
+}
+
+static cJSON *emit_vmknic(const struct vmk_config_vmknic *n)
+{
+	static const uint8_t zero[6];
+	cJSON *o = cJSON_CreateObject(), *ip, *tags;
+	char mac[18];
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "name", n->name);
+	cJSON_AddStringToObject(o, "vswitch", n->vswitch);
+	cJSON_AddStringToObject(o, "portgroup", n->portgroup);
+	cJSON_AddStringToObject(o, "netstack", n->netstack);
+	if (memcmp(n->mac, zero, 6) != 0) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1],
+			 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+		cJSON_AddStringToObject(o, "mac", mac);
+	}
+	cJSON_AddNumberToObject(o, "mtu", n->mtu);
+	cJSON_AddBoolToObject(o, "enabled", n->enabled);
+	ip = cJSON_AddObjectToObject(o, "ipv4");
+	if (ip != NULL && n->ipv4 == 0) {
+		cJSON_AddStringToObject(ip, "type", "none");
+	} else if (ip != NULL) {
+		cJSON_AddStringToObject(ip, "type", "static");
+		add_ip(ip, "address", n->ipv4);
+		add_ip(ip, "netmask", n->netmask);
+		if (n->gateway != 0)
+			add_ip(ip, "gateway", n->gateway);
+	}
+	tags = cJSON_AddArrayToObject(o, "tags");
+	for (unsigned int t = 0; tags != NULL && t < VMK_TAG_MAX; t++)
+		if (n->tags & (1u << t))
+			cJSON_AddItemToArray(tags, cJSON_CreateString(
+				vmk_service_tag_name((enum vmk_service_tag)t)));
+	return o;
+}
+
+static bool emit_ip(cJSON *root, const struct vmk_config *cfg)
+{
+	cJSON *nss = cJSON_AddArrayToObject(root, "netstacks");
+	cJSON *nics = cJSON_AddArrayToObject(root, "vmknics");
+
+	if (nss == NULL || nics == NULL)
+		return false;
+	for (unsigned int i = 0; i < cfg->n_netstacks && i < VMK_NETSTACK_MAX; i++) {
+		cJSON *o = emit_netstack(&cfg->netstacks[i]);
+
+		if (o == NULL || !cJSON_AddItemToArray(nss, o)) {
+			cJSON_Delete(o);
+			return false;
+		}
+	}
+	for (unsigned int i = 0; i < cfg->n_vmknics && i < VMK_VMKNIC_MAX; i++) {
+		cJSON *o = emit_vmknic(&cfg->vmknics[i]);
+
+		if (o == NULL || !cJSON_AddItemToArray(nics, o)) {
+			cJSON_Delete(o);
+			return false;
+		}
+	}
+	return true;
+}
+
 int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 {
 	cJSON *root, *host, *vss;
@@ -729,7 +1114,7 @@ int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 			vss = NULL;
 		}
 	}
-	s = host != NULL && vss != NULL ? cJSON_Print(root) : NULL;
+	s = host != NULL && vss != NULL && emit_ip(root, cfg) ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
 	if (s == NULL)
 		return -ENOMEM;

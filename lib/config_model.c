@@ -6,6 +6,7 @@
  *
  * Thread: any; a struct vmk_config is a plain value owned by its caller.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,6 +41,7 @@ void vmk_config_init_empty(struct vmk_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->host_name, sizeof(cfg->host_name), "%s", CFG_DEFAULT_HOST);
+	cfg_netstacks_init(cfg);
 }
 
 void vmk_config_vswitch_init(struct vmk_config_vswitch *vs, const char *name)
@@ -153,6 +155,11 @@ void vmk_config_init_default(struct vmk_config *cfg)
 	vs->n_portgroups = 2;
 	vmk_config_portgroup_init(&vs->portgroups[0], "Management Network");
 	vmk_config_portgroup_init(&vs->portgroups[1], "VM Network");
+	cfg->n_vmknics = 1;
+	vmk_config_vmknic_init(&cfg->vmknics[0], "vmk0", "vSwitch0", "Management Network");
+	cfg->vmknics[0].ipv4 = htonl(0xc000020a);      /* 192.0.2.10/24 */
+	cfg->vmknics[0].netmask = htonl(0xffffff00);
+	cfg->vmknics[0].tags = 1u << VMK_TAG_MANAGEMENT;
 }
 
 void vmk_config_copy(struct vmk_config *dst, const struct vmk_config *src)
@@ -514,5 +521,8 @@ int vmk_config_validate(const struct vmk_config *cfg, char *err, size_t err_size
 		if (ret < 0)
 			return ret;
 	}
-	return 0;
+	ret = cfg_validate_netstacks(cfg, err, err_size);
+	if (ret == 0)
+		ret = cfg_validate_vmknics(cfg, err, err_size);
+	return ret;
 }

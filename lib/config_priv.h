@@ -6,6 +6,7 @@
 #define VMK_LIB_CONFIG_PRIV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CFG_DEFAULT_HOST     "vmknet"
 #define CFG_PORTS_MIN        8
@@ -18,5 +19,17 @@ void cfg_errf(char *err, size_t err_size, const char *fmt, ...)
 
 /* Why a name is unacceptable ("must not be empty", ...), or NULL. */
 const char *cfg_name_problem(const char *name);
+
+struct vmk_config;
+
+/* The three built-in netstacks, without routes, as cfg's only ones. */
+void cfg_netstacks_init(struct vmk_config *cfg);
+
+/* The IP layer's rules (config_ip.c): 0 or -EINVAL with the field in err. */
+int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_size);
+int cfg_validate_vmknics(const struct vmk_config *cfg, char *err, size_t err_size);
+
+/* "192.0.2.1" of a network-order address, into buf (16 bytes). */
+const char *cfg_ip_str(uint32_t a, char buf[16]);
 
 #endif

@@ -299,3 +299,30 @@ unsigned int vmk_neigh_list(struct vmk_host *host, const char *netstack,
 	pthread_mutex_unlock(&tcpip_ctl_lock);
 	return n;
 }
+
+int vmk_neigh_remove(struct vmk_host *host, const char *netstack, uint32_t ip)
+{
+	struct netstack *ns;
+	unsigned int n = 0;
+
+	tcpip_clear_error();
+	pthread_mutex_lock(&tcpip_ctl_lock);
+	ns = tcpip_ns_lookup(host, netstack);
+	if (ns != NULL) {
+		rte_spinlock_lock(&ns->lock);
+		for (unsigned int i = 0; i < VMK_ARP_MAX; i++) {
+			struct arp_entry *e = &ns->arp[i];
+
+			if (e->state != ARP_FREE && e->ip == ip) {
+				arp_entry_free(ns, e, VMK_IPDROP_ARP_FAILED);
+				n++;
+			}
+		}
+		rte_spinlock_unlock(&ns->lock);
+		if (n == 0)
+			tcpip_set_error("netstack %s has no neighbour entry for that address",
+					ns->name);
+	}
+	pthread_mutex_unlock(&tcpip_ctl_lock);
+	return ns == NULL || n == 0 ? -ENOENT : 0;
+}

@@ -39,7 +39,7 @@ static bool has_prefix(const char *path, const char *prefix)
 
 static const struct command *command_find(const char *path)
 {
-	for (const struct command *c = commands; c->path != NULL; c++)
+	FOR_EACH_COMMAND(c)
 		if (strcmp(c->path, path) == 0)
 			return c;
 	return NULL;
@@ -47,15 +47,32 @@ static const struct command *command_find(const char *path)
 
 static bool namespace_exists(const char *path)
 {
-	for (const struct command *c = commands; c->path != NULL; c++)
+	FOR_EACH_COMMAND(c)
 		if (has_prefix(c->path, path) && strcmp(c->path, path) != 0)
 			return true;
 	return false;
 }
 
+const struct command *command_next(const struct command *c)
+{
+	if (c == NULL)
+		return commands[0].path != NULL ? &commands[0] : ip_commands;
+	c++;
+	if (c->path != NULL)
+		return c;
+	/* The end of commands[] goes on with ip_commands[]. */
+	for (const struct command *k = commands; k->path != NULL; k++)
+		if (k + 1 == c)
+			return ip_commands[0].path != NULL ? ip_commands : NULL;
+	return NULL;
+}
+
 static const char *namespace_help(const char *path)
 {
 	for (const struct namespace_help *n = namespaces; n->path != NULL; n++)
+		if (strcmp(n->path, path) == 0)
+			return n->help;
+	for (const struct namespace_help *n = ip_namespaces; n->path != NULL; n++)
 		if (strcmp(n->path, path) == 0)
 			return n->help;
 	return "";
@@ -71,7 +88,7 @@ static void print_children(FILE *f, const char *path)
 		char seen[64][32];
 		unsigned int n_seen = 0;
 
-		for (const struct command *c = commands; c->path != NULL; c++) {
+		FOR_EACH_COMMAND(c) {
 			const char *rest;
 			char word[32], child[256];
 			bool dup = false, is_cmd;

@@ -71,6 +71,13 @@ struct namespace_help {
 };
 
 extern const struct command commands[];          /* terminated by a NULL path */
+extern const struct command ip_commands[];       /* network ip ... (commands_ip.c) */
+extern const struct namespace_help ip_namespaces[];
+
+/* Every command of both tables, in order: c = NULL starts, NULL ends. */
+const struct command *command_next(const struct command *c);
+#define FOR_EACH_COMMAND(c) for (const struct command *c = command_next(NULL); c != NULL; \
+				 c = command_next(c))
 extern const struct namespace_help namespaces[]; /* terminated by a NULL path */
 
 enum formatter { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_KEYVALUE };

@@ -9,7 +9,8 @@
  * net_af_packet0,iface=eth1, net_null0, net_ring0) is a physical NIC named
  * vmnic0, vmnic1, ... in port order. Without a configuration file the host
  * starts from the built-in default (vSwitch0 with "Management Network" and
- * "VM Network") and saves it. A file that is corrupt or invalid is refused
+ * "VM Network", vmk0 on "Management Network" tagged Management with
+ * 192.0.2.10/24) and saves it. A file that is corrupt or invalid is refused
  * with the reason and left untouched (exit status 1). Every accepted change
  * is saved (atomically, fsync'd) before it is acknowledged, so SIGKILL
  * loses nothing acknowledged; SIGTERM and SIGINT stop it cleanly.
@@ -199,6 +200,10 @@ static int host_bring_up(struct daemon *d)
 			"vmknetd: the file was left as it is\n", d->config_path, err);
 		return -1;
 	}
+	/* MACs the host generated are saved, so a restart keeps them. */
+	if (vmknetd_fill_generated(d, d->cfg) > 0 &&
+	    vmk_config_save_file(d->config_path, d->cfg, err, sizeof(err)) < 0)
+		fprintf(stderr, "vmknetd: cannot save the generated MAC addresses: %s\n", err);
 	worker = rte_get_next_lcore(-1, 1, 0);
 	if (worker < RTE_MAX_LCORE) {
 		ret = vmk_host_start(d->host, &worker, 1);

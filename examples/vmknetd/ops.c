@@ -108,8 +108,25 @@ const struct vmk_config_nic *nic_find(const struct daemon *d, const char *name)
 	return NULL;
 }
 
+unsigned int vmknetd_fill_generated(struct daemon *d, struct vmk_config *cfg)
+{
+	static const uint8_t zero[6];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < cfg->n_vmknics; i++) {
+		struct vmk_config_vmknic *c = &cfg->vmknics[i];
+		struct vmk_vmknic_info info;
+
+		if (memcmp(c->mac, zero, 6) != 0 || vmk_vmknic_get(d->host, c->name, &info) < 0)
+			continue;
+		memcpy(c->mac, info.mac, 6);
+		n++;
+	}
+	return n;
+}
+
 /* Validate, apply, save; then `next` becomes the running configuration. */
-static int commit(struct daemon *d, const struct vmk_config *next, char *err, size_t err_size)
+static int commit(struct daemon *d, struct vmk_config *next, char *err, size_t err_size)
 {
 	char undo_err[VMK_CONFIG_ERR_SIZE];
 	int ret = vmk_config_validate(next, err, err_size);
@@ -118,6 +135,7 @@ static int commit(struct daemon *d, const struct vmk_config *next, char *err, si
 		ret = vmk_config_apply(d->host, d->cfg, next, d->nics, d->n_nics, err, err_size);
 	if (ret < 0)
 		return ret;
+	vmknetd_fill_generated(d, next);
 	ret = vmk_config_save_file(d->config_path, next, err, err_size);
 	if (ret < 0) {
 		/* Not saved: not accepted. Put the host back as the file says. */
@@ -175,7 +193,8 @@ static const struct op config_ops[] = {
 
 static const struct op *op_find(const char *name)
 {
-	const struct op *tables[] = { config_ops, vswitch_ops, nic_ops, policy_ops, port_ops };
+	const struct op *tables[] = { config_ops, vswitch_ops, nic_ops, policy_ops, port_ops,
+				      ip_ops, ip_live_ops };
 
 	for (unsigned int t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct op *o = tables[t]; o->name != NULL; o++)

@@ -41,6 +41,15 @@ int arg_name(const cJSON *args, const char *key, const char *what, const char **
 void op_errf(char *err, size_t err_size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A dotted-quad IPv4 argument (network byte order); -ENOENT when absent
+ * and optional. */
+int arg_ipv4(const cJSON *args, const char *key, bool required, uint32_t *out, const char *what,
+	     char *err, size_t err_size);
+
+/* The vmknic named by "interface_name", or NULL with the reason in err. */
+struct vmk_config_vmknic *find_nic(struct vmk_config *cfg, const cJSON *args, char *err,
+				   size_t err_size);
+
 /* The daemon's NIC named name, or NULL. */
 const struct vmk_config_nic *nic_find(const struct daemon *d, const char *name);
 
@@ -48,5 +57,7 @@ extern const struct op vswitch_ops[];   /* terminated by a NULL name */
 extern const struct op nic_ops[];
 extern const struct op policy_ops[];
 extern const struct op port_ops[];
+extern const struct op ip_ops[];
+extern const struct op ip_live_ops[];
 
 #endif

@@ -28,6 +28,10 @@ struct daemon {
 /* The control-protocol handler (vmk_ctl_handler_fn); arg is the daemon. */
 char *vmknetd_handle(const char *request, size_t len, void *arg);
 
+/* Write the MACs the host generated for cfg's vmknics that had none into
+ * cfg (so a restart keeps them); returns how many it filled (ops.c). */
+unsigned int vmknetd_fill_generated(struct daemon *d, struct vmk_config *cfg);
+
 /* Register /vmknet/ports and /vmknet/port with DPDK telemetry (ops_port.c). */
 void vmknetd_telemetry_register(struct daemon *d);
 

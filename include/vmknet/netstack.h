@@ -187,6 +187,33 @@ struct vmk_neigh {
 unsigned int vmk_neigh_list(struct vmk_host *host, const char *netstack,
 			    struct vmk_neigh *out, unsigned int max);
 
+/* Forget the neighbour entry of ip (on every adapter of the netstack);
+ * packets waiting for it are dropped. Returns 0, -ENOENT (no such netstack
+ * or entry). */
+int vmk_neigh_remove(struct vmk_host *host, const char *netstack, uint32_t ip);
+
+/* ---- connections (esxcli network ip connection list) ----------------- */
+
+/*
+ * One socket of a netstack, whatever its protocol: UDP sockets today; TCP
+ * adds its connections and listeners to the same list.
+ */
+struct vmk_ip_conn {
+	uint8_t proto;            /* IPPROTO_UDP, IPPROTO_TCP */
+	uint32_t local_addr;      /* network byte order; 0: any */
+	uint16_t local_port;      /* host byte order; 0: not bound yet */
+	uint32_t remote_addr;     /* 0: none (an unconnected UDP socket) */
+	uint16_t remote_port;
+	uint32_t recv_q;          /* bytes waiting to be read */
+	uint32_t send_q;          /* bytes waiting to be sent (or acknowledged) */
+	char state[16];           /* TCP state name ("ESTABLISHED"); "" for UDP */
+};
+
+/* Describe up to max sockets of a netstack; returns how many exist (0 for an
+ * unknown netstack). */
+unsigned int vmk_netstack_connections(struct vmk_host *host, const char *netstack,
+				      struct vmk_ip_conn *out, unsigned int max);
+
 /* ---- echo requests (vmkping) ----------------------------------------- */
 
 struct vmk_ping_reply {

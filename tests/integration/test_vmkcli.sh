@@ -93,7 +93,7 @@ grep -q '^   MTU: 1500$' "$tmp/out" || fail "no MTU line"
 grep -q '^   Portgroups: Management Network, VM Network$' "$tmp/out" || fail "default port groups"
 ok network vswitch standard portgroup list | tee "$tmp/out"
 head -n 1 "$tmp/out" | grep -q '^Name  *Virtual Switch  Active Clients  VLAN ID$' || fail "portgroup header"
-grep -q '^Management Network  *vSwitch0  *0  *0$' "$tmp/out" || fail "Management Network row"
+grep -q '^Management Network  *vSwitch0  *1  *0$' "$tmp/out" || fail "Management Network row (vmk0 is its client)"
 ok network nic list | tee "$tmp/out"
 head -n 1 "$tmp/out" | grep -q '^Name    PCI Device  Driver  *Admin Status  Link Status  Speed  Duplex  MAC Address  *MTU  *Description$' \
 	|| fail "nic list header"

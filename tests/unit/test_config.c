@@ -9,6 +9,7 @@
  *
  * The apply tests run on a real host over net_ring ethdevs (no worker).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,6 +372,72 @@ static int apply_suite_clean(void)
 	return 0;
 }
 
+#define IP_DOC(nics, nss) DOC_HEAD "[{\"name\": \"vSwitch0\", \"portgroups\": [" \
+	"{\"name\": \"Management Network\"}, {\"name\": \"Trunk\", \"vlan_id\": 4095}]}], " \
+	"\"netstacks\": [" nss "], \"vmknics\": [" nics "]}"
+#define NIC0 "{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", " \
+	"\"ipv4\": {\"type\": \"static\", \"address\": \"192.0.2.10\", " \
+	"\"netmask\": \"255.255.255.0\"}, \"tags\": [\"Management\"]}"
+
+static void test_config_ip_round_trips_and_bad_values_name_the_field(void)
+{
+	struct vmk_config *cfg, *back;
+	char *text;
+
+	CU_ASSERT_EQUAL(parse(IP_DOC(NIC0, "{\"name\": \"defaultTcpipStack\", \"default_gateway\": "
+				     "\"192.0.2.1\", \"routes\": [{\"network\": \"198.18.0.0/15\", "
+				     "\"gateway\": \"192.0.2.254\"}]}, {\"name\": \"storage\"}")), 0);
+	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0 && vmk_config_create(&back) == 0);
+	vmk_config_init_default(cfg);
+	cfg->vmknics[0].mac[0] = 0x02;
+	cfg->vmknics[0].mac[5] = 0x07;
+	cfg->netstacks[0].default_gateway = htonl(0xc0000201);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_to_json(cfg, &text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"02:00:00:00:00:07\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"192.0.2.10\""));
+	CU_ASSERT_EQUAL(vmk_config_from_json(text, strlen(text), back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(memcmp(cfg, back, sizeof(*cfg)), 0);
+	free(text);
+	vmk_config_destroy(cfg);
+	vmk_config_destroy(back);
+
+	refused(IP_DOC("{\"name\": \"eth0\", \"portgroup\": \"Management Network\"}", ""),
+		"vmknics[0].name: \"eth0\" is not vmkN");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"nope\"}", ""),
+		"vmknics[0] (vmk0).vswitch: no vSwitch named \"\"");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Trunk\"}", ""), "is a trunk");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"mtu\": 9000}",
+		       ""), "vmknics[0] (vmk0).mtu: 9000 is above the MTU 1500 of vSwitch vSwitch0");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"netstack\": "
+		       "\"vmotion\", \"tags\": [\"Management\"]}", ""),
+		"carries only the VMotion tag");
+	refused(IP_DOC(NIC0 ", " NIC0, ""), "vmknics[1] (vmk0).name: vmknic \"vmk0\" already exists");
+	refused(IP_DOC("{\"name\": \"vmk1\", \"portgroup\": \"Management Network\", \"ipv4\": "
+		       "{\"type\": \"static\", \"address\": \"192.0.2.10\", \"netmask\": "
+		       "\"255.255.255.0\"}}, " NIC0, ""),
+		"vmknics[1] (vmk0).ipv4.address: 192.0.2.10 is already the address of vmk1");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"tags\": "
+		       "[\"faultToleranceLogging\"]}, {\"name\": \"vmk1\", \"portgroup\": "
+		       "\"Management Network\", \"tags\": [\"faultToleranceLogging\"]}", ""),
+		"vmk0 already carries faultToleranceLogging");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"mac\": "
+		       "\"01:00:5e:00:00:01\"}", ""), "is a multicast address");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"ipv4\": "
+		       "{\"type\": \"dhcp\"}}", ""), "ipv4.type: expected \"static\" or \"none\"");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"netstack\": "
+		       "\"nope\"}", ""), "vmknics[0] (vmk0).netstack: no netstack named \"nope\"");
+	refused(IP_DOC("", "{\"name\": \"storage\", \"routes\": [{\"network\": \"198.18.0.1/15\", "
+		       "\"gateway\": \"192.0.2.1\"}]}"),
+		"netstacks[3] (storage).routes[0].network: 198.18.0.1/15 has host bits set");
+	refused(IP_DOC("", "{\"name\": \"vmotion\"}, {\"name\": \"vmotion\"}"),
+		"netstack \"vmotion\" is listed twice");
+	refused(IP_DOC("", "{\"name\": \"x\", \"routes\": [{\"network\": \"198.18.0.0/15\", "
+		       "\"gateway\": \"192.0.2.1\"}, {\"network\": \"198.18.0.0/15\", "
+		       "\"gateway\": \"192.0.2.2\"}]}"), "a route to 198.18.0.0/15 already exists");
+	refused(IP_DOC("", "{\"name\": \"x\", \"default_gateway\": \"x\"}"),
+		"default_gateway: expected an IPv4 address");
+}
+
 static void test_config_apply_builds_exactly_the_difference(void)
 {
 	struct vmk_config *empty, *a, *b;
@@ -563,6 +630,78 @@ static void test_config_apply_sets_policies_and_undoes_them(void)
 	vmk_config_destroy(b);
 }
 
+static void test_config_apply_builds_adapters_netstacks_routes_and_undoes(void)
+{
+	struct vmk_config *empty, *a, *b;
+	struct vmk_vmknic_info vi;
+	struct vmk_route rt[8];
+	uint32_t tags;
+
+	CU_ASSERT_FATAL(vmk_config_create(&empty) == 0 && vmk_config_create(&a) == 0 &&
+			vmk_config_create(&b) == 0);
+	vmk_config_init_default(a);
+	a->netstacks[0].default_gateway = htonl(0xc0000201);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_vmknic_get(host, "vmk0", &vi), 0);
+	CU_ASSERT_EQUAL(vi.ipv4, htonl(0xc000020a));
+	CU_ASSERT_EQUAL(vi.tags, 1u << VMK_TAG_MANAGEMENT);
+	CU_ASSERT_EQUAL(vmk_route_list(host, NULL, rt, 8), 2);   /* connected + default */
+
+	/* A custom netstack with an adapter and a route, new tags, a new MTU. */
+	vmk_config_copy(b, a);
+	memcpy(b->vmknics[0].mac, vi.mac, 6);
+	b->vmknics[0].tags = 1u << VMK_TAG_VSAN;
+	b->vswitches[0].mtu = 9000;
+	b->vmknics[0].mtu = 9000;
+	snprintf(b->netstacks[b->n_netstacks++].name, VMK_NAME_MAX, "storage");
+	b->netstacks[3].n_routes = 1;
+	b->netstacks[3].routes[0] = (struct vmk_config_route){ htonl(0xc6120000), 15,
+							       htonl(0xcb007101) };
+	vmk_config_vmknic_init(&b->vmknics[b->n_vmknics++], "vmk1", "vSwitch0", "VM Network");
+	snprintf(b->vmknics[1].netstack, VMK_NAME_MAX, "storage");
+	b->vmknics[1].ipv4 = htonl(0xcb007105);
+	b->vmknics[1].netmask = htonl(0xffffff00);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_vmknic_get(host, "vmk1", &vi), 0);
+	CU_ASSERT_STRING_EQUAL(vi.netstack, "storage");
+	CU_ASSERT_EQUAL(vmk_vmknic_tags_get(host, "vmk0", &tags), 0);
+	CU_ASSERT_EQUAL(tags, 1u << VMK_TAG_VSAN);
+	CU_ASSERT_EQUAL(vmk_vmknic_get(host, "vmk0", &vi), 0);
+	CU_ASSERT_EQUAL(vi.mtu, 9000);
+	CU_ASSERT_EQUAL(vmk_route_list(host, "storage", rt, 8), 2);
+
+	/* Back, with the vSwitch MTU going down after the adapter's. */
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, b, a, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_vmknic_get(host, "vmk1", &vi), -ENOENT);
+	CU_ASSERT_EQUAL(vmk_netstack_list(host, NULL, 0), 3);
+	CU_ASSERT_EQUAL(vmk_vmknic_tags_get(host, "vmk0", &tags), 0);
+	CU_ASSERT_EQUAL(tags, 1u << VMK_TAG_MANAGEMENT);
+
+	/* A step that fails (a socket keeps the netstack busy) undoes the rest. */
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), 0);
+	{
+		struct vmk_udp_sock *s;
+		struct vmk_config *c;
+
+		CU_ASSERT_FATAL(vmk_config_create(&c) == 0);
+		vmk_config_copy(c, b);
+		c->n_vmknics = 1;
+		c->n_netstacks = 3;
+		CU_ASSERT_EQUAL_FATAL(vmk_udp_open(host, "storage", &s), 0);
+		CU_ASSERT_EQUAL(vmk_config_apply(host, b, c, nics, 2, err, sizeof(err)), -EBUSY);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "remove netstack storage"));
+		CU_ASSERT_EQUAL(vmk_vmknic_get(host, "vmk1", &vi), 0);
+		CU_ASSERT_EQUAL(vmk_route_list(host, "storage", rt, 8), 2);
+		vmk_udp_close(s);
+		vmk_config_destroy(c);
+	}
+	CU_ASSERT_EQUAL(vmk_config_apply(host, b, empty, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_vmknic_list(host, NULL, 0), 0);
+	vmk_config_destroy(empty);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
+
 int main(void)
 {
 	CU_pSuite model, apply;
@@ -591,7 +730,11 @@ int main(void)
 		    test_config_policies_round_trip_and_absent_means_inherit);
 	CU_add_test(model, "bad policies are refused with the field",
 		    test_config_bad_policies_are_refused_with_the_field);
+	CU_add_test(model, "adapters, netstacks and routes round-trip; bad ones name the field",
+		    test_config_ip_round_trips_and_bad_values_name_the_field);
 	apply = CU_add_suite("config_apply", apply_suite_init, apply_suite_clean);
+	CU_add_test(apply, "apply builds adapters, netstacks and routes, and undoes them",
+		    test_config_apply_builds_adapters_netstacks_routes_and_undoes);
 	CU_add_test(apply, "apply builds exactly the difference",
 		    test_config_apply_builds_exactly_the_difference);
 	CU_add_test(apply, "apply refuses an unknown NIC and a port change, untouched",
