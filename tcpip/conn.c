@@ -1,18 +1,21 @@
 /*
  * The sockets of a netstack as one list, whatever their protocol
  * (vmk_netstack_connections): what `esxcli network ip connection list`
- * shows. UDP sockets are listed here; TCP adds its connections and
- * listeners with a conn_list_tcp() beside udp's.
+ * shows: UDP sockets, then TCP connections and listeners.
  *
  * Threading: tcpip_ctl_lock, then the netstack lock while reading.
  */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <vmknet/netstack.h>
 
+#include <vmknet/tcp.h>
+
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
+#include "tcpip/tcp.h"
 
 static unsigned int conn_list_udp(struct netstack *ns, struct vmk_ip_conn *out,
 				  unsigned int max, unsigned int n)
@@ -39,6 +42,30 @@ static unsigned int conn_list_udp(struct netstack *ns, struct vmk_ip_conn *out,
 	return n;
 }
 
+static unsigned int conn_list_tcp(struct netstack *ns, struct vmk_ip_conn *out,
+				  unsigned int max, unsigned int n)
+{
+	for (const struct vmk_tcp_sock *p = ns->tcp->all; p != NULL; p = p->next) {
+		if (p->state == VMK_TCP_CLOSED)
+			continue;
+		if (out != NULL && n < max) {
+			struct vmk_ip_conn *c = &out[n];
+
+			memset(c, 0, sizeof(*c));
+			c->proto = IPPROTO_TCP;
+			c->local_addr = p->laddr;
+			c->local_port = p->lport;
+			c->remote_addr = p->faddr;
+			c->remote_port = p->fport;
+			c->recv_q = p->rcvq.len;
+			c->send_q = p->sndq.len;
+			snprintf(c->state, sizeof(c->state), "%s", vmk_tcp_state_name(p->state));
+		}
+		n++;
+	}
+	return n;
+}
+
 unsigned int vmk_netstack_connections(struct vmk_host *host, const char *netstack,
 				      struct vmk_ip_conn *out, unsigned int max)
 {
@@ -50,6 +77,7 @@ unsigned int vmk_netstack_connections(struct vmk_host *host, const char *netstac
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		n = conn_list_udp(ns, out, max, n);
+		n = conn_list_tcp(ns, out, max, n);
 		rte_spinlock_unlock(&ns->lock);
 	}
 	pthread_mutex_unlock(&tcpip_ctl_lock);
