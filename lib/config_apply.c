@@ -626,7 +626,7 @@ static int ip_step_run(struct vmk_host *host, const struct step *s, enum step_ki
 /* Run one step forward (undo = false) or its inverse. */
 static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 {
-	struct vmk_vswitch *vs = vmk_vswitch_find(host, s->vs->name);
+	struct vmk_vswitch *vs = s->vs != NULL ? vmk_vswitch_find(host, s->vs->name) : NULL;
 	uint32_t v = undo ? s->old : s->val;
 	enum step_kind k = s->kind;
 
