@@ -155,9 +155,11 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run_l2fwd.sh
 
+# The library embedded in a program, then the host daemon driven by vmkcli.
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@examples/run_demo.sh
+	@BUILD=$(BUILD) examples/run_demo_daemon.sh
 
 install: lib
 	install -d $(DESTDIR)$(INCDIR)/vmknet $(DESTDIR)$(LIBDIR)/pkgconfig

@@ -59,5 +59,6 @@ extern const struct op policy_ops[];
 extern const struct op port_ops[];
 extern const struct op ip_ops[];
 extern const struct op ip_live_ops[];
+extern const struct op capture_ops[];
 
 #endif

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Objective: the daemon demo (examples/run_demo_daemon.sh) runs end to end:
+# vmknetd starts on its built-in default configuration, vmkcli adds the
+# "vMotion" port group on VLAN 20 and a vMotion adapter (vmk1 in the vmotion
+# netstack), `network ip interface list` shows it, vmktop -b -n 2 prints a
+# header and two samples with a column per adapter, and vmknetd stops
+# cleanly, leaving no temporary directory behind.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+left() { shopt -s nullglob; local d=(/tmp/vmknet-demo-daemon.*); echo ${#d[@]}; }
+before=$(left)
+rc=0
+out=$(BUILD=$BUILD timeout 120 examples/run_demo_daemon.sh 2>&1) || rc=$?
+[ "$rc" -eq 0 ] || { echo "$out"; fail "the demo exited $rc"; }
+echo "$out"
+echo "$out" | grep -Eq '^vMotion +vSwitch0 +1 +20$' || fail "vMotion port group on VLAN 20"
+echo "$out" | grep -A8 '^vmk1$' | grep -q 'Portgroup: vMotion' || fail "vmk1 in vMotion"
+echo "$out" | grep -A8 '^vmk1$' | grep -q 'Netstack Instance: vmotion' || fail "vmk1 netstack"
+echo "$out" | grep -Eq '^vmk1 +198\.51\.100\.21 +255\.255\.255\.0' || fail "vmk1 address"
+header=$(echo "$out" | grep '^"(PDH-CSV 4.0) (UTC)(0)"') || fail "no vmktop header"
+echo "$header" | grep -q 'Network Port(vSwitch0:[0-9]*:vmk1)' || fail "no vmk1 column"
+[ "$(echo "$out" | grep -Ec '^"[0-9]{2}/[0-9]{2}/[0-9]{4} ')" -eq 2 ] || fail "two samples"
+echo "$out" | grep -q '^vmknetd stopped cleanly$' || fail "clean stop"
+after=$(left)
+[ "$after" -le "$before" ] || fail "temporary directory left behind"
+echo "test_demo_daemon: all checks passed"

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Objective: pktcap captures at a switch port of a running vmknetd the way
+# pktcap-uw does at an ESXi port. With an uplink whose device generates
+# frames (net_null's rx returns frames endlessly) and a worker forwarding,
+# `pktcap --uplink vmnic0 --dir in -c 20 -o f.pcap` writes exactly 20 frames
+# that tshark reads, as pcap, and as pcapng with --ng; the same port is
+# reached by vmktop's PORT-ID (--switchport) and a vmknic by name (--vmk);
+# a filter that matches nothing writes an empty but valid file; bad usage
+# exits 2 and names what is wrong; unknown or unattached ports, an
+# unwritable file and an unreachable daemon exit 1 with a clear reason; the
+# daemon keeps serving afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=$(cd "${BUILD:-build}" && pwd)
+tmp=$(mktemp -d /tmp/pktcap-test.XXXXXX)
+prefix="pktcap-test-$$"
+sock=$tmp/vmknetd.sock
+pid=
+cleanup() {
+	local rc=$?
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	if [ "$rc" -ne 0 ] && [ -f "$tmp/log" ]; then
+		echo "--- vmknetd log (last lines)"
+		tail -n 30 "$tmp/log"
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pktcap() { "$BUILD/bin/pktcap" --control "$sock" "$@"; }
+vmkcli() { "$BUILD/bin/vmkcli" --control "$sock" "$@"; }
+frames() { tshark -r "$1" -T fields -e frame.number 2>/dev/null | wc -l; }
+magic() { od -An -tx1 -N4 "$1" | tr -d ' \n'; }
+# expect RC PATTERN ARGS...: pktcap exits RC and says PATTERN on stderr.
+expect() {
+	local want=$1 pat=$2 rc=0
+	shift 2
+	pktcap "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "pktcap $*: exit $rc, expected $want: $(cat "$tmp/err")"
+	grep -q -- "$pat" "$tmp/err" || fail "pktcap $*: stderr lacks '$pat': $(cat "$tmp/err")"
+	echo "ok ($rc): pktcap $* -> $(cat "$tmp/err")"
+}
+
+"$BUILD/bin/vmknetd" -l 0-1 --no-pci --no-huge -m 256 --file-prefix="$prefix" \
+	--log-level='*:warning' --vdev net_null0 -- --config "$tmp/config.json" \
+	--control "$sock" >"$tmp/log" 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do
+	vmkcli network nic list >/dev/null 2>&1 && break
+	kill -0 "$pid" 2>/dev/null || fail "vmknetd exited during start"
+	sleep 0.1
+done
+
+echo "== refused before the uplink is on a vSwitch"
+expect 1 'uplink "vmnic0" is on no vSwitch' --uplink vmnic0 -c 1 -o "$tmp/x.pcap"
+vmkcli network vswitch standard uplink add -u vmnic0 -v vSwitch0
+
+echo "== uplink, inbound, 20 frames, pcap"
+cd "$tmp"
+pktcap --uplink vmnic0 --dir in -c 20 -o f.pcap | tee out
+cd - >/dev/null
+grep -qx "pktcap: 20 frames written to $tmp/f.pcap ([0-9]* dropped)" "$tmp/out" || fail "summary line"
+[ "$(frames "$tmp/f.pcap")" -eq 20 ] || fail "f.pcap holds $(frames "$tmp/f.pcap") frames"
+case $(magic "$tmp/f.pcap") in d4c3b2a1|a1b2c3d4|4d3cb2a1|a1b23c4d) ;; *) fail "f.pcap is not pcap";; esac
+
+echo "== the same, pcapng"
+pktcap --uplink vmnic0 --dir in -c 20 -o "$tmp/f.pcapng" --ng
+[ "$(frames "$tmp/f.pcapng")" -eq 20 ] || fail "f.pcapng holds $(frames "$tmp/f.pcapng") frames"
+[ "$(magic "$tmp/f.pcapng")" = 0a0d0d0a ] || fail "f.pcapng is not pcapng"
+
+echo "== by vmktop's PORT-ID, and a vmknic by name"
+portid=$("$BUILD/bin/vmktop" --control "$sock" -n 1 -d 0.2 | awk '$2 == "vmnic0" { print $1 }')
+[ -n "$portid" ] || fail "no PORT-ID for vmnic0"
+pktcap --switchport "$portid" --dir both -c 5 -o "$tmp/p.pcap"
+[ "$(frames "$tmp/p.pcap")" -eq 5 ] || fail "p.pcap holds $(frames "$tmp/p.pcap") frames"
+pktcap --vmk vmk0 --dir both -c 50 -t 2 -o "$tmp/v.pcap"
+[ -s "$tmp/v.pcap" ] || fail "v.pcap missing"
+
+echo "== a filter that matches nothing: an empty, valid file after -t"
+# net_null's frames are not IPv4, so nothing matches.
+pktcap --uplink vmnic0 --ethtype 0x0800 --proto 0x06 --port 443 -c 10 -t 1 -o "$tmp/e.pcap" \
+	| grep -q "pktcap: 0 frames written" || fail "filtered capture"
+[ "$(frames "$tmp/e.pcap")" -eq 0 ] || fail "e.pcap not empty"
+
+echo "== usage errors (exit 2)"
+expect 2 'exactly one of' -c 1 -o "$tmp/x.pcap"
+expect 2 'exactly one of' --uplink vmnic0 --vmk vmk0 -c 1 -o "$tmp/x.pcap"
+expect 2 '-o FILE' --uplink vmnic0 -c 1
+expect 2 'the capture must end' --uplink vmnic0 -o "$tmp/x.pcap"
+expect 2 'use in, out or both' --uplink vmnic0 --dir sideways -c 1 -o "$tmp/x.pcap"
+expect 2 'use 1..100000' --uplink vmnic0 -c 0 -o "$tmp/x.pcap"
+expect 2 'use 1..100000' --uplink vmnic0 -c 100001 -o "$tmp/x.pcap"
+expect 2 'use 1..60 seconds' --uplink vmnic0 -t 61 -o "$tmp/x.pcap"
+expect 2 'xx:xx:xx:xx:xx:xx' --uplink vmnic0 --mac 00:00:5e -c 1 -o "$tmp/x.pcap"
+expect 2 'dotted-quad' --uplink vmnic0 --ip 192.0.2 -c 1 -o "$tmp/x.pcap"
+expect 2 'use 0..4094' --uplink vmnic0 --vlan 4095 -c 1 -o "$tmp/x.pcap"
+expect 2 'unknown option' --uplink vmnic0 --bogus -c 1 -o "$tmp/x.pcap"
+
+echo "== refused (exit 1)"
+expect 1 'no uplink "vmnic9"' --uplink vmnic9 -c 1 -o "$tmp/x.pcap"
+expect 1 'no switch port 99999999' --switchport 99999999 -c 1 -o "$tmp/x.pcap"
+expect 1 'no VMkernel interface "vmk7"' --vmk vmk7 -c 1 -o "$tmp/x.pcap"
+expect 1 'cannot write' --uplink vmnic0 -c 1 -o "$tmp/no/such/dir/x.pcap"
+rc=0; "$BUILD/bin/pktcap" --control "$tmp/nope.sock" --uplink vmnic0 -c 1 -o "$tmp/x.pcap" \
+	2>"$tmp/err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q 'cannot reach vmknetd' "$tmp/err" || fail "unreachable: exit $rc"
+[ ! -e "$tmp/x.pcap" ] || fail "a refused capture left a file"
+
+echo "== the daemon still serves"
+vmkcli network nic list >/dev/null || fail "vmknetd no longer answers"
+pktcap --uplink vmnic0 -c 1 -o "$tmp/last.pcap" >/dev/null || fail "capture after errors"
+kill -TERM "$pid"; wait "$pid"; pid=
+echo "test_pktcap: all checks passed"
