@@ -2,9 +2,12 @@
 # The daemon demo: vmknetd on its built-in default configuration (in a
 # temporary directory), configured live with vmkcli the way esxcli
 # configures ESXi: a "vMotion" port group on VLAN 20 and a vMotion adapter
-# (vmk1, vmotion netstack, VMotion tag, 198.51.100.21/24); then the adapters
-# and a vmktop batch sample; then a clean stop. Two lcores (main + one
-# worker), no hugepages, no PCI: runs anywhere DPDK does.
+# (vmk1, vmotion netstack, VMotion tag, 198.51.100.21/24); then traffic:
+# when run as root, a Linux host in a network namespace of its own on a veth
+# pair is the physical network behind uplink vmnic0 (net_af_packet), pings
+# vmk0 and is pinged back with vmkping; then the adapters and a vmktop batch
+# sample; then a clean stop. Two lcores (main + one worker), no hugepages,
+# no PCI.
 #
 #   examples/run_demo_daemon.sh [extra EAL options, e.g. --vdev net_null0]
 set -euo pipefail
@@ -13,8 +16,16 @@ BUILD=$(cd "${BUILD:-build}" && pwd)
 tmp=$(mktemp -d /tmp/vmknet-demo-daemon.XXXXXX)
 sock=$tmp/vmknetd.sock
 pid=
+ns=vmkdemo-$$
+va=vdm$$a
+vb=vdm$$b
+linux=0
 cleanup() {
 	local rc=$?
+	if [ "$linux" = 1 ]; then
+		ip netns del "$ns" 2>/dev/null || true
+		ip link del "$va" 2>/dev/null || true
+	fi
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -30,9 +41,22 @@ step() { printf '\n$ %s\n' "$*"; "$@"; }
 vmkcli() { "$BUILD/bin/vmkcli" --control "$sock" "$@"; }
 vmktop() { "$BUILD/bin/vmktop" --control "$sock" "$@"; }
 
+eal_extra=()
+if [ "$(id -u)" -eq 0 ] && ip netns add "$ns" 2>/dev/null; then
+	linux=1
+	ip link add "$va" type veth peer name "$vb" netns "$ns"
+	ip link set "$va" up
+	ip -n "$ns" link set lo up
+	ip -n "$ns" addr add 192.0.2.50/24 dev "$vb"
+	ip -n "$ns" link set "$vb" up
+	eal_extra=(--vdev "net_af_packet0,iface=$va")
+	echo "== Linux host 192.0.2.50 in namespace $ns, behind veth $va (vmnic0)"
+fi
+
 echo "== starting vmknetd (configuration and socket in $tmp)"
 "$BUILD/bin/vmknetd" -l 0-1 --no-pci --no-huge -m 256 --file-prefix="vmknet-demod-$$" \
-	--log-level='*:warning' "$@" -- --config "$tmp/config.json" --control "$sock" \
+	--log-level='*:warning' "${eal_extra[@]}" "$@" -- --config "$tmp/config.json" \
+	--control "$sock" \
 	>"$tmp/vmknetd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do
@@ -55,6 +79,15 @@ step vmkcli network ip interface ipv4 set -i vmk1 -t static -I 198.51.100.21 -N 
 step vmkcli network vswitch standard portgroup list
 step vmkcli network ip interface list
 step vmkcli network ip interface ipv4 get
+
+if [ "$linux" = 1 ]; then
+	echo
+	echo "== traffic: Linux pings vmk0 (Management), vmk0 pings Linux"
+	step vmkcli network vswitch standard uplink add -u vmnic0 -v vSwitch0
+	step ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 192.0.2.10
+	step "$BUILD/bin/vmkping" --control "$sock" -c 3 -i 0.2 192.0.2.50
+	step vmkcli network ip neighbor list
+fi
 
 echo
 echo "== two vmktop samples (esxtop -b's CSV)"

@@ -23,6 +23,15 @@ header=$(echo "$out" | grep '^"(PDH-CSV 4.0) (UTC)(0)"') || fail "no vmktop head
 echo "$header" | grep -q 'Network Port(vSwitch0:[0-9]*:vmk1)' || fail "no vmk1 column"
 [ "$(echo "$out" | grep -Ec '^"[0-9]{2}/[0-9]{2}/[0-9]{4} ')" -eq 2 ] || fail "two samples"
 echo "$out" | grep -q '^vmknetd stopped cleanly$' || fail "clean stop"
+if [ "$(id -u)" -eq 0 ] && echo "$out" | grep -q '^== Linux host'; then
+	# Traffic with Linux: its ping of vmk0 and vmkping of Linux both answered.
+	echo "$out" | grep -q '3 packets transmitted, 3 received, 0% packet loss' ||
+		fail "Linux's ping of vmk0"
+	echo "$out" | grep -q '3 packets transmitted, 3 packets received, 0% packet loss' ||
+		fail "vmkping of Linux"
+	echo "$header" | grep -q 'vmnic0' || fail "no vmnic0 column"
+	! ip netns list | grep -q '^vmkdemo-' || fail "namespace left behind"
+fi
 after=$(left)
 [ "$after" -le "$before" ] || fail "temporary directory left behind"
 echo "test_demo_daemon: all checks passed"
