@@ -25,6 +25,7 @@
 #include <vmknet/netstack.h>
 #include <vmknet/policy.h>
 #include <vmknet/port.h>
+#include <vmknet/tcp.h>
 #include <vmknet/vmknic.h>
 #include <vmknet/vswitch.h>
 
@@ -49,6 +50,7 @@ enum step_kind {
 	STEP_ROUTE_ADD,     /* a static route of netstack `name` */
 	STEP_ROUTE_REMOVE,
 	STEP_DEFAULT_GW,    /* netstack `name`'s default gateway: val, old */
+	STEP_NS_TCP,        /* netstack `name`'s TCP settings: ns, old_ns (NULL: defaults) */
 	STEP_NIC_ADD,       /* an adapter (nic) with its tags */
 	STEP_NIC_REMOVE,
 	STEP_NIC_IPV4,      /* nic's address: nic new, old_nic old */
@@ -71,6 +73,7 @@ struct step {
 	/* IP steps */
 	const struct vmk_config_route *route;
 	const struct vmk_config_vmknic *nic, *old_nic;
+	const struct vmk_config_netstack *ns, *old_ns;
 };
 
 struct plan {
@@ -539,6 +542,54 @@ static void plan_ip_additions(struct plan *p, const struct vmk_config *from,
 	}
 }
 
+/* Do two netstacks (NULL: defaults) differ in their TCP settings? */
+static bool tcp_differs(const struct vmk_config_netstack *a, const struct vmk_config_netstack *b)
+{
+	const char *ca = a != NULL && a->tcp_cc[0] ? a->tcp_cc : VMK_CONFIG_TCP_CC_DEFAULT;
+	const char *cb = b != NULL && b->tcp_cc[0] ? b->tcp_cc : VMK_CONFIG_TCP_CC_DEFAULT;
+	uint32_t ra = a != NULL && a->tcp_rto_min_ms ? a->tcp_rto_min_ms :
+		      VMK_CONFIG_TCP_RTO_MIN_DEFAULT;
+	uint32_t rb = b != NULL && b->tcp_rto_min_ms ? b->tcp_rto_min_ms :
+		      VMK_CONFIG_TCP_RTO_MIN_DEFAULT;
+
+	return strncmp(ca, cb, sizeof(a->tcp_cc)) != 0 || ra != rb;
+}
+
+/* TCP settings of netstacks that are new or whose settings change (after
+ * the netstacks are added). Undo restores the old ones (a new netstack's
+ * undo sets the defaults, then an earlier undo removes it). */
+static void plan_ns_tcp(struct plan *p, const struct vmk_config *from,
+			const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < to->n_netstacks; i++) {
+		const struct vmk_config_netstack *t = &to->netstacks[i];
+		const struct vmk_config_netstack *f = ns_of(from, t->name);
+
+		if (!tcp_differs(f, t))
+			continue;
+		add_ip_step(p, STEP_NS_TCP, t->name, NULL, NULL, NULL, 0, 0);
+		p->steps[p->n - 1].ns = t;
+		p->steps[p->n - 1].old_ns = f;
+	}
+}
+
+/* Set a netstack's TCP settings from c (NULL: the defaults); the settings
+ * the configuration does not hold keep their running values. */
+static int ns_tcp_set(struct vmk_host *host, const char *name,
+		      const struct vmk_config_netstack *c)
+{
+	struct vmk_tcp_params tp;
+	int ret = vmk_tcp_get_params(host, name, &tp);
+
+	if (ret < 0)
+		return ret;
+	snprintf(tp.cc, sizeof(tp.cc), "%.*s", (int)sizeof(c->tcp_cc) - 1,
+		 c != NULL && c->tcp_cc[0] ? c->tcp_cc : VMK_CONFIG_TCP_CC_DEFAULT);
+	tp.rto_min_us = 1000u * (c != NULL && c->tcp_rto_min_ms ? c->tcp_rto_min_ms :
+				 VMK_CONFIG_TCP_RTO_MIN_DEFAULT);
+	return vmk_tcp_set_params(host, name, &tp);
+}
+
 /* Make the adapter's tags exactly `want` (tag calls are idempotent);
  * removals first, so faultToleranceLogging can move between adapters. */
 static int tags_set(struct vmk_host *host, const char *name, uint32_t want)
@@ -599,6 +650,8 @@ static int ip_step_run(struct vmk_host *host, const struct step *s, enum step_ki
 		return vmk_route_remove(host, s->name, s->route->network, s->route->prefix_len);
 	case STEP_DEFAULT_GW:
 		return vmk_route_set_default(host, s->name, v);
+	case STEP_NS_TCP:
+		return ns_tcp_set(host, s->name, undo ? s->old_ns : s->ns);
 	case STEP_NIC_ADD:
 		return nic_add(host, s->nic);
 	case STEP_NIC_REMOVE:
@@ -642,7 +695,7 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 			[STEP_NS_ADD] = STEP_NS_REMOVE, [STEP_NS_REMOVE] = STEP_NS_ADD,
 			[STEP_ROUTE_ADD] = STEP_ROUTE_REMOVE,
 			[STEP_ROUTE_REMOVE] = STEP_ROUTE_ADD,
-			[STEP_DEFAULT_GW] = STEP_DEFAULT_GW,
+			[STEP_DEFAULT_GW] = STEP_DEFAULT_GW, [STEP_NS_TCP] = STEP_NS_TCP,
 			[STEP_NIC_ADD] = STEP_NIC_REMOVE, [STEP_NIC_REMOVE] = STEP_NIC_ADD,
 			[STEP_NIC_IPV4] = STEP_NIC_IPV4, [STEP_NIC_GATEWAY] = STEP_NIC_GATEWAY,
 			[STEP_NIC_MTU] = STEP_NIC_MTU, [STEP_NIC_ENABLED] = STEP_NIC_ENABLED,
@@ -710,6 +763,7 @@ static void step_describe(const struct step *s, char *buf, size_t size)
 		[STEP_ROUTE_ADD] = "add a route of netstack",
 		[STEP_ROUTE_REMOVE] = "remove a route of netstack",
 		[STEP_DEFAULT_GW] = "set the default gateway of netstack",
+		[STEP_NS_TCP] = "set the TCP settings of netstack",
 		[STEP_NIC_ADD] = "add vmknic", [STEP_NIC_REMOVE] = "remove vmknic",
 		[STEP_NIC_IPV4] = "set the IPv4 address of",
 		[STEP_NIC_GATEWAY] = "set the gateway of", [STEP_NIC_MTU] = "set the MTU of",
@@ -778,7 +832,7 @@ static unsigned int max_steps(const struct vmk_config *c)
 	for (unsigned int i = 0; i < c->n_vswitches; i++)
 		n += 5 + 2 * c->vswitches[i].n_portgroups + c->vswitches[i].n_uplinks;
 	for (unsigned int i = 0; i < c->n_netstacks; i++)
-		n += 3 + 2 * c->netstacks[i].n_routes;
+		n += 4 + 2 * c->netstacks[i].n_routes;
 	return n + 8 * c->n_vmknics;
 }
 
@@ -822,6 +876,7 @@ int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
 	plan_changes(&p, from, to);
 	plan_nic_changes(&p, from, to, false);
 	plan_ns_additions(&p, from, to);
+	plan_ns_tcp(&p, from, to);
 	plan_additions(&p, from, to);
 	plan_ip_additions(&p, from, to);
 	plan_policies(&p, from, to);

@@ -139,6 +139,29 @@ static int validate_routes(const struct vmk_config_netstack *ns, const char *whe
 	return 0;
 }
 
+/* Congestion control algorithms the library has (tcpip/tcp_cc*.c). */
+static const char *const tcp_ccs[] = { VMK_CONFIG_TCP_CC_DEFAULT };
+
+static int validate_tcp(const struct vmk_config_netstack *ns, const char *where,
+			char *err, size_t err_size)
+{
+	bool known = ns->tcp_cc[0] == '\0';
+
+	for (unsigned int i = 0; !known && i < sizeof(tcp_ccs) / sizeof(tcp_ccs[0]); i++)
+		known = strncmp(ns->tcp_cc, tcp_ccs[i], sizeof(ns->tcp_cc)) == 0;
+	if (!known) {
+		cfg_errf(err, err_size, "%s.tcp.congestion_control: unknown algorithm \"%.*s\" "
+			 "(known: newreno)", where, (int)sizeof(ns->tcp_cc), ns->tcp_cc);
+		return -EINVAL;
+	}
+	if (ns->tcp_rto_min_ms > VMK_CONFIG_TCP_RTO_MIN_MAX) {
+		cfg_errf(err, err_size, "%s.tcp.rto_min_ms: %u is out of range 1..%u", where,
+			 ns->tcp_rto_min_ms, VMK_CONFIG_TCP_RTO_MIN_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_size)
 {
 	char where[96];
@@ -173,6 +196,8 @@ int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_s
 			}
 		}
 		ret = validate_routes(ns, where, err, err_size);
+		if (ret == 0)
+			ret = validate_tcp(ns, where, err, err_size);
 		if (ret < 0)
 			return ret;
 	}

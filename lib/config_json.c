@@ -535,10 +535,43 @@ static int read_route(struct reader *r, const cJSON *v, const char *where,
 	return get_ipv4(r, v, where, "gateway", true, &rt->gateway);
 }
 
+/* The optional "tcp" object of a netstack. */
+static int read_ns_tcp(struct reader *r, const cJSON *v, const char *where,
+		       struct vmk_config_netstack *ns)
+{
+	static const char *const known[] = { "congestion_control", "rto_min_ms", NULL };
+	char at[160];
+	const cJSON *cc;
+	int ret = 0;
+	const cJSON *t = member(r, v, where, "tcp", false, &ret);
+
+	if (t == NULL)
+		return ret;
+	snprintf(at, sizeof(at), "%s.tcp", where);
+	ret = expect_object(r, t, at);
+	if (ret == 0)
+		ret = check_fields(r, t, at, known);
+	if (ret < 0)
+		return ret;
+	cc = member(r, t, at, "congestion_control", false, &ret);
+	if (cc != NULL) {
+		if (!cJSON_IsString(cc) || cc->valuestring[0] == '\0' ||
+		    strlen(cc->valuestring) >= sizeof(ns->tcp_cc)) {
+			cfg_errf(r->err, r->err_size, "%s.congestion_control: expected an "
+				 "algorithm name (\"newreno\"), got %.40s", at,
+				 cJSON_IsString(cc) ? cc->valuestring : type_name(cc));
+			return -EINVAL;
+		}
+		snprintf(ns->tcp_cc, sizeof(ns->tcp_cc), "%s", cc->valuestring);
+	}
+	return get_uint(r, t, at, "rto_min_ms", false, 1, VMK_CONFIG_TCP_RTO_MIN_MAX,
+			&ns->tcp_rto_min_ms);
+}
+
 static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
 			 struct vmk_config *cfg)
 {
-	static const char *const known[] = { "name", "default_gateway", "routes", NULL };
+	static const char *const known[] = { "name", "default_gateway", "routes", "tcp", NULL };
 	struct vmk_config_netstack tmp, *ns;
 	char where[96], at[192];
 	const cJSON *routes, *e;
@@ -559,6 +592,8 @@ static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
 		return ret;
 	snprintf(where, sizeof(where), "netstacks[%u] (%s)", idx, tmp.name);
 	ret = get_ipv4(r, v, where, "default_gateway", false, &tmp.default_gateway);
+	if (ret == 0)
+		ret = read_ns_tcp(r, v, where, &tmp);
 	if (ret == 0)
 		ret = get_array(r, v, where, "routes", VMK_CONFIG_MAX_ROUTES, &routes);
 	if (ret < 0)
@@ -1024,6 +1059,14 @@ static cJSON *emit_netstack(const struct vmk_config_netstack *ns)
 			 ns->routes[i].prefix_len);
 		cJSON_AddStringToObject(r, "network", buf);
 		add_ip(r, "gateway", ns->routes[i].gateway);
+	}
+	if (ns->tcp_cc[0] != '\0' || ns->tcp_rto_min_ms != 0) {
+		cJSON *t = cJSON_AddObjectToObject(o, "tcp");
+
+		if (t != NULL && ns->tcp_cc[0] != '\0')
+			cJSON_AddStringToObject(t, "congestion_control", ns->tcp_cc);
+		if (t != NULL && ns->tcp_rto_min_ms != 0)
+			cJSON_AddNumberToObject(t, "rto_min_ms", ns->tcp_rto_min_ms);
 	}
 	return o;
 }

@@ -88,6 +88,15 @@ static const struct opt_spec ns_req_opts[] = {
 	{ 'N', "netstack", "netstack", OPT_STRING, true, "The netstack." }, END_OPTS
 };
 
+static const struct opt_spec ns_set_opts[] = {
+	{ 'N', "netstack", "netstack", OPT_STRING, true, "The netstack." },
+	{ 'c', "ccalgo", "ccalgo", OPT_STRING, false,
+	  "The TCP congestion control algorithm: newreno (the default, and the only one)." },
+	{ 0, "rto-min-ms", "rto_min_ms", OPT_INT, false,
+	  "The minimum TCP retransmission timeout in ms, 1-1000 (default 200)." },
+	END_OPTS
+};
+
 static const struct opt_spec neigh_list_opts[] = {
 	NS_OPT("Only this netstack (default: every netstack)."),
 	{ 'i', "interface-name", "interface_name", OPT_STRING, false,
@@ -156,6 +165,8 @@ static const struct column ns_get_cols[] = {
 	{ "Type", "Type", "type", COL_STRING },
 	{ "Default Gateway", "DefaultGateway", "default_gateway", COL_STRING },
 	{ "Static Routes", "StaticRoutes", "static_routes", COL_INT },
+	{ "Congestion Control Algorithm", "CongestionControlAlgorithm", "ccalgo", COL_STRING },
+	{ "TCP Minimum RTO (ms)", "TCPMinimumRTOms", "rto_min_ms", COL_INT },
 	{ "Interfaces", "Interfaces", "interfaces", COL_LIST },
 	{ "IPv4 Received", "IPv4Received", "ip_rx", COL_INT },
 	{ "IPv4 Sent", "IPv4Sent", "ip_tx", COL_INT },
@@ -215,6 +226,8 @@ const struct command ip_commands[] = {
 	CHANGE("network ip netstack add", "Add a custom netstack.", "netstack.add", ns_req_opts),
 	CHANGE("network ip netstack remove", "Remove a custom netstack without interfaces.",
 	       "netstack.remove", ns_req_opts),
+	CHANGE("network ip netstack set", "Change the TCP settings of a netstack (congestion "
+	       "control, minimum retransmission timeout).", "netstack.set", ns_set_opts),
 	{ "network ip netstack list", "List the netstacks.", "netstack.list", no_opts, OUT_LIST,
 	  ns_list_cols, "Netstack", NULL },
 	{ "network ip netstack get", "Get the settings and counters of a netstack.",

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vmknet/tcp.h>
+
 #include "vmknetd/ops.h"
 
 #define HINT_NIC_LIST " (see 'vmkcli network ip interface list')"
@@ -712,10 +714,60 @@ static int netstack_remove(struct daemon *d, const cJSON *args, struct vmk_confi
 	return 0;
 }
 
+/* esxcli's `network ip netstack set`: the TCP settings of a netstack
+ * ("ccalgo", "rto_min_ms"); at least one is needed. */
+static int netstack_set(struct daemon *d, const cJSON *args, struct vmk_config *next,
+			char *err, size_t err_size)
+{
+	struct vmk_config_netstack *ns;
+	const char *name, *cc = NULL;
+	uint32_t rto = 0;
+	bool has_cc, has_rto;
+	int ret = arg_name(args, "netstack", "netstack", &name, err, err_size);
+
+	(void)d;
+	if (ret < 0)
+		return ret;
+	ns = vmk_config_find_netstack(next, name);
+	if (ns == NULL) {
+		op_errf(err, err_size, "no netstack named \"%s\"" HINT_NS_LIST, name);
+		return -ENOENT;
+	}
+	has_cc = cJSON_GetObjectItemCaseSensitive(args, "ccalgo") != NULL;
+	has_rto = cJSON_GetObjectItemCaseSensitive(args, "rto_min_ms") != NULL;
+	if (!has_cc && !has_rto) {
+		op_errf(err, err_size, "nothing to set: give -c|--ccalgo or --rto-min-ms");
+		return -EINVAL;
+	}
+	if (has_cc) {
+		ret = arg_str(args, "ccalgo", true, &cc, err, err_size);
+		if (ret < 0)
+			return ret;
+		if (cc[0] == '\0' || strlen(cc) >= sizeof(ns->tcp_cc) ||
+		    strcmp(cc, VMK_CONFIG_TCP_CC_DEFAULT) != 0) {
+			op_errf(err, err_size, "unknown congestion control algorithm \"%.40s\" "
+				"(ccalgo: newreno)", cc);
+			return -EINVAL;
+		}
+	}
+	if (has_rto) {
+		ret = arg_uint(args, "rto_min_ms", true, 1, VMK_CONFIG_TCP_RTO_MIN_MAX, &rto,
+			       "--rto-min-ms", err, err_size);
+		if (ret < 0)
+			return ret;
+	}
+	if (cc != NULL)
+		snprintf(ns->tcp_cc, sizeof(ns->tcp_cc), "%s", cc);
+	if (has_rto)
+		ns->tcp_rto_min_ms = rto;
+	return 0;
+}
+
 static cJSON *netstack_record(struct daemon *d, const struct vmk_config_netstack *ns, bool full)
 {
 	cJSON *o = cJSON_CreateObject(), *nics;
 	struct vmk_netstack_stats st;
+	struct vmk_tcp_params tp;
 
 	if (o == NULL)
 		return NULL;
@@ -729,6 +781,11 @@ static cJSON *netstack_record(struct daemon *d, const struct vmk_config_netstack
 				"built-in" : "custom");
 	add_ip(o, "default_gateway", ns->default_gateway);
 	cJSON_AddNumberToObject(o, "static_routes", ns->n_routes);
+	/* The TCP settings as they run (applied from the configuration). */
+	if (vmk_tcp_get_params(d->host, ns->name, &tp) == 0) {
+		cJSON_AddStringToObject(o, "ccalgo", tp.cc);
+		cJSON_AddNumberToObject(o, "rto_min_ms", tp.rto_min_us / 1000);
+	}
 	nics = cJSON_AddArrayToObject(o, "interfaces");
 	for (unsigned int i = 0; nics != NULL && i < d->cfg->n_vmknics; i++)
 		if (strcmp(d->cfg->vmknics[i].netstack, ns->name) == 0)
@@ -789,6 +846,7 @@ const struct op ip_ops[] = {
 	{ "route.ipv4.list", route_list, NULL },
 	{ "netstack.add", NULL, netstack_add },
 	{ "netstack.remove", NULL, netstack_remove },
+	{ "netstack.set", NULL, netstack_set },
 	{ "netstack.list", netstack_list, NULL },
 	{ "netstack.get", netstack_get, NULL },
 	{ NULL, NULL, NULL },

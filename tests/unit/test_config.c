@@ -702,6 +702,69 @@ static void test_config_apply_builds_adapters_netstacks_routes_and_undoes(void)
 	vmk_config_destroy(b);
 }
 
+static void test_config_netstack_tcp_round_trips_validates_and_applies(void)
+{
+	struct vmk_config *empty, *a, *back;
+	struct vmk_tcp_params tp;
+	char *text;
+
+	CU_ASSERT_FATAL(vmk_config_create(&empty) == 0 && vmk_config_create(&a) == 0 &&
+			vmk_config_create(&back) == 0);
+	CU_ASSERT_EQUAL(parse(IP_DOC(NIC0, "{\"name\": \"storage\", \"tcp\": {}}, "
+				     "{\"name\": \"vmotion\", \"tcp\": {\"congestion_control\": "
+				     "\"newreno\", \"rto_min_ms\": 30}}")), 0);
+	refused(IP_DOC("", "{\"name\": \"storage\", \"tcp\": {\"congestion_control\": "
+		       "\"cubic\"}}"),
+		"netstacks[3] (storage).tcp.congestion_control: unknown algorithm \"cubic\"");
+	refused(IP_DOC("", "{\"name\": \"storage\", \"tcp\": {\"rto_min_ms\": 0}}"),
+		"(storage).tcp.rto_min_ms: 0 is out of range 1..1000");
+	refused(IP_DOC("", "{\"name\": \"storage\", \"tcp\": {\"cc\": \"newreno\"}}"),
+		"cc");
+	refused(IP_DOC("", "{\"name\": \"storage\", \"tcp\": 3}"), "(storage).tcp: expected an object");
+
+	/* Defaults are not written; set values are, and read back the same. */
+	vmk_config_init_default(a);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_to_json(a, &text), 0);
+	CU_ASSERT_PTR_NULL(strstr(text, "\"tcp\""));
+	free(text);
+	snprintf(a->netstacks[1].tcp_cc, sizeof(a->netstacks[1].tcp_cc), "newreno");
+	a->netstacks[1].tcp_rto_min_ms = 30;
+	CU_ASSERT_EQUAL_FATAL(vmk_config_to_json(a, &text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"rto_min_ms\""));
+	CU_ASSERT_EQUAL(vmk_config_from_json(text, strlen(text), back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(memcmp(a, back, sizeof(*a)), 0);
+	free(text);
+
+	/* The model's own check names the field. */
+	vmk_config_copy(back, a);
+	snprintf(back->netstacks[0].tcp_cc, sizeof(back->netstacks[0].tcp_cc), "vegas");
+	CU_ASSERT_EQUAL(vmk_config_validate(back, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "netstacks[0] (defaultTcpipStack).tcp."
+				      "congestion_control: unknown algorithm \"vegas\""));
+
+	/* Applied on start, changed, and back to the defaults. */
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_get_params(host, "vmotion", &tp), 0);
+	CU_ASSERT_EQUAL(tp.rto_min_us, 30000);
+	CU_ASSERT_STRING_EQUAL(tp.cc, "newreno");
+	CU_ASSERT_EQUAL(vmk_tcp_get_params(host, NULL, &tp), 0);
+	CU_ASSERT_EQUAL(tp.rto_min_us, 200000);
+	vmk_config_copy(back, a);
+	back->netstacks[1].tcp_rto_min_ms = 0;
+	back->netstacks[0].tcp_rto_min_ms = 500;
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, a, back, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_get_params(host, "vmotion", &tp), 0);
+	CU_ASSERT_EQUAL(tp.rto_min_us, 200000);
+	CU_ASSERT_EQUAL(vmk_tcp_get_params(host, NULL, &tp), 0);
+	CU_ASSERT_EQUAL(tp.rto_min_us, 500000);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, back, empty, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_get_params(host, NULL, &tp), 0);
+	CU_ASSERT_EQUAL(tp.rto_min_us, 200000);
+	vmk_config_destroy(empty);
+	vmk_config_destroy(a);
+	vmk_config_destroy(back);
+}
+
 int main(void)
 {
 	CU_pSuite model, apply;
@@ -733,6 +796,8 @@ int main(void)
 	CU_add_test(model, "adapters, netstacks and routes round-trip; bad ones name the field",
 		    test_config_ip_round_trips_and_bad_values_name_the_field);
 	apply = CU_add_suite("config_apply", apply_suite_init, apply_suite_clean);
+	CU_add_test(apply, "netstack TCP settings round-trip, are checked and applied",
+		    test_config_netstack_tcp_round_trips_validates_and_applies);
 	CU_add_test(apply, "apply builds adapters, netstacks and routes, and undoes them",
 		    test_config_apply_builds_adapters_netstacks_routes_and_undoes);
 	CU_add_test(apply, "apply builds exactly the difference",

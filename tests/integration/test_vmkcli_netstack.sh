@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Objective: `vmkcli network ip netstack set` changes a netstack's TCP
+# settings (-c|--ccalgo, --rto-min-ms) end to end: the running netstack takes
+# them (`netstack get` reads them back from the host, in table and json
+# form), they are saved in the netstack's object of the configuration file
+# (absent while defaults), an unknown algorithm or an out-of-range timeout is
+# refused (exit 1, the reason on stderr, the file byte for byte unchanged),
+# and a restart applies them again from the file.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+DAEMON=$BUILD/bin/vmknetd
+CLI=$BUILD/bin/vmkcli
+tmp=$(mktemp -d /tmp/vmkcli-ns-test.XXXXXX)
+cfg=$tmp/etc/config.json
+sock=$tmp/run/vmknetd.sock
+log=$tmp/vmknetd.log
+pid=
+runs=0
+
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	[ -f "$log" ] && { echo "--- vmknetd log"; cat "$log"; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+start() {
+	runs=$((runs + 1))
+	"$DAEMON" -l 0 --no-pci --no-huge --no-shconf -m 256 \
+		--file-prefix="vmkcli-ns-test-$$-$runs" --log-level='*:warning' \
+		--vdev net_null0 -- --config "$cfg" --control "$sock" >>"$log" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 200); do
+		"$CLI" --control "$sock" network nic list >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || fail "vmknetd exited during start"
+		sleep 0.1
+	done
+	fail "vmknetd did not answer within 20 s"
+}
+
+stop() {
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	pid=
+	[ "$rc" -eq 0 ] || fail "vmknetd exited with $rc on SIGTERM"
+}
+
+cli() { "$CLI" --control "$sock" "$@"; }
+ok() { cli "$@" || fail "vmkcli $* failed"; }
+json() { cli --formatter=json "$@"; }
+json_check() { python3 -c "import json,sys; d=json.load(sys.stdin); $1" || fail "json check: $1"; }
+
+refused() {
+	local want=$1 pattern=$2 rc=0 before after
+	shift 2
+	before=$(sha256sum "$cfg")
+	cli "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	after=$(sha256sum "$cfg")
+	[ "$rc" -eq "$want" ] || fail "vmkcli $*: exit $rc, want $want ($(cat "$tmp/err"))"
+	grep -q -- "$pattern" "$tmp/err" || fail "vmkcli $*: stderr lacks '$pattern': $(cat "$tmp/err")"
+	[ ! -s "$tmp/out" ] || fail "vmkcli $*: printed on stdout: $(cat "$tmp/out")"
+	[ "$before" = "$after" ] || fail "vmkcli $*: a refused change modified the file"
+	echo "refused as expected: vmkcli $* -> $(head -n 1 "$tmp/err")"
+}
+
+mkdir -p "$tmp/etc"
+
+echo "== defaults: newreno, 200 ms, nothing in the file"
+start
+ok network ip netstack get -N defaultTcpipStack | tee "$tmp/out"
+grep -q '^   Congestion Control Algorithm: newreno$' "$tmp/out" || fail "default ccalgo"
+grep -q '^   TCP Minimum RTO (ms): 200$' "$tmp/out" || fail "default rto"
+json_check "assert all('tcp' not in n for n in d['netstacks']), d['netstacks']" <"$cfg"
+
+echo "== set on a custom and a built-in netstack"
+ok network ip netstack add -N storage
+ok network ip netstack set -N storage -c newreno --rto-min-ms 50
+ok network ip netstack set --netstack vmotion --rto-min-ms=300
+ok network ip netstack set -N vmotion --ccalgo newreno
+ok network ip netstack get -N storage | tee "$tmp/out"
+grep -q '^   Congestion Control Algorithm: newreno$' "$tmp/out" || fail "storage ccalgo"
+grep -q '^   TCP Minimum RTO (ms): 50$' "$tmp/out" || fail "storage rto"
+json network ip netstack get -N vmotion | json_check "assert d['CongestionControlAlgorithm']=='newreno' and d['TCPMinimumRTOms']==300, d"
+json network ip netstack get -N defaultTcpipStack | json_check "assert d['TCPMinimumRTOms']==200, d"
+json_check "s={n['name']:n for n in d['netstacks']}; assert s['storage']['tcp']=={'congestion_control':'newreno','rto_min_ms':50} and s['vmotion']['tcp']=={'congestion_control':'newreno','rto_min_ms':300} and 'tcp' not in s['defaultTcpipStack'], s" <"$cfg"
+
+echo "== refusals leave the file as it was"
+refused 1 'unknown congestion control algorithm "cubic"' network ip netstack set -N storage -c cubic
+refused 1 'unknown congestion control algorithm' network ip netstack set -N storage --ccalgo ""
+refused 1 'out of range: use 1..1000' network ip netstack set -N storage --rto-min-ms 0
+refused 1 'out of range: use 1..1000' network ip netstack set -N storage --rto-min-ms 5000
+refused 1 'nothing to set' network ip netstack set -N storage
+refused 1 'no netstack named "nope"' network ip netstack set -N nope -c newreno
+refused 2 'missing required parameter -N|--netstack' network ip netstack set -c newreno
+ok network ip netstack get -N storage | grep -q '^   TCP Minimum RTO (ms): 50$' || fail "refusal changed storage"
+
+echo "== restart applies the settings from the file"
+stop
+start
+json network ip netstack get -N storage | json_check "assert d['CongestionControlAlgorithm']=='newreno' and d['TCPMinimumRTOms']==50, d"
+json network ip netstack get -N vmotion | json_check "assert d['TCPMinimumRTOms']==300, d"
+json network ip netstack get -N defaultTcpipStack | json_check "assert d['TCPMinimumRTOms']==200, d"
+stop
+
+echo "== an unknown algorithm in the file is refused, naming the field"
+good=$(cat "$cfg")
+echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); [n.update(tcp={"congestion_control":"cubic"}) for n in d["netstacks"] if n["name"]=="storage"]; print(json.dumps(d))' >"$cfg"
+sum=$(sha256sum <"$cfg"); rc=0
+timeout 60 "$DAEMON" -l 0 --no-pci --no-huge --no-shconf -m 256 --file-prefix="vmkcli-ns-test-$$-bad" \
+	--log-level='*:warning' -- --config "$cfg" --control "$sock" >"$tmp/refuse.log" 2>&1 || rc=$?
+cat "$tmp/refuse.log"
+[ "$rc" -eq 1 ] || fail "vmknetd accepted a bad file (exit $rc)"
+grep -q 'netstacks\[3\] (storage).tcp.congestion_control: unknown algorithm "cubic"' "$tmp/refuse.log" || fail "refusal does not name the field"
+[ "$sum" = "$(sha256sum <"$cfg")" ] || fail "a refused file was modified"
+echo "test_vmkcli_netstack: all checks passed"
