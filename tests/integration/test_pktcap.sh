@@ -12,26 +12,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=$(cd "${BUILD:-build}" && pwd)
-tmp=$(mktemp -d /tmp/pktcap-test.XXXXXX)
-prefix="pktcap-test-$$"
+VMKD_NAME=pktcap-test
+VMKD_LCORES=0-1
+VMKD_NO_SHCONF=0
+VMKD_EAL_ARGS=(--vdev net_null0)
+VMKD_LOG_TAIL=30
+. tests/integration/lib/vmknetd.sh
+cfg=$tmp/config.json
 sock=$tmp/vmknetd.sock
-pid=
-cleanup() {
-	local rc=$?
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	if [ "$rc" -ne 0 ] && [ -f "$tmp/log" ]; then
-		echo "--- vmknetd log (last lines)"
-		tail -n 30 "$tmp/log"
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 pktcap() { "$BUILD/bin/pktcap" --control "$sock" "$@"; }
-vmkcli() { "$BUILD/bin/vmkcli" --control "$sock" "$@"; }
 frames() { tshark -r "$1" -T fields -e frame.number 2>/dev/null | wc -l; }
 magic() { od -An -tx1 -N4 "$1" | tr -d ' \n'; }
 # expect RC PATTERN ARGS...: pktcap exits RC and says PATTERN on stderr.
@@ -44,19 +33,11 @@ expect() {
 	echo "ok ($rc): pktcap $* -> $(cat "$tmp/err")"
 }
 
-"$BUILD/bin/vmknetd" -l 0-1 --no-pci --no-huge -m 256 --file-prefix="$prefix" \
-	--log-level='*:warning' --vdev net_null0 -- --config "$tmp/config.json" \
-	--control "$sock" >"$tmp/log" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do
-	vmkcli network nic list >/dev/null 2>&1 && break
-	kill -0 "$pid" 2>/dev/null || fail "vmknetd exited during start"
-	sleep 0.1
-done
+start
 
 echo "== refused before the uplink is on a vSwitch"
 expect 1 'uplink "vmnic0" is on no vSwitch' --uplink vmnic0 -c 1 -o "$tmp/x.pcap"
-vmkcli network vswitch standard uplink add -u vmnic0 -v vSwitch0
+cli network vswitch standard uplink add -u vmnic0 -v vSwitch0
 
 echo "== uplink, inbound, 20 frames, pcap"
 cd "$tmp"
@@ -110,7 +91,7 @@ rc=0; "$BUILD/bin/pktcap" --control "$tmp/nope.sock" --uplink vmnic0 -c 1 -o "$t
 [ ! -e "$tmp/x.pcap" ] || fail "a refused capture left a file"
 
 echo "== the daemon still serves"
-vmkcli network nic list >/dev/null || fail "vmknetd no longer answers"
+cli network nic list >/dev/null || fail "vmknetd no longer answers"
 pktcap --uplink vmnic0 -c 1 -o "$tmp/last.pcap" >/dev/null || fail "capture after errors"
-kill -TERM "$pid"; wait "$pid"; pid=
+stop
 echo "test_pktcap: all checks passed"

@@ -11,75 +11,10 @@
 # worker lcore an uplink forwards (its NIC counts packets).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-DAEMON=$BUILD/bin/vmknetd
-CLI=$BUILD/bin/vmkcli
-tmp=$(mktemp -d /tmp/vmkcli-test.XXXXXX)
-cfg=$tmp/etc/config.json
-sock=$tmp/run/vmknetd.sock
-log=$tmp/vmknetd.log
-pid=
-runs=0
-
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	[ -f "$log" ] && { echo "--- vmknetd log"; cat "$log"; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# start [lcores]: start vmknetd in the background and wait until it answers.
-start() {
-	local lcores=${1:-0}
-	runs=$((runs + 1))
-	"$DAEMON" -l "$lcores" --no-pci --no-huge --no-shconf -m 256 \
-		--file-prefix="vmkcli-test-$$-$runs" --log-level='*:warning' \
-		--vdev net_null0 --vdev net_null1 -- --config "$cfg" --control "$sock" \
-		>>"$log" 2>&1 &
-	pid=$!
-	for _ in $(seq 1 200); do
-		"$CLI" --control "$sock" network nic list >/dev/null 2>&1 && return 0
-		kill -0 "$pid" 2>/dev/null || fail "vmknetd exited during start"
-		sleep 0.1
-	done
-	fail "vmknetd did not answer within 20 s"
-}
-
-stop() {
-	kill -TERM "$pid"
-	local rc=0
-	wait "$pid" || rc=$?
-	pid=
-	[ "$rc" -eq 0 ] || fail "vmknetd exited with $rc on SIGTERM"
-	[ ! -e "$sock" ] || fail "socket left behind after SIGTERM"
-}
-
-cli() { "$CLI" --control "$sock" "$@"; }
-
-# ok CMD...: must succeed.
-ok() { cli "$@" || fail "vmkcli $* failed"; }
-
-# refused STATUS PATTERN CMD...: must fail with STATUS and PATTERN on stderr,
-# print nothing on stdout, and leave the saved file untouched.
-refused() {
-	local want=$1 pattern=$2 rc=0 before after
-	shift 2
-	before=$(sha256sum "$cfg")
-	cli "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	after=$(sha256sum "$cfg")
-	[ "$rc" -eq "$want" ] || fail "vmkcli $*: exit $rc, want $want ($(cat "$tmp/err"))"
-	grep -q -- "$pattern" "$tmp/err" || fail "vmkcli $*: stderr lacks '$pattern': $(cat "$tmp/err")"
-	[ ! -s "$tmp/out" ] || fail "vmkcli $*: printed on stdout: $(cat "$tmp/out")"
-	[ "$before" = "$after" ] || fail "vmkcli $*: a refused change modified the file"
-	echo "refused as expected: vmkcli $* -> $(head -n 1 "$tmp/err")"
-}
-
-json_check() { python3 -c "import json,sys; d=json.load(sys.stdin); $1" || fail "json check: $1"; }
+VMKD_NAME=vmkcli-test
+VMKD_EAL_ARGS=(--vdev net_null0 --vdev net_null1)
+VMKD_STOP_CHECK_SOCK=1
+. tests/integration/lib/vmknetd.sh
 
 mkdir -p "$tmp/etc"
 

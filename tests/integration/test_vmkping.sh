@@ -11,32 +11,23 @@
 # Needs root and iproute2; the namespace and veth pair are always deleted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-DAEMON=$BUILD/bin/vmknetd
-CLI=$BUILD/bin/vmkcli
-PING=$BUILD/bin/vmkping
-tmp=$(mktemp -d /tmp/vmkping-test.XXXXXX)
-sock=$tmp/vmknetd.sock
-log=$tmp/vmknetd.log
 ns=vmkping$$
 veth=vkp$$a
 peer=vkp$$b
-pid=
-
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
+# Runs in cleanup, after vmknetd has stopped: the namespace and veth go.
+del_netns() {
 	ip netns del "$ns" 2>/dev/null || true
 	ip link del "$veth" 2>/dev/null || true
-	[ -f "$log" ] && { echo "--- vmknetd log"; cat "$log"; }
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-cli() { "$CLI" --control "$sock" "$@" || fail "vmkcli $* failed"; }
+VMKD_NAME=vmkping-test
+VMKD_LCORES=0-1
+VMKD_MEM=512
+VMKD_EAL_ARGS=(--vdev "net_af_packet0,iface=$veth")
+VMKD_CLEANUP_HOOK=del_netns
+. tests/integration/lib/vmknetd.sh
+PING=$BUILD/bin/vmkping
+cfg=$tmp/config.json
+sock=$tmp/vmknetd.sock
 lx() { ip netns exec "$ns" "$@"; }
 
 # vping WANT_RC ARGS...: run vmkping, keep its output in $tmp/out.
@@ -57,20 +48,12 @@ lx ip link set "$peer" up
 lx ip addr add 192.0.2.2/24 dev "$peer"
 
 echo "== vmknetd with a worker and the veth as vmnic0"
-"$DAEMON" -l 0-1 --no-pci --no-huge --no-shconf -m 512 --file-prefix="vmkping-test-$$" \
-	--log-level='*:warning' --vdev "net_af_packet0,iface=$veth" \
-	-- --config "$tmp/config.json" --control "$sock" >>"$log" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do
-	"$CLI" --control "$sock" network nic list >/dev/null 2>&1 && break
-	kill -0 "$pid" 2>/dev/null || fail "vmknetd exited during start"
-	sleep 0.1
-done
-cli network vswitch standard uplink add -u vmnic0 -v vSwitch0
-cli network ip netstack add -N second
-cli network ip interface add -i vmk1 -p "Management Network" -N second
-cli network ip interface ipv4 set -i vmk1 -I 192.0.2.11 -N 255.255.255.0
-cli network ip interface list
+start
+ok network vswitch standard uplink add -u vmnic0 -v vSwitch0
+ok network ip netstack add -N second
+ok network ip interface add -i vmk1 -p "Management Network" -N second
+ok network ip interface ipv4 set -i vmk1 -I 192.0.2.11 -N 255.255.255.0
+ok network ip interface list
 
 echo "== two vmknics across the vSwitch"
 vping 0 -I vmk0 -c 3 -i 0.2 192.0.2.11
@@ -91,7 +74,7 @@ lx ping -c 2 -i 0.2 -W 2 192.0.2.11 || fail "Linux cannot ping vmk1"
 lx ip neigh show 192.0.2.10 | tee "$tmp/neigh"
 grep -qi "$("$CLI" --control "$sock" --formatter=json network ip interface list | python3 -c 'import json,sys; print([n["MACAddress"] for n in json.load(sys.stdin) if n["Name"]=="vmk0"][0])')" "$tmp/neigh" \
 	|| fail "vmk0's MAC is not in Linux's neighbour table"
-cli network ip neighbor list -N defaultTcpipStack | tee "$tmp/out"
+ok network ip neighbor list -N defaultTcpipStack | tee "$tmp/out"
 grep -q "^192.0.2.2  *$(lx cat /sys/class/net/$peer/address)  *vmk0 " "$tmp/out" || fail "Linux not in vmknet's neighbours"
 
 echo "== DF at MTU 1500 fails cleanly; a silent address times out"
@@ -115,5 +98,5 @@ vping 2 no-such-host.invalid
 vping 2 -S nope 192.0.2.2
 "$PING" --control "$tmp/none.sock" 192.0.2.2 >/dev/null 2>&1 && fail "vmkping without vmknetd succeeded"
 
-kill -TERM "$pid"; wait "$pid" || fail "vmknetd did not stop cleanly"; pid=
+stop
 echo "test_vmkping: all checks passed"

@@ -9,34 +9,18 @@
 # /vmknet/port on the telemetry socket) and grow between two reads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BUILD=${BUILD:-build}
-tmp=$(mktemp -d /tmp/vmktop-test.XXXXXX)
-prefix="vmktop-test-$$"
+VMKD_NAME=vmktop-test
+VMKD_LCORES=0-1
+VMKD_NO_SHCONF=0
+VMKD_EAL_ARGS=(--vdev net_null0)
+. tests/integration/lib/vmknetd.sh
+cfg=$tmp/config.json
 sock=$tmp/vmknetd.sock
-pid=
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	[ -f "$tmp/log" ] && { echo "--- vmknetd log"; cat "$tmp/log"; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$BUILD/bin/vmknetd" -l 0-1 --no-pci --no-huge -m 256 --file-prefix="$prefix" \
-	--log-level='*:warning' --vdev net_null0 -- --config "$tmp/config.json" \
-	--control "$sock" >"$tmp/log" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do
-	"$BUILD/bin/vmkcli" --control "$sock" network nic list >/dev/null 2>&1 && break
-	kill -0 "$pid" 2>/dev/null || fail "vmknetd exited during start"
-	sleep 0.1
-done
+start
 # One port only: the default's vmk0 goes, so vmnic0 is port 16777216.
-"$BUILD/bin/vmkcli" --control "$sock" network ip interface remove -i vmk0
-"$BUILD/bin/vmkcli" --control "$sock" network vswitch standard uplink add -u vmnic0 -v vSwitch0
+cli network ip interface remove -i vmk0
+cli network vswitch standard uplink add -u vmnic0 -v vSwitch0
 
 echo "== batch mode"
 "$BUILD/bin/vmktop" --control "$sock" -b -n 2 -d 0.5 | tee "$tmp/batch.csv"
@@ -88,5 +72,5 @@ one = call("/vmknet/port,vSwitch0/vmnic0")["/vmknet/port"]
 assert one["rx_packets"] >= b["vSwitch0/vmnic0"][0] and "rx_drop_malformed" in one, one
 print("telemetry ok:", b)
 PY
-kill -TERM "$pid"; wait "$pid"; pid=
+stop
 echo "test_vmktop: all checks passed"
