@@ -197,6 +197,17 @@ static inline bool if_up(const struct tcpip_if *ifc)
 	return ifc->enabled && ifc->addr != 0;
 }
 
+/* ---- binding (bind.c) ------------------------------------------------- */
+
+/* Is addr the address of one of ns's adapters? Lock held. */
+bool ns_addr_is_local(const struct netstack *ns, rte_be32_t addr);
+
+/* Check addr for a bind and choose *port: kept when given and free, else
+ * the next free port from *cursor (wrapping to eph_min). Returns 0,
+ * -EADDRNOTAVAIL or -EADDRINUSE. Lock held. */
+int ns_bind_choose(struct netstack *ns, rte_be32_t addr, uint16_t *port, uint16_t *cursor,
+		   uint16_t eph_min, bool (*used)(struct netstack *, rte_be32_t, uint16_t));
+
 /* ---- ARP (arp.c) ----------------------------------------------------- */
 
 void arp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now);

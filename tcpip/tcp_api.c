@@ -150,38 +150,17 @@ int vmk_tcp_set_nodelay(struct vmk_tcp_sock *s, bool nodelay)
 	return 0;
 }
 
-static bool addr_ours(struct netstack *ns, rte_be32_t addr)
-{
-	for (unsigned int i = 0; i < NS_MAX_IFS; i++)
-		if (ns->ifs[i] != NULL && ns->ifs[i]->addr == addr)
-			return true;
-	return false;
-}
-
 /* Lock held. */
 static int sock_bind(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t addr, uint16_t port)
 {
 	struct tcp_stack *t = ns->tcp;
+	int ret;
 
 	if (p->lport != 0)
 		return -EINVAL;
-	if (addr != 0 && !addr_ours(ns, addr))
-		return -EADDRNOTAVAIL;
-	if (port == 0) {
-		for (unsigned int tries = 0; tries < 65536 - TCP_EPHEMERAL_MIN; tries++) {
-			uint16_t c = t->next_port;
-
-			t->next_port = c == 65535 ? TCP_EPHEMERAL_MIN : (uint16_t)(c + 1);
-			if (!tcp_port_used(ns, addr, c)) {
-				port = c;
-				break;
-			}
-		}
-		if (port == 0)
-			return -EADDRINUSE;
-	} else if (tcp_port_used(ns, addr, port)) {
-		return -EADDRINUSE;
-	}
+	ret = ns_bind_choose(ns, addr, &port, &t->next_port, TCP_EPHEMERAL_MIN, tcp_port_used);
+	if (ret < 0)
+		return ret;
 	p->laddr = addr;
 	p->lport = port;
 	return 0;

@@ -155,38 +155,17 @@ static bool port_used(struct netstack *ns, rte_be32_t addr, uint16_t port)
 	return false;
 }
 
-static bool addr_ours(struct netstack *ns, rte_be32_t addr)
-{
-	for (unsigned int i = 0; i < NS_MAX_IFS; i++)
-		if (ns->ifs[i] != NULL && ns->ifs[i]->addr == addr)
-			return true;
-	return false;
-}
-
 /* Lock held. */
 static int sock_bind(struct vmk_udp_sock *s, rte_be32_t addr, uint16_t port)
 {
 	struct netstack *ns = s->ns;
+	int ret;
 
 	if (s->bound)
 		return -EINVAL;
-	if (addr != 0 && !addr_ours(ns, addr))
-		return -EADDRNOTAVAIL;
-	if (port == 0) {
-		for (unsigned int tries = 0; tries < 65536 - UDP_EPHEMERAL_MIN; tries++) {
-			uint16_t p = ns->next_port;
-
-			ns->next_port = p == 65535 ? UDP_EPHEMERAL_MIN : (uint16_t)(p + 1);
-			if (!port_used(ns, addr, p)) {
-				port = p;
-				break;
-			}
-		}
-		if (port == 0)
-			return -EADDRINUSE;
-	} else if (port_used(ns, addr, port)) {
-		return -EADDRINUSE;
-	}
+	ret = ns_bind_choose(ns, addr, &port, &ns->next_port, UDP_EPHEMERAL_MIN, port_used);
+	if (ret < 0)
+		return ret;
 	s->laddr = addr;
 	s->lport = port;
 	s->bound = true;

@@ -499,12 +499,3 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 	flush(v, tb, widx);
 	b->n = 0;
 }
-
-void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf **pkts,
-		     uint16_t n, unsigned int widx, uint32_t now)
-{
-	struct vs_burst b;
-
-	vs_burst_prepare(&b, vs, in, 0, pkts, n, widx, rte_rdtsc());
-	vs_burst_finish(&b, widx, now);
-}

@@ -144,14 +144,6 @@ void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port
 /* Pass 2: learn, look up, deliver and flush; every mbuf is consumed. */
 void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now);
 
-/*
- * Switch one received burst (both passes back to back): classify every
- * frame, learn sources, look up destinations, then hand each destination its
- * frames in one tx burst. Takes ownership of all n mbufs. Worker `widx` only.
- */
-void vs_switch_burst(struct vmk_vswitch *vs, struct vs_port *in, struct rte_mbuf **pkts,
-		     uint16_t n, unsigned int widx, uint32_t now);
-
 /* Effective policies of a port group (host lock held). */
 void vs_pg_security(const struct vmk_vswitch *vs, const struct portgroup *pg,
 		    struct vmk_security_policy *out);
