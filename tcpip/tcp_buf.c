@@ -106,14 +106,14 @@ void ring_read_mbuf(const struct tcp_ring *r, uint32_t off, struct rte_mbuf *m,
 	}
 }
 
+/* The head only ever moves forward, even when the ring empties: out-of-order
+ * data may sit beyond len at offsets from the head. */
 void ring_consume(struct tcp_ring *r, uint32_t n)
 {
 	uint32_t contig;
 
 	r->head = ring_pos(r, n, &contig);
 	r->len -= n;
-	if (r->len == 0)
-		r->head = 0;
 }
 
 /* ---- out-of-order assembler ----------------------------------------- */

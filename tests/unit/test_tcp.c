@@ -565,6 +565,29 @@ static void test_out_of_order_segment_is_held_until_the_hole_fills(void)
 	teardown();
 }
 
+/* Found against Linux: reading every in-order byte emptied the ring, which
+ * then restarted at offset 0 and lost the out-of-order data held beyond. */
+static void test_data_held_beyond_a_hole_survives_the_reader_draining_the_buffer(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	uint8_t in[3000], got[4000];
+
+	setup();
+	c = established(&l);
+	fill(in, sizeof(in), 5);
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, in, 1000);
+	peer_send(peer_nxt + 2000, our_iss + 1, TCP_ACK, 65535, NULL, in + 2000, 1000);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), 1000);
+	CU_ASSERT_EQUAL(memcmp(got, in, 1000), 0);
+	peer_send(peer_nxt + 1000, our_iss + 1, TCP_ACK, 65535, NULL, in + 1000, 1000);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_recv(c, got, sizeof(got), 0), 2000);
+	CU_ASSERT_EQUAL(memcmp(got, in + 1000, 2000), 0);
+	n_out();
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 static void test_sent_data_is_acked_and_the_window_limits_what_is_in_flight(void)
 {
 	struct vmk_tcp_sock *l, *c;
@@ -978,6 +1001,7 @@ int main(void)
 	ADD(s, test_unanswered_syn_is_retried_then_the_connect_times_out);
 	ADD(s, test_data_is_acked_every_second_segment_or_after_the_delayed_ack_timeout);
 	ADD(s, test_out_of_order_segment_is_held_until_the_hole_fills);
+	ADD(s, test_data_held_beyond_a_hole_survives_the_reader_draining_the_buffer);
 	ADD(s, test_sent_data_is_acked_and_the_window_limits_what_is_in_flight);
 	ADD(s, test_unacked_data_is_retransmitted_after_the_rto_with_backoff);
 	ADD(s, test_three_duplicate_acks_trigger_a_fast_retransmit);
