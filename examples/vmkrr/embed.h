@@ -1,0 +1,1 @@
+../vmkbulk/embed.h
