@@ -5,9 +5,9 @@
  * before the first step; if a step still fails, the steps done so far are
  * undone in reverse, so the host is left as `from` described it.
  *
- * Order: removals (uplinks, port groups, then vSwitches), changes (MTU, MAC
- * table, VLANs), additions (vSwitches, port groups, then uplinks), and last
- * the policies (a teaming policy names uplinks, so they must exist). Removing
+ * Order: removals (guest ports, uplinks, port groups, then vSwitches),
+ * changes (MTU, MAC table, VLANs), additions (vSwitches, port groups, then
+ * uplinks; guest ports after the adapters), and last the policies (a teaming policy names uplinks, so they must exist). Removing
  * everything first lets an uplink or a port group move between vSwitches in
  * one change. The library keeps teaming by uplink name, so removing an
  * uplink a policy still names is harmless until the policy step.
@@ -15,9 +15,11 @@
  * Thread: control plane; the library calls used take the host lock.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rte_errno.h>
 
@@ -31,6 +33,7 @@
 
 #include "lib/config_priv.h"
 #include "lib/log.h"
+#include "lib/unix_socket.h"
 
 enum step_kind {
 	STEP_VS_ADD,
@@ -45,6 +48,8 @@ enum step_kind {
 	STEP_VS_CAPACITY,
 	STEP_VS_POLICY,     /* the vSwitch's three policies */
 	STEP_PG_POLICY,     /* a port group's overrides */
+	STEP_GUEST_ADD,     /* a guest port (guest) on vs */
+	STEP_GUEST_REMOVE,
 	STEP_NS_ADD,        /* a custom netstack */
 	STEP_NS_REMOVE,
 	STEP_ROUTE_ADD,     /* a static route of netstack `name` */
@@ -74,6 +79,9 @@ struct step {
 	const struct vmk_config_route *route;
 	const struct vmk_config_vmknic *nic, *old_nic;
 	const struct vmk_config_netstack *ns, *old_ns;
+	/* Guest steps: the port as its document (`to` to add, `from` to
+	 * remove, which is also what undo adds back) describes it. */
+	const struct vmk_config_guest_port *guest;
 };
 
 struct plan {
@@ -369,12 +377,102 @@ static int uplink_add(struct vmk_vswitch *vs, const char *name, uint16_t ethdev)
 	return vmk_port_add(vs, &pp, &id);
 }
 
-static int uplink_remove(struct vmk_vswitch *vs, const char *name)
+/* Remove the port named name (an uplink or a guest port). */
+static int port_remove_named(struct vmk_vswitch *vs, const char *name)
 {
 	uint32_t id;
 	int ret = vmk_port_find(vs, name, &id);
 
 	return ret < 0 ? ret : vmk_port_remove(vs, id);
+}
+
+/* ---- guest ports -------------------------------------------------------- */
+
+static const struct vmk_config_guest_port *guest_of(const struct vmk_config *cfg,
+						    const char *name)
+{
+	return vmk_config_find_guest_port((struct vmk_config *)cfg, name);
+}
+
+/* Any difference re-creates the port: the vhost-user device is made with
+ * all of these. */
+static bool guest_recreate(const struct vmk_config_guest_port *f,
+			   const struct vmk_config_guest_port *t)
+{
+	return strcmp(f->vswitch, t->vswitch) != 0 || strcmp(f->portgroup, t->portgroup) != 0 ||
+	       strcmp(f->socket, t->socket) != 0 || f->server != t->server ||
+	       f->n_queues != t->n_queues || memcmp(f->mac, t->mac, 6) != 0;
+}
+
+static void add_guest_step(struct plan *p, enum step_kind kind, const struct vmk_config *cfg,
+			   const struct vmk_config_guest_port *g)
+{
+	add_step(p, kind, vs_in(cfg, g->vswitch), g->name, 0, 0);
+	p->steps[p->n - 1].guest = g;
+}
+
+static void plan_guest_removals(struct plan *p, const struct vmk_config *from,
+				const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < from->n_guest_ports; i++) {
+		const struct vmk_config_guest_port *f = &from->guest_ports[i];
+		const struct vmk_config_guest_port *t = guest_of(to, f->name);
+
+		if (t == NULL || guest_recreate(f, t))
+			add_guest_step(p, STEP_GUEST_REMOVE, from, f);
+	}
+}
+
+static void plan_guest_additions(struct plan *p, const struct vmk_config *from,
+				 const struct vmk_config *to)
+{
+	for (unsigned int i = 0; i < to->n_guest_ports; i++) {
+		const struct vmk_config_guest_port *t = &to->guest_ports[i];
+		const struct vmk_config_guest_port *f = guest_of(from, t->name);
+
+		if (f == NULL || guest_recreate(f, t))
+			add_guest_step(p, STEP_GUEST_ADD, to, t);
+	}
+}
+
+/*
+ * A server-mode port listens on its socket, and DPDK's vhost library does
+ * not bind over an existing file: its directory must exist, and a stale
+ * socket (left by a vmknetd that was killed) is removed first.
+ */
+static int guest_socket_prepare(const char *path)
+{
+	char dir[VMK_CONFIG_SOCKET_PATH_MAX];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (stat(dirname(dir), &st) < 0 || !S_ISDIR(st.st_mode))
+		return -ENOENT;
+	return usock_clear_stale(path);
+}
+
+static int guest_add(struct vmk_vswitch *vs, const struct vmk_config_guest_port *g)
+{
+	static const uint8_t zero[6];
+	struct vmk_port_params pp;
+	uint32_t id;
+
+	if (g->server) {
+		int ret = guest_socket_prepare(g->socket);
+
+		if (ret < 0)
+			return ret;
+	}
+	vmk_port_params_init(&pp);
+	pp.name = g->name;
+	pp.kind = VMK_PORT_VHOST;
+	pp.portgroup = g->portgroup;
+	pp.vhost_path = g->socket;
+	pp.vhost_server = g->server;
+	pp.n_rxq = (uint16_t)g->n_queues;
+	pp.has_mac = memcmp(g->mac, zero, 6) != 0;
+	memcpy(pp.mac, g->mac, 6);
+	return vmk_port_add(vs, &pp, &id);
 }
 
 /* ---- the IP layer: netstacks, routes, vmknics ------------------------- */
@@ -692,6 +790,8 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 			[STEP_PG_VLAN] = STEP_PG_VLAN, [STEP_VS_MTU] = STEP_VS_MTU,
 			[STEP_VS_AGING] = STEP_VS_AGING, [STEP_VS_CAPACITY] = STEP_VS_CAPACITY,
 			[STEP_VS_POLICY] = STEP_VS_POLICY, [STEP_PG_POLICY] = STEP_PG_POLICY,
+			[STEP_GUEST_ADD] = STEP_GUEST_REMOVE,
+			[STEP_GUEST_REMOVE] = STEP_GUEST_ADD,
 			[STEP_NS_ADD] = STEP_NS_REMOVE, [STEP_NS_REMOVE] = STEP_NS_ADD,
 			[STEP_ROUTE_ADD] = STEP_ROUTE_REMOVE,
 			[STEP_ROUTE_REMOVE] = STEP_ROUTE_ADD,
@@ -723,7 +823,10 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 	case STEP_UPLINK_ADD:
 		return uplink_add(vs, s->name, s->ethdev);
 	case STEP_UPLINK_REMOVE:
-		return uplink_remove(vs, s->name);
+	case STEP_GUEST_REMOVE:
+		return port_remove_named(vs, s->name);
+	case STEP_GUEST_ADD:
+		return guest_add(vs, s->guest);
 	case STEP_VS_MTU:
 		return vmk_vswitch_set_mtu(vs, v);
 	case STEP_VS_AGING:
@@ -759,6 +862,7 @@ static void step_describe(const struct step *s, char *buf, size_t size)
 		[STEP_VS_CAPACITY] = "resize the MAC table of",
 		[STEP_VS_POLICY] = "set the policies of",
 		[STEP_PG_POLICY] = "set the policies of port group",
+		[STEP_GUEST_ADD] = "add guest port", [STEP_GUEST_REMOVE] = "remove guest port",
 		[STEP_NS_ADD] = "add netstack", [STEP_NS_REMOVE] = "remove netstack",
 		[STEP_ROUTE_ADD] = "add a route of netstack",
 		[STEP_ROUTE_REMOVE] = "remove a route of netstack",
@@ -779,6 +883,24 @@ static void step_describe(const struct step *s, char *buf, size_t size)
 		snprintf(buf, size, "%s %s", what[s->kind], s->vs->name);
 }
 
+static const char *guest_hint(const struct vmk_config_guest_port *g, int ret)
+{
+	if (ret == -ENOENT && g->server)
+		return "the socket's directory does not exist";
+	if (ret == -ENOTSOCK)
+		return "a file that is not a socket is at that path: remove it or choose "
+		       "another path";
+	if (ret == -EADDRINUSE)
+		return "another program listens on that socket";
+	if (ret == -EEXIST)
+		return "a port of that name is on the vSwitch outside the configuration";
+	if (ret == -ENOSPC)
+		return "no free port on the vSwitch";
+	if (g->server)
+		return "cannot listen on the socket, or no DPDK ethdev is free: see vmknetd's log";
+	return "no DPDK ethdev is free, or the vhost-user device failed: see vmknetd's log";
+}
+
 static const char *step_hint(const struct step *s, int ret)
 {
 	if (s->kind == STEP_PG_REMOVE && ret == -EBUSY)
@@ -787,6 +909,8 @@ static const char *step_hint(const struct step *s, int ret)
 		return " (it still has ports)";
 	if (s->kind == STEP_UPLINK_ADD && ret == -EBUSY)
 		return " (the NIC is in use elsewhere)";
+	if (s->kind == STEP_GUEST_ADD)
+		return guest_hint(s->guest, ret);
 	if (s->kind >= STEP_NS_ADD && vmk_ip_last_error()[0] != '\0')
 		return vmk_ip_last_error();
 	return "";
@@ -833,7 +957,7 @@ static unsigned int max_steps(const struct vmk_config *c)
 		n += 5 + 2 * c->vswitches[i].n_portgroups + c->vswitches[i].n_uplinks;
 	for (unsigned int i = 0; i < c->n_netstacks; i++)
 		n += 4 + 2 * c->netstacks[i].n_routes;
-	return n + 8 * c->n_vmknics;
+	return n + 8 * c->n_vmknics + 2 * c->n_guest_ports;
 }
 
 int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
@@ -869,6 +993,7 @@ int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
 		free(p.steps);
 		return ret;
 	}
+	plan_guest_removals(&p, from, to);
 	plan_ip_removals(&p, from, to);
 	plan_removals(&p, from, to);
 	plan_ns_removals(&p, from, to);
@@ -879,6 +1004,7 @@ int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
 	plan_ns_tcp(&p, from, to);
 	plan_additions(&p, from, to);
 	plan_ip_additions(&p, from, to);
+	plan_guest_additions(&p, from, to);
 	plan_policies(&p, from, to);
 	ret = plan_run(host, &p, err, err_size);
 	free(p.steps);

@@ -791,10 +791,117 @@ static int read_ip(struct reader *r, const cJSON *root, struct vmk_config *cfg)
 	return 0;
 }
 
+/* ---- guest ports --------------------------------------------------------- */
+
+static int read_guest_socket(struct reader *r, const cJSON *v, const char *where,
+			     struct vmk_config_guest_port *gp)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, "socket");
+
+	if (!cJSON_IsString(s)) {
+		cfg_errf(r->err, r->err_size, "%s.socket: expected a string, got %s", where,
+			 type_name(s));
+		return -EINVAL;
+	}
+	if (strlen(s->valuestring) >= sizeof(gp->socket)) {
+		cfg_errf(r->err, r->err_size, "%s.socket: \"%.40s...\" is longer than %zu bytes "
+			 "(a Unix socket address)", where, s->valuestring, sizeof(gp->socket) - 1);
+		return -EINVAL;
+	}
+	snprintf(gp->socket, sizeof(gp->socket), "%s", s->valuestring);
+	return 0;
+}
+
+static int read_guest_mode(struct reader *r, const cJSON *v, const char *where,
+			   struct vmk_config_guest_port *gp)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, "mode");
+
+	if (m == NULL)
+		return 0;
+	if (cJSON_IsString(m) && (strcmp(m->valuestring, "client") == 0 ||
+				  strcmp(m->valuestring, "server") == 0)) {
+		gp->server = m->valuestring[0] == 's';
+		return 0;
+	}
+	cfg_errf(r->err, r->err_size, "%s.mode: expected \"client\" or \"server\", got %s",
+		 where, cJSON_IsString(m) ? m->valuestring : type_name(m));
+	return -EINVAL;
+}
+
+static int read_guest_port(struct reader *r, const cJSON *v, unsigned int idx,
+			   struct vmk_config *cfg, struct vmk_config_guest_port *gp)
+{
+	static const char *const known[] = { "name", "vswitch", "portgroup", "socket", "mode",
+					     "queues", "mac", NULL };
+	char where[96], at[192];
+	const cJSON *e;
+	int ret;
+
+	snprintf(where, sizeof(where), "guest_ports[%u]", idx);
+	ret = expect_object(r, v, where);
+	if (ret == 0)
+		ret = check_fields(r, v, where, known);
+	if (ret == 0)
+		member(r, v, where, "name", true, &ret);
+	if (ret < 0)
+		return ret;
+	vmk_config_guest_port_init(gp, NULL, NULL, NULL, NULL);
+	snprintf(at, sizeof(at), "%s.name", where);
+	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, gp->name);
+	if (ret < 0)
+		return ret;
+	snprintf(where, sizeof(where), "guest_ports[%u] (%s)", idx, gp->name);
+	member(r, v, where, "portgroup", true, &ret);
+	if (ret == 0)
+		member(r, v, where, "socket", true, &ret);
+	if (ret < 0)
+		return ret;
+	snprintf(at, sizeof(at), "%s.portgroup", where);
+	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "portgroup"), at, gp->portgroup);
+	e = cJSON_GetObjectItemCaseSensitive(v, "vswitch");
+	snprintf(at, sizeof(at), "%s.vswitch", where);
+	if (ret == 0 && e != NULL) {
+		ret = get_name(r, e, at, gp->vswitch);
+	} else if (ret == 0) {
+		struct vmk_config_vswitch *vs = NULL;
+
+		if (vmk_config_find_portgroup(cfg, gp->portgroup, &vs) != NULL)
+			snprintf(gp->vswitch, sizeof(gp->vswitch), "%s", vs->name);
+	}
+	if (ret == 0)
+		ret = read_guest_socket(r, v, where, gp);
+	if (ret == 0)
+		ret = read_guest_mode(r, v, where, gp);
+	if (ret == 0)
+		ret = get_uint(r, v, where, "queues", false, 1, VMK_CONFIG_GUEST_QUEUES_MAX,
+			       &gp->n_queues);
+	if (ret == 0)
+		ret = read_mac(r, cJSON_GetObjectItemCaseSensitive(v, "mac"), where, gp->mac);
+	return ret;
+}
+
+static int read_guest_ports(struct reader *r, const cJSON *root, struct vmk_config *cfg)
+{
+	const cJSON *arr, *e;
+	int ret = get_array(r, root, "document", "guest_ports", VMK_CONFIG_MAX_GUEST_PORTS, &arr);
+
+	if (ret < 0)
+		return ret;
+	cJSON_ArrayForEach(e, arr) {
+		ret = read_guest_port(r, e, cfg->n_guest_ports, cfg,
+				      &cfg->guest_ports[cfg->n_guest_ports]);
+		if (ret < 0)
+			return ret;
+		cfg->n_guest_ports++;
+	}
+	return 0;
+}
+
 static int read_root(struct reader *r, const cJSON *root, struct vmk_config *cfg)
 {
 	static const char *const known[] = { "schema_version", "host", "vswitches", "netstacks",
-					     "vmknics", NULL };
+					     "vmknics", "guest_ports", NULL };
 	static const char *const host_known[] = { "name", NULL };
 	const cJSON *host, *vss, *e;
 	uint32_t version = 0;
@@ -834,7 +941,8 @@ static int read_root(struct reader *r, const cJSON *root, struct vmk_config *cfg
 			return ret;
 		cfg->n_vswitches++;
 	}
-	return read_ip(r, root, cfg);
+	ret = read_ip(r, root, cfg);
+	return ret == 0 ? read_guest_ports(r, root, cfg) : ret;
 }
 
 static bool only_space(const char *p, size_t n)
@@ -1037,6 +1145,18 @@ static void add_ip(cJSON *o, const char *key, uint32_t a)
 	cJSON_AddStringToObject(o, key, cfg_ip_str(a, s));
 }
 
+static void add_mac(cJSON *o, const uint8_t *m)
+{
+	static const uint8_t zero[6];
+	char mac[18];
+
+	if (memcmp(m, zero, 6) == 0)
+		return;
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+		 m[4], m[5]);
+	cJSON_AddStringToObject(o, "mac", mac);
+}
+
 static cJSON *emit_netstack(const struct vmk_config_netstack *ns)
 {
 	cJSON *o = cJSON_CreateObject(), *routes;
@@ -1073,9 +1193,7 @@ static cJSON *emit_netstack(const struct vmk_config_netstack *ns)
 
 static cJSON *emit_vmknic(const struct vmk_config_vmknic *n)
 {
-	static const uint8_t zero[6];
 	cJSON *o = cJSON_CreateObject(), *ip, *tags;
-	char mac[18];
 
 	if (o == NULL)
 		return NULL;
@@ -1083,11 +1201,7 @@ static cJSON *emit_vmknic(const struct vmk_config_vmknic *n)
 	cJSON_AddStringToObject(o, "vswitch", n->vswitch);
 	cJSON_AddStringToObject(o, "portgroup", n->portgroup);
 	cJSON_AddStringToObject(o, "netstack", n->netstack);
-	if (memcmp(n->mac, zero, 6) != 0) {
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1],
-			 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
-		cJSON_AddStringToObject(o, "mac", mac);
-	}
+	add_mac(o, n->mac);
 	cJSON_AddNumberToObject(o, "mtu", n->mtu);
 	cJSON_AddBoolToObject(o, "enabled", n->enabled);
 	ip = cJSON_AddObjectToObject(o, "ipv4");
@@ -1106,6 +1220,30 @@ static cJSON *emit_vmknic(const struct vmk_config_vmknic *n)
 			cJSON_AddItemToArray(tags, cJSON_CreateString(
 				vmk_service_tag_name((enum vmk_service_tag)t)));
 	return o;
+}
+
+static bool emit_guest_ports(cJSON *root, const struct vmk_config *cfg)
+{
+	cJSON *arr = cJSON_AddArrayToObject(root, "guest_ports");
+
+	for (unsigned int i = 0; arr != NULL && i < cfg->n_guest_ports &&
+	     i < VMK_CONFIG_MAX_GUEST_PORTS; i++) {
+		const struct vmk_config_guest_port *gp = &cfg->guest_ports[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			return false;
+		}
+		cJSON_AddStringToObject(o, "name", gp->name);
+		cJSON_AddStringToObject(o, "vswitch", gp->vswitch);
+		cJSON_AddStringToObject(o, "portgroup", gp->portgroup);
+		cJSON_AddStringToObject(o, "socket", gp->socket);
+		cJSON_AddStringToObject(o, "mode", gp->server ? "server" : "client");
+		cJSON_AddNumberToObject(o, "queues", gp->n_queues);
+		add_mac(o, gp->mac);
+	}
+	return arr != NULL;
 }
 
 static bool emit_ip(cJSON *root, const struct vmk_config *cfg)
@@ -1157,7 +1295,8 @@ int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 			vss = NULL;
 		}
 	}
-	s = host != NULL && vss != NULL && emit_ip(root, cfg) ? cJSON_Print(root) : NULL;
+	s = host != NULL && vss != NULL && emit_ip(root, cfg) && emit_guest_ports(root, cfg) ?
+	    cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
 	if (s == NULL)
 		return -ENOMEM;

@@ -1,7 +1,8 @@
 /*
  * The configuration model: construction, the built-in default, look-ups and
- * the rules every document must satisfy (vmk_config_validate). The JSON form
- * is in config_json.c, files in config_file.c, applying to a host in
+ * the rules every document must satisfy (vmk_config_validate). The IP layer's
+ * and the guest ports' rules are in config_ip.c and config_guest.c, the JSON
+ * form in config_json.c, files in config_file.c, applying to a host in
  * config_apply.c.
  *
  * Thread: any; a struct vmk_config is a plain value owned by its caller.
@@ -524,5 +525,7 @@ int vmk_config_validate(const struct vmk_config *cfg, char *err, size_t err_size
 	ret = cfg_validate_netstacks(cfg, err, err_size);
 	if (ret == 0)
 		ret = cfg_validate_vmknics(cfg, err, err_size);
+	if (ret == 0)
+		ret = cfg_validate_guest_ports(cfg, err, err_size);
 	return ret;
 }

@@ -29,6 +29,9 @@ void cfg_netstacks_init(struct vmk_config *cfg);
 int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_size);
 int cfg_validate_vmknics(const struct vmk_config *cfg, char *err, size_t err_size);
 
+/* The guest ports' rules (config_guest.c): 0 or -EINVAL with the field in err. */
+int cfg_validate_guest_ports(const struct vmk_config *cfg, char *err, size_t err_size);
+
 /* "192.0.2.1" of a network-order address, into buf (16 bytes). */
 const char *cfg_ip_str(uint32_t a, char buf[16]);
 

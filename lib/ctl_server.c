@@ -23,6 +23,8 @@
 
 #include <vmknet/ctl.h>
 
+#include "lib/unix_socket.h"
+
 #define CTL_MAX_CLIENTS  64
 #define CTL_SEND_MS      2000   /* a client that does not read its reply */
 
@@ -50,25 +52,11 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A live server answers on path: do not take its socket away. */
-static bool socket_alive(const struct sockaddr_un *sa)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool alive;
-
-	if (fd < 0)
-		return false;
-	alive = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
-	close(fd);
-	return alive;
-}
-
 int vmk_ctl_server_create(const char *path, vmk_ctl_handler_fn handler, void *arg,
 			  struct vmk_ctl_server **out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct vmk_ctl_server *s;
-	struct stat st;
 	mode_t old_mask;
 	int ret;
 
@@ -77,13 +65,9 @@ int vmk_ctl_server_create(const char *path, vmk_ctl_handler_fn handler, void *ar
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;   /* never delete a file that is not a socket */
-		if (socket_alive(&sa))
-			return -EADDRINUSE;
-		unlink(path);
-	}
+	ret = usock_clear_stale(path);
+	if (ret < 0)
+		return ret == -ENOTSOCK ? -EEXIST : ret;  /* never delete a file that is not a socket */
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;

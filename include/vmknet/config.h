@@ -1,6 +1,7 @@
 /*
  * The configuration model: one description of a host's network (host name,
- * vSwitches with their port groups and uplinks) with one JSON form. The same
+ * vSwitches with their port groups and uplinks, netstacks, vmknics, guest
+ * ports) with one JSON form. The same
  * document is the saved configuration file and the payload of the control
  * protocol (include/vmknet/ctl.h).
  *
@@ -74,6 +75,29 @@
  * faultToleranceLogging adapter, only VMotion on the vmotion netstack, MACs
  * unicast and unique).
  *
+ * Guest ports (an optional member of the root; absent means none): a VM's
+ * virtio-net device over a vhost-user socket (include/vmknet/port.h,
+ * VMK_PORT_VHOST):
+ *
+ *     "guest_ports": [
+ *       { "name": "vm1.eth0", "vswitch": "vSwitch0", "portgroup": "VM Network",
+ *         "socket": "/run/vmknet/vm1.eth0.sock", "mode": "client", "queues": 1,
+ *         "mac": "02:0c:29:5e:a1:07" } ]
+ *
+ * "name" is unique on the host and names no uplink or vmknic (it is the
+ * port's name on its vSwitch; the part before the last '.' names the VM).
+ * "socket" is an absolute path of at most 107 bytes (a Unix socket address)
+ * without ',', '[' or ']' (DPDK device arguments), used by one guest port
+ * only. "mode" is "client" (the default: the VM side, QEMU, listens, and
+ * either side may restart) or "server" (the switch creates the socket).
+ * "queues" is the number of queue pairs, 1..VMK_CONFIG_GUEST_QUEUES_MAX
+ * (default 1). "mac" is the vNIC's MAC, registered in the FDB for the port
+ * group's VLAN (unicast, unique among guest ports and vmknics); absent
+ * means none yet: vmk_config_guest_fill_macs gives one, which the VM must
+ * then use. "vswitch" may be left out (the port group names it). The port
+ * group may be a trunk (VLAN 4095: the guest tags). A vSwitch's uplinks,
+ * vmknics and guest ports together fit in its ports.
+ *
  * Every field is typed and ranged; unknown fields are refused (so a document
  * written by a newer vmknet is not silently half-read). In a vSwitch, "mtu",
  * "ports", "fdb", "uplinks" and "portgroups" may be left out (defaults as in
@@ -111,6 +135,11 @@ struct vmk_host;
 #define VMK_CONFIG_MAX_PORTGROUPS   512  /* per vSwitch, as the switch holds */
 #define VMK_CONFIG_MAX_UPLINKS      32   /* per vSwitch */
 #define VMK_CONFIG_MAX_ROUTES      32   /* static routes per netstack */
+#define VMK_CONFIG_MAX_GUEST_PORTS  1024 /* per host, in the document; each running
+                                          * one also takes one DPDK ethdev */
+#define VMK_CONFIG_SOCKET_PATH_MAX  108  /* a vhost-user socket path with its NUL
+                                          * (sizeof sun_path) */
+#define VMK_CONFIG_GUEST_QUEUES_MAX 16   /* queue pairs of a guest port */
 #define VMK_CONFIG_FILE_MAX         (4u << 20) /* largest file or document read */
 #define VMK_CONFIG_ERR_SIZE         256  /* a comfortable err buffer */
 
@@ -183,6 +212,17 @@ struct vmk_config_vmknic {
 	uint32_t tags;                /* bit (1 << enum vmk_service_tag) */
 };
 
+/* A guest port: a VM's vNIC on a port group, over a vhost-user socket. */
+struct vmk_config_guest_port {
+	char name[VMK_NAME_MAX];       /* unique on the host: "vm1.eth0" */
+	char vswitch[VMK_NAME_MAX];
+	char portgroup[VMK_NAME_MAX];
+	char socket[VMK_CONFIG_SOCKET_PATH_MAX]; /* absolute path */
+	bool server;                   /* false: client mode (the VM listens) */
+	uint32_t n_queues;             /* queue pairs, 1..VMK_CONFIG_GUEST_QUEUES_MAX */
+	uint8_t mac[6];                /* registered in the FDB; all zero: none yet */
+};
+
 struct vmk_config {
 	char host_name[VMK_NAME_MAX];
 	unsigned int n_vswitches;
@@ -191,6 +231,8 @@ struct vmk_config {
 	struct vmk_config_netstack netstacks[VMK_NETSTACK_MAX];
 	unsigned int n_vmknics;
 	struct vmk_config_vmknic vmknics[VMK_VMKNIC_MAX];
+	unsigned int n_guest_ports;
+	struct vmk_config_guest_port guest_ports[VMK_CONFIG_MAX_GUEST_PORTS];
 };
 
 /*
@@ -279,6 +321,25 @@ struct vmk_config_netstack *vmk_config_find_netstack(struct vmk_config *cfg, con
 /* Is name one of the three built-in netstacks? */
 bool vmk_config_netstack_is_builtin(const char *name);
 
+/* Fill a guest port entry: name, port group and vSwitch (copied,
+ * truncated), socket path (copied; truncated paths are refused by
+ * validation), client mode, one queue pair, no MAC. */
+void vmk_config_guest_port_init(struct vmk_config_guest_port *gp, const char *name,
+				const char *vswitch, const char *portgroup, const char *socket);
+
+/* The guest port named name, or NULL. */
+struct vmk_config_guest_port *vmk_config_find_guest_port(struct vmk_config *cfg,
+							 const char *name);
+
+/*
+ * Give every guest port without a MAC a generated one: 02:0c:29 (locally
+ * administered, after VMware's 00:0c:29 for generated vNIC addresses) and
+ * 24 random bits, unique among the document's guest ports and vmknics.
+ * Save the document afterwards so the VM keeps its address. Returns how
+ * many MACs it generated.
+ */
+unsigned int vmk_config_guest_fill_macs(struct vmk_config *cfg);
+
 /* The vSwitch an uplink is attached to, or NULL when it is free. */
 struct vmk_config_vswitch *vmk_config_find_uplink(struct vmk_config *cfg, const char *name);
 
@@ -287,8 +348,9 @@ struct vmk_config_vswitch *vmk_config_find_uplink(struct vmk_config *cfg, const 
  * counts, unique vSwitch and port group names, an uplink on one vSwitch at
  * most, policies (shaping: average >= 1 and peak >= average when enabled,
  * burst >= 2 KB; teaming: uplinks of the vSwitch, each once), netstacks
- * (built-ins present, names unique, routes well formed and unique) and
- * vmknics (the rules above). Returns 0, or -EINVAL with the reason in err.
+ * (built-ins present, names unique, routes well formed and unique),
+ * vmknics and guest ports (the rules above). Returns 0, or -EINVAL with the
+ * reason in err.
  */
 int vmk_config_validate(const struct vmk_config *cfg, char *err, size_t err_size);
 
@@ -338,7 +400,13 @@ int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
  * netstack.h): an adapter whose vSwitch, port group, netstack or MAC
  * changes is removed and added again; a zero MAC in `to` means "keep the
  * one it has" (or generate one for a new adapter: read it back with
- * vmk_vmknic_get to save it).
+ * vmk_vmknic_get to save it). Guest ports are vhost-user ports
+ * (VMK_PORT_VHOST); one that changes in any field is removed and added
+ * again. A guest port without a MAC runs without a registered one (its
+ * source is learned): call vmk_config_guest_fill_macs first to give it one.
+ * A server-mode guest port replaces a stale socket file at its path (a
+ * socket nobody listens on); a live socket or any other file is left
+ * alone and the step fails.
  *
  * Both documents are validated first, and `to` is checked against `from`
  * and nics (an uplink must name a NIC; a vSwitch's ports cannot change) so

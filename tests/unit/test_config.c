@@ -5,7 +5,10 @@
  * never a crash; writer and reader round-trip; files are saved atomically
  * and a refused file is left alone; applying a configuration to a host
  * changes exactly the difference, and a change that fails part-way is
- * undone so the host is as before.
+ * undone so the host is as before. Guest ports (vhost-user) round-trip,
+ * are checked field by field, get generated MACs, and are added (server
+ * mode makes the socket, replacing a stale one), moved and removed with
+ * undo.
  *
  * The apply tests run on a real host over net_ring ethdevs (no worker).
  */
@@ -14,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -86,6 +91,7 @@ static void test_config_omitted_fields_take_defaults(void)
 	CU_ASSERT_EQUAL(cfg->vswitches[0].fdb_capacity, 65536);
 	CU_ASSERT_EQUAL(cfg->vswitches[0].fdb_aging_sec, 300);
 	CU_ASSERT_EQUAL(cfg->vswitches[0].n_portgroups, 0);
+	CU_ASSERT_EQUAL(cfg->n_guest_ports, 0);    /* a document from before guest ports */
 	CU_ASSERT_STRING_EQUAL(cfg->host_name, "esx1");
 	vmk_config_destroy(cfg);
 }
@@ -340,6 +346,133 @@ static void test_config_bad_policies_are_refused_with_the_field(void)
 	refuse_policy("{\"teaming\":{\"failure_detection\":\"beacon\"}}", "only \"link\"");
 	refuse_policy("{\"teaming\":{\"active\":[\"vmnic0\"],\"standby\":[\"vmnic0\"]}}",
 		      "listed twice");
+}
+
+#define GUEST_DOC(guests) DOC_HEAD "[{\"name\": \"vSwitch0\", \"ports\": 8, \"uplinks\": " \
+	"[\"vmnic0\"], \"portgroups\": [{\"name\": \"VM Network\"}, {\"name\": \"Trunk\", " \
+	"\"vlan_id\": 4095}]}], \"vmknics\": [{\"name\": \"vmk0\", \"portgroup\": " \
+	"\"VM Network\", \"mac\": \"02:50:56:00:00:01\"}], \"guest_ports\": [" guests "]}"
+#define GUEST(name, sock, extra) "{\"name\": \"" name "\", \"portgroup\": \"VM Network\", " \
+	"\"socket\": \"" sock "\"" extra "}"
+
+static void test_config_guest_ports_round_trip_and_bad_ones_name_the_field(void)
+{
+	struct vmk_config *cfg, *back;
+	char *text;
+
+	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0 && vmk_config_create(&back) == 0);
+	/* Left out: the vSwitch (the port group's), client mode, 1 queue, no MAC. */
+	{
+		const char *doc = GUEST_DOC(GUEST("vm1.eth0", "/run/vm1.sock", ""));
+
+		CU_ASSERT_EQUAL_FATAL(vmk_config_from_json(doc, strlen(doc), cfg, err,
+							   sizeof(err)), 0);
+	}
+	CU_ASSERT_EQUAL(cfg->n_guest_ports, 1);
+	CU_ASSERT_STRING_EQUAL(cfg->guest_ports[0].vswitch, "vSwitch0");
+	CU_ASSERT_FALSE(cfg->guest_ports[0].server);
+	CU_ASSERT_EQUAL(cfg->guest_ports[0].n_queues, 1);
+	CU_ASSERT_PTR_NOT_NULL(vmk_config_find_guest_port(cfg, "vm1.eth0"));
+	CU_ASSERT_PTR_NULL(vmk_config_find_guest_port(cfg, "vm1.eth1"));
+
+	/* Every field written and read back the same. */
+	vmk_config_guest_port_init(&cfg->guest_ports[1], "vm2.eth0", "vSwitch0", "Trunk",
+				   "/run/vmknet/vm2.eth0.sock");
+	cfg->guest_ports[1].server = true;
+	cfg->guest_ports[1].n_queues = 4;
+	memcpy(cfg->guest_ports[1].mac, (uint8_t[6]){ 0x02, 0x0c, 0x29, 0xaa, 0xbb, 0x07 }, 6);
+	cfg->n_guest_ports = 2;
+	CU_ASSERT_EQUAL(vmk_config_validate(cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_to_json(cfg, &text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"server\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"02:0c:29:aa:bb:07\""));
+	CU_ASSERT_EQUAL(vmk_config_from_json(text, strlen(text), back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(memcmp(cfg, back, sizeof(*cfg)), 0);
+	free(text);
+
+	/* Generated MACs: 02:0c:29 and unique; given ones are kept. */
+	vmk_config_guest_port_init(&cfg->guest_ports[2], "vm3.eth0", "vSwitch0", "VM Network",
+				   "/run/vm3.sock");
+	cfg->n_guest_ports = 3;
+	CU_ASSERT_EQUAL(vmk_config_guest_fill_macs(cfg), 2);
+	CU_ASSERT_EQUAL(vmk_config_guest_fill_macs(cfg), 0);
+	CU_ASSERT_EQUAL(memcmp(cfg->guest_ports[0].mac, "\x02\x0c\x29", 3), 0);
+	CU_ASSERT_EQUAL(memcmp(cfg->guest_ports[2].mac, "\x02\x0c\x29", 3), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(cfg->guest_ports[0].mac, cfg->guest_ports[2].mac, 6), 0);
+	CU_ASSERT_EQUAL(cfg->guest_ports[1].mac[5], 0x07);
+	CU_ASSERT_EQUAL(vmk_config_validate(cfg, err, sizeof(err)), 0);
+
+	/* A socket path that does not fit is never cut short. */
+	{
+		char longpath[200];
+
+		memset(longpath, 'a', sizeof(longpath));
+		longpath[0] = '/';
+		longpath[sizeof(longpath) - 1] = '\0';
+		vmk_config_guest_port_init(&cfg->guest_ports[2], "vm3.eth0", "vSwitch0",
+					   "VM Network", longpath);
+		CU_ASSERT_EQUAL(vmk_config_validate(cfg, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "guest_ports[2] (vm3.eth0).socket: "));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "is longer than 107 bytes"));
+	}
+	vmk_config_destroy(cfg);
+	vmk_config_destroy(back);
+
+	refused(GUEST_DOC("{\"name\": \"vm1.eth0\", \"portgroup\": \"nope\", \"socket\": "
+			  "\"/run/a.sock\"}"),
+		"guest_ports[0] (vm1.eth0).vswitch: no vSwitch named \"\"");
+	refused(GUEST_DOC("{\"name\": \"vm1.eth0\", \"vswitch\": \"vSwitch0\", \"portgroup\": "
+			  "\"nope\", \"socket\": \"/run/a.sock\"}"),
+		"guest_ports[0] (vm1.eth0).portgroup: no port group named \"nope\" on vSwitch0");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", "") ", " GUEST("vm1.eth0", "/run/b.sock", "")),
+		"guest_ports[1] (vm1.eth0).name: guest port \"vm1.eth0\" already exists");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", "") ", " GUEST("vm2.eth0", "/run/a.sock", "")),
+		"guest_ports[1] (vm2.eth0).socket: /run/a.sock is already the socket of vm1.eth0");
+	refused(GUEST_DOC(GUEST("vmnic0", "/run/a.sock", "")),
+		"guest_ports[0] (vmnic0).name: \"vmnic0\" is the name of an uplink");
+	refused(GUEST_DOC(GUEST("vmk0", "/run/a.sock", "")),
+		"guest_ports[0] (vmk0).name: \"vmk0\" is the name of a vmknic");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"mac\": \"02:0c:29:zz:00:01\"")),
+		"guest_ports[0] (vm1.eth0).mac: expected a MAC address");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"mac\": \"01:00:5e:00:00:01\"")),
+		"guest_ports[0] (vm1.eth0).mac: 01:00:5e:00:00:01 is a multicast address");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"mac\": \"02:50:56:00:00:01\"")),
+		"guest_ports[0] (vm1.eth0).mac: vmknic vmk0 already has this MAC address");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"mac\": \"02:0c:29:00:00:01\"") ", "
+			  GUEST("vm2.eth0", "/run/b.sock", ", \"mac\": \"02:0c:29:00:00:01\"")),
+		"guest_ports[1] (vm2.eth0).mac: guest port vm1.eth0 already has this MAC address");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/"
+				"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+				"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock", "")),
+		"guest_ports[0] (vm1.eth0).socket: \"/run/aaaa");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "run/a.sock", "")),
+		"guest_ports[0] (vm1.eth0).socket: \"run/a.sock\" must be an absolute path");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a,queues=8.sock", "")),
+		"must not contain ',', '[' or ']'");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/", "")), "names a directory");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"queues\": 0")),
+		"guest_ports[0] (vm1.eth0).queues: 0 is out of range 1..16");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"queues\": 17")),
+		"guest_ports[0] (vm1.eth0).queues: 17 is out of range 1..16");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"mode\": \"listen\"")),
+		"guest_ports[0] (vm1.eth0).mode: expected \"client\" or \"server\", got listen");
+	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"vlan\": 5")),
+		"guest_ports[0]: unknown field \"vlan\"");
+	refused(GUEST_DOC("{\"name\": \"vm1.eth0\", \"portgroup\": \"VM Network\"}"),
+		"guest_ports[0] (vm1.eth0): missing field \"socket\"");
+	refused(GUEST_DOC("{\"name\": \"vm1.eth0\", \"portgroup\": \"VM Network\", \"socket\": 3}"),
+		"guest_ports[0] (vm1.eth0).socket: expected a string, got a number");
+	refused(GUEST_DOC(GUEST("", "/run/a.sock", "")), "guest_ports[0].name: must not be empty");
+	refused(DOC_HEAD "[], \"guest_ports\": {}}", "guest_ports: expected an array");
+	/* vSwitch0 has 8 ports: an uplink, vmk0 and 7 guests do not fit. */
+	refused(GUEST_DOC(GUEST("a", "/a", "") ", " GUEST("b", "/b", "") ", " GUEST("c", "/c", "")
+			  ", " GUEST("d", "/d", "") ", " GUEST("e", "/e", "") ", "
+			  GUEST("f", "/f", "") ", " GUEST("g", "/g", "")),
+		"vswitches[0] (vSwitch0).ports: 1 uplinks, 1 vmknics and 7 guest ports do not fit "
+		"in 8 ports");
+	CU_ASSERT_EQUAL(parse(GUEST_DOC(GUEST("a", "/a", "") ", " GUEST("b", "/b", "") ", "
+					GUEST("c", "/c", "") ", " GUEST("d", "/d", "") ", "
+					GUEST("e", "/e", "") ", " GUEST("f", "/f", ""))), 0);
 }
 
 /* ---- apply, on a real host ------------------------------------------- */
@@ -765,6 +898,121 @@ static void test_config_netstack_tcp_round_trips_validates_and_applies(void)
 	vmk_config_destroy(back);
 }
 
+static bool is_socket(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* A socket file nobody listens on, as a killed process leaves it. */
+static void make_stale_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	CU_ASSERT_EQUAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+}
+
+static void test_config_apply_adds_moves_and_removes_guest_ports_with_undo(void)
+{
+	struct vmk_config *empty, *a, *b, *c;
+	struct vmk_port_info pi;
+	struct vmk_fdb_entry fe;
+	struct vmk_vswitch_info info;
+	struct vmk_vswitch *vs0;
+	char dir[] = "/tmp/vmkt_guest_XXXXXX", srv[96], cli[96], missing[128];
+	uint32_t id;
+	FILE *f;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(srv, sizeof(srv), "%s/vm2.eth0.sock", dir);
+	snprintf(cli, sizeof(cli), "%s/vm1.eth0.sock", dir);
+	snprintf(missing, sizeof(missing), "%s/nodir/vm3.sock", dir);
+	CU_ASSERT_FATAL(vmk_config_create(&empty) == 0 && vmk_config_create(&a) == 0 &&
+			vmk_config_create(&b) == 0 && vmk_config_create(&c) == 0);
+	vmk_config_init_default(a);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, nics, 2, err, sizeof(err)), 0);
+	vs0 = vmk_vswitch_find(host, "vSwitch0");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vs0);
+
+	/* A client-mode guest (nobody listens yet: it keeps trying) and a
+	 * server-mode one with two queue pairs and a MAC. */
+	vmk_config_copy(b, a);
+	vmk_config_guest_port_init(&b->guest_ports[0], "vm1.eth0", "vSwitch0", "VM Network", cli);
+	vmk_config_guest_port_init(&b->guest_ports[1], "vm2.eth0", "vSwitch0", "VM Network", srv);
+	b->guest_ports[1].server = true;
+	b->guest_ports[1].n_queues = 2;
+	memcpy(b->guest_ports[1].mac, (uint8_t[6]){ 0x02, 0x0c, 0x29, 0, 0, 2 }, 6);
+	b->n_guest_ports = 2;
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vm1.eth0", &id), 0);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vm2.eth0", &id), 0);
+	CU_ASSERT_EQUAL(vmk_port_get_info(vs0, id, &pi), 0);
+	CU_ASSERT_EQUAL(pi.kind, VMK_PORT_VHOST);
+	CU_ASSERT_STRING_EQUAL(pi.portgroup, "VM Network");
+	CU_ASSERT_FALSE(pi.link_up);                    /* no guest connected */
+	CU_ASSERT_TRUE(is_socket(srv));                 /* server mode made it */
+	CU_ASSERT_FALSE(is_socket(cli));                /* client mode did not */
+	CU_ASSERT_EQUAL(vmk_fdb_lookup(vs0, 0, b->guest_ports[1].mac, &fe), 0);
+	CU_ASSERT_TRUE(fe.registered && fe.port_id == id);
+
+	/* Moving a guest to another port group re-creates its port there. */
+	vmk_config_copy(c, b);
+	snprintf(c->guest_ports[1].portgroup, VMK_NAME_MAX, "Management Network");
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, b, c, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vm2.eth0", &id), 0);
+	CU_ASSERT_EQUAL(vmk_port_get_info(vs0, id, &pi), 0);
+	CU_ASSERT_STRING_EQUAL(pi.portgroup, "Management Network");
+	CU_ASSERT_TRUE(is_socket(srv));
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, c, b, nics, 2, err, sizeof(err)), 0);
+
+	/* A change that fails part-way (a server socket in a directory that is
+	 * not there) is undone: MTU back, the removed guest back. */
+	vmk_config_copy(c, b);
+	c->vswitches[0].mtu = 9000;
+	c->guest_ports[0] = c->guest_ports[1];
+	vmk_config_guest_port_init(&c->guest_ports[1], "vm3.eth0", "vSwitch0", "VM Network",
+				   missing);
+	c->guest_ports[1].server = true;
+	CU_ASSERT_EQUAL(vmk_config_apply(host, b, c, nics, 2, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot add guest port vm3.eth0 on vSwitch0"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "the socket's directory does not exist"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "nothing was changed"));
+	CU_ASSERT_EQUAL(vmk_vswitch_get_info(vs0, &info), 0);
+	CU_ASSERT_EQUAL(info.mtu, 1500);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vm1.eth0", &id), 0);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vm3.eth0", &id), -ENOENT);
+
+	/* Removed: the server socket goes with its port. */
+	CU_ASSERT_EQUAL(vmk_config_apply(host, b, a, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vm2.eth0", &id), -ENOENT);
+	CU_ASSERT_FALSE(is_socket(srv));
+
+	/* A stale socket (a killed daemon's) is replaced; another file is not. */
+	make_stale_socket(srv);
+	CU_ASSERT_TRUE(is_socket(srv));
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vm2.eth0", &id), 0);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, b, a, nics, 2, err, sizeof(err)), 0);
+	f = fopen(srv, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fclose(f);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, nics, 2, err, sizeof(err)), -ENOTSOCK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "a file that is not a socket is at that path"));
+	CU_ASSERT_EQUAL(vmk_port_find(vs0, "vm1.eth0", &id), -ENOENT);
+	unlink(srv);
+
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, empty, nics, 2, err, sizeof(err)), 0);
+	rmdir(dir);
+	vmk_config_destroy(empty);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+	vmk_config_destroy(c);
+}
+
 int main(void)
 {
 	CU_pSuite model, apply;
@@ -795,6 +1043,8 @@ int main(void)
 		    test_config_bad_policies_are_refused_with_the_field);
 	CU_add_test(model, "adapters, netstacks and routes round-trip; bad ones name the field",
 		    test_config_ip_round_trips_and_bad_values_name_the_field);
+	CU_add_test(model, "guest ports round-trip; bad ones name the field",
+		    test_config_guest_ports_round_trip_and_bad_ones_name_the_field);
 	apply = CU_add_suite("config_apply", apply_suite_init, apply_suite_clean);
 	CU_add_test(apply, "netstack TCP settings round-trip, are checked and applied",
 		    test_config_netstack_tcp_round_trips_validates_and_applies);
@@ -808,5 +1058,7 @@ int main(void)
 		    test_config_apply_undoes_a_change_that_fails_part_way);
 	CU_add_test(apply, "apply sets policies and takes overrides back",
 		    test_config_apply_sets_policies_and_undoes_them);
+	CU_add_test(apply, "apply adds, moves and removes guest ports, with undo",
+		    test_config_apply_adds_moves_and_removes_guest_ports_with_undo);
 	return th_run_suites();
 }
