@@ -2,8 +2,10 @@
 # The daemon demo: vmknetd on its built-in default configuration (in a
 # temporary directory), configured live with vmkcli the way esxcli
 # configures ESXi: a "vMotion" port group on VLAN 20 and a vMotion adapter
-# (vmk1, vmotion netstack, VMotion tag, 198.51.100.21/24); then traffic:
-# when run as root, a Linux host in a network namespace of its own on a veth
+# (vmk1, vmotion netstack, VMotion tag, 198.51.100.21/24), and a second
+# vMotion-side adapter standing in for the peer host (vmk2, netstack
+# vmotionPeer, 198.51.100.22/24); then traffic: vmkping from vmk1 to vmk2
+# across the vSwitch on VLAN 20; when run as root, a Linux host in a network namespace of its own on a veth
 # pair is the physical network behind uplink vmnic0 (net_af_packet), pings
 # vmk0 and is pinged back with vmkping; then the adapters and a vmktop batch
 # sample; then a clean stop. Two lcores (main + one worker), no hugepages,
@@ -76,9 +78,18 @@ step vmkcli network vswitch standard portgroup set -p vMotion --vlan-id 20
 step vmkcli network ip interface add -i vmk1 -p vMotion -N vmotion
 step vmkcli network ip interface tag add -i vmk1 -t VMotion
 step vmkcli network ip interface ipv4 set -i vmk1 -t static -I 198.51.100.21 -N 255.255.255.0
+echo
+echo "== a second adapter on the vMotion VLAN, in a netstack of its own (the peer host)"
+step vmkcli network ip netstack add -N vmotionPeer
+step vmkcli network ip interface add -i vmk2 -p vMotion -N vmotionPeer
+step vmkcli network ip interface ipv4 set -i vmk2 -t static -I 198.51.100.22 -N 255.255.255.0
 step vmkcli network vswitch standard portgroup list
 step vmkcli network ip interface list
 step vmkcli network ip interface ipv4 get
+
+echo
+echo "== traffic: vmk1 pings vmk2 across vSwitch0 (VLAN 20, vmotion netstack)"
+step "$BUILD/bin/vmkping" --control "$sock" -I vmk1 -S vmotion -c 3 -i 0.2 198.51.100.22
 
 if [ "$linux" = 1 ]; then
 	echo

@@ -26,6 +26,7 @@
 struct ethdev_priv {
 	uint16_t port_id;
 	char kernel_if[32];           /* net_af_packet: the kernel interface */
+	uint32_t afp_max_frame;       /* net_af_packet: largest frame its ring holds */
 	bool probed;                  /* we probed it: close and remove at fini */
 	bool txq_shared;              /* fewer tx queues than writers */
 	uint16_t n_txq;
@@ -70,8 +71,33 @@ static void ethdev_unprobe(uint16_t port_id)
 /*
  * net_af_packet reports its link up whatever the kernel interface does, so
  * for it the link is read from the interface's carrier (link monitor only).
+ * It also advertises 1518-byte frames whatever its ring holds: the real
+ * limit is its framesz devarg (default 2048) less the TPACKET_V2 header
+ * the kernel puts before the frame (macoff 66 bytes), so the MTU is checked
+ * against that instead (see port_ethdev_set_mtu).
  */
-static void kernel_if_find(struct ethdev_priv *e)
+#define AFP_DEFAULT_FRAMESZ 2048u
+#define AFP_FRAME_OFFSET 66u
+
+static const char *devarg_value(const char *args, const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *a = args; a != NULL && *a != '\0'; ) {
+		size_t n = strcspn(a, ",");
+
+		if (n > klen && strncmp(a, key, klen) == 0 && a[klen] == '=') {
+			*len = n - klen - 1;
+			return a + klen + 1;
+		}
+		a += n;
+		if (*a == ',')
+			a++;
+	}
+	return NULL;
+}
+
+static void af_packet_find(struct ethdev_priv *e)
 {
 	struct rte_eth_dev_info info;
 	const char *args, *v;
@@ -82,12 +108,16 @@ static void kernel_if_find(struct ethdev_priv *e)
 	    rte_dev_devargs(info.device) == NULL)
 		return;
 	args = rte_dev_devargs(info.device)->args;
-	v = args != NULL ? strstr(args, "iface=") : NULL;
-	if (v == NULL)
-		return;
-	v += strlen("iface=");
-	n = strcspn(v, ",");
-	if (n > 0 && n < sizeof(e->kernel_if) && strchr(v, '/') == NULL) {
+	e->afp_max_frame = AFP_DEFAULT_FRAMESZ - AFP_FRAME_OFFSET;
+	v = devarg_value(args, "framesz", &n);
+	if (v != NULL) {
+		unsigned long fs = strtoul(v, NULL, 10);
+
+		if (fs > AFP_FRAME_OFFSET && fs <= UINT16_MAX)
+			e->afp_max_frame = (uint32_t)fs - AFP_FRAME_OFFSET;
+	}
+	v = devarg_value(args, "iface", &n);
+	if (v != NULL && n > 0 && n < sizeof(e->kernel_if) && memchr(v, '/', n) == NULL) {
 		memcpy(e->kernel_if, v, n);
 		e->kernel_if[n] = '\0';
 	}
@@ -112,6 +142,9 @@ static uint32_t frame_overhead(void)
 {
 	return RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN;
 }
+
+static int af_packet_mtu_check(const struct vs_port *p, const struct ethdev_priv *e,
+			       uint32_t mtu);
 
 static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 			    const struct vmk_port_params *params)
@@ -211,7 +244,10 @@ int port_ethdev_init(struct vs_port *p, const struct vmk_port_params *params)
 	ret = ethdev_configure(p, e, params);
 	if (ret < 0)
 		goto unclaim;
-	kernel_if_find(e);
+	af_packet_find(e);
+	if (e->afp_max_frame != 0 && af_packet_mtu_check(p, e, p->vs->mtu) != 0)
+		VMK_LOG(WARNING, port, "port \"%s\": frames over %u bytes are lost",
+			p->name, e->afp_max_frame);
 	/* A switch port sees every frame. Not every PMD can say so. */
 	ret = rte_eth_promiscuous_enable(e->port_id);
 	if (ret < 0 && ret != -ENOTSUP)
@@ -299,10 +335,29 @@ void port_ethdev_add_dev_stats(struct vs_port *p, struct vmk_port_stats *s)
 	s->rx_drops[VMK_DROP_RX_MISSED] += es.imissed;
 }
 
+/* net_af_packet: its ring, not ethdev's 1518, is the limit; the kernel
+ * interface's MTU is the operator's (ip link set ... mtu). */
+static int af_packet_mtu_check(const struct vs_port *p, const struct ethdev_priv *e,
+			       uint32_t mtu)
+{
+	uint32_t frame = mtu + frame_overhead() - RTE_ETHER_CRC_LEN;
+
+	if (frame <= e->afp_max_frame)
+		return 0;
+	VMK_LOG(ERR, port, "port \"%s\": net_af_packet frames hold %u bytes, MTU %u needs "
+		"framesz=%u or more (and packet buffers that large)", p->name,
+		e->afp_max_frame, mtu, RTE_ALIGN_CEIL(frame + AFP_FRAME_OFFSET, 16u));
+	return -EMSGSIZE;
+}
+
 int port_ethdev_set_mtu(struct vs_port *p, uint32_t mtu)
 {
 	const struct ethdev_priv *e = p->priv;
-	int ret = rte_eth_dev_set_mtu(e->port_id, (uint16_t)mtu);
+	int ret;
+
+	if (e->afp_max_frame != 0)
+		return af_packet_mtu_check(p, e, mtu);
+	ret = rte_eth_dev_set_mtu(e->port_id, (uint16_t)mtu);
 
 	/* Virtual devices without an MTU notion pass frames of any size. */
 	return ret == -ENOTSUP ? 0 : ret;

@@ -4,6 +4,7 @@
  * talks to.
  *
  *   vmknetd [EAL options] -- [--config FILE] [--control SOCKET]
+ *                             [--mbuf-size BYTES]
  *
  * Every ethdev EAL probed (a PCI NIC, or a --vdev such as net_tap0,
  * net_af_packet0,iface=eth1, net_null0, net_ring0) is a physical NIC named
@@ -17,6 +18,12 @@
  *
  * With two or more lcores (-l 0-1) one worker lcore polls the switch;
  * with one, nothing forwards (a control-plane-only host, as in tests).
+ *
+ * Packet buffers hold 2 KB (RTE_MBUF_DEFAULT_BUF_SIZE); jumbo frames are
+ * chained on PMDs that scatter. net_af_packet cannot: for jumbo frames on
+ * an af_packet uplink give --mbuf-size at least its framesz (e.g.
+ * --vdev net_af_packet0,iface=eth1,framesz=10240,blocksz=20480 with
+ * --mbuf-size 10368) and set the kernel interface's MTU.
  *
  * Thread: the main lcore runs the control loop; requests are handled one at
  * a time, so changes are serialised.
@@ -49,20 +56,26 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vmknetd [EAL options] -- [--config FILE] [--control SOCKET]\n"
+		"                                 [--mbuf-size BYTES]\n"
 		"\n"
 		"  --config FILE     configuration file (default %s)\n"
 		"  --control SOCKET  control socket for vmkcli (default %s)\n"
+		"  --mbuf-size BYTES packet buffer data room, headroom included (default %u;\n"
+		"                    jumbo frames on net_af_packet need its framesz + 128)\n"
 		"  --help            this text\n"
 		"\n"
 		"Every ethdev EAL probes (PCI NICs, --vdev net_tap0, net_af_packet0,iface=IF,\n"
 		"net_null0, ...) becomes a NIC named vmnic0, vmnic1, ... in port order.\n",
-		DEFAULT_CONFIG, VMK_CTL_DEFAULT_SOCKET);
+		DEFAULT_CONFIG, VMK_CTL_DEFAULT_SOCKET, (unsigned int)RTE_MBUF_DEFAULT_BUF_SIZE);
 }
 
 struct options {
 	const char *config;
 	const char *control;
+	unsigned int mbuf_size;     /* data room of a packet buffer, headroom included */
 };
+
+#define MBUF_SIZE_MAX 65535u        /* rte_pktmbuf_pool_create takes a uint16_t */
 
 /* Parse the options after "--". 0, 1 (help shown) or -1 (bad usage). */
 static int parse_options(int argc, char **argv, struct options *o)
@@ -70,6 +83,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option longs[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "control", required_argument, NULL, 's' },
+		{ "mbuf-size", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -77,6 +91,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	o->config = DEFAULT_CONFIG;
 	o->control = VMK_CTL_DEFAULT_SOCKET;
+	o->mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -86,6 +101,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 's':
 			o->control = optarg;
 			break;
+		case 'm': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < RTE_MBUF_DEFAULT_BUF_SIZE ||
+			    v > MBUF_SIZE_MAX) {
+				fprintf(stderr, "vmknetd: --mbuf-size must be a number of bytes "
+					"from %u to %u, not \"%s\"\n",
+					(unsigned int)RTE_MBUF_DEFAULT_BUF_SIZE, MBUF_SIZE_MAX, optarg);
+				return -1;
+			}
+			o->mbuf_size = (unsigned int)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -186,6 +215,7 @@ static int host_bring_up(struct daemon *d)
 	hp.name = d->cfg->host_name;
 	hp.max_workers = 1;
 	hp.n_mbufs = 16383;
+	hp.mbuf_data_size = d->mbuf_size;
 	ret = vmk_host_create(&hp, &d->host);
 	if (ret < 0) {
 		fprintf(stderr, "vmknetd: cannot create the host: %s\n", strerror(-ret));
@@ -272,6 +302,7 @@ int main(int argc, char **argv)
 	if (ret != 0)
 		return ret > 0 ? 0 : 2;
 	d.config_path = o.config;
+	d.mbuf_size = (uint16_t)o.mbuf_size;
 	signals_install();
 	ret = vmk_eal_init(eal_argc, argv);
 	if (ret < 0) {

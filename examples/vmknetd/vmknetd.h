@@ -21,6 +21,7 @@ struct daemon {
 	struct vmk_host *host;
 	struct vmk_config *cfg;     /* what runs and what the file holds */
 	const char *config_path;
+	uint16_t mbuf_size;         /* packet buffer data room (--mbuf-size) */
 	unsigned int n_nics;
 	struct vmk_config_nic nics[RTE_MAX_ETHPORTS];
 };

@@ -2,7 +2,8 @@
 # Objective: the daemon demo (examples/run_demo_daemon.sh) runs end to end:
 # vmknetd starts on its built-in default configuration, vmkcli adds the
 # "vMotion" port group on VLAN 20 and a vMotion adapter (vmk1 in the vmotion
-# netstack), `network ip interface list` shows it, vmktop -b -n 2 prints a
+# netstack), `network ip interface list` shows it, vmkping from vmk1 reaches
+# vmk2 (another netstack, same VLAN) across the switch, vmktop -b -n 2 prints a
 # header and two samples with a column per adapter, and vmknetd stops
 # cleanly, leaving no temporary directory behind.
 set -euo pipefail
@@ -15,10 +16,12 @@ rc=0
 out=$(BUILD=$BUILD timeout 120 examples/run_demo_daemon.sh 2>&1) || rc=$?
 [ "$rc" -eq 0 ] || { echo "$out"; fail "the demo exited $rc"; }
 echo "$out"
-echo "$out" | grep -Eq '^vMotion +vSwitch0 +1 +20$' || fail "vMotion port group on VLAN 20"
+echo "$out" | grep -Eq '^vMotion +vSwitch0 +2 +20$' || fail "vMotion port group on VLAN 20 with vmk1 and vmk2"
 echo "$out" | grep -A8 '^vmk1$' | grep -q 'Portgroup: vMotion' || fail "vmk1 in vMotion"
 echo "$out" | grep -A8 '^vmk1$' | grep -q 'Netstack Instance: vmotion' || fail "vmk1 netstack"
 echo "$out" | grep -Eq '^vmk1 +198\.51\.100\.21 +255\.255\.255\.0' || fail "vmk1 address"
+echo "$out" | grep -A12 'vmkping .*-I vmk1 -S vmotion' | grep -q '^3 packets transmitted, 3 packets received, 0% packet loss$' \
+	|| fail "vmkping from vmk1 to vmk2"
 header=$(echo "$out" | grep '^"(PDH-CSV 4.0) (UTC)(0)"') || fail "no vmktop header"
 echo "$header" | grep -q 'Network Port(vSwitch0:[0-9]*:vmk1)' || fail "no vmk1 column"
 [ "$(echo "$out" | grep -Ec '^"[0-9]{2}/[0-9]{2}/[0-9]{4} ')" -eq 2 ] || fail "two samples"

@@ -2,12 +2,13 @@
  * Objective: prove the IP layer against Linux. The test process moves into a
  * private network namespace (unshare), which is the Linux host and vanishes
  * with the process. vSwitch0 (MTU 1500: net_tap's largest frame is 1522
- * bytes) reaches Linux through net_tap ports: an uplink (Linux's 192.0.2.2,
- * and 203.0.113.1 behind it as an off-subnet destination) and an access port
- * of the "vMotion" port group (VLAN 20, Linux's 198.51.100.2: this kernel
- * has neither the 802.1Q module nor bridge VLAN filtering, so the tag stays
- * inside the switch). vmk0 (defaultTcpipStack, 192.0.2.1/24) and vmk1
- * (vmotion netstack, 198.51.100.1/24) face them.
+ * bytes) reaches Linux through a net_tap uplink that carries Linux's
+ * untagged 192.0.2.2 (and 203.0.113.1 behind it as an off-subnet
+ * destination) and, tagged VLAN 20 for the "vMotion" port group, Linux's
+ * 198.51.100.2 on a VLAN interface (this kernel has no 8021q module, so two
+ * tc programs do the tagging: tests/support/linux_vlan.h). vmk0
+ * (defaultTcpipStack, 192.0.2.1/24) and vmk1 (vmotion netstack,
+ * 198.51.100.1/24) face them.
  *
  * Cases: Linux pings each vmknic; vmk_ping pings Linux; each side's address
  * shows in the other's neighbour table; DF pings at the MTU pass and one
@@ -34,13 +35,14 @@
 #include <vmknet/vmknet.h>
 
 #include "support/harness.h"
+#include "support/linux_vlan.h"
 #include "tcpip/stack_host.h"
 
 #define A(a, b, c, d) RTE_BE32(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 #define MASK24 A(255, 255, 255, 0)
 
 #define TAP_UP "vmkt_up"     /* Linux's side of the uplink */
-#define TAP_20 "vmkt_v20"    /* Linux's side of a port in the VLAN 20 group */
+#define TAP_20 "vmkt_v20"    /* Linux's VLAN 20 interface behind the uplink */
 
 static struct vmk_host *host;
 static struct vmk_vswitch *vs;
@@ -61,9 +63,12 @@ static int sh(const char *fmt, ...)
 	return rc;
 }
 
-/* Linux's addresses on the tap devices the ports created. */
+/* Linux's addresses: untagged on the uplink's tap device, VLAN 20 on a
+ * VLAN interface over it. */
 static int linux_configure(void)
 {
+	if (th_linux_vlan_add(TAP_UP, 20, TAP_20) != 0)
+		return -1;
 	return sh("ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 && "
 		  "ip link set %s up && ip addr add 192.0.2.2/24 dev %s && "
 		  "ip link set %s up && ip addr add 198.51.100.2/24 dev %s && "
@@ -114,7 +119,7 @@ static int suite_init(void)
 	if (vmk_host_create(&hp, &host) != 0 || vmk_vswitch_add(host, &vp, &vs) != 0 ||
 	    vmk_portgroup_add(vs, "Management Network", 0) != 0 ||
 	    vmk_portgroup_add(vs, "vMotion", 20) != 0 ||
-	    add_tap("vmnic0", 0, TAP_UP, NULL) != 0 || add_tap("linux-v20", 1, TAP_20, "vMotion") != 0)
+	    add_tap("vmnic0", 0, TAP_UP, NULL) != 0)
 		return -1;
 	if (linux_configure() != 0)
 		return -1;
@@ -189,7 +194,16 @@ static void test_linux_pings_vmk0_on_the_untagged_port_group(void)
 
 static void test_linux_pings_vmk1_on_the_vlan_20_port_group(void)
 {
+	int pid = (int)getpid();
+
+	/* the echoes cross the uplink tagged 20, both ways */
+	sh("(timeout 5 tcpdump -i %s -nn -e -c 4 'vlan 20 and icmp' >/tmp/vmkt_%d.vlan "
+	   "2>/dev/null &) ; sleep 1", TAP_UP, pid);
 	CU_ASSERT_EQUAL(sh("ping -c 3 -i 0.2 -W 2 198.51.100.1"), 0);
+	CU_ASSERT_EQUAL(sh("for i in $(seq 40); do [ \"$(grep -c 'vlan 20.*198.51.100' "
+			   "/tmp/vmkt_%d.vlan)\" -ge 4 ] && exit 0; sleep 0.1; done; "
+			   "cat /tmp/vmkt_%d.vlan; exit 1", pid, pid), 0);
+	sh("rm -f /tmp/vmkt_%d.vlan", pid);
 }
 
 static void test_vmknic_addresses_appear_in_linux_neighbours(void)

@@ -6,8 +6,11 @@
 # ping each other across the vSwitch; vmknetd reaches a Linux host in a
 # network namespace through a net_af_packet uplink on a veth pair, and
 # Linux pings vmk0; each side appears in the other's neighbour table;
-# `-s 8972 -d` fails cleanly at MTU 1500 (exit 1, no reply line); a silent
-# address times out (exit 1, 100% loss); bad requests are refused (exit 2).
+# `-s 8972 -d` fails cleanly at MTU 1500 (exit 1, no reply line) and, with
+# the vSwitch, vmk0 and Linux at MTU 9000, succeeds both ways (the uplink's
+# af_packet frames and vmknetd's packet buffers are sized for jumbo frames);
+# a silent address times out (exit 1, 100% loss); bad requests are refused
+# (exit 2).
 # Needs root and iproute2; the namespace and veth pair are always deleted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +25,8 @@ del_netns() {
 VMKD_NAME=vmkping-test
 VMKD_LCORES=0-1
 VMKD_MEM=512
-VMKD_EAL_ARGS=(--vdev "net_af_packet0,iface=$veth")
+VMKD_EAL_ARGS=(--vdev "net_af_packet0,iface=$veth,framesz=10240,blocksz=20480")
+VMKD_DAEMON_ARGS=(--mbuf-size 10368)
 VMKD_CLEANUP_HOOK=del_netns
 . tests/integration/lib/vmknetd.sh
 PING=$BUILD/bin/vmkping
@@ -84,6 +88,20 @@ grep -q 'Message too long' "$tmp/out" || fail "no 'Message too long'"
 grep -q 'bytes from' "$tmp/out" && fail "a reply to an oversized DF ping"
 grep -q '^1 packets transmitted, 0 packets received, 100% packet loss$' "$tmp/out" || fail "DF counts"
 vping 0 -I vmk0 -c 1 -s 1472 -d 192.0.2.2
+
+echo "== jumbo frames: -s 8972 -d at MTU 9000 on both sides"
+ip link set "$veth" mtu 9000
+lx ip link set "$peer" mtu 9000
+ok network vswitch standard set -v vSwitch0 -m 9000
+ok network ip interface set -i vmk0 -m 9000
+vping 0 -I vmk0 -c 2 -i 0.2 -s 8972 -d 192.0.2.2
+[ "$(grep -c '^8980 bytes from 192.0.2.2: icmp_seq=[12] ' "$tmp/out")" -eq 2 ] || fail "two 8980-byte replies"
+lx ping -c 2 -i 0.2 -W 2 -M do -s 8972 192.0.2.10 || fail "Linux's DF 8972 ping to vmk0 failed"
+vping 1 -I vmk0 -c 1 -s 8973 -d 192.0.2.2
+grep -q 'Message too long' "$tmp/out" || fail "no 'Message too long' above MTU 9000"
+ok network ip interface set -i vmk0 -m 1500
+vping 1 -I vmk0 -c 1 -s 8972 -d 192.0.2.2
+grep -q 'Message too long' "$tmp/out" || fail "no 'Message too long' back at MTU 1500"
 vping 1 -I vmk0 -c 2 -i 0.2 -W 0.5 192.0.2.99
 grep -q '^Request timeout for icmp_seq 1$' "$tmp/out" || fail "timeout line"
 grep -q '100% packet loss$' "$tmp/out" || fail "100% loss"

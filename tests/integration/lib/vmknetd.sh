@@ -17,6 +17,8 @@
 #   VMKD_NO_SHCONF      1 (default) passes --no-shconf; 0 leaves it out (for
 #                       scripts that read DPDK telemetry).
 #   VMKD_EAL_ARGS       array of extra EAL arguments, e.g. the --vdev list.
+#   VMKD_DAEMON_ARGS    array of extra vmknetd options (after --config and
+#                       --control), e.g. (--mbuf-size 10368).
 #   VMKD_STOP_CHECK_SOCK 1: stop also fails when the control socket is left
 #                       behind after SIGTERM (default 0).
 #   VMKD_LOG_TAIL       empty (default): cleanup always prints the whole
@@ -56,6 +58,7 @@
 : "${VMKD_LCORES:=0}" "${VMKD_MEM:=256}" "${VMKD_NO_SHCONF:=1}"
 : "${VMKD_STOP_CHECK_SOCK:=0}" "${VMKD_LOG_TAIL:=}" "${VMKD_CLEANUP_HOOK:=}"
 [ -n "${VMKD_EAL_ARGS+x}" ] || VMKD_EAL_ARGS=()
+[ -n "${VMKD_DAEMON_ARGS+x}" ] || VMKD_DAEMON_ARGS=()
 
 BUILD=${BUILD:-build}
 DAEMON=$BUILD/bin/vmknetd
@@ -98,7 +101,7 @@ start() {
 	"$DAEMON" -l "$lcores" --no-pci --no-huge "${shconf[@]}" -m "$VMKD_MEM" \
 		--file-prefix="$prefix" --log-level='*:warning' \
 		"${VMKD_EAL_ARGS[@]}" -- --config "$cfg" --control "$sock" \
-		>>"$log" 2>&1 &
+		"${VMKD_DAEMON_ARGS[@]}" >>"$log" 2>&1 &
 	pid=$!
 	for _ in $(seq 1 200); do
 		"$CLI" --control "$sock" network nic list >/dev/null 2>&1 && return 0
