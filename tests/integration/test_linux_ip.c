@@ -3,8 +3,8 @@
  * private network namespace (unshare), which is the Linux host and vanishes
  * with the process. vSwitch0 (MTU 1500: net_tap's largest frame is 1522
  * bytes) reaches Linux through a net_tap uplink that carries Linux's
- * untagged 192.0.2.2 (and 203.0.113.1 behind it as an off-subnet
- * destination) and, tagged VLAN 20 for the "vMotion" port group, Linux's
+ * untagged 192.0.2.2 (a router: 203.0.113.1 is a host in a namespace of
+ * its own behind it, the off-subnet destination) and, tagged VLAN 20 for the "vMotion" port group, Linux's
  * 198.51.100.2 on a VLAN interface (this kernel has no 8021q module, so two
  * tc programs do the tagging: tests/support/linux_vlan.h). vmk0
  * (defaultTcpipStack, 192.0.2.1/24) and vmk1 (vmotion netstack,
@@ -46,6 +46,7 @@
 
 static struct vmk_host *host;
 static struct vmk_vswitch *vs;
+static char far_ns[32];      /* the host behind the Linux router: a named namespace */
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -72,7 +73,13 @@ static int linux_configure(void)
 	return sh("ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 && "
 		  "ip link set %s up && ip addr add 192.0.2.2/24 dev %s && "
 		  "ip link set %s up && ip addr add 198.51.100.2/24 dev %s && "
-		  "ip addr add 203.0.113.1/32 dev lo", TAP_UP, TAP_UP, TAP_20, TAP_20);
+		  "sysctl -qw net.ipv4.ip_forward=1 && "
+		  "ip netns add %s && ip link add vmkt_rt type veth peer name far0 netns %s && "
+		  "ip addr add 203.0.113.254/24 dev vmkt_rt && ip link set vmkt_rt up && "
+		  "ip -n %s link set lo up && ip -n %s link set far0 up && "
+		  "ip -n %s addr add 203.0.113.1/24 dev far0 && "
+		  "ip -n %s route add default via 203.0.113.254",
+		  TAP_UP, TAP_UP, TAP_20, TAP_20, far_ns, far_ns, far_ns, far_ns, far_ns, far_ns);
 }
 
 static int add_tap(const char *name, unsigned int idx, const char *iface, const char *pg)
@@ -133,6 +140,7 @@ static int suite_init(void)
 
 static int suite_fini(void)
 {
+	sh("ip netns del %s 2>/dev/null", far_ns);
 	if (host != NULL) {
 		vmk_host_stop(host);
 		tcpip_host_release(host);
@@ -368,6 +376,9 @@ int main(void)
 		printf("skipped: needs root, a network namespace, iproute2, socat and ping\n");
 		return th_run_suites();
 	}
+	snprintf(far_ns, sizeof(far_ns), "vmkt_far_%d", (int)getpid());
+	sh("for n in $(ip netns list | grep -o '^vmkt_far_[0-9]*'); do "
+	   "[ -d /proc/${n#vmkt_far_} ] || ip netns del $n; done");   /* left by a crash */
 	if (th_eal_init("linux_ip", true) != 0)
 		return 1;
 	s = CU_add_suite("linux_ip", suite_init, suite_fini);
