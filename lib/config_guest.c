@@ -110,7 +110,7 @@ static const char *socket_problem(const char *path)
 	return NULL;
 }
 
-/* Is name taken by an uplink or a vmknic (ports of a vSwitch too)? */
+/* Is name taken by an uplink or kept for vmknics (ports of a vSwitch too)? */
 static const char *name_clash(const struct vmk_config *cfg, const char *name)
 {
 	for (unsigned int i = 0; i < cfg->n_vswitches; i++) {
@@ -120,9 +120,8 @@ static const char *name_clash(const struct vmk_config *cfg, const char *name)
 			if (strcmp(vs->uplinks[k], name) == 0)
 				return "an uplink";
 	}
-	for (unsigned int i = 0; i < cfg->n_vmknics; i++)
-		if (strcmp(cfg->vmknics[i].name, name) == 0)
-			return "a vmknic";
+	if (cfg_vmk_name_ok(name))
+		return "a vmknic (vmkN names are VMkernel interfaces')";
 	return NULL;
 }
 

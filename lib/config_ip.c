@@ -204,7 +204,7 @@ int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_s
 	return 0;
 }
 
-static bool vmk_name_ok(const char *name)
+bool cfg_vmk_name_ok(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -369,7 +369,7 @@ int cfg_validate_vmknics(const struct vmk_config *cfg, char *err, size_t err_siz
 	for (unsigned int i = 0; i < cfg->n_vmknics; i++) {
 		const struct vmk_config_vmknic *n = &cfg->vmknics[i];
 
-		if (memchr(n->name, '\0', VMK_NAME_MAX) == NULL || !vmk_name_ok(n->name)) {
+		if (memchr(n->name, '\0', VMK_NAME_MAX) == NULL || !cfg_vmk_name_ok(n->name)) {
 			cfg_errf(err, err_size, "vmknics[%u].name: \"%.31s\" is not vmkN (vmk0, "
 				 "vmk1, ...)", i, n->name);
 			return -EINVAL;

@@ -629,6 +629,29 @@ static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
 	return 0;
 }
 
+/*
+ * The "portgroup" of a vmknic or guest port (present: checked by the
+ * caller) and its "vswitch", which may be left out: port group names are
+ * unique on the host, so the group names its vSwitch.
+ */
+static int read_place(struct reader *r, const cJSON *v, const char *where, struct vmk_config *cfg,
+		      char portgroup[VMK_NAME_MAX], char vswitch[VMK_NAME_MAX])
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(v, "vswitch");
+	struct vmk_config_vswitch *vs = NULL;
+	char at[192];
+	int ret;
+
+	snprintf(at, sizeof(at), "%s.portgroup", where);
+	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "portgroup"), at, portgroup);
+	snprintf(at, sizeof(at), "%s.vswitch", where);
+	if (ret == 0 && e != NULL)
+		return get_name(r, e, at, vswitch);
+	if (ret == 0 && vmk_config_find_portgroup(cfg, portgroup, &vs) != NULL)
+		snprintf(vswitch, VMK_NAME_MAX, "%s", vs->name);
+	return ret;
+}
+
 static int read_mac(struct reader *r, const cJSON *v, const char *where, uint8_t mac[6])
 {
 	unsigned int b[6];
@@ -736,19 +759,7 @@ static int read_vmknic(struct reader *r, const cJSON *v, unsigned int idx,
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "vmknics[%u] (%s)", idx, n->name);
-	snprintf(at, sizeof(at), "%s.portgroup", where);
-	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "portgroup"), at, n->portgroup);
-	e = cJSON_GetObjectItemCaseSensitive(v, "vswitch");
-	snprintf(at, sizeof(at), "%s.vswitch", where);
-	if (ret == 0 && e != NULL) {
-		ret = get_name(r, e, at, n->vswitch);
-	} else if (ret == 0) {
-		/* Port group names are unique on the host: it names its vSwitch. */
-		struct vmk_config_vswitch *vs = NULL;
-
-		if (vmk_config_find_portgroup(cfg, n->portgroup, &vs) != NULL)
-			snprintf(n->vswitch, sizeof(n->vswitch), "%s", vs->name);
-	}
+	ret = read_place(r, v, where, cfg, n->portgroup, n->vswitch);
 	e = cJSON_GetObjectItemCaseSensitive(v, "netstack");
 	snprintf(at, sizeof(at), "%s.netstack", where);
 	if (ret == 0 && e != NULL)
@@ -835,7 +846,6 @@ static int read_guest_port(struct reader *r, const cJSON *v, unsigned int idx,
 	static const char *const known[] = { "name", "vswitch", "portgroup", "socket", "mode",
 					     "queues", "mac", NULL };
 	char where[96], at[192];
-	const cJSON *e;
 	int ret;
 
 	snprintf(where, sizeof(where), "guest_ports[%u]", idx);
@@ -857,18 +867,7 @@ static int read_guest_port(struct reader *r, const cJSON *v, unsigned int idx,
 		member(r, v, where, "socket", true, &ret);
 	if (ret < 0)
 		return ret;
-	snprintf(at, sizeof(at), "%s.portgroup", where);
-	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "portgroup"), at, gp->portgroup);
-	e = cJSON_GetObjectItemCaseSensitive(v, "vswitch");
-	snprintf(at, sizeof(at), "%s.vswitch", where);
-	if (ret == 0 && e != NULL) {
-		ret = get_name(r, e, at, gp->vswitch);
-	} else if (ret == 0) {
-		struct vmk_config_vswitch *vs = NULL;
-
-		if (vmk_config_find_portgroup(cfg, gp->portgroup, &vs) != NULL)
-			snprintf(gp->vswitch, sizeof(gp->vswitch), "%s", vs->name);
-	}
+	ret = read_place(r, v, where, cfg, gp->portgroup, gp->vswitch);
 	if (ret == 0)
 		ret = read_guest_socket(r, v, where, gp);
 	if (ret == 0)

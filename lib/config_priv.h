@@ -5,6 +5,7 @@
 #ifndef VMK_LIB_CONFIG_PRIV_H
 #define VMK_LIB_CONFIG_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,9 @@ int cfg_validate_vmknics(const struct vmk_config *cfg, char *err, size_t err_siz
 
 /* The guest ports' rules (config_guest.c): 0 or -EINVAL with the field in err. */
 int cfg_validate_guest_ports(const struct vmk_config *cfg, char *err, size_t err_size);
+
+/* Is name a VMkernel interface's: vmk0, vmk1, ... (no leading zeros)? */
+bool cfg_vmk_name_ok(const char *name);
 
 /* "192.0.2.1" of a network-order address, into buf (16 bytes). */
 const char *cfg_ip_str(uint32_t a, char buf[16]);

@@ -84,8 +84,9 @@
  *         "socket": "/run/vmknet/vm1.eth0.sock", "mode": "client", "queues": 1,
  *         "mac": "02:0c:29:5e:a1:07" } ]
  *
- * "name" is unique on the host and names no uplink or vmknic (it is the
- * port's name on its vSwitch; the part before the last '.' names the VM).
+ * "name" is unique on the host, names no uplink and is not of the vmknics'
+ * form vmkN (it is the port's name on its vSwitch; the part before the last
+ * '.' names the VM).
  * "socket" is an absolute path of at most 107 bytes (a Unix socket address)
  * without ',', '[' or ']' (DPDK device arguments), used by one guest port
  * only. "mode" is "client" (the default: the VM side, QEMU, listens, and

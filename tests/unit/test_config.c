@@ -432,6 +432,8 @@ static void test_config_guest_ports_round_trip_and_bad_ones_name_the_field(void)
 		"guest_ports[0] (vmnic0).name: \"vmnic0\" is the name of an uplink");
 	refused(GUEST_DOC(GUEST("vmk0", "/run/a.sock", "")),
 		"guest_ports[0] (vmk0).name: \"vmk0\" is the name of a vmknic");
+	refused(GUEST_DOC(GUEST("vmk7", "/run/a.sock", "")),
+		"guest_ports[0] (vmk7).name: \"vmk7\" is the name of a vmknic (vmkN names");
 	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"mac\": \"02:0c:29:zz:00:01\"")),
 		"guest_ports[0] (vm1.eth0).mac: expected a MAC address");
 	refused(GUEST_DOC(GUEST("vm1.eth0", "/run/a.sock", ", \"mac\": \"01:00:5e:00:00:01\"")),
