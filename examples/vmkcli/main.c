@@ -10,10 +10,12 @@
  * stderr), 2 bad usage.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <vmknet/ctl.h>
 
@@ -53,28 +55,46 @@ static bool namespace_exists(const char *path)
 	return false;
 }
 
+/* The command tables and their namespaces, in the order help lists them. */
+static const struct command *const tables[] = { commands, ip_commands, vm_commands };
+static const struct namespace_help *const ns_tables[] = { namespaces, ip_namespaces,
+							  vm_namespaces };
+#define N_TABLES (sizeof(tables) / sizeof(tables[0]))
+
+/* The first command of tables[t] or a later one, or NULL. */
+static const struct command *table_first(unsigned int t)
+{
+	for (; t < N_TABLES; t++)
+		if (tables[t][0].path != NULL)
+			return tables[t];
+	return NULL;
+}
+
 const struct command *command_next(const struct command *c)
 {
 	if (c == NULL)
-		return commands[0].path != NULL ? &commands[0] : ip_commands;
+		return table_first(0);
 	c++;
 	if (c->path != NULL)
 		return c;
-	/* The end of commands[] goes on with ip_commands[]. */
-	for (const struct command *k = commands; k->path != NULL; k++)
-		if (k + 1 == c)
-			return ip_commands[0].path != NULL ? ip_commands : NULL;
+	/* The end of one table goes on with the next. */
+	for (unsigned int t = 0; t < N_TABLES; t++) {
+		const struct command *k = tables[t];
+
+		while (k->path != NULL)
+			k++;
+		if (k == c)
+			return table_first(t + 1);
+	}
 	return NULL;
 }
 
 static const char *namespace_help(const char *path)
 {
-	for (const struct namespace_help *n = namespaces; n->path != NULL; n++)
-		if (strcmp(n->path, path) == 0)
-			return n->help;
-	for (const struct namespace_help *n = ip_namespaces; n->path != NULL; n++)
-		if (strcmp(n->path, path) == 0)
-			return n->help;
+	for (unsigned int t = 0; t < N_TABLES; t++)
+		for (const struct namespace_help *n = ns_tables[t]; n->path != NULL; n++)
+			if (strcmp(n->path, path) == 0)
+				return n->help;
 	return "";
 }
 
@@ -142,7 +162,7 @@ static void usage_command(FILE *f, const struct command *c)
 	for (const struct opt_spec *o = c->opts; o->long_name != NULL; o++) {
 		char names[64];
 
-		static const char *const kind[] = { "=<str>", "=<long>", "=<bool>", "" };
+		static const char *const kind[] = { "=<str>", "=<long>", "=<bool>", "", "=<path>" };
 
 		if (o->short_name)
 			snprintf(names, sizeof(names), "-%c|--%s%s", o->short_name, o->long_name,
@@ -238,6 +258,24 @@ static int add_arg(cJSON *args, const struct opt_spec *o, const char *val)
 	}
 	if (o->type == OPT_FLAG) {
 		cJSON_AddTrueToObject(args, o->arg);
+		return 0;
+	}
+	if (o->type == OPT_PATH) {
+		char abs[PATH_MAX];
+
+		/* vmknetd runs elsewhere: a relative path means vmkcli's directory. */
+		if (val[0] != '/' && val[0] != '\0') {
+			if (getcwd(abs, sizeof(abs)) == NULL ||
+			    strlen(abs) + 1 + strlen(val) >= sizeof(abs)) {
+				fprintf(stderr, "Error: cannot make --%s \"%s\" an absolute path\n",
+					o->long_name, val);
+				return -1;
+			}
+			strcat(abs, strcmp(abs, "/") == 0 ? "" : "/");
+			strcat(abs, strncmp(val, "./", 2) == 0 ? val + 2 : val);
+			val = abs;
+		}
+		cJSON_AddStringToObject(args, o->arg, val);
 		return 0;
 	}
 	if (o->type == OPT_BOOL) {

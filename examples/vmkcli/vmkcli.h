@@ -19,6 +19,7 @@ enum opt_type {
 	OPT_INT,
 	OPT_BOOL,    /* true|false (also 1|0, yes|no): a JSON boolean */
 	OPT_FLAG,    /* no value: true when given */
+	OPT_PATH,    /* a file path, sent absolute (relative to vmkcli's directory) */
 };
 
 struct opt_spec {
@@ -73,8 +74,10 @@ struct namespace_help {
 extern const struct command commands[];          /* terminated by a NULL path */
 extern const struct command ip_commands[];       /* network ip ... (commands_ip.c) */
 extern const struct namespace_help ip_namespaces[];
+extern const struct command vm_commands[];       /* network vm ... (commands_vm.c) */
+extern const struct namespace_help vm_namespaces[];
 
-/* Every command of both tables, in order: c = NULL starts, NULL ends. */
+/* Every command of every table, in order: c = NULL starts, NULL ends. */
 const struct command *command_next(const struct command *c);
 #define FOR_EACH_COMMAND(c) for (const struct command *c = command_next(NULL); c != NULL; \
 				 c = command_next(c))

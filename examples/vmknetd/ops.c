@@ -100,6 +100,46 @@ int arg_name(const cJSON *args, const char *key, const char *what, const char **
 	return 0;
 }
 
+int arg_portgroup(struct vmk_config *cfg, const cJSON *args, const char **pg,
+		  struct vmk_config_vswitch **vs, char *err, size_t err_size)
+{
+	const char *vsname;
+	int ret = arg_name(args, "portgroup_name", "port group", pg, err, err_size);
+
+	if (ret < 0)
+		return ret;
+	if (vmk_config_find_portgroup(cfg, *pg, vs) == NULL) {
+		op_errf(err, err_size, "no port group named \"%s\" (see 'vmkcli network vswitch "
+			"standard portgroup list')", *pg);
+		return -ENOENT;
+	}
+	if (arg_str(args, "vswitch_name", false, &vsname, err, err_size) == 0 &&
+	    strcmp(vsname, (*vs)->name) != 0) {
+		op_errf(err, err_size, "port group \"%s\" is on %s, not on %s", *pg, (*vs)->name,
+			vsname);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -EINVAL;
+	for (unsigned int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+void mac_str(const uint8_t *m, char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
 const struct vmk_config_nic *nic_find(const struct daemon *d, const char *name)
 {
 	for (unsigned int i = 0; i < d->n_nics; i++)
@@ -108,10 +148,33 @@ const struct vmk_config_nic *nic_find(const struct daemon *d, const char *name)
 	return NULL;
 }
 
+/* Guest ports without a MAC (in a file written by hand) get a generated
+ * one, and their ports are added again with it. */
+static unsigned int fill_guest_macs(struct daemon *d, struct vmk_config *cfg)
+{
+	char err[VMK_CONFIG_ERR_SIZE];
+	struct vmk_config *filled;
+	unsigned int n;
+
+	if (vmk_config_create(&filled) < 0)
+		return 0;
+	vmk_config_copy(filled, cfg);
+	n = vmk_config_guest_fill_macs(filled);
+	if (n > 0 && vmk_config_apply(d->host, cfg, filled, d->nics, d->n_nics, err,
+				      sizeof(err)) == 0) {
+		vmk_config_copy(cfg, filled);
+	} else if (n > 0) {
+		fprintf(stderr, "vmknetd: guest ports keep running without a MAC: %s\n", err);
+		n = 0;
+	}
+	vmk_config_destroy(filled);
+	return n;
+}
+
 unsigned int vmknetd_fill_generated(struct daemon *d, struct vmk_config *cfg)
 {
 	static const uint8_t zero[6];
-	unsigned int n = 0;
+	unsigned int n = fill_guest_macs(d, cfg);
 
 	for (unsigned int i = 0; i < cfg->n_vmknics; i++) {
 		struct vmk_config_vmknic *c = &cfg->vmknics[i];
@@ -129,7 +192,10 @@ unsigned int vmknetd_fill_generated(struct daemon *d, struct vmk_config *cfg)
 static int commit(struct daemon *d, struct vmk_config *next, char *err, size_t err_size)
 {
 	char undo_err[VMK_CONFIG_ERR_SIZE];
-	int ret = vmk_config_validate(next, err, err_size);
+	int ret;
+
+	vmk_config_guest_fill_macs(next);   /* a VM takes its MAC from the port */
+	ret = vmk_config_validate(next, err, err_size);
 
 	if (ret == 0)
 		ret = vmk_config_apply(d->host, d->cfg, next, d->nics, d->n_nics, err, err_size);
@@ -194,7 +260,7 @@ static const struct op config_ops[] = {
 static const struct op *op_find(const char *name)
 {
 	const struct op *tables[] = { config_ops, vswitch_ops, nic_ops, policy_ops, port_ops,
-				      ip_ops, ip_live_ops, capture_ops };
+				      ip_ops, ip_live_ops, capture_ops, guest_ops };
 
 	for (unsigned int t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct op *o = tables[t]; o->name != NULL; o++)

@@ -50,8 +50,27 @@ int arg_ipv4(const cJSON *args, const char *key, bool required, uint32_t *out, c
 struct vmk_config_vmknic *find_nic(struct vmk_config *cfg, const cJSON *args, char *err,
 				   size_t err_size);
 
+/* The port group named by "portgroup_name" (unique on the host) and its
+ * vSwitch, checked against "vswitch_name" when given: 0, or -ENOENT /
+ * -EINVAL with the reason in err. */
+int arg_portgroup(struct vmk_config *cfg, const cJSON *args, const char **pg,
+		  struct vmk_config_vswitch **vs, char *err, size_t err_size);
+
+/* "xx:xx:xx:xx:xx:xx" into mac: 0 or -EINVAL. */
+int parse_mac(const char *s, uint8_t mac[6]);
+
+/* mac as "xx:xx:xx:xx:xx:xx" (lower case). */
+void mac_str(const uint8_t *m, char out[18]);
+
 /* The daemon's NIC named name, or NULL. */
 const struct vmk_config_nic *nic_find(const struct daemon *d, const char *name);
+
+/* A port's Port ID on the host, as vmktop, pktcap and `network vm port list`
+ * show it: (index of its vSwitch in the configuration + 1) << 24 | port id. */
+static inline uint32_t host_port_id(unsigned int vs_idx, uint32_t port_id)
+{
+	return ((vs_idx + 1u) << 24) | port_id;
+}
 
 extern const struct op vswitch_ops[];   /* terminated by a NULL name */
 extern const struct op nic_ops[];
@@ -60,5 +79,6 @@ extern const struct op port_ops[];
 extern const struct op ip_ops[];
 extern const struct op ip_live_ops[];
 extern const struct op capture_ops[];
+extern const struct op guest_ops[];
 
 #endif

@@ -117,18 +117,12 @@ static int parse_filters(const cJSON *f, struct vmk_capture_filter *out, char *e
 	}
 	ret = arg_str(f, "mac", false, &s, err, err_size);
 	if (ret == 0) {
-		unsigned int m[6];
-		char extra;
-
-		if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4],
-			   &m[5], &extra) != 6) {
+		if (parse_mac(s, out->mac) < 0) {
 			op_errf(err, err_size, "MAC address \"%s\" is not valid: use "
 				"xx:xx:xx:xx:xx:xx", s);
 			return -EINVAL;
 		}
 		out->has_mac = true;
-		for (int i = 0; i < 6; i++)
-			out->mac[i] = (uint8_t)m[i];
 	} else if (ret != -ENOENT) {
 		return ret;
 	}

@@ -24,7 +24,6 @@
 
 #define HINT_NIC_LIST " (see 'vmkcli network ip interface list')"
 #define HINT_NS_LIST  " (see 'vmkcli network ip netstack list')"
-#define HINT_PG_LIST  " (see 'vmkcli network vswitch standard portgroup list')"
 
 static const char *ip_str(uint32_t a, char buf[16])
 {
@@ -80,19 +79,6 @@ struct vmk_config_vmknic *find_nic(struct vmk_config *cfg, const cJSON *args, ch
 
 /* ---- network ip interface ------------------------------------------------ */
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -EINVAL;
-	for (unsigned int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
-
 static int nic_name_pick(struct vmk_config *next, const cJSON *args, char out[VMK_NAME_MAX],
 			 char *err, size_t err_size)
 {
@@ -124,22 +110,12 @@ static int nic_place(struct vmk_config *next, const cJSON *args, struct vmk_conf
 		     struct vmk_config_vswitch **vs_out, char *err, size_t err_size)
 {
 	struct vmk_config_vswitch *vs = NULL;
-	const char *pg, *vsname, *ns;
-	int ret = arg_name(args, "portgroup_name", "port group", &pg, err, err_size);
+	const char *pg, *ns;
+	char name[VMK_NAME_MAX];
+	int ret = arg_portgroup(next, args, &pg, &vs, err, err_size);
 
 	if (ret < 0)
 		return ret;
-	if (vmk_config_find_portgroup(next, pg, &vs) == NULL) {
-		op_errf(err, err_size, "no port group named \"%s\"" HINT_PG_LIST, pg);
-		return -ENOENT;
-	}
-	if (arg_str(args, "vswitch_name", false, &vsname, err, err_size) == 0 &&
-	    strcmp(vsname, vs->name) != 0) {
-		op_errf(err, err_size, "port group \"%s\" is on %s, not on %s", pg, vs->name,
-			vsname);
-		return -EINVAL;
-	}
-	char name[VMK_NAME_MAX];
 
 	snprintf(name, sizeof(name), "%s", n->name);
 	vmk_config_vmknic_init(n, name, vs->name, pg);
@@ -234,11 +210,6 @@ static int interface_set(struct daemon *d, const cJSON *args, struct vmk_config 
 	if (r_en == 0)
 		n->enabled = en;
 	return 0;
-}
-
-static void mac_str(const uint8_t *m, char out[18])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 static int interface_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,

@@ -70,7 +70,7 @@ static cJSON *port_record(const struct vmk_config_vswitch *c, unsigned int vs_id
 	if (o == NULL)
 		return NULL;
 	team_pnic(c, pi, pnic, sizeof(pnic));
-	cJSON_AddNumberToObject(o, "port_id", (double)(((vs_idx + 1u) << 24) | pi->port_id));
+	cJSON_AddNumberToObject(o, "port_id", (double)host_port_id(vs_idx, pi->port_id));
 	cJSON_AddStringToObject(o, "used_by", pi->name);
 	cJSON_AddStringToObject(o, "team_pnic", pnic);
 	cJSON_AddStringToObject(o, "dname", c->name);

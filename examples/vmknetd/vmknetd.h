@@ -30,7 +30,9 @@ struct daemon {
 char *vmknetd_handle(const char *request, size_t len, void *arg);
 
 /* Write the MACs the host generated for cfg's vmknics that had none into
- * cfg (so a restart keeps them); returns how many it filled (ops.c). */
+ * cfg, and give guest ports without one a generated MAC (their ports are
+ * added again with it), so a restart keeps them; cfg is what runs. Returns
+ * how many it filled (ops.c). */
 unsigned int vmknetd_fill_generated(struct daemon *d, struct vmk_config *cfg);
 
 /* Register /vmknet/ports and /vmknet/port with DPDK telemetry (ops_port.c). */
