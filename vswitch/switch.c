@@ -4,7 +4,7 @@
  *
  * Pass 1 (vs_burst_prepare) classifies every frame (VLAN, ingress checks,
  * keys and hashes) and prefetches FDB buckets. Pass 2 (vs_burst_finish)
- * learns sources and looks up destinations. A worker prepares the next
+ * learns sources and looks up destinations in one loop. A worker prepares the next
  * queue's burst before finishing the previous one, so the prefetched
  * buckets have a whole rx burst of time to arrive. It then stages each frame on its destination
  * port(s) and flushes one tx burst per port. Flooded frames are shared by
@@ -41,14 +41,15 @@ static inline void count_rx_drop(struct port_wstats *st, enum vmk_drop_reason r)
 	st->rx_drops[r]++;
 }
 
-/* Ingress: frame tag -> switching VLAN, or -1 when the port may not send it. */
-static inline int ingress_vlan(const struct vs_view_port *vp, bool tagged, uint16_t vid)
+/* Ingress: frame tag -> switching VLAN, or -1 when the port may not send
+ * it. trunk: an uplink or VLAN 4095 port; access_vlan: the others' VLAN. */
+static inline int ingress_vlan(bool trunk, uint16_t access_vlan, bool tagged, uint16_t vid)
 {
-	if (vp->uplink || vp->vlan == VMK_VLAN_TRUNK)
+	if (trunk)
 		return vid == VMK_VLAN_TRUNK ? -1 : vid;   /* 802.1Q reserves 4095 */
 	if (tagged && vid != 0)
 		return -1;       /* a tag on an access port: VLAN not allowed */
-	return vp->vlan;
+	return access_vlan;
 }
 
 /* The tag a frame of VLAN v must carry out of port vp. */
@@ -86,14 +87,25 @@ static inline int retag_inplace(struct rte_mbuf *m, uint16_t cur, uint16_t want)
 	return 0;
 }
 
-static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
-		     struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
-		     struct pkt_cls *c, struct shaper *shp, uint64_t hz)
+/* Pass 1 for one burst. `checks` is a compile-time constant: the common
+ * port (forged transmits accepted, no shaping) gets a copy of the loop
+ * without those two tests. */
+static __rte_always_inline void
+classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
+	       struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
+	       struct pkt_cls *c, struct shaper *shp, uint64_t hz, const bool checks)
 {
 	const struct vs_view_port *vp = &v->port[in->slot];
 	/* A small table stays in L1: prefetching it only costs issue slots. */
 	const bool pf = __atomic_load_n(&f->n_entries, __ATOMIC_RELAXED) > FDB_PREFETCH_MIN;
+	/* The port's settings, read once: stores to c[] could alias them. */
+	const bool in_trunk = vp->uplink || vp->vlan == VMK_VLAN_TRUNK;
+	const uint16_t in_vlan = vp->vlan;
+	const uint8_t in_sec = vp->sec;
+	const uint64_t in_mac = vp->mac;
+	const uint32_t max_frame = v->max_frame;
 	uint64_t rx_bytes = 0;
+	uint32_t n_mcast = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -110,12 +122,12 @@ static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 			count_rx_drop(st, VMK_DROP_MALFORMED);
 			continue;
 		}
-		vl = ingress_vlan(vp, tagged, vid);
+		vl = ingress_vlan(in_trunk, in_vlan, tagged, vid);
 		if (unlikely(vl < 0)) {
 			count_rx_drop(st, VMK_DROP_VLAN);
 			continue;
 		}
-		if (unlikely(m->pkt_len - (tagged ? 4u : 0u) > v->max_frame)) {
+		if (unlikely(m->pkt_len - (tagged ? 4u : 0u) > max_frame)) {
 			count_rx_drop(st, VMK_DROP_MTU);
 			continue;
 		}
@@ -125,12 +137,12 @@ static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 			count_rx_drop(st, VMK_DROP_MALFORMED);
 			continue;
 		}
-		if (unlikely(vp->sec & VP_FORGED_REJECT) &&
-		    (fdb_key_hdr(0, eth->src_addr.addr_bytes) & 0xffffffffffffull) != vp->mac) {
+		if (checks && (in_sec & VP_FORGED_REJECT) &&
+		    (fdb_key_hdr(0, eth->src_addr.addr_bytes) & 0xffffffffffffull) != in_mac) {
 			count_rx_drop(st, VMK_DROP_SECURITY);
 			continue;
 		}
-		if (unlikely(shp != NULL) && !shaper_admit(shp, m->pkt_len, hz)) {
+		if (checks && shp != NULL && !shaper_admit(shp, m->pkt_len, hz)) {
 			count_rx_drop(st, VMK_DROP_SHAPED);
 			continue;
 		}
@@ -142,7 +154,7 @@ static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 			fdb_prefetch(f, c[i].sh);
 		if (rte_is_multicast_ether_addr(&eth->dst_addr)) {
 			c[i].dst = DST_FLOOD;
-			st->rx_multicast++;
+			n_mcast++;
 		} else {
 			c[i].dst = DST_LOOKUP;
 			c[i].dkey = fdb_key_hdr(c[i].vlan, eth->dst_addr.addr_bytes);
@@ -153,27 +165,17 @@ static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 	}
 	st->rx_packets += n;
 	st->rx_bytes += rx_bytes;
+	st->rx_multicast += n_mcast;
 }
 
-/* Learn every source: first buckets (prefetched in classify), then second
- * buckets for the few not found, prefetched as a batch. */
-static void learn_sources(struct fdb *f, struct vs_port *in, struct port_wstats *st,
-			  uint16_t n, struct pkt_cls *c, uint32_t now)
+static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
+		     struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
+		     struct pkt_cls *c, struct shaper *shp, uint64_t hz)
 {
-	uint16_t miss[VS_BURST], n_miss = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		if (c[i].dst == DST_DROP || fdb_touch_b1(f, c[i].skey, c[i].sh, in->slot, now))
-			continue;
-		fdb_prefetch_b2(f, c[i].sh);
-		miss[n_miss++] = i;
-	}
-	for (uint16_t k = 0; k < n_miss; k++) {
-		const struct pkt_cls *x = &c[miss[k]];
-
-		if (unlikely(fdb_learn_b2(f, x->skey, x->sh, in->slot, now) < 0))
-			count_rx_drop(st, VMK_DROP_FDB_FULL);
-	}
+	if (unlikely((v->port[in->slot].sec & VP_FORGED_REJECT) || shp != NULL))
+		classify_burst(v, f, in, st, pkts, n, c, shp, hz, true);
+	else
+		classify_burst(v, f, in, st, pkts, n, c, NULL, 0, false);
 }
 
 static inline void set_destination(const struct vs_view *v, struct vs_port *in,
@@ -193,25 +195,57 @@ static inline void set_destination(const struct vs_view *v, struct vs_port *in,
 	}
 }
 
-/* Look up every unicast destination, in the same two rounds. */
-static void resolve_destinations(const struct vs_view *v, struct fdb *f, struct vs_port *in,
-				 struct port_wstats *st, uint16_t n, struct pkt_cls *c)
+/* Learn every source and look up every unicast destination. Round 1: the
+ * first buckets, prefetched in classify (where ~91% of keys live); round 2:
+ * the second buckets of the few keys not found there, prefetched as a
+ * batch. A source first seen in this burst is learned in round 2, so a
+ * frame of the same burst to it floods: safe, and rare. */
+static void learn_and_resolve(const struct vs_view *v, struct fdb *f, struct vs_port *in,
+			      struct port_wstats *st, uint16_t n, struct pkt_cls *c,
+			      uint32_t now)
 {
-	uint16_t miss[VS_BURST], n_miss = 0;
+	uint16_t smiss[VS_BURST], dmiss[VS_BURST], n_smiss = 0, n_dmiss = 0;
+	const uint16_t slot = in->slot;
+	/* Frames of a burst mostly go to few ports: the last (port, VLAN)
+	 * checked and the slot it gave are kept in registers. */
+	uint32_t memo_key = UINT32_MAX;
+	uint16_t memo_dst = DST_DROP;
 	uint64_t val;
 
 	for (uint16_t i = 0; i < n; i++) {
+		if (c[i].dst == DST_DROP)
+			continue;
+		if (!fdb_touch_b1(f, c[i].skey, c[i].sh, slot, now)) {
+			fdb_prefetch_b2(f, c[i].sh);
+			smiss[n_smiss++] = i;
+		}
 		if (c[i].dst != DST_LOOKUP)
 			continue;
 		if (fdb_find_b1(f, c[i].dkey, c[i].dh, &val)) {
+			uint32_t key = (uint32_t)fdb_val_port(val) << 16 | c[i].vlan;
+
+			if (key == memo_key) {
+				c[i].dst = memo_dst;
+				continue;
+			}
 			set_destination(v, in, st, &c[i], val);
+			if (c[i].dst < DST_FLOOD) {   /* drops are counted each time */
+				memo_key = key;
+				memo_dst = c[i].dst;
+			}
 			continue;
 		}
 		fdb_prefetch_b2(f, c[i].dh);
-		miss[n_miss++] = i;
+		dmiss[n_dmiss++] = i;
 	}
-	for (uint16_t k = 0; k < n_miss; k++) {
-		struct pkt_cls *x = &c[miss[k]];
+	for (uint16_t k = 0; k < n_smiss; k++) {
+		const struct pkt_cls *x = &c[smiss[k]];
+
+		if (unlikely(fdb_learn_b2(f, x->skey, x->sh, slot, now) < 0))
+			count_rx_drop(st, VMK_DROP_FDB_FULL);
+	}
+	for (uint16_t k = 0; k < n_dmiss; k++) {
+		struct pkt_cls *x = &c[dmiss[k]];
 
 		if (fdb_find_b2(f, x->dkey, x->dh, &val))
 			set_destination(v, in, st, x, val);
@@ -427,21 +461,33 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 	struct rte_mempool *pool = b->vs->host->pool;
 	struct pkt_cls *c = b->c;
 
-	learn_sources(b->fdb, in, st, b->n, c, now);
-	resolve_destinations(v, b->fdb, in, st, b->n, c);
+	learn_and_resolve(v, b->fdb, in, st, b->n, c, now);
 	/* Runs of frames to one destination are staged with the count in a
 	 * register: a count kept in memory makes every frame wait for the
 	 * previous frame's store to forward. */
 	struct vs_txbuf *run = NULL;
 	uint16_t run_d = DST_DROP, run_n = 0;
+	/* While the run's destination needs no per-frame decision (not a
+	 * team-chosen uplink, no promiscuous port or MAC block, no re-tag), a
+	 * frame for the same slot, VLAN and tag joins it directly. */
+	uint16_t fast_d = DST_LOOKUP, fast_vlan = 0, fast_fvid = 0;   /* DST_LOOKUP: none */
+	const bool in_uplink = v->port[in->slot].uplink;
 
 	for (uint16_t i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 		uint16_t d = c[i].dst;
 
+		if (d == fast_d && c[i].vlan == fast_vlan && c[i].fvid == fast_fvid) {
+			run->pkts[run_n++] = m;
+			continue;
+		}
+		fast_d = DST_LOOKUP;   /* resolved frames never carry it */
+
 		/* To the physical network: by the team's uplink, whichever
 		 * uplink the destination was learned on. */
-		if (d < DST_FLOOD && v->port[d].uplink && !v->port[in->slot].uplink) {
+		const bool teamed = d < DST_FLOOD && v->port[d].uplink && !in_uplink;
+
+		if (teamed) {
 			const struct vs_team *t = &v->port[in->slot].team;
 			int u = vs_team_pick(v, t, in->slot, team_hash(t, m, &c[i]));
 
@@ -482,6 +528,11 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 				run_n = run->n;
 			}
 			run->pkts[run_n++] = m;
+			if (!teamed && c[i].fvid == want) {
+				fast_d = d;
+				fast_vlan = c[i].vlan;
+				fast_fvid = want;
+			}
 			continue;
 		}
 		if (run != NULL) {

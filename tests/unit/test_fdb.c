@@ -59,6 +59,7 @@ static int learn_fast(struct fdb *f, uint64_t k, uint16_t port, uint32_t now)
 /* The entry's value, or false when the key is not in the table. */
 static bool find(const struct fdb *f, uint64_t k, uint64_t *val)
 {
+	*val = 0;   /* defined for the asserts that follow a failed lookup */
 	return fdb_lookup_h(f, k, fdb_hash(f, k), val);
 }
 
