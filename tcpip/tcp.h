@@ -3,6 +3,7 @@
  * is also the public struct vmk_tcp_sock), the per-netstack TCP state
  * (struct tcp_stack), and the functions of each phase: tcp_pcb.c (table,
  * lookup, ISNs, lifetime), tcp_input.c (RFC 9293 segment arrival),
+ * tcp_syncookie.c (the stateless handshake of a full listener),
  * tcp_output.c (building and sending segments), tcp_timer.c (RTO, delayed
  * ACK, persist, TIME-WAIT), tcp_buf.c (byte rings and the out-of-order
  * assembler), tcp_cc_*.c (congestion control modules), tcp_api.c (the
@@ -38,6 +39,7 @@ struct tcpip_if;
 #define TCP_PERSIST_MIN_US 200000ull
 #define TCP_DUPACK_THRESH 3
 #define TCP_EPHEMERAL_MIN 49152
+#define TCP_TXQ_RESERVE   16          /* adapter ring slots data leaves free */
 
 /* Sequence arithmetic (RFC 9293 3.4), modulo 2^32. */
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
@@ -128,6 +130,7 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 #define TCPF_ACCEPTQ      0x2000  /* on its listener's accept queue */
 #define TCPF_RTT_TIMING   0x4000
 #define TCPF_OOO_FIN      0x8000  /* a FIN arrived beyond a hole */
+#define TCPF_TXQ_WAIT     0x10000 /* output stopped at a full adapter ring: retry */
 
 /* The connection block; the public handle is a pointer to it. */
 struct vmk_tcp_sock {
@@ -197,6 +200,7 @@ struct tcp_stack {
 	uint16_t next_port;
 	uint64_t now;                 /* the last `now` passed in */
 	uint64_t isn_key[2];          /* RFC 6528 secret */
+	uint64_t cookie_key[2];       /* SYN cookie MAC secret */
 	struct vmk_tcp_params params;
 	const struct tcp_cc_ops *cc;
 	struct vmk_tcp_stats st;
@@ -226,6 +230,28 @@ void tcp_set_state(struct vmk_tcp_sock *p, enum vmk_tcp_state s);
 /* Remove a child from its listener (accept queue or pending count). */
 void tcp_unlink_child(struct vmk_tcp_sock *p);
 
+uint64_t tcp_siphash(const uint64_t key[2], uint64_t a, uint64_t b);
+
+/* tcp_syncookie.c: the stateless handshake of a listener whose backlog is
+ * full. A cookie binds the 4-tuple and the peer's ISN (irs). */
+struct tcp_cookie_key {
+	rte_be32_t laddr, faddr;
+	uint16_t lport, fport;
+	uint32_t irs;
+};
+struct tcp_cookie {
+	uint16_t mss;                 /* the peer's (rounded down to a table entry) */
+	int8_t wscale;                /* the peer's; -1: none */
+	bool sack_ok, has_ts;
+};
+/* Our ISS for a SYN-ACK that keeps no state. */
+uint32_t tcp_cookie_make(struct netstack *ns, const struct tcp_cookie_key *k,
+			 const struct tcp_cookie *c, uint64_t now);
+/* Whether cookie (the peer's ACK minus one) is ours and recent; *out gets
+ * what it carries. */
+bool tcp_cookie_check(struct netstack *ns, const struct tcp_cookie_key *k, uint32_t cookie,
+		      uint64_t now, struct tcp_cookie *out);
+
 /* tcp_input.c */
 void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
 	       uint64_t now);
@@ -238,13 +264,18 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 		     uint64_t now);
 void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now);
 void tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now);
+/* Send the segment r (no payload, ports set) from laddr to faddr with no
+ * connection block: RSTs and SYN cookie SYN-ACKs. */
+void tcp_send_bare(struct netstack *ns, rte_be32_t laddr, rte_be32_t faddr,
+		   const struct tcp_repr *r, uint64_t now);
 /* RST (and optionally ACK) with these numbers from laddr:lport to faddr:fport. */
 void tcp_send_rst(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32_t faddr,
 		  uint16_t fport, uint32_t seq, uint32_t ack, bool with_ack, uint64_t now);
 /* The window we advertise (field value, scaled). */
 uint16_t tcp_rcv_wnd_field(struct vmk_tcp_sock *p);
 uint32_t tcp_rcv_space(const struct vmk_tcp_sock *p);
-/* Our MSS for the adapter that reaches faddr. */
+/* Our MSS for the adapter that reaches faddr (from laddr; 0: any). */
+uint16_t tcp_mss_to(struct netstack *ns, rte_be32_t faddr, rte_be32_t laddr);
 uint16_t tcp_mss_for(struct netstack *ns, struct vmk_tcp_sock *p);
 /* Our window scale for a receive buffer of size bytes (RFC 7323 2.3). */
 static inline uint8_t tcp_wscale_for(uint32_t size)

@@ -84,28 +84,18 @@ static void apply_syn_options(struct vmk_tcp_sock *p, const struct seg *s)
 	p->cc->init(p);
 }
 
-static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
+static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now);
+
+/* A passive child of l for the segment's 4-tuple, with its buffers; NULL
+ * (counted) when there is no memory. */
+static struct vmk_tcp_sock *child_new(struct vmk_tcp_sock *l, const struct seg *s)
 {
 	struct netstack *ns = l->ns;
-	struct vmk_tcp_sock *c;
+	struct vmk_tcp_sock *c = tcp_pcb_new(ns);
 
-	if (s->r.flags & TCP_RST)
-		return;
-	if (s->r.flags & TCP_ACK) {
-		reply_rst(ns, s, now);
-		count_drop(ns, VMK_TCPDROP_BAD_ACK);
-		return;
-	}
-	if (!(s->r.flags & TCP_SYN))
-		return;
-	if (l->n_children >= l->backlog) {
-		count_drop(ns, VMK_TCPDROP_BACKLOG_FULL);
-		return;
-	}
-	c = tcp_pcb_new(ns);
 	if (c == NULL) {
 		count_drop(ns, VMK_TCPDROP_NO_MEMORY);
-		return;
+		return NULL;
 	}
 	c->snd_size = l->snd_size;
 	c->rcv_size = l->rcv_size;
@@ -117,14 +107,132 @@ static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
 	if (tcp_pcb_buffers(c) < 0) {
 		count_drop(ns, VMK_TCPDROP_NO_MEMORY);
 		tcp_set_closed(c, -ENOMEM);
+		return NULL;
+	}
+	c->listener = l;
+	l->n_children++;
+	return c;
+}
+
+static struct tcp_cookie_key cookie_key(const struct seg *s, uint32_t irs)
+{
+	struct tcp_cookie_key k = { .laddr = s->dst, .faddr = s->src, .lport = s->r.dst_port,
+				    .fport = s->r.src_port, .irs = irs };
+	return k;
+}
+
+/* The backlog is full: answer the SYN with a cookie and keep nothing. */
+static void send_cookie(struct vmk_tcp_sock *l, const struct seg *s, uint64_t now)
+{
+	struct netstack *ns = l->ns;
+	struct tcp_cookie_key k = cookie_key(s, s->r.seq);
+	struct tcp_cookie c = { .mss = s->r.mss != 0 ? s->r.mss : TCP_DEFAULT_MSS,
+				.wscale = s->r.wscale, .sack_ok = s->r.sack_ok,
+				.has_ts = s->r.has_ts };
+	struct tcp_repr r;
+
+	tcp_repr_init(&r);
+	r.src_port = s->r.dst_port;
+	r.dst_port = s->r.src_port;
+	r.seq = tcp_cookie_make(ns, &k, &c, now);
+	r.ack = s->r.seq + 1;
+	r.flags = TCP_SYN | TCP_ACK;
+	r.win = (uint16_t)RTE_MIN(l->rcv_size, 65535u);
+	r.mss = tcp_mss_to(ns, s->src, s->dst);
+	if (s->r.wscale >= 0)
+		r.wscale = (int8_t)tcp_wscale_for(l->rcv_size);
+	r.sack_ok = s->r.sack_ok;
+	if (s->r.has_ts) {
+		r.has_ts = true;
+		r.ts_val = tcp_ts_now(now);
+		r.ts_ecr = s->r.ts_val;
+	}
+	ns->tcp->st.syncookies_sent++;
+	tcp_send_bare(ns, s->dst, s->src, &r, now);
+}
+
+static unsigned int accept_queue_len(const struct vmk_tcp_sock *l)
+{
+	unsigned int n = 0;
+
+	for (const struct vmk_tcp_sock *c = l->aq_head; c != NULL; c = c->aq_next)
+		n++;
+	return n;
+}
+
+/* An ACK to a listener may complete a handshake answered with a cookie:
+ * returns the connection made from it (SYN-RECEIVED, for conn_input to
+ * finish), NULL with *silent false when the ACK deserves a RST, NULL with
+ * *silent true when the accept queue has no room (the peer will retry). */
+static struct vmk_tcp_sock *cookie_child(struct vmk_tcp_sock *l, struct seg *s, uint64_t now,
+					 bool *silent)
+{
+	struct netstack *ns = l->ns;
+	struct tcp_cookie_key k = cookie_key(s, s->r.seq - 1);
+	struct tcp_cookie ck;
+	struct vmk_tcp_sock *c;
+	struct seg syn = *s;                 /* the SYN, as the cookie remembers it */
+
+	*silent = false;
+	if ((s->r.flags & TCP_SYN) || !tcp_cookie_check(ns, &k, s->r.ack - 1, now, &ck)) {
+		ns->tcp->st.syncookies_bad++;
+		return NULL;
+	}
+	*silent = true;
+	if (accept_queue_len(l) >= l->backlog) {
+		count_drop(ns, VMK_TCPDROP_BACKLOG_FULL);
+		return NULL;
+	}
+	c = child_new(l, s);
+	if (c == NULL)
+		return NULL;
+	syn.r.seq = k.irs;
+	syn.r.mss = ck.mss;
+	syn.r.wscale = ck.wscale;
+	syn.r.sack_ok = ck.sack_ok;
+	syn.r.has_ts = ck.has_ts && s->r.has_ts;
+	apply_syn_options(c, &syn);
+	c->iss = s->r.ack - 1;
+	c->snd_una = c->recover = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->state = VMK_TCP_SYN_RECEIVED;
+	tcp_pcb_hash(c);
+	ns->tcp->st.passive_opens++;
+	ns->tcp->st.syncookies_ok++;
+	return c;
+}
+
+static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
+{
+	struct netstack *ns = l->ns;
+	struct vmk_tcp_sock *c;
+	bool silent;
+
+	if (s->r.flags & TCP_RST)
+		return;
+	if (s->r.flags & TCP_ACK) {
+		c = cookie_child(l, s, now, &silent);
+		if (c != NULL) {
+			conn_input(c, s, now);
+		} else if (!silent) {
+			reply_rst(ns, s, now);
+			count_drop(ns, VMK_TCPDROP_BAD_ACK);
+		}
 		return;
 	}
+	if (!(s->r.flags & TCP_SYN))
+		return;
+	if (l->n_children >= l->backlog) {
+		send_cookie(l, s, now);
+		return;
+	}
+	c = child_new(l, s);
+	if (c == NULL)
+		return;
 	apply_syn_options(c, s);
 	c->iss = tcp_isn(ns, c->laddr, c->lport, c->faddr, c->fport, now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->recover = c->iss;
 	c->state = VMK_TCP_SYN_RECEIVED;
-	c->listener = l;
-	l->n_children++;
 	tcp_pcb_hash(c);
 	ns->tcp->st.passive_opens++;
 	c->flags |= TCPF_RTT_TIMING;

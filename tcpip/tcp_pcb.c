@@ -27,6 +27,11 @@ int tcp_stack_init(struct netstack *ns)
 		t->isn_key[0] = rte_rand() ^ rte_rdtsc();
 		t->isn_key[1] = rte_rand();
 	}
+	if (getrandom(t->cookie_key, sizeof(t->cookie_key), GRND_NONBLOCK) !=
+	    sizeof(t->cookie_key)) {
+		t->cookie_key[0] = rte_rand() ^ rte_rdtsc();
+		t->cookie_key[1] = rte_rand();
+	}
 	t->next_port = (uint16_t)(TCP_EPHEMERAL_MIN + rte_rand() % (65536 - TCP_EPHEMERAL_MIN));
 	t->params.rto_min_us = 200000;
 	t->params.rto_initial_us = 1000000;
@@ -199,7 +204,7 @@ bool tcp_port_used(struct netstack *ns, rte_be32_t laddr, uint16_t lport)
 } while (0)
 
 /* SipHash-2-4 of two 64-bit words (a keyed PRF, as RFC 6528 asks). */
-static uint64_t siphash_2w(const uint64_t k[2], uint64_t a, uint64_t b)
+uint64_t tcp_siphash(const uint64_t k[2], uint64_t a, uint64_t b)
 {
 	uint64_t v0 = 0x736f6d6570736575ull ^ k[0], v1 = 0x646f72616e646f6dull ^ k[1];
 	uint64_t v2 = 0x6c7967656e657261ull ^ k[0], v3 = 0x7465646279746573ull ^ k[1];
@@ -222,7 +227,7 @@ static uint64_t siphash_2w(const uint64_t k[2], uint64_t a, uint64_t b)
 uint32_t tcp_isn(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32_t faddr,
 		 uint16_t fport, uint64_t now)
 {
-	uint64_t f = siphash_2w(ns->tcp->isn_key, (uint64_t)laddr << 32 | faddr,
+	uint64_t f = tcp_siphash(ns->tcp->isn_key, (uint64_t)laddr << 32 | faddr,
 				(uint64_t)lport << 16 | fport);
 
 	return (uint32_t)(now / 4) + (uint32_t)f;

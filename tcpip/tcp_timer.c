@@ -2,7 +2,8 @@
  * TCP timers of a netstack, run from the netstack's periodic processing
  * (ns_timers, about once a millisecond): retransmission (RFC 6298, with
  * exponential backoff, Karn's rule and SYN/data retry limits), delayed
- * ACK, zero-window probes (persist) and TIME-WAIT expiry. Deadlines are
+ * ACK, zero-window probes (persist), TIME-WAIT expiry, and more output
+ * for connections that stopped at a full adapter ring. Deadlines are
  * absolute microseconds in each block; a walk of the blocks finds the due
  * ones (a timer wheel is the next step when connection counts grow).
  * Lock held (see tcp.h).
@@ -129,6 +130,8 @@ void tcp_timers(struct netstack *ns, uint64_t now)
 		}
 		if (p->t_persist != 0 && now >= p->t_persist)
 			persist_expired(p, now);
+		if (p->flags & TCPF_TXQ_WAIT)
+			tcp_output(p, now);
 		if (p->t_rexmt != 0 && now >= p->t_rexmt)
 			rexmt_expired(p, now);   /* last: may free p */
 	}

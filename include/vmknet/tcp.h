@@ -11,8 +11,8 @@
  * The protocol is RFC 9293 with RFC 7323 window scaling and timestamps,
  * RFC 6298 retransmission timeouts on a microsecond clock, RFC 5681/6582
  * NewReno congestion control, RFC 5961 challenge ACKs, RFC 6528 initial
- * sequence numbers and delayed ACKs. The MSS follows the adapter MTU (8960
- * at MTU 9000).
+ * sequence numbers, delayed ACKs and SYN cookies when a listener's backlog
+ * is full. The MSS follows the adapter MTU (8960 at MTU 9000).
  *
  * Addresses are network byte order (as struct in_addr's s_addr), ports host
  * byte order.
@@ -110,7 +110,10 @@ int vmk_tcp_bind(struct vmk_tcp_sock *s, uint32_t addr, uint16_t port);
 
 /* Listen on the bound address (an unbound socket gets an ephemeral port);
  * at most backlog (1..1024; 0: 128) connections wait for accept, SYN-
- * RECEIVED ones included. Returns 0, -EINVAL, -EISCONN. */
+ * RECEIVED ones included. While that many are held, SYNs are answered with
+ * SYN cookies (no state kept), and a completed handshake still joins the
+ * accept queue while fewer than backlog connections wait there, so a SYN
+ * flood does not lock real clients out. Returns 0, -EINVAL, -EISCONN. */
 int vmk_tcp_listen(struct vmk_tcp_sock *s, unsigned int backlog);
 
 /*
@@ -219,6 +222,9 @@ struct vmk_tcp_stats {
 	uint64_t challenge_acks;   /* RFC 5961 challenge ACKs sent */
 	uint64_t delayed_acks;     /* ACKs sent by the delayed-ACK timer */
 	uint64_t drops[VMK_TCPDROP_MAX]; /* by reason (index 0 unused) */
+	uint64_t syncookies_sent;  /* SYN-ACKs with a cookie (a listener's backlog was full) */
+	uint64_t syncookies_ok;    /* connections made from a valid cookie */
+	uint64_t syncookies_bad;   /* ACKs to a listener with no valid cookie (answered with RST) */
 };
 
 /* TCP counters of a netstack. Returns 0, -ENOENT, -EINVAL. */

@@ -46,6 +46,7 @@ static uint64_t now;
 /* What a connection under test looks like from the peer's side. */
 static uint32_t our_iss;         /* the stack's ISS */
 static uint32_t peer_nxt;        /* the peer's next sequence number */
+static uint16_t pport = PPORT;   /* the peer's port in what it sends */
 
 struct out_seg {
 	struct tcp_repr r;
@@ -125,7 +126,7 @@ static void peer_send(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
 		r = *opts;
 	else
 		tcp_repr_init(&r);
-	r.src_port = PPORT;
+	r.src_port = pport;
 	r.dst_port = PORT;
 	r.seq = seq;
 	r.ack = ack;
@@ -630,6 +631,58 @@ static void test_sent_data_is_acked_and_the_window_limits_what_is_in_flight(void
 	teardown();
 }
 
+/* Found against Linux: a 4 MiB window put ~2,900 segments at once on the
+ * adapter's 1,024-slot ring; each overflow was a loss the stack made itself. */
+static void test_a_window_larger_than_the_adapter_ring_waits_for_room_instead_of_dropping(void)
+{
+	static uint8_t data[2u << 20];
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_netstack_stats ns;
+	struct tcp_repr syn;
+	unsigned int n = 0, first;
+	uint32_t next;
+
+	setup_mtu(1500);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &l), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_set_buffers(l, 4u << 20, 4u << 20), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(l, 0, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_listen(l, 4), 0);
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.wscale = 7;
+	c = accept_with(l, &syn, 65535);                /* 8 MiB window */
+	CU_ASSERT_EQUAL(vmk_tcp_set_nodelay(c, true), 0);  /* the short tail too */
+	rte_spinlock_lock(&ns0->lock);
+	c->cwnd = 8u << 20;
+	rte_spinlock_unlock(&ns0->lock);
+	fill(data, sizeof(data), 9);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, data, sizeof(data), 0), (long)sizeof(data));
+	next = our_iss + 1;
+	while (next_seg()) {
+		CU_ASSERT_EQUAL(o.r.seq, next);
+		next += o.len;
+		n++;
+	}
+	first = n;
+	CU_ASSERT(first < IF_RING_SIZE);
+	for (int k = 1; k <= 4 && next != our_iss + 1 + sizeof(data); k++) {
+		timers_at(now + MS);                     /* the ring has room again */
+		while (next_seg()) {
+			CU_ASSERT_EQUAL(o.r.seq, next);
+			next += o.len;
+			n++;
+		}
+	}
+	CU_ASSERT_EQUAL(next, our_iss + 1 + sizeof(data));
+	CU_ASSERT_EQUAL(n, (sizeof(data) + 1459) / 1460);
+	vmk_netstack_get_stats(host, NULL, &ns);
+	CU_ASSERT_EQUAL(ns.drops[VMK_IPDROP_TXQ_FULL], 0);
+	fprintf(stderr, "    %u segments, %u in the first burst\n", n, first);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 static void test_unacked_data_is_retransmitted_after_the_rto_with_backoff(void)
 {
 	struct vmk_tcp_sock *l, *c;
@@ -935,6 +988,80 @@ static void test_closing_a_listener_resets_connections_not_yet_accepted(void)
 	teardown();
 }
 
+/* Found against Linux: a SYN flood filled the backlog with connections that
+ * never complete, and a real client's SYN was dropped until they timed out. */
+static void test_full_backlog_answers_with_a_syn_cookie_whose_ack_makes_the_connection(void)
+{
+	struct vmk_tcp_sock *l, *c = NULL;
+	struct vmk_tcp_conn conns[8];
+	struct vmk_tcp_stats st;
+	struct tcp_repr syn, ack;
+	uint32_t cookie;
+	unsigned int n;
+	char got[8];
+
+	setup();
+	l = listener();                               /* backlog 4 */
+	for (pport = PPORT + 1; pport <= PPORT + 4; pport++)
+		peer_send(PISS, 0, TCP_SYN, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 4);                  /* four SYN-ACKs, four blocks */
+	CU_ASSERT_EQUAL(vmk_tcp_conn_list(host, NULL, NULL, 0), 5);
+	pport = PPORT;
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.wscale = 7;
+	syn.sack_ok = true;
+	syn.has_ts = true;
+	syn.ts_val = 777;
+	peer_send(PISS, 0, TCP_SYN, 65535, &syn, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_SYN | TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.ack, PISS + 1);
+	CU_ASSERT_EQUAL(o.r.mss, 8960);
+	CU_ASSERT_EQUAL(o.r.wscale, 3);
+	CU_ASSERT(o.r.sack_ok);
+	CU_ASSERT(o.r.has_ts);
+	CU_ASSERT_EQUAL(o.r.ts_ecr, 777);
+	cookie = o.r.seq;
+	CU_ASSERT_EQUAL(vmk_tcp_conn_list(host, NULL, NULL, 0), 5); /* nothing kept */
+	/* an ACK with a forged number gets a RST and makes nothing */
+	tcp_repr_init(&ack);
+	ack.has_ts = true;
+	ack.ts_val = 778;
+	ack.ts_ecr = o.r.ts_val;
+	peer_send(PISS + 1, cookie + 2, TCP_ACK, 100, &ack, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_RST);
+	CU_ASSERT_EQUAL(vmk_tcp_conn_list(host, NULL, NULL, 0), 5);
+	/* the real ACK, with data, makes an established connection */
+	peer_send(PISS + 1, cookie + 1, TCP_ACK | TCP_PSH, 100, &ack, "hello", 5);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(l, &c, NULL, NULL, 0), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), 5);
+	CU_ASSERT_EQUAL(memcmp(got, "hello", 5), 0);
+	n = vmk_tcp_conn_list(host, NULL, conns, 8);
+	for (unsigned int i = 0; i < n && i < 8; i++) {
+		if (conns[i].foreign_port != PPORT)
+			continue;
+		CU_ASSERT_EQUAL(conns[i].mss, 1460 - 12);
+		CU_ASSERT_EQUAL(conns[i].snd_wnd, 100u << 7);
+	}
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, "ok", 2, 0), 2);
+	while (next_seg() && o.r.payload_len == 0)
+		;
+	CU_ASSERT_EQUAL(o.r.seq, cookie + 1);
+	CU_ASSERT_EQUAL(o.r.ack, PISS + 1 + 5);
+	CU_ASSERT(o.r.has_ts);
+	CU_ASSERT_EQUAL(o.r.ts_ecr, 778);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.syncookies_sent, 1);
+	CU_ASSERT_EQUAL(st.syncookies_ok, 1);
+	CU_ASSERT_EQUAL(st.syncookies_bad, 1);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 static void test_segment_with_a_bad_checksum_is_a_counted_drop(void)
 {
 	struct vmk_tcp_stats st;
@@ -1003,6 +1130,7 @@ int main(void)
 	ADD(s, test_out_of_order_segment_is_held_until_the_hole_fills);
 	ADD(s, test_data_held_beyond_a_hole_survives_the_reader_draining_the_buffer);
 	ADD(s, test_sent_data_is_acked_and_the_window_limits_what_is_in_flight);
+	ADD(s, test_a_window_larger_than_the_adapter_ring_waits_for_room_instead_of_dropping);
 	ADD(s, test_unacked_data_is_retransmitted_after_the_rto_with_backoff);
 	ADD(s, test_three_duplicate_acks_trigger_a_fast_retransmit);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
@@ -1013,6 +1141,7 @@ int main(void)
 	ADD(s, test_passive_close_goes_through_close_wait_and_last_ack);
 	ADD(s, test_simultaneous_close_goes_through_closing_to_time_wait);
 	ADD(s, test_closing_a_listener_resets_connections_not_yet_accepted);
+	ADD(s, test_full_backlog_answers_with_a_syn_cookie_whose_ack_makes_the_connection);
 	ADD(s, test_segment_with_a_bad_checksum_is_a_counted_drop);
 	ADD(s, test_isns_differ_per_connection_and_a_port_is_bound_once);
 	return th_run_suites();
