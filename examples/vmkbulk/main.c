@@ -338,10 +338,13 @@ static int recv_all(const struct opts *o, struct vmk_tcp_sock *s, int fd, uint8_
 static void report(const struct opts *o, struct embed *e, const struct result *r, bool ok)
 {
 	double gbps = r->seconds > 0 ? (double)r->bytes * 8 / r->seconds / 1e9 : 0;
+	struct vmk_netstack_stats ns;
 	struct vmk_tcp_stats st;
 
 	memset(&st, 0, sizeof(st));
+	memset(&ns, 0, sizeof(ns));
 	vmk_tcp_get_stats(e->host, NULL, &st);
+	vmk_netstack_get_stats(e->host, NULL, &ns);
 	printf("vmkbulk: %s %" PRIu64 " bytes in %.3f s = %.3f Gbit/s%s\n",
 	       o->mode == MODE_RECV ? "received" : "sent", r->bytes, r->seconds, gbps,
 	       ok ? "" : " (incomplete)");
@@ -349,10 +352,13 @@ static void report(const struct opts *o, struct embed *e, const struct result *r
 		printf("{\"tool\":\"vmkbulk\",\"mode\":\"%s\",\"ok\":%s,\"bytes\":%" PRIu64
 		       ",\"seconds\":%.6f,\"gbps\":%.4f,\"mtu\":%u,\"segs_tx\":%" PRIu64
 		       ",\"segs_rx\":%" PRIu64 ",\"retrans\":%" PRIu64 ",\"fast_retrans\":%" PRIu64
-		       ",\"timeouts\":%" PRIu64 "}\n",
+		       ",\"timeouts\":%" PRIu64 ",\"challenge_acks\":%" PRIu64
+		       ",\"syncookies_sent\":%" PRIu64 ",\"syncookies_ok\":%" PRIu64
+		       ",\"ip_txq_full\":%" PRIu64 ",\"ip_no_mbuf\":%" PRIu64 "}\n",
 		       o->mode == MODE_RECV ? "recv" : "send", ok ? "true" : "false", r->bytes,
 		       r->seconds, gbps, o->host.mtu, st.segs_tx, st.segs_rx, st.retrans,
-		       st.fast_retrans, st.timeouts);
+		       st.fast_retrans, st.timeouts, st.challenge_acks, st.syncookies_sent,
+		       st.syncookies_ok, ns.drops[VMK_IPDROP_TXQ_FULL], ns.drops[VMK_IPDROP_NO_MBUF]);
 	fflush(stdout);
 }
 
