@@ -1,0 +1,774 @@
+/*
+ * vmk-tcp-bench: vmknet TCP between two vmknics of one process, through the
+ * vSwitch (issue 5, point 5; bench/run_tcp.sh runs it beside Linux).
+ *
+ *   vmk-tcp-bench [EAL args] -- --mode stream|rr|crr [--mtu 1500|9000]
+ *       [--seconds N] [--warmup S] [--count N] [--size N] [--buf BYTES]
+ *       [--msl-ms N] [--mbufs N] [--lcore N]
+ *
+ * One host, vSwitch0 with the MTU given and one port group ("bench"),
+ * vmk0 in defaultTcpipStack (198.18.0.1/24) and vmk1 in a custom netstack
+ * "peer" (198.18.0.2/24): every segment leaves one netstack's adapter,
+ * crosses the vSwitch between two vmknic ports and enters the other
+ * netstack. One worker (--lcore, default the first worker lcore) polls the
+ * switch and runs both netstacks; the benchmark's own loop runs on the main
+ * lcore and drives both ends of the connection itself, never sleeping:
+ * every socket call is non-blocking (timeout 0), because a call that waits
+ * polls only once a millisecond and would measure that interval.
+ *
+ *   stream  vmk1 listens, vmk0 connects; the loop alternately queues up to
+ *           256 KiB on vmk0's socket and drains vmk1's. After --warmup
+ *           seconds (slow start) it counts the bytes read over --seconds:
+ *           Gbit/s = 8 * bytes / seconds / 1e9.
+ *   rr      one connection, Nagle off on both ends; --size bytes (default 1)
+ *           out and the same back, one transaction at a time, --count of
+ *           them after --warmup-count ones: p50/p99/p99.9 latency (us) and
+ *           transactions/s.
+ *   crr     for --seconds: connect, accept, 1 byte each way, the client
+ *           closes first, the server reads the end and closes. The client
+ *           netstack's TIME-WAIT (2 MSL) would hold one of its 4,096
+ *           connection blocks and one of 16,384 ephemeral ports for 60 s,
+ *           so --msl-ms (default 5: TIME-WAIT 10 ms) shortens it there;
+ *           connections/s.
+ *
+ * Prints one line of JSON on stdout (with both netstacks' TCP counters and
+ * the worker's busy share); errors on stderr, exit 1 (run) or 2 (usage).
+ * Built on the public API only. Threads: the main thread does everything
+ * here; the worker lcore belongs to the library.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+
+#include <vmknet/vmknet.h>
+
+#define TB_PEER_NS     "peer"
+#define TB_PG          "bench"
+#define TB_PORT        5201
+#define TB_CHUNK       (256u * 1024u)   /* stream: bytes offered per send */
+#define TB_RBUF        (1024u * 1024u)  /* stream: bytes taken per recv */
+#define TB_STALL_NS    (5ull * 1000000000ull)
+#define TB_MAX_COUNT   20000000u
+
+enum tb_mode { TB_STREAM, TB_RR, TB_CRR };
+
+struct tb_opts {
+	enum tb_mode mode;
+	uint32_t mtu;
+	double seconds, warmup;
+	uint32_t count, warmup_count, size;
+	uint32_t buf;             /* socket buffers, bytes (0: library default) */
+	uint32_t msl_ms;
+	uint32_t n_mbufs;
+	int lcore;                /* -1: the first worker lcore */
+};
+
+struct tb {
+	struct tb_opts o;
+	struct vmk_host *host;
+	struct vmk_vswitch *vs;
+	uint32_t a0, a1;          /* vmk0's and vmk1's addresses, network order */
+	unsigned int lcore;
+	bool eal_up;
+};
+
+static volatile sig_atomic_t tb_quit;
+
+static void tb_on_signal(int sig)
+{
+	(void)sig;
+	tb_quit = 1;
+}
+
+static uint64_t tb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void tb_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vmk-tcp-bench [EAL args] -- --mode stream|rr|crr [options]\n"
+		"  --mtu N          vSwitch0, vmk0 and vmk1 MTU, 1280..9000 (default 1500)\n"
+		"  --seconds S      stream/crr measurement window (default 10)\n"
+		"  --warmup S       stream: seconds before measuring (default 1)\n"
+		"  --count N        rr: transactions measured (default 100000)\n"
+		"  --warmup-count N rr: transactions before measuring (default 1000)\n"
+		"  --size N         rr: request and response bytes (default 1)\n"
+		"  --buf BYTES      socket send/receive buffers (default 4194304)\n"
+		"  --msl-ms N       crr: the client netstack's MSL (default 5)\n"
+		"  --mbufs N        mbufs in the host's pool (default 16383)\n"
+		"  --lcore N        worker lcore (default: the first worker lcore)\n");
+}
+
+static int tb_num(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "vmk-tcp-bench: bad value \"%s\" (%g..%g)\n", s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int tb_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	double v;
+
+	if (tb_num(s, lo, hi, &v) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int tb_mode_arg(struct tb_opts *o, const char *s)
+{
+	if (strcmp(s, "stream") == 0)
+		o->mode = TB_STREAM;
+	else if (strcmp(s, "rr") == 0)
+		o->mode = TB_RR;
+	else if (strcmp(s, "crr") == 0)
+		o->mode = TB_CRR;
+	else {
+		fprintf(stderr, "vmk-tcp-bench: --mode stream, rr or crr\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int tb_parse_one(struct tb_opts *o, int c, const char *arg)
+{
+	double lc;
+
+	switch (c) {
+	case 'm': return tb_mode_arg(o, arg);
+	case 'M': return tb_u32(arg, 1280, 9000, &o->mtu);
+	case 's': return tb_num(arg, 0.1, 3600, &o->seconds);
+	case 'w': return tb_num(arg, 0, 600, &o->warmup);
+	case 'n': return tb_u32(arg, 1, TB_MAX_COUNT, &o->count);
+	case 'W': return tb_u32(arg, 0, TB_MAX_COUNT, &o->warmup_count);
+	case 'z': return tb_u32(arg, 1, 65536, &o->size);
+	case 'b': return tb_u32(arg, 4096, 64u << 20, &o->buf);
+	case 'T': return tb_u32(arg, 1, 600000, &o->msl_ms);
+	case 'p': return tb_u32(arg, 4095, 1u << 22, &o->n_mbufs);
+	case 'l':
+		if (tb_num(arg, 0, RTE_MAX_LCORE - 1, &lc) < 0)
+			return -1;
+		o->lcore = (int)lc;
+		return 0;
+	default:
+		tb_usage(stderr);
+		return -1;
+	}
+}
+
+/* 0: go on; 1: --help; -1: bad usage. */
+static int tb_parse(int argc, char **argv, struct tb_opts *o)
+{
+	static const struct option longs[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "mtu", required_argument, NULL, 'M' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "warmup-count", required_argument, NULL, 'W' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "buf", required_argument, NULL, 'b' },
+		{ "msl-ms", required_argument, NULL, 'T' },
+		{ "mbufs", required_argument, NULL, 'p' },
+		{ "lcore", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_mode = false;
+	int c;
+
+	*o = (struct tb_opts){ .mode = TB_STREAM, .mtu = 1500, .seconds = 10, .warmup = 1,
+			       .count = 100000, .warmup_count = 1000, .size = 1,
+			       .buf = 4u << 20, .msl_ms = 5, .n_mbufs = 16383, .lcore = -1 };
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		if (c == 'h') {
+			tb_usage(stdout);
+			return 1;
+		}
+		if (tb_parse_one(o, c, optarg) < 0)
+			return -1;
+		have_mode |= c == 'm';
+	}
+	if (optind != argc || !have_mode) {
+		fprintf(stderr, "vmk-tcp-bench: --mode is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- host --- */
+
+static int tb_vmknic(struct tb *b, const char *name, const char *netstack, uint32_t addr)
+{
+	struct vmk_vmknic_params p;
+	int ret;
+
+	vmk_vmknic_params_init(&p);
+	p.name = name;
+	p.vswitch = b->vs;
+	p.portgroup = TB_PG;
+	p.netstack = netstack;
+	p.ipv4 = addr;
+	p.netmask = htonl(0xffffff00u);
+	p.mtu = b->o.mtu;
+	ret = vmk_vmknic_add(b->host, &p, NULL);
+	if (ret < 0)
+		fprintf(stderr, "vmk-tcp-bench: %s: %s (%s)\n", name, strerror(-ret),
+			vmk_ip_last_error());
+	return ret;
+}
+
+static int tb_pick_lcore(struct tb *b)
+{
+	if (b->o.lcore >= 0) {
+		if ((unsigned int)b->o.lcore == rte_get_main_lcore() ||
+		    !rte_lcore_is_enabled((unsigned int)b->o.lcore)) {
+			fprintf(stderr, "vmk-tcp-bench: --lcore %d is not an EAL worker lcore\n",
+				b->o.lcore);
+			return -EINVAL;
+		}
+		b->lcore = (unsigned int)b->o.lcore;
+		return 0;
+	}
+	b->lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
+	if (b->lcore >= RTE_MAX_LCORE) {
+		fprintf(stderr, "vmk-tcp-bench: needs two lcores (e.g. -l 0-1)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* EAL, host, vSwitch0 + "bench", netstack "peer", vmk0 and vmk1, worker. */
+static int tb_up(struct tb *b, int eal_argc, char **argv)
+{
+	struct vmk_host_params hp;
+	struct vmk_vswitch_params vp;
+	int ret;
+
+	ret = vmk_eal_init(eal_argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "vmk-tcp-bench: EAL: %s\n", strerror(-ret));
+		return ret;
+	}
+	b->eal_up = true;
+	if ((ret = tb_pick_lcore(b)) < 0)
+		return ret;
+	vmk_host_params_init(&hp);
+	hp.name = "vmk-tcp-bench";
+	hp.n_mbufs = b->o.n_mbufs;
+	/* One frame per mbuf: 128 headroom + 14 + MTU fits (no chains). */
+	hp.mbuf_data_size = (uint16_t)RTE_MAX(2176u, 128u + 14u + b->o.mtu + 64u);
+	hp.max_workers = 1;
+	if ((ret = vmk_host_create(&hp, &b->host)) < 0) {
+		fprintf(stderr, "vmk-tcp-bench: host: %s\n", strerror(-ret));
+		return ret;
+	}
+	vmk_vswitch_params_init(&vp);
+	vp.name = "vSwitch0";
+	vp.mtu = b->o.mtu;
+	ret = vmk_vswitch_add(b->host, &vp, &b->vs);
+	if (ret == 0)
+		ret = vmk_portgroup_add(b->vs, TB_PG, 0);
+	if (ret == 0)
+		ret = vmk_netstack_add(b->host, TB_PEER_NS);
+	if (ret < 0) {
+		fprintf(stderr, "vmk-tcp-bench: vSwitch0/netstack: %s\n", strerror(-ret));
+		return ret;
+	}
+	b->a0 = htonl(0xc6120001u);   /* 198.18.0.1 */
+	b->a1 = htonl(0xc6120002u);   /* 198.18.0.2 */
+	if ((ret = tb_vmknic(b, "vmk0", NULL, b->a0)) < 0 ||
+	    (ret = tb_vmknic(b, "vmk1", TB_PEER_NS, b->a1)) < 0)
+		return ret;
+	ret = vmk_host_start(b->host, &b->lcore, 1);
+	if (ret < 0)
+		fprintf(stderr, "vmk-tcp-bench: worker on lcore %u: %s\n", b->lcore, strerror(-ret));
+	return ret;
+}
+
+static void tb_down(struct tb *b)
+{
+	if (b->host != NULL) {
+		if (vmk_host_running(b->host))
+			vmk_host_stop(b->host);
+		vmk_host_destroy(b->host);
+		b->host = NULL;
+	}
+	if (b->eal_up)
+		vmk_eal_cleanup();
+	b->eal_up = false;
+}
+
+/* ---------------------------------------------------------- connections -- */
+
+static int tb_listener(struct tb *b, struct vmk_tcp_sock **out)
+{
+	struct vmk_tcp_sock *l = NULL;
+	int ret;
+
+	ret = vmk_tcp_open(b->host, TB_PEER_NS, &l);
+	if (ret == 0 && b->o.buf != 0)
+		ret = vmk_tcp_set_buffers(l, b->o.buf, b->o.buf);
+	if (ret == 0)
+		ret = vmk_tcp_set_nodelay(l, b->o.mode != TB_STREAM);
+	if (ret == 0)
+		ret = vmk_tcp_bind(l, b->a1, TB_PORT);
+	if (ret == 0)
+		ret = vmk_tcp_listen(l, 1024);
+	if (ret < 0) {
+		fprintf(stderr, "vmk-tcp-bench: listen: %s\n", strerror(-ret));
+		vmk_tcp_close(l);
+		return ret;
+	}
+	*out = l;
+	return 0;
+}
+
+/* Open vmk0's socket and send its SYN (returns at once). */
+static int tb_connect_start(struct tb *b, struct vmk_tcp_sock **out)
+{
+	struct vmk_tcp_sock *c = NULL;
+	int ret;
+
+	ret = vmk_tcp_open(b->host, NULL, &c);
+	if (ret == 0 && b->o.buf != 0 && b->o.mode == TB_STREAM)
+		ret = vmk_tcp_set_buffers(c, b->o.buf, b->o.buf);
+	if (ret == 0)
+		ret = vmk_tcp_set_nodelay(c, b->o.mode != TB_STREAM);
+	if (ret == 0) {
+		ret = vmk_tcp_connect(c, b->a1, TB_PORT, 0);
+		if (ret == -EINPROGRESS)
+			ret = 0;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "vmk-tcp-bench: connect: %s\n", strerror(-ret));
+		vmk_tcp_close(c);
+		return ret;
+	}
+	*out = c;
+	return 0;
+}
+
+/* Spin until the client is established and the listener hands out the
+ * server end. */
+static int tb_establish(struct vmk_tcp_sock *l, struct vmk_tcp_sock *c,
+			struct vmk_tcp_sock **srv)
+{
+	uint64_t t0 = tb_now_ns();
+	bool up = false;
+
+	*srv = NULL;
+	while (!tb_quit) {
+		if (!up) {
+			unsigned int ev = vmk_tcp_poll(c);
+
+			if (ev & VMK_TCP_POLL_ERR)
+				return -ECONNREFUSED;
+			up = (ev & VMK_TCP_POLL_OUT) != 0;
+		}
+		if (*srv == NULL) {
+			int ret = vmk_tcp_accept(l, srv, NULL, NULL, 0);
+
+			if (ret < 0 && ret != -EAGAIN)
+				return ret;
+		}
+		if (up && *srv != NULL)
+			return 0;
+		if (tb_now_ns() - t0 > TB_STALL_NS)
+			return -ETIMEDOUT;
+	}
+	return -EINTR;
+}
+
+/* Exactly len bytes out (s) or in (r), spinning. 0 or a negative errno. */
+static long tb_xfer(struct vmk_tcp_sock *s, uint8_t *buf, uint32_t len, bool out)
+{
+	uint64_t t0 = 0;
+	uint32_t done = 0;
+
+	while (done < len) {
+		long k = out ? vmk_tcp_send(s, buf + done, len - done, 0) :
+			       vmk_tcp_recv(s, buf + done, len - done, 0);
+
+		if (k > 0) {
+			done += (uint32_t)k;
+			continue;
+		}
+		if (k == 0)
+			return -ECONNRESET;
+		if (k != -EAGAIN)
+			return k;
+		if (t0 == 0)
+			t0 = tb_now_ns();
+		else if (tb_now_ns() - t0 > TB_STALL_NS)
+			return -ETIMEDOUT;
+		if (tb_quit)
+			return -EINTR;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- counters -- */
+
+static void tb_json_tcp(struct tb *b, const char *key, const char *ns)
+{
+	struct vmk_tcp_stats st;
+
+	if (vmk_tcp_get_stats(b->host, ns, &st) < 0)
+		return;
+	printf(",\"%s\":{\"segs_tx\":%" PRIu64 ",\"segs_rx\":%" PRIu64 ",\"retrans\":%" PRIu64
+	       ",\"timeouts\":%" PRIu64 ",\"fast_retrans\":%" PRIu64 ",\"delayed_acks\":%" PRIu64
+	       ",\"established\":%" PRIu64 ",\"attempt_fails\":%" PRIu64 ",\"rst_tx\":%" PRIu64
+	       ",\"no_memory\":%" PRIu64 "}",
+	       key, st.segs_tx, st.segs_rx, st.retrans, st.timeouts, st.fast_retrans,
+	       st.delayed_acks, st.established, st.attempt_fails, st.rst_tx,
+	       st.drops[VMK_TCPDROP_NO_MEMORY]);
+}
+
+static void tb_json_tail(struct tb *b, const struct vmk_worker_stats *w0)
+{
+	struct vmk_worker_stats w1;
+
+	tb_json_tcp(b, "tcp_client", VMK_NETSTACK_DEFAULT);
+	tb_json_tcp(b, "tcp_server", TB_PEER_NS);
+	if (w0 != NULL && vmk_host_get_worker_stats(b->host, 0, &w1) == 0) {
+		double busy = (double)(w1.busy_cycles - w0->busy_cycles);
+		double all = busy + (double)(w1.idle_cycles - w0->idle_cycles);
+
+		printf(",\"worker_busy\":%.3f,\"worker_frames\":%" PRIu64, all > 0 ? busy / all : 0,
+		       w1.packets - w0->packets);
+	}
+	printf("}\n");
+	fflush(stdout);
+}
+
+static void tb_worker_sample(struct tb *b, struct vmk_worker_stats *w)
+{
+	if (vmk_host_get_worker_stats(b->host, 0, w) < 0)
+		memset(w, 0, sizeof(*w));
+}
+
+/* --------------------------------------------------------------- stream -- */
+
+/* Queue what fits on c, drain s; returns bytes read or a negative errno. */
+static long tb_stream_step(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, const uint8_t *src,
+			   uint8_t *dst)
+{
+	long k = vmk_tcp_send(c, src, TB_CHUNK, 0), got = 0;
+
+	if (k < 0 && k != -EAGAIN)
+		return k;
+	for (;;) {
+		long r = vmk_tcp_recv(s, dst, TB_RBUF, 0);
+
+		if (r == -EAGAIN)
+			return got;
+		if (r <= 0)
+			return r == 0 ? -ECONNRESET : r;
+		got += r;
+	}
+}
+
+/* Run until deadline, adding the bytes read to *bytes. 0 or an errno. */
+static int tb_stream_until(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, const uint8_t *src,
+			   uint8_t *dst, uint64_t deadline, uint64_t *bytes)
+{
+	uint64_t last = tb_now_ns(), now;
+
+	while (!tb_quit && (now = tb_now_ns()) < deadline) {
+		long got = tb_stream_step(c, s, src, dst);
+
+		if (got < 0)
+			return (int)got;
+		if (got > 0)
+			last = now;
+		else if (now - last > TB_STALL_NS)
+			return -ETIMEDOUT;
+		*bytes += (uint64_t)got;
+	}
+	return tb_quit ? -EINTR : 0;
+}
+
+static int tb_stream(struct tb *b, struct vmk_tcp_sock *c, struct vmk_tcp_sock *s)
+{
+	struct vmk_worker_stats w0;
+	uint8_t *src = calloc(1, TB_CHUNK), *dst = malloc(TB_RBUF);
+	uint64_t t0, t1, warm = 0, bytes = 0;
+	int ret = -ENOMEM;
+
+	if (src == NULL || dst == NULL)
+		goto out;
+	t0 = tb_now_ns();
+	ret = tb_stream_until(c, s, src, dst, t0 + (uint64_t)(b->o.warmup * 1e9), &warm);
+	if (ret < 0)
+		goto out;
+	tb_worker_sample(b, &w0);
+	t0 = tb_now_ns();
+	ret = tb_stream_until(c, s, src, dst, t0 + (uint64_t)(b->o.seconds * 1e9), &bytes);
+	t1 = tb_now_ns();
+	if (ret < 0)
+		goto out;
+	printf("{\"tool\":\"vmk-tcp-bench\",\"mode\":\"stream\",\"mtu\":%u,\"buf\":%u,"
+	       "\"seconds\":%.6f,\"bytes\":%" PRIu64 ",\"gbps\":%.3f,\"warmup_bytes\":%" PRIu64,
+	       b->o.mtu, b->o.buf, (double)(t1 - t0) / 1e9, bytes,
+	       8.0 * (double)bytes / ((double)(t1 - t0)), warm);
+	tb_json_tail(b, &w0);
+out:
+	if (ret < 0)
+		fprintf(stderr, "vmk-tcp-bench: stream: %s\n", strerror(-ret));
+	free(src);
+	free(dst);
+	return ret;
+}
+
+/* ------------------------------------------------------------------- rr -- */
+
+/* One transaction: request out on c, echoed by s, response in on c. */
+static int tb_transact(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, uint8_t *req,
+		       uint8_t *tmp, uint32_t size)
+{
+	long ret = tb_xfer(c, req, size, true);
+
+	if (ret == 0)
+		ret = tb_xfer(s, tmp, size, false);
+	if (ret == 0)
+		ret = tb_xfer(s, tmp, size, true);
+	if (ret == 0)
+		ret = tb_xfer(c, tmp, size, false);
+	if (ret == 0 && memcmp(req, tmp, size) != 0)
+		ret = -EBADMSG;
+	return (int)ret;
+}
+
+static int tb_cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static double tb_pct_us(const uint64_t *lat, uint32_t n, double p)
+{
+	return (double)lat[(uint32_t)(p / 100.0 * (n - 1) + 0.5)] / 1000.0;
+}
+
+static int tb_rr(struct tb *b, struct vmk_tcp_sock *c, struct vmk_tcp_sock *s)
+{
+	uint32_t n = 0, size = b->o.size;
+	uint64_t *lat = malloc((size_t)b->o.count * sizeof(*lat)), t0, t1;
+	uint8_t *req = calloc(1, size), *tmp = malloc(size);
+	struct vmk_worker_stats w0;
+	int ret = -ENOMEM;
+
+	if (lat == NULL || req == NULL || tmp == NULL)
+		goto out;
+	ret = 0;
+	for (uint32_t i = 0; i < b->o.warmup_count && ret == 0; i++)
+		ret = tb_transact(c, s, req, tmp, size);
+	tb_worker_sample(b, &w0);
+	t0 = tb_now_ns();
+	while (ret == 0 && n < b->o.count) {
+		uint64_t x = tb_now_ns();
+
+		req[0] = (uint8_t)n;
+		ret = tb_transact(c, s, req, tmp, size);
+		lat[n++] = tb_now_ns() - x;
+	}
+	t1 = tb_now_ns();
+	if (ret < 0)
+		goto out;
+	qsort(lat, n, sizeof(*lat), tb_cmp_u64);
+	printf("{\"tool\":\"vmk-tcp-bench\",\"mode\":\"rr\",\"mtu\":%u,\"size\":%u,"
+	       "\"transactions\":%u,\"seconds\":%.6f,\"tps\":%.1f,\"min_us\":%.2f,"
+	       "\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"max_us\":%.2f",
+	       b->o.mtu, size, n, (double)(t1 - t0) / 1e9, n / ((double)(t1 - t0) / 1e9),
+	       (double)lat[0] / 1000.0, tb_pct_us(lat, n, 50), tb_pct_us(lat, n, 90),
+	       tb_pct_us(lat, n, 99), tb_pct_us(lat, n, 99.9), (double)lat[n - 1] / 1000.0);
+	tb_json_tail(b, &w0);
+out:
+	if (ret < 0)
+		fprintf(stderr, "vmk-tcp-bench: rr: transaction %u: %s\n", n, strerror(-ret));
+	free(lat);
+	free(req);
+	free(tmp);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ crr -- */
+
+/* The server end reads the client's FIN (recv 0), then closes. */
+static int tb_wait_eof(struct vmk_tcp_sock *s)
+{
+	uint64_t t0 = tb_now_ns();
+	uint8_t x;
+
+	while (!tb_quit) {
+		long k = vmk_tcp_recv(s, &x, 1, 0);
+
+		if (k == 0)
+			return 0;
+		if (k != -EAGAIN)
+			return k > 0 ? -EBADMSG : (int)k;
+		if (tb_now_ns() - t0 > TB_STALL_NS)
+			return -ETIMEDOUT;
+	}
+	return -EINTR;
+}
+
+/* One connection: connect, accept, 1 byte each way, client close first. */
+static int tb_one_conn(struct tb *b, struct vmk_tcp_sock *l)
+{
+	struct vmk_tcp_sock *c = NULL, *s = NULL;
+	uint8_t x = 'q', y;
+	int ret;
+
+	ret = tb_connect_start(b, &c);
+	if (ret < 0)
+		return ret;
+	ret = tb_establish(l, c, &s);
+	if (ret == 0)
+		ret = (int)tb_xfer(c, &x, 1, true);
+	if (ret == 0)
+		ret = (int)tb_xfer(s, &y, 1, false);
+	if (ret == 0)
+		ret = (int)tb_xfer(s, &y, 1, true);
+	if (ret == 0)
+		ret = (int)tb_xfer(c, &y, 1, false);
+	vmk_tcp_close(c);
+	if (ret == 0)
+		ret = tb_wait_eof(s);
+	if (ret == 0)
+		vmk_tcp_close(s);
+	else
+		vmk_tcp_abort(s);
+	return ret;
+}
+
+static int tb_short_msl(struct tb *b)
+{
+	struct vmk_tcp_params p;
+	int ret = vmk_tcp_get_params(b->host, NULL, &p);
+
+	if (ret == 0) {
+		p.msl_ms = b->o.msl_ms;
+		ret = vmk_tcp_set_params(b->host, NULL, &p);
+	}
+	if (ret < 0)
+		fprintf(stderr, "vmk-tcp-bench: msl: %s\n", strerror(-ret));
+	return ret;
+}
+
+static int tb_crr(struct tb *b, struct vmk_tcp_sock *l)
+{
+	struct vmk_worker_stats w0;
+	uint64_t t0, t1, deadline, n = 0;
+	int ret;
+
+	if ((ret = tb_short_msl(b)) < 0)
+		return ret;
+	for (int i = 0; i < 100 && ret == 0; i++)   /* ARP, first allocations */
+		ret = tb_one_conn(b, l);
+	tb_worker_sample(b, &w0);
+	t0 = tb_now_ns();
+	deadline = t0 + (uint64_t)(b->o.seconds * 1e9);
+	while (ret == 0 && !tb_quit && tb_now_ns() < deadline) {
+		ret = tb_one_conn(b, l);
+		n += ret == 0;
+	}
+	t1 = tb_now_ns();
+	if (ret < 0) {
+		fprintf(stderr, "vmk-tcp-bench: crr: connection %" PRIu64 ": %s\n", n,
+			strerror(-ret));
+		return ret;
+	}
+	printf("{\"tool\":\"vmk-tcp-bench\",\"mode\":\"crr\",\"mtu\":%u,\"msl_ms\":%u,"
+	       "\"connections\":%" PRIu64 ",\"seconds\":%.6f,\"cps\":%.1f",
+	       b->o.mtu, b->o.msl_ms, n, (double)(t1 - t0) / 1e9, n / ((double)(t1 - t0) / 1e9));
+	tb_json_tail(b, &w0);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- main -- */
+
+static int tb_run(struct tb *b)
+{
+	struct vmk_tcp_sock *l = NULL, *c = NULL, *s = NULL;
+	int ret = tb_listener(b, &l);
+
+	if (ret < 0)
+		return ret;
+	if (b->o.mode == TB_CRR) {
+		ret = tb_crr(b, l);
+		vmk_tcp_close(l);
+		return ret;
+	}
+	ret = tb_connect_start(b, &c);
+	if (ret == 0)
+		ret = tb_establish(l, c, &s);
+	if (ret < 0)
+		fprintf(stderr, "vmk-tcp-bench: handshake: %s\n", strerror(-ret));
+	else if (b->o.mode == TB_STREAM)
+		ret = tb_stream(b, c, s);
+	else
+		ret = tb_rr(b, c, s);
+	vmk_tcp_abort(c);
+	vmk_tcp_abort(s);
+	vmk_tcp_close(l);
+	return ret;
+}
+
+static int tb_split_args(int argc, char **argv, int *eal_argc)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			*eal_argc = i;
+			argv[i] = argv[0];
+			return i;
+		}
+	}
+	*eal_argc = 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct tb b = { 0 };
+	int eal_argc, first, ret;
+
+	first = tb_split_args(argc, argv, &eal_argc);
+	ret = tb_parse(argc - first, argv + first, &b.o);
+	if (ret != 0)
+		return ret > 0 ? 0 : 2;
+	signal(SIGINT, tb_on_signal);
+	signal(SIGTERM, tb_on_signal);
+	ret = tb_up(&b, eal_argc, argv);
+	if (ret == 0)
+		ret = tb_run(&b);
+	tb_down(&b);
+	return ret < 0 ? 1 : 0;
+}
