@@ -103,6 +103,21 @@ static inline uint64_t fdb_key_hdr(uint16_t vlan, const uint8_t *mac)
 	return (k & 0xffffffffffffull) | ((uint64_t)(vlan & 0xfff) << 48) | FDB_KEY_VALID;
 }
 
+/* The 48 MAC bits of a data-path key load (fdb_key_hdr without the VLAN):
+ * bit 0 is the group (multicast) bit of the first byte. */
+static inline uint64_t fdb_mac48_hdr(const uint8_t *mac)
+{
+	uint64_t k;
+
+	memcpy(&k, mac, 8);
+	return k & 0xffffffffffffull;
+}
+
+static inline uint64_t fdb_key_mac48(uint16_t vlan, uint64_t mac48)
+{
+	return mac48 | ((uint64_t)(vlan & 0xfff) << 48) | FDB_KEY_VALID;
+}
+
 static inline uint16_t fdb_val_port(uint64_t v) { return (uint16_t)(v >> 32); }
 static inline uint16_t fdb_val_flags(uint64_t v) { return (uint16_t)(v >> 48); }
 static inline uint32_t fdb_val_seen(uint64_t v) { return (uint32_t)v; }

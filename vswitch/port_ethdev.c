@@ -30,6 +30,7 @@ struct ethdev_priv {
 	bool probed;                  /* we probed it: close and remove at fini */
 	bool txq_shared;              /* fewer tx queues than writers */
 	uint16_t n_txq;
+	uint16_t txq_of[VMK_MAX_WORKERS + 1]; /* writer -> tx queue (no division per burst) */
 	rte_spinlock_t txq_lock[VMK_MAX_WORKERS + 1];
 };
 
@@ -175,6 +176,8 @@ static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 		e->n_txq = n_rxq;
 	}
 	e->txq_shared = e->n_txq < h->max_workers + 1;
+	for (unsigned int w = 0; w < RTE_DIM(e->txq_of); w++)
+		e->txq_of[w] = (uint16_t)(w % e->n_txq);
 	for (unsigned int i = 0; i < RTE_DIM(e->txq_lock); i++)
 		rte_spinlock_init(&e->txq_lock[i]);
 
@@ -296,7 +299,7 @@ uint16_t port_ethdev_tx(struct vs_port *p, unsigned int worker, struct rte_mbuf 
 			  uint16_t n)
 {
 	struct ethdev_priv *e = p->priv;
-	uint16_t q = (uint16_t)(worker % e->n_txq);
+	uint16_t q = e->txq_of[worker < RTE_DIM(e->txq_of) ? worker : worker % e->n_txq];
 	uint16_t sent;
 
 	if (likely(!e->txq_shared))

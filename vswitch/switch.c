@@ -110,6 +110,7 @@ classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth;
+		uint64_t smac;
 		uint16_t vid;
 		bool tagged;
 		int vl;
@@ -132,13 +133,12 @@ classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 			continue;
 		}
 		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		if (unlikely(rte_is_multicast_ether_addr(&eth->src_addr) ||
-			     rte_is_zero_ether_addr(&eth->src_addr))) {
+		smac = fdb_mac48_hdr(eth->src_addr.addr_bytes);
+		if (unlikely((smac & 1) || smac == 0)) {   /* multicast or zero source */
 			count_rx_drop(st, VMK_DROP_MALFORMED);
 			continue;
 		}
-		if (checks && (in_sec & VP_FORGED_REJECT) &&
-		    (fdb_key_hdr(0, eth->src_addr.addr_bytes) & 0xffffffffffffull) != in_mac) {
+		if (checks && (in_sec & VP_FORGED_REJECT) && smac != in_mac) {
 			count_rx_drop(st, VMK_DROP_SECURITY);
 			continue;
 		}
@@ -148,7 +148,7 @@ classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 		}
 		c[i].vlan = (uint16_t)vl;
 		c[i].fvid = tagged ? vid : FVID_NONE;
-		c[i].skey = fdb_key_hdr(c[i].vlan, eth->src_addr.addr_bytes);
+		c[i].skey = fdb_key_mac48(c[i].vlan, smac);
 		c[i].sh = fdb_hash(f, c[i].skey);
 		if (pf)
 			fdb_prefetch(f, c[i].sh);

@@ -250,6 +250,9 @@ static void test_aged_entry_floods_again(void)
 	CU_ASSERT_EQUAL(c[UP0] + c[UP1], 1);
 }
 
+static const uint8_t MCAST_SRC[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+static const uint8_t ZERO_SRC[6];
+
 static void test_bad_frames_are_dropped_and_counted_by_reason(void)
 {
 	uint8_t x[6];
@@ -266,6 +269,8 @@ static void test_bad_frames_are_dropped_and_counted_by_reason(void)
 	m = th_frame(pool, BCAST, x, -1, 0x8100, 16); /* truncated VLAN header */
 	th_inject(&rp[UP0], m);
 	send_frame(A1, x, BCAST, -1, 64);          /* broadcast source */
+	send_frame(A1, x, MCAST_SRC, -1, 64);      /* multicast source */
+	send_frame(A1, x, ZERO_SRC, -1, 64);       /* all-zero source */
 	send_frame(UP0, BCAST, x, 4095, 64);       /* reserved VID from an uplink */
 	outputs(c, NULL);
 	for (int i = 0; i < NP; i++)
@@ -273,8 +278,8 @@ static void test_bad_frames_are_dropped_and_counted_by_reason(void)
 	vmk_port_get_stats(vs, pid[A1], &st);
 	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_MTU], 1);
 	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_VLAN], 1);
-	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_MALFORMED], 2);
-	CU_ASSERT_EQUAL(st.rx_packets, 4);
+	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_MALFORMED], 4);
+	CU_ASSERT_EQUAL(st.rx_packets, 6);
 	vmk_port_get_stats(vs, pid[UP0], &st);
 	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_MALFORMED], 1);
 	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_VLAN], 1);
