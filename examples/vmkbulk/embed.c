@@ -15,12 +15,6 @@
 
 #include "embed.h"
 
-void embed_opts_init(struct embed_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->mtu = 1500;
-}
-
 static int parse_prefix(const char *s, uint32_t *addr, uint32_t *mask)
 {
 	char buf[32], *slash, *end;
@@ -41,7 +35,8 @@ static int parse_prefix(const char *s, uint32_t *addr, uint32_t *mask)
 	return 0;
 }
 
-int embed_option(struct embed_opts *o, int c, const char *arg, const char *prog)
+/* One of the host's options: 1 taken, 0 not ours, -1 bad (message printed). */
+static int host_option(struct embed_opts *o, int c, const char *arg, const char *prog)
 {
 	struct in_addr a;
 	char *end;
@@ -76,9 +71,33 @@ int embed_option(struct embed_opts *o, int c, const char *arg, const char *prog)
 	}
 }
 
-int embed_check(const struct embed_opts *o, const char *prog)
+int embed_getopt(int argc, char **argv, const char *shorts, const struct option *longs,
+		 struct embed_opts *host, const char *prog,
+		 int (*tool_option)(void *tool, int c, const char *arg), void *tool,
+		 void (*usage)(FILE *f))
 {
-	if (o->uplink == NULL || o->addr == 0) {
+	int c, k;
+
+	memset(host, 0, sizeof(*host));
+	host->mtu = 1500;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == '?') {
+			usage(stderr);
+			return -1;
+		}
+		k = host_option(host, c, optarg, prog);
+		if (k < 0 || (k == 0 && tool_option(tool, c, optarg) < 0))
+			return -1;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument \"%s\"\n", prog, argv[optind]);
+		return -1;
+	}
+	if (host->uplink == NULL || host->addr == 0) {
 		fprintf(stderr, "%s: --uplink and --ip are required\n", prog);
 		return -1;
 	}

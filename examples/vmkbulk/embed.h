@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include <vmknet/vmknet.h>
 
@@ -32,12 +33,14 @@ struct embed {
 	bool eal_up;
 };
 
-/* The options every tool takes for its host, for getopt_long (values 0x100..). */
+/* The options every tool takes for its host, for getopt_long (values
+ * 0x100.., and 'h' for --help). */
 #define EMBED_LONG_OPTIONS \
 	{ "uplink", required_argument, NULL, 0x100 }, \
 	{ "ip", required_argument, NULL, 0x101 },     \
 	{ "mtu", required_argument, NULL, 0x102 },    \
-	{ "gw", required_argument, NULL, 0x103 }
+	{ "gw", required_argument, NULL, 0x103 },     \
+	{ "help", no_argument, NULL, 'h' }
 
 #define EMBED_USAGE \
 	"  --uplink DEVARGS   vmnic0, e.g. net_af_packet0,iface=veth0 (required)\n" \
@@ -45,16 +48,17 @@ struct embed {
 	"  --mtu N            vmk0's MTU, 1280..9000 (default 1500)\n"              \
 	"  --gw A.B.C.D       default gateway of defaultTcpipStack\n"
 
-/* Defaults: no uplink, no address, MTU 1500. */
-void embed_opts_init(struct embed_opts *o);
-
-/* Take one of the EMBED_LONG_OPTIONS (c from getopt_long). Returns 1 when
- * c was one of them and arg was good, 0 when c is not ours, -1 (message
- * on stderr) when arg was bad. */
-int embed_option(struct embed_opts *o, int c, const char *arg, const char *prog);
-
-/* After parsing: -1 (message on stderr) when something required is missing. */
-int embed_check(const struct embed_opts *o, const char *prog);
+/*
+ * Parse a tool's arguments (argv[0] is its name): EMBED_LONG_OPTIONS, which
+ * longs must hold, fill host (defaults first); every other option goes to
+ * tool_option(tool, c, optarg), which returns 0 or -1 (message printed).
+ * Returns 0, 1 (--help: usage printed on stdout) or -1 (bad usage, a
+ * stray argument, or no --uplink/--ip).
+ */
+int embed_getopt(int argc, char **argv, const char *shorts, const struct option *longs,
+		 struct embed_opts *host, const char *prog,
+		 int (*tool_option)(void *tool, int c, const char *arg), void *tool,
+		 void (*usage)(FILE *f));
 
 /* "A.B.C.D:PORT" into a network-order address and a port. 0 or -1. */
 int embed_parse_addr_port(const char *s, uint32_t *addr, uint16_t *port);

@@ -112,8 +112,9 @@ static int set_mode(struct opts *o, enum mode m, const char *path)
 	return 0;
 }
 
-static int parse_one(struct opts *o, int c, const char *arg)
+static int parse_one(void *tool, int c, const char *arg)
 {
+	struct opts *o = tool;
 	uint64_t v;
 
 	switch (c) {
@@ -144,12 +145,9 @@ static int parse_one(struct opts *o, int c, const char *arg)
 			break;
 		o->timeout_s = (unsigned int)v;
 		return 0;
-	case 'j':
+	default:                             /* --json */
 		o->json = true;
 		return 0;
-	default:
-		usage(stderr);
-		return -1;
 	}
 	fprintf(stderr, "vmkbulk: bad value \"%s\"\n", arg);
 	return -1;
@@ -168,28 +166,19 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "buf", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, k;
+	int ret;
 
 	memset(o, 0, sizeof(*o));
-	embed_opts_init(&o->host);
 	o->buf_size = 4u << 20;
 	o->timeout_s = 30;
-	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		k = embed_option(&o->host, c, optarg, "vmkbulk");
-		if (k < 0 || (k == 0 && parse_one(o, c, optarg) < 0))
-			return -1;
-	}
-	if (optind != argc || embed_check(&o->host, "vmkbulk") < 0 || o->mode == MODE_NONE ||
-	    (o->listen_port == 0) == (o->peer_port == 0)) {
-		fprintf(stderr, "vmkbulk: needs --uplink, --ip, one of --listen/--connect and "
-			"one of --send/--send-bytes/--recv\n");
+	ret = embed_getopt(argc, argv, "h", longs, &o->host, "vmkbulk", parse_one, o, usage);
+	if (ret != 0)
+		return ret;
+	if (o->mode == MODE_NONE || (o->listen_port == 0) == (o->peer_port == 0)) {
+		fprintf(stderr, "vmkbulk: needs one of --listen/--connect and one of "
+			"--send/--send-bytes/--recv\n");
 		return -1;
 	}
 	return 0;

@@ -82,8 +82,10 @@ static int num(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
-static int parse_one(struct opts *o, int c, const char *arg)
+static int parse_one(void *tool, int c, const char *arg)
 {
+	struct opts *o = tool;
+
 	switch (c) {
 	case 'c':
 		if (embed_parse_addr_port(arg, &o->peer_addr, &o->peer_port) == 0)
@@ -101,12 +103,9 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		}
 		fprintf(stderr, "vmkrr: --wait spin or block\n");
 		return -1;
-	case 'j':
+	default:                             /* --json */
 		o->json = true;
 		return 0;
-	default:
-		usage(stderr);
-		return -1;
 	}
 }
 
@@ -122,31 +121,21 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "wait", required_argument, NULL, 'W' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, k;
+	int ret;
 
 	memset(o, 0, sizeof(*o));
-	embed_opts_init(&o->host);
 	o->size = 1;
 	o->duration_s = 5;
 	o->warmup = 100;
 	o->spin = true;
-	while ((c = getopt_long(argc, argv, "s:h", longs, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		k = embed_option(&o->host, c, optarg, "vmkrr");
-		if (k < 0 || (k == 0 && parse_one(o, c, optarg) < 0))
-			return -1;
+	ret = embed_getopt(argc, argv, "s:h", longs, &o->host, "vmkrr", parse_one, o, usage);
+	if (ret == 0 && o->peer_port == 0) {
+		fprintf(stderr, "vmkrr: needs --connect\n");
+		ret = -1;
 	}
-	if (optind != argc || embed_check(&o->host, "vmkrr") < 0 || o->peer_port == 0) {
-		fprintf(stderr, "vmkrr: needs --uplink, --ip and --connect\n");
-		return -1;
-	}
-	return 0;
+	return ret;
 }
 
 /* Exactly len bytes in or out. 0, or a negative errno. */

@@ -49,6 +49,7 @@ cleanup() {
 	return 0
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 for tool in socat tshark ethtool python3; do
 	command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
