@@ -211,6 +211,26 @@ static int get_object(struct reader *r, const cJSON *obj, const char *where, con
 	return ret;
 }
 
+/*
+ * The start of every named entry of a list: an object with only the `known`
+ * fields and a "name" (1..31 printable bytes) copied into name.
+ */
+static int read_entry_name(struct reader *r, const cJSON *v, const char *where,
+			   const char *const *known, char name[VMK_NAME_MAX])
+{
+	char at[320];
+	int ret = expect_object(r, v, where);
+
+	if (ret == 0)
+		ret = check_fields(r, v, where, known);
+	if (ret == 0)
+		member(r, v, where, "name", true, &ret);
+	if (ret < 0)
+		return ret;
+	snprintf(at, sizeof(at), "%s.name", where);
+	return get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, name);
+}
+
 static const char *const lb_names[] = {
 	[VMK_LB_PORT_ID] = "portid", [VMK_LB_SRC_MAC] = "mac",
 	[VMK_LB_IP_HASH] = "iphash", [VMK_LB_EXPLICIT] = "explicit",
@@ -359,17 +379,10 @@ static int read_portgroup(struct reader *r, const cJSON *v, const char *where,
 	static const char *const known[] = { "name", "vlan_id", "policy", NULL };
 	char at[320];
 	uint32_t vlan = 0;
-	int ret = expect_object(r, v, where);
+	int ret;
 
 	vmk_config_portgroup_init(pg, NULL);
-	if (ret == 0)
-		ret = check_fields(r, v, where, known);
-	if (ret == 0)
-		member(r, v, where, "name", true, &ret);
-	if (ret < 0)
-		return ret;
-	snprintf(at, sizeof(at), "%s.name", where);
-	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, pg->name);
+	ret = read_entry_name(r, v, where, known, pg->name);
 	if (ret < 0)
 		return ret;
 	snprintf(at, sizeof(at), "%s (%s)", where, pg->name);
@@ -437,20 +450,12 @@ static int read_vswitch(struct reader *r, const cJSON *v, unsigned int idx,
 {
 	static const char *const known[] = { "name", "mtu", "ports", "fdb", "uplinks",
 					     "policy", "portgroups", NULL };
-	char where[128], at[256];
+	char where[128];
 	int ret;
 
 	snprintf(where, sizeof(where), "vswitches[%u]", idx);
-	ret = expect_object(r, v, where);
-	if (ret == 0)
-		ret = check_fields(r, v, where, known);
-	if (ret == 0)
-		member(r, v, where, "name", true, &ret);
-	if (ret < 0)
-		return ret;
 	vmk_config_vswitch_init(vs, NULL);
-	snprintf(at, sizeof(at), "%s.name", where);
-	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, vs->name);
+	ret = read_entry_name(r, v, where, known, vs->name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "vswitches[%u] (%s)", idx, vs->name);
@@ -578,16 +583,8 @@ static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
 	int ret;
 
 	snprintf(where, sizeof(where), "netstacks[%u]", idx);
-	ret = expect_object(r, v, where);
-	if (ret == 0)
-		ret = check_fields(r, v, where, known);
-	if (ret == 0)
-		member(r, v, where, "name", true, &ret);
-	if (ret < 0)
-		return ret;
 	memset(&tmp, 0, sizeof(tmp));
-	snprintf(at, sizeof(at), "%s.name", where);
-	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, tmp.name);
+	ret = read_entry_name(r, v, where, known, tmp.name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "netstacks[%u] (%s)", idx, tmp.name);
@@ -744,18 +741,10 @@ static int read_vmknic(struct reader *r, const cJSON *v, unsigned int idx,
 	int ret;
 
 	snprintf(where, sizeof(where), "vmknics[%u]", idx);
-	ret = expect_object(r, v, where);
-	if (ret == 0)
-		ret = check_fields(r, v, where, known);
-	if (ret == 0)
-		member(r, v, where, "name", true, &ret);
+	vmk_config_vmknic_init(n, NULL, NULL, NULL);
+	ret = read_entry_name(r, v, where, known, n->name);
 	if (ret == 0)
 		member(r, v, where, "portgroup", true, &ret);
-	if (ret < 0)
-		return ret;
-	vmk_config_vmknic_init(n, NULL, NULL, NULL);
-	snprintf(at, sizeof(at), "%s.name", where);
-	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, n->name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "vmknics[%u] (%s)", idx, n->name);
@@ -845,20 +834,12 @@ static int read_guest_port(struct reader *r, const cJSON *v, unsigned int idx,
 {
 	static const char *const known[] = { "name", "vswitch", "portgroup", "socket", "mode",
 					     "queues", "mac", NULL };
-	char where[96], at[192];
+	char where[96];
 	int ret;
 
 	snprintf(where, sizeof(where), "guest_ports[%u]", idx);
-	ret = expect_object(r, v, where);
-	if (ret == 0)
-		ret = check_fields(r, v, where, known);
-	if (ret == 0)
-		member(r, v, where, "name", true, &ret);
-	if (ret < 0)
-		return ret;
 	vmk_config_guest_port_init(gp, NULL, NULL, NULL, NULL);
-	snprintf(at, sizeof(at), "%s.name", where);
-	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, gp->name);
+	ret = read_entry_name(r, v, where, known, gp->name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "guest_ports[%u] (%s)", idx, gp->name);
