@@ -190,30 +190,17 @@ ls "$tmp/etc" | grep -q '\.tmp\.' && fail "temporary file left in the config dir
 stop
 
 echo "== corrupt and invalid files are refused and kept"
-check_refused_file() {
-	local pattern=$1 sum rc=0
-	sum=$(sha256sum <"$cfg")
-	runs=$((runs + 1))
-	timeout 60 "$DAEMON" -l 0 --no-pci --no-huge --no-shconf -m 256 \
-		--file-prefix="vmkcli-test-$$-$runs" --log-level='*:warning' --vdev net_null0 \
-		-- --config "$cfg" --control "$sock" >"$tmp/refuse.log" 2>&1 || rc=$?
-	cat "$tmp/refuse.log"
-	[ "$rc" -eq 1 ] || fail "vmknetd accepted a bad file (exit $rc)"
-	grep -q -- "$pattern" "$tmp/refuse.log" || fail "refusal does not name the problem: $pattern"
-	[ "$sum" = "$(sha256sum <"$cfg")" ] || fail "a refused file was modified"
-	[ ! -e "$sock" ] || fail "socket created for a refused file"
-}
 good=$(cat "$cfg")
 printf '{"schema_version": 1, "host": {"name": "h"}, "vswitches": [\n  {"name": "vSwitch0",' >"$cfg"
-check_refused_file 'malformed JSON at line 2'
+refused_file 'malformed JSON at line 2'
 printf '' >"$cfg"
-check_refused_file 'the document is empty'
+refused_file 'the document is empty'
 echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["vswitches"][0]["portgroups"][0]["vlan_id"]=5000; print(json.dumps(d))' >"$cfg"
-check_refused_file 'vlan_id: 5000 is out of range 0..4095'
+refused_file 'vlan_id: 5000 is out of range 0..4095'
 echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["schema_version"]=2; print(json.dumps(d))' >"$cfg"
-check_refused_file 'schema_version: 2 is not supported'
+refused_file 'schema_version: 2 is not supported'
 echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["vswitches"][1]["uplinks"]=["vmnic7"]; print(json.dumps(d))' >"$cfg"
-check_refused_file 'no NIC named vmnic7'
+refused_file 'no NIC named vmnic7'
 echo "$good" >"$cfg"
 
 echo "== a worker lcore forwards: an uplink's NIC counts packets"

@@ -51,6 +51,11 @@
 #                      cli ARGS... must exit STATUS with PATTERN on stderr,
 #                      print nothing on stdout and leave $cfg byte for byte
 #                      unchanged. Uses $tmp/out and $tmp/err.
+#   refused_file PATTERN
+#                      vmknetd, started on $cfg (with VMKD_EAL_ARGS and
+#                      VMKD_DAEMON_ARGS), must refuse it: exit 1 with PATTERN
+#                      in its output, the file byte for byte unchanged, no
+#                      control socket. Uses $tmp/refuse.log.
 #   cleanup            the EXIT trap: stops a vmknetd still running, runs
 #                      VMKD_CLEANUP_HOOK, prints the log, removes $tmp.
 
@@ -144,4 +149,19 @@ refused() {
 	[ ! -s "$tmp/out" ] || fail "vmkcli $*: printed on stdout: $(cat "$tmp/out")"
 	[ "$before" = "$after" ] || fail "vmkcli $*: a refused change modified the file"
 	echo "refused as expected: vmkcli $* -> $(head -n 1 "$tmp/err")"
+}
+
+refused_file() {
+	local pattern=$1 sum rc=0
+	sum=$(sha256sum <"$cfg")
+	runs=$((runs + 1))
+	timeout 60 "$DAEMON" -l 0 --no-pci --no-huge --no-shconf -m "$VMKD_MEM" \
+		--file-prefix="$VMKD_NAME-$$-$runs" --log-level='*:warning' "${VMKD_EAL_ARGS[@]}" \
+		-- --config "$cfg" --control "$sock" "${VMKD_DAEMON_ARGS[@]}" \
+		>"$tmp/refuse.log" 2>&1 || rc=$?
+	cat "$tmp/refuse.log"
+	[ "$rc" -eq 1 ] || fail "vmknetd accepted a bad file (exit $rc)"
+	grep -q -- "$pattern" "$tmp/refuse.log" || fail "refusal does not name the problem: $pattern"
+	[ "$sum" = "$(sha256sum <"$cfg")" ] || fail "a refused file was modified"
+	[ ! -e "$sock" ] || fail "socket created for a refused file"
 }
