@@ -4,8 +4,8 @@
  * settings, counters and the connection list.
  *
  * Threading (as UDP's, see udp.c): calls take the netstack lock for a few
- * microseconds and never sleep while holding it; a call that waits polls
- * once a millisecond. Opening and closing also hold tcpip_ctl_lock, so a
+ * microseconds and never sleep while holding it; a call that waits polls,
+ * every 20 us for its first millisecond, then once a millisecond. Opening and closing also hold tcpip_ctl_lock, so a
  * netstack cannot be removed under its sockets. The segments a call makes
  * go to the adapter's transmit ring at once, stamped with the netstack's
  * clock (the `now` its worker last passed in).
@@ -53,11 +53,25 @@ const char *vmk_tcp_drop_reason_name(enum vmk_tcp_drop_reason r)
 	return drop_names[r];
 }
 
-static void sleep_1ms(void)
-{
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000L };
+#define WAIT_FAST_US    1000u     /* the first part of a wait ... */
+#define WAIT_FAST_NS    20000L    /* ... polls this often (plus timer slack) */
+#define WAIT_SLOW_NS    1000000L  /* then once a millisecond */
 
+/* A call that waits polls: on a live connection the answer comes within
+ * microseconds, so the first millisecond polls every 20 us (a 1 ms sleep
+ * made a blocking request/response cost 1 ms against Linux); a longer wait
+ * costs little CPU. Returns false once timeout_ms has passed since t0_us
+ * (timeout 0: at once), else sleeps and returns true. */
+static bool wait_more(uint64_t t0_us, unsigned int timeout_ms)
+{
+	uint64_t elapsed = tcpip_now_us() - t0_us;
+	struct timespec ts = { .tv_sec = 0,
+			       .tv_nsec = elapsed < WAIT_FAST_US ? WAIT_FAST_NS : WAIT_SLOW_NS };
+
+	if (elapsed >= (uint64_t)timeout_ms * 1000u)
+		return false;
 	nanosleep(&ts, NULL);
+	return true;
 }
 
 /* Lock the socket's netstack; NULL (nothing locked) when it went away. */
@@ -205,7 +219,7 @@ out:
 int vmk_tcp_accept(struct vmk_tcp_sock *s, struct vmk_tcp_sock **out, uint32_t *addr,
 		   uint16_t *port, unsigned int timeout_ms)
 {
-	unsigned int waited = 0;
+	uint64_t t0 = tcpip_now_us();
 
 	if (s == NULL || out == NULL)
 		return -EINVAL;
@@ -233,9 +247,8 @@ int vmk_tcp_accept(struct vmk_tcp_sock *s, struct vmk_tcp_sock **out, uint32_t *
 			return 0;
 		}
 		sock_unlock(ns);
-		if (waited++ >= timeout_ms)
+		if (!wait_more(t0, timeout_ms))
 			return -EAGAIN;
-		sleep_1ms();
 	}
 }
 
@@ -283,7 +296,7 @@ static int start_connect(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t
 int vmk_tcp_connect(struct vmk_tcp_sock *s, uint32_t dst, uint16_t port,
 		    unsigned int timeout_ms)
 {
-	unsigned int waited = 0;
+	uint64_t t0 = tcpip_now_us();
 	struct netstack *ns;
 	int ret;
 
@@ -307,9 +320,8 @@ int vmk_tcp_connect(struct vmk_tcp_sock *s, uint32_t dst, uint16_t port,
 			return err != 0 ? err : -ECONNREFUSED;
 		if (st != VMK_TCP_SYN_SENT && st != VMK_TCP_SYN_RECEIVED)
 			return 0;
-		if (waited++ >= timeout_ms)
+		if (!wait_more(t0, timeout_ms))
 			return -EINPROGRESS;
-		sleep_1ms();
 	}
 }
 
@@ -336,7 +348,7 @@ static long send_some(struct netstack *ns, struct vmk_tcp_sock *p, const void *b
 
 long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned int timeout_ms)
 {
-	unsigned int waited = 0;
+	uint64_t t0 = tcpip_now_us();
 
 	if (s == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
@@ -352,9 +364,8 @@ long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned 
 		sock_unlock(ns);
 		if (ret != 0)
 			return ret;
-		if (waited++ >= timeout_ms)
+		if (!wait_more(t0, timeout_ms))
 			return -EAGAIN;
-		sleep_1ms();
 	}
 }
 
@@ -397,7 +408,7 @@ static long recv_some(struct netstack *ns, struct vmk_tcp_sock *p, void *buf, si
 
 long vmk_tcp_recv(struct vmk_tcp_sock *s, void *buf, size_t len, unsigned int timeout_ms)
 {
-	unsigned int waited = 0;
+	uint64_t t0 = tcpip_now_us();
 
 	if (s == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
@@ -409,9 +420,8 @@ long vmk_tcp_recv(struct vmk_tcp_sock *s, void *buf, size_t len, unsigned int ti
 			return s->err != 0 ? s->err : -ENOTCONN;
 		ret = recv_some(ns, s, buf, len);
 		sock_unlock(ns);
-		if (ret != -EAGAIN || waited++ >= timeout_ms)
+		if (ret != -EAGAIN || !wait_more(t0, timeout_ms))
 			return ret;
-		sleep_1ms();
 	}
 }
 

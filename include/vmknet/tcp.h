@@ -24,7 +24,8 @@
  * Thread: any non-worker thread; one socket must not be used by two threads
  * at once (a listener and the sockets it accepted are separate sockets).
  * Calls take the netstack's lock for a few microseconds and never sleep
- * while holding it; a call that waits (timeout_ms > 0) polls every
+ * while holding it; a call that waits (timeout_ms > 0) polls, every 20 us
+ * (plus the thread's timer slack) for its first millisecond, then every
  * millisecond. Errors: negative errno.
  */
 #ifndef VMKNET_TCP_H
