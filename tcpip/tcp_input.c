@@ -80,6 +80,10 @@ static void apply_syn_options(struct vmk_tcp_sock *p, const struct seg *s)
 	p->snd_wl2 = r->ack;
 	p->irs = r->seq;
 	p->rcv_nxt = r->seq + 1;
+	/* An active open's SYN offered its window before RCV.NXT was known:
+	 * nothing is promised yet beyond RCV.NXT (a SYN-ACK we send sets the
+	 * edge again). */
+	p->rcv_adv = p->rcv_nxt;
 	p->last_ack_sent = p->rcv_nxt;
 	p->cc->init(p);
 }

@@ -440,6 +440,37 @@ static void test_simultaneous_open_reaches_established(void)
 	teardown();
 }
 
+/* The window our SYN offered was reckoned from RCV.NXT 0 (still unknown):
+ * it must not survive the SYN-ACK as the "right edge already offered",
+ * or for about half of the peer's ISNs that stale edge lies ahead of
+ * RCV.NXT and the first ACK's window is garbage (vmk-tcp-bench crr: a
+ * zero window, the response never sent, once in ~50,000 connections). */
+static void test_active_open_advertises_the_receive_room_whatever_the_peer_isn(void)
+{
+	struct vmk_tcp_sock *s;
+	struct tcp_repr ws;
+	uint8_t buf[16];
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &s), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(s, 0, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(s, PEER_IP, PPORT, 0), -EINPROGRESS);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.wscale, 3);
+	our_iss = o.r.seq;
+	tcp_repr_init(&ws);
+	ws.wscale = 3;
+	peer_send(0x80000000u, our_iss + 1, TCP_SYN | TCP_ACK, 65535, &ws, NULL, 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(s), VMK_TCP_ESTABLISHED);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.ack, 0x80000001u);
+	CU_ASSERT_EQUAL(o.r.win, TCP_DEFAULT_BUF >> 3);   /* all 256 KiB, scaled by 8 */
+	peer_send(0x80000001u, our_iss + 1, TCP_ACK | TCP_PSH, 65535, NULL, "hello", 5);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(s, buf, sizeof(buf), 0), 5);
+	vmk_tcp_abort(s);
+	teardown();
+}
+
 static void test_connect_to_a_port_answering_rst_is_refused(void)
 {
 	struct vmk_tcp_sock *s;
@@ -1124,6 +1155,7 @@ int main(void)
 	ADD(s, test_options_the_peer_does_not_offer_are_not_used);
 	ADD(s, test_active_open_sends_syn_with_options_and_completes);
 	ADD(s, test_simultaneous_open_reaches_established);
+	ADD(s, test_active_open_advertises_the_receive_room_whatever_the_peer_isn);
 	ADD(s, test_connect_to_a_port_answering_rst_is_refused);
 	ADD(s, test_unanswered_syn_is_retried_then_the_connect_times_out);
 	ADD(s, test_data_is_acked_every_second_segment_or_after_the_delayed_ack_timeout);
