@@ -109,7 +109,8 @@ static void tb_usage(FILE *f)
 		"  --count N        rr: transactions measured (default 100000)\n"
 		"  --warmup-count N rr: transactions before measuring (default 1000)\n"
 		"  --size N         rr: request and response bytes (default 1)\n"
-		"  --buf BYTES      socket send/receive buffers (default 4194304)\n"
+		"  --buf BYTES      stream: socket send/receive buffers (default 4194304;\n"
+		"                   rr and crr keep the library default, 256 KiB)\n"
 		"  --msl-ms N       crr: the client netstack's MSL (default 5)\n"
 		"  --mbufs N        mbufs in the host's pool (default 16383)\n"
 		"  --lcore N        worker lcore (default: the first worker lcore)\n");
@@ -332,7 +333,7 @@ static int tb_listener(struct tb *b, struct vmk_tcp_sock **out)
 	int ret;
 
 	ret = vmk_tcp_open(b->host, TB_PEER_NS, &l);
-	if (ret == 0 && b->o.buf != 0)
+	if (ret == 0 && b->o.mode == TB_STREAM)
 		ret = vmk_tcp_set_buffers(l, b->o.buf, b->o.buf);
 	if (ret == 0)
 		ret = vmk_tcp_set_nodelay(l, b->o.mode != TB_STREAM);
@@ -356,7 +357,7 @@ static int tb_connect_start(struct tb *b, struct vmk_tcp_sock **out)
 	int ret;
 
 	ret = vmk_tcp_open(b->host, NULL, &c);
-	if (ret == 0 && b->o.buf != 0 && b->o.mode == TB_STREAM)
+	if (ret == 0 && b->o.mode == TB_STREAM)
 		ret = vmk_tcp_set_buffers(c, b->o.buf, b->o.buf);
 	if (ret == 0)
 		ret = vmk_tcp_set_nodelay(c, b->o.mode != TB_STREAM);
