@@ -140,7 +140,7 @@ static int validate_routes(const struct vmk_config_netstack *ns, const char *whe
 }
 
 /* Congestion control algorithms the library has (tcpip/tcp_cc*.c). */
-static const char *const tcp_ccs[] = { VMK_CONFIG_TCP_CC_DEFAULT };
+static const char *const tcp_ccs[] = { VMK_CONFIG_TCP_CC_DEFAULT, "cubic" };
 
 static int validate_tcp(const struct vmk_config_netstack *ns, const char *where,
 			char *err, size_t err_size)
@@ -151,7 +151,7 @@ static int validate_tcp(const struct vmk_config_netstack *ns, const char *where,
 		known = strncmp(ns->tcp_cc, tcp_ccs[i], sizeof(ns->tcp_cc)) == 0;
 	if (!known) {
 		cfg_errf(err, err_size, "%s.tcp.congestion_control: unknown algorithm \"%.*s\" "
-			 "(known: newreno)", where, (int)sizeof(ns->tcp_cc), ns->tcp_cc);
+			 "(known: newreno, cubic)", where, (int)sizeof(ns->tcp_cc), ns->tcp_cc);
 		return -EINVAL;
 	}
 	if (ns->tcp_rto_min_ms > VMK_CONFIG_TCP_RTO_MIN_MAX) {

@@ -563,7 +563,7 @@ static int read_ns_tcp(struct reader *r, const cJSON *v, const char *where,
 		if (!cJSON_IsString(cc) || cc->valuestring[0] == '\0' ||
 		    strlen(cc->valuestring) >= sizeof(ns->tcp_cc)) {
 			cfg_errf(r->err, r->err_size, "%s.congestion_control: expected an "
-				 "algorithm name (\"newreno\"), got %.40s", at,
+				 "algorithm name (\"newreno\", \"cubic\"), got %.40s", at,
 				 cJSON_IsString(cc) ? cc->valuestring : type_name(cc));
 			return -EINVAL;
 		}

@@ -109,6 +109,14 @@ struct tcp_cc_ops {
 };
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
+/* Shared by the modules (tcp_cc_newreno.c): the RFC 5681 3.1 initial
+ * window, and fast recovery's window inflation per duplicate ACK,
+ * RFC 6582 partial-ACK deflation and the window on leaving recovery. */
+uint32_t tcp_cc_initial_window(uint32_t mss);
+void tcp_cc_reno_on_dupack(struct vmk_tcp_sock *p);
+void tcp_cc_reno_on_partial_ack(struct vmk_tcp_sock *p, uint32_t acked);
+void tcp_cc_reno_exit_recovery(struct vmk_tcp_sock *p);
 /* The module named name, or NULL. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
 

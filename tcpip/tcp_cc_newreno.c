@@ -4,7 +4,8 @@
  * per ACK), congestion avoidance of one MSS per window, fast recovery
  * with window inflation, partial-ACK deflation, and one MSS after a
  * timeout. The recovery state machine itself lives in tcp_input.c, so a
- * second module (CUBIC, RFC 9438) only supplies these window rules.
+ * second module (CUBIC, RFC 9438, tcp_cc_cubic.c) only supplies its own
+ * window rules and shares the initial window and fast-recovery ones here.
  * Lock held (see tcp.h).
  */
 #include <string.h>
@@ -12,8 +13,7 @@
 #include "tcpip/netstack.h"
 #include "tcpip/tcp.h"
 
-/* RFC 5681 3.1 initial window (also what RFC 6928's IW10 refines). */
-static uint32_t initial_window(uint32_t mss)
+uint32_t tcp_cc_initial_window(uint32_t mss)
 {
 	if (mss > 2190)
 		return 2 * mss;
@@ -24,7 +24,7 @@ static uint32_t initial_window(uint32_t mss)
 
 static void nr_init(struct vmk_tcp_sock *p)
 {
-	p->cwnd = initial_window(p->mss);
+	p->cwnd = tcp_cc_initial_window(p->mss);
 	p->ssthresh = UINT32_MAX / 2;
 	p->bytes_acked = 0;
 }
@@ -55,19 +55,19 @@ static void nr_enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
 	p->cwnd = p->ssthresh + 3u * p->mss;
 }
 
-static void nr_on_dupack(struct vmk_tcp_sock *p)
+void tcp_cc_reno_on_dupack(struct vmk_tcp_sock *p)
 {
 	p->cwnd += p->mss;
 }
 
-static void nr_on_partial_ack(struct vmk_tcp_sock *p, uint32_t acked)
+void tcp_cc_reno_on_partial_ack(struct vmk_tcp_sock *p, uint32_t acked)
 {
 	/* RFC 6582 3.2 step 5: deflate by what was acked, add back one MSS. */
 	p->cwnd = p->cwnd > acked ? p->cwnd - acked : 0;
 	p->cwnd += p->mss;
 }
 
-static void nr_exit_recovery(struct vmk_tcp_sock *p)
+void tcp_cc_reno_exit_recovery(struct vmk_tcp_sock *p)
 {
 	p->cwnd = RTE_MIN(p->ssthresh, RTE_MAX(tcp_in_flight(p), (uint32_t)p->mss) + p->mss);
 	p->bytes_acked = 0;
@@ -86,13 +86,13 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 	.init = nr_init,
 	.on_ack = nr_on_ack,
 	.enter_recovery = nr_enter_recovery,
-	.on_dupack = nr_on_dupack,
-	.on_partial_ack = nr_on_partial_ack,
-	.exit_recovery = nr_exit_recovery,
+	.on_dupack = tcp_cc_reno_on_dupack,
+	.on_partial_ack = tcp_cc_reno_on_partial_ack,
+	.exit_recovery = tcp_cc_reno_exit_recovery,
 	.on_rto = nr_on_rto,
 };
 
-static const struct tcp_cc_ops *const modules[] = { &tcp_cc_newreno };
+static const struct tcp_cc_ops *const modules[] = { &tcp_cc_newreno, &tcp_cc_cubic };
 
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
 {

@@ -34,7 +34,7 @@ json network ip netstack get -N defaultTcpipStack | json_check "assert d['TCPMin
 json_check "s={n['name']:n for n in d['netstacks']}; assert s['storage']['tcp']=={'congestion_control':'newreno','rto_min_ms':50} and s['vmotion']['tcp']=={'congestion_control':'newreno','rto_min_ms':300} and 'tcp' not in s['defaultTcpipStack'], s" <"$cfg"
 
 echo "== refusals leave the file as it was"
-refused 1 'unknown congestion control algorithm "cubic"' network ip netstack set -N storage -c cubic
+refused 1 'unknown congestion control algorithm "vegas"' network ip netstack set -N storage -c vegas
 refused 1 'unknown congestion control algorithm' network ip netstack set -N storage --ccalgo ""
 refused 1 'out of range: use 1..1000' network ip netstack set -N storage --rto-min-ms 0
 refused 1 'out of range: use 1..1000' network ip netstack set -N storage --rto-min-ms 5000
@@ -53,12 +53,12 @@ stop
 
 echo "== an unknown algorithm in the file is refused, naming the field"
 good=$(cat "$cfg")
-echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); [n.update(tcp={"congestion_control":"cubic"}) for n in d["netstacks"] if n["name"]=="storage"]; print(json.dumps(d))' >"$cfg"
+echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); [n.update(tcp={"congestion_control":"vegas"}) for n in d["netstacks"] if n["name"]=="storage"]; print(json.dumps(d))' >"$cfg"
 sum=$(sha256sum <"$cfg"); rc=0
 timeout 60 "$DAEMON" -l 0 --no-pci --no-huge --no-shconf -m 256 --file-prefix="vmkcli-ns-test-$$-bad" \
 	--log-level='*:warning' -- --config "$cfg" --control "$sock" >"$tmp/refuse.log" 2>&1 || rc=$?
 cat "$tmp/refuse.log"
 [ "$rc" -eq 1 ] || fail "vmknetd accepted a bad file (exit $rc)"
-grep -q 'netstacks\[3\] (storage).tcp.congestion_control: unknown algorithm "cubic"' "$tmp/refuse.log" || fail "refusal does not name the field"
+grep -q 'netstacks\[3\] (storage).tcp.congestion_control: unknown algorithm "vegas"' "$tmp/refuse.log" || fail "refusal does not name the field"
 [ "$sum" = "$(sha256sum <"$cfg")" ] || fail "a refused file was modified"
 echo "test_vmkcli_netstack: all checks passed"

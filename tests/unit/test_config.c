@@ -849,8 +849,8 @@ static void test_config_netstack_tcp_round_trips_validates_and_applies(void)
 				     "{\"name\": \"vmotion\", \"tcp\": {\"congestion_control\": "
 				     "\"newreno\", \"rto_min_ms\": 30}}")), 0);
 	refused(IP_DOC("", "{\"name\": \"storage\", \"tcp\": {\"congestion_control\": "
-		       "\"cubic\"}}"),
-		"netstacks[3] (storage).tcp.congestion_control: unknown algorithm \"cubic\"");
+		       "\"vegas\"}}"),
+		"netstacks[3] (storage).tcp.congestion_control: unknown algorithm \"vegas\"");
 	refused(IP_DOC("", "{\"name\": \"storage\", \"tcp\": {\"rto_min_ms\": 0}}"),
 		"(storage).tcp.rto_min_ms: 0 is out of range 1..1000");
 	refused(IP_DOC("", "{\"name\": \"storage\", \"tcp\": {\"cc\": \"newreno\"}}"),

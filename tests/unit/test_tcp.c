@@ -902,6 +902,33 @@ static void test_syn_on_an_established_connection_gets_a_challenge_ack(void)
 	teardown();
 }
 
+static void test_a_netstack_set_to_cubic_gives_new_connections_cubic(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_params pa;
+	struct vmk_tcp_conn conns[4];
+	unsigned int n;
+
+	setup();
+	vmk_tcp_get_params(host, NULL, &pa);
+	CU_ASSERT_STRING_EQUAL(pa.cc, "newreno");
+	snprintf(pa.cc, sizeof(pa.cc), "vegas");
+	CU_ASSERT_EQUAL(vmk_tcp_set_params(host, NULL, &pa), -EINVAL);
+	snprintf(pa.cc, sizeof(pa.cc), "cubic");
+	CU_ASSERT_EQUAL(vmk_tcp_set_params(host, NULL, &pa), 0);
+	vmk_tcp_get_params(host, NULL, &pa);
+	CU_ASSERT_STRING_EQUAL(pa.cc, "cubic");
+	c = established(&l);
+	n = vmk_tcp_conn_list(host, NULL, conns, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	for (unsigned int i = 0; i < n; i++)
+		if (conns[i].state == VMK_TCP_ESTABLISHED)
+			CU_ASSERT_STRING_EQUAL(conns[i].cc, "cubic");
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* ---- closing ---------------------------------------------------------- */
 
 static unsigned int n_conns(void)
@@ -1169,6 +1196,7 @@ int main(void)
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
 	ADD(s, test_in_window_rst_with_the_wrong_sequence_gets_a_challenge_ack);
 	ADD(s, test_syn_on_an_established_connection_gets_a_challenge_ack);
+	ADD(s, test_a_netstack_set_to_cubic_gives_new_connections_cubic);
 	ADD(s, test_active_close_goes_through_fin_wait_to_time_wait_which_expires);
 	ADD(s, test_passive_close_goes_through_close_wait_and_last_ack);
 	ADD(s, test_simultaneous_close_goes_through_closing_to_time_wait);
