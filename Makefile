@@ -11,6 +11,7 @@
 #
 # make            build everything          make test    build + run all tests
 # make asan       tests under ASan+UBSan     make bench   side-by-side benchmark
+#                                            make bench-tcp  TCP against Linux
 # make demo       run the demo host          make install PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (called by demo, test, bench)
 
@@ -61,7 +62,7 @@ SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
 .SECONDARY:
-.PHONY: all lib progs tests test asan bench demo install deps clean check-symbols
+.PHONY: all lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
 .DEFAULT_GOAL := all
 
 all: lib progs tests
@@ -154,6 +155,11 @@ asan: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run_l2fwd.sh
+
+# vmknet TCP against Linux TCP (iperf3, linux-tcp-bench) in namespaces.
+bench-tcp: deps
+	@$(MAKE) --no-print-directory all
+	@flock /tmp/vmknet-dpdk.lock bench/run_tcp.sh
 
 # The library embedded in a program, then the host daemon driven by vmkcli.
 demo: deps
