@@ -5,9 +5,10 @@
  * lookup, ISNs, lifetime), tcp_input.c (RFC 9293 segment arrival),
  * tcp_syncookie.c (the stateless handshake of a full listener),
  * tcp_output.c (building and sending segments), tcp_timer.c (RTO, delayed
- * ACK, persist, TIME-WAIT), tcp_buf.c (byte rings and the out-of-order
- * assembler), tcp_cc_*.c (congestion control modules), tcp_api.c (the
- * public socket API).
+ * ACK, persist, keepalive, TIME-WAIT), tcp_buf.c (byte rings and the
+ * out-of-order assembler), tcp_sack.c (the sender's SACK scoreboard and
+ * RFC 6675 loss recovery), tcp_cc_*.c (congestion control modules),
+ * tcp_api.c (the public socket API).
  *
  * Threading: everything here runs with ns->lock held (see netstack.h), on
  * the worker (input, timers) or an application thread (API calls).
@@ -187,15 +188,24 @@ struct vmk_tcp_sock {
 	uint32_t bytes_acked;         /* congestion avoidance accumulator */
 	uint8_t dupacks;
 	uint64_t cc_priv[4];          /* module state (CUBIC needs a few words) */
+	/* SACK scoreboard (RFC 6675): ranges above snd_una the peer holds */
+	struct tcp_ooo sacked;
+	uint32_t high_rxt;            /* HighRxt: end of the last retransmission */
 
 	/* timers: absolute deadlines in us, 0 = off */
 	uint64_t t_rexmt, t_delack, t_persist, t_2msl;
+	uint64_t t_keep;              /* keepalive: next idle check or probe */
+	uint32_t ka_idle_ms, ka_intvl_ms; /* keepalive settings; idle 0: off */
+	uint8_t ka_count, ka_probes;  /* probes allowed, probes unanswered */
 	uint8_t segs_unacked;         /* full segments received since our last ACK */
 
 	struct tcp_ring sndq;         /* from snd_una */
 	struct tcp_ring rcvq;         /* in-order data from the reader's position */
 	struct tcp_ooo ooo;
-	uint32_t ooo_last;            /* start of the latest out-of-order segment */
+	/* starts of the latest out-of-order segments, newest first: the
+	 * order of the SACK blocks we report (RFC 2018 4) */
+	uint32_t ooo_recent[TCP_MAX_SACK];
+	uint8_t n_ooo_recent;
 	uint32_t snd_size, rcv_size;  /* configured before the buffers exist */
 };
 
@@ -297,11 +307,42 @@ static inline uint8_t tcp_wscale_for(uint32_t size)
 static inline uint32_t tcp_ts_now(uint64_t now) { return (uint32_t)(now / 1000u); }
 static inline uint32_t tcp_in_flight(const struct vmk_tcp_sock *p) { return p->snd_max - p->snd_una; }
 
+/* tcp_sack.c: the sender's SACK scoreboard and RFC 6675 loss recovery. */
+/* Record the ACK's SACK blocks (those above SND.UNA, within what was
+ * sent); *news: some told something new. */
+void tcp_sack_update(struct vmk_tcp_sock *p, const struct tcp_repr *r, bool *news);
+/* SND.UNA advanced: forget what lies below it; HighRxt at least SND.UNA. */
+void tcp_sack_prune(struct vmk_tcp_sock *p);
+/* The end of the SACKed range holding seq, or seq when none does. */
+uint32_t tcp_sack_sacked_end(const struct vmk_tcp_sock *p, uint32_t seq);
+/* The start of the first SACKed range above seq, or SND.MAX. */
+uint32_t tcp_sack_next_sacked(const struct vmk_tcp_sock *p, uint32_t seq);
+/* RFC 6675 IsLost(seq). */
+bool tcp_sack_is_lost(const struct vmk_tcp_sock *p, uint32_t seq);
+/* RFC 6675 SetPipe: bytes estimated in the network. */
+uint32_t tcp_sack_pipe(const struct vmk_tcp_sock *p);
+/* Retransmit lost segments (NextSeg rule 1) while cwnd - pipe >= SMSS. */
+void tcp_sack_retransmit(struct vmk_tcp_sock *p, uint64_t now);
+/* In loss recovery with the SACK scoreboard (else NewReno's). */
+static inline bool tcp_sack_recovery(const struct vmk_tcp_sock *p)
+{
+	return (p->flags & (TCPF_IN_RECOVERY | TCPF_SACK_OK)) ==
+	       (TCPF_IN_RECOVERY | TCPF_SACK_OK);
+}
+
 /* tcp_timer.c */
 void tcp_timers(struct netstack *ns, uint64_t now);
 void tcp_rtt_sample(struct vmk_tcp_sock *p, uint32_t rtt_us);
 /* (Re)arm the retransmission timer at now + rto (backed off). */
 void tcp_arm_rexmt(struct vmk_tcp_sock *p, uint64_t now);
 void tcp_enter_time_wait(struct vmk_tcp_sock *p, uint64_t now);
+/* A segment came from the peer: the keepalive idle time starts again. */
+static inline void tcp_keepalive_heard(struct vmk_tcp_sock *p, uint64_t now)
+{
+	if (p->ka_idle_ms != 0) {
+		p->t_keep = now + p->ka_idle_ms * 1000ull;
+		p->ka_probes = 0;
+	}
+}
 
 #endif

@@ -164,6 +164,29 @@ int vmk_tcp_set_nodelay(struct vmk_tcp_sock *s, bool nodelay)
 	return 0;
 }
 
+int vmk_tcp_set_keepalive(struct vmk_tcp_sock *s, bool on, uint32_t idle_ms,
+			  uint32_t interval_ms, uint32_t count)
+{
+	const uint32_t max_ms = 86400000u;
+	struct netstack *ns;
+
+	if (on && (idle_ms == 0 || idle_ms > max_ms || interval_ms == 0 ||
+		   interval_ms > max_ms || count == 0 || count > 255))
+		return -EINVAL;
+	if (s == NULL || (ns = sock_lock(s)) == NULL)
+		return -EINVAL;
+	s->ka_idle_ms = on ? idle_ms : 0;
+	s->ka_intvl_ms = on ? interval_ms : 0;
+	s->ka_count = (uint8_t)(on ? count : 0);
+	s->ka_probes = 0;
+	s->t_keep = 0;
+	if (on && s->state != VMK_TCP_LISTEN && s->state != VMK_TCP_CLOSED &&
+	    s->state != VMK_TCP_SYN_SENT)
+		tcp_keepalive_heard(s, ns->tcp->now);
+	sock_unlock(ns);
+	return 0;
+}
+
 /* Lock held. */
 static int sock_bind(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t addr, uint16_t port)
 {

@@ -104,6 +104,9 @@ static struct vmk_tcp_sock *child_new(struct vmk_tcp_sock *l, const struct seg *
 	c->snd_size = l->snd_size;
 	c->rcv_size = l->rcv_size;
 	c->flags = TCPF_PASSIVE | (l->flags & TCPF_NODELAY);
+	c->ka_idle_ms = l->ka_idle_ms;
+	c->ka_intvl_ms = l->ka_intvl_ms;
+	c->ka_count = l->ka_count;
 	c->laddr = s->dst;
 	c->lport = s->r.dst_port;
 	c->faddr = s->src;
@@ -338,17 +341,32 @@ static void challenge_ack(struct vmk_tcp_sock *p, uint64_t now)
 	tcp_send_ack(p, now);
 }
 
+/* Retransmit the segment at SND.UNA (up to the first SACKed byte). */
+static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
+{
+	uint32_t len = RTE_MIN((uint32_t)p->mss, p->sndq.len);
+
+	if (p->flags & TCPF_SACK_OK) {
+		len = RTE_MIN(len, tcp_sack_next_sacked(p, p->snd_una) - p->snd_una);
+		p->high_rxt = p->snd_una + len;
+	}
+	p->ns->tcp->st.retrans++;
+	tcp_send_segment(p, p->snd_una, len, TCP_ACK, now);
+}
+
+/* Fast retransmit: RFC 6675 5 (4) with SACK, RFC 6582 3.2 (2) without. */
 static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
 {
-	struct tcp_stack *t = p->ns->tcp;
-
 	p->recover = p->snd_max;
 	p->flags |= TCPF_IN_RECOVERY;
 	p->flags &= ~TCPF_RTT_TIMING;
 	p->cc->enter_recovery(p, now);
-	t->st.fast_retrans++;
-	t->st.retrans++;
-	tcp_send_segment(p, p->snd_una, RTE_MIN((uint32_t)p->mss, p->sndq.len), TCP_ACK, now);
+	p->ns->tcp->st.fast_retrans++;
+	retransmit_first(p, now);
+	if (p->flags & TCPF_SACK_OK) {       /* no window inflation: pipe counts */
+		p->cwnd = p->ssthresh;
+		tcp_sack_retransmit(p, now);
+	}
 	tcp_arm_rexmt(p, now);
 }
 
@@ -366,6 +384,7 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	p->snd_una = ack;
 	if (seq_lt(p->snd_nxt, p->snd_una))
 		p->snd_nxt = p->snd_una;
+	tcp_sack_prune(p);
 	p->n_retries = 0;
 	p->n_backoff = 0;
 	if (p->flags & TCPF_IN_RECOVERY) {
@@ -373,11 +392,13 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 			p->cc->exit_recovery(p);
 			p->flags &= ~TCPF_IN_RECOVERY;
 			p->dupacks = 0;
-		} else {                        /* partial ACK: next hole at once */
+		} else if (!(p->flags & TCPF_SACK_OK)) { /* partial ACK: next hole at once */
 			p->cc->on_partial_ack(p, acked);
-			p->ns->tcp->st.retrans++;
-			tcp_send_segment(p, p->snd_una,
-					 RTE_MIN((uint32_t)p->mss, p->sndq.len), TCP_ACK, now);
+			retransmit_first(p, now);
+		} else if (p->sacked.n == 0 && p->high_rxt == p->snd_una) {
+			retransmit_first(p, now);    /* a peer that sends no blocks */
+		} else {
+			tcp_sack_retransmit(p, now);
 		}
 	} else {
 		p->dupacks = 0;
@@ -408,12 +429,36 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	return true;
 }
 
+/* A duplicate ACK (RFC 6675: one carrying new SACK information counts
+ * too): loss recovery after DupThresh of them, or as soon as the
+ * scoreboard says SND.UNA is lost; further ones in recovery inflate the
+ * window (NewReno) or free pipe for more retransmissions (SACK). */
+static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
+{
+	bool sack = (p->flags & TCPF_SACK_OK) != 0;
+
+	if (p->flags & TCPF_IN_RECOVERY) {
+		if (sack)
+			tcp_sack_retransmit(p, now);
+		else
+			p->cc->on_dupack(p);
+		return;
+	}
+	if (!seq_gt(p->snd_una, p->recover)) {  /* RFC 6582 4.1: still the old episode */
+		if (++p->dupacks == TCP_DUPACK_THRESH)
+			p->dupacks = 0;
+		return;
+	}
+	if (++p->dupacks >= TCP_DUPACK_THRESH || (sack && tcp_sack_is_lost(p, p->snd_una)))
+		enter_recovery(p, now);
+}
+
 /* RFC 9293 3.10.7.4 fifth check for synchronized states. Returns false
  * when the segment is done with (or p was freed). */
 static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 {
 	const struct tcp_repr *r = &s->r;
-	bool wnd_changed = false;
+	bool wnd_changed = false, sack_news = false;
 
 	if (seq_gt(r->ack, p->snd_max)) {
 		tcp_send_ack(p, now);
@@ -430,17 +475,13 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 		p->snd_wl1 = r->seq;
 		p->snd_wl2 = r->ack;
 	}
+	if ((p->flags & TCPF_SACK_OK) && r->n_sack > 0)
+		tcp_sack_update(p, r, &sack_news);
 	if (seq_gt(r->ack, p->snd_una))
 		return ack_advanced(p, r->ack, now);
-	if (r->ack == p->snd_una && s->len == 0 && !wnd_changed &&
-	    !(r->flags & (TCP_SYN | TCP_FIN)) && p->snd_max != p->snd_una) {
-		if (p->flags & TCPF_IN_RECOVERY)
-			p->cc->on_dupack(p);
-		else if (++p->dupacks == TCP_DUPACK_THRESH && seq_gt(r->ack, p->recover))
-			enter_recovery(p, now);
-		else if (p->dupacks == TCP_DUPACK_THRESH)
-			p->dupacks = 0;
-	}
+	if (r->ack == p->snd_una && p->snd_max != p->snd_una &&
+	    (sack_news || (s->len == 0 && !wnd_changed && !(r->flags & (TCP_SYN | TCP_FIN)))))
+		duplicate_ack(p, now);
 	return true;
 }
 
@@ -537,7 +578,11 @@ static void data_received(struct vmk_tcp_sock *p, struct seg *s)
 		return;
 	}
 	ring_write_mbuf(&p->rcvq, p->rcvq.len + (seq - p->rcv_nxt), s->m, s->data_off, len);
-	p->ooo_last = seq;
+	memmove(&p->ooo_recent[1], &p->ooo_recent[0],
+		(TCP_MAX_SACK - 1) * sizeof(p->ooo_recent[0]));
+	p->ooo_recent[0] = seq;
+	if (p->n_ooo_recent < TCP_MAX_SACK)
+		p->n_ooo_recent++;
 }
 
 static bool rst_or_syn(struct vmk_tcp_sock *p, struct seg *s, uint32_t orig_seq, uint64_t now)
@@ -597,6 +642,7 @@ static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 		return;
 	}
 	trim(p, s);
+	tcp_keepalive_heard(p, now);
 	if (rst_or_syn(p, s, orig_seq, now))
 		return;
 	if (!(r->flags & TCP_ACK))

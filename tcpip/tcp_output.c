@@ -50,27 +50,35 @@ uint16_t tcp_rcv_wnd_field(struct vmk_tcp_sock *p)
 	return (uint16_t)w;
 }
 
-/* SACK blocks from the out-of-order assembler (RFC 2018): the first
- * block holds the most recently received segment. */
+/* Append range i of the assembler to r's SACK blocks unless it is there. */
+static void sack_block(const struct tcp_ooo *o, unsigned int i, struct tcp_repr *r)
+{
+	for (unsigned int k = 0; k < r->n_sack; k++)
+		if (r->sack[k][0] == o->r[i][0])
+			return;
+	r->sack[r->n_sack][0] = o->r[i][0];
+	r->sack[r->n_sack++][1] = o->r[i][1];
+}
+
+/* SACK blocks from the out-of-order assembler (RFC 2018 4): the first
+ * holds the most recently received segment, the next ones the ranges of
+ * the segments received before it, newest first (so each range is
+ * reported in several ACKs), then any others in sequence order. Three
+ * blocks fit beside a timestamp, four without. */
 static void add_sack(const struct vmk_tcp_sock *p, struct tcp_repr *r)
 {
 	const struct tcp_ooo *o = &p->ooo;
-	unsigned int max = (p->flags & TCPF_TS) ? 3 : 4, n = 0, first = 0;
+	unsigned int max = (p->flags & TCPF_TS) ? 3 : 4;
 
-	if (!(p->flags & TCPF_SACK_OK) || o->n == 0)
+	if (!(p->flags & TCPF_SACK_OK))
 		return;
-	for (unsigned int i = 0; i < o->n; i++)
-		if (seq_le(o->r[i][0], p->ooo_last) && seq_gt(o->r[i][1], p->ooo_last))
-			first = i;
-	r->sack[n][0] = o->r[first][0];
-	r->sack[n++][1] = o->r[first][1];
-	for (unsigned int i = 0; i < o->n && n < max; i++) {
-		if (i == first)
-			continue;
-		r->sack[n][0] = o->r[i][0];
-		r->sack[n++][1] = o->r[i][1];
-	}
-	r->n_sack = (uint8_t)n;
+	for (unsigned int k = 0; k < p->n_ooo_recent && r->n_sack < max; k++)
+		for (unsigned int i = 0; i < o->n; i++)
+			if (seq_le(o->r[i][0], p->ooo_recent[k]) &&
+			    seq_gt(o->r[i][1], p->ooo_recent[k]))
+				sack_block(o, i, r);
+	for (unsigned int i = 0; i < o->n && r->n_sack < max; i++)
+		sack_block(o, i, r);
 }
 
 static int xmit(struct netstack *ns, struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst,
@@ -216,30 +224,61 @@ static struct rte_ring *out_ring(struct vmk_tcp_sock *p)
 	return rt.ifc->txq;
 }
 
+/* Bytes the send and congestion windows let go from SND.NXT; in SACK
+ * loss recovery the congestion window bounds the pipe (RFC 6675), not
+ * what lies between SND.UNA and SND.NXT. */
+static uint32_t window_left(const struct vmk_tcp_sock *p, bool sack_rec, uint32_t pipe)
+{
+	uint32_t wnd = RTE_MIN(p->snd_wnd, p->cwnd), left = 0;
+
+	if (sack_rec) {
+		wnd = p->snd_wnd;
+		left = p->cwnd > pipe ? p->cwnd - pipe : 0;
+	}
+	if (!seq_gt(p->snd_una + wnd, p->snd_nxt))
+		return 0;
+	if (sack_rec)
+		return RTE_MIN(left, p->snd_una + wnd - p->snd_nxt);
+	return p->snd_una + wnd - p->snd_nxt;
+}
+
+/* Going back after a timeout: step over what the peer SACKed; the bytes
+ * from SND.NXT that are not SACKed. */
+static uint32_t skip_sacked(struct vmk_tcp_sock *p)
+{
+	if (p->sacked.n == 0 || !seq_lt(p->snd_nxt, p->snd_max))
+		return UINT32_MAX;
+	p->snd_nxt = tcp_sack_sacked_end(p, p->snd_nxt);
+	return tcp_sack_next_sacked(p, p->snd_nxt) - p->snd_nxt;
+}
+
 void tcp_output(struct vmk_tcp_sock *p, uint64_t now)
 {
 	struct rte_ring *txq;
-	bool sent = false;
+	bool sent = false, sack_rec;
+	uint32_t pipe;
 
 	if (p->ns == NULL)
 		return;
 	txq = can_send_data(p->state) ? out_ring(p) : NULL;
 	p->flags &= ~TCPF_TXQ_WAIT;
+	sack_rec = tcp_sack_recovery(p);
+	pipe = sack_rec ? tcp_sack_pipe(p) : 0;
 	while (can_send_data(p->state)) {
+		uint32_t unsacked = skip_sacked(p);
 		uint32_t off = RTE_MIN(p->snd_nxt - p->snd_una, p->sndq.len);
 		uint32_t avail = p->sndq.len - off, fin_seq = p->snd_una + p->sndq.len;
-		uint32_t wnd = RTE_MIN(p->snd_wnd, p->cwnd), left = 0, len;
+		uint32_t left = window_left(p, sack_rec, pipe), len;
 		bool fin;
 		uint8_t flags = TCP_ACK;
 
-		if (seq_gt(p->snd_una + wnd, p->snd_nxt))
-			left = p->snd_una + wnd - p->snd_nxt;
 		len = RTE_MIN(RTE_MIN(avail, left), (uint32_t)p->mss);
+		len = RTE_MIN(len, unsacked);
 		fin = (p->flags & TCPF_FIN_QUEUED) && seq_le(p->snd_nxt, fin_seq) &&
 		      p->snd_nxt + len == fin_seq;
 		if (len == 0 && !fin)
 			break;
-		if (!fin && !worth_sending(p, len, avail))
+		if (!fin && seq_ge(p->snd_nxt, p->snd_max) && !worth_sending(p, len, avail))
 			break;
 		if (txq != NULL && rte_ring_free_count(txq) < TCP_TXQ_RESERVE) {
 			p->flags |= TCPF_TXQ_WAIT;      /* the timers try again */
@@ -259,6 +298,7 @@ void tcp_output(struct vmk_tcp_sock *p, uint64_t now)
 		if (tcp_send_segment(p, p->snd_nxt, len, flags, now) == -ENOBUFS)
 			break;
 		sent = true;
+		pipe += len;
 		p->snd_nxt += len + (fin ? 1 : 0);
 		if (fin)
 			p->flags |= TCPF_FIN_SENT;

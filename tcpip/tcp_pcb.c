@@ -237,8 +237,10 @@ uint32_t tcp_isn(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32
 
 void tcp_set_state(struct vmk_tcp_sock *p, enum vmk_tcp_state s)
 {
-	if (s == VMK_TCP_ESTABLISHED && p->ns != NULL)
+	if (s == VMK_TCP_ESTABLISHED && p->ns != NULL) {
 		p->ns->tcp->st.established++;
+		tcp_keepalive_heard(p, p->ns->tcp->now);
+	}
 	p->state = s;
 }
 
@@ -270,7 +272,7 @@ void tcp_set_closed(struct vmk_tcp_sock *p, int err)
 	if (p->err == 0)
 		p->err = err;
 	p->state = VMK_TCP_CLOSED;
-	p->t_rexmt = p->t_delack = p->t_persist = p->t_2msl = 0;
+	p->t_rexmt = p->t_delack = p->t_persist = p->t_2msl = p->t_keep = 0;
 	tcp_pcb_unhash(p);
 	if (!(p->flags & TCPF_USER))
 		tcp_unlink_child(p);

@@ -2,7 +2,7 @@
  * TCP timers of a netstack, run from the netstack's periodic processing
  * (ns_timers, about once a millisecond): retransmission (RFC 6298, with
  * exponential backoff, Karn's rule and SYN/data retry limits), delayed
- * ACK, zero-window probes (persist), TIME-WAIT expiry, and more output
+ * ACK, zero-window probes (persist), keepalive, TIME-WAIT expiry, and more output
  * for connections that stopped at a full adapter ring. Deadlines are
  * absolute microseconds in each block; a walk of the blocks finds the due
  * ones (a timer wheel is the next step when connection counts grow).
@@ -52,7 +52,7 @@ void tcp_rtt_sample(struct vmk_tcp_sock *p, uint32_t r)
 void tcp_enter_time_wait(struct vmk_tcp_sock *p, uint64_t now)
 {
 	p->state = VMK_TCP_TIME_WAIT;
-	p->t_rexmt = p->t_persist = p->t_delack = 0;
+	p->t_rexmt = p->t_persist = p->t_delack = p->t_keep = 0;
 	p->t_2msl = now + 2ull * p->ns->tcp->params.msl_ms * 1000ull;
 }
 
@@ -87,6 +87,11 @@ static void rexmt_expired(struct vmk_tcp_sock *p, uint64_t now)
 		tcp_send_syn(p, now);
 		return;
 	}
+	/* RFC 2018 8: a timeout may mean the peer reneged on what it SACKed.
+	 * The first one still trusts the scoreboard (going back steps over
+	 * SACKed data); a second in a row forgets it. */
+	if (p->n_backoff > 1)
+		p->sacked.n = 0;
 	p->cc->on_rto(p, now);
 	p->flags &= ~TCPF_IN_RECOVERY;
 	p->dupacks = 0;
@@ -112,6 +117,28 @@ static void persist_expired(struct vmk_tcp_sock *p, uint64_t now)
 	p->t_persist = now + RTE_MAX(backed_off_rto(p), TCP_PERSIST_MIN_US);
 }
 
+/* Keepalive (RFC 1122 4.2.3.6): idle long enough, probe with SND.NXT - 1
+ * (outside the peer's window: it answers with an ACK); count probes
+ * unanswered end the connection. May free p. */
+static void keepalive_expired(struct vmk_tcp_sock *p, uint64_t now)
+{
+	if (!synchronized(p->state) || p->state == VMK_TCP_TIME_WAIT) {
+		p->t_keep = 0;
+		return;
+	}
+	if (p->ka_probes >= p->ka_count) {
+		tcp_send_rst(p->ns, p->laddr, p->lport, p->faddr, p->fport, p->snd_nxt, 0, false,
+			     now);
+		p->ns->tcp->st.keepalive_drops++;
+		tcp_set_closed(p, -ETIMEDOUT);
+		return;
+	}
+	p->ka_probes++;
+	p->ns->tcp->st.keepalive_probes++;
+	tcp_send_segment(p, p->snd_nxt - 1, 0, TCP_ACK, now);
+	p->t_keep = now + p->ka_intvl_ms * 1000ull;
+}
+
 void tcp_timers(struct netstack *ns, uint64_t now)
 {
 	struct tcp_stack *t = ns->tcp;
@@ -132,6 +159,10 @@ void tcp_timers(struct netstack *ns, uint64_t now)
 			persist_expired(p, now);
 		if (p->flags & TCPF_TXQ_WAIT)
 			tcp_output(p, now);
+		if (p->t_keep != 0 && now >= p->t_keep) {
+			keepalive_expired(p, now);   /* may free p */
+			continue;
+		}
 		if (p->t_rexmt != 0 && now >= p->t_rexmt)
 			rexmt_expired(p, now);   /* last: may free p */
 	}

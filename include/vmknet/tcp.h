@@ -10,9 +10,10 @@
  * buffer, so a reader that stops reading stops the sender (flow control).
  * The protocol is RFC 9293 with RFC 7323 window scaling and timestamps,
  * RFC 6298 retransmission timeouts on a microsecond clock, RFC 5681/6582
- * NewReno congestion control, RFC 5961 challenge ACKs, RFC 6528 initial
- * sequence numbers, delayed ACKs and SYN cookies when a listener's backlog
- * is full. The MSS follows the adapter MTU (8960 at MTU 9000).
+ * NewReno or RFC 9438 CUBIC congestion control (per netstack), RFC 2018
+ * SACK with RFC 6675 loss recovery, RFC 5961 challenge ACKs, RFC 6528
+ * initial sequence numbers, delayed ACKs, keepalive (per socket, off by
+ * default) and SYN cookies when a listener's backlog is full. The MSS follows the adapter MTU (8960 at MTU 9000).
  *
  * Addresses are network byte order (as struct in_addr's s_addr), ports host
  * byte order.
@@ -103,6 +104,20 @@ int vmk_tcp_set_buffers(struct vmk_tcp_sock *s, uint32_t send_size, uint32_t rec
 
 /* Nagle's algorithm on (default) or off (nodelay). Returns 0 or -EINVAL. */
 int vmk_tcp_set_nodelay(struct vmk_tcp_sock *s, bool nodelay);
+
+/*
+ * Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6), off by default. On: once
+ * a synchronized connection has received nothing for idle_ms, a probe (an
+ * ACK with no data at SEG.SEQ = SND.NXT - 1, which the peer must answer)
+ * goes every interval_ms; any segment from the peer starts the idle time
+ * again; after count probes without an answer the connection is reset
+ * (RST sent) and calls return -ETIMEDOUT. Accepted sockets inherit their
+ * listener's setting. on false turns it off (the other values are then
+ * ignored). idle_ms and interval_ms 1..86,400,000, count 1..255.
+ * Returns 0 or -EINVAL.
+ */
+int vmk_tcp_set_keepalive(struct vmk_tcp_sock *s, bool on, uint32_t idle_ms,
+			  uint32_t interval_ms, uint32_t count);
 
 /* Bind to addr:port (addr 0: any address of the netstack; port 0: an
  * ephemeral one). Returns 0, -EINVAL (already bound), -EADDRNOTAVAIL,
@@ -198,7 +213,7 @@ struct vmk_tcp_params {
 	uint32_t msl_ms;           /* TIME-WAIT lasts 2 MSL; default 30,000 */
 	uint32_t syn_retries;      /* SYN (and SYN-ACK) retransmissions; default 6 */
 	uint32_t data_retries;     /* data retransmissions before giving up; default 15 */
-	char cc[16];               /* congestion control: "newreno" (default) */
+	char cc[16];               /* congestion control: "newreno" (default) or "cubic" */
 };
 
 /* Current settings of a netstack's TCP. Returns 0, -ENOENT, -EINVAL. */
@@ -226,6 +241,8 @@ struct vmk_tcp_stats {
 	uint64_t syncookies_sent;  /* SYN-ACKs with a cookie (a listener's backlog was full) */
 	uint64_t syncookies_ok;    /* connections made from a valid cookie */
 	uint64_t syncookies_bad;   /* ACKs to a listener with no valid cookie (answered with RST) */
+	uint64_t keepalive_probes; /* keepalive probes sent */
+	uint64_t keepalive_drops;  /* connections reset after unanswered probes */
 };
 
 /* TCP counters of a netstack. Returns 0, -ENOENT, -EINVAL. */

@@ -782,6 +782,200 @@ static void test_three_duplicate_acks_trigger_a_fast_retransmit(void)
 	teardown();
 }
 
+/* Out-of-order arrivals [2000,3000), [4000,5000), [6000,7000), [8000,9000)
+ * with timestamps on: three blocks, the newest segment's range first,
+ * then the ranges of the segments before it, newest first (RFC 2018 4). */
+static void test_sack_blocks_report_the_newest_ranges_first(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct tcp_repr syn, ts;
+	uint8_t in[9000];
+
+	setup();
+	l = listener();
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.sack_ok = true;
+	syn.has_ts = true;
+	syn.ts_val = 1;
+	c = accept_with(l, &syn, 65535);
+	tcp_repr_init(&ts);
+	ts.has_ts = true;
+	ts.ts_val = 2;
+	fill(in, sizeof(in), 7);
+	for (uint32_t k = 2; k <= 8; k += 2) {
+		peer_send(peer_nxt + k * 1000, our_iss + 1, TCP_ACK, 65535, &ts,
+			  in + k * 1000, 1000);
+		CU_ASSERT_FATAL(next_seg());
+		CU_ASSERT_EQUAL(o.r.ack, peer_nxt);
+	}
+	CU_ASSERT_EQUAL_FATAL(o.r.n_sack, 3);
+	CU_ASSERT_EQUAL(o.r.sack[0][0], peer_nxt + 8000);
+	CU_ASSERT_EQUAL(o.r.sack[0][1], peer_nxt + 9000);
+	CU_ASSERT_EQUAL(o.r.sack[1][0], peer_nxt + 6000);
+	CU_ASSERT_EQUAL(o.r.sack[2][0], peer_nxt + 4000);
+	/* a segment filling [3000,4000) joins [2000,5000), reported first */
+	peer_send(peer_nxt + 3000, our_iss + 1, TCP_ACK, 65535, &ts, in + 3000, 1000);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL_FATAL(o.r.n_sack, 3);
+	CU_ASSERT_EQUAL(o.r.sack[0][0], peer_nxt + 2000);
+	CU_ASSERT_EQUAL(o.r.sack[0][1], peer_nxt + 5000);
+	CU_ASSERT_EQUAL(o.r.sack[1][0], peer_nxt + 8000);
+	CU_ASSERT_EQUAL(o.r.sack[2][0], peer_nxt + 6000);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+#define SEG(i) (our_iss + 1 + (uint32_t)(i) * 1460u)
+
+/* A SACK connection (no timestamps: 4 blocks) with n segments of 1460 in
+ * flight and a congestion window of n segments. */
+static struct vmk_tcp_sock *sack_sender(struct vmk_tcp_sock **l, unsigned int n)
+{
+	static uint8_t out[16 * 1460];
+	struct vmk_tcp_sock *c;
+	struct tcp_repr syn;
+
+	*l = listener();
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.sack_ok = true;
+	c = accept_with(*l, &syn, 65535);
+	vmk_tcp_set_nodelay(c, true);
+	rte_spinlock_lock(&ns0->lock);
+	c->cwnd = n * 1460;
+	rte_spinlock_unlock(&ns0->lock);
+	fill(out, n * 1460, 8);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, n * 1460, 0), (long)(n * 1460));
+	CU_ASSERT_EQUAL(n_out(), n);
+	return c;
+}
+
+/* The peer acknowledges ack holding SACK blocks [s, e) of segments. */
+static void peer_sack(uint32_t ack, unsigned int n, const unsigned int (*blk)[2])
+{
+	struct tcp_repr r;
+
+	tcp_repr_init(&r);
+	r.n_sack = (uint8_t)n;
+	for (unsigned int i = 0; i < n; i++) {
+		r.sack[i][0] = SEG(blk[i][0]);
+		r.sack[i][1] = SEG(blk[i][1]);
+	}
+	peer_send(peer_nxt, ack, TCP_ACK, 65535, &r, NULL, 0);
+}
+
+/* Segments 0 and 4 of 10 are lost. The SACKs for 1-3 start recovery
+ * (segment 0 again); once three segments above 4 are SACKed, segment 4
+ * is lost too and goes at once, in the same recovery, before any partial
+ * ACK (NewReno would wait a round trip for one) and with no timeout. */
+static void test_sack_recovery_repairs_two_holes_in_one_window_without_a_timeout(void)
+{
+	static const unsigned int b1[][2] = { { 1, 2 } }, b2[][2] = { { 1, 3 } },
+		b3[][2] = { { 1, 4 } }, b5[][2] = { { 5, 6 }, { 1, 4 } },
+		b6[][2] = { { 5, 7 }, { 1, 4 } }, b7[][2] = { { 5, 8 }, { 1, 4 } },
+		b9[][2] = { { 5, 10 }, { 1, 4 } }, bp[][2] = { { 5, 10 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b1);
+	peer_sack(SEG(0), 1, b2);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_sack(SEG(0), 1, b3);                      /* 3 segments above 0: lost */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	CU_ASSERT_EQUAL(n_out(), 0);                   /* pipe 7 > cwnd 5 */
+	peer_sack(SEG(0), 2, b5);
+	peer_sack(SEG(0), 2, b6);
+	CU_ASSERT_EQUAL(n_out(), 0);                   /* 4: two above, not lost yet */
+	peer_sack(SEG(0), 2, b7);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(4));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_sack(SEG(0), 2, b9);
+	CU_ASSERT_EQUAL(n_out(), 0);                   /* nothing more is missing */
+	peer_sack(SEG(4), 1, bp);                      /* the first repair arrived */
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	peer_send(peer_nxt, SEG(10), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	CU_ASSERT_EQUAL(c->sacked.n, 0);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 1);
+	CU_ASSERT_EQUAL(st.retrans, 2);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Segments 0, 2, 4 and 5 of 6 are missing; the SACKs for 1 and 3 are too
+ * few for recovery, so the timer fires: going back from SND.UNA resends
+ * the holes and steps over what the peer holds. */
+static void test_retransmission_after_a_timeout_skips_sacked_data(void)
+{
+	static const unsigned int b[][2] = { { 3, 4 }, { 1, 2 } }, b2[][2] = { { 3, 4 } };
+	struct vmk_tcp_sock *l, *c;
+	uint32_t seen[8];
+	unsigned int n = 0;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 6);
+	peer_sack(SEG(0), 2, b);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * SEC);                      /* the initial RTO */
+	while (next_seg() && n < 8)
+		seen[n++] = o.r.seq;
+	peer_sack(SEG(1), 1, b2);                      /* 0 arrived */
+	while (next_seg() && n < 8)
+		seen[n++] = o.r.seq;
+	peer_send(peer_nxt, SEG(4), TCP_ACK, 65535, NULL, NULL, 0);   /* 2 arrived */
+	while (next_seg() && n < 8)
+		seen[n++] = o.r.seq;
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_EQUAL(seen[0], SEG(0));
+	CU_ASSERT_EQUAL(seen[1], SEG(2));
+	CU_ASSERT_EQUAL(seen[2], SEG(4));
+	CU_ASSERT_EQUAL(seen[3], SEG(5));
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* A peer that did not allow SACK gets NewReno: the partial ACK brings
+ * the second hole's retransmission. */
+static void test_without_sack_the_second_hole_waits_for_the_partial_ack(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	uint8_t out[10 * 1460];
+
+	setup_mtu(1500);
+	c = established(&l);
+	vmk_tcp_set_nodelay(c, true);
+	rte_spinlock_lock(&ns0->lock);
+	c->cwnd = 10 * 1460;
+	rte_spinlock_unlock(&ns0->lock);
+	fill(out, sizeof(out), 9);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, sizeof(out), 0), (long)sizeof(out));
+	CU_ASSERT_EQUAL(n_out(), 10);
+	for (int i = 0; i < 8; i++)
+		peer_send(peer_nxt, SEG(0), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_send(peer_nxt, SEG(4), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(4));
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 static void test_zero_window_is_probed_and_a_window_update_resumes_sending(void)
 {
 	struct vmk_tcp_sock *l, *c;
@@ -924,6 +1118,71 @@ static void test_a_netstack_set_to_cubic_gives_new_connections_cubic(void)
 	for (unsigned int i = 0; i < n; i++)
 		if (conns[i].state == VMK_TCP_ESTABLISHED)
 			CU_ASSERT_STRING_EQUAL(conns[i].cc, "cubic");
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* ---- keepalive -------------------------------------------------------- */
+
+static void test_keepalive_is_off_by_default(void)
+{
+	struct vmk_tcp_sock *l, *c;
+
+	setup();
+	c = established(&l);
+	timers_at(now + 3 * 3600 * SEC);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(vmk_tcp_set_keepalive(c, true, 0, 1000, 3), -EINVAL);
+	CU_ASSERT_EQUAL(vmk_tcp_set_keepalive(c, true, 1000, 1000, 256), -EINVAL);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Idle 10 s, a probe every 2 s, 3 probes: an answer starts the idle time
+ * again; three probes unanswered reset the connection. */
+static void test_keepalive_probes_an_idle_peer_and_resets_after_unanswered_probes(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	char buf[4];
+
+	setup();
+	l = listener();
+	CU_ASSERT_EQUAL(vmk_tcp_set_keepalive(l, true, 10000, 2000, 3), 0);
+	c = accept_with(l, NULL, 65535);               /* inherited */
+	timers_at(now + 9999 * MS);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * MS);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_ACK);
+	CU_ASSERT_EQUAL(o.r.seq, our_iss);              /* SND.NXT - 1 */
+	CU_ASSERT_EQUAL(o.len, 0);
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt);
+	/* the peer answers: idle again */
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
+	timers_at(now + 9 * SEC);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * SEC);
+	CU_ASSERT_EQUAL(n_out(), 1);
+	/* no more answers: probes at 2 s intervals, then the reset */
+	timers_at(now + 2 * SEC);
+	CU_ASSERT_EQUAL(n_out(), 1);
+	timers_at(now + 2 * SEC);
+	CU_ASSERT_EQUAL(n_out(), 1);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_ESTABLISHED);
+	timers_at(now + 2 * SEC);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.flags, TCP_RST);
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_CLOSED);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, buf, sizeof(buf), 0), -ETIMEDOUT);
+	CU_ASSERT(vmk_tcp_poll(c) & VMK_TCP_POLL_ERR);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.keepalive_probes, 4);
+	CU_ASSERT_EQUAL(st.keepalive_drops, 1);
 	vmk_tcp_close(c);
 	vmk_tcp_close(l);
 	teardown();
@@ -1192,11 +1451,17 @@ int main(void)
 	ADD(s, test_a_window_larger_than_the_adapter_ring_waits_for_room_instead_of_dropping);
 	ADD(s, test_unacked_data_is_retransmitted_after_the_rto_with_backoff);
 	ADD(s, test_three_duplicate_acks_trigger_a_fast_retransmit);
+	ADD(s, test_sack_blocks_report_the_newest_ranges_first);
+	ADD(s, test_sack_recovery_repairs_two_holes_in_one_window_without_a_timeout);
+	ADD(s, test_retransmission_after_a_timeout_skips_sacked_data);
+	ADD(s, test_without_sack_the_second_hole_waits_for_the_partial_ack);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
 	ADD(s, test_in_window_rst_with_the_wrong_sequence_gets_a_challenge_ack);
 	ADD(s, test_syn_on_an_established_connection_gets_a_challenge_ack);
 	ADD(s, test_a_netstack_set_to_cubic_gives_new_connections_cubic);
+	ADD(s, test_keepalive_is_off_by_default);
+	ADD(s, test_keepalive_probes_an_idle_peer_and_resets_after_unanswered_probes);
 	ADD(s, test_active_close_goes_through_fin_wait_to_time_wait_which_expires);
 	ADD(s, test_passive_close_goes_through_close_wait_and_last_ack);
 	ADD(s, test_simultaneous_close_goes_through_closing_to_time_wait);

@@ -1,0 +1,147 @@
+/*
+ * The sender's side of SACK (RFC 2018) and SACK-based loss recovery
+ * (RFC 6675): a scoreboard of the ranges the peer reported holding above
+ * SND.UNA, IsLost (DupThresh discontiguous SACKed ranges, or more than
+ * (DupThresh - 1) * SMSS bytes SACKed above a sequence number), the pipe
+ * estimate of what is still in the network, and NextSeg's first rule:
+ * retransmit the lowest lost unSACKed data above HighRxt while
+ * cwnd - pipe allows a segment. New data (NextSeg's second rule) is sent by
+ * tcp_output with the same pipe budget; entering and leaving recovery
+ * stay in tcp_input.c. Lock held (see tcp.h).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "tcpip/netstack.h"
+#include "tcpip/tcp.h"
+
+void tcp_sack_update(struct vmk_tcp_sock *p, const struct tcp_repr *r, bool *news)
+{
+	struct tcp_ooo *sb = &p->sacked;
+
+	*news = false;
+	for (unsigned int i = 0; i < r->n_sack; i++) {
+		uint32_t s = r->sack[i][0], e = r->sack[i][1];
+
+		/* D-SACKs (at or below SND.UNA) and blocks past what we sent
+		 * say nothing about what is missing */
+		if (!seq_lt(s, e) || seq_le(e, p->snd_una) || seq_gt(e, p->snd_max))
+			continue;
+		if (seq_lt(s, p->snd_una))
+			s = p->snd_una;
+		if (tcp_sack_sacked_end(p, s) == e)
+			continue;                      /* known already */
+		if (ooo_add(sb, s, e) == 0)          /* full: the lowest ranges are kept */
+			*news = true;
+	}
+}
+
+void tcp_sack_prune(struct vmk_tcp_sock *p)
+{
+	struct tcp_ooo *sb = &p->sacked;
+	unsigned int k = 0;
+
+	while (k < sb->n && seq_le(sb->r[k][1], p->snd_una))
+		k++;
+	if (k > 0) {
+		memmove(sb->r[0], sb->r[k], (sb->n - k) * sizeof(sb->r[0]));
+		sb->n = (uint8_t)(sb->n - k);
+	}
+	if (sb->n > 0 && seq_lt(sb->r[0][0], p->snd_una))
+		sb->r[0][0] = p->snd_una;
+	if (seq_lt(p->high_rxt, p->snd_una))
+		p->high_rxt = p->snd_una;
+}
+
+uint32_t tcp_sack_sacked_end(const struct vmk_tcp_sock *p, uint32_t seq)
+{
+	const struct tcp_ooo *sb = &p->sacked;
+
+	for (unsigned int i = 0; i < sb->n; i++)
+		if (seq_le(sb->r[i][0], seq) && seq_lt(seq, sb->r[i][1]))
+			return sb->r[i][1];
+	return seq;
+}
+
+uint32_t tcp_sack_next_sacked(const struct vmk_tcp_sock *p, uint32_t seq)
+{
+	const struct tcp_ooo *sb = &p->sacked;
+
+	for (unsigned int i = 0; i < sb->n; i++)
+		if (seq_gt(sb->r[i][0], seq))
+			return sb->r[i][0];
+	return p->snd_max;
+}
+
+bool tcp_sack_is_lost(const struct vmk_tcp_sock *p, uint32_t seq)
+{
+	const struct tcp_ooo *sb = &p->sacked;
+	uint32_t bytes = 0, ranges = 0;
+
+	for (unsigned int i = 0; i < sb->n; i++) {
+		if (seq_le(sb->r[i][1], seq))
+			continue;
+		bytes += sb->r[i][1] - (seq_gt(sb->r[i][0], seq) ? sb->r[i][0] : seq + 1);
+		ranges++;
+	}
+	return ranges >= TCP_DUPACK_THRESH || bytes > (TCP_DUPACK_THRESH - 1u) * p->mss;
+}
+
+/* RFC 6675 SetPipe: per unSACKed octet below SND.MAX, one if it is not
+ * lost, one more if it was retransmitted. Every octet of a hole has the
+ * same SACKed data above it, so IsLost is asked once per hole. */
+uint32_t tcp_sack_pipe(const struct vmk_tcp_sock *p)
+{
+	const struct tcp_ooo *sb = &p->sacked;
+	uint32_t pipe = 0, s = p->snd_una;
+
+	for (unsigned int i = 0; i <= sb->n; i++) {
+		uint32_t e = i < sb->n ? sb->r[i][0] : p->snd_max;
+
+		if (seq_lt(s, e)) {
+			if (i == sb->n || !tcp_sack_is_lost(p, s))
+				pipe += e - s;
+			if (seq_gt(p->high_rxt, s))
+				pipe += (seq_lt(p->high_rxt, e) ? p->high_rxt : e) - s;
+		}
+		if (i < sb->n && seq_gt(sb->r[i][1], s))
+			s = sb->r[i][1];
+	}
+	return pipe;
+}
+
+/* NextSeg rule 1: the first lost unSACKed sequence at or above HighRxt,
+ * below the highest SACKed one; *len bytes of it (up to one MSS). */
+static bool next_lost(const struct vmk_tcp_sock *p, uint32_t *seq, uint32_t *len)
+{
+	uint32_t s = seq_gt(p->high_rxt, p->snd_una) ? p->high_rxt : p->snd_una;
+
+	for (;;) {
+		uint32_t end = tcp_sack_sacked_end(p, s), hole_end;
+
+		s = end;
+		hole_end = tcp_sack_next_sacked(p, s);
+		if (hole_end == p->snd_max || !seq_lt(s, hole_end))
+			return false;                /* nothing SACKed above: not lost */
+		if (tcp_sack_is_lost(p, s)) {
+			*seq = s;
+			*len = RTE_MIN(RTE_MIN(hole_end - s, (uint32_t)p->mss),
+				       p->snd_una + p->sndq.len - s);
+			return *len > 0;
+		}
+		s = hole_end;
+	}
+}
+
+void tcp_sack_retransmit(struct vmk_tcp_sock *p, uint64_t now)
+{
+	uint32_t pipe = tcp_sack_pipe(p), seq, len;
+
+	while (p->cwnd > pipe && p->cwnd - pipe >= p->mss && next_lost(p, &seq, &len)) {
+		if (tcp_send_segment(p, seq, len, TCP_ACK, now) == -ENOBUFS)
+			break;
+		p->ns->tcp->st.retrans++;
+		p->high_rxt = seq + len;
+		pipe += len;
+	}
+}
