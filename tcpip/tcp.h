@@ -220,6 +220,8 @@ struct tcp_stack {
 	uint64_t isn_key[2];          /* RFC 6528 secret */
 	uint64_t cookie_key[2];       /* SYN cookie MAC secret */
 	struct vmk_tcp_params params;
+	uint64_t chack_second;        /* start of the challenge-ACK budget's second */
+	uint32_t chack_sent;          /* challenge ACKs sent in it */
 	const struct tcp_cc_ops *cc;
 	struct vmk_tcp_stats st;
 };

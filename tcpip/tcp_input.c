@@ -334,10 +334,26 @@ static void trim(struct vmk_tcp_sock *p, struct seg *s)
 	}
 }
 
+/* RFC 5961 3.2 and 4.2, with the per-netstack budget of 7 (an attacker
+ * must not turn the challenges into a flood, nor count them). */
 static void challenge_ack(struct vmk_tcp_sock *p, uint64_t now)
 {
-	p->ns->tcp->st.challenge_acks++;
+	struct tcp_stack *t = p->ns->tcp;
+	uint32_t limit = t->params.challenge_acks_per_s;
+
 	count_drop(p->ns, VMK_TCPDROP_CHALLENGED);
+	if (limit != 0) {
+		if (now - t->chack_second >= 1000000ull) {
+			t->chack_second = now;
+			t->chack_sent = 0;
+		}
+		if (t->chack_sent >= limit) {
+			t->st.challenge_acks_limited++;
+			return;
+		}
+		t->chack_sent++;
+	}
+	t->st.challenge_acks++;
 	tcp_send_ack(p, now);
 }
 

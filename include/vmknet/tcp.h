@@ -214,6 +214,9 @@ struct vmk_tcp_params {
 	uint32_t syn_retries;      /* SYN (and SYN-ACK) retransmissions; default 6 */
 	uint32_t data_retries;     /* data retransmissions before giving up; default 15 */
 	char cc[16];               /* congestion control: "newreno" (default) or "cubic" */
+	uint32_t challenge_acks_per_s; /* RFC 5961 7: challenge ACKs the netstack
+				    * sends per second at most; 0: no limit;
+				    * default 1,000 */
 };
 
 /* Current settings of a netstack's TCP. Returns 0, -ENOENT, -EINVAL. */
@@ -236,6 +239,7 @@ struct vmk_tcp_stats {
 	uint64_t fast_retrans;     /* losses repaired by fast retransmit */
 	uint64_t rst_tx;           /* RSTs sent */
 	uint64_t challenge_acks;   /* RFC 5961 challenge ACKs sent */
+	uint64_t challenge_acks_limited; /* ... not sent: the second's budget was spent */
 	uint64_t delayed_acks;     /* ACKs sent by the delayed-ACK timer */
 	uint64_t drops[VMK_TCPDROP_MAX]; /* by reason (index 0 unused) */
 	uint64_t syncookies_sent;  /* SYN-ACKs with a cookie (a listener's backlog was full) */

@@ -1123,6 +1123,43 @@ static void test_a_netstack_set_to_cubic_gives_new_connections_cubic(void)
 	teardown();
 }
 
+static void test_challenge_acks_are_limited_to_the_netstack_budget_per_second(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_params pa;
+	struct vmk_tcp_stats st;
+
+	setup();
+	vmk_tcp_get_params(host, NULL, &pa);
+	CU_ASSERT_EQUAL(pa.challenge_acks_per_s, 1000);
+	pa.challenge_acks_per_s = 2;
+	CU_ASSERT_EQUAL(vmk_tcp_set_params(host, NULL, &pa), 0);
+	c = established(&l);
+	for (int i = 0; i < 5; i++)
+		peer_send(peer_nxt + 100 + i, 0, TCP_RST, 0, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 2);
+	timers_at(now + 999 * MS);
+	peer_send(peer_nxt + 100, 0, TCP_SYN, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * MS);                       /* a new second */
+	peer_send(peer_nxt + 100, 0, TCP_SYN, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 1);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.challenge_acks, 3);
+	CU_ASSERT_EQUAL(st.challenge_acks_limited, 4);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_CHALLENGED], 7);
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_ESTABLISHED);
+	/* 0: no limit */
+	pa.challenge_acks_per_s = 0;
+	CU_ASSERT_EQUAL(vmk_tcp_set_params(host, NULL, &pa), 0);
+	for (int i = 0; i < 5; i++)
+		peer_send(peer_nxt + 100 + i, 0, TCP_RST, 0, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 5);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* ---- keepalive -------------------------------------------------------- */
 
 static void test_keepalive_is_off_by_default(void)
@@ -1460,6 +1497,7 @@ int main(void)
 	ADD(s, test_in_window_rst_with_the_wrong_sequence_gets_a_challenge_ack);
 	ADD(s, test_syn_on_an_established_connection_gets_a_challenge_ack);
 	ADD(s, test_a_netstack_set_to_cubic_gives_new_connections_cubic);
+	ADD(s, test_challenge_acks_are_limited_to_the_netstack_budget_per_second);
 	ADD(s, test_keepalive_is_off_by_default);
 	ADD(s, test_keepalive_probes_an_idle_peer_and_resets_after_unanswered_probes);
 	ADD(s, test_active_close_goes_through_fin_wait_to_time_wait_which_expires);
