@@ -317,7 +317,7 @@ plot "$OUT_DIR/tcp-rr.dat" using 2:xtic(1) title "Linux (blocking)" lc rgb "#808
      "" using 4 title "vmknet" lc rgb "#1f77b4"
 unset logscale y
 set yrange [0:*]
-set title "connection setup (connect, 1 byte each way, close)"
+set title "connections (1 byte each way)"
 set ylabel "connections/s"
 plot "$OUT_DIR/tcp-crr.dat" using 2:xtic(1) title "Linux" lc rgb "#808080", \
      "" using 3 title "vmknet" lc rgb "#1f77b4"
