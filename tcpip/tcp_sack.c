@@ -18,17 +18,23 @@
 void tcp_sack_update(struct vmk_tcp_sock *p, const struct tcp_repr *r, bool *news)
 {
 	struct tcp_ooo *sb = &p->sacked;
+	uint32_t data_end = p->snd_una + p->sndq.len;
 
 	*news = false;
 	for (unsigned int i = 0; i < r->n_sack; i++) {
 		uint32_t s = r->sack[i][0], e = r->sack[i][1];
 
 		/* D-SACKs (at or below SND.UNA) and blocks past what we sent
-		 * say nothing about what is missing */
+		 * say nothing about what is missing; a FIN is never SACKed
+		 * here (the scoreboard covers data bytes only) */
 		if (!seq_lt(s, e) || seq_le(e, p->snd_una) || seq_gt(e, p->snd_max))
 			continue;
 		if (seq_lt(s, p->snd_una))
 			s = p->snd_una;
+		if (seq_gt(e, data_end))
+			e = data_end;
+		if (!seq_lt(s, e))
+			continue;
 		if (tcp_sack_sacked_end(p, s) == e)
 			continue;                      /* known already */
 		if (ooo_add(sb, s, e) == 0)          /* full: the lowest ranges are kept */
@@ -124,10 +130,13 @@ static bool next_lost(const struct vmk_tcp_sock *p, uint32_t *seq, uint32_t *len
 		if (hole_end == p->snd_max || !seq_lt(s, hole_end))
 			return false;                /* nothing SACKed above: not lost */
 		if (tcp_sack_is_lost(p, s)) {
+			uint32_t data_end = p->snd_una + p->sndq.len;
+
+			if (!seq_lt(s, data_end))
+				return false;
 			*seq = s;
-			*len = RTE_MIN(RTE_MIN(hole_end - s, (uint32_t)p->mss),
-				       p->snd_una + p->sndq.len - s);
-			return *len > 0;
+			*len = RTE_MIN(RTE_MIN(hole_end, data_end) - s, (uint32_t)p->mss);
+			return true;
 		}
 		s = hole_end;
 	}
