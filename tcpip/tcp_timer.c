@@ -119,24 +119,32 @@ static void persist_expired(struct vmk_tcp_sock *p, uint64_t now)
 
 /* Keepalive (RFC 1122 4.2.3.6): idle long enough, probe with SND.NXT - 1
  * (outside the peer's window: it answers with an ACK); count probes
- * unanswered end the connection. May free p. */
-static void keepalive_expired(struct vmk_tcp_sock *p, uint64_t now)
+ * unanswered end the connection. Data waiting for an ACK or for the
+ * window is the retransmission and persist timers' business: no probe
+ * then, the idle time starts again. Returns false when p was freed. */
+static bool keepalive_expired(struct vmk_tcp_sock *p, uint64_t now)
 {
 	if (!synchronized(p->state) || p->state == VMK_TCP_TIME_WAIT) {
 		p->t_keep = 0;
-		return;
+		return true;
+	}
+	if (p->snd_max != p->snd_una || p->sndq.len > 0) {
+		p->t_keep = now + p->ka_idle_ms * 1000ull;
+		p->ka_probes = 0;
+		return true;
 	}
 	if (p->ka_probes >= p->ka_count) {
 		tcp_send_rst(p->ns, p->laddr, p->lport, p->faddr, p->fport, p->snd_nxt, 0, false,
 			     now);
 		p->ns->tcp->st.keepalive_drops++;
 		tcp_set_closed(p, -ETIMEDOUT);
-		return;
+		return false;
 	}
 	p->ka_probes++;
 	p->ns->tcp->st.keepalive_probes++;
 	tcp_send_segment(p, p->snd_nxt - 1, 0, TCP_ACK, now);
 	p->t_keep = now + p->ka_intvl_ms * 1000ull;
+	return true;
 }
 
 void tcp_timers(struct netstack *ns, uint64_t now)
@@ -159,10 +167,8 @@ void tcp_timers(struct netstack *ns, uint64_t now)
 			persist_expired(p, now);
 		if (p->flags & TCPF_TXQ_WAIT)
 			tcp_output(p, now);
-		if (p->t_keep != 0 && now >= p->t_keep) {
-			keepalive_expired(p, now);   /* may free p */
-			continue;
-		}
+		if (p->t_keep != 0 && now >= p->t_keep && !keepalive_expired(p, now))
+			continue;                /* reset and freed */
 		if (p->t_rexmt != 0 && now >= p->t_rexmt)
 			rexmt_expired(p, now);   /* last: may free p */
 	}

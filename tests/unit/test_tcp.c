@@ -1225,6 +1225,31 @@ static void test_keepalive_probes_an_idle_peer_and_resets_after_unanswered_probe
 	teardown();
 }
 
+/* Unacknowledged data is the retransmission timer's: no probes, and the
+ * data retries, not the probe count, end the connection. */
+static void test_keepalive_does_not_probe_while_data_waits_for_an_ack(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup();
+	c = established(&l);
+	CU_ASSERT_EQUAL(vmk_tcp_set_keepalive(c, true, 1000, 1000, 1), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, "x", 1, 0), 1);
+	CU_ASSERT_EQUAL(n_out(), 1);
+	for (int i = 0; i < 5; i++) {
+		timers_at(now + 1000 * MS);
+		n_out();
+	}
+	CU_ASSERT_EQUAL(vmk_tcp_state(c), VMK_TCP_ESTABLISHED);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.keepalive_probes, 0);
+	CU_ASSERT(st.timeouts > 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* ---- closing ---------------------------------------------------------- */
 
 static unsigned int n_conns(void)
@@ -1500,6 +1525,7 @@ int main(void)
 	ADD(s, test_challenge_acks_are_limited_to_the_netstack_budget_per_second);
 	ADD(s, test_keepalive_is_off_by_default);
 	ADD(s, test_keepalive_probes_an_idle_peer_and_resets_after_unanswered_probes);
+	ADD(s, test_keepalive_does_not_probe_while_data_waits_for_an_ack);
 	ADD(s, test_active_close_goes_through_fin_wait_to_time_wait_which_expires);
 	ADD(s, test_passive_close_goes_through_close_wait_and_last_ack);
 	ADD(s, test_simultaneous_close_goes_through_closing_to_time_wait);
