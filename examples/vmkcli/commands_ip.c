@@ -91,7 +91,7 @@ static const struct opt_spec ns_req_opts[] = {
 static const struct opt_spec ns_set_opts[] = {
 	{ 'N', "netstack", "netstack", OPT_STRING, true, "The netstack." },
 	{ 'c', "ccalgo", "ccalgo", OPT_STRING, false,
-	  "The TCP congestion control algorithm: newreno (the default, and the only one)." },
+	  "The TCP congestion control algorithm: newreno (the default) or cubic." },
 	{ 0, "rto-min-ms", "rto_min_ms", OPT_INT, false,
 	  "The minimum TCP retransmission timeout in ms, 1-1000 (default 200)." },
 	END_OPTS

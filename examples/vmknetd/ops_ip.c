@@ -715,9 +715,9 @@ static int netstack_set(struct daemon *d, const cJSON *args, struct vmk_config *
 		if (ret < 0)
 			return ret;
 		if (cc[0] == '\0' || strlen(cc) >= sizeof(ns->tcp_cc) ||
-		    strcmp(cc, VMK_CONFIG_TCP_CC_DEFAULT) != 0) {
+		    (strcmp(cc, "newreno") != 0 && strcmp(cc, "cubic") != 0)) {
 			op_errf(err, err_size, "unknown congestion control algorithm \"%.40s\" "
-				"(ccalgo: newreno)", cc);
+				"(ccalgo: newreno or cubic)", cc);
 			return -EINVAL;
 		}
 	}

@@ -32,6 +32,10 @@ grep -q '^   TCP Minimum RTO (ms): 50$' "$tmp/out" || fail "storage rto"
 json network ip netstack get -N vmotion | json_check "assert d['CongestionControlAlgorithm']=='newreno' and d['TCPMinimumRTOms']==300, d"
 json network ip netstack get -N defaultTcpipStack | json_check "assert d['TCPMinimumRTOms']==200, d"
 json_check "s={n['name']:n for n in d['netstacks']}; assert s['storage']['tcp']=={'congestion_control':'newreno','rto_min_ms':50} and s['vmotion']['tcp']=={'congestion_control':'newreno','rto_min_ms':300} and 'tcp' not in s['defaultTcpipStack'], s" <"$cfg"
+ok network ip netstack set -N storage -c cubic
+json network ip netstack get -N storage | json_check "assert d['CongestionControlAlgorithm']=='cubic' and d['TCPMinimumRTOms']==50, d"
+json_check "s={n['name']:n for n in d['netstacks']}; assert s['storage']['tcp']=={'congestion_control':'cubic','rto_min_ms':50}, s" <"$cfg"
+ok network ip netstack set -N storage -c newreno
 
 echo "== refusals leave the file as it was"
 refused 1 'unknown congestion control algorithm "vegas"' network ip netstack set -N storage -c vegas
