@@ -8,15 +8,19 @@
  *     port group "Web" (VLAN 10, promiscuous Reject, forged Reject): web01,
  *       web02 on guest (vhost-user) ports, each a virtio-net device driven
  *       by DPDK's virtio-user driver, as a VM's would be
+ *     port group "vMotion"         VLAN 20 : vmk1 (vmotion netstack, VMotion
+ *       tag) and vmk2 (netstack vmotionPeer), added by vmotion.c
  *     uplink vmnic0
  *
- * Every port is a real DPDK net_ring ethdev; the demo plays the virtual
+ * Every VM port is a real DPDK net_ring ethdev; the demo plays the virtual
  * machines on the far side of the rings: each VM announces itself with a
  * broadcast, then sends unicast frames to its neighbour in the same VLAN, and
- * one frame to a VM in the other VLAN (which must never arrive there). It
- * prints what each VM received, the per-port statistics and the MAC table.
+ * one frame to a VM in the other VLAN (which must never arrive there). Then
+ * vmk1 moves memory pages to vmk2 over vmknet TCP (a vMotion-like transfer)
+ * and the rate is printed. It prints what each VM received, the per-port
+ * statistics and the MAC table.
  *
- * Usage: vmknet-demo [EAL options] [-- --frames N]
+ * Usage: vmknet-demo [EAL options] [-- --frames N] [--vmotion-mib N]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +40,8 @@
 #include <rte_ring.h>
 
 #include <vmknet/vmknet.h>
+
+#include "vmknet-demo/vmotion.h"
 
 #define N_VMS 4
 
@@ -347,8 +353,8 @@ int main(int argc, char **argv)
 	struct vmk_vswitch *vs = NULL;
 	struct rte_ring *up_in, *up_out;
 	uint32_t up_id;
-	unsigned int worker = 1, frames = 1000;
-	int ret;
+	unsigned int worker = 1, frames = 1000, vmotion_mib = 256;
+	int ret, vmotion;
 
 	ret = vmk_eal_init(argc, argv);
 	if (ret < 0) {
@@ -360,6 +366,12 @@ int main(int argc, char **argv)
 	for (int i = 1; i + 1 < argc; i++)
 		if (strcmp(argv[i], "--frames") == 0)
 			frames = (unsigned int)strtoul(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--vmotion-mib") == 0)
+			vmotion_mib = (unsigned int)strtoul(argv[i + 1], NULL, 10);
+	if (vmotion_mib == 0 || vmotion_mib > 65536) {
+		fprintf(stderr, "vmknet-demo: --vmotion-mib takes 1..65536\n");
+		return 2;
+	}
 	if (rte_lcore_count() < 2) {
 		fprintf(stderr, "vmknet-demo: needs two lcores (-l 0-1): main and one worker\n");
 		return 1;
@@ -399,6 +411,8 @@ int main(int argc, char **argv)
 	}
 	/* Two guests on virtio ports talk across the switch. */
 	vguests_talk(vs, vmk_host_mempool(host), frames);
+	/* vMotion: memory pages from vmk1 to vmk2 over TCP. */
+	vmotion = demo_vmotion(host, vs, vmotion_mib);
 
 	/* vm1 tries vm3's MAC across VLANs: flooded in VLAN 10 only. */
 	vm_send(vmk_host_mempool(host), &vms[0], vms[2].mac);
@@ -426,7 +440,7 @@ int main(int argc, char **argv)
 	vmk_fdb_walk(vs, print_fdb_entry, NULL);
 	printf("\nvm3 received %s of vm1's cross-VLAN frame: VLANs are isolated.\n",
 	       vms[2].foreign == 0 ? "nothing" : "SOMETHING (bug!)");
-	ret = vms[2].foreign == 0 && vms[1].received >= frames &&
+	ret = vmotion == 0 && vms[2].foreign == 0 && vms[1].received >= frames &&
 	      vguests[0].received >= frames * 98 / 100 &&
 	      vguests[1].received >= frames * 98 / 100 ? 0 : 1;
 	vmk_host_stop(host);
