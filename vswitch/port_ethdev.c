@@ -8,11 +8,13 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
 
@@ -80,48 +82,33 @@ static void ethdev_unprobe(uint16_t port_id)
 #define AFP_DEFAULT_FRAMESZ 2048u
 #define AFP_FRAME_OFFSET 66u
 
-static const char *devarg_value(const char *args, const char *key, size_t *len)
-{
-	size_t klen = strlen(key);
-
-	for (const char *a = args; a != NULL && *a != '\0'; ) {
-		size_t n = strcspn(a, ",");
-
-		if (n > klen && strncmp(a, key, klen) == 0 && a[klen] == '=') {
-			*len = n - klen - 1;
-			return a + klen + 1;
-		}
-		a += n;
-		if (*a == ',')
-			a++;
-	}
-	return NULL;
-}
-
 static void af_packet_find(struct ethdev_priv *e)
 {
 	struct rte_eth_dev_info info;
-	const char *args, *v;
-	size_t n;
+	struct rte_kvargs *kv;
+	const char *v;
 
 	if (rte_eth_dev_info_get(e->port_id, &info) != 0 || info.driver_name == NULL ||
 	    strcmp(info.driver_name, "net_af_packet") != 0 || info.device == NULL ||
 	    rte_dev_devargs(info.device) == NULL)
 		return;
-	args = rte_dev_devargs(info.device)->args;
 	e->afp_max_frame = AFP_DEFAULT_FRAMESZ - AFP_FRAME_OFFSET;
-	v = devarg_value(args, "framesz", &n);
+	/* The PMD accepted these devargs, so they parse. */
+	kv = rte_kvargs_parse(rte_dev_devargs(info.device)->args, NULL);
+	if (kv == NULL)
+		return;
+	v = rte_kvargs_get(kv, "framesz");
 	if (v != NULL) {
 		unsigned long fs = strtoul(v, NULL, 10);
 
 		if (fs > AFP_FRAME_OFFSET && fs <= UINT16_MAX)
 			e->afp_max_frame = (uint32_t)fs - AFP_FRAME_OFFSET;
 	}
-	v = devarg_value(args, "iface", &n);
-	if (v != NULL && n > 0 && n < sizeof(e->kernel_if) && memchr(v, '/', n) == NULL) {
-		memcpy(e->kernel_if, v, n);
-		e->kernel_if[n] = '\0';
-	}
+	v = rte_kvargs_get(kv, "iface");
+	if (v != NULL && v[0] != '\0' && strlen(v) < sizeof(e->kernel_if) &&
+	    strchr(v, '/') == NULL)
+		strcpy(e->kernel_if, v);
+	rte_kvargs_free(kv);
 }
 
 static bool kernel_if_carrier(const char *ifname)

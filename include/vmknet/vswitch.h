@@ -82,7 +82,9 @@ int vmk_vswitch_get_info(struct vmk_vswitch *vs, struct vmk_vswitch_info *out);
 
 /*
  * Set the vSwitch MTU (1280..9000). Frames longer than MTU + L2 header are
- * dropped on ingress and counted (VMK_DROP_MTU). Returns 0 or -EINVAL.
+ * dropped on ingress and counted (VMK_DROP_MTU). Returns 0, -EINVAL, or a
+ * port's refusal (e.g. -EMSGSIZE: a net_af_packet uplink whose framesz
+ * cannot hold the frames); a refused MTU leaves every port as it was.
  */
 int vmk_vswitch_set_mtu(struct vmk_vswitch *vs, uint32_t mtu);
 

@@ -241,6 +241,23 @@ static void test_cable_pull_on_active_uplink_fails_over_and_notifies_linux(void)
 	CU_ASSERT_EQUAL(tx_of(up_id[1]), base1);
 }
 
+/* The uplinks use af_packet's default framesz (2048): frames of up to 1982
+ * bytes, i.e. MTU 1960 with two VLAN tags. A vSwitch MTU they cannot carry
+ * is refused and nothing changes. */
+static void test_mtu_af_packet_uplinks_cannot_hold_is_refused(void)
+{
+	struct vmk_vswitch_info info;
+
+	CU_ASSERT_EQUAL(vmk_vswitch_set_mtu(vs, 9000), -EMSGSIZE);
+	CU_ASSERT_EQUAL(vmk_vswitch_get_info(vs, &info), 0);
+	CU_ASSERT_EQUAL(info.mtu, 1500);
+	CU_ASSERT_EQUAL(vmk_vswitch_set_mtu(vs, 1960), 0);
+	CU_ASSERT_EQUAL(vmk_vswitch_set_mtu(vs, 1961), -EMSGSIZE);
+	CU_ASSERT_EQUAL(vmk_vswitch_get_info(vs, &info), 0);
+	CU_ASSERT_EQUAL(info.mtu, 1960);
+	CU_ASSERT_EQUAL(vmk_vswitch_set_mtu(vs, 1500), 0);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -254,5 +271,7 @@ int main(void)
 	s = CU_add_suite("linux_failover", setup, teardown);
 	CU_add_test(s, "cable pull on active uplink fails over and notifies Linux",
 		    test_cable_pull_on_active_uplink_fails_over_and_notifies_linux);
+	CU_add_test(s, "MTU af_packet uplinks cannot hold is refused",
+		    test_mtu_af_packet_uplinks_cannot_hold_is_refused);
 	return th_run_suites();
 }
