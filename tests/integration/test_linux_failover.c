@@ -9,7 +9,6 @@
  * The namespace and tcpdump are removed however the test ends.
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,18 +34,6 @@ static const uint8_t GMAC[2][6] = { { 0x02, 0x50, 0x56, 0, 0xf0, 1 },
 				    { 0x02, 0x50, 0x56, 0, 0xf0, 2 } };
 static const uint8_t EXT[6] = { 0x02, 0xee, 0, 0, 0, 1 };
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static double now_ms(void)
 {
 	struct timespec t;
@@ -63,7 +50,7 @@ static void cleanup(void)
 		tcpdump_pid = 0;
 	}
 	if (ns[0] != '\0')
-		sh("ip netns del %s 2>/dev/null; ip link del %s 2>/dev/null; ip link del %s 2>/dev/null",
+		th_sh("ip netns del %s 2>/dev/null; ip link del %s 2>/dev/null; ip link del %s 2>/dev/null",
 		   ns, a0, a1);
 }
 
@@ -78,7 +65,7 @@ static int net_setup(void)
 	snprintf(b1, sizeof(b1), "fo%dd", id);
 	snprintf(pcapf, sizeof(pcapf), "/tmp/vmkt-fo-%d.pcap", id);
 	atexit(cleanup);
-	return sh("ip netns add %s && "
+	return th_sh("ip netns add %s && "
 		  "ip link add %s type veth peer name %s netns %s && "
 		  "ip link add %s type veth peer name %s netns %s && "
 		  "ip link set %s up && ip link set %s up && "
@@ -195,7 +182,7 @@ static void test_cable_pull_on_active_uplink_fails_over_and_notifies_linux(void)
 	}
 	th_sleep_ms(1500);
 	base1 = tx_of(up_id[1]);
-	CU_ASSERT_EQUAL_FATAL(sh("ip -n %s link set %s down", ns, b0), 0);
+	CU_ASSERT_EQUAL_FATAL(th_sh("ip -n %s link set %s down", ns, b0), 0);
 	t0 = now_ms();
 	took = until_tx(up_id[1], base1, 1000);
 	printf("\n    failover to vmnic1: %.1f ms after the cable pull ", took < 0 ? -1 : now_ms() - t0);
@@ -230,7 +217,7 @@ static void test_cable_pull_on_active_uplink_fails_over_and_notifies_linux(void)
 	CU_ASSERT(data >= 20);
 
 	/* Cable back: failback to vmnic0. */
-	CU_ASSERT_EQUAL(sh("ip -n %s link set %s up", ns, b0), 0);
+	CU_ASSERT_EQUAL(th_sh("ip -n %s link set %s up", ns, b0), 0);
 	CU_ASSERT(until_tx(up_id[0], tx_of(up_id[0]), 3000) >= 0);
 	base1 = tx_of(up_id[1]);
 	for (int k = 0; k < 20; k++) {

@@ -24,7 +24,6 @@
 #include <sched.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,29 +47,13 @@ static struct vmk_host *host;
 static struct vmk_vswitch *vs;
 static char far_ns[32];      /* the host behind the Linux router: a named namespace */
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	rc = rc == -1 ? -1 : WEXITSTATUS(rc);
-	fprintf(stderr, "    $ %s -> %d\n", cmd, rc);   /* the log, not the verdict line */
-	return rc;
-}
-
 /* Linux's addresses: untagged on the uplink's tap device, VLAN 20 on a
  * VLAN interface over it. */
 static int linux_configure(void)
 {
 	if (th_linux_vlan_add(TAP_UP, 20, TAP_20) != 0)
 		return -1;
-	return sh("ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 && "
+	return th_sh("ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 && "
 		  "ip link set %s up && ip addr add 192.0.2.2/24 dev %s && "
 		  "ip link set %s up && ip addr add 198.51.100.2/24 dev %s && "
 		  "sysctl -qw net.ipv4.ip_forward=1 && "
@@ -140,7 +123,7 @@ static int suite_init(void)
 
 static int suite_fini(void)
 {
-	sh("ip netns del %s 2>/dev/null", far_ns);
+	th_sh("ip netns del %s 2>/dev/null", far_ns);
 	if (host != NULL) {
 		vmk_host_stop(host);
 		tcpip_host_release(host);
@@ -197,7 +180,7 @@ static int ping_status(const char *vmknic, uint32_t dst, uint32_t size, bool df,
 
 static void test_linux_pings_vmk0_on_the_untagged_port_group(void)
 {
-	CU_ASSERT_EQUAL(sh("ping -c 3 -i 0.2 -W 2 192.0.2.1"), 0);
+	CU_ASSERT_EQUAL(th_sh("ping -c 3 -i 0.2 -W 2 192.0.2.1"), 0);
 }
 
 static void test_linux_pings_vmk1_on_the_vlan_20_port_group(void)
@@ -205,13 +188,13 @@ static void test_linux_pings_vmk1_on_the_vlan_20_port_group(void)
 	int pid = (int)getpid();
 
 	/* the echoes cross the uplink tagged 20, both ways */
-	sh("(timeout 5 tcpdump -i %s -nn -e -c 4 'vlan 20 and icmp' >/tmp/vmkt_%d.vlan "
+	th_sh("(timeout 5 tcpdump -i %s -nn -e -c 4 'vlan 20 and icmp' >/tmp/vmkt_%d.vlan "
 	   "2>/dev/null &) ; sleep 1", TAP_UP, pid);
-	CU_ASSERT_EQUAL(sh("ping -c 3 -i 0.2 -W 2 198.51.100.1"), 0);
-	CU_ASSERT_EQUAL(sh("for i in $(seq 40); do [ \"$(grep -c 'vlan 20.*198.51.100' "
+	CU_ASSERT_EQUAL(th_sh("ping -c 3 -i 0.2 -W 2 198.51.100.1"), 0);
+	CU_ASSERT_EQUAL(th_sh("for i in $(seq 40); do [ \"$(grep -c 'vlan 20.*198.51.100' "
 			   "/tmp/vmkt_%d.vlan)\" -ge 4 ] && exit 0; sleep 0.1; done; "
 			   "cat /tmp/vmkt_%d.vlan; exit 1", pid, pid), 0);
-	sh("rm -f /tmp/vmkt_%d.vlan", pid);
+	th_sh("rm -f /tmp/vmkt_%d.vlan", pid);
 }
 
 static void test_vmknic_addresses_appear_in_linux_neighbours(void)
@@ -225,8 +208,8 @@ static void test_vmknic_addresses_appear_in_linux_neighbours(void)
 		 i0.mac[3], i0.mac[4], i0.mac[5]);
 	snprintf(m1, sizeof(m1), "%02x:%02x:%02x:%02x:%02x:%02x", i1.mac[0], i1.mac[1], i1.mac[2],
 		 i1.mac[3], i1.mac[4], i1.mac[5]);
-	CU_ASSERT_EQUAL(sh("ip neigh show 192.0.2.1 | grep -q %s", m0), 0);
-	CU_ASSERT_EQUAL(sh("ip neigh show 198.51.100.1 | grep -q %s", m1), 0);
+	CU_ASSERT_EQUAL(th_sh("ip neigh show 192.0.2.1 | grep -q %s", m0), 0);
+	CU_ASSERT_EQUAL(th_sh("ip neigh show 198.51.100.1 | grep -q %s", m1), 0);
 }
 
 /* The neighbour entry for 192.0.2.2 holds the MAC of Linux's interface. */
@@ -308,7 +291,7 @@ static void test_udp_datagrams_cross_both_ways_with_socat(void)
 	CU_ASSERT_EQUAL_FATAL(vmk_udp_open(host, NULL, &s), 0);
 	CU_ASSERT_EQUAL(vmk_udp_bind(s, A(192, 0, 2, 1), 6666), 0);
 	/* Linux -> vmknet */
-	CU_ASSERT_EQUAL(sh("printf hello-vmk | socat -u STDIN "
+	CU_ASSERT_EQUAL(th_sh("printf hello-vmk | socat -u STDIN "
 			   "UDP-SENDTO:192.0.2.1:6666,sourceport=5555"), 0);
 	n = vmk_udp_recvfrom(s, buf, sizeof(buf), &src, &port, 3000);
 	CU_ASSERT_EQUAL(n, 9);
@@ -316,12 +299,12 @@ static void test_udp_datagrams_cross_both_ways_with_socat(void)
 	CU_ASSERT_EQUAL(src, A(192, 0, 2, 2));
 	CU_ASSERT_EQUAL(port, 5555);
 	/* vmknet -> Linux: socat waits for one datagram in the background */
-	sh("rm -f /tmp/vmkt_%d.udp; (timeout 5 socat -u UDP-RECV:7777 "
+	th_sh("rm -f /tmp/vmkt_%d.udp; (timeout 5 socat -u UDP-RECV:7777 "
 	   "OPEN:/tmp/vmkt_%d.udp,creat) & sleep 0.5", (int)getpid(), (int)getpid());
 	CU_ASSERT_EQUAL(vmk_udp_sendto(s, "hello-linux", 11, A(192, 0, 2, 2), 7777), 11);
-	CU_ASSERT_EQUAL(sh("for i in $(seq 30); do grep -q hello-linux /tmp/vmkt_%d.udp 2>/dev/null "
+	CU_ASSERT_EQUAL(th_sh("for i in $(seq 30); do grep -q hello-linux /tmp/vmkt_%d.udp 2>/dev/null "
 			   "&& exit 0; sleep 0.1; done; exit 1", (int)getpid()), 0);
-	sh("rm -f /tmp/vmkt_%d.udp", (int)getpid());
+	th_sh("rm -f /tmp/vmkt_%d.udp", (int)getpid());
 	vmk_udp_close(s);
 }
 
@@ -331,7 +314,7 @@ static void test_udp_to_a_closed_port_gets_port_unreachable_at_linux(void)
 
 	vmk_netstack_get_stats(host, NULL, &before);
 	/* a connected UDP socket learns the ICMP error on its next read */
-	CU_ASSERT_EQUAL(sh("printf x | timeout 3 socat -t 2 - UDP:192.0.2.1:9 "
+	CU_ASSERT_EQUAL(th_sh("printf x | timeout 3 socat -t 2 - UDP:192.0.2.1:9 "
 			   "2>&1 | grep -qi refused"), 0);
 	vmk_netstack_get_stats(host, NULL, &after);
 	CU_ASSERT(after.drops[VMK_IPDROP_NO_PORT] > before.drops[VMK_IPDROP_NO_PORT]);
@@ -342,23 +325,23 @@ static void test_df_pings_pass_at_the_mtu_and_fail_cleanly_above_it(void)
 	struct vmk_ping_result res;
 
 	/* 1472 + 28 = 1500: exactly the MTU, both ways */
-	CU_ASSERT_EQUAL(sh("ping -c 2 -i 0.2 -W 2 -M do -s 1472 192.0.2.1"), 0);
+	CU_ASSERT_EQUAL(th_sh("ping -c 2 -i 0.2 -W 2 -M do -s 1472 192.0.2.1"), 0);
 	CU_ASSERT_EQUAL(ping_status("vmk0", A(192, 0, 2, 2), 1472, true, &res), 0);
 	CU_ASSERT_EQUAL(res.received, 2);
 	/* one byte more with DF: vmknet refuses to send it, and says why */
 	CU_ASSERT_EQUAL(ping_status("vmk0", A(192, 0, 2, 2), 1473, true, &res), -EMSGSIZE);
 	CU_ASSERT_EQUAL(res.received, 0);
 	/* without DF both sides fragment and reassemble */
-	CU_ASSERT_EQUAL(sh("ping -c 2 -i 0.2 -W 2 -s 4000 192.0.2.1"), 0);
+	CU_ASSERT_EQUAL(th_sh("ping -c 2 -i 0.2 -W 2 -s 4000 192.0.2.1"), 0);
 	CU_ASSERT_EQUAL(ping_status("vmk0", A(192, 0, 2, 2), 4000, false, &res), 0);
 	CU_ASSERT_EQUAL(res.received, 2);
 	/* a smaller adapter MTU: Linux's DF ping is refused with
 	 * fragmentation-needed, and Linux learns the path MTU */
 	CU_ASSERT_EQUAL(vmk_vmknic_set_mtu(host, "vmk0", 1280), 0);
-	CU_ASSERT_NOT_EQUAL(sh("ping -c 2 -i 0.2 -W 2 -M do -s 1472 192.0.2.1"), 0);
-	CU_ASSERT_EQUAL(sh("ip route get 192.0.2.1 | grep -q 'mtu 1280'"), 0);
+	CU_ASSERT_NOT_EQUAL(th_sh("ping -c 2 -i 0.2 -W 2 -M do -s 1472 192.0.2.1"), 0);
+	CU_ASSERT_EQUAL(th_sh("ip route get 192.0.2.1 | grep -q 'mtu 1280'"), 0);
 	CU_ASSERT_EQUAL(vmk_vmknic_set_mtu(host, "vmk0", 1500), 0);
-	sh("ip route flush cache");
+	th_sh("ip route flush cache");
 }
 
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
@@ -377,7 +360,7 @@ int main(void)
 		return th_run_suites();
 	}
 	snprintf(far_ns, sizeof(far_ns), "vmkt_far_%d", (int)getpid());
-	sh("for n in $(ip netns list | grep -o '^vmkt_far_[0-9]*'); do "
+	th_sh("for n in $(ip netns list | grep -o '^vmkt_far_[0-9]*'); do "
 	   "[ -d /proc/${n#vmkt_far_} ] || ip netns del $n; done");   /* left by a crash */
 	if (th_eal_init("linux_ip", true) != 0)
 		return 1;

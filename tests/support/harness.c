@@ -2,7 +2,9 @@
  * Test harness implementation (see harness.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,4 +174,19 @@ void th_sleep_ms(unsigned int ms)
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+int th_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	rc = rc == -1 ? -1 : WEXITSTATUS(rc);
+	fprintf(stderr, "    $ %s -> %d\n", cmd, rc);   /* the log, not the verdict line */
+	return rc;
 }

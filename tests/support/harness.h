@@ -63,4 +63,9 @@ void th_mac(uint8_t mac[6], uint8_t a, uint8_t b);
 /* Milliseconds sleep. */
 void th_sleep_ms(unsigned int ms);
 
+/* Run a shell command (printf-style, at most 1023 bytes), log it with its
+ * exit status on stderr, and return that status (0: success; -1: it could
+ * not run). For the Linux side of tests: ip, tc, ping, socat, tcpdump. */
+int th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -6,7 +6,6 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "support/harness.h"
 #include "support/linux_vlan.h"
 
 /* eBPF instruction builders (the kernel's filter.h ones are not uapi). */
@@ -30,22 +30,6 @@
 #define EXIT()              INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 #define ETH_P_8021Q_BE 0x0081   /* htons(0x8100) on a little-endian host */
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "linux_vlan: \"%s\" failed (%d)\n", cmd, rc);
-	return rc == 0 ? 0 : -1;
-}
 
 static int prog_load(const struct bpf_insn *insns, unsigned int n)
 {
@@ -122,8 +106,8 @@ static int attach(int fd, const char *dir, const char *name, const char *dev)
 		fprintf(stderr, "linux_vlan: BPF_OBJ_PIN %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	ret = sh("tc qdisc add dev %s clsact && "
-		 "tc filter add dev %s ingress bpf da object-pinned %s", dev, dev, path);
+	ret = th_sh("tc qdisc add dev %s clsact && "
+		    "tc filter add dev %s ingress bpf da object-pinned %s", dev, dev, path) == 0 ? 0 : -1;
 	unlink(path);
 	return ret;
 }
@@ -139,7 +123,7 @@ int th_linux_vlan_add(const char *trunk, uint16_t vid, const char *vlan_if)
 		fprintf(stderr, "linux_vlan: bad interface name or VLAN\n");
 		return -1;
 	}
-	if (sh("ip link add %s type veth peer name %s && ip link set %s up && "
+	if (th_sh("ip link add %s type veth peer name %s && ip link set %s up && "
 	       "ip link set %s up", vlan_if, inner, inner, vlan_if) != 0)
 		return -1;
 	trunk_ix = if_nametoindex(trunk);
