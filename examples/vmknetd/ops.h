@@ -67,6 +67,14 @@ const struct vmk_config_nic *nic_find(const struct daemon *d, const char *name);
 
 /* A port's Port ID on the host, as vmktop, pktcap and `network vm port list`
  * show it: (index of its vSwitch in the configuration + 1) << 24 | port id. */
+/* Remove the element elem points at from the array arr of *count elements
+ * (a configuration list), keeping the order of the rest. */
+#define CFG_LIST_REMOVE(arr, count, elem) do {					\
+		unsigned int i_ = (unsigned int)((elem) - (arr));			\
+		memmove(&(arr)[i_], &(arr)[i_ + 1], ((count) - i_ - 1) * sizeof((arr)[0])); \
+		(count)--;							\
+	} while (0)
+
 static inline uint32_t host_port_id(unsigned int vs_idx, uint32_t port_id)
 {
 	return ((vs_idx + 1u) << 24) | port_id;

@@ -125,7 +125,6 @@ static int guest_remove(struct daemon *d, const cJSON *args, struct vmk_config *
 {
 	struct vmk_config_guest_port *gp;
 	const char *name;
-	unsigned int i;
 	int ret = arg_name(args, "name", "guest port", &name, err, err_size);
 
 	(void)d;
@@ -136,10 +135,7 @@ static int guest_remove(struct daemon *d, const cJSON *args, struct vmk_config *
 		op_errf(err, err_size, "no guest port named \"%s\"" HINT_PORT_LIST, name);
 		return -ENOENT;
 	}
-	i = (unsigned int)(gp - next->guest_ports);
-	memmove(&next->guest_ports[i], &next->guest_ports[i + 1],
-		(next->n_guest_ports - i - 1) * sizeof(next->guest_ports[0]));
-	next->n_guest_ports--;
+	CFG_LIST_REMOVE(next->guest_ports, next->n_guest_ports, gp);
 	return 0;
 }
 

@@ -171,15 +171,11 @@ static int interface_remove(struct daemon *d, const cJSON *args, struct vmk_conf
 			    char *err, size_t err_size)
 {
 	struct vmk_config_vmknic *n = find_nic(next, args, err, err_size);
-	unsigned int i;
 
 	(void)d;
 	if (n == NULL)
 		return err[0] && strstr(err, "no VMkernel") ? -ENOENT : -EINVAL;
-	i = (unsigned int)(n - next->vmknics);
-	memmove(&next->vmknics[i], &next->vmknics[i + 1],
-		(next->n_vmknics - i - 1) * sizeof(next->vmknics[0]));
-	next->n_vmknics--;
+	CFG_LIST_REMOVE(next->vmknics, next->n_vmknics, n);
 	return 0;
 }
 
@@ -678,10 +674,7 @@ static int netstack_remove(struct daemon *d, const cJSON *args, struct vmk_confi
 			return -EBUSY;
 		}
 	}
-	i = (unsigned int)(ns - next->netstacks);
-	memmove(&next->netstacks[i], &next->netstacks[i + 1],
-		(next->n_netstacks - i - 1) * sizeof(next->netstacks[0]));
-	next->n_netstacks--;
+	CFG_LIST_REMOVE(next->netstacks, next->n_netstacks, ns);
 	return 0;
 }
 

@@ -70,15 +70,11 @@ static int vswitch_remove(struct daemon *d, const cJSON *args, struct vmk_config
 {
 	struct vmk_config_vswitch *vs = NULL;
 	int ret = find_vs(next, args, &vs, err, err_size);
-	unsigned int i;
 
 	(void)d;
 	if (ret < 0)
 		return ret;
-	i = (unsigned int)(vs - next->vswitches);
-	memmove(&next->vswitches[i], &next->vswitches[i + 1],
-		(next->n_vswitches - i - 1) * sizeof(next->vswitches[0]));
-	next->n_vswitches--;
+	CFG_LIST_REMOVE(next->vswitches, next->n_vswitches, vs);
 	return 0;
 }
 
