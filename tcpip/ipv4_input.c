@@ -35,6 +35,18 @@ static int trim_to(struct rte_mbuf *m, uint32_t len)
 	return rte_pktmbuf_trim(m, (uint16_t)extra) == 0 ? 0 : -1;
 }
 
+/* The length the datagram has (or its TSO segments have) on a wire. */
+static uint32_t wire_len(const struct rte_mbuf *m, const struct ipv4_view *ip)
+{
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		uint32_t l4 = m->l4_len;
+
+		return RTE_MIN((uint32_t)ip->total_len,
+			       (uint32_t)m->tso_segsz + ip->hlen + RTE_MAX(l4, 20u));
+	}
+	return ip->total_len;
+}
+
 static void deliver(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m,
 		    uint16_t hlen, uint8_t proto, uint64_t now)
 {
@@ -85,8 +97,9 @@ void ipv4_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, u
 		return;
 	}
 	/* The adapter's MTU is also what it takes in: a bigger DF datagram
-	 * is refused with the MTU the sender should use. */
-	if (ip.total_len > ifc->mtu && ipv4_df(&ip)) {
+	 * is refused with the MTU the sender should use. A TSO datagram from
+	 * an adapter of this host is measured by its wire segments. */
+	if (wire_len(m, &ip) > ifc->mtu && ipv4_df(&ip)) {
 		icmp_send_error(ns, ifc, m, ICMP_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED,
 				(uint16_t)ifc->mtu, now);
 		ns_drop(ns, m, VMK_IPDROP_TOO_BIG);

@@ -1,7 +1,8 @@
 /*
  * IPv4 output of a netstack: pick the route (or the forced adapter),
- * refuse DF datagrams longer than the MTU, fragment the others, and pass
- * each packet to ARP for its next hop. Lock held (see netstack.h).
+ * refuse DF datagrams longer than the MTU (TSO ones: whose segments are),
+ * fragment the others, and pass each packet to ARP for its next hop. Lock
+ * held (see netstack.h).
  */
 #include <errno.h>
 #include <string.h>
@@ -75,7 +76,10 @@ int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o,
 	r.df = o->df;
 	r.id = ns->ip_id++;
 	ns->st.ip_tx++;
-	if (m->pkt_len + IPV4_HLEN > rt.ifc->mtu) {
+	/* A TSO datagram leaves whole: its wire segments fit the MTU. */
+	if (m->pkt_len + IPV4_HLEN > rt.ifc->mtu &&
+	    (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
+	     m->tso_segsz + m->l4_len + IPV4_HLEN > rt.ifc->mtu)) {
 		if (o->df) {
 			ns_drop(ns, m, VMK_IPDROP_TOO_BIG);
 			return -EMSGSIZE;
@@ -89,6 +93,7 @@ int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o,
 		return -ENOBUFS;
 	}
 	ipv4_emit(h, &r);
+	m->l3_len = IPV4_HLEN;
 	arp_output(ns, rt.ifc, rt.next_hop, m, now);
 	return 0;
 }

@@ -223,6 +223,11 @@ struct tcp_stack {
 	uint64_t chack_second;        /* start of the challenge-ACK budget's second */
 	uint32_t chack_sent;          /* challenge ACKs sent in it */
 	const struct tcp_cc_ops *cc;
+	/* Segments leave with their checksum, and larger than the MSS, left
+	 * to transmit offload (TSO): the vSwitch passes them whole to another
+	 * vmknic and finishes them in software for any other port. On by
+	 * default; tests turn it off to see wire-sized segments. */
+	bool tx_offload;
 	struct vmk_tcp_stats st;
 };
 
@@ -291,6 +296,9 @@ void tcp_send_bare(struct netstack *ns, rte_be32_t laddr, rte_be32_t faddr,
 /* RST (and optionally ACK) with these numbers from laddr:lport to faddr:fport. */
 void tcp_send_rst(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32_t faddr,
 		  uint16_t fport, uint32_t seq, uint32_t ack, bool with_ack, uint64_t now);
+/* Payload bytes one segment on the wire carries now: the MSS less the
+ * SACK blocks our next segment reports. */
+uint32_t tcp_seg_room(const struct vmk_tcp_sock *p);
 /* The window we advertise (field value, scaled). */
 uint16_t tcp_rcv_wnd_field(struct vmk_tcp_sock *p);
 uint32_t tcp_rcv_space(const struct vmk_tcp_sock *p);

@@ -360,7 +360,7 @@ static void challenge_ack(struct vmk_tcp_sock *p, uint64_t now)
 /* Retransmit the segment at SND.UNA (up to the first SACKed byte). */
 static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
 {
-	uint32_t len = RTE_MIN((uint32_t)p->mss, p->sndq.len);
+	uint32_t len = RTE_MIN(tcp_seg_room(p), p->sndq.len);
 
 	if (p->flags & TCPF_SACK_OK) {
 		len = RTE_MIN(len, tcp_sack_next_sacked(p, p->snd_una) - p->snd_una);

@@ -3,6 +3,15 @@
  * send ring) and handing them to IPv4 output; deciding what the send,
  * congestion and receive windows allow (sender silly-window avoidance and
  * Nagle); ACKs, SYNs and RSTs. Lock held (see tcp.h).
+ *
+ * Offload (tcp_stack.tx_offload, on by default): a segment leaves with its
+ * checksum left to RTE_MBUF_F_TX_TCP_CKSUM, and data goes in segments of
+ * up to 64 KiB marked RTE_MBUF_F_TX_TCP_SEG with tso_segsz the wire
+ * segment's payload, as to a NIC with TSO. A vmknic adapter is a port of
+ * a vSwitch, which hands such a frame whole to another vmknic (whose
+ * stack trusts the bytes: they never crossed a wire) and cuts it into
+ * wire segments with their checksums for uplinks and guests
+ * (vswitch/offload.c): Linux's GSO and checksum offload over veth.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -81,6 +90,19 @@ static void add_sack(const struct vmk_tcp_sock *p, struct tcp_repr *r)
 		sack_block(o, i, r);
 }
 
+/* The largest IPv4 datagram less its header and a TCP header with the
+ * most options. */
+#define TSO_MAX_PAYLOAD (IPV4_MAX_LEN - 20u - 60u)
+
+uint32_t tcp_seg_room(const struct vmk_tcp_sock *p)
+{
+	uint32_t sack = 0;
+
+	if ((p->flags & TCPF_SACK_OK) && p->ooo.n > 0)
+		sack = 4u + 8u * RTE_MIN((uint32_t)p->ooo.n, (p->flags & TCPF_TS) ? 3u : 4u);
+	return p->mss > sack + 64u ? p->mss - sack : p->mss;
+}
+
 static int xmit(struct netstack *ns, struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst,
 		uint64_t now)
 {
@@ -138,7 +160,19 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 	}
 	if (len > 0)
 		ring_read_mbuf(&p->sndq, seq - p->snd_una, m, TCP_HLEN + olen, len);
-	tcp_emit(m, 0, &r, len, p->laddr, p->faddr);
+	if (ns->tcp->tx_offload) {
+		uint32_t room = tcp_seg_room(p);
+
+		tcp_emit_hdr(m, 0, &r);
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+		m->l4_len = (uint8_t)(TCP_HLEN + olen);
+		if (len > room) {
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+			m->tso_segsz = (uint16_t)room;
+		}
+	} else {
+		tcp_emit(m, 0, &r, len, p->laddr, p->faddr);
+	}
 	if (flags & TCP_ACK) {
 		p->last_ack_sent = p->rcv_nxt;
 		p->flags &= ~(TCPF_ACK_NOW | TCPF_DELACK);
@@ -269,11 +303,20 @@ void tcp_output(struct vmk_tcp_sock *p, uint64_t now)
 		uint32_t off = RTE_MIN(p->snd_nxt - p->snd_una, p->sndq.len);
 		uint32_t avail = p->sndq.len - off, fin_seq = p->snd_una + p->sndq.len;
 		uint32_t left = window_left(p, sack_rec, pipe), len;
+		uint32_t room = tcp_seg_room(p), most = room;
 		bool fin;
 		uint8_t flags = TCP_ACK;
 
-		len = RTE_MIN(RTE_MIN(avail, left), (uint32_t)p->mss);
+		if (p->ns->tcp->tx_offload)
+			most = TSO_MAX_PAYLOAD / room * room;
+		len = RTE_MIN(RTE_MIN(avail, left), most);
 		len = RTE_MIN(len, unsacked);
+		/* Several segments at once: Nagle still holds back a short
+		 * last one that it would hold back alone. */
+		if (len > room && len % room != 0 &&
+		    !(len == avail && ((p->flags & (TCPF_NODELAY | TCPF_FIN_QUEUED)) ||
+				       p->snd_nxt == p->snd_una)))
+			len -= len % room;
 		fin = (p->flags & TCPF_FIN_QUEUED) && seq_le(p->snd_nxt, fin_seq) &&
 		      p->snd_nxt + len == fin_seq;
 		if (len == 0 && !fin)

@@ -40,6 +40,7 @@ int tcp_stack_init(struct netstack *ns)
 	t->params.syn_retries = 6;
 	t->params.data_retries = 15;
 	t->params.challenge_acks_per_s = 1000;
+	t->tx_offload = true;
 	t->cc = &tcp_cc_newreno;
 	strcpy(t->params.cc, t->cc->name);
 	ns->tcp = t;

@@ -135,7 +135,7 @@ static bool next_lost(const struct vmk_tcp_sock *p, uint32_t *seq, uint32_t *len
 			if (!seq_lt(s, data_end))
 				return false;
 			*seq = s;
-			*len = RTE_MIN(RTE_MIN(hole_end, data_end) - s, (uint32_t)p->mss);
+			*len = RTE_MIN(RTE_MIN(hole_end, data_end) - s, tcp_seg_room(p));
 			return true;
 		}
 		s = hole_end;

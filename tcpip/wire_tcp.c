@@ -116,10 +116,13 @@ int tcp_parse(struct tcp_repr *r, const struct rte_mbuf *m, uint32_t off, uint32
 		return -VMK_TCPDROP_BAD_OFFSET;
 	if (off + hlen > m->data_len)
 		return -VMK_TCPDROP_TRUNCATED;
-	if (rte_raw_cksum_mbuf(m, off, len, &raw) != 0)
-		return -VMK_TCPDROP_TRUNCATED;
-	if (ipv4_cksum_finish(ipv4_pseudo_sum(src, dst, IPPROTO_TCP, (uint16_t)len) + raw) != 0)
-		return -VMK_TCPDROP_BAD_CHECKSUM;
+	if (!tcp_csum_trusted(m)) {
+		if (rte_raw_cksum_mbuf(m, off, len, &raw) != 0)
+			return -VMK_TCPDROP_TRUNCATED;
+		if (ipv4_cksum_finish(ipv4_pseudo_sum(src, dst, IPPROTO_TCP, (uint16_t)len) +
+				      raw) != 0)
+			return -VMK_TCPDROP_BAD_CHECKSUM;
+	}
 	ret = parse_opts(r, h + TCP_HLEN, hlen - TCP_HLEN);
 	if (ret < 0)
 		return ret;
@@ -200,13 +203,10 @@ static uint8_t *emit_opts(uint8_t *p, const struct tcp_repr *r)
 	return p;
 }
 
-uint16_t tcp_emit(struct rte_mbuf *m, uint32_t off, const struct tcp_repr *r,
-		  uint32_t payload_len, rte_be32_t src, rte_be32_t dst)
+uint16_t tcp_emit_hdr(struct rte_mbuf *m, uint32_t off, const struct tcp_repr *r)
 {
 	uint8_t *h = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
 	uint16_t hlen = (uint16_t)(TCP_HLEN + tcp_opts_len(r));
-	uint32_t len = hlen + payload_len;
-	uint16_t raw = 0, ck;
 
 	h[0] = (uint8_t)(r->src_port >> 8);
 	h[1] = (uint8_t)r->src_port;
@@ -221,6 +221,17 @@ uint16_t tcp_emit(struct rte_mbuf *m, uint32_t off, const struct tcp_repr *r,
 	h[16] = h[17] = 0;
 	h[18] = h[19] = 0;
 	emit_opts(h + TCP_HLEN, r);
+	return hlen;
+}
+
+uint16_t tcp_emit(struct rte_mbuf *m, uint32_t off, const struct tcp_repr *r,
+		  uint32_t payload_len, rte_be32_t src, rte_be32_t dst)
+{
+	uint8_t *h = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
+	uint16_t hlen = tcp_emit_hdr(m, off, r);
+	uint32_t len = hlen + payload_len;
+	uint16_t raw = 0, ck;
+
 	rte_raw_cksum_mbuf(m, off, len, &raw);
 	ck = ipv4_cksum_finish(ipv4_pseudo_sum(src, dst, IPPROTO_TCP, (uint16_t)len) + raw);
 	memcpy(h + 16, &ck, 2);

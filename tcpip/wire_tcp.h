@@ -76,4 +76,22 @@ uint16_t tcp_opts_len(const struct tcp_repr *r);
 uint16_t tcp_emit(struct rte_mbuf *m, uint32_t off, const struct tcp_repr *r,
 		  uint32_t payload_len, rte_be32_t src, rte_be32_t dst);
 
+/* The same without the checksum (the field is 0): for a segment whose
+ * checksum is left to transmit offload (RTE_MBUF_F_TX_TCP_CKSUM). */
+uint16_t tcp_emit_hdr(struct rte_mbuf *m, uint32_t off, const struct tcp_repr *r);
+
+/*
+ * Whether there is no checksum to verify on m: its sender in this host left
+ * the checksum to transmit offload (RTE_MBUF_F_TX_TCP_CKSUM or _TCP_SEG:
+ * the bytes never crossed a wire, and the vSwitch completes the checksum
+ * for any port that does), or a NIC verified it (RX_L4_CKSUM_GOOD).
+ * Frames received from a device carry only receive flags.
+ */
+static inline bool tcp_csum_trusted(const struct rte_mbuf *m)
+{
+	return (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM ||
+	       (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
+	       (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+}
+
 #endif

@@ -58,6 +58,10 @@ struct port_ops {
 	 * frames leave by another uplink after a failover): a vmknic sends a
 	 * gratuitous ARP for its address. Optional; link monitor only. */
 	void (*announce)(struct vs_port *p);
+	/* Takes frames that ask for transmit offloads (TSO, TCP checksum:
+	 * vswitch/offload.h) as they are: a vmknic, whose stack is in this
+	 * host. For the other kinds the switch finishes them in software. */
+	bool tx_offload;
 };
 
 extern const struct port_ops port_ethdev_ops;

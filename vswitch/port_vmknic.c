@@ -96,4 +96,5 @@ const struct port_ops port_vmknic_ops = {
 	.set_mtu = vmknic_port_set_mtu,
 	.link_get = NULL,
 	.announce = vmknic_port_announce,
+	.tx_offload = true,
 };

@@ -25,6 +25,7 @@
 #include "lib/host.h"
 #include "vswitch/capture.h"
 #include "vswitch/fdb.h"
+#include "vswitch/offload.h"
 #include "vswitch/teaming.h"
 #include "vswitch/vlan.h"
 #include "vswitch/vswitch.h"
@@ -87,6 +88,14 @@ static inline int retag_inplace(struct rte_mbuf *m, uint16_t cur, uint16_t want)
 	return 0;
 }
 
+/* A TSO frame (offload.h) longer than the MTU is measured by its wire
+ * segments. */
+static inline bool tso_fits(const struct rte_mbuf *m, uint32_t max_frame)
+{
+	return (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && m->tso_segsz != 0 &&
+	       RTE_ETHER_HDR_LEN + (uint32_t)m->l3_len + m->l4_len + m->tso_segsz <= max_frame;
+}
+
 /* Pass 1 for one burst. `checks` is a compile-time constant: the common
  * port (forged transmits accepted, no shaping) gets a copy of the loop
  * without those two tests. */
@@ -128,7 +137,8 @@ classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 			count_rx_drop(st, VMK_DROP_VLAN);
 			continue;
 		}
-		if (unlikely(m->pkt_len - (tagged ? 4u : 0u) > max_frame)) {
+		if (unlikely(m->pkt_len - (tagged ? 4u : 0u) > max_frame) &&
+		    !tso_fits(m, max_frame)) {
 			count_rx_drop(st, VMK_DROP_MTU);
 			continue;
 		}
@@ -394,32 +404,87 @@ static void unicast_promisc(const struct vs_view *v, struct vs_port *in, struct 
 	fanout(v, tb, m, c, pool, widx, dst, n_dst);
 }
 
-static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int widx)
+/* Capture, transmit and count n frames to port p; what it refuses is freed
+ * and counted. bytes: their total length. */
+static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbuf **pkts,
+			    uint16_t n, uint64_t bytes)
+{
+	struct port_wstats *st = &p->wstats[widx];
+	struct vmk_capture *cap = __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE);
+	uint16_t sent;
+
+	if (unlikely(cap != NULL))
+		capture_frames(cap, pkts, n, VMK_CAPTURE_OUT, rte_rdtsc());
+	sent = p->ops->tx_burst(p, widx, pkts, n);
+	if (unlikely(sent < n)) {
+		for (uint16_t i = sent; i < n; i++) {
+			bytes -= pkts[i]->pkt_len;
+			rte_pktmbuf_free(pkts[i]);
+		}
+		st->tx_drops[VMK_DROP_TXQ_FULL] += n - sent;
+	}
+	st->tx_packets += sent;
+	st->tx_bytes += bytes;
+}
+
+/* A port that cannot take transmit offloads, and some of the frames ask
+ * for them: finish them in software (offload.c), sending as the output
+ * fills. */
+static __rte_noinline void transmit_sw(struct vs_port *p, unsigned int widx,
+				       struct rte_mbuf **pkts, uint16_t n,
+				       struct rte_mempool *pool)
+{
+	struct rte_mbuf *out[2 * VS_BURST];
+	uint64_t bytes = 0;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		unsigned int got;
+
+		if (!(m->ol_flags & OFFLOAD_TX_WORK)) {
+			got = 1;
+			if (k == RTE_DIM(out)) {
+				transmit(p, widx, out, k, bytes);
+				k = 0;
+				bytes = 0;
+			}
+			out[k] = m;
+		} else {
+			if (k + offload_max_frames(m) > RTE_DIM(out)) {
+				transmit(p, widx, out, k, bytes);
+				k = 0;
+				bytes = 0;
+			}
+			got = offload_finish(m, pool, out + k, RTE_DIM(out) - k);
+			if (got == 0)
+				p->wstats[widx].tx_drops[VMK_DROP_NO_MBUF]++;
+		}
+		for (unsigned int j = 0; j < got; j++)
+			bytes += out[k + j]->pkt_len;
+		k = (uint16_t)(k + got);
+	}
+	if (k > 0)
+		transmit(p, widx, out, k, bytes);
+}
+
+static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int widx,
+		  struct rte_mempool *pool)
 {
 	for (uint16_t k = 0; k < tb->n_dirty; k++) {
 		uint16_t s = tb->dirty[k];
 		struct vs_txbuf *b = &tb->buf[s];
 		struct vs_port *p = v->port[s].port;
-		struct port_wstats *st = &p->wstats[widx];
-		uint64_t bytes = 0;
-		uint16_t sent;
+		uint64_t bytes = 0, ofl = 0;
 
-		for (uint16_t i = 0; i < b->n; i++)
+		for (uint16_t i = 0; i < b->n; i++) {
 			bytes += b->pkts[i]->pkt_len;
-		struct vmk_capture *cap = __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE);
-
-		if (unlikely(cap != NULL))
-			capture_frames(cap, b->pkts, b->n, VMK_CAPTURE_OUT, rte_rdtsc());
-		sent = p->ops->tx_burst(p, widx, b->pkts, b->n);
-		if (unlikely(sent < b->n)) {
-			for (uint16_t i = sent; i < b->n; i++) {
-				bytes -= b->pkts[i]->pkt_len;
-				rte_pktmbuf_free(b->pkts[i]);
-			}
-			st->tx_drops[VMK_DROP_TXQ_FULL] += b->n - sent;
+			ofl |= b->pkts[i]->ol_flags;
 		}
-		st->tx_packets += sent;
-		st->tx_bytes += bytes;
+		if (unlikely(ofl & OFFLOAD_TX_WORK) && !p->ops->tx_offload)
+			transmit_sw(p, widx, b->pkts, b->n, pool);
+		else
+			transmit(p, widx, b->pkts, b->n, bytes);
 		b->n = 0;
 	}
 	tb->n_dirty = 0;
@@ -547,6 +612,6 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 	}
 	if (run != NULL)
 		run->n = run_n;
-	flush(v, tb, widx);
+	flush(v, tb, widx, pool);
 	b->n = 0;
 }

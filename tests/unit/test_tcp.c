@@ -25,6 +25,7 @@
 #include "tcpip/wire_ipv4.h"
 #include "tcpip/wire_tcp.h"
 #include "vmknic/vmknic.h"
+#include "vswitch/offload.h"
 
 #define A(a, b, c, d) RTE_BE32(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 #define VMK0_IP  A(192, 0, 2, 1)
@@ -55,6 +56,10 @@ struct out_seg {
 	uint8_t data[9000];
 };
 static struct out_seg o;
+/* What the peer's next segments carry besides: offload flags, and a
+ * checksum field left at zero. */
+static uint64_t peer_ol_flags;
+static bool peer_no_csum;
 
 static void push_eth(struct rte_mbuf *m, const uint8_t *dst, uint16_t type)
 {
@@ -137,7 +142,11 @@ static void peer_send(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	if (len > 0)
 		pkt_write(m, hl, data, len);
-	tcp_emit(m, 0, &r, len, PEER_IP, VMK0_IP);
+	if (peer_no_csum)
+		tcp_emit_hdr(m, 0, &r);
+	else
+		tcp_emit(m, 0, &r, len, PEER_IP, VMK0_IP);
+	m->ol_flags |= peer_ol_flags;
 	{
 		struct ipv4_repr ir = { .src = PEER_IP, .dst = VMK0_IP, .proto = IPPROTO_TCP,
 					.ttl = 64, .df = true, .id = 1,
@@ -176,6 +185,11 @@ static void setup_mtu(uint32_t mtu)
 	CU_ASSERT_EQUAL_FATAL(vmk_vmknic_add(host, &p, NULL), 0);
 	vmk0 = vmknic_find(tcpip_host_get(host), "vmk0");
 	ns0 = vmk0->ifc.ns;
+	/* The tests' peer stands where a wire would: segments as on a wire
+	 * (the offload tests turn this back on). */
+	ns0->tcp->tx_offload = false;
+	peer_ol_flags = 0;
+	peer_no_csum = false;
 	th_mac(peer_mac, 10, 1);
 	/* the peer's MAC, learnt from its request */
 	m = rte_pktmbuf_alloc(vmk_host_mempool(host));
@@ -1008,6 +1022,87 @@ static void test_zero_window_is_probed_and_a_window_update_resumes_sending(void)
 	teardown();
 }
 
+/* ---- transmit offload (TSO and checksum, between vmknics) ------------- */
+
+static void test_offload_sends_several_segments_as_one_tso_frame_that_the_switch_cuts_for_a_wire(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct rte_mbuf *m = NULL, *segs[16];
+	uint8_t out[20000], seen[20000];
+	uint32_t got = 0, frame_len;
+	unsigned int n;
+
+	setup();
+	ns0->tcp->tx_offload = true;
+	l = listener();
+	c = accept_with(l, NULL, 65535);
+	fill(out, sizeof(out), 7);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, sizeof(out), 0), (long)sizeof(out));
+	/* the initial window (3 x 1460) leaves as one frame */
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(vmk0->ifc.txq, (void **)&m), 0);
+	CU_ASSERT_EQUAL(rte_ring_count(vmk0->ifc.txq), 0);
+	CU_ASSERT((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0);
+	CU_ASSERT_EQUAL(m->ol_flags & RTE_MBUF_F_TX_L4_MASK, RTE_MBUF_F_TX_TCP_CKSUM);
+	CU_ASSERT_EQUAL(m->tso_segsz, 1460);
+	frame_len = m->pkt_len;
+	CU_ASSERT_EQUAL(frame_len, RTE_ETHER_HDR_LEN + IPV4_HLEN + TCP_HLEN + 3 * 1460);
+	/* the checksum is left to offload: the field is zero */
+	CU_ASSERT_EQUAL(*rte_pktmbuf_mtod_offset(m, uint16_t *, RTE_ETHER_HDR_LEN + IPV4_HLEN + 16),
+			0);
+
+	/* for an uplink the switch makes three wire segments with checksums */
+	n = offload_finish(m, vmk_host_mempool(host), segs, RTE_DIM(segs));
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	for (unsigned int i = 0; i < n; i++) {
+		struct ipv4_view ip;
+		struct tcp_repr r;
+
+		CU_ASSERT_EQUAL(segs[i]->ol_flags & OFFLOAD_TX_WORK, 0);
+		CU_ASSERT_EQUAL(segs[i]->pkt_len, RTE_ETHER_HDR_LEN + IPV4_HLEN + TCP_HLEN + 1460);
+		rte_pktmbuf_adj(segs[i], RTE_ETHER_HDR_LEN);
+		CU_ASSERT_EQUAL_FATAL(ipv4_parse(&ip, segs[i], 0), 0);
+		CU_ASSERT_EQUAL_FATAL(tcp_parse(&r, segs[i], ip.hlen, ipv4_payload_len(&ip),
+						ipv4_src(&ip), ipv4_dst(&ip)), 0);
+		CU_ASSERT_EQUAL(r.seq, our_iss + 1 + got);
+		CU_ASSERT_EQUAL(r.payload_len, 1460);
+		/* PSH only where the original frame's data ends */
+		CU_ASSERT_EQUAL((r.flags & TCP_PSH) != 0, false);
+		pkt_read(segs[i], ip.hlen + r.hlen, seen + got, r.payload_len);
+		got += r.payload_len;
+		rte_pktmbuf_free(segs[i]);
+	}
+	CU_ASSERT_EQUAL(memcmp(seen, out, got), 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+static void test_a_segment_without_checksum_is_taken_only_when_it_never_left_the_host(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint8_t got[16];
+
+	setup();
+	l = listener();
+	c = accept_with(l, NULL, 65535);
+	peer_no_csum = true;
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, "wire", 4);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_BAD_CHECKSUM], 1);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), -EAGAIN);
+	/* the same bytes from a vmknic of this host, checksum left to offload */
+	peer_ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, "host", 4);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), 4);
+	CU_ASSERT_EQUAL(memcmp(got, "host", 4), 0);
+	peer_no_csum = false;
+	peer_ol_flags = 0;
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 static void test_full_receive_buffer_advertises_zero_and_reading_reopens_it(void)
 {
 	struct vmk_tcp_sock *l, *c;
@@ -1519,6 +1614,8 @@ int main(void)
 	ADD(s, test_without_sack_the_second_hole_waits_for_the_partial_ack);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
+	ADD(s, test_offload_sends_several_segments_as_one_tso_frame_that_the_switch_cuts_for_a_wire);
+	ADD(s, test_a_segment_without_checksum_is_taken_only_when_it_never_left_the_host);
 	ADD(s, test_in_window_rst_with_the_wrong_sequence_gets_a_challenge_ack);
 	ADD(s, test_syn_on_an_established_connection_gets_a_challenge_ack);
 	ADD(s, test_a_netstack_set_to_cubic_gives_new_connections_cubic);
