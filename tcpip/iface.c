@@ -150,12 +150,16 @@ uint16_t tcpip_if_poll(struct tcpip_if *ifc, struct rte_mbuf **pkts, uint16_t n,
 {
 	struct netstack *ns = __atomic_load_n(&ifc->ns, __ATOMIC_ACQUIRE);
 
+	if (ns != NULL && ifc->index >= 0)
+		__atomic_store_n(&ns->polled_us, now, __ATOMIC_RELAXED);
 	if (ns != NULL && rte_spinlock_trylock(&ns->lock)) {
 		struct rte_mbuf *in[NS_BURST];
 		unsigned int k = 0;
 
-		if (ifc->index >= 0)   /* still attached */
+		if (ifc->index >= 0) {   /* still attached */
 			k = rte_ring_sc_dequeue_burst(ifc->rxq, (void **)in, NS_BURST, NULL);
+			ns_req_run(ns);
+		}
 
 		for (unsigned int i = 0; i < k; i++) {
 			if (i + 1 < k)

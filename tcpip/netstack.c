@@ -112,7 +112,12 @@ struct netstack *ns_create(const char *name, struct rte_mempool *pool, bool buil
 	ns->next_port = UDP_EPHEMERAL_MIN;
 	ns->ip_id = (uint16_t)rte_rdtsc();
 	ns->icmp_err_tokens = ICMP_ERR_BURST;
+	if (ns_req_init(ns) < 0) {
+		rte_free(ns);
+		return NULL;
+	}
 	if (tcp_stack_init(ns) < 0) {
+		ns_req_fini(ns);
 		rte_free(ns);
 		return NULL;
 	}
@@ -129,6 +134,7 @@ void ns_destroy(struct netstack *ns)
 	udp_close_all(ns);
 	tcp_stack_fini(ns);
 	rte_spinlock_unlock(&ns->lock);
+	ns_req_fini(ns);
 	rte_free(ns);
 }
 

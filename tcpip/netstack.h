@@ -151,6 +151,8 @@ struct netstack {
 	struct tcp_stack *tcp;        /* tcpip/tcp.h */
 	uint16_t ip_id;
 	uint64_t last_timer_us;
+	uint64_t polled_us;           /* a worker's last poll (0: never) */
+	struct rte_ring *reqs;        /* application requests (ns_call.c) */
 	uint64_t icmp_err_us;
 	uint32_t icmp_err_tokens;
 	struct vmk_netstack_stats st;
@@ -170,6 +172,21 @@ uint64_t tcpip_now_us(void);
 /* Record the reason a control call failed, for vmk_ip_last_error(). */
 void tcpip_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tcpip_clear_error(void);
+
+/* ---- requests to the worker (ns_call.c) ------------------------------ */
+
+typedef void (*ns_call_fn)(struct netstack *ns, void *arg);
+
+/* The request ring of a new netstack. 0 or -ENOMEM. */
+int ns_req_init(struct netstack *ns);
+void ns_req_fini(struct netstack *ns);
+/* Run fn(ns, arg) with ns->lock held, on the worker polling the netstack
+ * (carried by ns->reqs) while one does, else in the caller; returns when it
+ * has run. Requests run in the order they were made. Thread: any thread
+ * but a worker; lock not held. */
+void ns_call(struct netstack *ns, ns_call_fn fn, void *arg);
+/* Run the queued requests. Lock held (the worker, once a loop). */
+void ns_req_run(struct netstack *ns);
 
 /* ---- adapters (iface.c) ---------------------------------------------- */
 

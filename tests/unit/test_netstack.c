@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -654,6 +655,97 @@ static void test_builtin_netstacks_exist_and_custom_ones_go_only_when_empty(void
 	teardown();
 }
 
+/* ---- requests carried to the worker (ns_call) ------------------------- */
+
+struct call_probe {
+	pthread_t ran_on;
+	int runs;
+	bool lock_held;
+};
+
+static void probe_fn(struct netstack *ns, void *arg)
+{
+	struct call_probe *p = arg;
+
+	p->ran_on = pthread_self();
+	p->runs++;
+	p->lock_held = rte_spinlock_is_locked(&ns->lock);
+}
+
+struct caller {
+	struct netstack *ns;
+	struct call_probe probe;
+	bool returned;
+};
+
+static void *call_thread(void *arg)
+{
+	struct caller *c = arg;
+
+	ns_call(c->ns, probe_fn, &c->probe);
+	__atomic_store_n(&c->returned, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_a_call_on_a_netstack_no_worker_polls_runs_in_the_caller(void)
+{
+	struct call_probe p = { 0 };
+
+	setup();
+	ns0->polled_us = 0;
+	ns_call(ns0, probe_fn, &p);
+	CU_ASSERT_EQUAL(p.runs, 1);
+	CU_ASSERT(pthread_equal(p.ran_on, pthread_self()));
+	CU_ASSERT(p.lock_held);
+	CU_ASSERT(!rte_spinlock_is_locked(&ns0->lock));
+	teardown();
+}
+
+static void test_a_call_is_carried_to_the_polling_worker_by_the_ring(void)
+{
+	struct caller c = { 0 };
+	pthread_t t;
+	uint64_t t0;
+
+	setup();
+	c.ns = ns0;
+	/* this thread plays the worker, which polled "just now" (for the
+	 * next 10 s: the caller thread may take a while to start) */
+	__atomic_store_n(&ns0->polled_us, tcpip_now_us() + 10 * SEC, __ATOMIC_RELAXED);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, call_thread, &c), 0);
+	t0 = tcpip_now_us();
+	while (rte_ring_count(ns0->reqs) == 0 && tcpip_now_us() - t0 < 1000000)
+		rte_pause();
+	CU_ASSERT_EQUAL_FATAL(rte_ring_count(ns0->reqs), 1);
+	CU_ASSERT_EQUAL(c.probe.runs, 0);             /* waiting for the worker */
+	CU_ASSERT(!__atomic_load_n(&c.returned, __ATOMIC_ACQUIRE));
+	rte_spinlock_lock(&ns0->lock);
+	ns_req_run(ns0);
+	rte_spinlock_unlock(&ns0->lock);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(c.probe.runs, 1);
+	CU_ASSERT(pthread_equal(c.probe.ran_on, pthread_self()));   /* on the "worker" */
+	CU_ASSERT(c.probe.lock_held);
+	CU_ASSERT(c.returned);
+	teardown();
+}
+
+static void test_a_queued_call_the_worker_never_takes_runs_in_the_caller_after_a_while(void)
+{
+	struct caller c = { 0 };
+	pthread_t t;
+
+	setup();
+	c.ns = ns0;
+	__atomic_store_n(&ns0->polled_us, tcpip_now_us() + 10 * SEC, __ATOMIC_RELAXED);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, call_thread, &c), 0);
+	pthread_join(t, NULL);          /* the "worker" stopped: nobody runs the ring */
+	CU_ASSERT_EQUAL(c.probe.runs, 1);
+	CU_ASSERT(pthread_equal(c.probe.ran_on, t));
+	CU_ASSERT_EQUAL(rte_ring_count(ns0->reqs), 0);
+	teardown();
+}
+
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
 
 int main(void)
@@ -682,5 +774,8 @@ int main(void)
 	ADD(s, test_connected_routes_follow_the_adapter_address);
 	ADD(s, test_two_netstacks_with_the_same_address_stay_separate);
 	ADD(s, test_builtin_netstacks_exist_and_custom_ones_go_only_when_empty);
+	ADD(s, test_a_call_on_a_netstack_no_worker_polls_runs_in_the_caller);
+	ADD(s, test_a_call_is_carried_to_the_polling_worker_by_the_ring);
+	ADD(s, test_a_queued_call_the_worker_never_takes_runs_in_the_caller_after_a_while);
 	return th_run_suites();
 }
