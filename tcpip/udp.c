@@ -4,9 +4,10 @@
  * (include/vmknet/udp.h).
  *
  * Threading: input runs on the worker with the netstack lock held; socket
- * calls take the same lock for a few microseconds (and never sleep with it:
- * a waiting recvfrom polls). Opening and closing also hold tcpip_ctl_lock,
- * so a netstack cannot be removed under its sockets.
+ * calls are carried to that worker by the netstack's request ring
+ * (ns_call.c) and never sleep there (a waiting recvfrom polls). Opening and
+ * closing also hold tcpip_ctl_lock, so a netstack cannot be removed under
+ * its sockets.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -172,73 +173,102 @@ static int sock_bind(struct vmk_udp_sock *s, rte_be32_t addr, uint16_t port)
 	return 0;
 }
 
+/* One socket call's arguments and result, for ns_call. */
+struct udp_call {
+	struct vmk_udp_sock *s;
+	rte_be32_t addr;
+	uint16_t port;
+	struct rte_mbuf *m;           /* sendto: the datagram (taken when sent) */
+	uint32_t len;
+	struct udp_dgram d;           /* recvfrom: what was dequeued */
+	int ret;
+};
+
+static void do_bind(struct netstack *ns, void *arg)
+{
+	struct udp_call *c = arg;
+
+	(void)ns;
+	c->ret = sock_bind(c->s, c->addr, c->port);
+}
+
 int vmk_udp_bind(struct vmk_udp_sock *s, uint32_t addr, uint16_t port)
 {
-	int ret;
+	struct udp_call c = { .s = s, .addr = addr, .port = port };
 
 	if (s == NULL || s->ns == NULL)
 		return -EINVAL;
-	rte_spinlock_lock(&s->ns->lock);
-	ret = sock_bind(s, addr, port);
-	rte_spinlock_unlock(&s->ns->lock);
-	return ret;
+	ns_call(s->ns, do_bind, &c);
+	return c.ret;
+}
+
+static void do_getsockname(struct netstack *ns, void *arg)
+{
+	struct udp_call *c = arg;
+
+	(void)ns;
+	c->addr = c->s->laddr;
+	c->port = c->s->lport;
 }
 
 int vmk_udp_getsockname(struct vmk_udp_sock *s, uint32_t *addr, uint16_t *port)
 {
+	struct udp_call c = { .s = s };
+
 	if (s == NULL || s->ns == NULL)
 		return -EINVAL;
-	rte_spinlock_lock(&s->ns->lock);
+	ns_call(s->ns, do_getsockname, &c);
 	if (addr != NULL)
-		*addr = s->laddr;
+		*addr = c.addr;
 	if (port != NULL)
-		*port = s->lport;
-	rte_spinlock_unlock(&s->ns->lock);
+		*port = c.port;
 	return 0;
+}
+
+static void do_sendto(struct netstack *ns, void *arg)
+{
+	struct udp_call *c = arg;
+	struct vmk_udp_sock *s = c->s;
+	struct udp_repr r;
+	struct ip_out o;
+
+	c->ret = s->bound ? 0 : sock_bind(s, 0, 0);
+	if (c->ret == 0) {
+		struct route_result rt;
+
+		memset(&o, 0, sizeof(o));
+		o.src = s->laddr;
+		if (o.src == 0 && route_lookup(ns, c->addr, 0, NULL, &rt) == 0)
+			o.src = rt.ifc->addr;
+		o.dst = c->addr;
+		o.proto = IPPROTO_UDP;
+		r.src_port = s->lport;
+		r.dst_port = c->port;
+		r.payload_len = (uint16_t)c->len;
+		udp_emit(c->m, 0, &r, o.src, c->addr);
+		ns->st.udp_tx++;
+		c->ret = ipv4_output(ns, c->m, &o, tcpip_now_us());
+		c->m = NULL;
+	}
 }
 
 int vmk_udp_sendto(struct vmk_udp_sock *s, const void *buf, size_t len, uint32_t dst,
 		   uint16_t port)
 {
-	struct netstack *ns;
-	struct rte_mbuf *m;
-	struct udp_repr r;
-	struct ip_out o;
-	uint64_t now = tcpip_now_us();
-	int ret = 0;
+	struct udp_call c = { .s = s, .addr = dst, .port = port, .len = (uint32_t)len };
 
 	if (s == NULL || s->ns == NULL || (buf == NULL && len > 0) || port == 0 || dst == 0)
 		return -EINVAL;
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
-	ns = s->ns;
-	m = pkt_alloc(ns->pool, (uint32_t)(UDP_HLEN + len));
-	if (m == NULL)
+	/* The payload is copied here, on the caller's thread. */
+	c.m = pkt_alloc(s->ns->pool, (uint32_t)(UDP_HLEN + len));
+	if (c.m == NULL)
 		return -ENOBUFS;
-	pkt_write(m, UDP_HLEN, buf, (uint32_t)len);
-	rte_spinlock_lock(&ns->lock);
-	if (!s->bound)
-		ret = sock_bind(s, 0, 0);
-	if (ret == 0) {
-		struct route_result rt;
-
-		memset(&o, 0, sizeof(o));
-		o.src = s->laddr;
-		if (o.src == 0 && route_lookup(ns, dst, 0, NULL, &rt) == 0)
-			o.src = rt.ifc->addr;
-		o.dst = dst;
-		o.proto = IPPROTO_UDP;
-		r.src_port = s->lport;
-		r.dst_port = port;
-		r.payload_len = (uint16_t)len;
-		udp_emit(m, 0, &r, o.src, dst);
-		ns->st.udp_tx++;
-		ret = ipv4_output(ns, m, &o, now);
-		m = NULL;
-	}
-	rte_spinlock_unlock(&ns->lock);
-	rte_pktmbuf_free(m);
-	return ret < 0 ? ret : (int)len;
+	pkt_write(c.m, UDP_HLEN, buf, (uint32_t)len);
+	ns_call(s->ns, do_sendto, &c);
+	rte_pktmbuf_free(c.m);
+	return c.ret < 0 ? c.ret : (int)len;
 }
 
 static void sleep_ms(unsigned int ms)
@@ -248,24 +278,36 @@ static void sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
+static void do_dequeue(struct netstack *ns, void *arg)
+{
+	struct udp_call *c = arg;
+	struct vmk_udp_sock *s = c->s;
+
+	(void)ns;
+	c->ret = -EAGAIN;
+	if (s->n > 0) {
+		c->d = s->q[s->head];
+		s->head = (uint16_t)((s->head + 1) % UDP_QLEN);
+		s->n--;
+		c->ret = 0;
+	}
+}
+
 int vmk_udp_recvfrom(struct vmk_udp_sock *s, void *buf, size_t len, uint32_t *src,
 		     uint16_t *port, unsigned int timeout_ms)
 {
+	struct udp_call c = { .s = s };
 	struct udp_dgram d;
 	unsigned int waited = 0;
 
 	if (s == NULL || s->ns == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
 	for (;;) {
-		rte_spinlock_lock(&s->ns->lock);
-		if (s->n > 0) {
-			d = s->q[s->head];
-			s->head = (uint16_t)((s->head + 1) % UDP_QLEN);
-			s->n--;
-			rte_spinlock_unlock(&s->ns->lock);
+		ns_call(s->ns, do_dequeue, &c);
+		if (c.ret == 0) {
+			d = c.d;
 			break;
 		}
-		rte_spinlock_unlock(&s->ns->lock);
 		if (waited >= timeout_ms)
 			return -EAGAIN;
 		sleep_ms(1);
@@ -281,6 +323,15 @@ int vmk_udp_recvfrom(struct vmk_udp_sock *s, void *buf, size_t len, uint32_t *sr
 	return (int)len;
 }
 
+static void do_close(struct netstack *ns, void *arg)
+{
+	struct vmk_udp_sock *s = arg;
+
+	sock_flush(s);
+	ns->socks[s->index] = NULL;
+	ns->n_socks--;
+}
+
 void vmk_udp_close(struct vmk_udp_sock *s)
 {
 	struct netstack *ns;
@@ -289,13 +340,8 @@ void vmk_udp_close(struct vmk_udp_sock *s)
 		return;
 	pthread_mutex_lock(&tcpip_ctl_lock);
 	ns = s->ns;
-	if (ns != NULL) {
-		rte_spinlock_lock(&ns->lock);
-		sock_flush(s);
-		ns->socks[s->index] = NULL;
-		ns->n_socks--;
-		rte_spinlock_unlock(&ns->lock);
-	}
+	if (ns != NULL)
+		ns_call(ns, do_close, s);
 	pthread_mutex_unlock(&tcpip_ctl_lock);
 	rte_free(s);
 }
