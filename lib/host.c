@@ -38,19 +38,38 @@ void vmk_host_params_init(struct vmk_host_params *p)
 	p->socket_id = SOCKET_ID_ANY;
 }
 
+static struct rte_mempool *pool_create(const char *name, unsigned int n, uint16_t data_size,
+				       int socket_id)
+{
+	unsigned int cache = n >= 4096 ? 256 : 32;
+	struct rte_mempool *mp = rte_pktmbuf_pool_create(name, n, cache, 0, data_size, socket_id);
+
+	if (mp == NULL && socket_id != SOCKET_ID_ANY)
+		mp = rte_pktmbuf_pool_create(name, n, cache, 0, data_size, SOCKET_ID_ANY);
+	return mp;
+}
+
+/* The packet pool, and as many indirect mbufs (no data room) for clones:
+ * an indirect mbuf from the packet pool would hold a data room it never
+ * uses (2 KiB and more per clone). */
 static int host_pool_create(struct vmk_host *h, const struct vmk_host_params *p)
 {
 	static uint32_t seq;
 	char name[RTE_MEMPOOL_NAMESIZE];
-	unsigned int cache = p->n_mbufs >= 4096 ? 256 : 32;
+	uint32_t id = __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
 
-	snprintf(name, sizeof(name), "vmk_pool_%u", __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-	h->pool = rte_pktmbuf_pool_create(name, p->n_mbufs, cache, 0, p->mbuf_data_size,
-					  p->socket_id);
-	if (h->pool == NULL && p->socket_id != SOCKET_ID_ANY)
-		h->pool = rte_pktmbuf_pool_create(name, p->n_mbufs, cache, 0,
-						  p->mbuf_data_size, SOCKET_ID_ANY);
-	return h->pool != NULL ? 0 : -ENOMEM;
+	snprintf(name, sizeof(name), "vmk_pool_%u", id);
+	h->pool = pool_create(name, p->n_mbufs, p->mbuf_data_size, p->socket_id);
+	if (h->pool == NULL)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "vmk_clone_%u", id);
+	h->clone_pool = pool_create(name, p->n_mbufs, 0, p->socket_id);
+	if (h->clone_pool == NULL) {
+		rte_mempool_free(h->pool);
+		h->pool = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int vmk_host_create(const struct vmk_host_params *params, struct vmk_host **out)
@@ -110,6 +129,7 @@ int vmk_host_create(const struct vmk_host_params *params, struct vmk_host **out)
 free_qsbr:
 	rte_free(h->qsbr);
 free_pool:
+	rte_mempool_free(h->clone_pool);
 	rte_mempool_free(h->pool);
 free_host:
 	pthread_mutex_destroy(&h->lock);
@@ -138,6 +158,7 @@ void vmk_host_destroy(struct vmk_host *h)
 	}
 	rte_free(h->qsbr);
 	rte_mempool_free(h->pool);
+	rte_mempool_free(h->clone_pool);
 	pthread_mutex_destroy(&h->lock);
 	rte_free(h);
 }
@@ -258,4 +279,9 @@ unsigned int vmk_host_n_workers(const struct vmk_host *h)
 struct rte_mempool *vmk_host_mempool(struct vmk_host *h)
 {
 	return h != NULL ? h->pool : NULL;
+}
+
+struct rte_mempool *host_clone_pool(struct vmk_host *h)
+{
+	return h != NULL ? h->clone_pool : NULL;
 }

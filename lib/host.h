@@ -18,6 +18,7 @@
 struct vmk_host {
 	char name[VMK_NAME_MAX];
 	struct rte_mempool *pool;
+	struct rte_mempool *clone_pool; /* indirect mbufs only (data room 0) */
 	int socket_id;
 	uint16_t max_workers;
 	/* Serialises every control-plane call; never taken by workers. */
@@ -33,6 +34,11 @@ struct vmk_host {
 	unsigned int n_workers;
 	struct worker workers[VMK_MAX_WORKERS];
 };
+
+/* The host's pool of indirect mbufs (as many as packet mbufs, no data
+ * room): what clones of packet buffers are made from (TCP's zero-copy
+ * segments). Any thread. */
+struct rte_mempool *host_clone_pool(struct vmk_host *host);
 
 /* Wait until every running worker has passed a quiescent state, so objects
  * unpublished before the call are no longer referenced. Control thread. */

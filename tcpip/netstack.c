@@ -19,6 +19,7 @@
 #include <vmknet/host.h>
 #include <vmknet/netstack.h>
 
+#include "lib/host.h"
 #include "tcpip/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
@@ -99,7 +100,8 @@ void ns_drop(struct netstack *ns, struct rte_mbuf *m, enum vmk_ip_drop_reason wh
 	rte_pktmbuf_free(m);
 }
 
-struct netstack *ns_create(const char *name, struct rte_mempool *pool, bool builtin)
+struct netstack *ns_create(const char *name, struct rte_mempool *pool,
+			   struct rte_mempool *clone_pool, bool builtin)
 {
 	struct netstack *ns = rte_zmalloc("vmk_netstack", sizeof(*ns), RTE_CACHE_LINE_SIZE);
 
@@ -109,6 +111,7 @@ struct netstack *ns_create(const char *name, struct rte_mempool *pool, bool buil
 	snprintf(ns->name, sizeof(ns->name), "%s", name);
 	ns->builtin = builtin;
 	ns->pool = pool;
+	ns->clone_pool = clone_pool;
 	ns->next_port = UDP_EPHEMERAL_MIN;
 	ns->ip_id = (uint16_t)rte_rdtsc();
 	ns->icmp_err_tokens = ICMP_ERR_BURST;
@@ -179,7 +182,7 @@ struct tcpip_host *tcpip_host_get(struct vmk_host *host)
 	th->host = host;
 	snprintf(th->pool_name, sizeof(th->pool_name), "%s", pool->name);
 	for (unsigned int i = 0; i < RTE_DIM(builtin_names); i++) {
-		th->ns[i] = ns_create(builtin_names[i], pool, true);
+		th->ns[i] = ns_create(builtin_names[i], pool, host_clone_pool(host), true);
 		if (th->ns[i] == NULL) {
 			th_free(th);
 			return NULL;
@@ -250,7 +253,7 @@ int vmk_netstack_add(struct vmk_host *host, const char *name)
 	for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++) {
 		if (th->ns[i] != NULL)
 			continue;
-		th->ns[i] = ns_create(name, vmk_host_mempool(host), false);
+		th->ns[i] = ns_create(name, vmk_host_mempool(host), host_clone_pool(host), false);
 		ret = th->ns[i] != NULL ? 0 : -ENOMEM;
 		break;
 	}

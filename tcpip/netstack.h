@@ -136,6 +136,8 @@ struct netstack {
 	char name[VMK_NAME_MAX];
 	bool builtin;
 	struct rte_mempool *pool;
+	struct rte_mempool *clone_pool; /* indirect mbufs (no data room): TCP's
+					 * zero-copy slices of queued data */
 	uint32_t n_ifs;
 	struct tcpip_if *ifs[NS_MAX_IFS];
 	struct static_route routes[VMK_ROUTE_MAX];
@@ -160,8 +162,10 @@ struct netstack {
 
 /* ---- instances (netstack.c) ------------------------------------------ */
 
-/* Create an instance (not registered anywhere). Returns NULL on no memory. */
-struct netstack *ns_create(const char *name, struct rte_mempool *pool, bool builtin);
+/* Create an instance (not registered anywhere) on the host's pools: pool
+ * for packets, clone_pool for indirect mbufs. Returns NULL on no memory. */
+struct netstack *ns_create(const char *name, struct rte_mempool *pool,
+			   struct rte_mempool *clone_pool, bool builtin);
 /* Free an instance and everything it holds (queued mbufs, sockets). No
  * adapter may be attached. NULL ok. */
 void ns_destroy(struct netstack *ns);

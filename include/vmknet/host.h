@@ -22,7 +22,9 @@ struct rte_mempool;
 
 struct vmk_host_params {
 	const char *name;        /* host name used in logs; NULL: "vmknet" */
-	uint32_t n_mbufs;        /* mbufs in the host's pool; 0: 32767 */
+	uint32_t n_mbufs;        /* mbufs in the host's pool; 0: 32767. As many
+	                          * indirect mbufs (about 200 bytes each, no data
+	                          * room) come beside them for clones */
 	uint16_t mbuf_data_size; /* data room per mbuf, headroom included;
 	                          * 0: RTE_MBUF_DEFAULT_BUF_SIZE */
 	uint16_t max_workers;    /* workers this host may run (1..VMK_MAX_WORKERS);
