@@ -5,8 +5,8 @@
  * lookup, ISNs, lifetime), tcp_input.c (RFC 9293 segment arrival),
  * tcp_syncookie.c (the stateless handshake of a full listener),
  * tcp_output.c (building and sending segments), tcp_timer.c (RTO, delayed
- * ACK, persist, keepalive, TIME-WAIT), tcp_buf.c (byte rings and the
- * out-of-order assembler), tcp_sack.c (the sender's SACK scoreboard and
+ * ACK, persist, keepalive, TIME-WAIT), tcp_sndq.c and tcp_rcvq.c (the
+ * send and receive queues, on mbufs), tcp_sack.c (the sender's SACK scoreboard and
  * RFC 6675 loss recovery), tcp_cc_*.c (congestion control modules),
  * tcp_api.c (the public socket API).
  *
@@ -48,42 +48,69 @@ static inline bool seq_le(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0
 static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
 
-/* ---- storage (tcp_buf.c) --------------------------------------------- */
+/* ---- storage on mbufs (tcp_sndq.c, tcp_rcvq.c) ----------------------- */
 
-/* A byte ring: len bytes from head are valid. */
-struct tcp_ring {
-	uint8_t *buf;
-	uint32_t size, head, len;
+/*
+ * Both queues hold their bytes in mbufs, as segments linked by ->next (the
+ * first segment's pkt_len and nb_segs are not kept up to date: the queue
+ * keeps its own byte count). Segments come from the netstack's pool (the
+ * copying calls fill them), from the application (vmk_tcp_send_mbuf) or
+ * from the network (received segments, headers cut off). Data the stack
+ * did not write itself is never written to: a queued segment may share
+ * its buffer with a clone in flight, with the peer's queue (two local
+ * netstacks) or with the application.
+ */
+
+/* Send queue: the bytes from SND.UNA on (sent and not yet acknowledged,
+ * then not yet sent). Segments leave as indirect mbufs over these
+ * buffers (tcp_sndq_slice); an acknowledged segment is freed, and its
+ * buffer returns to the pool once the last clone of it is freed. */
+struct tcp_sndq {
+	struct rte_mbuf *head, *tail;
+	uint32_t len;                 /* bytes queued */
+	uint32_t size;                /* the send buffer: len never exceeds it */
+	bool tail_own;                /* the tail came from the copying path: its
+				       * tailroom is the stack's to fill */
+	struct rte_mbuf *cur;         /* slice cursor: a queued segment ... */
+	uint32_t cur_off;             /* ... and its offset from the head */
 };
 
-int ring_init(struct tcp_ring *r, uint32_t size);
-void ring_fini(struct tcp_ring *r);
-static inline uint32_t ring_free(const struct tcp_ring *r) { return r->size - r->len; }
-/* Write n bytes at offset off from head (off + n <= size; off may exceed
- * len: out-of-order data). Does not change len. */
-void ring_write_at(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n);
-/* The same from an mbuf chain (src_off bytes in). */
-void ring_write_mbuf(struct tcp_ring *r, uint32_t off, const struct rte_mbuf *m,
-		     uint32_t src_off, uint32_t n);
-/* Copy n bytes at offset off from head (off + n <= size). */
-void ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst, uint32_t n);
-/* Copy into an mbuf chain at dst_off. */
-void ring_read_mbuf(const struct tcp_ring *r, uint32_t off, struct rte_mbuf *m,
-		    uint32_t dst_off, uint32_t n);
-/* Drop n bytes from head (n <= len). */
-void ring_consume(struct tcp_ring *r, uint32_t n);
+static inline uint32_t tcp_sndq_room(const struct tcp_sndq *q) { return q->size - q->len; }
+/* Copy up to n bytes from src to the queue's end: the tail's tailroom
+ * when it is the stack's, then new mbufs from pool. Returns the bytes
+ * queued (fewer than n when the room or the pool runs out). */
+uint32_t tcp_sndq_write(struct tcp_sndq *q, struct rte_mempool *pool, const void *src,
+			uint32_t n);
+/* Append the chain m (pkt_len <= room, segments' data_len summing to it).
+ * Takes m. */
+void tcp_sndq_append(struct tcp_sndq *q, struct rte_mbuf *m);
+/* Drop n acknowledged bytes from the head (n <= len). */
+void tcp_sndq_consume(struct tcp_sndq *q, uint32_t n);
+/* Free every queued segment. */
+void tcp_sndq_free(struct tcp_sndq *q);
 
-/* Out-of-order ranges [start, end) in sequence space, sorted, disjoint. */
+/* Out-of-order ranges [start, end) in sequence space, sorted, disjoint:
+ * the receiver's held data beyond a hole (the SACK blocks it reports)
+ * and the sender's SACK scoreboard. */
 struct tcp_ooo {
 	uint8_t n;
 	uint32_t r[TCP_OOO_RANGES][2];
 };
 
-/* Record [s, e): returns 0 or -ENOSPC (too many holes; nothing recorded). */
-int ooo_add(struct tcp_ooo *o, uint32_t s, uint32_t e);
-/* rcv_nxt reached nxt: remove and return how far contiguous data now
- * extends (nxt itself when no range starts at or before it). */
-uint32_t ooo_advance(struct tcp_ooo *o, uint32_t nxt);
+/* Receive queue: the in-order bytes from the reader's position, and the
+ * segments held beyond a hole, one chain per range of p->ooo (in
+ * sequence order, no byte twice). Memory: every segment counts what it
+ * pins (tcp_rcvq.c: its buffer, once per run of segments sharing one,
+ * plus the mbuf itself); the total stays under mem_max. */
+struct tcp_rcvq {
+	struct rte_mbuf *head, *tail; /* in order */
+	uint32_t len;                 /* in-order bytes */
+	uint32_t size;                /* the receive buffer, bytes */
+	uint32_t mem;                 /* what everything held pins, bytes */
+	uint32_t mem_max;             /* 2 x size + reserve (tcp_rcvq_init) */
+	uint32_t reserve;             /* a few pool mbufs: chain ends partly filled */
+	struct rte_mbuf *ooo_head[TCP_OOO_RANGES], *ooo_tail[TCP_OOO_RANGES];
+};
 
 /* ---- congestion control (tcp_cc_*.c) -------------------------------- */
 
@@ -199,9 +226,9 @@ struct vmk_tcp_sock {
 	uint8_t ka_count, ka_probes;  /* probes allowed, probes unanswered */
 	uint8_t segs_unacked;         /* full segments received since our last ACK */
 
-	struct tcp_ring sndq;         /* from snd_una */
-	struct tcp_ring rcvq;         /* in-order data from the reader's position */
-	struct tcp_ooo ooo;
+	struct tcp_sndq sndq;         /* from snd_una */
+	struct tcp_rcvq rcvq;         /* from the reader's position; beyond holes */
+	struct tcp_ooo ooo;           /* the ranges held beyond holes */
 	/* starts of the latest out-of-order segments, newest first: the
 	 * order of the SACK blocks we report (RFC 2018 4) */
 	uint32_t ooo_recent[TCP_MAX_SACK];
@@ -235,8 +262,8 @@ struct tcp_stack {
 int tcp_stack_init(struct netstack *ns);
 void tcp_stack_fini(struct netstack *ns);
 struct vmk_tcp_sock *tcp_pcb_new(struct netstack *ns);
-/* Allocate the buffers of p (sizes from p->snd_size/rcv_size). 0 or -ENOMEM. */
-int tcp_pcb_buffers(struct vmk_tcp_sock *p);
+/* Size the queues of p (from p->snd_size/rcv_size), before the handshake. */
+void tcp_pcb_buffers(struct vmk_tcp_sock *p);
 /* Enter the connection hash (4-tuple set). */
 void tcp_pcb_hash(struct vmk_tcp_sock *p);
 void tcp_pcb_unhash(struct vmk_tcp_sock *p);
@@ -281,10 +308,47 @@ bool tcp_cookie_check(struct netstack *ns, const struct tcp_cookie_key *k, uint3
 void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
 	       uint64_t now);
 
+/* tcp_sndq.c: the payload [SND.UNA + off, + len) of p's send queue
+ * (off + len <= sndq.len) as a chain of indirect mbufs from the
+ * netstack's clone pool over the queued buffers: no byte is copied.
+ * NULL when the clone pool is empty. The caller owns the chain. */
+struct rte_mbuf *tcp_sndq_slice(struct vmk_tcp_sock *p, uint32_t off, uint32_t len);
+
+/* tcp_rcvq.c */
+/* Sizes and the memory bound from p->rcv_size and the netstack's pool. */
+void tcp_rcvq_init(struct vmk_tcp_sock *p);
+/* Take the payload [seq, seq + len) of segment m, at byte off of m, into
+ * the queue: in order (seq == RCV.NXT: RCV.NXT advances, across the
+ * ranges the segment joins) or beyond a hole. Takes m in every case.
+ * Returns 0, -ENOSPC (a new range and TCP_OOO_RANGES held) or -ENOBUFS
+ * (over the memory bound, or no mbuf to compact it into); nothing is
+ * held then. */
+int tcp_rcvq_input(struct vmk_tcp_sock *p, struct rte_mbuf *m, uint32_t off, uint32_t seq,
+		   uint32_t len);
+/* Copy up to n in-order bytes to dst and drop them. Returns the count. */
+uint32_t tcp_rcvq_read(struct vmk_tcp_sock *p, void *dst, uint32_t n);
+/* Detach up to max in-order bytes as a chain (whole segments, the last
+ * one split by a clone when it does not fit). Returns the bytes (*out set,
+ * the caller owns it), 0 when the queue is empty, or -ENOBUFS (a split
+ * needed an mbuf and there was none). */
+long tcp_rcvq_take(struct vmk_tcp_sock *p, uint32_t max, struct rte_mbuf **out);
+/* Free the in-order bytes (shutdown of reading). */
+void tcp_rcvq_discard(struct vmk_tcp_sock *p);
+/* Free the data held beyond holes and forget the ranges. */
+void tcp_rcvq_free_ooo(struct vmk_tcp_sock *p);
+/* The window to offer: the receive buffer's free bytes, or half the memory
+ * the queue may still pin (beyond its reserve) when that is less. */
+uint32_t tcp_rcvq_window(const struct vmk_tcp_sock *p);
+/* Bytes the receive buffer still takes from RCV.NXT (acceptance, trim). */
+static inline uint32_t tcp_rcvq_room(const struct vmk_tcp_sock *p)
+{
+	return p->rcvq.mem_max == 0 ? 0 : p->rcvq.size - p->rcvq.len;
+}
+
 /* tcp_output.c */
 /* Send what the windows allow, and any ACK owed. */
 void tcp_output(struct vmk_tcp_sock *p, uint64_t now);
-/* Send one segment: data [seq, seq+len) from the send ring with flags. */
+/* Send one segment: data [seq, seq+len) from the send queue with flags. */
 int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t flags,
 		     uint64_t now);
 void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now);

@@ -39,6 +39,7 @@ static const char *const drop_names[VMK_TCPDROP_MAX] = {
 	[VMK_TCPDROP_BACKLOG_FULL] = "backlog_full",
 	[VMK_TCPDROP_NO_MEMORY] = "no_memory",
 	[VMK_TCPDROP_OOO_FULL] = "ooo_full",
+	[VMK_TCPDROP_RCV_MEMORY] = "rcv_memory",
 };
 
 const char *vmk_tcp_state_name(enum vmk_tcp_state s)
@@ -136,7 +137,7 @@ int vmk_tcp_set_buffers(struct vmk_tcp_sock *s, uint32_t send_size, uint32_t rec
 	ns = sock_lock(s);
 	if (ns == NULL)
 		return -EINVAL;
-	if (!fresh(s) || s->sndq.buf != NULL) {
+	if (!fresh(s) || s->rcvq.mem_max != 0) {
 		ret = -EISCONN;
 	} else {
 		if (send_size != 0)
@@ -297,8 +298,7 @@ static int start_connect(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t
 	}
 	if (tcp_lookup(ns, src, p->lport, dst, port) != NULL)
 		return -EADDRINUSE;
-	if (tcp_pcb_buffers(p) < 0)
-		return -ENOMEM;
+	tcp_pcb_buffers(p);
 	p->laddr = src;
 	p->faddr = dst;
 	p->fport = port;
@@ -348,11 +348,9 @@ int vmk_tcp_connect(struct vmk_tcp_sock *s, uint32_t dst, uint16_t port,
 	}
 }
 
-/* Lock held: queue what fits. Returns bytes or a negative errno (0: full). */
-static long send_some(struct netstack *ns, struct vmk_tcp_sock *p, const void *buf, size_t len)
+/* Lock held: 0 when the connection takes data to send, else the errno. */
+static int send_check(const struct vmk_tcp_sock *p)
 {
-	uint32_t n;
-
 	if (p->state == VMK_TCP_CLOSED)
 		return p->err == -ECONNRESET ? -ECONNRESET : p->err != 0 || p->faddr != 0 ?
 		       -EPIPE : -ENOTCONN;
@@ -360,12 +358,21 @@ static long send_some(struct netstack *ns, struct vmk_tcp_sock *p, const void *b
 		return -EPIPE;
 	if (p->state != VMK_TCP_ESTABLISHED && p->state != VMK_TCP_CLOSE_WAIT)
 		return -ENOTCONN;
-	n = (uint32_t)RTE_MIN(len, (size_t)ring_free(&p->sndq));
-	if (n == 0)
-		return 0;
-	ring_write_at(&p->sndq, p->sndq.len, buf, n);
-	p->sndq.len += n;
-	tcp_output(p, ns->tcp->now);
+	return 0;
+}
+
+/* Lock held: queue what fits (copied into the send queue's mbufs).
+ * Returns bytes or a negative errno (0: full, or the pool is dry). */
+static long send_some(struct netstack *ns, struct vmk_tcp_sock *p, const void *buf, size_t len)
+{
+	int err = send_check(p);
+	uint32_t n;
+
+	if (err < 0)
+		return err;
+	n = tcp_sndq_write(&p->sndq, ns->pool, buf, (uint32_t)RTE_MIN(len, (size_t)UINT32_MAX));
+	if (n > 0)
+		tcp_output(p, ns->tcp->now);
 	return n;
 }
 
@@ -406,17 +413,9 @@ static void window_update(struct vmk_tcp_sock *p, uint64_t now)
 		tcp_send_ack(p, now);
 }
 
-/* Lock held: bytes read, 0 at end of stream, -EAGAIN, or an error. */
-static long recv_some(struct netstack *ns, struct vmk_tcp_sock *p, void *buf, size_t len)
+/* Lock held, nothing to read: 0 at end of stream, -EAGAIN, or an error. */
+static long recv_none(const struct vmk_tcp_sock *p)
 {
-	uint32_t n = (uint32_t)RTE_MIN(len, (size_t)p->rcvq.len);
-
-	if (n > 0) {
-		ring_read_at(&p->rcvq, 0, buf, n);
-		ring_consume(&p->rcvq, n);
-		window_update(p, ns->tcp->now);
-		return n;
-	}
 	if ((p->flags & (TCPF_FIN_RCVD | TCPF_RD_SHUT)) != 0)
 		return 0;
 	if (p->state == VMK_TCP_CLOSED) {
@@ -427,6 +426,17 @@ static long recv_some(struct netstack *ns, struct vmk_tcp_sock *p, void *buf, si
 	if (p->state == VMK_TCP_LISTEN)
 		return -ENOTCONN;
 	return -EAGAIN;
+}
+
+/* Lock held: bytes read, 0 at end of stream, -EAGAIN, or an error. */
+static long recv_some(struct netstack *ns, struct vmk_tcp_sock *p, void *buf, size_t len)
+{
+	uint32_t n = tcp_rcvq_read(p, buf, (uint32_t)RTE_MIN(len, (size_t)UINT32_MAX));
+
+	if (n == 0)
+		return recv_none(p);
+	window_update(p, ns->tcp->now);
+	return n;
 }
 
 long vmk_tcp_recv(struct vmk_tcp_sock *s, void *buf, size_t len, unsigned int timeout_ms)
@@ -482,7 +492,8 @@ int vmk_tcp_shutdown(struct vmk_tcp_sock *s, int how)
 	} else {
 		if (how & VMK_TCP_SHUT_RD) {
 			s->flags |= TCPF_RD_SHUT;
-			ring_consume(&s->rcvq, s->rcvq.len);
+			tcp_rcvq_discard(s);
+			tcp_rcvq_free_ooo(s);
 		}
 		if (how & VMK_TCP_SHUT_WR)
 			shut_wr(s, ns->tcp->now);
@@ -505,7 +516,7 @@ unsigned int vmk_tcp_poll(struct vmk_tcp_sock *s)
 		break;
 	case VMK_TCP_ESTABLISHED:
 	case VMK_TCP_CLOSE_WAIT:
-		if (!(s->flags & TCPF_FIN_QUEUED) && ring_free(&s->sndq) > 0)
+		if (!(s->flags & TCPF_FIN_QUEUED) && tcp_sndq_room(&s->sndq) > 0)
 			ev |= VMK_TCP_POLL_OUT;
 		break;
 	case VMK_TCP_CLOSED:

@@ -4,10 +4,10 @@
  * (passive, active and simultaneous open), the sequence acceptability test
  * with PAWS (RFC 7323), RFC 5961 challenge ACKs for in-window RSTs and
  * SYNs, ACK processing (RTT samples, congestion control and NewReno loss
- * recovery, window updates), data into the receive ring (out-of-order
- * segments held by the assembler), FIN handling and RSTs to segments no
- * socket wants. Every segment is consumed here: data is copied into the
- * connection's ring and the mbuf freed. Lock held (see tcp.h).
+ * recovery, window updates), data into the receive queue (the segment's
+ * mbufs themselves, in order or held beyond a hole: tcp_rcvq.c), FIN
+ * handling and RSTs to segments no socket wants. Every segment is consumed
+ * here: taken by the receive queue or freed. Lock held (see tcp.h).
  */
 #include <errno.h>
 #include <string.h>
@@ -18,7 +18,8 @@
 
 struct seg {
 	struct tcp_repr r;
-	const struct rte_mbuf *m;
+	struct rte_mbuf *m;
+	bool taken;                   /* m went to a receive queue */
 	uint32_t data_off;            /* payload offset in m */
 	uint32_t len;                 /* payload bytes (after trimming) */
 	rte_be32_t src, dst;
@@ -111,11 +112,7 @@ static struct vmk_tcp_sock *child_new(struct vmk_tcp_sock *l, const struct seg *
 	c->lport = s->r.dst_port;
 	c->faddr = s->src;
 	c->fport = s->r.src_port;
-	if (tcp_pcb_buffers(c) < 0) {
-		count_drop(ns, VMK_TCPDROP_NO_MEMORY);
-		tcp_set_closed(c, -ENOMEM);
-		return NULL;
-	}
+	tcp_pcb_buffers(c);
 	c->listener = l;
 	l->n_children++;
 	return c;
@@ -295,7 +292,7 @@ static void syn_sent_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 /* RFC 9293 3.10.7.4 first check, with RCV.WND the room we really have. */
 static bool acceptable(const struct vmk_tcp_sock *p, const struct seg *s)
 {
-	uint32_t wnd = tcp_rcv_space(p), seq = s->r.seq, len = seg_len(s);
+	uint32_t wnd = tcp_rcvq_room(p), seq = s->r.seq, len = seg_len(s);
 
 	if (len == 0) {
 		if (wnd == 0)
@@ -312,7 +309,7 @@ static bool acceptable(const struct vmk_tcp_sock *p, const struct seg *s)
  * beyond the room at the back (a FIN past the room goes too). */
 static void trim(struct vmk_tcp_sock *p, struct seg *s)
 {
-	uint32_t wnd = tcp_rcv_space(p);
+	uint32_t wnd = tcp_rcvq_room(p);
 
 	if (seq_lt(s->r.seq, p->rcv_nxt)) {
 		uint32_t d = p->rcv_nxt - s->r.seq;
@@ -396,7 +393,7 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 		tcp_rtt_sample(p, (uint32_t)(now - p->rtt_start_us));
 		p->flags &= ~TCPF_RTT_TIMING;
 	}
-	ring_consume(&p->sndq, data);
+	tcp_sndq_consume(&p->sndq, data);
 	p->snd_una = ack;
 	if (seq_lt(p->snd_nxt, p->snd_una))
 		p->snd_nxt = p->snd_una;
@@ -562,6 +559,8 @@ static void fin_received(struct vmk_tcp_sock *p, uint64_t now)
 static void data_received(struct vmk_tcp_sock *p, struct seg *s)
 {
 	uint32_t seq = s->r.seq, len = s->len;
+	bool in_order = seq == p->rcv_nxt, gap = p->ooo.n > 0;
+	int ret;
 
 	if (p->flags & TCPF_RD_SHUT) {           /* nobody will read it */
 		if (seq == p->rcv_nxt)
@@ -569,17 +568,19 @@ static void data_received(struct vmk_tcp_sock *p, struct seg *s)
 		p->flags |= TCPF_ACK_NOW;
 		return;
 	}
-	if (seq == p->rcv_nxt) {
-		ring_write_mbuf(&p->rcvq, p->rcvq.len, s->m, s->data_off, len);
-		p->rcvq.len += len;
-		p->rcv_nxt += len;
-		if (p->ooo.n > 0) {
-			uint32_t nxt = ooo_advance(&p->ooo, p->rcv_nxt);
-
-			p->rcvq.len += nxt - p->rcv_nxt;
-			p->rcv_nxt = nxt;
-			p->flags |= TCPF_ACK_NOW;    /* a hole filled: say so at once */
-		}
+	s->taken = true;
+	ret = tcp_rcvq_input(p, s->m, s->data_off, seq, len);
+	if (ret < 0) {                           /* not held: the sender repeats it */
+		count_drop(p->ns, ret == -ENOSPC ? VMK_TCPDROP_OOO_FULL :
+				  ret == -ENOMEM ? VMK_TCPDROP_RCV_MEMORY : VMK_TCPDROP_NO_MEMORY);
+		p->flags |= TCPF_ACK_NOW;
+		return;
+	}
+	if (in_order) {
+		/* a segment that fills part of a hole is acknowledged at
+		 * once (RFC 5681 4.2) */
+		if (gap)
+			p->flags |= TCPF_ACK_NOW;
 		/* RFC 5681 4.2: ACK at least every second full-sized segment. */
 		if (++p->segs_unacked >= 2)
 			p->flags |= TCPF_ACK_NOW;
@@ -587,13 +588,8 @@ static void data_received(struct vmk_tcp_sock *p, struct seg *s)
 			p->flags |= TCPF_DELACK;
 		return;
 	}
-	/* Beyond a hole: held in place in the ring, duplicate ACK at once. */
+	/* Beyond a hole: held, duplicate ACK at once. */
 	p->flags |= TCPF_ACK_NOW;
-	if (ooo_add(&p->ooo, seq, seq + len) < 0) {
-		count_drop(p->ns, VMK_TCPDROP_OOO_FULL);
-		return;
-	}
-	ring_write_mbuf(&p->rcvq, p->rcvq.len + (seq - p->rcv_nxt), s->m, s->data_off, len);
 	memmove(&p->ooo_recent[1], &p->ooo_recent[0],
 		(TCP_MAX_SACK - 1) * sizeof(p->ooo_recent[0]));
 	p->ooo_recent[0] = seq;
@@ -710,6 +706,7 @@ void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, ui
 	}
 	t->st.segs_rx++;
 	s.m = m;
+	s.taken = false;
 	s.src = h->src_addr;
 	s.dst = h->dst_addr;
 	s.data_off = hlen + s.r.hlen;
@@ -734,5 +731,6 @@ void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, ui
 	} else {
 		conn_input(p, &s, now);
 	}
-	rte_pktmbuf_free(m);
+	if (!s.taken)
+		rte_pktmbuf_free(m);
 }

@@ -1,8 +1,9 @@
 /*
- * TCP output: building segments (header, options, payload copied from the
- * send ring) and handing them to IPv4 output; deciding what the send,
- * congestion and receive windows allow (sender silly-window avoidance and
- * Nagle); ACKs, SYNs and RSTs. Lock held (see tcp.h).
+ * TCP output: building segments (header, options, and the payload as
+ * clones of the send queue's mbufs: tcp_sndq_slice) and handing them to
+ * IPv4 output; deciding what the send, congestion and receive windows
+ * allow (sender silly-window avoidance and Nagle); ACKs, SYNs and RSTs.
+ * Lock held (see tcp.h).
  *
  * Offload (tcp_stack.tx_offload, on by default): a segment leaves with its
  * checksum left to RTE_MBUF_F_TX_TCP_CKSUM, and data goes in segments of
@@ -37,7 +38,7 @@ uint16_t tcp_mss_for(struct netstack *ns, struct vmk_tcp_sock *p)
 
 uint32_t tcp_rcv_space(const struct vmk_tcp_sock *p)
 {
-	return p->rcvq.buf == NULL ? 0 : ring_free(&p->rcvq);
+	return tcp_rcvq_window(p);
 }
 
 uint16_t tcp_rcv_wnd_field(struct vmk_tcp_sock *p)
@@ -148,18 +149,22 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 {
 	struct netstack *ns = p->ns;
 	struct tcp_repr r;
-	struct rte_mbuf *m;
+	struct rte_mbuf *m, *pl = NULL;
 	uint16_t olen;
 
 	fill_header(p, &r, seq, flags, now);
 	olen = tcp_opts_len(&r);
-	m = pkt_alloc(ns->pool, TCP_HLEN + olen + len);
+	m = pkt_alloc(ns->pool, TCP_HLEN + olen);
+	if (m != NULL && len > 0 && (pl = tcp_sndq_slice(p, seq - p->snd_una, len)) == NULL) {
+		rte_pktmbuf_free(m);
+		m = NULL;
+	}
 	if (m == NULL) {
 		ns->tcp->st.drops[VMK_TCPDROP_NO_MEMORY]++;
 		return -ENOBUFS;
 	}
-	if (len > 0)
-		ring_read_mbuf(&p->sndq, seq - p->snd_una, m, TCP_HLEN + olen, len);
+	if (pl != NULL)
+		rte_pktmbuf_chain(m, pl);
 	if (ns->tcp->tx_offload) {
 		uint32_t room = tcp_seg_room(p);
 

@@ -47,10 +47,17 @@ int tcp_stack_init(struct netstack *ns)
 	return 0;
 }
 
+/* Every mbuf the connection holds goes back. */
+static void pcb_free_queues(struct vmk_tcp_sock *p)
+{
+	tcp_sndq_free(&p->sndq);
+	tcp_rcvq_discard(p);
+	tcp_rcvq_free_ooo(p);
+}
+
 static void pcb_free(struct vmk_tcp_sock *p)
 {
-	ring_fini(&p->sndq);
-	ring_fini(&p->rcvq);
+	pcb_free_queues(p);
 	rte_free(p);
 }
 
@@ -64,7 +71,9 @@ void tcp_stack_fini(struct netstack *ns)
 	for (p = t->all; p != NULL; p = nx) {
 		nx = p->next;
 		if (p->flags & TCPF_USER) {
-			/* The application still holds it: a later close frees. */
+			/* The application still holds it: a later close frees
+			 * the block; the mbufs go now, with their netstack. */
+			pcb_free_queues(p);
 			p->ns = NULL;
 			p->state = VMK_TCP_CLOSED;
 			p->err = p->err != 0 ? p->err : -ENETDOWN;
@@ -104,15 +113,11 @@ struct vmk_tcp_sock *tcp_pcb_new(struct netstack *ns)
 	return p;
 }
 
-int tcp_pcb_buffers(struct vmk_tcp_sock *p)
+/* The queues hold mbufs as data comes: nothing to allocate here. */
+void tcp_pcb_buffers(struct vmk_tcp_sock *p)
 {
-	if (p->sndq.buf == NULL && ring_init(&p->sndq, p->snd_size) < 0)
-		return -ENOMEM;
-	if (p->rcvq.buf == NULL && ring_init(&p->rcvq, p->rcv_size) < 0) {
-		ring_fini(&p->sndq);
-		return -ENOMEM;
-	}
-	return 0;
+	p->sndq.size = p->snd_size;
+	tcp_rcvq_init(p);
 }
 
 static inline uint32_t tuple_hash(rte_be32_t la, uint16_t lp, rte_be32_t fa, uint16_t fp)
@@ -273,6 +278,10 @@ void tcp_set_closed(struct vmk_tcp_sock *p, int err)
 {
 	if (p->err == 0)
 		p->err = err;
+	/* Nothing more goes out or fills a hole; what was received in order
+	 * stays readable. */
+	tcp_sndq_free(&p->sndq);
+	tcp_rcvq_free_ooo(p);
 	p->state = VMK_TCP_CLOSED;
 	p->t_rexmt = p->t_delack = p->t_persist = p->t_2msl = p->t_keep = 0;
 	tcp_pcb_unhash(p);

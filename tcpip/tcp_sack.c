@@ -15,6 +15,36 @@
 #include "tcpip/netstack.h"
 #include "tcpip/tcp.h"
 
+/* Record [s, e) in the scoreboard, merging what it overlaps or touches:
+ * 0, or -ENOSPC (TCP_OOO_RANGES held; nothing recorded). */
+static int range_add(struct tcp_ooo *o, uint32_t s, uint32_t e)
+{
+	uint32_t i, j;
+
+	/* First range ending at or after s: it and any later ones that start
+	 * at or before e merge with [s, e). */
+	for (i = 0; i < o->n && seq_lt(o->r[i][1], s); i++)
+		;
+	for (j = i; j < o->n && seq_le(o->r[j][0], e); j++) {
+		if (seq_lt(o->r[j][0], s))
+			s = o->r[j][0];
+		if (seq_gt(o->r[j][1], e))
+			e = o->r[j][1];
+	}
+	if (j == i) {                   /* no overlap: insert at i */
+		if (o->n == TCP_OOO_RANGES)
+			return -ENOSPC;
+		memmove(o->r[i + 1], o->r[i], (o->n - i) * sizeof(o->r[0]));
+		o->n++;
+	} else if (j > i + 1) {         /* ranges i..j-1 become one */
+		memmove(o->r[i + 1], o->r[j], (o->n - j) * sizeof(o->r[0]));
+		o->n = (uint8_t)(o->n - (j - i - 1));
+	}
+	o->r[i][0] = s;
+	o->r[i][1] = e;
+	return 0;
+}
+
 void tcp_sack_update(struct vmk_tcp_sock *p, const struct tcp_repr *r, bool *news)
 {
 	struct tcp_ooo *sb = &p->sacked;
@@ -37,7 +67,7 @@ void tcp_sack_update(struct vmk_tcp_sock *p, const struct tcp_repr *r, bool *new
 			continue;
 		if (tcp_sack_sacked_end(p, s) == e)
 			continue;                      /* known already */
-		if (ooo_add(sb, s, e) == 0)          /* full: the lowest ranges are kept */
+		if (range_add(sb, s, e) == 0)        /* full: the lowest ranges are kept */
 			*news = true;
 	}
 }

@@ -8,6 +8,7 @@
  * socket's bounded send buffer, vmk_tcp_recv() copies out of its bounded
  * receive buffer; the advertised window is the free room of the receive
  * buffer, so a reader that stops reading stops the sender (flow control).
+ * Both buffers hold their bytes in DPDK mbufs from the netstack's pool.
  * The protocol is RFC 9293 with RFC 7323 window scaling and timestamps,
  * RFC 6298 retransmission timeouts on a microsecond clock, RFC 5681/6582
  * NewReno or RFC 9438 CUBIC congestion control (per netstack), RFC 2018
@@ -81,6 +82,8 @@ enum vmk_tcp_drop_reason {
 	VMK_TCPDROP_BACKLOG_FULL,   /* SYN to a listener whose backlog is full */
 	VMK_TCPDROP_NO_MEMORY,      /* no buffer or connection slot */
 	VMK_TCPDROP_OOO_FULL,       /* out-of-order segment beyond what is held */
+	VMK_TCPDROP_RCV_MEMORY,     /* data past what the receive queue may pin
+				     * (2 x the receive buffer, mbufs counted whole) */
 	VMK_TCPDROP_MAX
 };
 

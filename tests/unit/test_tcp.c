@@ -119,9 +119,9 @@ static unsigned int n_out(void)
 	return n;
 }
 
-/* The peer sends a segment (opts: options, or NULL for none). */
-static void peer_send(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
-		      const struct tcp_repr *opts, const void *data, uint32_t len)
+/* The frame of a segment from the peer (opts: options, or NULL for none). */
+static struct rte_mbuf *peer_frame(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+				   const struct tcp_repr *opts, const void *data, uint32_t len)
 {
 	struct tcp_repr r;
 	struct rte_mbuf *m;
@@ -155,7 +155,14 @@ static void peer_send(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
 		ipv4_emit((struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, IPV4_HLEN), &ir);
 	}
 	push_eth(m, vmk0->ifc.mac.addr_bytes, RTE_ETHER_TYPE_IPV4);
-	input(m);
+	return m;
+}
+
+/* The peer sends a segment (opts: options, or NULL for none). */
+static void peer_send(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+		      const struct tcp_repr *opts, const void *data, uint32_t len)
+{
+	input(peer_frame(seq, ack, flags, win, opts, data, len));
 }
 
 static void setup_mtu(uint32_t mtu)
@@ -1584,6 +1591,115 @@ static void test_isns_differ_per_connection_and_a_port_is_bound_once(void)
 	teardown();
 }
 
+/* ---- mbuf queues ------------------------------------------------------ */
+
+static void test_overlapping_segments_beyond_a_hole_keep_each_byte_once(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	uint8_t in[4000], got[4000];
+
+	setup();
+	c = established(&l);
+	fill(in, sizeof(in), 8);
+	/* [2000, 2500) and [3000, 3500), then [1500, 4000) covering both */
+	peer_send(peer_nxt + 2000, our_iss + 1, TCP_ACK, 65535, NULL, in + 2000, 500);
+	peer_send(peer_nxt + 3000, our_iss + 1, TCP_ACK, 65535, NULL, in + 3000, 500);
+	CU_ASSERT_EQUAL(c->ooo.n, 2);
+	peer_send(peer_nxt + 1500, our_iss + 1, TCP_ACK, 65535, NULL, in + 1500, 2500);
+	CU_ASSERT_EQUAL(c->ooo.n, 1);
+	CU_ASSERT_EQUAL(c->ooo.r[0][0], peer_nxt + 1500);
+	CU_ASSERT_EQUAL(c->ooo.r[0][1], peer_nxt + 4000);
+	CU_ASSERT_EQUAL(c->rcvq.mem, 2 * (sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE));
+	/* [600, 1700) reaches into it from below; [300, 700) joins from below */
+	peer_send(peer_nxt + 600, our_iss + 1, TCP_ACK, 65535, NULL, in + 600, 1100);
+	peer_send(peer_nxt + 300, our_iss + 1, TCP_ACK, 65535, NULL, in + 300, 400);
+	CU_ASSERT_EQUAL(c->ooo.n, 1);
+	CU_ASSERT_EQUAL(c->ooo.r[0][0], peer_nxt + 300);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), -EAGAIN);
+	/* [0, 1000) in order, reaching into the range */
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, in, 1000);
+	CU_ASSERT_EQUAL(c->ooo.n, 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_recv(c, got, sizeof(got), 0), 4000);
+	CU_ASSERT_EQUAL(memcmp(got, in, 4000), 0);
+	CU_ASSERT_EQUAL(c->rcvq.mem, 0);
+	n_out();
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Held mbufs count whole (buffer + mbuf) against 2 x the receive buffer +
+ * a reserve of 4 mbufs, and the window offered follows; here a pool mbuf
+ * counts 128 + 2,176 = 2,304 bytes, and a 16 KiB buffer may pin
+ * 2 x 16,384 + 4 x 2,304 = 41,984. */
+static void test_held_mbufs_count_whole_against_the_window_and_small_segments_are_coalesced(void)
+{
+	const uint32_t one = sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE;
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint8_t in[1200], got[1200];
+	uint32_t x;
+	int i;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &l), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_set_buffers(l, 0, 16384), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(l, 0, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_listen(l, 4), 0);
+	c = accept_with(l, NULL, 65535);
+	CU_ASSERT_EQUAL(c->rcvq.mem_max, 2 * 16384 + 4 * one);
+	CU_ASSERT_EQUAL(tcp_rcv_space(c), 16384);
+	fill(in, sizeof(in), 10);
+	/* 100 segments of 10 bytes, in order: copied into the first one's
+	 * tailroom, one mbuf pinned for 1,000 bytes; that one mbuf already
+	 * weighs more on the window than the bytes in it */
+	for (i = 0; i < 100; i++)
+		peer_send(peer_nxt + 10 * i, our_iss + 1, TCP_ACK, 65535, NULL, in + 10 * i, 10);
+	CU_ASSERT_EQUAL(c->rcvq.len, 1000);
+	CU_ASSERT_EQUAL(c->rcvq.mem, one);
+	CU_ASSERT_PTR_EQUAL(c->rcvq.head, c->rcvq.tail);
+	CU_ASSERT_EQUAL(tcp_rcv_space(c), (2 * 16384 - one) / 2);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), 1000);
+	CU_ASSERT_EQUAL(memcmp(got, in, 1000), 0);
+	CU_ASSERT_EQUAL(c->rcvq.mem, 0);
+	peer_nxt += 1000;
+	n_out();
+	/* 1-byte segments beyond a hole, each before the last (nothing to
+	 * copy them into): each pins a whole mbuf, and the window offered
+	 * shrinks by half of that although a few bytes are held */
+	x = peer_nxt + 1000;
+	for (i = 0; i < 7; i++)
+		peer_send(x + 50 - i, our_iss + 1, TCP_ACK, 65535, NULL, in + 1050 - i, 1);
+	CU_ASSERT_EQUAL(c->rcvq.mem, 7 * one);
+	CU_ASSERT_EQUAL(tcp_rcv_space(c), (2 * 16384 - 7 * one) / 2);
+	/* up to the bound: 18 held, the 19th dropped, nothing offered */
+	for (; i < 19; i++)
+		peer_send(x + 50 - i, our_iss + 1, TCP_ACK, 65535, NULL, in + 1050 - i, 1);
+	CU_ASSERT_EQUAL(c->rcvq.mem, 18 * one);
+	CU_ASSERT(c->rcvq.mem <= c->rcvq.mem_max);
+	CU_ASSERT_EQUAL(c->ooo.n, 1);
+	CU_ASSERT_EQUAL(c->ooo.r[0][0], x + 33);
+	CU_ASSERT_EQUAL(tcp_rcv_space(c), 0);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_RCV_MEMORY], 1);
+	CU_ASSERT_STRING_EQUAL(vmk_tcp_drop_reason_name(VMK_TCPDROP_RCV_MEMORY), "rcv_memory");
+	n_out();
+	/* in-order data still gets in: the held range makes way for it */
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, in, 1033);
+	CU_ASSERT_EQUAL(c->rcvq.len, 1033);
+	CU_ASSERT_EQUAL(c->ooo.n, 0);
+	CU_ASSERT_EQUAL(c->rcvq.mem, one);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_RCV_MEMORY], 2);
+	peer_send(peer_nxt + 1033, our_iss + 1, TCP_ACK, 65535, NULL, in + 1033, 18);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_recv(c, got, sizeof(got), 0), 1051);
+	CU_ASSERT_EQUAL(memcmp(got, in, 1051), 0);
+	n_out();
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
 
 int main(void)
@@ -1630,5 +1746,7 @@ int main(void)
 	ADD(s, test_full_backlog_answers_with_a_syn_cookie_whose_ack_makes_the_connection);
 	ADD(s, test_segment_with_a_bad_checksum_is_a_counted_drop);
 	ADD(s, test_isns_differ_per_connection_and_a_port_is_bound_once);
+	ADD(s, test_overlapping_segments_beyond_a_hole_keep_each_byte_once);
+	ADD(s, test_held_mbufs_count_whole_against_the_window_and_small_segments_are_coalesced);
 	return th_run_suites();
 }
