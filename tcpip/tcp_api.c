@@ -1,7 +1,8 @@
 /*
  * The public TCP socket API (include/vmknet/tcp.h): open, bind, listen,
- * accept, connect, send, recv, shutdown, close, readiness, per-netstack
- * settings, counters and the connection list.
+ * accept, connect, send and recv (copying, or handing mbufs over: the
+ * zero-copy pair), shutdown, close, readiness, per-netstack settings,
+ * counters and the connection list.
  *
  * Threading (as UDP's, see udp.c): calls take the netstack lock for a few
  * microseconds and never sleep while holding it; a call that waits polls,
@@ -399,6 +400,77 @@ long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned 
 	}
 }
 
+/* Lock held: queue the whole chain m (bytes long) or nothing. Returns
+ * bytes (m taken), 0 (no room yet), -EAGAIN (larger than the send buffer:
+ * it never fits) or another negative errno. */
+static long send_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_mbuf *m,
+		       uint32_t bytes)
+{
+	int err = send_check(p);
+
+	if (err < 0)
+		return err;
+	if (bytes > p->sndq.size)
+		return -EAGAIN;
+	if (bytes > tcp_sndq_room(&p->sndq))
+		return 0;
+	tcp_sndq_append(&p->sndq, m);
+	tcp_output(p, ns->tcp->now);
+	return bytes;
+}
+
+/* The bytes of chain m, or -EINVAL when its pkt_len says otherwise, it
+ * holds none, or a segment is shared (the queue links and trims its
+ * segments: their fields must be the stack's alone). */
+static long chain_bytes(const struct rte_mbuf *m)
+{
+	uint64_t n = 0;
+
+	for (const struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		if (rte_mbuf_refcnt_read(s) != 1)
+			return -EINVAL;
+		n += s->data_len;
+	}
+	return n == 0 || n != m->pkt_len ? -EINVAL : (long)n;
+}
+
+long vmk_tcp_send_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf *m, unsigned int timeout_ms)
+{
+	uint64_t t0 = tcpip_now_us();
+	long bytes;
+
+	if (s == NULL || m == NULL)
+		return -EINVAL;
+	bytes = chain_bytes(m);
+	if (bytes < 0)
+		return bytes;
+	for (;;) {
+		struct netstack *ns = sock_lock(s);
+		long ret;
+
+		if (ns == NULL)
+			return -EPIPE;
+		ret = send_chain(ns, s, m, (uint32_t)bytes);
+		sock_unlock(ns);
+		if (ret != 0)
+			return ret;
+		if (!wait_more(t0, timeout_ms))
+			return -EAGAIN;
+	}
+}
+
+struct rte_mempool *vmk_tcp_pool(struct vmk_tcp_sock *s)
+{
+	struct netstack *ns;
+	struct rte_mempool *mp;
+
+	if (s == NULL || (ns = sock_lock(s)) == NULL)
+		return NULL;
+	mp = ns->pool;
+	sock_unlock(ns);
+	return mp;
+}
+
 /* After the reader made room: tell the peer when the window grew enough
  * (receiver silly-window avoidance, RFC 9293 3.8.6.2.2). Lock held. */
 static void window_update(struct vmk_tcp_sock *p, uint64_t now)
@@ -437,6 +509,40 @@ static long recv_some(struct netstack *ns, struct vmk_tcp_sock *p, void *buf, si
 		return recv_none(p);
 	window_update(p, ns->tcp->now);
 	return n;
+}
+
+/* Lock held: as recv_some, the bytes detached as mbufs into *out. */
+static long recv_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_mbuf **out,
+		       size_t max)
+{
+	long n = tcp_rcvq_take(p, (uint32_t)RTE_MIN(max, (size_t)UINT32_MAX), out);
+
+	if (n == 0)
+		return recv_none(p);
+	if (n > 0)
+		window_update(p, ns->tcp->now);
+	return n;
+}
+
+long vmk_tcp_recv_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf **out, size_t max,
+		       unsigned int timeout_ms)
+{
+	uint64_t t0 = tcpip_now_us();
+
+	if (s == NULL || out == NULL || max == 0)
+		return -EINVAL;
+	*out = NULL;
+	for (;;) {
+		struct netstack *ns = sock_lock(s);
+		long ret;
+
+		if (ns == NULL)
+			return s->err != 0 ? s->err : -ENOTCONN;
+		ret = recv_chain(ns, s, out, max);
+		sock_unlock(ns);
+		if (ret != -EAGAIN || !wait_more(t0, timeout_ms))
+			return ret;
+	}
 }
 
 long vmk_tcp_recv(struct vmk_tcp_sock *s, void *buf, size_t len, unsigned int timeout_ms)

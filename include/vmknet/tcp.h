@@ -8,7 +8,9 @@
  * socket's bounded send buffer, vmk_tcp_recv() copies out of its bounded
  * receive buffer; the advertised window is the free room of the receive
  * buffer, so a reader that stops reading stops the sender (flow control).
- * Both buffers hold their bytes in DPDK mbufs from the netstack's pool.
+ * Both buffers hold their bytes in DPDK mbufs from the netstack's pool,
+ * and bulk classes (vMotion pages, storage blocks) can hand those mbufs
+ * in and out without a copy: vmk_tcp_send_mbuf(), vmk_tcp_recv_mbuf().
  * The protocol is RFC 9293 with RFC 7323 window scaling and timestamps,
  * RFC 6298 retransmission timeouts on a microsecond clock, RFC 5681/6582
  * NewReno or RFC 9438 CUBIC congestion control (per netstack), RFC 2018
@@ -47,6 +49,8 @@ extern "C" {
 
 struct vmk_host;
 struct vmk_tcp_sock;
+struct rte_mbuf;
+struct rte_mempool;
 
 /* RFC 9293 connection states. */
 enum vmk_tcp_state {
@@ -169,6 +173,59 @@ long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned 
  * was read), -EAGAIN, -ENOTCONN, -ECONNRESET, -ETIMEDOUT.
  */
 long vmk_tcp_recv(struct vmk_tcp_sock *s, void *buf, size_t len, unsigned int timeout_ms);
+
+/*
+ * Zero-copy sending: queue the whole chain m (payload only: every byte of
+ * every segment is data, in order; any segmentation, any pool) when the
+ * send buffer has room for m->pkt_len more bytes, waiting up to timeout_ms
+ * for that room. Segments go out as clones of these buffers, so no byte is
+ * copied; a segment is freed once the peer acknowledged its bytes and no
+ * clone of it is in flight.
+ *
+ * Ownership: on success (> 0) the stack owns m; the caller must not touch
+ * it again, nor write to its buffers through clones it kept. Every
+ * segment must have a reference count of 1 (to send the same data twice,
+ * send a clone: rte_pktmbuf_clone()). On every error the caller still
+ * owns m, unchanged. Well-filled mbufs travel best: each segment of m
+ * becomes a segment of the frames that carry it.
+ *
+ * Returns m->pkt_len (all queued); -EAGAIN (no room within timeout_ms; at
+ * once when m is larger than the whole send buffer, which it can never
+ * fit: split it), -EINVAL (NULL, empty, a shared segment, or pkt_len is
+ * not the sum of the segments' data_len), -ENOTCONN, -EPIPE, -ECONNRESET
+ * as vmk_tcp_send.
+ */
+long vmk_tcp_send_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf *m, unsigned int timeout_ms);
+
+/*
+ * Zero-copy receiving: detach up to max (> 0) of the next in-order bytes as
+ * a chain, waiting up to timeout_ms for data. The chain is the received
+ * mbufs themselves, whole while they fit in max; a last one that does not
+ * is split (the caller gets an indirect mbuf on its first bytes). The
+ * head's pkt_len and nb_segs are set; other metadata is unspecified.
+ *
+ * Ownership: on success (> 0) *out is the caller's, to free with
+ * rte_pktmbuf_free() (any thread). Its data may share buffers with other
+ * mbufs (indirect mbufs, e.g. clones of a local peer's send queue): treat
+ * it as read-only unless RTE_MBUF_DIRECT() and a reference count of 1 say
+ * the buffer is the caller's alone; never prepend or append into it. It
+ * may be passed on to vmk_tcp_send_mbuf() as it is.
+ *
+ * Returns the byte count (> 0, *out set), 0 (the peer closed its side and
+ * everything was read; *out NULL), -EAGAIN, -ENOTCONN, -ECONNRESET,
+ * -ETIMEDOUT as vmk_tcp_recv, -ENOBUFS (the first buffer had to be split
+ * and no mbuf was left for it), -EINVAL.
+ */
+long vmk_tcp_recv_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf **out, size_t max,
+		       unsigned int timeout_ms);
+
+/*
+ * The pool the socket's netstack takes packet mbufs from: where to
+ * allocate mbufs to fill for vmk_tcp_send_mbuf() (headroom is not needed:
+ * headers travel in an mbuf of their own). The host owns it; do not free.
+ * NULL when s is NULL or its netstack went away.
+ */
+struct rte_mempool *vmk_tcp_pool(struct vmk_tcp_sock *s);
 
 #define VMK_TCP_SHUT_RD   1
 #define VMK_TCP_SHUT_WR   2
