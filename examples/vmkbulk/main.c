@@ -7,7 +7,7 @@
  *   vmkbulk [EAL options] -- --uplink DEVARGS --ip A.B.C.D/N [--mtu N]
  *           (--listen PORT | --connect A.B.C.D:PORT)
  *           (--send FILE | --send-bytes N | --recv FILE) [--buf BYTES]
- *           [--timeout S] [--json]
+ *           [--timeout S] [--zero-copy] [--json]
  *
  * Sending: the data is queued, the sending side shut down (FIN), and the
  * transfer ends when the peer closes its side, i.e. once it has read
@@ -15,6 +15,12 @@
  * peer's FIN. The time runs from the connection's establishment to that
  * end; the result line is "BYTES bytes in SECONDS s = GBPS Gbit/s", and
  * --json adds one JSON object with the netstack's TCP counters.
+ *
+ * --zero-copy moves the data with the mbuf API instead of the copying
+ * calls: the sender reads the file (or writes the pattern) straight into
+ * mbufs of the netstack's pool and hands the chains to the stack
+ * (vmk_tcp_send_mbuf); the receiver takes the mbufs that carried the data
+ * (vmk_tcp_recv_mbuf) and writes them out with writev().
  *
  * Exit status: 0 on a complete transfer, 1 on a failed one, 2 on bad usage
  * or a host that could not be built.
@@ -29,6 +35,9 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <sys/uio.h>
+
+#include <rte_mbuf.h>
 
 #include "embed.h"
 
@@ -47,6 +56,7 @@ struct opts {
 	uint32_t buf_size;
 	unsigned int timeout_s;
 	bool json;
+	bool zero_copy;
 };
 
 struct result {
@@ -77,6 +87,8 @@ static void usage(FILE *f)
 		"  --buf BYTES        socket send and receive buffers (default 4M)\n"
 		"  --timeout S        wait at most S seconds for the peer and for progress\n"
 		"                     (default 30)\n"
+		"  --zero-copy        hand the data to the stack and take it back as mbufs\n"
+		"                     (vmk_tcp_send_mbuf, vmk_tcp_recv_mbuf) instead of copying\n"
 		"  --json             also print the result as one JSON object\n");
 }
 
@@ -145,6 +157,9 @@ static int parse_one(void *tool, int c, const char *arg)
 			break;
 		o->timeout_s = (unsigned int)v;
 		return 0;
+	case 'z':
+		o->zero_copy = true;
+		return 0;
 	default:                             /* --json */
 		o->json = true;
 		return 0;
@@ -165,6 +180,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "recv", required_argument, NULL, 'r' },
 		{ "buf", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "zero-copy", no_argument, NULL, 'z' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -250,12 +266,11 @@ static long next_chunk(const struct opts *o, int fd, uint8_t *buf, uint64_t done
 	return (long)(o->n_bytes - done < CHUNK ? o->n_bytes - done : CHUNK);
 }
 
-static int send_all(const struct opts *o, struct vmk_tcp_sock *s, int fd, uint8_t *buf,
-		    struct result *res)
+/* Copying: the data goes through buf. 0, or -1 (message printed). */
+static int send_copying(const struct opts *o, struct vmk_tcp_sock *s, int fd, uint8_t *buf,
+			struct result *res)
 {
-	uint64_t t0 = embed_now_ns();
 	long n = 0, k;
-	char tail;
 
 	while (!stop && (n = next_chunk(o, fd, buf, res->bytes)) > 0) {
 		for (long off = 0; off < n && !stop; off += k) {
@@ -272,6 +287,128 @@ static int send_all(const struct opts *o, struct vmk_tcp_sock *s, int fd, uint8_
 		fprintf(stderr, "vmkbulk: %s\n", stop ? "interrupted" : strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* Up to want bytes of the stream from byte `done` on, read or written
+ * straight into mbufs of pool (their whole buffer: the stack's headers go
+ * in mbufs of its own), as one chain in *out. Returns the bytes (0: end of
+ * the file), -ENOBUFS (no mbuf free now) or -errno of read(). */
+static long zc_chain(const struct opts *o, int fd, struct rte_mempool *pool,
+		     const uint8_t *pattern, uint64_t done, uint64_t want, struct rte_mbuf **out)
+{
+	struct rte_mbuf *head = NULL;
+	uint64_t got = 0;
+	bool eof = false;
+
+	if (o->mode == MODE_SEND_BYTES && want > o->n_bytes - done)
+		want = o->n_bytes - done;
+	while (got < want) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *d;
+		uint32_t room;
+		ssize_t n;
+
+		if (m == NULL)
+			break;
+		m->data_off = 0;
+		d = rte_pktmbuf_mtod(m, uint8_t *);
+		room = (uint32_t)RTE_MIN((uint64_t)m->buf_len, want - got);
+		if (o->mode == MODE_SEND_FILE) {
+			do {
+				n = read(fd, d, room);
+			} while (n < 0 && errno == EINTR);
+		} else {
+			uint32_t at = (uint32_t)((done + got) % CHUNK), k = RTE_MIN(room, CHUNK - at);
+
+			memcpy(d, pattern + at, k);
+			memcpy(d + k, pattern, room - k);
+			n = room;
+		}
+		if (n <= 0) {
+			int err = errno;
+
+			rte_pktmbuf_free(m);
+			if (n < 0) {
+				rte_pktmbuf_free(head);
+				return -err;
+			}
+			eof = true;                 /* end of the file */
+			break;
+		}
+		m->data_len = (uint16_t)n;
+		m->pkt_len = (uint32_t)n;
+		if (head == NULL) {
+			head = m;
+		} else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return -ENOBUFS;
+		}
+		got += (uint64_t)n;
+	}
+	if (head == NULL)
+		return eof ? 0 : -ENOBUFS;
+	*out = head;
+	return (long)got;
+}
+
+/* Zero-copy: chains of at most half the send buffer, so each fits it.
+ * 0, or -1 (message printed). */
+static int send_zero_copy(const struct opts *o, struct vmk_tcp_sock *s, int fd,
+			  const uint8_t *pattern, struct result *res)
+{
+	struct rte_mempool *pool = vmk_tcp_pool(s);
+	uint64_t want = RTE_MIN((uint64_t)CHUNK, (uint64_t)o->buf_size / 2);
+	uint64_t t_dry = 0;
+
+	while (o->mode != MODE_SEND_BYTES || res->bytes < o->n_bytes) {
+		struct rte_mbuf *m = NULL;
+		long n, k;
+
+		if (stop) {
+			fprintf(stderr, "vmkbulk: interrupted\n");
+			return -1;
+		}
+		n = pool != NULL ? zc_chain(o, fd, pool, pattern, res->bytes, want, &m) : -EPIPE;
+		if (n == -ENOBUFS) {                /* the pool is drained for now */
+			if (t_dry == 0) {
+				t_dry = embed_now_ns();
+			} else if (embed_now_ns() - t_dry > (uint64_t)o->timeout_s * 1000000000ull) {
+				fprintf(stderr, "vmkbulk: no mbuf free for %u s\n", o->timeout_s);
+				return -1;
+			}
+			usleep(100);
+			continue;
+		}
+		t_dry = 0;
+		if (n <= 0) {
+			if (n == 0)
+				return 0;
+			fprintf(stderr, "vmkbulk: %s\n", strerror((int)-n));
+			return -1;
+		}
+		k = vmk_tcp_send_mbuf(s, m, o->timeout_s * 1000);
+		if (k < 0) {
+			rte_pktmbuf_free(m);        /* refused: still ours */
+			fprintf(stderr, "vmkbulk: send after %" PRIu64 " bytes: %s\n", res->bytes,
+				strerror((int)-k));
+			return -1;
+		}
+		res->bytes += (uint64_t)k;
+	}
+	return 0;
+}
+
+static int send_all(const struct opts *o, struct vmk_tcp_sock *s, int fd, uint8_t *buf,
+		    struct result *res)
+{
+	uint64_t t0 = embed_now_ns();
+	long k;
+	char tail;
+
+	if ((o->zero_copy ? send_zero_copy(o, s, fd, buf, res) : send_copying(o, s, fd, buf, res)) < 0)
+		return -1;
 	vmk_tcp_shutdown(s, VMK_TCP_SHUT_WR);
 	/* Done when the peer, having read everything, closes its side. */
 	k = vmk_tcp_recv(s, &tail, 1, o->timeout_s * 1000);
@@ -299,6 +436,59 @@ static int write_all(int fd, const uint8_t *buf, size_t n)
 	return 0;
 }
 
+/* The chain m (n bytes) to fd, and m freed. 0 or -1 (errno set). */
+static int write_chain(int fd, struct rte_mbuf *m)
+{
+	struct iovec iov[64];
+	int ret = 0;
+
+	for (struct rte_mbuf *s = m; s != NULL && ret == 0;) {
+		size_t total = 0;
+		int n = 0;
+
+		for (; s != NULL && n < (int)RTE_DIM(iov); s = s->next, n++) {
+			iov[n].iov_base = rte_pktmbuf_mtod(s, void *);
+			iov[n].iov_len = s->data_len;
+			total += s->data_len;
+		}
+		for (int i = 0; total > 0;) {       /* writev may stop short */
+			ssize_t w = writev(fd, iov + i, n - i);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				ret = -1;
+				break;
+			}
+			total -= (size_t)w;
+			while (w > 0 && (size_t)w >= iov[i].iov_len)
+				w -= (ssize_t)iov[i++].iov_len;
+			if (w > 0) {
+				iov[i].iov_base = (uint8_t *)iov[i].iov_base + w;
+				iov[i].iov_len -= (size_t)w;
+			}
+		}
+	}
+	rte_pktmbuf_free(m);
+	return ret;
+}
+
+/* One receive of up to CHUNK bytes: into buf and out to fd, or (zero
+ * copy) as the mbufs that carried them, written out from there. Returns
+ * the bytes, 0 at the end, a negative errno, or -EIO (fd failed). */
+static long recv_one(const struct opts *o, struct vmk_tcp_sock *s, int fd, uint8_t *buf)
+{
+	struct rte_mbuf *m = NULL;
+	long n;
+
+	if (!o->zero_copy) {
+		n = vmk_tcp_recv(s, buf, CHUNK, o->timeout_s * 1000);
+		return n > 0 && write_all(fd, buf, (size_t)n) < 0 ? -EIO : n;
+	}
+	n = vmk_tcp_recv_mbuf(s, &m, CHUNK, o->timeout_s * 1000);
+	return n > 0 && write_chain(fd, m) < 0 ? -EIO : n;
+}
+
 static int recv_all(const struct opts *o, struct vmk_tcp_sock *s, int fd, uint8_t *buf,
 		    struct result *res)
 {
@@ -306,16 +496,16 @@ static int recv_all(const struct opts *o, struct vmk_tcp_sock *s, int fd, uint8_
 	long n;
 
 	while (!stop) {
-		n = vmk_tcp_recv(s, buf, CHUNK, o->timeout_s * 1000);
+		n = recv_one(o, s, fd, buf);
+		if (n == -EIO) {
+			fprintf(stderr, "vmkbulk: %s: %s\n", o->path, strerror(errno));
+			return -1;
+		}
 		if (n == 0)
 			break;
 		if (n < 0) {
 			fprintf(stderr, "vmkbulk: recv after %" PRIu64 " bytes: %s\n", res->bytes,
 				strerror((int)-n));
-			return -1;
-		}
-		if (write_all(fd, buf, (size_t)n) < 0) {
-			fprintf(stderr, "vmkbulk: %s: %s\n", o->path, strerror(errno));
 			return -1;
 		}
 		res->bytes += (uint64_t)n;
@@ -338,13 +528,14 @@ static void report(const struct opts *o, struct embed *e, const struct result *r
 	       o->mode == MODE_RECV ? "received" : "sent", r->bytes, r->seconds, gbps,
 	       ok ? "" : " (incomplete)");
 	if (o->json)
-		printf("{\"tool\":\"vmkbulk\",\"mode\":\"%s\",\"ok\":%s,\"bytes\":%" PRIu64
+		printf("{\"tool\":\"vmkbulk\",\"mode\":\"%s\",\"zero_copy\":%s,\"ok\":%s,\"bytes\":%" PRIu64
 		       ",\"seconds\":%.6f,\"gbps\":%.4f,\"mtu\":%u,\"segs_tx\":%" PRIu64
 		       ",\"segs_rx\":%" PRIu64 ",\"retrans\":%" PRIu64 ",\"fast_retrans\":%" PRIu64
 		       ",\"timeouts\":%" PRIu64 ",\"challenge_acks\":%" PRIu64
 		       ",\"syncookies_sent\":%" PRIu64 ",\"syncookies_ok\":%" PRIu64
 		       ",\"ip_txq_full\":%" PRIu64 ",\"ip_no_mbuf\":%" PRIu64 "}\n",
-		       o->mode == MODE_RECV ? "recv" : "send", ok ? "true" : "false", r->bytes,
+		       o->mode == MODE_RECV ? "recv" : "send", o->zero_copy ? "true" : "false",
+		       ok ? "true" : "false", r->bytes,
 		       r->seconds, gbps, o->host.mtu, st.segs_tx, st.segs_rx, st.retrans,
 		       st.fast_retrans, st.timeouts, st.challenge_acks, st.syncookies_sent,
 		       st.syncookies_ok, ns.drops[VMK_IPDROP_TXQ_FULL], ns.drops[VMK_IPDROP_NO_MBUF]);
