@@ -9,6 +9,8 @@
 #   1. 256 MiB vmknet -> Linux (vmkbulk --send, socat writing a file), the
 #      files' SHA-256 equal;
 #   2. 256 MiB Linux -> vmknet (socat sending, vmkbulk --recv), the same;
+#   1z, 2z. the same both ways with vmkbulk --zero-copy (the data handed to
+#      and taken from the stack as mbufs: vmk_tcp_send_mbuf/recv_mbuf);
 #   3. both SYNs of both handshakes, captured by tshark on Linux's end,
 #      carry MSS 1460, a window scale, timestamps and SACK-permitted;
 #   4. a SYN to a closed vmknet port is refused at once (RST);
@@ -113,37 +115,55 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 
-echo "== 1. 256 MiB vmknet -> Linux"
-ip netns exec "$nsl" timeout 120 socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$tmp/rx1",creat,trunc &
-socat_pid=$!
-bg_pids+=("$socat_pid")
-sleep 0.3
-vmk_cmd "$BULK" --connect 192.0.2.2:5001 --send "$tmp/data" --json
-"${VMK[@]}" 2>&1 | tee "$tmp/out1"
-wait "$socat_pid"
-got=$(sha256sum <"$tmp/rx1" | cut -d' ' -f1)
-if [ "$got" = "$want" ]; then
-	pass "256 MiB vmknet -> Linux, sha256 $got"
-else
-	fail "256 MiB vmknet -> Linux: sha256 $got, want $want ($(stat -c %s "$tmp/rx1") bytes)"
-fi
-rm -f "$tmp/rx1"
-
-echo "== 2. 256 MiB Linux -> vmknet"
-if start_listener "$tmp/out2" --listen 5002 --recv "$tmp/rx2" --json; then
-	lx socat -u OPEN:"$tmp/data" TCP:192.0.2.1:5002 || fail "Linux's socat failed"
-	wait "$bulk_pid"
-	cat "$tmp/out2"
-	got=$(sha256sum <"$tmp/rx2" | cut -d' ' -f1)
+# to_linux CASE PORT [VMKBULK ARGS...]: 256 MiB vmknet -> Linux, compared.
+to_linux() {
+	local c=$1 port=$2
+	shift 2
+	echo "== $c. 256 MiB vmknet -> Linux${*:+ ($*)}"
+	ip netns exec "$nsl" timeout 120 socat -u TCP-LISTEN:"$port",reuseaddr OPEN:"$tmp/rx$c",creat,trunc &
+	socat_pid=$!
+	bg_pids+=("$socat_pid")
+	sleep 0.3
+	vmk_cmd "$BULK" --connect 192.0.2.2:"$port" --send "$tmp/data" --json "$@"
+	"${VMK[@]}" 2>&1 | tee "$tmp/out$c"
+	wait "$socat_pid"
+	got=$(sha256sum <"$tmp/rx$c" | cut -d' ' -f1)
 	if [ "$got" = "$want" ]; then
-		pass "256 MiB Linux -> vmknet, sha256 $got"
+		pass "256 MiB vmknet -> Linux${*:+ ($*)}, sha256 $got"
 	else
-		fail "256 MiB Linux -> vmknet: sha256 $got, want $want"
+		fail "256 MiB vmknet -> Linux${*:+ ($*)}: sha256 $got, want $want ($(stat -c %s "$tmp/rx$c") bytes)"
 	fi
-else
-	fail "256 MiB Linux -> vmknet: no listener"
-fi
-rm -f "$tmp/rx2"
+	rm -f "$tmp/rx$c"
+}
+
+# from_linux CASE PORT [VMKBULK ARGS...]: 256 MiB Linux -> vmknet, compared.
+from_linux() {
+	local c=$1 port=$2
+	shift 2
+	echo "== $c. 256 MiB Linux -> vmknet${*:+ ($*)}"
+	if start_listener "$tmp/out$c" --listen "$port" --recv "$tmp/rx$c" --json "$@"; then
+		lx socat -u OPEN:"$tmp/data" TCP:192.0.2.1:"$port" || fail "Linux's socat failed"
+		wait "$bulk_pid"
+		cat "$tmp/out$c"
+		got=$(sha256sum <"$tmp/rx$c" | cut -d' ' -f1)
+		if [ "$got" = "$want" ]; then
+			pass "256 MiB Linux -> vmknet${*:+ ($*)}, sha256 $got"
+		else
+			fail "256 MiB Linux -> vmknet${*:+ ($*)}: sha256 $got, want $want"
+		fi
+	else
+		fail "256 MiB Linux -> vmknet${*:+ ($*)}: no listener"
+	fi
+	rm -f "$tmp/rx$c"
+}
+
+to_linux 1 5001
+from_linux 2 5002
+to_linux 1z 5011 --zero-copy
+from_linux 2z 5012 --zero-copy
+for c in 1z 2z; do
+	grep -q '"zero_copy":true' "$tmp/out$c" || fail "$c: vmkbulk did not run zero-copy"
+done
 
 echo "== 3. options in both SYNs of both handshakes"
 sleep 0.5
