@@ -4,7 +4,7 @@
  *
  *   vmk-tcp-bench [EAL args] -- --mode stream|rr|crr [--mtu 1500|9000]
  *       [--seconds N] [--warmup S] [--count N] [--size N] [--buf BYTES]
- *       [--msl-ms N] [--mbufs N] [--lcore N]
+ *       [--msl-ms N] [--mbufs N] [--lcore N] [--zero-copy]
  *
  * One host, vSwitch0 with the MTU given and one port group ("bench"),
  * vmk0 in defaultTcpipStack (198.18.0.1/24) and vmk1 in a custom netstack
@@ -19,7 +19,12 @@
  *   stream  vmk1 listens, vmk0 connects; the loop alternately queues up to
  *           256 KiB on vmk0's socket and drains vmk1's. After --warmup
  *           seconds (slow start) it counts the bytes read over --seconds:
- *           Gbit/s = 8 * bytes / seconds / 1e9.
+ *           Gbit/s = 8 * bytes / seconds / 1e9. With --zero-copy the loop
+ *           uses the mbuf calls instead: it hands vmk0's socket chains of
+ *           64 KiB of pool mbufs (vmk_tcp_send_mbuf; their bytes are not
+ *           written, as a producer whose data is already in the buffers
+ *           would not, where the copying run copies a zeroed buffer) and
+ *           frees the chains vmk1's socket gives back (vmk_tcp_recv_mbuf).
  *   rr      one connection, Nagle off on both ends; --size bytes (default 1)
  *           out and the same back, one transaction at a time, --count of
  *           them after --warmup-count ones: p50/p99/p99.9 latency (us) and
@@ -50,6 +55,7 @@
 
 #include <rte_common.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 
 #include <vmknet/vmknet.h>
 
@@ -58,6 +64,7 @@
 #define TB_PORT        5201
 #define TB_CHUNK       (256u * 1024u)   /* stream: bytes offered per send */
 #define TB_RBUF        (1024u * 1024u)  /* stream: bytes taken per recv */
+#define TB_ZC_CHAIN    (64u * 1024u)    /* stream --zero-copy: bytes per chain */
 #define TB_STALL_NS    (5ull * 1000000000ull)
 #define TB_MAX_COUNT   20000000u
 
@@ -72,6 +79,7 @@ struct tb_opts {
 	uint32_t msl_ms;
 	uint32_t n_mbufs;
 	int lcore;                /* -1: the first worker lcore */
+	bool zero_copy;           /* stream: the mbuf calls */
 };
 
 struct tb {
@@ -113,7 +121,8 @@ static void tb_usage(FILE *f)
 		"                   rr and crr keep the library default, 256 KiB)\n"
 		"  --msl-ms N       crr: the client netstack's MSL (default 5)\n"
 		"  --mbufs N        mbufs in the host's pool (default 16383)\n"
-		"  --lcore N        worker lcore (default: the first worker lcore)\n");
+		"  --lcore N        worker lcore (default: the first worker lcore)\n"
+		"  --zero-copy      stream: vmk_tcp_send_mbuf/vmk_tcp_recv_mbuf, no copies\n");
 }
 
 static int tb_num(const char *s, double lo, double hi, double *out)
@@ -171,6 +180,7 @@ static int tb_parse_one(struct tb_opts *o, int c, const char *arg)
 	case 'b': return tb_u32(arg, 4096, 64u << 20, &o->buf);
 	case 'T': return tb_u32(arg, 1, 600000, &o->msl_ms);
 	case 'p': return tb_u32(arg, 4095, 1u << 22, &o->n_mbufs);
+	case 'Z': o->zero_copy = true; return 0;
 	case 'l':
 		if (tb_num(arg, 0, RTE_MAX_LCORE - 1, &lc) < 0)
 			return -1;
@@ -197,6 +207,7 @@ static int tb_parse(int argc, char **argv, struct tb_opts *o)
 		{ "msl-ms", required_argument, NULL, 'T' },
 		{ "mbufs", required_argument, NULL, 'p' },
 		{ "lcore", required_argument, NULL, 'l' },
+		{ "zero-copy", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -217,6 +228,10 @@ static int tb_parse(int argc, char **argv, struct tb_opts *o)
 	}
 	if (optind != argc || !have_mode) {
 		fprintf(stderr, "vmk-tcp-bench: --mode is required\n");
+		return -1;
+	}
+	if (o->zero_copy && o->mode != TB_STREAM) {
+		fprintf(stderr, "vmk-tcp-bench: --zero-copy is for --mode stream\n");
 		return -1;
 	}
 	return 0;
@@ -445,10 +460,11 @@ static void tb_json_tcp(struct tb *b, const char *key, const char *ns)
 	printf(",\"%s\":{\"segs_tx\":%" PRIu64 ",\"segs_rx\":%" PRIu64 ",\"retrans\":%" PRIu64
 	       ",\"timeouts\":%" PRIu64 ",\"fast_retrans\":%" PRIu64 ",\"delayed_acks\":%" PRIu64
 	       ",\"established\":%" PRIu64 ",\"attempt_fails\":%" PRIu64 ",\"rst_tx\":%" PRIu64
-	       ",\"no_memory\":%" PRIu64 "}",
+	       ",\"no_memory\":%" PRIu64 ",\"rcv_memory\":%" PRIu64 ",\"ooo_full\":%" PRIu64 "}",
 	       key, st.segs_tx, st.segs_rx, st.retrans, st.timeouts, st.fast_retrans,
 	       st.delayed_acks, st.established, st.attempt_fails, st.rst_tx,
-	       st.drops[VMK_TCPDROP_NO_MEMORY]);
+	       st.drops[VMK_TCPDROP_NO_MEMORY], st.drops[VMK_TCPDROP_RCV_MEMORY],
+	       st.drops[VMK_TCPDROP_OOO_FULL]);
 }
 
 static void tb_json_tail(struct tb *b, const struct vmk_worker_stats *w0)
@@ -495,14 +511,74 @@ static long tb_stream_step(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, const
 	}
 }
 
-/* Run until deadline, adding the bytes read to *bytes. 0 or an errno. */
+/* Zero copy: the chain not taken yet, and the pool to build chains from. */
+struct tb_zc {
+	struct rte_mempool *pool;
+	struct rte_mbuf *pending;
+};
+
+/* A chain of TB_ZC_CHAIN bytes in whole pool mbufs (contents as they
+ * come), or NULL when the pool has not enough free now. */
+static struct rte_mbuf *tb_zc_chain(struct rte_mempool *pool)
+{
+	struct rte_mbuf *m[TB_ZC_CHAIN / 1024];
+	uint32_t room = rte_pktmbuf_data_room_size(pool), n = (TB_ZC_CHAIN + room - 1) / room;
+	uint32_t left = TB_ZC_CHAIN;
+
+	if (n > RTE_DIM(m) || rte_pktmbuf_alloc_bulk(pool, m, n) != 0)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		m[i]->data_off = 0;        /* headers travel in mbufs of their own */
+		m[i]->data_len = (uint16_t)RTE_MIN(left, room);
+		left -= m[i]->data_len;
+		m[i]->next = i + 1 < n ? m[i + 1] : NULL;
+	}
+	m[0]->pkt_len = TB_ZC_CHAIN;
+	m[0]->nb_segs = (uint16_t)n;
+	return m[0];
+}
+
+/* As tb_stream_step, handing mbufs in and taking them out. */
+static long tb_stream_step_zc(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, struct tb_zc *z)
+{
+	long got = 0;
+
+	for (uint32_t offered = 0; offered < TB_CHUNK; offered += TB_ZC_CHAIN) {
+		long k;
+
+		if (z->pending == NULL)
+			z->pending = tb_zc_chain(z->pool);
+		if (z->pending == NULL)
+			break;                  /* the pool is low: read first */
+		k = vmk_tcp_send_mbuf(c, z->pending, 0);
+		if (k == -EAGAIN)
+			break;
+		if (k < 0)
+			return k;
+		z->pending = NULL;
+	}
+	for (;;) {
+		struct rte_mbuf *m;
+		long r = vmk_tcp_recv_mbuf(s, &m, TB_RBUF, 0);
+
+		if (r == -EAGAIN)
+			return got;
+		if (r <= 0)
+			return r == 0 ? -ECONNRESET : r;
+		rte_pktmbuf_free(m);
+		got += r;
+	}
+}
+
+/* Run until deadline, adding the bytes read to *bytes. 0 or an errno.
+ * z non-NULL: zero copy. */
 static int tb_stream_until(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, const uint8_t *src,
-			   uint8_t *dst, uint64_t deadline, uint64_t *bytes)
+			   uint8_t *dst, struct tb_zc *z, uint64_t deadline, uint64_t *bytes)
 {
 	uint64_t last = tb_now_ns(), now;
 
 	while (!tb_quit && (now = tb_now_ns()) < deadline) {
-		long got = tb_stream_step(c, s, src, dst);
+		long got = z != NULL ? tb_stream_step_zc(c, s, z) : tb_stream_step(c, s, src, dst);
 
 		if (got < 0)
 			return (int)got;
@@ -519,29 +595,33 @@ static int tb_stream(struct tb *b, struct vmk_tcp_sock *c, struct vmk_tcp_sock *
 {
 	struct vmk_worker_stats w0;
 	uint8_t *src = calloc(1, TB_CHUNK), *dst = malloc(TB_RBUF);
+	struct tb_zc zc = { .pool = vmk_tcp_pool(c), .pending = NULL };
+	struct tb_zc *z = b->o.zero_copy ? &zc : NULL;
 	uint64_t t0, t1, warm = 0, bytes = 0;
 	int ret = -ENOMEM;
 
-	if (src == NULL || dst == NULL)
+	if (src == NULL || dst == NULL || zc.pool == NULL)
 		goto out;
 	t0 = tb_now_ns();
-	ret = tb_stream_until(c, s, src, dst, t0 + (uint64_t)(b->o.warmup * 1e9), &warm);
+	ret = tb_stream_until(c, s, src, dst, z, t0 + (uint64_t)(b->o.warmup * 1e9), &warm);
 	if (ret < 0)
 		goto out;
 	tb_worker_sample(b, &w0);
 	t0 = tb_now_ns();
-	ret = tb_stream_until(c, s, src, dst, t0 + (uint64_t)(b->o.seconds * 1e9), &bytes);
+	ret = tb_stream_until(c, s, src, dst, z, t0 + (uint64_t)(b->o.seconds * 1e9), &bytes);
 	t1 = tb_now_ns();
 	if (ret < 0)
 		goto out;
-	printf("{\"tool\":\"vmk-tcp-bench\",\"mode\":\"stream\",\"mtu\":%u,\"buf\":%u,"
-	       "\"seconds\":%.6f,\"bytes\":%" PRIu64 ",\"gbps\":%.3f,\"warmup_bytes\":%" PRIu64,
+	printf("{\"tool\":\"vmk-tcp-bench\",\"mode\":\"stream\",\"zero_copy\":%s,\"mtu\":%u,"
+	       "\"buf\":%u,\"seconds\":%.6f,\"bytes\":%" PRIu64 ",\"gbps\":%.3f,"
+	       "\"warmup_bytes\":%" PRIu64, z != NULL ? "true" : "false",
 	       b->o.mtu, b->o.buf, (double)(t1 - t0) / 1e9, bytes,
 	       8.0 * (double)bytes / ((double)(t1 - t0)), warm);
 	tb_json_tail(b, &w0);
 out:
 	if (ret < 0)
 		fprintf(stderr, "vmk-tcp-bench: stream: %s\n", strerror(-ret));
+	rte_pktmbuf_free(zc.pending);          /* a chain the stack never took */
 	free(src);
 	free(dst);
 	return ret;
