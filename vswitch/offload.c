@@ -69,12 +69,13 @@ static void checksums(struct rte_mbuf *m, const struct hdrs *h)
 		tcp->cksum = 0xffff;
 }
 
+/* Whether the first segment, where the checksums are written (the headers
+ * are all in it), is someone else's too: a flooded frame. The payload is
+ * only read, so segments that are clones of a sender's queued data (TCP's
+ * zero-copy payload) need no copy. */
 static bool shared(const struct rte_mbuf *m)
 {
-	for (; m != NULL; m = m->next)
-		if (rte_mbuf_refcnt_read(m) > 1 || RTE_MBUF_CLONED(m))
-			return true;
-	return false;
+	return rte_mbuf_refcnt_read(m) > 1 || RTE_MBUF_CLONED(m);
 }
 
 /* A chain of len bytes from pool (data_len set), or NULL. */

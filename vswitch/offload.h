@@ -22,7 +22,8 @@
 
 /*
  * Finish m's transmit offloads: write m itself (checksum filled in, on a
- * private copy if m is shared) or its wire segments to out (at most max:
+ * private copy if its first segment, the headers, is shared; payload
+ * segments are only read) or its wire segments to out (at most max:
  * the caller gives room for offload_max_frames(m)), clear the offload
  * flags, and return how many frames were written. Consumes m: on failure
  * (no mbuf, headers not IPv4/TCP in the first segment, more segments than

@@ -1085,6 +1085,43 @@ static void test_offload_sends_several_segments_as_one_tso_frame_that_the_switch
 	teardown();
 }
 
+/* A segment's payload is clones of the send queue's buffers: the switch
+ * writes the checksum into the segment's own header mbuf and copies
+ * nothing. */
+static void test_offload_fills_in_the_checksum_of_a_segment_with_cloned_payload_in_place(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct rte_mbuf *m = NULL, *out[4];
+	struct ipv4_view ip;
+	struct tcp_repr r;
+	uint8_t data[1000], seen[1000];
+
+	setup();
+	ns0->tcp->tx_offload = true;
+	l = listener();
+	c = accept_with(l, NULL, 65535);
+	fill(data, sizeof(data), 12);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, data, sizeof(data), 0), (long)sizeof(data));
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(vmk0->ifc.txq, (void **)&m), 0);
+	CU_ASSERT_EQUAL(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG, 0);
+	CU_ASSERT_FATAL(m->next != NULL);
+	CU_ASSERT(RTE_MBUF_CLONED(m->next) != 0);
+	CU_ASSERT_EQUAL_FATAL(offload_finish(m, vmk_host_mempool(host), out, RTE_DIM(out)), 1);
+	CU_ASSERT_PTR_EQUAL_FATAL(out[0], m);                 /* no copy */
+	CU_ASSERT_PTR_EQUAL(out[0]->next->buf_addr, c->sndq.head->buf_addr);
+	rte_pktmbuf_adj(out[0], RTE_ETHER_HDR_LEN);
+	CU_ASSERT_EQUAL_FATAL(ipv4_parse(&ip, out[0], 0), 0);
+	CU_ASSERT_EQUAL(tcp_parse(&r, out[0], ip.hlen, ipv4_payload_len(&ip), ipv4_src(&ip),
+				  ipv4_dst(&ip)), 0);       /* the checksum verifies */
+	CU_ASSERT_EQUAL(r.payload_len, sizeof(data));
+	pkt_read(out[0], ip.hlen + r.hlen, seen, sizeof(seen));
+	CU_ASSERT_EQUAL(memcmp(seen, data, sizeof(data)), 0);
+	rte_pktmbuf_free(out[0]);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 static void test_a_segment_without_checksum_is_taken_only_when_it_never_left_the_host(void)
 {
 	struct vmk_tcp_sock *l, *c;
@@ -2166,6 +2203,7 @@ int main(void)
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
 	ADD(s, test_offload_sends_several_segments_as_one_tso_frame_that_the_switch_cuts_for_a_wire);
+	ADD(s, test_offload_fills_in_the_checksum_of_a_segment_with_cloned_payload_in_place);
 	ADD(s, test_a_segment_without_checksum_is_taken_only_when_it_never_left_the_host);
 	ADD(s, test_in_window_rst_with_the_wrong_sequence_gets_a_challenge_ack);
 	ADD(s, test_syn_on_an_established_connection_gets_a_challenge_ack);
