@@ -8,6 +8,8 @@
 #   tests/unit/test_*.c                  -> one CUnit binary each
 #   tests/integration/test_*.c           -> one CUnit binary each (real DPDK ports)
 #   tests/integration/test_*.sh          -> scenario scripts (run as root)
+#   tests/support/vmk-*.c                -> standalone test tools, no DPDK
+#                                           (build/tests/support/NAME)
 #
 # make            build everything          make test    build + run all tests
 # make asan       tests under ASan+UBSan     make bench   side-by-side benchmark
@@ -52,7 +54,9 @@ PROG_DIRS     := $(sort $(patsubst %/,%,$(dir $(wildcard examples/*/*.c))))
 PROGS         += $(patsubst examples/%,$(BUILD)/bin/%,$(PROG_DIRS))
 UNIT_SRCS     := $(sort $(wildcard tests/unit/test_*.c))
 INTEG_SRCS    := $(sort $(wildcard tests/integration/test_*.c))
-TEST_SUPPORT  := $(sort $(wildcard tests/support/*.c))
+TEST_TOOL_SRCS := $(sort $(wildcard tests/support/vmk-*.c))
+TEST_TOOLS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_TOOL_SRCS))
+TEST_SUPPORT  := $(filter-out $(TEST_TOOL_SRCS),$(sort $(wildcard tests/support/*.c)))
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 TESTS         := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(INTEG_SRCS))
 
@@ -68,7 +72,7 @@ PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 all: lib progs tests
 lib: $(STATIC_LIB) $(SHARED_LIB) $(PC_FILE)
 progs: $(PROGS)
-tests: $(TESTS)
+tests: $(TESTS) $(TEST_TOOLS)
 
 $(BUILD)/obj/tests/%.o: CFLAGS += -Itests
 
@@ -135,6 +139,12 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) -fvisibility=default -Itests $< -o $@ $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB) \
 	  $(LDFLAGS_SAN) $(PKG_LIBS) -lrte_net_ring -lpthread -lm
+
+# Test tools the scenario scripts run (plain C, no DPDK, no library).
+$(TEST_TOOLS): $(BUILD)/tests/support/%: tests/support/%.c
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN) -lm
 
 check-symbols: $(STATIC_LIB) $(SHARED_LIB)
 	@tests/check_symbols.sh $(STATIC_LIB) $(SHARED_LIB)

@@ -167,6 +167,7 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 #define TCPF_RTT_TIMING   0x4000
 #define TCPF_OOO_FIN      0x8000  /* a FIN arrived beyond a hole */
 #define TCPF_TXQ_WAIT     0x10000 /* output stopped at a full adapter ring: retry */
+#define TCPF_SACK_SEEN    0x20000 /* the peer has sent SACK blocks */
 
 /* The connection block; the public handle is a pointer to it. */
 struct vmk_tcp_sock {

@@ -408,8 +408,13 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 		} else if (!(p->flags & TCPF_SACK_OK)) { /* partial ACK: next hole at once */
 			p->cc->on_partial_ack(p, acked);
 			retransmit_first(p, now);
-		} else if (p->sacked.n == 0 && p->high_rxt == p->snd_una) {
-			retransmit_first(p, now);    /* a peer that sends no blocks */
+		} else if (!(p->flags & TCPF_SACK_SEEN) && p->high_rxt == p->snd_una) {
+			/* A peer that allowed SACK but sends no blocks: NewReno's
+			 * partial ACK. From a peer that does send them, an empty
+			 * scoreboard means nothing is known lost (a recovery
+			 * started by reordering or duplicated ACKs): resending
+			 * SND.UNA on every ACK would resend the whole window. */
+			retransmit_first(p, now);
 		} else {
 			tcp_sack_retransmit(p, now);
 		}
@@ -488,8 +493,10 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 		p->snd_wl1 = r->seq;
 		p->snd_wl2 = r->ack;
 	}
-	if ((p->flags & TCPF_SACK_OK) && r->n_sack > 0)
+	if ((p->flags & TCPF_SACK_OK) && r->n_sack > 0) {
+		p->flags |= TCPF_SACK_SEEN;
 		tcp_sack_update(p, r, &sack_news);
+	}
 	if (seq_gt(r->ack, p->snd_una))
 		return ack_advanced(p, r->ack, now);
 	if (r->ack == p->snd_una && p->snd_max != p->snd_una &&

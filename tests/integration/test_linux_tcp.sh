@@ -20,8 +20,9 @@
 #      accepted and carries its data.
 # Throughput and a request/response latency sample (vmkrr against a socat
 # echo server) are printed for the record, not judged.
-# Not covered: loss and delay (tc netem is not in this kernel:
-# CONFIG_NET_SCH_NETEM is off).
+# Loss, delay with reordering and duplication: test_linux_tcp_impair.sh
+# (tc netem where the kernel has it; this one has not,
+# CONFIG_NET_SCH_NETEM is off, so tests/support/vmk-impair.c there).
 # Needs root, iproute2, ethtool, socat, tshark and python3. The DPDK runs are
 # sequential (one at a time, 2 lcores each); on a shared machine run the
 # whole test under `flock /tmp/vmknet-dpdk.lock` (as `make test` is). The

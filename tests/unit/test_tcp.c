@@ -969,6 +969,65 @@ static void test_retransmission_after_a_timeout_skips_sacked_data(void)
 	teardown();
 }
 
+/* Segment 0 of 10 is only late (reordered): the SACKs for 1-3 start
+ * recovery and resend it, then 0 arrives and the ACKs move on with no
+ * blocks, each below the recovery point. Nothing is known lost, so none
+ * of them resends anything (resending SND.UNA on each, as for a peer that
+ * sends no blocks, resent the whole window: found with vmk-impair's
+ * reordering and duplication against Linux). */
+static void test_partial_acks_after_a_spurious_sack_recovery_resend_nothing(void)
+{
+	static const unsigned int b1[][2] = { { 1, 2 } }, b2[][2] = { { 1, 3 } },
+		b3[][2] = { { 1, 4 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b1);
+	peer_sack(SEG(0), 1, b2);
+	peer_sack(SEG(0), 1, b3);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	for (unsigned int i = 4; i < 10; i++) {
+		peer_send(peer_nxt, SEG(i), TCP_ACK, 65535, NULL, NULL, 0);
+		while (next_seg())
+			CU_ASSERT(o.len == 0 || seq_ge(o.r.seq, SEG(10)));   /* new data only */
+	}
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	peer_send(peer_nxt, SEG(10), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 1);
+	CU_ASSERT_EQUAL(st.retrans, 1);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* A peer that allowed SACK but sends no blocks (three plain duplicate
+ * ACKs): recovery as NewReno's, a partial ACK resends the next hole. */
+static void test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partial_ack(void)
+{
+	struct vmk_tcp_sock *l, *c;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	for (int i = 0; i < 3; i++)
+		peer_send(peer_nxt, SEG(0), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_send(peer_nxt, SEG(4), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(4));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* A peer that did not allow SACK gets NewReno: the partial ACK brings
  * the second hole's retransmission. */
 static void test_without_sack_the_second_hole_waits_for_the_partial_ack(void)
@@ -2199,6 +2258,8 @@ int main(void)
 	ADD(s, test_sack_blocks_report_the_newest_ranges_first);
 	ADD(s, test_sack_recovery_repairs_two_holes_in_one_window_without_a_timeout);
 	ADD(s, test_retransmission_after_a_timeout_skips_sacked_data);
+	ADD(s, test_partial_acks_after_a_spurious_sack_recovery_resend_nothing);
+	ADD(s, test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partial_ack);
 	ADD(s, test_without_sack_the_second_hole_waits_for_the_partial_ack);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
