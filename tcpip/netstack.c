@@ -132,6 +132,7 @@ void ns_destroy(struct netstack *ns)
 	if (ns == NULL)
 		return;
 	rte_spinlock_lock(&ns->lock);
+	ns_req_run(ns);          /* a posted request owns its memory */
 	arp_flush_if(ns, -1);
 	reasm_flush(ns);
 	udp_close_all(ns);

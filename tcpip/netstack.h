@@ -181,6 +181,15 @@ void tcpip_clear_error(void);
 
 typedef void (*ns_call_fn)(struct netstack *ns, void *arg);
 
+/* A request on the ring: fn(ns, arg); done is set after it ran (not for a
+ * posted one, whose storage fn may release). */
+struct ns_req {
+	ns_call_fn fn;
+	void *arg;
+	uint32_t done;
+	bool posted;
+};
+
 /* The request ring of a new netstack. 0 or -ENOMEM. */
 int ns_req_init(struct netstack *ns);
 void ns_req_fini(struct netstack *ns);
@@ -189,6 +198,11 @@ void ns_req_fini(struct netstack *ns);
  * has run. Requests run in the order they were made. Thread: any thread
  * but a worker; lock not held. */
 void ns_call(struct netstack *ns, ns_call_fn fn, void *arg);
+/* Queue req for the worker and return at once (req->fn, req->arg set;
+ * req stays valid until fn ran, and fn may free it). Returns 0, or -EBUSY
+ * (no worker polls the netstack, or its ring is full): nothing queued, use
+ * ns_call. Thread: as ns_call. */
+int ns_post(struct netstack *ns, struct ns_req *req);
 /* Run the queued requests. Lock held (the worker, once a loop). */
 void ns_req_run(struct netstack *ns);
 

@@ -14,7 +14,8 @@
  * lock, after whatever was queued before. A caller whose queued request is
  * not taken within NS_CALL_TAKEOVER_US (the worker stopped in between) runs
  * the queue itself the same way. The ring's consumer always holds the
- * lock, so a request runs exactly once.
+ * lock, so a request runs exactly once. A posted request (ns_post) is not
+ * waited for: it carries its own storage, which its function releases.
  */
 #include <errno.h>
 #include <sched.h>
@@ -28,12 +29,6 @@
 #define NS_WORKER_ALIVE_US 2000      /* polled this recently: a worker runs it */
 #define NS_CALL_TAKEOVER_US 5000     /* a queued request waits this long at most */
 #define NS_CALL_SPIN_US    50        /* then yield between checks */
-
-struct ns_req {
-	ns_call_fn fn;
-	void *arg;
-	uint32_t done;
-};
 
 int ns_req_init(struct netstack *ns)
 {
@@ -58,8 +53,12 @@ void ns_req_run(struct netstack *ns)
 
 	while ((n = rte_ring_sc_dequeue_burst(ns->reqs, (void **)q, RTE_DIM(q), NULL)) > 0)
 		for (unsigned int i = 0; i < n; i++) {
+			/* A posted request's storage may go with its fn. */
+			bool posted = q[i]->posted;
+
 			q[i]->fn(ns, q[i]->arg);
-			__atomic_store_n(&q[i]->done, 1, __ATOMIC_RELEASE);
+			if (!posted)
+				__atomic_store_n(&q[i]->done, 1, __ATOMIC_RELEASE);
 		}
 }
 
@@ -71,9 +70,17 @@ static bool worker_alive(const struct netstack *ns, uint64_t now)
 	return polled != 0 && (int64_t)(now - polled) < NS_WORKER_ALIVE_US;
 }
 
+int ns_post(struct netstack *ns, struct ns_req *req)
+{
+	req->posted = true;
+	if (!worker_alive(ns, tcpip_now_us()) || rte_ring_mp_enqueue(ns->reqs, req) != 0)
+		return -EBUSY;
+	return 0;
+}
+
 void ns_call(struct netstack *ns, ns_call_fn fn, void *arg)
 {
-	struct ns_req r = { .fn = fn, .arg = arg, .done = 0 };
+	struct ns_req r = { .fn = fn, .arg = arg, .done = 0, .posted = false };
 	uint64_t t0 = tcpip_now_us();
 
 	if (worker_alive(ns, t0) && rte_ring_mp_enqueue(ns->reqs, &r) == 0) {

@@ -228,6 +228,8 @@ struct vmk_tcp_sock {
 	uint8_t segs_unacked;         /* full segments received since our last ACK */
 
 	struct tcp_sndq sndq;         /* from snd_una */
+	uint32_t posted;              /* bytes a send posted to the worker that
+				       * are not in sndq yet (tcp_api.c; atomic) */
 	struct tcp_rcvq rcvq;         /* from the reader's position; beyond holes */
 	struct tcp_ooo ooo;           /* the ranges held beyond holes */
 	/* starts of the latest out-of-order segments, newest first: the

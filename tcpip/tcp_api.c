@@ -4,12 +4,16 @@
  * zero-copy pair), shutdown, close, readiness, per-netstack settings,
  * counters and the connection list.
  *
- * Threading (as UDP's, see udp.c): calls take the netstack lock for a few
- * microseconds and never sleep while holding it; a call that waits polls,
- * every 20 us for its first millisecond, then once a millisecond. Opening and closing also hold tcpip_ctl_lock, so a
- * netstack cannot be removed under its sockets. The segments a call makes
- * go to the adapter's transmit ring at once, stamped with the netstack's
- * clock (the `now` its worker last passed in).
+ * Threading (as UDP's, see udp.c): a socket call is carried to the worker
+ * that polls the socket's netstack by the netstack's request ring
+ * (ns_call.c) and runs there under the lock the worker holds (in the
+ * caller when no worker polls the netstack). Large sends and reads copy
+ * on the caller's thread: the data crosses as mbuf chains. A call that
+ * waits polls, every 20 us for its first millisecond, then once a
+ * millisecond. Opening and closing also hold tcpip_ctl_lock, so a netstack
+ * cannot be removed under its sockets. The segments a call makes go to the
+ * adapter's transmit ring at once, stamped with the netstack's clock (the
+ * `now` its worker last passed in).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -55,6 +59,8 @@ const char *vmk_tcp_drop_reason_name(enum vmk_tcp_drop_reason r)
 	return drop_names[r];
 }
 
+#define CALL_COPY_MAX   2048u     /* sends and reads this small copy on the worker */
+#define SEND_CHAIN_MAX  TCP_MAX_BUF /* a large send hands over at most this at once */
 #define WAIT_FAST_US    1000u     /* the first part of a wait ... */
 #define WAIT_FAST_NS    20000L    /* ... polls this often (plus timer slack) */
 #define WAIT_SLOW_NS    1000000L  /* then once a millisecond */
@@ -76,19 +82,34 @@ static bool wait_more(uint64_t t0_us, unsigned int timeout_ms)
 	return true;
 }
 
-/* Lock the socket's netstack; NULL (nothing locked) when it went away. */
-static struct netstack *sock_lock(struct vmk_tcp_sock *s)
+/* One socket call: its arguments and results, carried to the worker. */
+struct tcp_call {
+	struct vmk_tcp_sock *s;
+	long ret;
+	const void *src;              /* send: bytes to copy (small sends) */
+	void *dst;                    /* recv: where to copy (small reads) */
+	size_t len;
+	struct rte_mbuf *m;           /* send_mbuf / a large send: the chain */
+	struct rte_mbuf **out;        /* recv_mbuf / a large recv */
+	struct vmk_tcp_sock *child;   /* accept */
+	uint32_t a, b, c;             /* small arguments */
+	rte_be32_t addr;
+	uint16_t port;
+	bool flag;
+	enum vmk_tcp_state state;
+};
+
+/* Run fn(ns, c) for socket s on its netstack, carried to the worker that
+ * polls it (ns_call.c). false (nothing run) when the netstack went away. */
+static bool sock_call(struct vmk_tcp_sock *s, ns_call_fn fn, struct tcp_call *c)
 {
 	struct netstack *ns = s->ns;
 
-	if (ns != NULL)
-		rte_spinlock_lock(&ns->lock);
-	return ns;
-}
-
-static void sock_unlock(struct netstack *ns)
-{
-	rte_spinlock_unlock(&ns->lock);
+	if (ns == NULL)
+		return false;
+	c->s = s;
+	ns_call(ns, fn, c);
+	return true;
 }
 
 int vmk_tcp_open(struct vmk_host *host, const char *netstack, struct vmk_tcp_sock **out)
@@ -127,65 +148,85 @@ static bool fresh(const struct vmk_tcp_sock *p)
 	return p->state == VMK_TCP_CLOSED && p->faddr == 0 && p->err == 0;
 }
 
+static void op_set_buffers(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+	struct vmk_tcp_sock *s = c->s;
+
+	(void)ns;
+	c->ret = 0;
+	if (!fresh(s) || s->rcvq.mem_max != 0) {
+		c->ret = -EISCONN;
+		return;
+	}
+	if (c->a != 0)
+		s->snd_size = c->a;
+	if (c->b != 0)
+		s->rcv_size = c->b;
+}
+
 int vmk_tcp_set_buffers(struct vmk_tcp_sock *s, uint32_t send_size, uint32_t recv_size)
 {
-	struct netstack *ns;
-	int ret = 0;
+	struct tcp_call c = { 0 };
 
 	if (s == NULL || (send_size != 0 && (send_size < TCP_MIN_BUF || send_size > TCP_MAX_BUF)) ||
 	    (recv_size != 0 && (recv_size < TCP_MIN_BUF || recv_size > TCP_MAX_BUF)))
 		return -EINVAL;
-	ns = sock_lock(s);
-	if (ns == NULL)
+	c.a = send_size;
+	c.b = recv_size;
+	if (!sock_call(s, op_set_buffers, &c))
 		return -EINVAL;
-	if (!fresh(s) || s->rcvq.mem_max != 0) {
-		ret = -EISCONN;
+	return (int)c.ret;
+}
+
+static void op_set_nodelay(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	if (c->flag) {
+		c->s->flags |= TCPF_NODELAY;
+		tcp_output(c->s, ns->tcp->now);
 	} else {
-		if (send_size != 0)
-			s->snd_size = send_size;
-		if (recv_size != 0)
-			s->rcv_size = recv_size;
+		c->s->flags &= ~TCPF_NODELAY;
 	}
-	sock_unlock(ns);
-	return ret;
 }
 
 int vmk_tcp_set_nodelay(struct vmk_tcp_sock *s, bool nodelay)
 {
-	struct netstack *ns;
+	struct tcp_call c = { .flag = nodelay };
 
-	if (s == NULL || (ns = sock_lock(s)) == NULL)
+	if (s == NULL || !sock_call(s, op_set_nodelay, &c))
 		return -EINVAL;
-	if (nodelay)
-		s->flags |= TCPF_NODELAY;
-	else
-		s->flags &= ~TCPF_NODELAY;
-	if (nodelay)
-		tcp_output(s, ns->tcp->now);
-	sock_unlock(ns);
 	return 0;
+}
+
+static void op_set_keepalive(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+	struct vmk_tcp_sock *s = c->s;
+
+	s->ka_idle_ms = c->a;
+	s->ka_intvl_ms = c->b;
+	s->ka_count = (uint8_t)c->c;
+	s->ka_probes = 0;
+	s->t_keep = 0;
+	if (c->flag && s->state != VMK_TCP_LISTEN && s->state != VMK_TCP_CLOSED &&
+	    s->state != VMK_TCP_SYN_SENT)
+		tcp_keepalive_heard(s, ns->tcp->now);
 }
 
 int vmk_tcp_set_keepalive(struct vmk_tcp_sock *s, bool on, uint32_t idle_ms,
 			  uint32_t interval_ms, uint32_t count)
 {
 	const uint32_t max_ms = 86400000u;
-	struct netstack *ns;
+	struct tcp_call c = { .flag = on, .a = on ? idle_ms : 0, .b = on ? interval_ms : 0,
+			      .c = on ? count : 0 };
 
 	if (on && (idle_ms == 0 || idle_ms > max_ms || interval_ms == 0 ||
 		   interval_ms > max_ms || count == 0 || count > 255))
 		return -EINVAL;
-	if (s == NULL || (ns = sock_lock(s)) == NULL)
+	if (s == NULL || !sock_call(s, op_set_keepalive, &c))
 		return -EINVAL;
-	s->ka_idle_ms = on ? idle_ms : 0;
-	s->ka_intvl_ms = on ? interval_ms : 0;
-	s->ka_count = (uint8_t)(on ? count : 0);
-	s->ka_probes = 0;
-	s->t_keep = 0;
-	if (on && s->state != VMK_TCP_LISTEN && s->state != VMK_TCP_CLOSED &&
-	    s->state != VMK_TCP_SYN_SENT)
-		tcp_keepalive_heard(s, ns->tcp->now);
-	sock_unlock(ns);
 	return 0;
 }
 
@@ -205,40 +246,71 @@ static int sock_bind(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t add
 	return 0;
 }
 
+static void op_bind(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	c->ret = fresh(c->s) ? sock_bind(ns, c->s, c->addr, c->port) : -EINVAL;
+}
+
 int vmk_tcp_bind(struct vmk_tcp_sock *s, uint32_t addr, uint16_t port)
 {
-	struct netstack *ns;
-	int ret;
+	struct tcp_call c = { .addr = addr, .port = port };
 
-	if (s == NULL || (ns = sock_lock(s)) == NULL)
+	if (s == NULL || !sock_call(s, op_bind, &c))
 		return -EINVAL;
-	ret = fresh(s) ? sock_bind(ns, s, addr, port) : -EINVAL;
-	sock_unlock(ns);
-	return ret;
+	return (int)c.ret;
+}
+
+static void op_listen(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+	struct vmk_tcp_sock *s = c->s;
+
+	c->ret = 0;
+	if (s->state == VMK_TCP_LISTEN)
+		return;
+	if (!fresh(s)) {
+		c->ret = -EISCONN;
+		return;
+	}
+	if (s->lport == 0)
+		c->ret = sock_bind(ns, s, 0, 0);
+	if (c->ret == 0) {
+		s->backlog = c->a != 0 ? c->a : 128;
+		s->state = VMK_TCP_LISTEN;
+	}
 }
 
 int vmk_tcp_listen(struct vmk_tcp_sock *s, unsigned int backlog)
 {
-	struct netstack *ns;
-	int ret = 0;
+	struct tcp_call c = { .a = backlog };
 
-	if (s == NULL || backlog > 1024 || (ns = sock_lock(s)) == NULL)
+	if (s == NULL || backlog > 1024 || !sock_call(s, op_listen, &c))
 		return -EINVAL;
-	if (s->state == VMK_TCP_LISTEN)
-		goto out;
-	if (!fresh(s)) {
-		ret = -EISCONN;
-		goto out;
+	return (int)c.ret;
+}
+
+static void op_accept(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+	struct vmk_tcp_sock *s = c->s, *child = s->aq_head;
+
+	if (s->state != VMK_TCP_LISTEN) {
+		c->ret = -EINVAL;
+		return;
 	}
-	if (s->lport == 0)
-		ret = sock_bind(ns, s, 0, 0);
-	if (ret == 0) {
-		s->backlog = backlog != 0 ? backlog : 128;
-		s->state = VMK_TCP_LISTEN;
+	if (child == NULL) {
+		c->ret = -EAGAIN;
+		return;
 	}
-out:
-	sock_unlock(ns);
-	return ret;
+	tcp_unlink_child(child);
+	child->flags |= TCPF_USER;
+	ns->n_socks++;
+	c->addr = child->faddr;
+	c->port = child->fport;
+	c->child = child;
+	c->ret = 0;
 }
 
 int vmk_tcp_accept(struct vmk_tcp_sock *s, struct vmk_tcp_sock **out, uint32_t *addr,
@@ -249,31 +321,20 @@ int vmk_tcp_accept(struct vmk_tcp_sock *s, struct vmk_tcp_sock **out, uint32_t *
 	if (s == NULL || out == NULL)
 		return -EINVAL;
 	for (;;) {
-		struct netstack *ns = sock_lock(s);
-		struct vmk_tcp_sock *c;
+		struct tcp_call c = { 0 };
 
-		if (ns == NULL)
+		if (!sock_call(s, op_accept, &c))
 			return -EINVAL;
-		if (s->state != VMK_TCP_LISTEN) {
-			sock_unlock(ns);
-			return -EINVAL;
-		}
-		c = s->aq_head;
-		if (c != NULL) {
-			tcp_unlink_child(c);
-			c->flags |= TCPF_USER;
-			ns->n_socks++;
+		if (c.ret == 0) {
 			if (addr != NULL)
-				*addr = c->faddr;
+				*addr = c.addr;
 			if (port != NULL)
-				*port = c->fport;
-			*out = c;
-			sock_unlock(ns);
+				*port = c.port;
+			*out = c.child;
 			return 0;
 		}
-		sock_unlock(ns);
-		if (!wait_more(t0, timeout_ms))
-			return -EAGAIN;
+		if (c.ret != -EAGAIN || !wait_more(t0, timeout_ms))
+			return (int)c.ret;
 	}
 }
 
@@ -317,32 +378,39 @@ static int start_connect(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t
 	return 0;
 }
 
+static void op_connect(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	c->ret = start_connect(ns, c->s, c->addr, c->port);
+}
+
+/* The state, and the error the connection ended with (c->ret). */
+static void op_state(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	(void)ns;
+	c->state = c->s->state;
+	c->ret = c->s->err;
+}
+
 int vmk_tcp_connect(struct vmk_tcp_sock *s, uint32_t dst, uint16_t port,
 		    unsigned int timeout_ms)
 {
 	uint64_t t0 = tcpip_now_us();
-	struct netstack *ns;
-	int ret;
+	struct tcp_call c = { .addr = dst, .port = port };
 
-	if (s == NULL || dst == 0 || port == 0 || (ns = sock_lock(s)) == NULL)
+	if (s == NULL || dst == 0 || port == 0 || !sock_call(s, op_connect, &c))
 		return -EINVAL;
-	ret = start_connect(ns, s, dst, port);
-	sock_unlock(ns);
-	if (ret < 0)
-		return ret;
+	if (c.ret < 0)
+		return (int)c.ret;
 	for (;;) {
-		enum vmk_tcp_state st;
-		int err;
-
-		ns = sock_lock(s);
-		if (ns == NULL)
+		if (!sock_call(s, op_state, &c))
 			return -ENETDOWN;
-		st = s->state;
-		err = s->err;
-		sock_unlock(ns);
-		if (st == VMK_TCP_CLOSED)
-			return err != 0 ? err : -ECONNREFUSED;
-		if (st != VMK_TCP_SYN_SENT && st != VMK_TCP_SYN_RECEIVED)
+		if (c.state == VMK_TCP_CLOSED)
+			return c.ret != 0 ? (int)c.ret : -ECONNREFUSED;
+		if (c.state != VMK_TCP_SYN_SENT && c.state != VMK_TCP_SYN_RECEIVED)
 			return 0;
 		if (!wait_more(t0, timeout_ms))
 			return -EINPROGRESS;
@@ -377,6 +445,103 @@ static long send_some(struct netstack *ns, struct vmk_tcp_sock *p, const void *b
 	return n;
 }
 
+static void op_send_copy(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	c->ret = send_some(ns, c->s, c->src, c->len);
+}
+
+static long send_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_mbuf *m,
+		       uint32_t bytes);
+
+static void op_send_chain(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	c->ret = send_chain(ns, c->s, c->m, (uint32_t)c->len);
+}
+
+/* The send queue's free room as this thread last saw it. Only the worker
+ * changes the queue behind our back, and it only frees room (data
+ * acknowledged), since one socket has one sending thread. */
+static uint32_t room_hint(const struct vmk_tcp_sock *s)
+{
+	uint32_t size = __atomic_load_n(&s->sndq.size, __ATOMIC_RELAXED);
+	uint32_t used = __atomic_load_n(&s->sndq.len, __ATOMIC_RELAXED) +
+			__atomic_load_n(&s->posted, __ATOMIC_ACQUIRE);
+
+	return size > used ? size - used : 0;
+}
+
+/* A large send posted to the worker without waiting (ns_post): the request
+ * travels in the headroom of the chain's first mbuf, which the send path
+ * allocated itself. */
+struct posted_send {
+	struct ns_req req;
+	struct vmk_tcp_sock *s;
+	struct rte_mbuf *m;
+	uint32_t bytes;
+};
+
+static void op_posted_send(struct netstack *ns, void *arg)
+{
+	const struct posted_send *ps = arg;
+	struct vmk_tcp_sock *s = ps->s;
+	struct rte_mbuf *m = ps->m;
+	uint32_t bytes = ps->bytes;
+
+	/* The caller counted the room, so the chain fits; a connection that
+	 * ended meanwhile drops it (the next call reports why). */
+	if (send_chain(ns, s, m, bytes) <= 0)
+		rte_pktmbuf_free(m);
+	__atomic_sub_fetch(&s->posted, bytes, __ATOMIC_RELEASE);
+}
+
+/* Post chain m (n bytes, from our pool: its headroom is ours) to the
+ * worker. true: taken. */
+static bool post_send(struct netstack *ns, struct vmk_tcp_sock *s, struct rte_mbuf *m,
+		      uint32_t n)
+{
+	struct posted_send *ps = (struct posted_send *)m->buf_addr;
+
+	if (m->data_off < sizeof(*ps))
+		return false;
+	ps->req.fn = op_posted_send;
+	ps->req.arg = ps;
+	ps->s = s;
+	ps->m = m;
+	ps->bytes = n;
+	__atomic_add_fetch(&s->posted, n, __ATOMIC_ACQ_REL);
+	if (ns_post(ns, &ps->req) == 0)
+		return true;
+	__atomic_sub_fetch(&s->posted, n, __ATOMIC_RELEASE);
+	return false;
+}
+
+/* Try to queue a large send as a chain copied here, on the caller's
+ * thread: > 0 bytes taken, 0 (not now), or a negative errno. */
+static long send_large(struct vmk_tcp_sock *s, const void *buf, size_t len)
+{
+	uint32_t n = (uint32_t)RTE_MIN(RTE_MIN(len, (size_t)room_hint(s)), (size_t)SEND_CHAIN_MAX);
+	struct tcp_call c = { .len = n };
+	struct netstack *ns = s->ns;
+
+	if (ns == NULL)
+		return -EPIPE;
+	c.m = pkt_alloc(ns->pool, n);
+	if (c.m == NULL)
+		return 0;
+	pkt_write(c.m, 0, buf, n);
+	if (post_send(ns, s, c.m, n))
+		return n;        /* the worker appends it; errors show on the next call */
+	if (!sock_call(s, op_send_chain, &c))
+		c.ret = -EPIPE;
+	if (c.ret <= 0)
+		rte_pktmbuf_free(c.m);
+	return c.ret == -EAGAIN ? 0 : c.ret;
+}
+
 long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned int timeout_ms)
 {
 	uint64_t t0 = tcpip_now_us();
@@ -386,15 +551,17 @@ long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned 
 	if (len == 0)
 		return 0;
 	for (;;) {
-		struct netstack *ns = sock_lock(s);
-		long ret;
+		struct tcp_call c = { .src = buf, .len = len };
 
-		if (ns == NULL)
+		/* Large sends are copied here and handed over as a chain;
+		 * small ones (or a full queue) are copied on the worker. */
+		if (len > CALL_COPY_MAX && room_hint(s) > CALL_COPY_MAX) {
+			c.ret = send_large(s, buf, len);
+		} else if (!sock_call(s, op_send_copy, &c)) {
 			return -EPIPE;
-		ret = send_some(ns, s, buf, len);
-		sock_unlock(ns);
-		if (ret != 0)
-			return ret;
+		}
+		if (c.ret != 0)
+			return c.ret;
 		if (!wait_more(t0, timeout_ms))
 			return -EAGAIN;
 	}
@@ -445,15 +612,12 @@ long vmk_tcp_send_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf *m, unsigned int 
 	if (bytes < 0)
 		return bytes;
 	for (;;) {
-		struct netstack *ns = sock_lock(s);
-		long ret;
+		struct tcp_call c = { .m = m, .len = (size_t)bytes };
 
-		if (ns == NULL)
+		if (!sock_call(s, op_send_chain, &c))
 			return -EPIPE;
-		ret = send_chain(ns, s, m, (uint32_t)bytes);
-		sock_unlock(ns);
-		if (ret != 0)
-			return ret;
+		if (c.ret != 0)
+			return c.ret;
 		if (!wait_more(t0, timeout_ms))
 			return -EAGAIN;
 	}
@@ -461,14 +625,9 @@ long vmk_tcp_send_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf *m, unsigned int 
 
 struct rte_mempool *vmk_tcp_pool(struct vmk_tcp_sock *s)
 {
-	struct netstack *ns;
-	struct rte_mempool *mp;
+	struct netstack *ns = s != NULL ? s->ns : NULL;
 
-	if (s == NULL || (ns = sock_lock(s)) == NULL)
-		return NULL;
-	mp = ns->pool;
-	sock_unlock(ns);
-	return mp;
+	return ns != NULL ? ns->pool : NULL;     /* fixed for the netstack's life */
 }
 
 /* After the reader made room: tell the peer when the window grew enough
@@ -524,6 +683,20 @@ static long recv_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_m
 	return n;
 }
 
+static void op_recv_copy(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	c->ret = recv_some(ns, c->s, c->dst, c->len);
+}
+
+static void op_recv_chain(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	c->ret = recv_chain(ns, c->s, c->out, c->len);
+}
+
 long vmk_tcp_recv_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf **out, size_t max,
 		       unsigned int timeout_ms)
 {
@@ -533,15 +706,12 @@ long vmk_tcp_recv_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf **out, size_t max
 		return -EINVAL;
 	*out = NULL;
 	for (;;) {
-		struct netstack *ns = sock_lock(s);
-		long ret;
+		struct tcp_call c = { .out = out, .len = max };
 
-		if (ns == NULL)
+		if (!sock_call(s, op_recv_chain, &c))
 			return s->err != 0 ? s->err : -ENOTCONN;
-		ret = recv_chain(ns, s, out, max);
-		sock_unlock(ns);
-		if (ret != -EAGAIN || !wait_more(t0, timeout_ms))
-			return ret;
+		if (c.ret != -EAGAIN || !wait_more(t0, timeout_ms))
+			return c.ret;
 	}
 }
 
@@ -552,15 +722,21 @@ long vmk_tcp_recv(struct vmk_tcp_sock *s, void *buf, size_t len, unsigned int ti
 	if (s == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
 	for (;;) {
-		struct netstack *ns = sock_lock(s);
-		long ret;
+		struct rte_mbuf *m = NULL;
+		struct tcp_call c = { .dst = buf, .len = len, .out = &m };
 
-		if (ns == NULL)
+		/* A large read takes the data as mbufs and copies it here, on
+		 * the caller's thread; a small one is copied on the worker. */
+		if (!sock_call(s, len > CALL_COPY_MAX ? op_recv_chain : op_recv_copy, &c))
 			return s->err != 0 ? s->err : -ENOTCONN;
-		ret = recv_some(ns, s, buf, len);
-		sock_unlock(ns);
-		if (ret != -EAGAIN || !wait_more(t0, timeout_ms))
-			return ret;
+		if (c.ret == -ENOBUFS && !sock_call(s, op_recv_copy, &c))
+			return s->err != 0 ? s->err : -ENOTCONN;
+		if (c.ret > 0 && m != NULL) {
+			pkt_read(m, 0, buf, (uint32_t)c.ret);
+			rte_pktmbuf_free(m);
+		}
+		if (c.ret != -EAGAIN || !wait_more(t0, timeout_ms))
+			return c.ret;
 	}
 }
 
@@ -585,36 +761,42 @@ static void shut_wr(struct vmk_tcp_sock *p, uint64_t now)
 	tcp_output(p, now);
 }
 
-int vmk_tcp_shutdown(struct vmk_tcp_sock *s, int how)
+static void op_shutdown(struct netstack *ns, void *arg)
 {
-	struct netstack *ns;
-	int ret = 0;
+	struct tcp_call *c = arg;
+	struct vmk_tcp_sock *s = c->s;
 
-	if (s == NULL || how < VMK_TCP_SHUT_RD || how > VMK_TCP_SHUT_RDWR ||
-	    (ns = sock_lock(s)) == NULL)
-		return -EINVAL;
+	c->ret = 0;
 	if (s->state == VMK_TCP_CLOSED || s->state == VMK_TCP_LISTEN) {
-		ret = -ENOTCONN;
-	} else {
-		if (how & VMK_TCP_SHUT_RD) {
-			s->flags |= TCPF_RD_SHUT;
-			tcp_rcvq_discard(s);
-			tcp_rcvq_free_ooo(s);
-		}
-		if (how & VMK_TCP_SHUT_WR)
-			shut_wr(s, ns->tcp->now);
+		c->ret = -ENOTCONN;
+		return;
 	}
-	sock_unlock(ns);
-	return ret;
+	if (c->a & VMK_TCP_SHUT_RD) {
+		s->flags |= TCPF_RD_SHUT;
+		tcp_rcvq_discard(s);
+		tcp_rcvq_free_ooo(s);
+	}
+	if (c->a & VMK_TCP_SHUT_WR)
+		shut_wr(s, ns->tcp->now);
 }
 
-unsigned int vmk_tcp_poll(struct vmk_tcp_sock *s)
+int vmk_tcp_shutdown(struct vmk_tcp_sock *s, int how)
 {
-	struct netstack *ns;
+	struct tcp_call c = { .a = (uint32_t)how };
+
+	if (s == NULL || how < VMK_TCP_SHUT_RD || how > VMK_TCP_SHUT_RDWR ||
+	    !sock_call(s, op_shutdown, &c))
+		return -EINVAL;
+	return (int)c.ret;
+}
+
+static void op_poll(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+	struct vmk_tcp_sock *s = c->s;
 	unsigned int ev = 0;
 
-	if (s == NULL || (ns = sock_lock(s)) == NULL)
-		return s != NULL ? VMK_TCP_POLL_ERR | VMK_TCP_POLL_HUP : 0;
+	(void)ns;
 	switch (s->state) {
 	case VMK_TCP_LISTEN:
 		if (s->aq_head != NULL)
@@ -638,33 +820,46 @@ unsigned int vmk_tcp_poll(struct vmk_tcp_sock *s)
 		ev |= VMK_TCP_POLL_IN;
 	if ((s->flags & TCPF_FIN_RCVD) && (s->flags & TCPF_FIN_QUEUED))
 		ev |= VMK_TCP_POLL_HUP;
-	sock_unlock(ns);
-	return ev;
+	c->a = ev;
+}
+
+unsigned int vmk_tcp_poll(struct vmk_tcp_sock *s)
+{
+	struct tcp_call c = { 0 };
+
+	if (s == NULL || !sock_call(s, op_poll, &c))
+		return s != NULL ? VMK_TCP_POLL_ERR | VMK_TCP_POLL_HUP : 0;
+	return c.a;
 }
 
 enum vmk_tcp_state vmk_tcp_state(struct vmk_tcp_sock *s)
 {
-	struct netstack *ns;
-	enum vmk_tcp_state st;
+	struct tcp_call c = { 0 };
 
-	if (s == NULL || (ns = sock_lock(s)) == NULL)
+	if (s == NULL || !sock_call(s, op_state, &c))
 		return VMK_TCP_CLOSED;
-	st = s->state;
-	sock_unlock(ns);
-	return st;
+	return c.state;
+}
+
+static void op_names(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	(void)ns;
+	c->addr = c->flag ? c->s->faddr : c->s->laddr;
+	c->port = c->flag ? c->s->fport : c->s->lport;
 }
 
 static int names(struct vmk_tcp_sock *s, bool peer, uint32_t *addr, uint16_t *port)
 {
-	struct netstack *ns;
+	struct tcp_call c = { .flag = peer };
 
-	if (s == NULL || (ns = sock_lock(s)) == NULL)
+	if (s == NULL || !sock_call(s, op_names, &c))
 		return -EINVAL;
 	if (addr != NULL)
-		*addr = peer ? s->faddr : s->laddr;
+		*addr = c.addr;
 	if (port != NULL)
-		*port = peer ? s->fport : s->lport;
-	sock_unlock(ns);
+		*port = c.port;
 	return 0;
 }
 
@@ -701,32 +896,35 @@ static void close_listener(struct netstack *ns, struct vmk_tcp_sock *l, uint64_t
 	l->state = VMK_TCP_CLOSED;
 }
 
+static void op_release(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+	struct vmk_tcp_sock *s = c->s;
+	uint64_t now = ns->tcp->now;
+
+	if (s->state == VMK_TCP_LISTEN)
+		close_listener(ns, s, now);
+	else if (c->flag || s->rcvq.len > 0)
+		reset_conn(s, now);
+	else if (s->state == VMK_TCP_SYN_SENT)
+		tcp_set_closed(s, 0);
+	else
+		shut_wr(s, now);
+	s->flags &= ~TCPF_USER;
+	ns->n_socks--;
+	if (s->state == VMK_TCP_FIN_WAIT_2 && s->t_2msl == 0)
+		s->t_2msl = now + 2ull * ns->tcp->params.msl_ms * 1000ull;
+	tcp_pcb_maybe_free(s);
+}
+
 static void release(struct vmk_tcp_sock *s, bool abort)
 {
-	struct netstack *ns;
+	struct tcp_call c = { .flag = abort };
 
 	if (s == NULL)
 		return;
 	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = sock_lock(s);
-	if (ns != NULL) {
-		uint64_t now = ns->tcp->now;
-
-		if (s->state == VMK_TCP_LISTEN)
-			close_listener(ns, s, now);
-		else if (abort || s->rcvq.len > 0)
-			reset_conn(s, now);
-		else if (s->state == VMK_TCP_SYN_SENT)
-			tcp_set_closed(s, 0);
-		else
-			shut_wr(s, now);
-		s->flags &= ~TCPF_USER;
-		ns->n_socks--;
-		if (s->state == VMK_TCP_FIN_WAIT_2 && s->t_2msl == 0)
-			s->t_2msl = now + 2ull * ns->tcp->params.msl_ms * 1000ull;
-		tcp_pcb_maybe_free(s);
-		sock_unlock(ns);
-	} else {
+	if (!sock_call(s, op_release, &c)) {
 		s->flags &= ~TCPF_USER;
 		s->state = VMK_TCP_CLOSED;
 		tcp_pcb_maybe_free(s);
