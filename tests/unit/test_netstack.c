@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -746,6 +747,40 @@ static void test_a_queued_call_the_worker_never_takes_runs_in_the_caller_after_a
 	teardown();
 }
 
+static int posted_runs;
+
+static void posted_fn(struct netstack *ns, void *arg)
+{
+	(void)ns;
+	posted_runs++;
+	free(arg);               /* a posted request's storage goes with it */
+}
+
+static void test_a_posted_request_runs_on_the_worker_without_the_caller_waiting(void)
+{
+	struct ns_req *r = calloc(1, sizeof(*r));
+
+	setup();
+	posted_runs = 0;
+	r->fn = posted_fn;
+	r->arg = r;
+	/* no worker polls: refused, nothing queued */
+	ns0->polled_us = 0;
+	CU_ASSERT_EQUAL(ns_post(ns0, r), -EBUSY);
+	CU_ASSERT_EQUAL(rte_ring_count(ns0->reqs), 0);
+	/* a worker polls: queued, the call returns before it ran */
+	__atomic_store_n(&ns0->polled_us, tcpip_now_us() + 10 * SEC, __ATOMIC_RELAXED);
+	CU_ASSERT_EQUAL_FATAL(ns_post(ns0, r), 0);
+	CU_ASSERT_EQUAL(posted_runs, 0);
+	CU_ASSERT_EQUAL(rte_ring_count(ns0->reqs), 1);
+	rte_spinlock_lock(&ns0->lock);
+	ns_req_run(ns0);             /* the worker's loop: runs and frees it */
+	rte_spinlock_unlock(&ns0->lock);
+	CU_ASSERT_EQUAL(posted_runs, 1);
+	CU_ASSERT_EQUAL(rte_ring_count(ns0->reqs), 0);
+	teardown();
+}
+
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
 
 int main(void)
@@ -777,5 +812,6 @@ int main(void)
 	ADD(s, test_a_call_on_a_netstack_no_worker_polls_runs_in_the_caller);
 	ADD(s, test_a_call_is_carried_to_the_polling_worker_by_the_ring);
 	ADD(s, test_a_queued_call_the_worker_never_takes_runs_in_the_caller_after_a_while);
+	ADD(s, test_a_posted_request_runs_on_the_worker_without_the_caller_waiting);
 	return th_run_suites();
 }
