@@ -1836,6 +1836,64 @@ static void test_send_mbuf_and_recv_mbuf_move_a_chain_between_two_sockets_withou
 	teardown();
 }
 
+/* 64 MiB from vmk0 (transmit offload on: 64 KiB frames) to vmk1 in chains
+ * of pool mbufs, 10 us of time per round: the windows keep the data moving
+ * and no timer is ever needed. */
+static void test_a_long_zero_copy_transfer_between_two_netstacks_never_waits_for_a_timer(void)
+{
+	const uint64_t total = 64ull << 20;
+	struct vmk_tcp_sock *l, *a, *b;
+	struct vmk_tcp_stats st;
+	struct rte_mempool *mp;
+	unsigned int in_use;
+	uint64_t sent = 0, got = 0;
+	int idle = 0;
+
+	setup_pair();
+	vmk0->ifc.ns->tcp->tx_offload = true;
+	pair_connect(&l, &a, &b);
+	mp = vmk_tcp_pool(a);
+	in_use = rte_mempool_in_use_count(mp);
+	while ((got < total || got < sent) && idle < 100) {
+		struct rte_mbuf *m;
+		bool moved = false;
+		long r;
+
+		while (sent < total) {
+			m = mk_chain(mp, 32, 2000, (uint32_t)sent, NULL);
+			r = vmk_tcp_send_mbuf(a, m, 0);
+			if (r < 0) {
+				CU_ASSERT_EQUAL(r, -EAGAIN);
+				rte_pktmbuf_free(m);
+				break;
+			}
+			sent += (uint64_t)r;
+			moved = true;
+		}
+		pump();
+		while ((r = vmk_tcp_recv_mbuf(b, &m, 1u << 20, 0)) > 0) {
+			CU_ASSERT(chain_is_pattern(m, (uint32_t)got));
+			got += (uint64_t)r;
+			rte_pktmbuf_free(m);
+			moved = true;
+		}
+		pair_timers_at(now + 10);
+		idle = moved ? 0 : idle + 1;
+	}
+	CU_ASSERT_EQUAL(got, sent);
+	CU_ASSERT(got >= total);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	CU_ASSERT_EQUAL(st.retrans, 0);
+	pair_timers_at(now + 50 * MS);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), in_use);
+	vmk_tcp_close(a);
+	vmk_tcp_close(b);
+	vmk_tcp_close(l);
+	pump();
+	teardown();
+}
+
 static void test_a_chain_the_send_buffer_cannot_take_is_refused_and_stays_the_callers(void)
 {
 	struct vmk_tcp_sock *l, *c;
@@ -2220,6 +2278,7 @@ int main(void)
 	ADD(s, test_segment_with_a_bad_checksum_is_a_counted_drop);
 	ADD(s, test_isns_differ_per_connection_and_a_port_is_bound_once);
 	ADD(s, test_send_mbuf_and_recv_mbuf_move_a_chain_between_two_sockets_without_a_copy);
+	ADD(s, test_a_long_zero_copy_transfer_between_two_netstacks_never_waits_for_a_timer);
 	ADD(s, test_a_chain_the_send_buffer_cannot_take_is_refused_and_stays_the_callers);
 	ADD(s, test_out_of_order_segments_are_held_as_mbufs_and_delivered_in_order);
 	ADD(s, test_overlapping_segments_beyond_a_hole_keep_each_byte_once);
