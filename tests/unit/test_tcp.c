@@ -2230,6 +2230,49 @@ static void test_acked_data_frees_the_send_queue_mbufs_and_a_clone_in_flight_kee
 	teardown();
 }
 
+/* 1-byte request/response traffic: a small payload is copied behind its
+ * headers (no clone to allocate and free), and the tail mbuf the copying
+ * call allocated is kept, emptied, once acknowledged, for the next write. */
+static void test_small_writes_reuse_the_acknowledged_tail_and_carry_no_clone(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct rte_mempool *mp, *cp;
+	struct rte_mbuf *kept;
+	unsigned int in_use, clones;
+	uint8_t out[200];
+
+	setup();
+	c = established(&l);
+	vmk_tcp_set_nodelay(c, true);
+	mp = vmk_host_mempool(host);
+	cp = host_clone_pool(host);
+	in_use = rte_mempool_in_use_count(mp);
+	clones = rte_mempool_in_use_count(cp);
+	fill(out, sizeof(out), 13);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, 100, 0), 100);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(cp), clones);   /* copied, not cloned */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.len, 100);
+	CU_ASSERT_EQUAL(memcmp(o.data, out, 100), 0);
+	kept = c->sndq.head;
+	peer_send(peer_nxt, our_iss + 101, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(c->sndq.len, 0);
+	CU_ASSERT_PTR_EQUAL(c->sndq.head, kept);
+	CU_ASSERT_EQUAL(kept->data_len, 0);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), in_use + 1);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out + 100, 100, 0), 100);
+	CU_ASSERT_PTR_EQUAL(c->sndq.head, kept);                   /* written again */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 101);
+	CU_ASSERT_EQUAL(memcmp(o.data, out + 100, 100), 0);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), in_use + 1);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	n_out();
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), in_use);
+	teardown();
+}
+
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
 
 int main(void)
@@ -2285,5 +2328,6 @@ int main(void)
 	ADD(s, test_recv_mbuf_takes_whole_mbufs_and_splits_only_one_that_does_not_fit);
 	ADD(s, test_held_mbufs_count_whole_against_the_window_and_small_segments_are_coalesced);
 	ADD(s, test_acked_data_frees_the_send_queue_mbufs_and_a_clone_in_flight_keeps_its_buffer);
+	ADD(s, test_small_writes_reuse_the_acknowledged_tail_and_carry_no_clone);
 	return th_run_suites();
 }
