@@ -63,7 +63,7 @@ static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0
 
 /* Send queue: the bytes from SND.UNA on (sent and not yet acknowledged,
  * then not yet sent). Segments leave as indirect mbufs over these
- * buffers (tcp_sndq_slice); an acknowledged segment is freed, and its
+ * buffers (tcp_sndq_payload); an acknowledged segment is freed, and its
  * buffer returns to the pool once the last clone of it is freed. */
 struct tcp_sndq {
 	struct rte_mbuf *head, *tail;
@@ -311,11 +311,13 @@ bool tcp_cookie_check(struct netstack *ns, const struct tcp_cookie_key *k, uint3
 void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
 	       uint64_t now);
 
-/* tcp_sndq.c: the payload [SND.UNA + off, + len) of p's send queue
- * (off + len <= sndq.len) as a chain of indirect mbufs from the
- * netstack's clone pool over the queued buffers: no byte is copied.
- * NULL when the clone pool is empty. The caller owns the chain. */
-struct rte_mbuf *tcp_sndq_slice(struct vmk_tcp_sock *p, uint32_t off, uint32_t len);
+/* tcp_sndq.c: put the payload [SND.UNA + off, + len) of p's send queue
+ * (off + len <= sndq.len, len > 0) behind the headers in m (one segment):
+ * a chain of indirect mbufs from the netstack's clone pool over the
+ * queued buffers, so no byte is copied; a payload of at most 256 bytes is
+ * copied into m's tailroom instead (cheaper than a clone). Returns 0, or
+ * -ENOBUFS with m unchanged (the clone pool is empty). */
+int tcp_sndq_payload(struct vmk_tcp_sock *p, struct rte_mbuf *m, uint32_t off, uint32_t len);
 
 /* tcp_rcvq.c */
 /* Sizes and the memory bound from p->rcv_size and the netstack's pool. */

@@ -1,6 +1,6 @@
 /*
  * TCP output: building segments (header, options, and the payload as
- * clones of the send queue's mbufs: tcp_sndq_slice) and handing them to
+ * clones of the send queue's mbufs: tcp_sndq_payload) and handing them to
  * IPv4 output; deciding what the send, congestion and receive windows
  * allow (sender silly-window avoidance and Nagle); ACKs, SYNs and RSTs.
  * Lock held (see tcp.h).
@@ -149,13 +149,13 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 {
 	struct netstack *ns = p->ns;
 	struct tcp_repr r;
-	struct rte_mbuf *m, *pl = NULL;
+	struct rte_mbuf *m;
 	uint16_t olen;
 
 	fill_header(p, &r, seq, flags, now);
 	olen = tcp_opts_len(&r);
 	m = pkt_alloc(ns->pool, TCP_HLEN + olen);
-	if (m != NULL && len > 0 && (pl = tcp_sndq_slice(p, seq - p->snd_una, len)) == NULL) {
+	if (m != NULL && len > 0 && tcp_sndq_payload(p, m, seq - p->snd_una, len) < 0) {
 		rte_pktmbuf_free(m);
 		m = NULL;
 	}
@@ -163,8 +163,6 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 		ns->tcp->st.drops[VMK_TCPDROP_NO_MEMORY]++;
 		return -ENOBUFS;
 	}
-	if (pl != NULL)
-		rte_pktmbuf_chain(m, pl);
 	if (ns->tcp->tx_offload) {
 		uint32_t room = tcp_seg_room(p);
 

@@ -1895,6 +1895,64 @@ static void test_send_mbuf_and_recv_mbuf_move_a_chain_between_two_sockets_withou
 	teardown();
 }
 
+/* 64 MiB from vmk0 (transmit offload on: 64 KiB frames) to vmk1 in chains
+ * of pool mbufs, 10 us of time per round: the windows keep the data moving
+ * and no timer is ever needed. */
+static void test_a_long_zero_copy_transfer_between_two_netstacks_never_waits_for_a_timer(void)
+{
+	const uint64_t total = 64ull << 20;
+	struct vmk_tcp_sock *l, *a, *b;
+	struct vmk_tcp_stats st;
+	struct rte_mempool *mp;
+	unsigned int in_use;
+	uint64_t sent = 0, got = 0;
+	int idle = 0;
+
+	setup_pair();
+	vmk0->ifc.ns->tcp->tx_offload = true;
+	pair_connect(&l, &a, &b);
+	mp = vmk_tcp_pool(a);
+	in_use = rte_mempool_in_use_count(mp);
+	while ((got < total || got < sent) && idle < 100) {
+		struct rte_mbuf *m;
+		bool moved = false;
+		long r;
+
+		while (sent < total) {
+			m = mk_chain(mp, 32, 2000, (uint32_t)sent, NULL);
+			r = vmk_tcp_send_mbuf(a, m, 0);
+			if (r < 0) {
+				CU_ASSERT_EQUAL(r, -EAGAIN);
+				rte_pktmbuf_free(m);
+				break;
+			}
+			sent += (uint64_t)r;
+			moved = true;
+		}
+		pump();
+		while ((r = vmk_tcp_recv_mbuf(b, &m, 1u << 20, 0)) > 0) {
+			CU_ASSERT(chain_is_pattern(m, (uint32_t)got));
+			got += (uint64_t)r;
+			rte_pktmbuf_free(m);
+			moved = true;
+		}
+		pair_timers_at(now + 10);
+		idle = moved ? 0 : idle + 1;
+	}
+	CU_ASSERT_EQUAL(got, sent);
+	CU_ASSERT(got >= total);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	CU_ASSERT_EQUAL(st.retrans, 0);
+	pair_timers_at(now + 50 * MS);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), in_use);
+	vmk_tcp_close(a);
+	vmk_tcp_close(b);
+	vmk_tcp_close(l);
+	pump();
+	teardown();
+}
+
 static void test_a_chain_the_send_buffer_cannot_take_is_refused_and_stays_the_callers(void)
 {
 	struct vmk_tcp_sock *l, *c;
@@ -2231,6 +2289,49 @@ static void test_acked_data_frees_the_send_queue_mbufs_and_a_clone_in_flight_kee
 	teardown();
 }
 
+/* 1-byte request/response traffic: a small payload is copied behind its
+ * headers (no clone to allocate and free), and the tail mbuf the copying
+ * call allocated is kept, emptied, once acknowledged, for the next write. */
+static void test_small_writes_reuse_the_acknowledged_tail_and_carry_no_clone(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct rte_mempool *mp, *cp;
+	struct rte_mbuf *kept;
+	unsigned int in_use, clones;
+	uint8_t out[200];
+
+	setup();
+	c = established(&l);
+	vmk_tcp_set_nodelay(c, true);
+	mp = vmk_host_mempool(host);
+	cp = host_clone_pool(host);
+	in_use = rte_mempool_in_use_count(mp);
+	clones = rte_mempool_in_use_count(cp);
+	fill(out, sizeof(out), 13);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, 100, 0), 100);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(cp), clones);   /* copied, not cloned */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.len, 100);
+	CU_ASSERT_EQUAL(memcmp(o.data, out, 100), 0);
+	kept = c->sndq.head;
+	peer_send(peer_nxt, our_iss + 101, TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(c->sndq.len, 0);
+	CU_ASSERT_PTR_EQUAL(c->sndq.head, kept);
+	CU_ASSERT_EQUAL(kept->data_len, 0);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), in_use + 1);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out + 100, 100, 0), 100);
+	CU_ASSERT_PTR_EQUAL(c->sndq.head, kept);                   /* written again */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, our_iss + 101);
+	CU_ASSERT_EQUAL(memcmp(o.data, out + 100, 100), 0);
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), in_use + 1);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	n_out();
+	CU_ASSERT_EQUAL(rte_mempool_in_use_count(mp), in_use);
+	teardown();
+}
+
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
 
 int main(void)
@@ -2281,11 +2382,13 @@ int main(void)
 	ADD(s, test_segment_with_a_bad_checksum_is_a_counted_drop);
 	ADD(s, test_isns_differ_per_connection_and_a_port_is_bound_once);
 	ADD(s, test_send_mbuf_and_recv_mbuf_move_a_chain_between_two_sockets_without_a_copy);
+	ADD(s, test_a_long_zero_copy_transfer_between_two_netstacks_never_waits_for_a_timer);
 	ADD(s, test_a_chain_the_send_buffer_cannot_take_is_refused_and_stays_the_callers);
 	ADD(s, test_out_of_order_segments_are_held_as_mbufs_and_delivered_in_order);
 	ADD(s, test_overlapping_segments_beyond_a_hole_keep_each_byte_once);
 	ADD(s, test_recv_mbuf_takes_whole_mbufs_and_splits_only_one_that_does_not_fit);
 	ADD(s, test_held_mbufs_count_whole_against_the_window_and_small_segments_are_coalesced);
 	ADD(s, test_acked_data_frees_the_send_queue_mbufs_and_a_clone_in_flight_keeps_its_buffer);
+	ADD(s, test_small_writes_reuse_the_acknowledged_tail_and_carry_no_clone);
 	return th_run_suites();
 }
