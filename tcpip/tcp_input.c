@@ -634,6 +634,21 @@ static bool rst_or_syn(struct vmk_tcp_sock *p, struct seg *s, uint32_t orig_seq,
 	return false;
 }
 
+/* PAWS (RFC 7323 5) protects data from old duplicates; a pure duplicate
+ * ACK that a later one overtook (reordering) carries SACK blocks and
+ * risks nothing: taken, as Linux's tcp_disordered_ack does, when it acks
+ * SND.UNA exactly, moves no window, sits at RCV.NXT and its timestamp is
+ * at most an RTO older than TS.Recent. */
+static bool disordered_ack(const struct vmk_tcp_sock *p, const struct seg *s)
+{
+	const struct tcp_repr *r = &s->r;
+
+	return (r->flags & (TCP_ACK | TCP_SYN | TCP_FIN | TCP_RST)) == TCP_ACK && s->len == 0 &&
+	       r->seq == p->rcv_nxt && r->ack == p->snd_una &&
+	       ((uint32_t)r->win << p->snd_ws) == p->snd_wnd &&
+	       p->ts_recent - r->ts_val <= p->rto_us / 1000u + 1u;
+}
+
 static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 {
 	struct tcp_stack *t = p->ns->tcp;
@@ -641,7 +656,7 @@ static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 	uint32_t orig_seq = r->seq;
 
 	if ((p->flags & TCPF_TS) && r->has_ts && !(r->flags & TCP_RST) &&
-	    seq_lt(r->ts_val, p->ts_recent)) {
+	    seq_lt(r->ts_val, p->ts_recent) && !disordered_ack(p, s)) {
 		tcp_send_ack(p, now);
 		count_drop(p->ns, VMK_TCPDROP_PAWS);
 		return;

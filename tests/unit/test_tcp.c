@@ -1020,6 +1020,96 @@ static void test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partia
 	teardown();
 }
 
+/* A SACK connection with timestamps: n segments of 1448 sent at now. */
+static struct vmk_tcp_sock *sack_ts_sender(struct vmk_tcp_sock **l, unsigned int n)
+{
+	static uint8_t out[16 * 1448];
+	struct vmk_tcp_sock *c;
+	struct tcp_repr syn;
+
+	*l = listener();
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.sack_ok = true;
+	syn.has_ts = true;
+	syn.ts_val = 1;
+	c = accept_with(*l, &syn, 65535);
+	vmk_tcp_set_nodelay(c, true);
+	rte_spinlock_lock(&ns0->lock);
+	c->cwnd = n * 1448;
+	rte_spinlock_unlock(&ns0->lock);
+	fill(out, n * 1448, 8);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, n * 1448, 0), (long)(n * 1448));
+	CU_ASSERT_EQUAL(n_out(), n);
+	rte_spinlock_lock(&ns0->lock);
+	c->srtt_us = 40000;                            /* a 40 ms path */
+	c->rttvar_us = 5000;
+	tcp_arm_rexmt(c, now);
+	rte_spinlock_unlock(&ns0->lock);
+	return c;
+}
+
+#define TSEG(i) (our_iss + 1 + (uint32_t)(i) * 1448u)
+
+/* The peer acknowledges ack with one SACK block [s, e) of segments (none
+ * when s == e), timestamp val, echoing ecr. */
+static void peer_ts_ack(uint32_t ack, unsigned int s, unsigned int e, uint32_t val,
+			uint32_t ecr)
+{
+	struct tcp_repr r;
+
+	tcp_repr_init(&r);
+	r.has_ts = true;
+	r.ts_val = val;
+	r.ts_ecr = ecr;
+	if (s != e) {
+		r.n_sack = 1;
+		r.sack[0][0] = TSEG(s);
+		r.sack[0][1] = TSEG(e);
+	}
+	peer_send(peer_nxt, ack, TCP_ACK, 65535, &r, NULL, 0);
+}
+
+/* Two duplicate ACKs overtake each other: the older timestamp fails
+ * PAWS, but a pure duplicate ACK is taken with its SACK block and not
+ * answered (Linux's tcp_disordered_ack); data with an old timestamp is
+ * still dropped (RFC 7323 5). */
+static void test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint32_t ts0 = tcp_ts_now(now);
+	uint8_t in[100];
+
+	setup_mtu(1500);
+	c = sack_ts_sender(&l, 10);
+	peer_ts_ack(TSEG(0), 2, 3, 20, ts0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_ts_ack(TSEG(0), 1, 2, 19, ts0);           /* sent before, arrived after */
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT_EQUAL(c->sacked.n, 1);               /* [1, 3) */
+	CU_ASSERT_EQUAL(tcp_sack_sacked_end(c, TSEG(1)), TSEG(3));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_PAWS], 0);
+	{
+		struct tcp_repr r;
+
+		tcp_repr_init(&r);
+		r.has_ts = true;
+		r.ts_val = 18;
+		r.ts_ecr = ts0;
+		fill(in, sizeof(in), 1);
+		peer_send(peer_nxt, TSEG(0), TCP_ACK, 65535, &r, in, sizeof(in));
+	}
+	CU_ASSERT_EQUAL(n_out(), 1);                   /* an ACK, the data dropped */
+	CU_ASSERT_EQUAL(c->rcv_nxt, peer_nxt);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_PAWS], 1);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* A peer that did not allow SACK gets NewReno: the partial ACK brings
  * the second hole's retransmission. */
 static void test_without_sack_the_second_hole_waits_for_the_partial_ack(void)
@@ -1673,6 +1763,7 @@ int main(void)
 	ADD(s, test_partial_acks_after_a_spurious_sack_recovery_resend_nothing);
 	ADD(s, test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partial_ack);
 	ADD(s, test_without_sack_the_second_hole_waits_for_the_partial_ack);
+	ADD(s, test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
 	ADD(s, test_offload_sends_several_segments_as_one_tso_frame_that_the_switch_cuts_for_a_wire);
