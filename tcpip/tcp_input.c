@@ -450,8 +450,7 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	return true;
 }
 
-/* A duplicate ACK (RFC 6675: one carrying new SACK information counts
- * too): loss recovery after DupThresh of them, or as soon as the
+/* A duplicate ACK (see process_ack): loss recovery after DupThresh of them, or as soon as the
  * scoreboard says SND.UNA is lost; further ones in recovery inflate the
  * window (NewReno) or free pipe for more retransmissions (SACK). */
 static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
@@ -465,7 +464,9 @@ static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 			p->cc->on_dupack(p);
 		return;
 	}
-	if (!seq_gt(p->snd_una, p->recover)) {  /* RFC 6582 4.1: still the old episode */
+	/* RFC 6582 3.2 (1), 4.1: still the old episode (a timeout's go-back),
+	 * unless SND.UNA reached the recovery point (HighData + 1) */
+	if (seq_lt(p->snd_una, p->recover)) {
 		if (++p->dupacks == TCP_DUPACK_THRESH)
 			p->dupacks = 0;
 		return;
@@ -479,7 +480,7 @@ static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 {
 	const struct tcp_repr *r = &s->r;
-	bool wnd_changed = false, sack_news = false;
+	bool wnd_changed = false, sack_news = false, dup;
 
 	if (seq_gt(r->ack, p->snd_max)) {
 		tcp_send_ack(p, now);
@@ -502,8 +503,14 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 	}
 	if (seq_gt(r->ack, p->snd_una))
 		return ack_advanced(p, r->ack, now);
-	if (r->ack == p->snd_una && p->snd_max != p->snd_una &&
-	    (sack_news || (s->len == 0 && !wnd_changed && !(r->flags & (TCP_SYN | TCP_FIN)))))
+	/* RFC 6675 2: from a peer that sends SACK blocks, a duplicate ACK is
+	 * one that SACKs new data; the same ACK again (duplicated, or
+	 * reordered) says nothing new. Otherwise RFC 5681's. */
+	if (p->flags & TCPF_SACK_SEEN)
+		dup = sack_news;
+	else
+		dup = s->len == 0 && !wnd_changed && !(r->flags & (TCP_SYN | TCP_FIN));
+	if (r->ack == p->snd_una && p->snd_max != p->snd_una && dup)
 		duplicate_ack(p, now);
 	return true;
 }

@@ -1110,6 +1110,28 @@ static void test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not(vo
 	teardown();
 }
 
+/* A peer that sends SACK blocks repeats an ACK (a duplicated frame, or
+ * ACKs overtaking each other): the same blocks again SACK nothing new, so
+ * they are no duplicate ACKs (RFC 6675 2) and start no recovery. */
+static void test_repeated_acks_that_sack_nothing_new_are_not_duplicate_acks(void)
+{
+	static const unsigned int b1[][2] = { { 1, 2 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	for (int i = 0; i < 4; i++)
+		peer_sack(SEG(0), 1, b1);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* A peer that did not allow SACK gets NewReno: the partial ACK brings
  * the second hole's retransmission. */
 static void test_without_sack_the_second_hole_waits_for_the_partial_ack(void)
@@ -1763,6 +1785,7 @@ int main(void)
 	ADD(s, test_partial_acks_after_a_spurious_sack_recovery_resend_nothing);
 	ADD(s, test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partial_ack);
 	ADD(s, test_without_sack_the_second_hole_waits_for_the_partial_ack);
+	ADD(s, test_repeated_acks_that_sack_nothing_new_are_not_duplicate_acks);
 	ADD(s, test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
