@@ -365,6 +365,7 @@ static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
 	if (p->flags & TCPF_SACK_OK) {
 		len = RTE_MIN(len, tcp_sack_next_sacked(p, p->snd_una) - p->snd_una);
 		p->high_rxt = p->snd_una + len;
+		tcp_rack_sent(p, p->snd_una, p->snd_una + len, now);
 	}
 	p->ns->tcp->st.retrans++;
 	tcp_send_segment(p, p->snd_una, len, TCP_ACK, now);
@@ -373,9 +374,13 @@ static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
 /* Fast retransmit: RFC 6675 5 (4) with SACK, RFC 6582 3.2 (2) without. */
 static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
 {
+	/* a SACKed tail loss probe: the holes below it are lost (tcp_rack.c) */
+	p->lost_below = tcp_tlp_sacked(p) ? p->tlp_seq : p->snd_una;
 	p->recover = p->snd_max;
 	p->flags |= TCPF_IN_RECOVERY;
-	p->flags &= ~TCPF_RTT_TIMING;
+	p->flags &= ~(TCPF_RTT_TIMING | TCPF_TLP_OUT);
+	p->t_tlp = 0;
+	p->n_rxt = 0;
 	p->cc->enter_recovery(p, now);
 	p->ns->tcp->st.fast_retrans++;
 	retransmit_first(p, now);
@@ -403,11 +408,13 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	tcp_sack_prune(p);
 	p->n_retries = 0;
 	p->n_backoff = 0;
+	p->flags &= ~TCPF_TLP_OUT;
 	if (p->flags & TCPF_IN_RECOVERY) {
 		if (seq_ge(ack, p->recover)) {
 			p->cc->exit_recovery(p);
 			p->flags &= ~TCPF_IN_RECOVERY;
 			p->dupacks = 0;
+			p->n_rxt = 0;
 		} else if (!(p->flags & TCPF_SACK_OK)) { /* partial ACK: next hole at once */
 			p->cc->on_partial_ack(p, acked);
 			retransmit_first(p, now);
@@ -426,7 +433,7 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 		p->cc->on_ack(p, acked, now);
 	}
 	if (p->snd_una == p->snd_max)
-		p->t_rexmt = 0;
+		p->t_rexmt = p->t_tlp = 0;
 	else
 		tcp_arm_rexmt(p, now);
 	if (!fin_acked)
@@ -450,9 +457,11 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	return true;
 }
 
-/* A duplicate ACK (see process_ack): loss recovery after DupThresh of them, or as soon as the
- * scoreboard says SND.UNA is lost; further ones in recovery inflate the
- * window (NewReno) or free pipe for more retransmissions (SACK). */
+/* A duplicate ACK (see process_ack): loss recovery after DupThresh of
+ * them (lower with few segments out: RFC 5827), as soon as the scoreboard
+ * says SND.UNA is lost, or when a tail loss probe was SACKed; further ones
+ * in recovery inflate the window (NewReno) or free pipe for more
+ * retransmissions (SACK). */
 static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 {
 	bool sack = (p->flags & TCPF_SACK_OK) != 0;
@@ -471,7 +480,8 @@ static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 			p->dupacks = 0;
 		return;
 	}
-	if (++p->dupacks >= TCP_DUPACK_THRESH || (sack && tcp_sack_is_lost(p, p->snd_una)))
+	if (++p->dupacks >= tcp_dupthresh(p) || (sack && tcp_sack_is_lost(p, p->snd_una)) ||
+	    (sack && tcp_tlp_sacked(p)))
 		enter_recovery(p, now);
 }
 
@@ -501,8 +511,12 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 		p->flags |= TCPF_SACK_SEEN;
 		tcp_sack_update(p, r, &sack_news);
 	}
-	if (seq_gt(r->ack, p->snd_una))
-		return ack_advanced(p, r->ack, now);
+	if (seq_gt(r->ack, p->snd_una)) {
+		if (!ack_advanced(p, r->ack, now))
+			return false;
+		tcp_rack_detect(p, now);
+		return true;
+	}
 	/* RFC 6675 2: from a peer that sends SACK blocks, a duplicate ACK is
 	 * one that SACKs new data; the same ACK again (duplicated, or
 	 * reordered) says nothing new. Otherwise RFC 5681's. */
@@ -512,6 +526,7 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 		dup = s->len == 0 && !wnd_changed && !(r->flags & (TCP_SYN | TCP_FIN));
 	if (r->ack == p->snd_una && p->snd_max != p->snd_una && dup)
 		duplicate_ack(p, now);
+	tcp_rack_detect(p, now);
 	return true;
 }
 

@@ -84,6 +84,8 @@ bool tcp_sack_is_lost(const struct vmk_tcp_sock *p, uint32_t seq)
 	const struct tcp_ooo *sb = &p->sacked;
 	uint32_t bytes = 0, ranges = 0;
 
+	if ((p->flags & TCPF_IN_RECOVERY) && seq_lt(seq, p->lost_below))
+		return true;                       /* below a SACKed tail loss probe */
 	for (unsigned int i = 0; i < sb->n; i++) {
 		if (seq_le(sb->r[i][1], seq))
 			continue;
@@ -151,6 +153,7 @@ void tcp_sack_retransmit(struct vmk_tcp_sock *p, uint64_t now)
 			break;
 		p->ns->tcp->st.retrans++;
 		p->high_rxt = seq + len;
+		tcp_rack_sent(p, seq, seq + len, now);
 		pipe += len;
 	}
 }

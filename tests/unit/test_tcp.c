@@ -770,7 +770,7 @@ static void test_unacked_data_is_retransmitted_after_the_rto_with_backoff(void)
 	teardown();
 }
 
-static void test_three_duplicate_acks_trigger_a_fast_retransmit(void)
+static void test_two_duplicate_acks_send_new_data_and_the_third_a_fast_retransmit(void)
 {
 	struct vmk_tcp_sock *l, *c;
 	struct vmk_tcp_stats st;
@@ -783,8 +783,14 @@ static void test_three_duplicate_acks_trigger_a_fast_retransmit(void)
 	/* the initial window is 3 segments of 1460 (RFC 5681 3.1) */
 	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, sizeof(out), 0), (long)sizeof(out));
 	CU_ASSERT_EQUAL(n_out(), 3);
-	for (int i = 0; i < 3; i++)
+	/* the first two each let one new segment go (RFC 3042) */
+	for (uint32_t i = 3; i < 5; i++) {
 		peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
+		CU_ASSERT_FATAL(next_seg());
+		CU_ASSERT_EQUAL(o.r.seq, our_iss + 1 + i * 1460);
+		CU_ASSERT_EQUAL(n_out(), 0);
+	}
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
 	CU_ASSERT_FATAL(next_seg());
 	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1);
 	CU_ASSERT_EQUAL(o.len, 1460);
@@ -942,6 +948,9 @@ static void test_retransmission_after_a_timeout_skips_sacked_data(void)
 	c = sack_sender(&l, 6);
 	peer_sack(SEG(0), 2, b);
 	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 3 * MS);                       /* the tail loss probe: lost */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(5));
 	timers_at(now + 1 * SEC);                      /* the initial RTO */
 	while (next_seg() && n < 8)
 		seen[n++] = o.r.seq;
@@ -1015,6 +1024,161 @@ static void test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partia
 	CU_ASSERT_FATAL(next_seg());
 	CU_ASSERT_EQUAL(o.r.seq, SEG(4));
 	CU_ASSERT_EQUAL(o.len, 1460);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* A peer that sends SACK blocks repeats an ACK (a duplicated frame, or
+ * ACKs overtaking each other): the same blocks again SACK nothing new, so
+ * they are no duplicate ACKs (RFC 6675 2) and start no recovery. */
+static void test_repeated_acks_that_sack_nothing_new_are_not_duplicate_acks(void)
+{
+	static const unsigned int b1[][2] = { { 1, 2 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	for (int i = 0; i < 4; i++)
+		peer_sack(SEG(0), 1, b1);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Three segments out and nothing more to send: two duplicate ACKs are
+ * all a lost first segment can bring, and they retransmit it
+ * (RFC 5827 early retransmit) instead of waiting for the RTO. */
+static void test_with_three_segments_out_two_duplicate_acks_retransmit_early(void)
+{
+	static const unsigned int b1[][2] = { { 1, 2 } }, b2[][2] = { { 1, 3 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 3);
+	peer_sack(SEG(0), 1, b1);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_sack(SEG(0), 1, b2);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 1);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* A recovery ends with SND.UNA exactly at its recovery point; the next
+ * loss is a new episode (RFC 6582 3.2 (1): the ACK covers more than
+ * HighData) and is repaired at once, here with two segments out and
+ * nothing more to send (early retransmit), not after an RTO. */
+static void test_a_loss_right_after_a_recovery_starts_a_new_one(void)
+{
+	static const unsigned int b3[][2] = { { 1, 4 } }, b11[][2] = { { 11, 12 } };
+	static uint8_t more[2 * 1460];
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b3);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	n_out();
+	peer_send(peer_nxt, SEG(10), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	CU_ASSERT_EQUAL(c->recover, SEG(10));
+	fill(more, sizeof(more), 3);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, more, sizeof(more), 0), (long)sizeof(more));
+	CU_ASSERT_EQUAL(n_out(), 2);
+	peer_sack(SEG(10), 1, b11);                    /* 10 lost, 11 arrived */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(10));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 2);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Segments 5-9 of 10 are lost, 0-4 acknowledged: no duplicate ACK will
+ * come. After PTO (2 SRTT + 2 ms), well before the RTO, the last segment
+ * goes again as a tail loss probe (RFC 8985 7); its SACK makes the holes
+ * below it lost and recovery resends them, with no timeout. */
+static void test_a_lost_tail_is_probed_and_the_sacked_probe_starts_recovery(void)
+{
+	static const unsigned int bp[][2] = { { 9, 10 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_send(peer_nxt, SEG(5), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * MS);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 2 * MS);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(9));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 10 * MS);
+	CU_ASSERT_EQUAL(n_out(), 0);                   /* one probe only */
+	peer_sack(SEG(5), 1, bp);
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(5));
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(6));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.tlp_probes, 1);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Segments 0 and 4 of 10 are lost and recovery resends both; the repair
+ * of 4, sent after that of 0, arrives while 0 is still a hole: the
+ * retransmission of 0 was lost too, and 0 goes a third time once the
+ * reordering window has passed (RFC 8985 6.2's rule), not after an RTO. */
+static void test_a_lost_retransmission_is_sent_again_without_a_timeout(void)
+{
+	static const unsigned int b3[][2] = { { 1, 4 } }, b7[][2] = { { 5, 8 }, { 1, 4 } },
+		b4[][2] = { { 4, 10 }, { 1, 4 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b3);                      /* 3 segments above 0: lost */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_sack(SEG(0), 2, b7);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(4));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 500);                          /* SRTT is ~0 here */
+	peer_sack(SEG(0), 2, b4);                      /* 4 arrived, 0 did not */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 500);
+	CU_ASSERT_EQUAL(n_out(), 0);                   /* once, until new evidence */
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.lost_rexmits, 1);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
 	vmk_tcp_abort(c);
 	vmk_tcp_close(l);
 	teardown();
@@ -1105,28 +1269,6 @@ static void test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not(vo
 	CU_ASSERT_EQUAL(c->rcv_nxt, peer_nxt);
 	vmk_tcp_get_stats(host, NULL, &st);
 	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_PAWS], 1);
-	vmk_tcp_abort(c);
-	vmk_tcp_close(l);
-	teardown();
-}
-
-/* A peer that sends SACK blocks repeats an ACK (a duplicated frame, or
- * ACKs overtaking each other): the same blocks again SACK nothing new, so
- * they are no duplicate ACKs (RFC 6675 2) and start no recovery. */
-static void test_repeated_acks_that_sack_nothing_new_are_not_duplicate_acks(void)
-{
-	static const unsigned int b1[][2] = { { 1, 2 } };
-	struct vmk_tcp_sock *l, *c;
-	struct vmk_tcp_stats st;
-
-	setup_mtu(1500);
-	c = sack_sender(&l, 10);
-	for (int i = 0; i < 4; i++)
-		peer_sack(SEG(0), 1, b1);
-	CU_ASSERT_EQUAL(n_out(), 0);
-	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
-	vmk_tcp_get_stats(host, NULL, &st);
-	CU_ASSERT_EQUAL(st.fast_retrans, 0);
 	vmk_tcp_abort(c);
 	vmk_tcp_close(l);
 	teardown();
@@ -1778,7 +1920,7 @@ int main(void)
 	ADD(s, test_sent_data_is_acked_and_the_window_limits_what_is_in_flight);
 	ADD(s, test_a_window_larger_than_the_adapter_ring_waits_for_room_instead_of_dropping);
 	ADD(s, test_unacked_data_is_retransmitted_after_the_rto_with_backoff);
-	ADD(s, test_three_duplicate_acks_trigger_a_fast_retransmit);
+	ADD(s, test_two_duplicate_acks_send_new_data_and_the_third_a_fast_retransmit);
 	ADD(s, test_sack_blocks_report_the_newest_ranges_first);
 	ADD(s, test_sack_recovery_repairs_two_holes_in_one_window_without_a_timeout);
 	ADD(s, test_retransmission_after_a_timeout_skips_sacked_data);
@@ -1786,6 +1928,10 @@ int main(void)
 	ADD(s, test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partial_ack);
 	ADD(s, test_without_sack_the_second_hole_waits_for_the_partial_ack);
 	ADD(s, test_repeated_acks_that_sack_nothing_new_are_not_duplicate_acks);
+	ADD(s, test_with_three_segments_out_two_duplicate_acks_retransmit_early);
+	ADD(s, test_a_loss_right_after_a_recovery_starts_a_new_one);
+	ADD(s, test_a_lost_tail_is_probed_and_the_sacked_probe_starts_recovery);
+	ADD(s, test_a_lost_retransmission_is_sent_again_without_a_timeout);
 	ADD(s, test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
