@@ -142,6 +142,7 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 #define TCPF_TXQ_WAIT     0x10000 /* output stopped at a full adapter ring: retry */
 #define TCPF_SACK_SEEN    0x20000 /* the peer has sent SACK blocks */
 #define TCPF_TLP_OUT      0x40000 /* a tail loss probe is unanswered */
+#define TCPF_UNDO_OK      0x80000 /* this recovery may still prove spurious */
 
 #define TCP_RXT_TRACK     16          /* retransmissions of a recovery watched for loss */
 
@@ -207,6 +208,10 @@ struct vmk_tcp_sock {
 	uint8_t n_rxt;
 	uint32_t lost_below;          /* in recovery: every hole below it is lost */
 	uint32_t tlp_seq, tlp_end;    /* the unanswered tail loss probe's data */
+	/* undo of a spurious recovery (RFC 3522): the window before it and
+	 * the TSval of its first retransmission */
+	uint32_t undo_cwnd, undo_ssthresh, undo_tsval;
+	uint64_t undo_cc_priv[4];
 
 	/* timers: absolute deadlines in us, 0 = off */
 	uint64_t t_rexmt, t_delack, t_persist, t_2msl;
@@ -358,8 +363,8 @@ static inline bool tcp_sack_recovery(const struct vmk_tcp_sock *p)
 }
 
 /* tcp_rack.c: loss detection beside RFC 6675's duplicate-ACK count:
- * early retransmit, limited transmit, tail loss probes and lost
- * retransmissions. */
+ * early retransmit, limited transmit, tail loss probes, lost
+ * retransmissions and the undo of spurious recoveries. */
 /* RFC 5827 early retransmit: DupThresh lowered to (outstanding segments
  * - 1) when fewer than four are outstanding and nothing new can go. */
 uint32_t tcp_dupthresh(const struct vmk_tcp_sock *p);
@@ -383,6 +388,13 @@ void tcp_rack_sent(struct vmk_tcp_sock *p, uint32_t s, uint32_t e, uint64_t now)
 /* Resend the recovery's retransmissions that data sent after them
  * overtook by more than the reordering window (RFC 8985 6.2 simplified). */
 void tcp_rack_detect(struct vmk_tcp_sock *p, uint64_t now);
+/* Recovery begins: remember what an undo restores. */
+void tcp_undo_save(struct vmk_tcp_sock *p, uint64_t now);
+/* The first ACK of new data in recovery: when it echoes a timestamp older
+ * than the first retransmission, the original arrived (RFC 3522): undo
+ * the window reduction and leave recovery. Returns whether it did. */
+bool tcp_undo_check(struct vmk_tcp_sock *p, const struct tcp_repr *r);
+
 /* tcp_timer.c */
 void tcp_timers(struct netstack *ns, uint64_t now);
 void tcp_rtt_sample(struct vmk_tcp_sock *p, uint32_t rtt_us);

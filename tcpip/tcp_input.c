@@ -381,6 +381,7 @@ static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
 	p->flags &= ~(TCPF_RTT_TIMING | TCPF_TLP_OUT);
 	p->t_tlp = 0;
 	p->n_rxt = 0;
+	tcp_undo_save(p, now);
 	p->cc->enter_recovery(p, now);
 	p->ns->tcp->st.fast_retrans++;
 	retransmit_first(p, now);
@@ -412,7 +413,7 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	if (p->flags & TCPF_IN_RECOVERY) {
 		if (seq_ge(ack, p->recover)) {
 			p->cc->exit_recovery(p);
-			p->flags &= ~TCPF_IN_RECOVERY;
+			p->flags &= ~(TCPF_IN_RECOVERY | TCPF_UNDO_OK);
 			p->dupacks = 0;
 			p->n_rxt = 0;
 		} else if (!(p->flags & TCPF_SACK_OK)) { /* partial ACK: next hole at once */
@@ -512,6 +513,7 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 		tcp_sack_update(p, r, &sack_news);
 	}
 	if (seq_gt(r->ack, p->snd_una)) {
+		tcp_undo_check(p, r);             /* RFC 3522: the recovery was spurious */
 		if (!ack_advanced(p, r->ack, now))
 			return false;
 		tcp_rack_detect(p, now);

@@ -16,7 +16,11 @@
  *    SND.MAX of its sending, or a later retransmission) was delivered and
  *    SRTT plus a reordering window (max(SRTT/4, RTTVAR)) has passed while
  *    its range is still a hole; it is sent again instead of waiting for
- *    the RTO (RFC 6675 retransmits a hole once per recovery).
+ *    the RTO (RFC 6675 retransmits a hole once per recovery);
+ *  - RFC 3522 (Eifel) undo: the first ACK of new data in a recovery that
+ *    echoes a timestamp older than the recovery's first retransmission
+ *    was caused by the original segment, so the recovery was spurious
+ *    (reordering): cwnd, ssthresh and the module's state come back.
  * Lock held (see tcp.h).
  */
 #include <string.h>
@@ -177,4 +181,39 @@ void tcp_rack_detect(struct vmk_tcp_sock *p, uint64_t now)
 		if (p->rxt[i].e != p->rxt[i].s)
 			p->rxt[k++] = p->rxt[i];
 	p->n_rxt = (uint8_t)k;
+}
+
+/* ---- undo (RFC 3522) ---------------------------------------------------- */
+
+void tcp_undo_save(struct vmk_tcp_sock *p, uint64_t now)
+{
+	p->undo_cwnd = p->cwnd;
+	p->undo_ssthresh = p->ssthresh;
+	memcpy(p->undo_cc_priv, p->cc_priv, sizeof(p->undo_cc_priv));
+	p->undo_tsval = tcp_ts_now(now);    /* what the first retransmission carries */
+	if (p->flags & TCPF_TS)
+		p->flags |= TCPF_UNDO_OK;
+	else
+		p->flags &= ~TCPF_UNDO_OK;
+}
+
+bool tcp_undo_check(struct vmk_tcp_sock *p, const struct tcp_repr *r)
+{
+	if (!(p->flags & TCPF_UNDO_OK))
+		return false;
+	p->flags &= ~TCPF_UNDO_OK;
+	/* RFC 3522 2: an echo older than the retransmission comes from the
+	 * original; an equal one (the same millisecond) proves nothing */
+	if (!(p->flags & TCPF_IN_RECOVERY) || !r->has_ts || r->ts_ecr == 0 ||
+	    !seq_lt(r->ts_ecr, p->undo_tsval))
+		return false;
+	p->cwnd = RTE_MAX(p->cwnd, p->undo_cwnd);
+	p->ssthresh = RTE_MAX(p->ssthresh, p->undo_ssthresh);
+	memcpy(p->cc_priv, p->undo_cc_priv, sizeof(p->cc_priv));
+	p->flags &= ~TCPF_IN_RECOVERY;
+	p->dupacks = 0;
+	p->n_rxt = 0;
+	p->recover = p->snd_una;                /* a new loss may start recovery */
+	p->ns->tcp->st.recovery_undos++;
+	return true;
 }

@@ -71,7 +71,7 @@ static void rexmt_expired(struct vmk_tcp_sock *p, uint64_t now)
 	uint32_t limit = syn ? t->params.syn_retries : t->params.data_retries;
 
 	p->t_rexmt = p->t_tlp = 0;
-	p->flags &= ~TCPF_TLP_OUT;
+	p->flags &= ~(TCPF_TLP_OUT | TCPF_UNDO_OK);
 	p->n_rxt = 0;
 	if (++p->n_retries > limit) {
 		if (p->state == VMK_TCP_SYN_SENT)

@@ -1234,6 +1234,68 @@ static void peer_ts_ack(uint32_t ack, unsigned int s, unsigned int e, uint32_t v
 	peer_send(peer_nxt, ack, TCP_ACK, 65535, &r, NULL, 0);
 }
 
+/* Segment 0 of 10 is only late (40 ms of reordering): SACKs for 1-3
+ * start a recovery that halves the window. The ACK that the late original
+ * brings echoes its timestamp, older than the retransmission's: the
+ * recovery was spurious, the window comes back (RFC 3522). */
+static void test_an_ack_echoing_the_original_undoes_a_spurious_recovery(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint32_t ts0 = tcp_ts_now(now), cwnd0, ssthresh0;
+
+	setup_mtu(1500);
+	c = sack_ts_sender(&l, 10);
+	cwnd0 = c->cwnd;
+	ssthresh0 = c->ssthresh;
+	timers_at(now + 40 * MS);
+	peer_ts_ack(TSEG(0), 1, 2, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 3, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 4, 10, ts0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, TSEG(0));
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	CU_ASSERT(c->cwnd < cwnd0);
+	n_out();
+	peer_ts_ack(TSEG(4), 0, 0, 11, ts0);            /* the original's echo */
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	CU_ASSERT(c->cwnd >= cwnd0);
+	CU_ASSERT_EQUAL(c->ssthresh, ssthresh0);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.recovery_undos, 1);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* The same recovery, but the ACK echoes the retransmission's timestamp:
+ * the segment was lost, the reduced window stays. */
+static void test_an_ack_echoing_the_retransmission_keeps_the_reduced_window(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint32_t ts0 = tcp_ts_now(now), cwnd0;
+
+	setup_mtu(1500);
+	c = sack_ts_sender(&l, 10);
+	cwnd0 = c->cwnd;
+	timers_at(now + 40 * MS);
+	peer_ts_ack(TSEG(0), 1, 2, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 3, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 4, 10, ts0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, TSEG(0));
+	n_out();
+	peer_ts_ack(TSEG(4), 0, 0, 11, tcp_ts_now(now));
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	CU_ASSERT(c->cwnd < cwnd0);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.recovery_undos, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* Two duplicate ACKs overtake each other: the older timestamp fails
  * PAWS, but a pure duplicate ACK is taken with its SACK block and not
  * answered (Linux's tcp_disordered_ack); data with an old timestamp is
@@ -1932,6 +1994,8 @@ int main(void)
 	ADD(s, test_a_loss_right_after_a_recovery_starts_a_new_one);
 	ADD(s, test_a_lost_tail_is_probed_and_the_sacked_probe_starts_recovery);
 	ADD(s, test_a_lost_retransmission_is_sent_again_without_a_timeout);
+	ADD(s, test_an_ack_echoing_the_original_undoes_a_spurious_recovery);
+	ADD(s, test_an_ack_echoing_the_retransmission_keeps_the_reduced_window);
 	ADD(s, test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
