@@ -383,6 +383,9 @@ static inline uint32_t tcp_limited_transmit(const struct vmk_tcp_sock *p)
 /* Whether the unanswered tail loss probe's data is SACKed: what was sent
  * before it is lost (RFC 8985 7.4, by RACK's time order). */
 bool tcp_tlp_sacked(const struct vmk_tcp_sock *p);
+/* An ACK SACKed new data: in recovery, where no cumulative ACK may come
+ * for long, the probe was answered and the PTO starts again. */
+void tcp_tlp_sack_news(struct vmk_tcp_sock *p, uint64_t now);
 /* (Re)schedule the tail loss probe after sending or an ACK (or cancel). */
 void tcp_tlp_arm(struct vmk_tcp_sock *p, uint64_t now);
 /* The probe timer expired: send one new segment or resend the last. */

@@ -511,6 +511,8 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 	if ((p->flags & TCPF_SACK_OK) && r->n_sack > 0) {
 		p->flags |= TCPF_SACK_SEEN;
 		tcp_sack_update(p, r, &sack_news);
+		if (sack_news)
+			tcp_tlp_sack_news(p, now);
 	}
 	if (seq_gt(r->ack, p->snd_una)) {
 		tcp_undo_check(p, r);             /* RFC 3522: the recovery was spurious */

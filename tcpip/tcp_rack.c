@@ -60,6 +60,14 @@ void tcp_tlp_arm(struct vmk_tcp_sock *p, uint64_t now)
 		p->t_tlp = now + pto;
 }
 
+void tcp_tlp_sack_news(struct vmk_tcp_sock *p, uint64_t now)
+{
+	if (!tcp_sack_recovery(p))
+		return;                         /* outside, duplicate_ack reads TCPF_TLP_OUT */
+	p->flags &= ~TCPF_TLP_OUT;
+	tcp_tlp_arm(p, now);
+}
+
 /* Send [seq, seq + len) (flags) as the probe. */
 static void tlp_send(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t flags,
 		     uint64_t now)

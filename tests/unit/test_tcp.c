@@ -1195,6 +1195,39 @@ static void test_a_lost_tail_is_probed_and_the_sacked_probe_starts_recovery(void
 	teardown();
 }
 
+/* In recovery no cumulative ACK may come for long: a probe answered by
+ * new SACK information lets the next silence be probed too (the oldest
+ * retransmission again, nothing new being left to send), instead of
+ * leaving it to the RTO. */
+static void test_in_recovery_each_silence_after_new_sack_information_is_probed(void)
+{
+	static const unsigned int b3[][2] = { { 1, 4 } }, b5[][2] = { { 1, 5 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b3);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 3 * MS);                       /* PTO: the probe */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_sack(SEG(0), 1, b5);                      /* news, but 0 still missing */
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 3 * MS);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.tlp_probes, 2);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* Segments 0 and 4 of 10 are lost and recovery resends both; the repair
  * of 4, sent after that of 0, arrives while 0 is still a hole: the
  * retransmission of 0 was lost too, and 0 goes a third time once the
@@ -2042,6 +2075,7 @@ int main(void)
 	ADD(s, test_with_three_segments_out_two_duplicate_acks_retransmit_early);
 	ADD(s, test_a_loss_right_after_a_recovery_starts_a_new_one);
 	ADD(s, test_a_lost_tail_is_probed_and_the_sacked_probe_starts_recovery);
+	ADD(s, test_in_recovery_each_silence_after_new_sack_information_is_probed);
 	ADD(s, test_a_lost_retransmission_is_sent_again_without_a_timeout);
 	ADD(s, test_an_ack_echoing_the_original_undoes_a_spurious_recovery);
 	ADD(s, test_an_ack_echoing_the_retransmission_keeps_the_reduced_window);
