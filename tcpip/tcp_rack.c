@@ -46,12 +46,20 @@ uint32_t tcp_dupthresh(const struct vmk_tcp_sock *p)
 
 /* ---- tail loss probe ------------------------------------------------- */
 
+static bool sends_data(enum vmk_tcp_state s)
+{
+	return s == VMK_TCP_ESTABLISHED || s == VMK_TCP_CLOSE_WAIT || s == VMK_TCP_FIN_WAIT_1 ||
+	       s == VMK_TCP_CLOSING || s == VMK_TCP_LAST_ACK;
+}
+
 void tcp_tlp_arm(struct vmk_tcp_sock *p, uint64_t now)
 {
 	uint64_t pto;
 
 	p->t_tlp = 0;
-	if ((p->flags & (TCPF_SACK_OK | TCPF_TLP_OUT)) != TCPF_SACK_OK || p->srtt_us == 0 || p->n_backoff != 0 || p->t_rexmt == 0 || p->snd_una == p->snd_max)
+	if ((p->flags & (TCPF_SACK_OK | TCPF_TLP_OUT)) != TCPF_SACK_OK || p->srtt_us == 0 ||
+	    p->n_backoff != 0 || p->t_rexmt == 0 || p->snd_una == p->snd_max ||
+	    !sends_data(p->state))
 		return;
 	/* RFC 8985 7.2: one segment out may wait for the peer's delayed ACK */
 	pto = 2ull * p->srtt_us;
@@ -86,7 +94,7 @@ void tcp_tlp_expired(struct vmk_tcp_sock *p, uint64_t now)
 	uint32_t unsent = data > out ? data - out : 0, len;
 
 	p->t_tlp = 0;
-	if (p->snd_una == p->snd_max || (p->flags & TCPF_TLP_OUT))
+	if (p->snd_una == p->snd_max || (p->flags & TCPF_TLP_OUT) || !sends_data(p->state))
 		return;
 	len = RTE_MIN(unsent, room);
 	/* RFC 8985 7.3: new data if the receive window allows, cwnd or not

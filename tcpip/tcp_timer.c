@@ -54,7 +54,8 @@ void tcp_rtt_sample(struct vmk_tcp_sock *p, uint32_t r)
 void tcp_enter_time_wait(struct vmk_tcp_sock *p, uint64_t now)
 {
 	p->state = VMK_TCP_TIME_WAIT;
-	p->t_rexmt = p->t_persist = p->t_delack = p->t_keep = 0;
+	p->t_rexmt = p->t_persist = p->t_delack = p->t_keep = p->t_tlp = 0;
+	p->n_rxt = 0;
 	p->t_2msl = now + 2ull * p->ns->tcp->params.msl_ms * 1000ull;
 }
 
