@@ -23,6 +23,7 @@
  *    (reordering): cwnd, ssthresh and the module's state come back.
  * Lock held (see tcp.h).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "tcpip/netstack.h"
@@ -76,16 +77,17 @@ void tcp_tlp_sack_news(struct vmk_tcp_sock *p, uint64_t now)
 	tcp_tlp_arm(p, now);
 }
 
-/* Send [seq, seq + len) (flags) as the probe. */
-static void tlp_send(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t flags,
+/* Send [seq, seq + len) (flags) as the probe; false when no mbuf. */
+static bool tlp_send(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t flags,
 		     uint64_t now)
 {
-	if (tcp_send_segment(p, seq, len, flags, now) < 0)
-		return;
+	if (tcp_send_segment(p, seq, len, flags, now) == -ENOBUFS)
+		return false;
 	p->flags |= TCPF_TLP_OUT;
 	p->tlp_seq = seq;
 	p->tlp_end = seq + len;
 	p->ns->tcp->st.tlp_probes++;
+	return true;
 }
 
 void tcp_tlp_expired(struct vmk_tcp_sock *p, uint64_t now)
@@ -102,15 +104,16 @@ void tcp_tlp_expired(struct vmk_tcp_sock *p, uint64_t now)
 	 * retransmissions sent before it were lost) */
 	if (len > 0 && p->snd_nxt == p->snd_max &&
 	    seq_le(p->snd_max + len, p->snd_una + p->snd_wnd)) {
-		tlp_send(p, p->snd_max, len, TCP_ACK | (len == unsent ? TCP_PSH : 0), now);
-		p->snd_nxt = p->snd_max = p->snd_max + len;
+		if (tlp_send(p, p->snd_max, len, TCP_ACK | (len == unsent ? TCP_PSH : 0), now))
+			p->snd_nxt = p->snd_max = p->snd_max + len;
 	} else if (tcp_sack_recovery(p) && p->n_rxt > 0) {
 		struct tcp_rxt x = p->rxt[0];      /* the oldest retransmission again */
 
 		len = RTE_MIN(x.e - x.s, room);
-		tlp_send(p, x.s, len, TCP_ACK, now);
-		tcp_rack_sent(p, x.s, x.s + len, now);
-		p->ns->tcp->st.retrans++;
+		if (tlp_send(p, x.s, len, TCP_ACK, now)) {
+			tcp_rack_sent(p, x.s, x.s + len, now);
+			p->ns->tcp->st.retrans++;
+		}
 	} else if (data > 0) {                 /* else the last segment again */
 		uint32_t end = p->snd_una + RTE_MIN(data, out);
 		uint8_t flags = TCP_ACK;
@@ -118,8 +121,8 @@ void tcp_tlp_expired(struct vmk_tcp_sock *p, uint64_t now)
 		len = RTE_MIN(end - p->snd_una, room);
 		if ((p->flags & TCPF_FIN_SENT) && end + 1 == p->snd_max)
 			flags |= TCP_FIN;
-		tlp_send(p, end - len, len, flags, now);
-		p->ns->tcp->st.retrans++;
+		if (tlp_send(p, end - len, len, flags, now))
+			p->ns->tcp->st.retrans++;
 	}
 	tcp_arm_rexmt(p, now);
 }
@@ -185,7 +188,7 @@ void tcp_rack_detect(struct vmk_tcp_sock *p, uint64_t now)
 		if (!(later || seq_gt(high, x->mark)) || now - x->at < wait)
 			continue;
 		len = RTE_MIN(x->e - x->s, tcp_seg_room(p));
-		if (tcp_send_segment(p, x->s, len, TCP_ACK, now) < 0)
+		if (tcp_send_segment(p, x->s, len, TCP_ACK, now) == -ENOBUFS)
 			break;
 		p->ns->tcp->st.retrans++;
 		p->ns->tcp->st.lost_rexmits++;
