@@ -35,12 +35,12 @@
 #
 # Sizes. The issue asks for at least 256 MiB; the whole test must stay
 # within about 4-5 minutes of `make test`. 256 MiB every transfer,
-# 2.6-2.8 minutes here (2 shared cores, two runs; seconds per transfer,
+# 2.5-2.8 minutes here (2 shared cores, three runs; seconds per transfer,
 # vmknet -> Linux / Linux -> vmknet, with vmknet's TCP counters):
-#   loss1    7.5-10.6 s (0-3 RTOs)    7.2-9.7 s
-#   loss5    73-80 s (137-160 RTOs)   6.7-7.1 s
-#   reorder  5.3 s (no RTO)           29-51 s (987-6,445 out-of-order drops)
-#   dup      3.5-3.7 s                2.8-3.3 s
+#   loss1    5.9-10.6 s (0-3 RTOs)    5.0-9.7 s
+#   loss5    73-80 s (137-160 RTOs)   6.1-7.1 s
+#   reorder  5.3-5.5 s (no RTO)       29-51 s (987-6,445 out-of-order drops)
+#   dup      2.9-3.7 s                2.3-3.3 s
 # Before the loss-recovery work (limited transmit, early retransmit, tail
 # loss probes, lost retransmissions found again, timestamp undo of
 # spurious recoveries, RFC 6675's duplicate ACK, PAWS taking disordered
