@@ -31,7 +31,11 @@ struct tcpip_if;
 
 #define TCP_HASH_BUCKETS  1024
 #define TCP_MAX_CONNS     4096        /* connection blocks per netstack */
-#define TCP_OOO_RANGES    8           /* out-of-order ranges held per connection */
+/* Out-of-order ranges a receiver holds, and SACKed ranges a sender's
+ * scoreboard keeps, per connection: 64 * 8 bytes each, 1 KiB in all (4 MiB
+ * for TCP_MAX_CONNS). Reordering against Linux (20 ms +- 5 ms) left more
+ * than 8 holes in a window all the time. */
+#define TCP_OOO_RANGES    64
 #define TCP_DEFAULT_BUF   (256u * 1024u)
 #define TCP_MIN_BUF       4096u
 #define TCP_MAX_BUF       (64u * 1024u * 1024u)
@@ -168,6 +172,17 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 #define TCPF_OOO_FIN      0x8000  /* a FIN arrived beyond a hole */
 #define TCPF_TXQ_WAIT     0x10000 /* output stopped at a full adapter ring: retry */
 #define TCPF_SACK_SEEN    0x20000 /* the peer has sent SACK blocks */
+#define TCPF_TLP_OUT      0x40000 /* a tail loss probe is unanswered */
+#define TCPF_UNDO_OK      0x80000 /* this recovery may still prove spurious */
+
+#define TCP_RXT_TRACK     16          /* retransmissions of a recovery watched for loss */
+
+/* A retransmission in SACK recovery (tcp_rack.c): [s, e) sent at `at`,
+ * when SND.MAX was `mark` (data from mark on was first sent after it). */
+struct tcp_rxt {
+	uint32_t s, e, mark;
+	uint64_t at;
+};
 
 /* The connection block; the public handle is a pointer to it. */
 struct vmk_tcp_sock {
@@ -219,9 +234,19 @@ struct vmk_tcp_sock {
 	/* SACK scoreboard (RFC 6675): ranges above snd_una the peer holds */
 	struct tcp_ooo sacked;
 	uint32_t high_rxt;            /* HighRxt: end of the last retransmission */
+	/* lost retransmissions (tcp_rack.c): the recovery's retransmissions */
+	struct tcp_rxt rxt[TCP_RXT_TRACK];
+	uint8_t n_rxt;
+	uint32_t lost_below;          /* in recovery: every hole below it is lost */
+	uint32_t tlp_seq, tlp_end;    /* the unanswered tail loss probe's data */
+	/* undo of a spurious recovery (RFC 3522): the window before it and
+	 * the TSval of its first retransmission */
+	uint32_t undo_cwnd, undo_ssthresh, undo_tsval;
+	uint64_t undo_cc_priv[4];
 
 	/* timers: absolute deadlines in us, 0 = off */
 	uint64_t t_rexmt, t_delack, t_persist, t_2msl;
+	uint64_t t_tlp;               /* tail loss probe (RFC 8985 7) */
 	uint64_t t_keep;              /* keepalive: next idle check or probe */
 	uint32_t ka_idle_ms, ka_intvl_ms; /* keepalive settings; idle 0: off */
 	uint8_t ka_count, ka_probes;  /* probes allowed, probes unanswered */
@@ -408,6 +433,42 @@ static inline bool tcp_sack_recovery(const struct vmk_tcp_sock *p)
 	return (p->flags & (TCPF_IN_RECOVERY | TCPF_SACK_OK)) ==
 	       (TCPF_IN_RECOVERY | TCPF_SACK_OK);
 }
+
+/* tcp_rack.c: loss detection beside RFC 6675's duplicate-ACK count:
+ * early retransmit, limited transmit, tail loss probes, lost
+ * retransmissions and the undo of spurious recoveries. */
+/* RFC 5827 early retransmit: DupThresh lowered to (outstanding segments
+ * - 1) when fewer than four are outstanding and nothing new can go. */
+uint32_t tcp_dupthresh(const struct vmk_tcp_sock *p);
+/* RFC 3042 limited transmit: what the first two duplicate ACKs add to
+ * the congestion window for new data. */
+static inline uint32_t tcp_limited_transmit(const struct vmk_tcp_sock *p)
+{
+	if ((p->flags & TCPF_IN_RECOVERY) || p->dupacks == 0 || p->dupacks > 2)
+		return 0;
+	return (uint32_t)p->dupacks * p->mss;
+}
+/* Whether the unanswered tail loss probe's data is SACKed: what was sent
+ * before it is lost (RFC 8985 7.4, by RACK's time order). */
+bool tcp_tlp_sacked(const struct vmk_tcp_sock *p);
+/* An ACK SACKed new data: in recovery, where no cumulative ACK may come
+ * for long, the probe was answered and the PTO starts again. */
+void tcp_tlp_sack_news(struct vmk_tcp_sock *p, uint64_t now);
+/* (Re)schedule the tail loss probe after sending or an ACK (or cancel). */
+void tcp_tlp_arm(struct vmk_tcp_sock *p, uint64_t now);
+/* The probe timer expired: send one new segment or resend the last. */
+void tcp_tlp_expired(struct vmk_tcp_sock *p, uint64_t now);
+/* A retransmission of [s, e) in SACK recovery was sent. */
+void tcp_rack_sent(struct vmk_tcp_sock *p, uint32_t s, uint32_t e, uint64_t now);
+/* Resend the recovery's retransmissions that data sent after them
+ * overtook by more than the reordering window (RFC 8985 6.2 simplified). */
+void tcp_rack_detect(struct vmk_tcp_sock *p, uint64_t now);
+/* Recovery begins: remember what an undo restores. */
+void tcp_undo_save(struct vmk_tcp_sock *p, uint64_t now);
+/* The first ACK of new data in recovery: when it echoes a timestamp older
+ * than the first retransmission, the original arrived (RFC 3522): undo
+ * the window reduction and leave recovery. Returns whether it did. */
+bool tcp_undo_check(struct vmk_tcp_sock *p, const struct tcp_repr *r);
 
 /* tcp_timer.c */
 void tcp_timers(struct netstack *ns, uint64_t now);

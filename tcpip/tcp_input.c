@@ -362,6 +362,7 @@ static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
 	if (p->flags & TCPF_SACK_OK) {
 		len = RTE_MIN(len, tcp_sack_next_sacked(p, p->snd_una) - p->snd_una);
 		p->high_rxt = p->snd_una + len;
+		tcp_rack_sent(p, p->snd_una, p->snd_una + len, now);
 	}
 	p->ns->tcp->st.retrans++;
 	tcp_send_segment(p, p->snd_una, len, TCP_ACK, now);
@@ -370,9 +371,14 @@ static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
 /* Fast retransmit: RFC 6675 5 (4) with SACK, RFC 6582 3.2 (2) without. */
 static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
 {
+	/* a SACKed tail loss probe: the holes below it are lost (tcp_rack.c) */
+	p->lost_below = tcp_tlp_sacked(p) ? p->tlp_seq : p->snd_una;
 	p->recover = p->snd_max;
 	p->flags |= TCPF_IN_RECOVERY;
-	p->flags &= ~TCPF_RTT_TIMING;
+	p->flags &= ~(TCPF_RTT_TIMING | TCPF_TLP_OUT);
+	p->t_tlp = 0;
+	p->n_rxt = 0;
+	tcp_undo_save(p, now);
 	p->cc->enter_recovery(p, now);
 	p->ns->tcp->st.fast_retrans++;
 	retransmit_first(p, now);
@@ -400,11 +406,13 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	tcp_sack_prune(p);
 	p->n_retries = 0;
 	p->n_backoff = 0;
+	p->flags &= ~TCPF_TLP_OUT;
 	if (p->flags & TCPF_IN_RECOVERY) {
 		if (seq_ge(ack, p->recover)) {
 			p->cc->exit_recovery(p);
-			p->flags &= ~TCPF_IN_RECOVERY;
+			p->flags &= ~(TCPF_IN_RECOVERY | TCPF_UNDO_OK);
 			p->dupacks = 0;
+			p->n_rxt = 0;
 		} else if (!(p->flags & TCPF_SACK_OK)) { /* partial ACK: next hole at once */
 			p->cc->on_partial_ack(p, acked);
 			retransmit_first(p, now);
@@ -423,7 +431,7 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 		p->cc->on_ack(p, acked, now);
 	}
 	if (p->snd_una == p->snd_max)
-		p->t_rexmt = 0;
+		p->t_rexmt = p->t_tlp = 0;
 	else
 		tcp_arm_rexmt(p, now);
 	if (!fin_acked)
@@ -447,10 +455,11 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	return true;
 }
 
-/* A duplicate ACK (RFC 6675: one carrying new SACK information counts
- * too): loss recovery after DupThresh of them, or as soon as the
- * scoreboard says SND.UNA is lost; further ones in recovery inflate the
- * window (NewReno) or free pipe for more retransmissions (SACK). */
+/* A duplicate ACK (see process_ack): loss recovery after DupThresh of
+ * them (lower with few segments out: RFC 5827), as soon as the scoreboard
+ * says SND.UNA is lost, or when a tail loss probe was SACKed; further ones
+ * in recovery inflate the window (NewReno) or free pipe for more
+ * retransmissions (SACK). */
 static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 {
 	bool sack = (p->flags & TCPF_SACK_OK) != 0;
@@ -462,12 +471,15 @@ static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 			p->cc->on_dupack(p);
 		return;
 	}
-	if (!seq_gt(p->snd_una, p->recover)) {  /* RFC 6582 4.1: still the old episode */
+	/* RFC 6582 3.2 (1), 4.1: still the old episode (a timeout's go-back),
+	 * unless SND.UNA reached the recovery point (HighData + 1) */
+	if (seq_lt(p->snd_una, p->recover)) {
 		if (++p->dupacks == TCP_DUPACK_THRESH)
 			p->dupacks = 0;
 		return;
 	}
-	if (++p->dupacks >= TCP_DUPACK_THRESH || (sack && tcp_sack_is_lost(p, p->snd_una)))
+	if (++p->dupacks >= tcp_dupthresh(p) || (sack && tcp_sack_is_lost(p, p->snd_una)) ||
+	    (sack && tcp_tlp_sacked(p)))
 		enter_recovery(p, now);
 }
 
@@ -476,7 +488,7 @@ static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 {
 	const struct tcp_repr *r = &s->r;
-	bool wnd_changed = false, sack_news = false;
+	bool wnd_changed = false, sack_news = false, dup;
 
 	if (seq_gt(r->ack, p->snd_max)) {
 		tcp_send_ack(p, now);
@@ -496,12 +508,26 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 	if ((p->flags & TCPF_SACK_OK) && r->n_sack > 0) {
 		p->flags |= TCPF_SACK_SEEN;
 		tcp_sack_update(p, r, &sack_news);
+		if (sack_news)
+			tcp_tlp_sack_news(p, now);
 	}
-	if (seq_gt(r->ack, p->snd_una))
-		return ack_advanced(p, r->ack, now);
-	if (r->ack == p->snd_una && p->snd_max != p->snd_una &&
-	    (sack_news || (s->len == 0 && !wnd_changed && !(r->flags & (TCP_SYN | TCP_FIN)))))
+	if (seq_gt(r->ack, p->snd_una)) {
+		tcp_undo_check(p, r);             /* RFC 3522: the recovery was spurious */
+		if (!ack_advanced(p, r->ack, now))
+			return false;
+		tcp_rack_detect(p, now);
+		return true;
+	}
+	/* RFC 6675 2: from a peer that sends SACK blocks, a duplicate ACK is
+	 * one that SACKs new data; the same ACK again (duplicated, or
+	 * reordered) says nothing new. Otherwise RFC 5681's. */
+	if (p->flags & TCPF_SACK_SEEN)
+		dup = sack_news;
+	else
+		dup = s->len == 0 && !wnd_changed && !(r->flags & (TCP_SYN | TCP_FIN));
+	if (r->ack == p->snd_una && p->snd_max != p->snd_una && dup)
 		duplicate_ack(p, now);
+	tcp_rack_detect(p, now);
 	return true;
 }
 
@@ -630,6 +656,21 @@ static bool rst_or_syn(struct vmk_tcp_sock *p, struct seg *s, uint32_t orig_seq,
 	return false;
 }
 
+/* PAWS (RFC 7323 5) protects data from old duplicates; a pure duplicate
+ * ACK that a later one overtook (reordering) carries SACK blocks and
+ * risks nothing: taken, as Linux's tcp_disordered_ack does, when it acks
+ * SND.UNA exactly, moves no window, sits at RCV.NXT and its timestamp is
+ * at most an RTO older than TS.Recent. */
+static bool disordered_ack(const struct vmk_tcp_sock *p, const struct seg *s)
+{
+	const struct tcp_repr *r = &s->r;
+
+	return (r->flags & (TCP_ACK | TCP_SYN | TCP_FIN | TCP_RST)) == TCP_ACK && s->len == 0 &&
+	       r->seq == p->rcv_nxt && r->ack == p->snd_una &&
+	       ((uint32_t)r->win << p->snd_ws) == p->snd_wnd &&
+	       p->ts_recent - r->ts_val <= p->rto_us / 1000u + 1u;
+}
+
 static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 {
 	struct tcp_stack *t = p->ns->tcp;
@@ -637,7 +678,7 @@ static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 	uint32_t orig_seq = r->seq;
 
 	if ((p->flags & TCPF_TS) && r->has_ts && !(r->flags & TCP_RST) &&
-	    seq_lt(r->ts_val, p->ts_recent)) {
+	    seq_lt(r->ts_val, p->ts_recent) && !disordered_ack(p, s)) {
 		tcp_send_ack(p, now);
 		count_drop(p->ns, VMK_TCPDROP_PAWS);
 		return;

@@ -266,7 +266,7 @@ static struct rte_ring *out_ring(struct vmk_tcp_sock *p)
  * what lies between SND.UNA and SND.NXT. */
 static uint32_t window_left(const struct vmk_tcp_sock *p, bool sack_rec, uint32_t pipe)
 {
-	uint32_t wnd = RTE_MIN(p->snd_wnd, p->cwnd), left = 0;
+	uint32_t wnd = RTE_MIN(p->snd_wnd, p->cwnd + tcp_limited_transmit(p)), left = 0;
 
 	if (sack_rec) {
 		wnd = p->snd_wnd;
@@ -354,6 +354,8 @@ void tcp_output(struct vmk_tcp_sock *p, uint64_t now)
 			tcp_arm_rexmt(p, now);
 		p->t_persist = 0;
 	}
+	if (sent)
+		tcp_tlp_arm(p, now);
 	if (!sent && (p->flags & TCPF_ACK_NOW) && p->state != VMK_TCP_CLOSED &&
 	    p->state != VMK_TCP_LISTEN && p->state != VMK_TCP_SYN_SENT)
 		tcp_send_ack(p, now);

@@ -283,7 +283,8 @@ void tcp_set_closed(struct vmk_tcp_sock *p, int err)
 	tcp_sndq_free(&p->sndq);
 	tcp_rcvq_free_ooo(p);
 	p->state = VMK_TCP_CLOSED;
-	p->t_rexmt = p->t_delack = p->t_persist = p->t_2msl = p->t_keep = 0;
+	p->t_rexmt = p->t_delack = p->t_persist = p->t_2msl = p->t_keep = p->t_tlp = 0;
+	p->n_rxt = 0;
 	tcp_pcb_unhash(p);
 	if (!(p->flags & TCPF_USER))
 		tcp_unlink_child(p);

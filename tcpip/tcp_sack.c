@@ -109,6 +109,14 @@ uint32_t tcp_sack_next_sacked(const struct vmk_tcp_sock *p, uint32_t seq)
 	return p->snd_max;
 }
 
+/* IsLost for seq, with `ranges` SACKed ranges holding `bytes` above it. */
+static bool lost(const struct vmk_tcp_sock *p, uint32_t seq, uint32_t ranges, uint32_t bytes)
+{
+	if ((p->flags & TCPF_IN_RECOVERY) && seq_lt(seq, p->lost_below))
+		return true;                       /* below a SACKed tail loss probe */
+	return ranges >= TCP_DUPACK_THRESH || bytes > (TCP_DUPACK_THRESH - 1u) * p->mss;
+}
+
 bool tcp_sack_is_lost(const struct vmk_tcp_sock *p, uint32_t seq)
 {
 	const struct tcp_ooo *sb = &p->sacked;
@@ -120,28 +128,34 @@ bool tcp_sack_is_lost(const struct vmk_tcp_sock *p, uint32_t seq)
 		bytes += sb->r[i][1] - (seq_gt(sb->r[i][0], seq) ? sb->r[i][0] : seq + 1);
 		ranges++;
 	}
-	return ranges >= TCP_DUPACK_THRESH || bytes > (TCP_DUPACK_THRESH - 1u) * p->mss;
+	return lost(p, seq, ranges, bytes);
 }
 
 /* RFC 6675 SetPipe: per unSACKed octet below SND.MAX, one if it is not
  * lost, one more if it was retransmitted. Every octet of a hole has the
- * same SACKed data above it, so IsLost is asked once per hole. */
+ * same SACKed data above it: the holes are walked from the top, summing
+ * the ranges above each (linear in the scoreboard's ranges). */
 uint32_t tcp_sack_pipe(const struct vmk_tcp_sock *p)
 {
 	const struct tcp_ooo *sb = &p->sacked;
-	uint32_t pipe = 0, s = p->snd_una;
+	uint32_t pipe = 0, ranges = 0, bytes = 0;
 
-	for (unsigned int i = 0; i <= sb->n; i++) {
+	for (int i = sb->n; i >= 0; i--) {
+		uint32_t s = i > 0 ? sb->r[i - 1][1] : p->snd_una;
 		uint32_t e = i < sb->n ? sb->r[i][0] : p->snd_max;
 
-		if (seq_lt(s, e)) {
-			if (i == sb->n || !tcp_sack_is_lost(p, s))
-				pipe += e - s;
-			if (seq_gt(p->high_rxt, s))
-				pipe += (seq_lt(p->high_rxt, e) ? p->high_rxt : e) - s;
+		if (i < sb->n) {                     /* range i lies above hole i */
+			ranges++;
+			bytes += sb->r[i][1] - sb->r[i][0];
 		}
-		if (i < sb->n && seq_gt(sb->r[i][1], s))
-			s = sb->r[i][1];
+		if (seq_lt(s, p->snd_una))
+			s = p->snd_una;
+		if (!seq_lt(s, e))
+			continue;
+		if (i == sb->n || !lost(p, s, ranges, bytes))
+			pipe += e - s;
+		if (seq_gt(p->high_rxt, s))
+			pipe += (seq_lt(p->high_rxt, e) ? p->high_rxt : e) - s;
 	}
 	return pipe;
 }
@@ -181,6 +195,7 @@ void tcp_sack_retransmit(struct vmk_tcp_sock *p, uint64_t now)
 			break;
 		p->ns->tcp->st.retrans++;
 		p->high_rxt = seq + len;
+		tcp_rack_sent(p, seq, seq + len, now);
 		pipe += len;
 	}
 }

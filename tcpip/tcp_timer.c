@@ -2,7 +2,8 @@
  * TCP timers of a netstack, run from the netstack's periodic processing
  * (ns_timers, about once a millisecond): retransmission (RFC 6298, with
  * exponential backoff, Karn's rule and SYN/data retry limits), delayed
- * ACK, zero-window probes (persist), keepalive, TIME-WAIT expiry, and more output
+ * ACK, zero-window probes (persist), keepalive, TIME-WAIT expiry, tail loss
+ * probes and lost-retransmission checks (tcp_rack.c), and more output
  * for connections that stopped at a full adapter ring. Deadlines are
  * absolute microseconds in each block; a walk of the blocks finds the due
  * ones (a timer wheel is the next step when connection counts grow).
@@ -25,6 +26,7 @@ static uint64_t backed_off_rto(const struct vmk_tcp_sock *p)
 void tcp_arm_rexmt(struct vmk_tcp_sock *p, uint64_t now)
 {
 	p->t_rexmt = now + backed_off_rto(p);
+	tcp_tlp_arm(p, now);
 }
 
 void tcp_rtt_sample(struct vmk_tcp_sock *p, uint32_t r)
@@ -52,7 +54,8 @@ void tcp_rtt_sample(struct vmk_tcp_sock *p, uint32_t r)
 void tcp_enter_time_wait(struct vmk_tcp_sock *p, uint64_t now)
 {
 	p->state = VMK_TCP_TIME_WAIT;
-	p->t_rexmt = p->t_persist = p->t_delack = p->t_keep = 0;
+	p->t_rexmt = p->t_persist = p->t_delack = p->t_keep = p->t_tlp = 0;
+	p->n_rxt = 0;
 	p->t_2msl = now + 2ull * p->ns->tcp->params.msl_ms * 1000ull;
 }
 
@@ -68,7 +71,9 @@ static void rexmt_expired(struct vmk_tcp_sock *p, uint64_t now)
 	bool syn = p->state == VMK_TCP_SYN_SENT || p->state == VMK_TCP_SYN_RECEIVED;
 	uint32_t limit = syn ? t->params.syn_retries : t->params.data_retries;
 
-	p->t_rexmt = 0;
+	p->t_rexmt = p->t_tlp = 0;
+	p->flags &= ~(TCPF_TLP_OUT | TCPF_UNDO_OK);
+	p->n_rxt = 0;
 	if (++p->n_retries > limit) {
 		if (p->state == VMK_TCP_SYN_SENT)
 			t->st.attempt_fails++;
@@ -169,6 +174,10 @@ void tcp_timers(struct netstack *ns, uint64_t now)
 			tcp_output(p, now);
 		if (p->t_keep != 0 && now >= p->t_keep && !keepalive_expired(p, now))
 			continue;                /* reset and freed */
+		if (p->t_tlp != 0 && now >= p->t_tlp)
+			tcp_tlp_expired(p, now);
+		if (p->n_rxt > 0)
+			tcp_rack_detect(p, now);
 		if (p->t_rexmt != 0 && now >= p->t_rexmt)
 			rexmt_expired(p, now);   /* last: may free p */
 	}

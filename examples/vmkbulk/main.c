@@ -535,14 +535,16 @@ static void report(const struct opts *o, struct embed *e, const struct result *r
 		       ",\"syncookies_sent\":%" PRIu64 ",\"syncookies_ok\":%" PRIu64
 		       ",\"ip_txq_full\":%" PRIu64 ",\"ip_no_mbuf\":%" PRIu64
 		       ",\"drop_paws\":%" PRIu64 ",\"drop_ooo_full\":%" PRIu64
-		       ",\"drop_out_of_window\":%" PRIu64 "}\n",
+		       ",\"drop_out_of_window\":%" PRIu64 ",\"tlp_probes\":%" PRIu64
+		       ",\"lost_rexmits\":%" PRIu64 ",\"recovery_undos\":%" PRIu64 "}\n",
 		       o->mode == MODE_RECV ? "recv" : "send", o->zero_copy ? "true" : "false",
 		       ok ? "true" : "false", r->bytes,
 		       r->seconds, gbps, o->host.mtu, st.segs_tx, st.segs_rx, st.retrans,
 		       st.fast_retrans, st.timeouts, st.challenge_acks, st.syncookies_sent,
 		       st.syncookies_ok, ns.drops[VMK_IPDROP_TXQ_FULL], ns.drops[VMK_IPDROP_NO_MBUF],
 		       st.drops[VMK_TCPDROP_PAWS], st.drops[VMK_TCPDROP_OOO_FULL],
-		       st.drops[VMK_TCPDROP_OUT_OF_WINDOW]);
+		       st.drops[VMK_TCPDROP_OUT_OF_WINDOW], st.tlp_probes, st.lost_rexmits,
+		       st.recovery_undos);
 	fflush(stdout);
 }
 

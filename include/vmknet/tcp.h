@@ -307,6 +307,9 @@ struct vmk_tcp_stats {
 	uint64_t syncookies_bad;   /* ACKs to a listener with no valid cookie (answered with RST) */
 	uint64_t keepalive_probes; /* keepalive probes sent */
 	uint64_t keepalive_drops;  /* connections reset after unanswered probes */
+	uint64_t tlp_probes;       /* tail loss probes sent (RFC 8985 7) */
+	uint64_t lost_rexmits;     /* retransmissions found lost and sent again (RACK) */
+	uint64_t recovery_undos;   /* spurious fast recoveries undone (RFC 3522) */
 };
 
 /* TCP counters of a netstack. Returns 0, -ENOENT, -EINVAL. */

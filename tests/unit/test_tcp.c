@@ -619,6 +619,54 @@ static void test_out_of_order_segment_is_held_until_the_hole_fills(void)
 	teardown();
 }
 
+/* Reordering against Linux left dozens of holes in a window; beyond the
+ * ranges held, segments were dropped and sent again. 32 holes, each
+ * segment above one answered with its range as the first SACK block and
+ * the ones before it next (RFC 2018 4); the holes filled, everything is
+ * delivered and nothing was dropped. */
+static void test_a_receiver_holds_32_out_of_order_ranges_with_right_sack_blocks(void)
+{
+	static uint8_t in[64 * 500], got[64 * 500];
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	struct tcp_repr syn;
+	long n = 0, k;
+
+	setup();
+	l = listener();
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.sack_ok = true;
+	c = accept_with(l, &syn, 65535);
+	fill(in, sizeof(in), 6);
+	for (uint32_t i = 1; i < 64; i += 2) {
+		peer_send(peer_nxt + i * 500, our_iss + 1, TCP_ACK, 65535, NULL, in + i * 500, 500);
+		CU_ASSERT_FATAL(next_seg());
+		CU_ASSERT_EQUAL(o.r.ack, peer_nxt);
+		CU_ASSERT_EQUAL_FATAL(o.r.n_sack, i < 7 ? (i + 1) / 2 : 4);
+		for (uint32_t b = 0; b < o.r.n_sack; b++) {
+			CU_ASSERT_EQUAL(o.r.sack[b][0], peer_nxt + (i - 2 * b) * 500);
+			CU_ASSERT_EQUAL(o.r.sack[b][1], peer_nxt + (i - 2 * b + 1) * 500);
+		}
+	}
+	CU_ASSERT_EQUAL(c->ooo.n, 32);
+	for (uint32_t i = 0; i < 64; i += 2)
+		peer_send(peer_nxt + i * 500, our_iss + 1, TCP_ACK, 65535, NULL, in + i * 500, 500);
+	while (next_seg())
+		;
+	CU_ASSERT_EQUAL(o.r.ack, peer_nxt + sizeof(in));
+	CU_ASSERT_EQUAL(o.r.n_sack, 0);
+	while ((k = vmk_tcp_recv(c, got + n, sizeof(got) - n, 0)) > 0)
+		n += k;
+	CU_ASSERT_EQUAL_FATAL(n, (long)sizeof(in));
+	CU_ASSERT_EQUAL(memcmp(got, in, sizeof(in)), 0);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_OOO_FULL], 0);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* Found against Linux: reading every in-order byte emptied the ring, which
  * then restarted at offset 0 and lost the out-of-order data held beyond. */
 static void test_data_held_beyond_a_hole_survives_the_reader_draining_the_buffer(void)
@@ -778,7 +826,7 @@ static void test_unacked_data_is_retransmitted_after_the_rto_with_backoff(void)
 	teardown();
 }
 
-static void test_three_duplicate_acks_trigger_a_fast_retransmit(void)
+static void test_two_duplicate_acks_send_new_data_and_the_third_a_fast_retransmit(void)
 {
 	struct vmk_tcp_sock *l, *c;
 	struct vmk_tcp_stats st;
@@ -791,8 +839,14 @@ static void test_three_duplicate_acks_trigger_a_fast_retransmit(void)
 	/* the initial window is 3 segments of 1460 (RFC 5681 3.1) */
 	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, sizeof(out), 0), (long)sizeof(out));
 	CU_ASSERT_EQUAL(n_out(), 3);
-	for (int i = 0; i < 3; i++)
+	/* the first two each let one new segment go (RFC 3042) */
+	for (uint32_t i = 3; i < 5; i++) {
 		peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
+		CU_ASSERT_FATAL(next_seg());
+		CU_ASSERT_EQUAL(o.r.seq, our_iss + 1 + i * 1460);
+		CU_ASSERT_EQUAL(n_out(), 0);
+	}
+	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, NULL, 0);
 	CU_ASSERT_FATAL(next_seg());
 	CU_ASSERT_EQUAL(o.r.seq, our_iss + 1);
 	CU_ASSERT_EQUAL(o.len, 1460);
@@ -950,6 +1004,9 @@ static void test_retransmission_after_a_timeout_skips_sacked_data(void)
 	c = sack_sender(&l, 6);
 	peer_sack(SEG(0), 2, b);
 	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 3 * MS);                       /* the tail loss probe: lost */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(5));
 	timers_at(now + 1 * SEC);                      /* the initial RTO */
 	while (next_seg() && n < 8)
 		seen[n++] = o.r.seq;
@@ -1023,6 +1080,346 @@ static void test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partia
 	CU_ASSERT_FATAL(next_seg());
 	CU_ASSERT_EQUAL(o.r.seq, SEG(4));
 	CU_ASSERT_EQUAL(o.len, 1460);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* A peer that sends SACK blocks repeats an ACK (a duplicated frame, or
+ * ACKs overtaking each other): the same blocks again SACK nothing new, so
+ * they are no duplicate ACKs (RFC 6675 2) and start no recovery. */
+static void test_repeated_acks_that_sack_nothing_new_are_not_duplicate_acks(void)
+{
+	static const unsigned int b1[][2] = { { 1, 2 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	for (int i = 0; i < 4; i++)
+		peer_sack(SEG(0), 1, b1);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Three segments out and nothing more to send: two duplicate ACKs are
+ * all a lost first segment can bring, and they retransmit it
+ * (RFC 5827 early retransmit) instead of waiting for the RTO. */
+static void test_with_three_segments_out_two_duplicate_acks_retransmit_early(void)
+{
+	static const unsigned int b1[][2] = { { 1, 2 } }, b2[][2] = { { 1, 3 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 3);
+	peer_sack(SEG(0), 1, b1);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_sack(SEG(0), 1, b2);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 1);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* A recovery ends with SND.UNA exactly at its recovery point; the next
+ * loss is a new episode (RFC 6582 3.2 (1): the ACK covers more than
+ * HighData) and is repaired at once, here with two segments out and
+ * nothing more to send (early retransmit), not after an RTO. */
+static void test_a_loss_right_after_a_recovery_starts_a_new_one(void)
+{
+	static const unsigned int b3[][2] = { { 1, 4 } }, b11[][2] = { { 11, 12 } };
+	static uint8_t more[2 * 1460];
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b3);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	n_out();
+	peer_send(peer_nxt, SEG(10), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	CU_ASSERT_EQUAL(c->recover, SEG(10));
+	fill(more, sizeof(more), 3);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, more, sizeof(more), 0), (long)sizeof(more));
+	CU_ASSERT_EQUAL(n_out(), 2);
+	peer_sack(SEG(10), 1, b11);                    /* 10 lost, 11 arrived */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(10));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.fast_retrans, 2);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Segments 5-9 of 10 are lost, 0-4 acknowledged: no duplicate ACK will
+ * come. After PTO (2 SRTT + 2 ms), well before the RTO, the last segment
+ * goes again as a tail loss probe (RFC 8985 7); its SACK makes the holes
+ * below it lost and recovery resends them, with no timeout. */
+static void test_a_lost_tail_is_probed_and_the_sacked_probe_starts_recovery(void)
+{
+	static const unsigned int bp[][2] = { { 9, 10 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_send(peer_nxt, SEG(5), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 1 * MS);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 2 * MS);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(9));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 10 * MS);
+	CU_ASSERT_EQUAL(n_out(), 0);                   /* one probe only */
+	peer_sack(SEG(5), 1, bp);
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(5));
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(6));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.tlp_probes, 1);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* In recovery no cumulative ACK may come for long: a probe answered by
+ * new SACK information lets the next silence be probed too (the oldest
+ * retransmission again, nothing new being left to send), instead of
+ * leaving it to the RTO. */
+static void test_in_recovery_each_silence_after_new_sack_information_is_probed(void)
+{
+	static const unsigned int b3[][2] = { { 1, 4 } }, b5[][2] = { { 1, 5 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b3);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 3 * MS);                       /* PTO: the probe */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_sack(SEG(0), 1, b5);                      /* news, but 0 still missing */
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 3 * MS);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.tlp_probes, 2);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Segments 0 and 4 of 10 are lost and recovery resends both; the repair
+ * of 4, sent after that of 0, arrives while 0 is still a hole: the
+ * retransmission of 0 was lost too, and 0 goes a third time once the
+ * reordering window has passed (RFC 8985 6.2's rule), not after an RTO. */
+static void test_a_lost_retransmission_is_sent_again_without_a_timeout(void)
+{
+	static const unsigned int b3[][2] = { { 1, 4 } }, b7[][2] = { { 5, 8 }, { 1, 4 } },
+		b4[][2] = { { 4, 10 }, { 1, 4 } };
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b3);                      /* 3 segments above 0: lost */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_sack(SEG(0), 2, b7);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(4));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 500);                          /* SRTT is ~0 here */
+	peer_sack(SEG(0), 2, b4);                      /* 4 arrived, 0 did not */
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	timers_at(now + 500);
+	CU_ASSERT_EQUAL(n_out(), 0);                   /* once, until new evidence */
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.lost_rexmits, 1);
+	CU_ASSERT_EQUAL(st.timeouts, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* A SACK connection with timestamps: n segments of 1448 sent at now. */
+static struct vmk_tcp_sock *sack_ts_sender(struct vmk_tcp_sock **l, unsigned int n)
+{
+	static uint8_t out[16 * 1448];
+	struct vmk_tcp_sock *c;
+	struct tcp_repr syn;
+
+	*l = listener();
+	tcp_repr_init(&syn);
+	syn.mss = 1460;
+	syn.sack_ok = true;
+	syn.has_ts = true;
+	syn.ts_val = 1;
+	c = accept_with(*l, &syn, 65535);
+	vmk_tcp_set_nodelay(c, true);
+	rte_spinlock_lock(&ns0->lock);
+	c->cwnd = n * 1448;
+	rte_spinlock_unlock(&ns0->lock);
+	fill(out, n * 1448, 8);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, n * 1448, 0), (long)(n * 1448));
+	CU_ASSERT_EQUAL(n_out(), n);
+	rte_spinlock_lock(&ns0->lock);
+	c->srtt_us = 40000;                            /* a 40 ms path */
+	c->rttvar_us = 5000;
+	tcp_arm_rexmt(c, now);
+	rte_spinlock_unlock(&ns0->lock);
+	return c;
+}
+
+#define TSEG(i) (our_iss + 1 + (uint32_t)(i) * 1448u)
+
+/* The peer acknowledges ack with one SACK block [s, e) of segments (none
+ * when s == e), timestamp val, echoing ecr. */
+static void peer_ts_ack(uint32_t ack, unsigned int s, unsigned int e, uint32_t val,
+			uint32_t ecr)
+{
+	struct tcp_repr r;
+
+	tcp_repr_init(&r);
+	r.has_ts = true;
+	r.ts_val = val;
+	r.ts_ecr = ecr;
+	if (s != e) {
+		r.n_sack = 1;
+		r.sack[0][0] = TSEG(s);
+		r.sack[0][1] = TSEG(e);
+	}
+	peer_send(peer_nxt, ack, TCP_ACK, 65535, &r, NULL, 0);
+}
+
+/* Segment 0 of 10 is only late (40 ms of reordering): SACKs for 1-3
+ * start a recovery that halves the window. The ACK that the late original
+ * brings echoes its timestamp, older than the retransmission's: the
+ * recovery was spurious, the window comes back (RFC 3522). */
+static void test_an_ack_echoing_the_original_undoes_a_spurious_recovery(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint32_t ts0 = tcp_ts_now(now), cwnd0, ssthresh0;
+
+	setup_mtu(1500);
+	c = sack_ts_sender(&l, 10);
+	cwnd0 = c->cwnd;
+	ssthresh0 = c->ssthresh;
+	timers_at(now + 40 * MS);
+	peer_ts_ack(TSEG(0), 1, 2, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 3, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 4, 10, ts0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, TSEG(0));
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	CU_ASSERT(c->cwnd < cwnd0);
+	n_out();
+	peer_ts_ack(TSEG(4), 0, 0, 11, ts0);            /* the original's echo */
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	CU_ASSERT(c->cwnd >= cwnd0);
+	CU_ASSERT_EQUAL(c->ssthresh, ssthresh0);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.recovery_undos, 1);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* The same recovery, but the ACK echoes the retransmission's timestamp:
+ * the segment was lost, the reduced window stays. */
+static void test_an_ack_echoing_the_retransmission_keeps_the_reduced_window(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint32_t ts0 = tcp_ts_now(now), cwnd0;
+
+	setup_mtu(1500);
+	c = sack_ts_sender(&l, 10);
+	cwnd0 = c->cwnd;
+	timers_at(now + 40 * MS);
+	peer_ts_ack(TSEG(0), 1, 2, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 3, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 4, 10, ts0);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, TSEG(0));
+	n_out();
+	peer_ts_ack(TSEG(4), 0, 0, 11, tcp_ts_now(now));
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	CU_ASSERT(c->cwnd < cwnd0);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.recovery_undos, 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* Two duplicate ACKs overtake each other: the older timestamp fails
+ * PAWS, but a pure duplicate ACK is taken with its SACK block and not
+ * answered (Linux's tcp_disordered_ack); data with an old timestamp is
+ * still dropped (RFC 7323 5). */
+static void test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	struct vmk_tcp_stats st;
+	uint32_t ts0 = tcp_ts_now(now);
+	uint8_t in[100];
+
+	setup_mtu(1500);
+	c = sack_ts_sender(&l, 10);
+	peer_ts_ack(TSEG(0), 2, 3, 20, ts0);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_ts_ack(TSEG(0), 1, 2, 19, ts0);           /* sent before, arrived after */
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT_EQUAL(c->sacked.n, 1);               /* [1, 3) */
+	CU_ASSERT_EQUAL(tcp_sack_sacked_end(c, TSEG(1)), TSEG(3));
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_PAWS], 0);
+	{
+		struct tcp_repr r;
+
+		tcp_repr_init(&r);
+		r.has_ts = true;
+		r.ts_val = 18;
+		r.ts_ecr = ts0;
+		fill(in, sizeof(in), 1);
+		peer_send(peer_nxt, TSEG(0), TCP_ACK, 65535, &r, in, sizeof(in));
+	}
+	CU_ASSERT_EQUAL(n_out(), 1);                   /* an ACK, the data dropped */
+	CU_ASSERT_EQUAL(c->rcv_nxt, peer_nxt);
+	vmk_tcp_get_stats(host, NULL, &st);
+	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_PAWS], 1);
 	vmk_tcp_abort(c);
 	vmk_tcp_close(l);
 	teardown();
@@ -2352,16 +2749,26 @@ int main(void)
 	ADD(s, test_data_is_acked_every_second_segment_or_after_the_delayed_ack_timeout);
 	ADD(s, test_out_of_order_segment_is_held_until_the_hole_fills);
 	ADD(s, test_data_held_beyond_a_hole_survives_the_reader_draining_the_buffer);
+	ADD(s, test_a_receiver_holds_32_out_of_order_ranges_with_right_sack_blocks);
 	ADD(s, test_sent_data_is_acked_and_the_window_limits_what_is_in_flight);
 	ADD(s, test_a_window_larger_than_the_adapter_ring_waits_for_room_instead_of_dropping);
 	ADD(s, test_unacked_data_is_retransmitted_after_the_rto_with_backoff);
-	ADD(s, test_three_duplicate_acks_trigger_a_fast_retransmit);
+	ADD(s, test_two_duplicate_acks_send_new_data_and_the_third_a_fast_retransmit);
 	ADD(s, test_sack_blocks_report_the_newest_ranges_first);
 	ADD(s, test_sack_recovery_repairs_two_holes_in_one_window_without_a_timeout);
 	ADD(s, test_retransmission_after_a_timeout_skips_sacked_data);
 	ADD(s, test_partial_acks_after_a_spurious_sack_recovery_resend_nothing);
 	ADD(s, test_a_sack_peer_that_sends_no_blocks_gets_the_next_hole_on_a_partial_ack);
 	ADD(s, test_without_sack_the_second_hole_waits_for_the_partial_ack);
+	ADD(s, test_repeated_acks_that_sack_nothing_new_are_not_duplicate_acks);
+	ADD(s, test_with_three_segments_out_two_duplicate_acks_retransmit_early);
+	ADD(s, test_a_loss_right_after_a_recovery_starts_a_new_one);
+	ADD(s, test_a_lost_tail_is_probed_and_the_sacked_probe_starts_recovery);
+	ADD(s, test_in_recovery_each_silence_after_new_sack_information_is_probed);
+	ADD(s, test_a_lost_retransmission_is_sent_again_without_a_timeout);
+	ADD(s, test_an_ack_echoing_the_original_undoes_a_spurious_recovery);
+	ADD(s, test_an_ack_echoing_the_retransmission_keeps_the_reduced_window);
+	ADD(s, test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
 	ADD(s, test_offload_sends_several_segments_as_one_tso_frame_that_the_switch_cuts_for_a_wire);
