@@ -8,8 +8,9 @@
  * A worker only ever *tries* it (tcpip_if_poll): when a control or
  * application thread holds it, the worker skips the stack for that loop and
  * still drains the adapter's transmit ring, so the data path never waits.
- * Control and application threads (routes, addresses, sockets, pings) take
- * it for a few microseconds and never sleep while holding it. Frames cross
+ * Control threads (routes, addresses, pings) take it for a few
+ * microseconds and never sleep while holding it; socket calls do not take
+ * it: they travel to the worker by the request ring (ns_call.c). Frames cross
  * between the switch and the stack through two rings per adapter: rxq
  * (any worker enqueues, the polling worker dequeues) and txq (producers hold
  * ns->lock, the polling worker dequeues). Time is passed in (`now`, us).

@@ -27,10 +27,12 @@
  *
  * Thread: any non-worker thread; one socket must not be used by two threads
  * at once (a listener and the sockets it accepted are separate sockets).
- * Calls take the netstack's lock for a few microseconds and never sleep
- * while holding it; a call that waits (timeout_ms > 0) polls, every 20 us
- * (plus the thread's timer slack) for its first millisecond, then every
- * millisecond. Errors: negative errno.
+ * A call is carried to the worker that polls the socket's netstack by the
+ * netstack's request ring and runs there (in the caller while no worker
+ * polls it); a send larger than 2 KiB is copied on the caller's thread and
+ * handed over without waiting for the worker. A call that waits
+ * (timeout_ms > 0) polls, every 20 us (plus the thread's timer slack) for
+ * its first millisecond, then every millisecond. Errors: negative errno.
  */
 #ifndef VMKNET_TCP_H
 #define VMKNET_TCP_H
