@@ -2,6 +2,7 @@
  * Transmit offloads finished in software (see offload.h): TCP segmentation
  * by copy into wire-sized frames, and the IPv4 and TCP checksums.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -147,8 +148,9 @@ static void clear_flags(struct rte_mbuf *m)
 	m->ol_flags &= ~(OFFLOAD_TX_WORK | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
 }
 
-/* Cut m (headers h, payload per segment segsz) into out; m is kept. */
-static unsigned int segment(const struct rte_mbuf *m, const struct hdrs *h, uint32_t segsz,
+/* Cut m (headers h, payload per segment segsz) into out; m is kept.
+ * Returns the count, -EINVAL (more than max) or -ENOBUFS. */
+static int segment(const struct rte_mbuf *m, const struct hdrs *h, uint32_t segsz,
 			    struct rte_mempool *pool, struct rte_mbuf **out, unsigned int max)
 {
 	const uint32_t hl = h->l2 + h->l3 + h->l4, total = payload_of(m, h);
@@ -166,9 +168,10 @@ static unsigned int segment(const struct rte_mbuf *m, const struct hdrs *h, uint
 		struct rte_ipv4_hdr *ip;
 		struct rte_tcp_hdr *tcp;
 
-		if (n == max || (f = alloc_chain(pool, hl + len)) == NULL) {
+		f = n < max ? alloc_chain(pool, hl + len) : NULL;
+		if (f == NULL) {
 			rte_pktmbuf_free_bulk(out, n);
-			return 0;
+			return n < max ? -ENOBUFS : -EINVAL;
 		}
 		memcpy(rte_pktmbuf_mtod(f, uint8_t *), rte_pktmbuf_mtod(m, const uint8_t *), hl);
 		copy_into(f, hl, m, hl + off, len);
@@ -185,17 +188,19 @@ static unsigned int segment(const struct rte_mbuf *m, const struct hdrs *h, uint
 		checksums(f, h);
 		out[n++] = f;
 	}
-	return n;
+	return (int)n;
 }
 
-unsigned int offload_finish(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out,
-			    unsigned int max)
+int offload_finish(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out,
+		   unsigned int max)
 {
 	struct hdrs h;
-	unsigned int n;
+	int n;
 
-	if (max == 0 || parse(m, &h) != 0)
-		goto drop;
+	if (max == 0 || parse(m, &h) != 0) {
+		rte_pktmbuf_free(m);
+		return -EINVAL;
+	}
 	if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && m->tso_segsz != 0 &&
 	    payload_of(m, &h) > m->tso_segsz) {
 		n = segment(m, &h, m->tso_segsz, pool, out, max);
@@ -207,14 +212,11 @@ unsigned int offload_finish(struct rte_mbuf *m, struct rte_mempool *pool, struct
 
 		rte_pktmbuf_free(m);
 		if (c == NULL)
-			return 0;
+			return -ENOBUFS;
 		m = c;
 	}
 	checksums(m, &h);
 	clear_flags(m);
 	out[0] = m;
 	return 1;
-drop:
-	rte_pktmbuf_free(m);
-	return 0;
 }

@@ -22,15 +22,15 @@
 
 /*
  * Finish m's transmit offloads: write m itself (checksum filled in, on a
- * private copy if its first segment, the headers, is shared; payload
- * segments are only read) or its wire segments to out (at most max:
+ * private copy if m is shared) or its wire segments to out (at most max:
  * the caller gives room for offload_max_frames(m)), clear the offload
- * flags, and return how many frames were written. Consumes m: on failure
- * (no mbuf, headers not IPv4/TCP in the first segment, more segments than
- * max) m is freed and 0 returned; the caller counts the drop.
+ * flags, and return how many frames were written. Consumes m in every
+ * case: on failure it is freed and the result is -ENOBUFS (no mbuf) or
+ * -EINVAL (headers not Ethernet/IPv4/TCP in the first segment, or more
+ * segments than max); the caller counts the drop.
  */
-unsigned int offload_finish(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out,
-			    unsigned int max);
+int offload_finish(struct rte_mbuf *m, struct rte_mempool *pool, struct rte_mbuf **out,
+		   unsigned int max);
 
 /* How many frames offload_finish can make of m (1 without TSO). */
 unsigned int offload_max_frames(const struct rte_mbuf *m);

@@ -14,6 +14,7 @@
  * Threading: runs on a worker. Reads the RCU-published view and FDB; writes
  * only this worker's stats and tx staging. No locks on the hit path.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -440,7 +441,7 @@ static __rte_noinline void transmit_sw(struct vs_port *p, unsigned int widx,
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		unsigned int got;
+		int got;
 
 		if (!(m->ol_flags & OFFLOAD_TX_WORK)) {
 			got = 1;
@@ -457,10 +458,13 @@ static __rte_noinline void transmit_sw(struct vs_port *p, unsigned int widx,
 				bytes = 0;
 			}
 			got = offload_finish(m, pool, out + k, RTE_DIM(out) - k);
-			if (got == 0)
-				p->wstats[widx].tx_drops[VMK_DROP_NO_MBUF]++;
+			if (got < 0) {
+				p->wstats[widx].tx_drops[got == -ENOBUFS ? VMK_DROP_NO_MBUF :
+							 VMK_DROP_MALFORMED]++;
+				continue;
+			}
 		}
-		for (unsigned int j = 0; j < got; j++)
+		for (int j = 0; j < got; j++)
 			bytes += out[k + j]->pkt_len;
 		k = (uint16_t)(k + got);
 	}

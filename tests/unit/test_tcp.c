@@ -650,7 +650,7 @@ static void test_offload_sends_several_segments_as_one_tso_frame_that_the_switch
 	struct rte_mbuf *m = NULL, *segs[16];
 	uint8_t out[20000], seen[20000];
 	uint32_t got = 0, frame_len;
-	unsigned int n;
+	int n;
 
 	setup();
 	ns0->tcp->tx_offload = true;
@@ -673,7 +673,7 @@ static void test_offload_sends_several_segments_as_one_tso_frame_that_the_switch
 	/* for an uplink the switch makes three wire segments with checksums */
 	n = offload_finish(m, vmk_host_mempool(host), segs, RTE_DIM(segs));
 	CU_ASSERT_EQUAL_FATAL(n, 3);
-	for (unsigned int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		struct ipv4_view ip;
 		struct tcp_repr r;
 
@@ -692,6 +692,38 @@ static void test_offload_sends_several_segments_as_one_tso_frame_that_the_switch
 		rte_pktmbuf_free(segs[i]);
 	}
 	CU_ASSERT_EQUAL(memcmp(seen, out, got), 0);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* What the switch cannot finish is dropped with the reason, never sent
+ * half-done: a frame whose headers are not IPv4/TCP, and a TSO frame that
+ * would make more segments than the caller has room for. Either way the
+ * frame is consumed (the leak check would see it otherwise). */
+static void test_offload_refuses_a_frame_it_cannot_finish_and_frees_it(void)
+{
+	struct rte_mempool *pool;
+	struct rte_mbuf *m, *out[4];
+	struct vmk_tcp_sock *l, *c;
+	uint8_t data[20000];
+
+	setup();
+	pool = vmk_host_mempool(host);
+	m = rte_pktmbuf_alloc(pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	memset(rte_pktmbuf_append(m, 60), 0, 60);       /* EtherType 0: not IPv4 */
+	m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	CU_ASSERT_EQUAL(offload_finish(m, pool, out, RTE_DIM(out)), -EINVAL);
+
+	ns0->tcp->tx_offload = true;
+	l = listener();
+	c = accept_with(l, NULL, 65535);
+	fill(data, sizeof(data), 13);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, data, sizeof(data), 0), (long)sizeof(data));
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(vmk0->ifc.txq, (void **)&m), 0);
+	CU_ASSERT_FATAL((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) != 0);   /* 3 segments */
+	CU_ASSERT_EQUAL(offload_finish(m, pool, out, 2), -EINVAL);
 	vmk_tcp_abort(c);
 	vmk_tcp_close(l);
 	teardown();
@@ -1270,6 +1302,7 @@ int main(void)
 	ADD(s, test_full_receive_buffer_advertises_zero_and_reading_reopens_it);
 	ADD(s, test_offload_sends_several_segments_as_one_tso_frame_that_the_switch_cuts_for_a_wire);
 	ADD(s, test_offload_fills_in_the_checksum_of_a_segment_with_cloned_payload_in_place);
+	ADD(s, test_offload_refuses_a_frame_it_cannot_finish_and_frees_it);
 	ADD(s, test_a_segment_without_checksum_is_taken_only_when_it_never_left_the_host);
 	ADD(s, test_in_window_rst_with_the_wrong_sequence_gets_a_challenge_ack);
 	ADD(s, test_syn_on_an_established_connection_gets_a_challenge_ack);
