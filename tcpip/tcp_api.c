@@ -467,9 +467,12 @@ static void op_send_chain(struct netstack *ns, void *arg)
  * acknowledged), since one socket has one sending thread. */
 static uint32_t room_hint(const struct vmk_tcp_sock *s)
 {
+	/* posted first: once it no longer counts a chain, the worker's
+	 * release of it makes the chain's bytes visible in sndq.len, so a
+	 * chain is counted at least once (twice only errs low). */
+	uint32_t posted = __atomic_load_n(&s->posted, __ATOMIC_ACQUIRE);
 	uint32_t size = __atomic_load_n(&s->sndq.size, __ATOMIC_RELAXED);
-	uint32_t used = __atomic_load_n(&s->sndq.len, __ATOMIC_RELAXED) +
-			__atomic_load_n(&s->posted, __ATOMIC_ACQUIRE);
+	uint32_t used = __atomic_load_n(&s->sndq.len, __ATOMIC_RELAXED) + posted;
 
 	return size > used ? size - used : 0;
 }
