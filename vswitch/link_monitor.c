@@ -26,11 +26,10 @@
 #include "vswitch/vswitch.h"
 
 #define LINK_POLL_MS 10
-#define RARP_LEN     60
 
 /* A RARP "reverse request" announcing mac, as hypervisors send after a VM
  * moves (QEMU's announce, ESXi's notify switches). */
-static struct rte_mbuf *rarp_build(struct rte_mempool *pool, const uint8_t mac[6], uint16_t vlan)
+struct rte_mbuf *rarp_build(struct rte_mempool *pool, const uint8_t mac[6], uint16_t vlan)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	uint8_t *p;

@@ -5,12 +5,22 @@
 #ifndef VMK_VSWITCH_LINK_MONITOR_H
 #define VMK_VSWITCH_LINK_MONITOR_H
 
+#include <stdint.h>
+
 struct vmk_host;
+struct rte_mbuf;
+struct rte_mempool;
 
 /* last_uplink of a port the monitor has not looked at yet. */
 #define LINK_UPLINK_UNKNOWN (-2)
 
 /* Start the host's monitor thread. Returns 0 or a negative errno. */
+#define RARP_LEN 60
+
+/* A RARP "reverse request" announcing mac (VLAN-tagged unless vlan is 0 or
+ * the trunk), as a new mbuf of pool the caller owns; NULL if none is free. */
+struct rte_mbuf *rarp_build(struct rte_mempool *pool, const uint8_t mac[6], uint16_t vlan);
+
 int link_monitor_start(struct vmk_host *h);
 
 /* Stop it and wait for it (no-op when not running). Not under the host lock. */
