@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # PVP-style guest-to-guest throughput, side by side in one run: two virtio
 # guests (bench/vmk-pvp-guests: two virtio-user devices on core 0, the VMs'
-# virtio-net driver) send 64-byte frames from guest 1 to guest 2 through
+# virtio-net driver) send 64-byte frames from guest 1 to guest 2 (mode g2g),
+# or guest 1 alone sends to the switch's uplink, a net_null sink (mode g2u),
+# through
 #   vmknet   bench/vmk-pvp-switch: one vSwitch, guest ports in vhost-user
 #            client mode, one worker on core 1;
 #   OVS      Open vSwitch with DPDK, dpdkvhostuserclient ports, NORMAL, one
 #            PMD thread on core 1.
-# Mpps is what guest 2 received. Prints a table with the ratio and writes
-# bench/out/pvp.csv. Environment: SECONDS_PER_RUN (10), SKIP_OVS=1.
+# Mpps is what guest 2 received (g2u: what guest 1's queue took, all of it
+# forwarded to the sink). The contenders take turns for ROUNDS rounds
+# (memory placement on this VM moves results by up to 2x from one process
+# start to the next, and turns expose both to the same conditions); the
+# table gives each round, the medians and their ratio, with each switch's
+# own cost per frame (vmknet: worker busy cycles per frame; OVS: PMD
+# processing cycles per frame, from pmd-stats-show). Writes bench/out/pvp.csv.
+# Environment: SECONDS_PER_RUN (10), ROUNDS (3), MODES ("g2g g2u"), SKIP_OVS=1.
 # Reuses bench/run_l2fwd.sh's helpers (process tracking, hugepages, OVS).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,49 +24,76 @@ MACS=64                          # sizes hugepages like the smallest l2fwd run
 . "$ROOT/bench/run_l2fwd.sh"
 log() { printf '[pvp] %s\n' "$*" >&2; }
 
-guests() {          # guests S1 S2 OUT: run the two VMs for SECONDS_PER_RUN
+guests() {          # guests OUT S1 [S2]: run the VMs for SECONDS_PER_RUN
+	local out=$1 vdevs=() i=0
+	shift
+	for s in "$@"; do
+		vdevs+=(--vdev "net_virtio_user$i,path=$s,server=1,queues=1,queue_size=1024,mac=02:00:00:00:00:0$((i + 1))")
+		i=$((i + 1))
+	done
 	"$BIN/vmk-pvp-guests" -l "$MAIN_CORE" --no-pci --file-prefix "vmkb-pvpg-$$" \
 		--huge-dir "$HUGEDIR" --single-file-segments -m 512 \
-		--log-level='*:error' \
-		--vdev "net_virtio_user0,path=$1,server=1,queues=1,queue_size=1024,mac=02:00:00:00:00:01" \
-		--vdev "net_virtio_user1,path=$2,server=1,queues=1,queue_size=1024,mac=02:00:00:00:00:02" \
-		-- --seconds "$SECONDS_PER_RUN" --warmup 2 > "$3" 2>> "$OUT_DIR/logs/pvp-guests.log"
+		--log-level='*:error' "${vdevs[@]}" \
+		-- --seconds "$SECONDS_PER_RUN" --warmup 2 > "$out" 2>> "$OUT_DIR/logs/pvp-guests.log"
 }
 
-mpps_of() { python3 -c 'import json,sys; print("%.3f" % json.loads(open(sys.argv[1]).read().splitlines()[-1])["rx_mpps"])' "$1" 2>/dev/null; }
+mpps_of() {         # mpps_of JSON: g2g counts what guest 2 received, g2u what guest 1 sent
+	local key=rx_mpps
+	[ "$MODE" = g2u ] && key=tx_mpps
+	python3 -c 'import json,sys; print("%.3f" % json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$1" "$key" 2>/dev/null
+}
 
 pvp_vmknet() {
-	local s1=$TMP/vmk1.sock s2=$TMP/vmk2.sock pid
+	local s1=$TMP/vmk1.sock s2=$TMP/vmk2.sock pid second=() socks=()
+	if [ "$MODE" = g2u ]; then
+		second=(--uplink net_null0); socks=("$s1")
+	else
+		second=(--vhost "$s2"); socks=("$s1" "$s2")
+	fi
 	# shellcheck disable=SC2046
 	"$BIN/vmk-pvp-switch" $(eal_common "vmkb-pvps-$$") --log-level='*:error' -- \
-		--vhost "$s1" --vhost "$s2" > "$TMP/switch.json" 2> "$OUT_DIR/logs/pvp-vmknet.log" &
+		--vhost "$s1" "${second[@]}" > "$TMP/switch.json" 2> "$OUT_DIR/logs/pvp-vmknet.log" &
 	pid=$!
 	PIDS+=("$pid")
 	sleep 2
-	guests "$s1" "$s2" "$TMP/vmknet.json" || log "vmknet: guests failed"
+	guests "$TMP/vmknet.json" "${socks[@]}" || log "vmknet: guests failed"
 	kill -INT "$pid" 2>/dev/null
 	wait_exit "$pid" 20
 	stop_pid "$pid" 5
 	untrack "$pid"
 	cat "$TMP/switch.json" >> "$OUT_DIR/logs/pvp-vmknet.log" 2>/dev/null
 	VMK=$(mpps_of "$TMP/vmknet.json")
+	VMK_CPP=$(python3 -c 'import json,sys; print("%.1f" % json.loads(open(sys.argv[1]).read().splitlines()[-1])["worker_cycles_per_packet"])' "$TMP/switch.json" 2>/dev/null)
 }
 
 pvp_ovs() {
 	local s1=$TMP/ovs1.sock s2=$TMP/ovs2.sock
 	OVS_D=$TMP/ovs
+	rm -rf "$OVS_D"                  # a fresh database each round
 	mkdir -p "$OVS_D"
 	ovs_start "$OUT_DIR/logs/pvp-ovs.log" || { log "OVS did not start"; return 1; }
-	ovs_vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
-		-- add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuserclient \
-			options:vhost-server-path="$s1" ofport_request=1 \
-		-- add-port br0 vhu2 -- set Interface vhu2 type=dpdkvhostuserclient \
-			options:vhost-server-path="$s2" ofport_request=2 || return 1
-	ovs_pin_threads "$OVS_PID"
-	guests "$s1" "$s2" "$TMP/ovs.json" || log "ovs: guests failed"
-	ovs_appctl dpif-netdev/pmd-stats-show >> "$OUT_DIR/logs/pvp-ovs.log" 2>&1
+	if [ "$MODE" = g2u ]; then
+		ovs_vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
+			-- add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuserclient \
+				options:vhost-server-path="$s1" ofport_request=1 \
+			-- add-port br0 dpdk0 -- set Interface dpdk0 type=dpdk \
+				options:dpdk-devargs=net_null0 ofport_request=2 || return 1
+		ovs_pin_threads "$OVS_PID"
+		guests "$TMP/ovs.json" "$s1" || log "ovs: guests failed"
+	else
+		ovs_vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
+			-- add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuserclient \
+				options:vhost-server-path="$s1" ofport_request=1 \
+			-- add-port br0 vhu2 -- set Interface vhu2 type=dpdkvhostuserclient \
+				options:vhost-server-path="$s2" ofport_request=2 || return 1
+		ovs_pin_threads "$OVS_PID"
+		guests "$TMP/ovs.json" "$s1" "$s2" || log "ovs: guests failed"
+	fi
+	ovs_appctl dpif-netdev/pmd-stats-show > "$TMP/pmd-stats.txt" 2>&1
+	cat "$TMP/pmd-stats.txt" >> "$OUT_DIR/logs/pvp-ovs.log"
 	ovs_stop
 	OVS=$(mpps_of "$TMP/ovs.json")
+	OVS_CPP=$(sed -n 's/.*avg processing cycles per packet: \([0-9.]*\).*/\1/p' "$TMP/pmd-stats.txt" | head -1)
 }
 
 pvp_main() {
@@ -70,24 +105,52 @@ pvp_main() {
 	: > "$OUT_DIR/logs/pvp-guests.log"
 	HUGE_MB=${HUGE_MB:-2560}
 	setup_hugepages
-	VMK=""; OVS=""
-	log "vmknet: guest 1 -> vSwitch -> guest 2, ${SECONDS_PER_RUN}s"
-	pvp_vmknet
-	log "vmknet: ${VMK:-failed} Mpps"
-	if [ "$SKIP_OVS" != 1 ]; then
-		log "ovs: guest 1 -> OVS (dpdkvhostuserclient) -> guest 2, ${SECONDS_PER_RUN}s"
-		pvp_ovs
-		log "ovs: ${OVS:-failed} Mpps"
-	fi
-	echo "contender,mpps" > "$OUT_DIR/pvp.csv"
-	echo "vmknet,${VMK}" >> "$OUT_DIR/pvp.csv"
-	echo "ovs,${OVS}" >> "$OUT_DIR/pvp.csv"
-	printf '\nPVP (virtio-user guest -> switch -> virtio-user guest), 64-byte frames, one switching core\n'
-	printf '%-10s %10s\n' contender Mpps vmknet "${VMK:-n/a}" ovs "${OVS:-n/a}"
-	if [ -n "$VMK" ] && [ -n "$OVS" ]; then
-		python3 -c 'import sys; print("vmknet/OVS: %.2fx" % (float(sys.argv[1]) / float(sys.argv[2])))' \
-			"$VMK" "$OVS"
-	fi
+	ROUNDS=${ROUNDS:-3}
+	MODES=${MODES:-g2g g2u}
+	is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "bad ROUNDS '$ROUNDS'"
+	for MODE in $MODES; do
+		case $MODE in g2g|g2u) ;; *) die "bad mode '$MODE' (g2g, g2u)" ;; esac
+	done
+	echo "mode,round,contender,mpps,cycles_per_frame" > "$OUT_DIR/pvp.csv"
+	for MODE in $MODES; do
+		local what="guest 1 -> switch -> guest 2"
+		[ "$MODE" = g2u ] && what="guest 1 -> switch -> uplink (net_null)"
+		for r in $(seq 1 "$ROUNDS"); do
+			VMK=""; VMK_CPP=""
+			log "$MODE round $r/$ROUNDS: vmknet: $what, ${SECONDS_PER_RUN}s"
+			pvp_vmknet
+			log "vmknet: ${VMK:-failed} Mpps, ${VMK_CPP:-?} cycles/frame"
+			echo "$MODE,$r,vmknet,${VMK},${VMK_CPP}" >> "$OUT_DIR/pvp.csv"
+			if [ "$SKIP_OVS" != 1 ]; then
+				OVS=""; OVS_CPP=""
+				log "$MODE round $r/$ROUNDS: ovs (dpdkvhostuserclient): $what, ${SECONDS_PER_RUN}s"
+				pvp_ovs
+				log "ovs: ${OVS:-failed} Mpps, ${OVS_CPP:-?} cycles/frame"
+				echo "$MODE,$r,ovs,${OVS},${OVS_CPP}" >> "$OUT_DIR/pvp.csv"
+			fi
+		done
+	done
+	printf '\nPVP, 64-byte frames, one switching core (g2g: virtio guest -> switch -> virtio guest; g2u: virtio guest -> switch -> uplink)\n'
+	python3 - "$OUT_DIR/pvp.csv" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+def col(mode, who, key):
+    return [float(r[key]) for r in rows if r["mode"] == mode and r["contender"] == who and r[key]]
+print("%-4s %-8s %-34s %8s %14s" % ("mode", "", "Mpps by round", "median", "cycles/frame"))
+for mode in dict.fromkeys(r["mode"] for r in rows):
+    med = {}
+    for who in ("vmknet", "ovs"):
+        mp, cp = col(mode, who, "mpps"), col(mode, who, "cycles_per_frame")
+        if not mp:
+            continue
+        med[who] = statistics.median(mp)
+        print("%-4s %-8s %-34s %8.2f %14s" % (mode, who, " ".join("%.2f" % x for x in mp),
+              med[who], "%.1f" % statistics.median(cp) if cp else "n/a"))
+    if len(med) == 2 and med["ovs"] > 0:
+        v, o = col(mode, "vmknet", "mpps"), col(mode, "ovs", "mpps")
+        print("%-4s vmknet/OVS (medians): %.2fx   by round: %s" % (mode, med["vmknet"] / med["ovs"],
+              " ".join("%.2fx" % (a / b) for a, b in zip(v, o) if b)))
+PY
 }
 
 pvp_main "$@"

@@ -11,7 +11,10 @@
  *       -- [--seconds N] [--warmup N]
  *
  * Prints one JSON line: {"rx_mpps":..., "tx_mpps":..., ...}. Guest 2 first
- * sends a few frames so a learning switch knows where it is. Needs memory
+ * sends a few frames so a learning switch knows where it is. With one vdev
+ * (guest to uplink), guest 1 alone sends to a MAC nobody has (the switch
+ * floods it to its only other port, the uplink) and tx_mpps, the frames its
+ * virtio queue took back, is the switch's rate. Needs memory
  * a vhost backend can map (hugepages). Exit 1 on run-time errors, 2 on usage.
  */
 #include <errno.h>
@@ -101,6 +104,7 @@ int main(int argc, char **argv)
 	struct rte_ether_addr mac1, mac2;
 	struct rte_mempool *pool;
 	uint64_t tx = 0, rx = 0;
+	unsigned int n_guests;
 	int n;
 
 	n = rte_eal_init(argc, argv);
@@ -118,43 +122,50 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (rte_eth_dev_count_avail() != 2 || seconds <= 0) {
-		fprintf(stderr, "vmk-pvp-guests: give two virtio-user vdevs and --seconds > 0\n");
+	n_guests = rte_eth_dev_count_avail();
+	if ((n_guests != 1 && n_guests != 2) || seconds <= 0) {
+		fprintf(stderr, "vmk-pvp-guests: give one or two virtio-user vdevs and --seconds > 0\n");
 		return 2;
 	}
 	pool = rte_pktmbuf_pool_create("pvp", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       rte_socket_id());
-	if (pool == NULL || port_up(0, pool) < 0 || port_up(1, pool) < 0) {
+	if (pool == NULL || port_up(0, pool) < 0 || (n_guests == 2 && port_up(1, pool) < 0)) {
 		fprintf(stderr, "vmk-pvp-guests: cannot start the virtio-user ports\n");
 		return 1;
 	}
 	rte_eth_macaddr_get(0, &mac1);
-	rte_eth_macaddr_get(1, &mac2);
+	if (n_guests == 2)
+		rte_eth_macaddr_get(1, &mac2);
+	else
+		mac2 = (struct rte_ether_addr){ { 0x02, 0, 0, 0, 0, 0xfe } };  /* no one's */
 	frame_build(f12, &mac2, &mac1);
 	frame_build(f21, &mac1, &mac2);
 
 	/* Both guests speak first, so a learning switch knows them. */
 	t0 = now_s();
 	while (now_s() - t0 < warmup) {
-		send_frames(pool, 1, f21, 1);
+		if (n_guests == 2)
+			send_frames(pool, 1, f21, 1);
 		send_frames(pool, 0, f12, 1);
 		drain(0);
-		drain(1);
+		if (n_guests == 2)
+			drain(1);
 		rte_delay_us_sleep(1000);
 	}
 	t0 = now_s();
 	while ((t1 = now_s()) - t0 < seconds) {
 		for (int k = 0; k < 64; k++) {
 			tx += send_frames(pool, 0, f12, BURST);
-			rx += drain(1);
+			if (n_guests == 2)
+				rx += drain(1);
 		}
 	}
 	printf("{\"tool\":\"pvp-guests\",\"rx_mpps\":%.3f,\"tx_mpps\":%.3f,\"rx_packets\":%" PRIu64
 	       ",\"tx_packets\":%" PRIu64 ",\"seconds\":%.3f}\n",
 	       (double)rx / (t1 - t0) / 1e6, (double)tx / (t1 - t0) / 1e6, rx, tx, t1 - t0);
 	fflush(stdout);
-	rte_eth_dev_stop(0);
-	rte_eth_dev_stop(1);
+	for (uint16_t i = 0; i < n_guests; i++)
+		rte_eth_dev_stop(i);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -5,6 +5,10 @@
  * then prints one JSON line with the worker's cost per frame.
  *
  *   vmk-pvp-switch [EAL args, two lcores] -- --vhost PATH --vhost PATH
+ *   vmk-pvp-switch [EAL args, two lcores] -- --vhost PATH --uplink DEVARGS
+ *
+ * The second form is guest to uplink: one guest port and one uplink (e.g.
+ * net_null0, a sink).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,7 +36,7 @@ int main(int argc, char **argv)
 	struct vmk_vswitch_params vp;
 	struct vmk_host_params hp;
 	struct vmk_worker_stats w;
-	const char *paths[2];
+	const char *paths[2], *uplink = NULL;
 	unsigned int n_paths = 0, lcore;
 	int n, ret;
 
@@ -44,14 +48,18 @@ int main(int argc, char **argv)
 	for (int i = n + 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--vhost") == 0 && n_paths < 2) {
 			paths[n_paths++] = argv[i + 1];
+		} else if (strcmp(argv[i], "--uplink") == 0 && uplink == NULL) {
+			uplink = argv[i + 1];
 		} else {
-			fprintf(stderr, "vmk-pvp-switch: usage: -- --vhost PATH --vhost PATH\n");
+			fprintf(stderr, "vmk-pvp-switch: usage: -- --vhost PATH "
+				"(--vhost PATH | --uplink DEVARGS)\n");
 			return 2;
 		}
 	}
 	lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
-	if (n_paths != 2 || lcore >= RTE_MAX_LCORE) {
-		fprintf(stderr, "vmk-pvp-switch: two --vhost paths and two lcores needed\n");
+	if (n_paths + (uplink != NULL) != 2 || lcore >= RTE_MAX_LCORE) {
+		fprintf(stderr, "vmk-pvp-switch: two ports (--vhost, --uplink) and two lcores "
+			"needed\n");
 		return 2;
 	}
 	signal(SIGINT, on_signal);
@@ -65,7 +73,16 @@ int main(int argc, char **argv)
 		ret = vmk_vswitch_add(host, &vp, &vs);
 	if (ret == 0)
 		ret = vmk_portgroup_add(vs, "VM Network", 0);
-	for (unsigned int i = 0; ret == 0 && i < 2; i++) {
+	if (ret == 0 && uplink != NULL) {
+		struct vmk_port_params pp;
+
+		vmk_port_params_init(&pp);
+		pp.name = "vmnic0";
+		pp.uplink = true;
+		pp.devargs = uplink;
+		ret = vmk_port_add(vs, &pp, NULL);
+	}
+	for (unsigned int i = 0; ret == 0 && i < n_paths; i++) {
 		struct vmk_port_params pp;
 		char name[16];
 

@@ -897,8 +897,8 @@ static const char *guest_hint(const struct vmk_config_guest_port *g, int ret)
 	if (ret == -ENOSPC)
 		return "no free port on the vSwitch";
 	if (g->server)
-		return "cannot listen on the socket, or no DPDK ethdev is free: see vmknetd's log";
-	return "no DPDK ethdev is free, or the vhost-user device failed: see vmknetd's log";
+		return "cannot listen on the socket: see vmknetd's log";
+	return "the vhost-user socket cannot be set up: see vmknetd's log";
 }
 
 static const char *step_hint(const struct step *s, int ret)

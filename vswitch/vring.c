@@ -256,10 +256,47 @@ static void mbuf_recycle(struct rte_mbuf *m)
 	m->pkt_len = 0;
 }
 
+/* A guest tx frame the short path can take: header and frame in one
+ * descriptor, the frame fitting one mbuf. src is NULL otherwise. */
+struct tx_fast {
+	const uint8_t *src;
+	uint32_t len;
+};
+
+static inline void tx_classify(const struct vqueue *vr, uint16_t head, uint32_t room,
+			       struct tx_fast *f)
+{
+	struct vring_desc d;
+	uint64_t len;
+	const uint8_t *p;
+
+	f->src = NULL;
+	if (unlikely(head >= vr->size))
+		return;
+	d = vr->desc[head];
+	rte_compiler_barrier();
+	if (unlikely(d.flags != 0 || d.len <= vr->hdr_len || d.len - vr->hdr_len > room))
+		return;
+	len = d.len;
+	p = gpa_to_va(vr->mem, d.addr, &len);
+	if (unlikely(p == NULL || len != d.len))
+		return;
+	f->src = p + vr->hdr_len;
+	f->len = d.len - vr->hdr_len;
+	rte_prefetch0(f->src);
+	rte_prefetch0(f->src + f->len - 1);
+}
+
+#define DEQ_MAX 64
+#define DEQ_AHEAD 4
+
 uint16_t vring_dequeue(struct vqueue *vr, struct rte_mempool *mp, struct rte_mbuf **pkts,
 		       uint16_t n)
 {
-	uint16_t before = vr->last_used, got = 0;
+	uint16_t before = vr->last_used, got = 0, mask = vr->size - 1;
+	uint16_t heads[DEQ_MAX];
+	struct tx_fast f[DEQ_MAX];
+	uint32_t room;
 	int count;
 
 	if (unlikely(vr->broken))
@@ -267,18 +304,36 @@ uint16_t vring_dequeue(struct vqueue *vr, struct rte_mempool *mp, struct rte_mbu
 	count = avail_count(vr);
 	if (count <= 0)
 		return 0;
-	if (count > n)
-		count = n;
+	count = RTE_MIN(count, RTE_MIN(n, DEQ_MAX));
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, pkts, (unsigned int)count) != 0)) {
 		vr->st.no_mbuf++;
 		return 0;
 	}
+	room = RTE_MIN((uint32_t)rte_pktmbuf_tailroom(pkts[0]), vr->max_frame);
+	/* Descriptors first (the guest's core wrote them), then each frame's
+	 * data a few frames ahead of its copy. */
 	for (int i = 0; i < count; i++) {
-		uint16_t slot = (uint16_t)(vr->last_avail + i) & (vr->size - 1);
-		uint16_t head = __atomic_load_n(&vr->avail->ring[slot], __ATOMIC_RELAXED);
-		int ret = dequeue_one(vr, mp, head, pkts[got]);
+		heads[i] = __atomic_load_n(&vr->avail->ring[(uint16_t)(vr->last_avail + i) & mask],
+					   __ATOMIC_RELAXED);
+		rte_prefetch0(&vr->desc[heads[i] & mask]);
+	}
+	for (int i = 0; i < RTE_MIN(count, DEQ_AHEAD); i++)
+		tx_classify(vr, heads[i], room, &f[i]);
+	for (int i = 0; i < count; i++) {
+		struct rte_mbuf *m = pkts[got];
+		int ret;
 
-		used_put(vr, head, 0);
+		if (i + DEQ_AHEAD < count)
+			tx_classify(vr, heads[i + DEQ_AHEAD], room, &f[i + DEQ_AHEAD]);
+		if (likely(f[i].src != NULL)) {
+			rte_memcpy(rte_pktmbuf_mtod(m, void *), f[i].src, f[i].len);
+			m->data_len = (uint16_t)f[i].len;
+			m->pkt_len = f[i].len;
+			ret = 0;
+		} else {
+			ret = dequeue_one(vr, mp, heads[i], m);
+		}
+		used_put(vr, heads[i], 0);
 		if (likely(ret == 0)) {
 			got++;
 			continue;
@@ -289,7 +344,7 @@ uint16_t vring_dequeue(struct vqueue *vr, struct rte_mempool *mp, struct rte_mbu
 			vr->st.too_big++;
 		else
 			vr->st.malformed++;
-		mbuf_recycle(pkts[got]);   /* reused for the next frame */
+		mbuf_recycle(m);   /* reused for the next frame */
 	}
 	if (got < count)
 		rte_pktmbuf_free_bulk(pkts + got, (unsigned int)(count - got));
@@ -346,32 +401,6 @@ static int enqueue_one(struct vqueue *vr, struct rte_mbuf *m, uint16_t avail, ui
 	uint16_t used_start = vr->last_used, nb = 0;
 	struct source s;
 	struct chain c;
-
-	/* One writable descriptor holding header and a one-segment frame. */
-	if (likely(*taken < avail && m->nb_segs == 1)) {
-		uint16_t head = __atomic_load_n(
-			&vr->avail->ring[(uint16_t)(vr->last_avail + *taken) & (vr->size - 1)],
-			__ATOMIC_RELAXED);
-		uint32_t need = vr->hdr_len + m->data_len;
-
-		if (chain_start(vr, head, &c) == 0 &&
-		    (c.d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE)) == VRING_DESC_F_WRITE &&
-		    c.d.len >= need) {
-			uint64_t len = need;
-			uint8_t *dst = gpa_to_va(vr->mem, c.d.addr, &len);
-
-			if (likely(dst != NULL && len == need)) {
-				hdr_write(dst, vr->hdr_len);
-				rte_memcpy(dst + vr->hdr_len, rte_pktmbuf_mtod(m, void *),
-					   m->data_len);
-				if (unlikely(vr->log))
-					rte_vhost_log_write(vr->vid, c.d.addr, need);
-				used_put(vr, head, need);
-				(*taken)++;
-				return 0;
-			}
-		}
-	}
 
 	s.p = hdr;
 	s.left = vr->hdr_len;
@@ -451,9 +480,44 @@ bad:
 	return -EINVAL;
 }
 
+/* A guest rx buffer the short path can fill: one writable descriptor. */
+struct rx_fast {
+	uint8_t *dst;
+	uint64_t gpa;
+	uint32_t cap;
+};
+
+static inline void rx_classify(const struct vqueue *vr, uint16_t head, struct rx_fast *f)
+{
+	struct vring_desc d;
+	uint64_t len;
+	uint8_t *p;
+
+	f->dst = NULL;
+	if (unlikely(head >= vr->size))
+		return;
+	d = vr->desc[head];
+	rte_compiler_barrier();
+	if (unlikely(d.flags != VRING_DESC_F_WRITE || d.len < vr->hdr_len))
+		return;
+	len = d.len;
+	p = gpa_to_va(vr->mem, d.addr, &len);
+	if (unlikely(p == NULL))
+		return;
+	f->dst = p;
+	f->gpa = d.addr;
+	f->cap = (uint32_t)len;      /* the contiguous part */
+	__builtin_prefetch(p, 1, 3);      /* we write it: fetch it owned */
+}
+
+#define ENQ_MAX 64
+#define ENQ_AHEAD 4
+
 uint16_t vring_enqueue(struct vqueue *vr, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t before = vr->last_used, taken = 0, i;
+	uint16_t before = vr->last_used, taken = 0, mask = vr->size - 1, nheads, classified, i;
+	uint16_t heads[ENQ_MAX];
+	struct rx_fast f[ENQ_MAX];
 	int avail;
 
 	if (unlikely(vr->broken))
@@ -461,12 +525,37 @@ uint16_t vring_enqueue(struct vqueue *vr, struct rte_mbuf **pkts, uint16_t n)
 	avail = avail_count(vr);
 	if (avail <= 0)
 		return 0;
+	/* Small frames take one buffer each: look at as many buffers as
+	 * frames, descriptors first, then each buffer a few frames ahead. */
+	nheads = (uint16_t)RTE_MIN(avail, RTE_MIN(n, ENQ_MAX));
+	for (i = 0; i < nheads; i++) {
+		heads[i] = __atomic_load_n(&vr->avail->ring[(uint16_t)(vr->last_avail + i) & mask],
+					   __ATOMIC_RELAXED);
+		rte_prefetch0(&vr->desc[heads[i] & mask]);
+	}
+	for (classified = 0; classified < RTE_MIN(nheads, ENQ_AHEAD); classified++)
+		rx_classify(vr, heads[classified], &f[classified]);
 	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t need = vr->hdr_len + m->pkt_len;
 		int ret;
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		ret = enqueue_one(vr, pkts[i], (uint16_t)avail, &taken);
+		while (classified < nheads && classified < taken + ENQ_AHEAD) {
+			rx_classify(vr, heads[classified], &f[classified]);
+			classified++;
+		}
+		if (likely(taken < classified && f[taken].dst != NULL && m->nb_segs == 1 &&
+			   f[taken].cap >= need)) {
+			hdr_write(f[taken].dst, vr->hdr_len);
+			rte_memcpy(f[taken].dst + vr->hdr_len, rte_pktmbuf_mtod(m, void *),
+				   m->data_len);
+			if (unlikely(vr->log))
+				rte_vhost_log_write(vr->vid, f[taken].gpa, need);
+			used_put(vr, heads[taken], need);
+			taken++;
+			continue;
+		}
+		ret = enqueue_one(vr, m, (uint16_t)avail, &taken);
 		if (likely(ret == 0))
 			continue;
 		if (ret == -ENOSPC)

@@ -122,16 +122,17 @@ refused 1 'a file that is not a socket is at that path: remove it or choose anot
 [ -f "$vm/plain.file" ] || fail "a file that is not a socket was removed"
 refused 1 'another program listens on that socket' $P add -n vm3.eth0 -p "VM Network" -s "$sock" --server
 [ -S "$sock" ] || fail "the control socket was taken away"
-# Every guest port takes a DPDK ethdev: when none is left, the add is undone.
+# A guest port takes no DPDK ethdev (its data path is vmknet's own), so a
+# host has far more of them than ethdevs (32 in Debian's DPDK): 64 come and go.
 n=0
 while [ "$n" -lt 64 ] && cli $P add -n "e$n.eth0" -p "VM Network" -s "$vm/e$n.sock" --server >/dev/null 2>&1; do
 	n=$((n + 1))
 done
-[ "$n" -gt 0 ] && [ "$n" -lt 64 ] || fail "ethdevs never ran out ($n guest ports added)"
-refused 1 "cannot add guest port e$n.eth0 on vSwitch0: .*(cannot listen on the socket, or no DPDK ethdev is free: see vmknetd's log); nothing was changed" \
-	$P add -n "e$n.eth0" -p "VM Network" -s "$vm/e$n.sock" --server
-grep -q 'Reached maximum number of Ethernet ports' "$log" || fail "vmknetd's log does not say why"
+[ "$n" -eq 64 ] || fail "only $n of 64 guest ports could be added"
+[ -S "$vm/e63.sock" ] || fail "the 64th guest port does not listen"
+json $P list | json_check "assert len(d) == 67, len(d)"
 for i in $(seq 0 $((n - 1))); do ok $P remove -n "e$i.eth0"; done
+[ ! -e "$vm/e0.sock" ] || fail "a removed server port left its socket"
 refused 1 'no guest port named "vm9.eth0" (see' $P remove -n vm9.eth0
 refused 1 'no guest port or VM named "vm9" (see' $P list -n vm9
 refused 1 'guest_ports\[0\] (vm1.eth0).portgroup: no port group named "VM Network" on vSwitch0' network vswitch standard portgroup remove -p "VM Network" -v vSwitch0
