@@ -8,7 +8,8 @@
  *   vmk-pvp-switch [EAL args, two lcores] -- --vhost PATH --uplink DEVARGS
  *
  * The second form is guest to uplink: one guest port and one uplink (e.g.
- * net_null0, a sink).
+ * net_null0,no-rx=1, a sink), with 02:00:00:00:00:fe, the guests' unused
+ * address, registered behind the uplink (a host on the physical network).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,7 +38,9 @@ int main(int argc, char **argv)
 	struct vmk_host_params hp;
 	struct vmk_worker_stats w;
 	const char *paths[2], *uplink = NULL;
+	static const uint8_t remote[6] = { 0x02, 0, 0, 0, 0, 0xfe };
 	unsigned int n_paths = 0, lcore;
+	uint32_t uplink_id;
 	int n, ret;
 
 	n = vmk_eal_init(argc, argv);
@@ -80,7 +83,9 @@ int main(int argc, char **argv)
 		pp.name = "vmnic0";
 		pp.uplink = true;
 		pp.devargs = uplink;
-		ret = vmk_port_add(vs, &pp, NULL);
+		ret = vmk_port_add(vs, &pp, &uplink_id);
+		if (ret == 0)
+			ret = vmk_fdb_register(vs, 0, remote, uplink_id);
 	}
 	for (unsigned int i = 0; ret == 0 && i < n_paths; i++) {
 		struct vmk_port_params pp;

@@ -536,9 +536,10 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 	 * previous frame's store to forward. */
 	struct vs_txbuf *run = NULL;
 	uint16_t run_d = DST_DROP, run_n = 0;
-	/* While the run's destination needs no per-frame decision (not a
-	 * team-chosen uplink, no promiscuous port or MAC block, no re-tag), a
-	 * frame for the same slot, VLAN and tag joins it directly. */
+	/* While the run's destination needs no per-frame decision (no
+	 * promiscuous port or MAC block, no re-tag, and an uplink chosen by
+	 * port ID or explicit order: the same for the whole burst), a frame
+	 * for the same looked-up slot, VLAN and tag joins it directly. */
 	uint16_t fast_d = DST_LOOKUP, fast_vlan = 0, fast_fvid = 0;   /* DST_LOOKUP: none */
 	const bool in_uplink = v->port[in->slot].uplink;
 
@@ -554,10 +555,11 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 
 		/* To the physical network: by the team's uplink, whichever
 		 * uplink the destination was learned on. */
+		const uint16_t looked_up = d;
 		const bool teamed = d < DST_FLOOD && v->port[d].uplink && !in_uplink;
+		const struct vs_team *t = &v->port[in->slot].team;
 
 		if (teamed) {
-			const struct vs_team *t = &v->port[in->slot].team;
 			int u = vs_team_pick(v, t, in->slot, team_hash(t, m, &c[i]));
 
 			if (unlikely(u < 0)) {
@@ -597,8 +599,9 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 				run_n = run->n;
 			}
 			run->pkts[run_n++] = m;
-			if (!teamed && c[i].fvid == want) {
-				fast_d = d;
+			if (c[i].fvid == want &&
+			    (!teamed || t->lb == VMK_LB_PORT_ID || t->lb == VMK_LB_EXPLICIT)) {
+				fast_d = looked_up;
 				fast_vlan = c[i].vlan;
 				fast_fvid = want;
 			}
