@@ -114,8 +114,12 @@ int main(int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	vmk_host_get_worker_stats(host, 0, &w);
 	printf("{\"tool\":\"vmknet-pvp-switch\",\"packets\":%" PRIu64
-	       ",\"worker_cycles_per_packet\":%.1f}\n", w.packets,
-	       w.packets ? (double)w.busy_cycles / (double)w.packets : 0.0);
+	       ",\"worker_cycles_per_packet\":%.1f,\"frames_per_busy_loop\":%.1f"
+	       ",\"busy_share\":%.3f}\n", w.packets,
+	       w.packets ? (double)w.busy_cycles / (double)w.packets : 0.0,
+	       w.busy_loops ? (double)w.packets / (double)w.busy_loops : 0.0,
+	       w.busy_cycles + w.idle_cycles ?
+	       (double)w.busy_cycles / (double)(w.busy_cycles + w.idle_cycles) : 0.0);
 	fflush(stdout);
 	vmk_host_destroy(host);
 	vmk_eal_cleanup();
