@@ -157,6 +157,20 @@ static inline int avail_count(struct vqueue *vr)
 	return count;
 }
 
+/* The guest is ahead of us (more entries waiting than this burst takes):
+ * fetch the avail entries of the next burst now, so its head reads do not
+ * wait for the guest's core. */
+static inline void avail_prefetch_next(const struct vqueue *vr, int waiting, int taking)
+{
+	if (waiting > taking) {
+		const uint16_t *next = &vr->avail->ring[(uint16_t)(vr->last_avail + taking) &
+							(vr->size - 1)];
+
+		rte_prefetch0(next);
+		rte_prefetch0(next + 31);
+	}
+}
+
 /* Append len bytes at src to the mbuf chain whose last segment is *cur. */
 static inline int mbuf_append(struct rte_mempool *mp, struct rte_mbuf *m, struct rte_mbuf **cur,
 			      const uint8_t *src, uint32_t len)
@@ -304,6 +318,7 @@ uint16_t vring_dequeue(struct vqueue *vr, struct rte_mempool *mp, struct rte_mbu
 	count = avail_count(vr);
 	if (count <= 0)
 		return 0;
+	avail_prefetch_next(vr, count, RTE_MIN(count, RTE_MIN(n, DEQ_MAX)));
 	count = RTE_MIN(count, RTE_MIN(n, DEQ_MAX));
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, pkts, (unsigned int)count) != 0)) {
 		vr->st.no_mbuf++;
@@ -528,6 +543,7 @@ uint16_t vring_enqueue(struct vqueue *vr, struct rte_mbuf **pkts, uint16_t n)
 	/* Small frames take one buffer each: look at as many buffers as
 	 * frames, descriptors first, then each buffer a few frames ahead. */
 	nheads = (uint16_t)RTE_MIN(avail, RTE_MIN(n, ENQ_MAX));
+	avail_prefetch_next(vr, avail, nheads);
 	for (i = 0; i < nheads; i++) {
 		heads[i] = __atomic_load_n(&vr->avail->ring[(uint16_t)(vr->last_avail + i) & mask],
 					   __ATOMIC_RELAXED);
