@@ -302,7 +302,6 @@ static inline void tx_classify(const struct vqueue *vr, uint16_t head, uint32_t 
 }
 
 #define DEQ_MAX 64
-#define DEQ_AHEAD 4
 
 uint16_t vring_dequeue(struct vqueue *vr, struct rte_mempool *mp, struct rte_mbuf **pkts,
 		       uint16_t n)
@@ -325,21 +324,21 @@ uint16_t vring_dequeue(struct vqueue *vr, struct rte_mempool *mp, struct rte_mbu
 		return 0;
 	}
 	room = RTE_MIN((uint32_t)rte_pktmbuf_tailroom(pkts[0]), vr->max_frame);
-	/* Descriptors first (the guest's core wrote them), then each frame's
-	 * data a few frames ahead of its copy. */
+	/* In stages, so the transfers from the guest's core overlap instead of
+	 * queueing one behind the other: the burst's avail entries and the
+	 * prefetch of all its descriptors, then each descriptor read and its
+	 * frame's data prefetched, then the copies. */
 	for (int i = 0; i < count; i++) {
 		heads[i] = __atomic_load_n(&vr->avail->ring[(uint16_t)(vr->last_avail + i) & mask],
 					   __ATOMIC_RELAXED);
 		rte_prefetch0(&vr->desc[heads[i] & mask]);
 	}
-	for (int i = 0; i < RTE_MIN(count, DEQ_AHEAD); i++)
+	for (int i = 0; i < count; i++)
 		tx_classify(vr, heads[i], room, &f[i]);
 	for (int i = 0; i < count; i++) {
 		struct rte_mbuf *m = pkts[got];
 		int ret;
 
-		if (i + DEQ_AHEAD < count)
-			tx_classify(vr, heads[i + DEQ_AHEAD], room, &f[i + DEQ_AHEAD]);
 		if (likely(f[i].src != NULL)) {
 			rte_memcpy(rte_pktmbuf_mtod(m, void *), f[i].src, f[i].len);
 			m->data_len = (uint16_t)f[i].len;
@@ -526,11 +525,10 @@ static inline void rx_classify(const struct vqueue *vr, uint16_t head, struct rx
 }
 
 #define ENQ_MAX 64
-#define ENQ_AHEAD 4
 
 uint16_t vring_enqueue(struct vqueue *vr, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t before = vr->last_used, taken = 0, mask = vr->size - 1, nheads, classified, i;
+	uint16_t before = vr->last_used, taken = 0, mask = vr->size - 1, nheads, i;
 	uint16_t heads[ENQ_MAX];
 	struct rx_fast f[ENQ_MAX];
 	int avail;
@@ -541,7 +539,9 @@ uint16_t vring_enqueue(struct vqueue *vr, struct rte_mbuf **pkts, uint16_t n)
 	if (avail <= 0)
 		return 0;
 	/* Small frames take one buffer each: look at as many buffers as
-	 * frames, descriptors first, then each buffer a few frames ahead. */
+	 * frames, in stages as in vring_dequeue (avail entries and descriptor
+	 * prefetches, then each descriptor read and its buffer fetched for
+	 * writing, then the copies). */
 	nheads = (uint16_t)RTE_MIN(avail, RTE_MIN(n, ENQ_MAX));
 	avail_prefetch_next(vr, avail, nheads);
 	for (i = 0; i < nheads; i++) {
@@ -549,18 +549,14 @@ uint16_t vring_enqueue(struct vqueue *vr, struct rte_mbuf **pkts, uint16_t n)
 					   __ATOMIC_RELAXED);
 		rte_prefetch0(&vr->desc[heads[i] & mask]);
 	}
-	for (classified = 0; classified < RTE_MIN(nheads, ENQ_AHEAD); classified++)
-		rx_classify(vr, heads[classified], &f[classified]);
+	for (i = 0; i < nheads; i++)
+		rx_classify(vr, heads[i], &f[i]);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t need = vr->hdr_len + m->pkt_len;
 		int ret;
 
-		while (classified < nheads && classified < taken + ENQ_AHEAD) {
-			rx_classify(vr, heads[classified], &f[classified]);
-			classified++;
-		}
-		if (likely(taken < classified && f[taken].dst != NULL && m->nb_segs == 1 &&
+		if (likely(taken < nheads && f[taken].dst != NULL && m->nb_segs == 1 &&
 			   f[taken].cap >= need)) {
 			hdr_write(f[taken].dst, vr->hdr_len);
 			rte_memcpy(f[taken].dst + vr->hdr_len, rte_pktmbuf_mtod(m, void *),
