@@ -9,19 +9,31 @@
  * statistics and none of rte_vhost's generic per-burst checks (docs/
  * ARCHITECTURE.md, "Guest ports").
  *
- * State. Each vring has a lock the data path holds for a burst (receive:
- * trylock, a busy vring is simply skipped) and a `live` flag. A vring is live
- * while the device is running (new_device .. destroy_device), the guest has
- * enabled it and no vhost-user message is being handled: every message but
- * a few queries stops the device's vrings before rte_vhost handles it (it may
- * unmap memory or move rings) and re-reads everything after. The ring
- * indexes are handed back to rte_vhost whenever the rings stop, so
- * GET_VRING_BASE (a VM stopping, migrating or a switch restart) reports
- * where the data path really is.
+ * State. Each vring has a `live` flag: the device is running
+ * (new_device .. destroy_device), the guest enabled the vring and no
+ * vhost-user message is being handled. The data path reads it once per
+ * burst and takes no lock: to stop vrings the control side clears their
+ * flags and waits for every worker to pass a quiescent state (the host's
+ * QSBR: a worker reports one between bursts, never inside one), after which
+ * no burst is inside them. Every message but a few queries stops the
+ * device's vrings before rte_vhost handles it (it may unmap memory, move
+ * rings or swap eventfds) and re-reads everything after. The ring indexes
+ * are handed back to rte_vhost whenever the rings stop, so GET_VRING_BASE
+ * (a VM stopping, migrating or a switch restart) reports where the data
+ * path really is.
+ *
+ * Transmit: each worker is given one of the guest's enabled rx queues
+ * (recomputed, with the rings stopped, whenever the enabled set changes); a
+ * queue given to more than one worker is taken under its spinlock. Locked
+ * instructions are kept off the unshared path on purpose: each one waits
+ * for the burst's stores into guest memory to drain. Guest ports take
+ * frames from workers only; the control thread's transmit slot is refused
+ * (nothing sends to a guest from it: a vmknic's announcements cross the
+ * switch by a worker).
  *
  * Threading: rx_burst by the worker polling the queue, tx_burst by any
- * writer (each has a queue, shared under the vring's lock); the callbacks run
- * on rte_vhost's threads under `reg_lock`; init/fini on the control thread.
+ * worker; the callbacks run on rte_vhost's threads under `reg_lock`;
+ * init/fini on the control thread.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -80,14 +92,17 @@ struct vu_msg {
 } __rte_packed;
 
 struct vhost_q {
-	rte_spinlock_t lock;
-	bool live;
+	uint8_t live;
+	bool shared;                    /* tx: more than one worker writes it */
+	rte_spinlock_t lock;            /* tx, when shared */
 	struct vqueue vr;
 } __rte_cache_aligned;
 
 struct vhost_dev {
 	struct vhost_dev *next;         /* registry */
 	struct vs_port *p;
+	struct vmk_host *host;
+	unsigned int n_workers;
 	struct rte_mempool *pool;
 	char path[VHOST_PATH_MAX];
 	uint16_t nq;                    /* queue pairs configured */
@@ -98,6 +113,7 @@ struct vhost_dev {
 	uint8_t rarp_pending;           /* SEND_RARP seen: announce rarp_mac */
 	uint8_t rarp_mac[6];
 	struct vring_mem mem;
+	uint8_t tx_ready;               /* txq_of and shared are current */
 	uint16_t txq_of[VMK_MAX_WORKERS + 1];
 	struct vhost_q rx[VHOST_MAX_QP];   /* guest tx vrings (2q + 1) */
 	struct vhost_q tx[VHOST_MAX_QP];   /* guest rx vrings (2q) */
@@ -125,34 +141,56 @@ static struct vhost_q *vring_q(struct vhost_dev *d, unsigned int idx)
 	return idx % 2 ? &d->rx[idx / 2] : &d->tx[idx / 2];
 }
 
-/* Stop every vring (the data path is out of them when this returns) and
- * give rte_vhost their indexes. */
+/* Every vring stopped: when this returns, no burst is inside one. */
+static void dev_quiesce(struct vhost_dev *d)
+{
+	__atomic_store_n(&d->tx_ready, 0, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < 2u * d->nq; i++)
+		__atomic_store_n(&vring_q(d, i)->live, 0, __ATOMIC_RELEASE);
+	host_rcu_synchronize(d->host);
+}
+
+/* Stop every vring and give rte_vhost their indexes. */
 static void dev_stop_rings(struct vhost_dev *d)
 {
+	dev_quiesce(d);
 	for (unsigned int i = 0; i < 2u * d->nq; i++) {
-		struct vhost_q *q = vring_q(d, i);
+		const struct vhost_q *q = vring_q(d, i);
 
-		rte_spinlock_lock(&q->lock);
-		q->live = false;
-		rte_spinlock_unlock(&q->lock);
 		if (d->running && q->vr.desc != NULL)
 			rte_vhost_set_vring_base(d->vid, (uint16_t)i, q->vr.last_avail,
 						 q->vr.last_used);
 	}
 }
 
-/* Every vring live that should be. */
+/* Every vring live that should be, each worker given a live guest rx
+ * queue (rings stopped meanwhile). */
 static void dev_apply(struct vhost_dev *d)
 {
-	for (unsigned int i = 0; i < 2u * d->nq; i++) {
-		struct vhost_q *q = vring_q(d, i);
-		bool live = d->running && !d->paused && d->enabled[i] && q->vr.desc != NULL &&
-			    !q->vr.broken;
+	bool live[2 * VHOST_MAX_QP];
+	uint16_t en[VHOST_MAX_QP], n_en = 0;
 
-		rte_spinlock_lock(&q->lock);
-		q->live = live;
-		rte_spinlock_unlock(&q->lock);
+	dev_quiesce(d);
+	for (unsigned int i = 0; i < 2u * d->nq; i++) {
+		const struct vhost_q *q = vring_q(d, i);
+
+		live[i] = d->running && !d->paused && d->enabled[i] && q->vr.desc != NULL &&
+			  !q->vr.broken;
+		if (i % 2 == 0 && live[i])
+			en[n_en++] = (uint16_t)(i / 2);
 	}
+	for (unsigned int q = 0; q < d->nq; q++)
+		d->tx[q].shared = false;
+	for (unsigned int w = 0; w < d->n_workers; w++) {
+		uint16_t q = n_en > 0 ? en[w % n_en] : 0;
+
+		d->txq_of[w] = q;
+		if (w >= n_en && n_en > 0)
+			d->tx[q].shared = true;      /* a second worker on it */
+	}
+	for (unsigned int i = 0; i < 2u * d->nq; i++)
+		__atomic_store_n(&vring_q(d, i)->live, live[i], __ATOMIC_RELEASE);
+	__atomic_store_n(&d->tx_ready, 1, __ATOMIC_RELEASE);
 }
 
 /* Read the device as rte_vhost now has it (rings stopped). */
@@ -396,16 +434,14 @@ static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
 	if (d == NULL)
 		return -ENOMEM;
 	d->p = p;
+	d->host = h;
+	d->n_workers = RTE_MIN(h->max_workers, (unsigned int)VMK_MAX_WORKERS);
 	d->pool = h->pool;
 	d->nq = nq;
 	d->vid = -1;
 	snprintf(d->path, sizeof(d->path), "%s", params->vhost_path);
-	for (unsigned int q = 0; q < VHOST_MAX_QP; q++) {
-		rte_spinlock_init(&d->rx[q].lock);
+	for (unsigned int q = 0; q < VHOST_MAX_QP; q++)
 		rte_spinlock_init(&d->tx[q].lock);
-	}
-	for (unsigned int w = 0; w < RTE_DIM(d->txq_of); w++)
-		d->txq_of[w] = (uint16_t)(w % nq);
 
 	pthread_mutex_lock(&reg_lock);
 	if (dev_by_path(d->path) != NULL) {
@@ -480,7 +516,6 @@ static uint16_t vhost_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts
 {
 	struct vhost_dev *d = p->priv;
 	struct vhost_q *q = &d->rx[qid];
-	uint16_t got = 0;
 
 	if (unlikely(qid == 0 && __atomic_load_n(&d->rarp_pending, __ATOMIC_RELAXED)) &&
 	    __atomic_exchange_n(&d->rarp_pending, 0, __ATOMIC_ACQUIRE)) {
@@ -488,45 +523,36 @@ static uint16_t vhost_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts
 		if (pkts[0] != NULL)
 			return 1;
 	}
-	if (!__atomic_load_n(&q->live, __ATOMIC_RELAXED) || !rte_spinlock_trylock(&q->lock))
+	if (!__atomic_load_n(&q->live, __ATOMIC_ACQUIRE))
 		return 0;
-	if (likely(q->live))
-		got = vring_dequeue(&q->vr, d->pool, pkts, n);
-	rte_spinlock_unlock(&q->lock);
-	return got;
-}
-
-/* Enqueue on queue q if it is live; -1 if it is not. */
-static int tx_on(struct vhost_q *q, struct rte_mbuf **pkts, uint16_t n)
-{
-	int sent = -1;
-
-	rte_spinlock_lock(&q->lock);
-	if (likely(q->live))
-		sent = vring_enqueue(&q->vr, pkts, n);
-	rte_spinlock_unlock(&q->lock);
-	return sent;
+	return vring_dequeue(&q->vr, d->pool, pkts, n);
 }
 
 static uint16_t vhost_tx(struct vs_port *p, unsigned int worker, struct rte_mbuf **pkts,
 			 uint16_t n)
 {
 	struct vhost_dev *d = p->priv;
-	unsigned int qi = d->txq_of[worker < RTE_DIM(d->txq_of) ? worker : worker % d->nq];
-	struct vhost_q *q = &d->tx[qi];
+	struct vhost_q *q;
 	uint16_t sent = 0;
 
+	if (unlikely(worker >= d->n_workers))
+		return 0;                        /* the control thread's slot */
+	if (!__atomic_load_n(&d->tx_ready, __ATOMIC_ACQUIRE))
+		return 0;                        /* (then the mapping is read) */
+	q = &d->tx[d->txq_of[worker]];
+	if (!__atomic_load_n(&q->live, __ATOMIC_ACQUIRE))
+		return 0;
+	if (unlikely(q->shared))
+		rte_spinlock_lock(&q->lock);
 	for (unsigned int t = 0; t < VHOST_TX_TRIES && sent < n; t++) {
-		int k = tx_on(q, pkts + sent, n - sent);
+		uint16_t k = vring_enqueue(&q->vr, pkts + sent, n - sent);
 
-		if (k < 0 && q != &d->tx[0]) {   /* a queue pair the guest left off */
-			q = &d->tx[0];
-			k = tx_on(q, pkts + sent, n - sent);
-		}
-		if (k <= 0 && (k < 0 || t > 0))
-			break;  /* not up, or nothing moved twice: the guest is not reading */
+		if (k == 0 && t > 0)
+			break;  /* nothing moved twice: the guest is not reading */
 		sent = (uint16_t)(sent + k);
 	}
+	if (unlikely(q->shared))
+		rte_spinlock_unlock(&q->lock);
 	return sent;
 }
 
