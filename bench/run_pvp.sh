@@ -12,8 +12,8 @@
 #            PMD thread on core 1.
 # Mpps is what guest 2 received (g2u: what guest 1's queue took, all of it
 # forwarded to the sink). The contenders take turns for ROUNDS rounds
-# (memory placement on this VM moves results by up to 2x from one process
-# start to the next, and turns expose both to the same conditions); the
+# (on this VM the rate has fast and slow periods of tens of seconds, up to
+# 2x apart, and turns expose both to the same conditions); the
 # table gives each round, the medians and their ratio, with each switch's
 # own cost per frame (vmknet: worker busy cycles per frame; OVS: PMD
 # processing cycles per frame, from pmd-stats-show). Writes bench/out/pvp.csv.
