@@ -321,7 +321,20 @@ static int vhost_new_connection(int vid)
 		return -1;
 	pthread_mutex_lock(&reg_lock);
 	d = dev_by_path(path);
-	if (d != NULL && d->vid < 0) {
+	if (d != NULL && d->vid >= 0) {
+		/* A guest that reconnects at once can be accepted before its old
+		 * connection's close is handled: the newest connection owns the
+		 * port (the old one's callbacks find nothing from now on). */
+		VMK_LOG(NOTICE, port, "port \"%s\": a new connection on %s replaces the "
+			"previous one", d->p->name, path);
+		if (d->running)
+			dev_stop_rings(d);
+		d->running = false;
+		dev_apply(d);
+		reg_vid[d->vid] = NULL;
+		d->vid = -1;
+	}
+	if (d != NULL) {
 		d->vid = vid;
 		d->running = false;
 		d->paused = false;
