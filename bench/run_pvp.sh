@@ -16,8 +16,13 @@
 # 2x apart, and turns expose both to the same conditions); the
 # table gives each round, the medians and their ratio, with each switch's
 # own cost per frame (vmknet: worker busy cycles per frame; OVS: PMD
-# processing cycles per frame, from pmd-stats-show). Writes bench/out/pvp.csv.
-# Environment: SECONDS_PER_RUN (10), ROUNDS (3), MODES ("g2g g2u"), SKIP_OVS=1.
+# processing cycles per frame, from pmd-stats-show) and the core-to-core
+# round trip of a cache line around each run (bench/c2c-latency, before and
+# after, the larger kept): the slow periods are periods in which the host
+# makes it 10x longer. Writes bench/out/pvp.csv.
+# Environment: SECONDS_PER_RUN (10), ROUNDS (3), MODES ("g2g g2u"), SKIP_OVS=1,
+# GUEST_OPTS (more virtio-user devargs for both guests, e.g. the DPDK-in-VM
+# setup "mrg_rxbuf=0,vectorized=1"; default: the driver's defaults).
 # Reuses bench/run_l2fwd.sh's helpers (process tracking, hugepages, OVS).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +35,7 @@ guests() {          # guests OUT S1 [S2]: run the VMs for SECONDS_PER_RUN
 	local out=$1 vdevs=() i=0
 	shift
 	for s in "$@"; do
-		vdevs+=(--vdev "net_virtio_user$i,path=$s,server=1,queues=1,queue_size=1024,mac=02:00:00:00:00:0$((i + 1))")
+		vdevs+=(--vdev "net_virtio_user$i,path=$s,server=1,queues=1,queue_size=1024,mac=02:00:00:00:00:0$((i + 1))${GUEST_OPTS:+,$GUEST_OPTS}")
 		i=$((i + 1))
 	done
 	"$BIN/vmk-pvp-guests" -l "$MAIN_CORE" --no-pci --file-prefix "vmkb-pvpg-$$" \
@@ -43,6 +48,19 @@ mpps_of() {         # mpps_of JSON: g2g counts what guest 2 received, g2u what g
 	local key=rx_mpps
 	[ "$MODE" = g2u ] && key=tx_mpps
 	python3 -c 'import json,sys; print("%.3f" % json.loads(open(sys.argv[1]).read().splitlines()[-1])[sys.argv[2]])' "$1" "$key" 2>/dev/null
+}
+
+c2c_ns() {          # the cores' cache-line round trip now, ns
+	"$BIN/c2c-latency" "$MAIN_CORE" "$WORKER_CORE" 100000 2>/dev/null |
+		python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["rtt_ns"])' 2>/dev/null
+}
+
+c2c_around() {      # c2c_around CMD...: run CMD between two samples; sets C2C (the larger)
+	local a b
+	a=$(c2c_ns)
+	"$@"
+	b=$(c2c_ns)
+	C2C=$(python3 -c 'import sys; v=[float(x) for x in sys.argv[1:] if x]; print("%.0f" % max(v) if v else "")' "$a" "$b")
 }
 
 pvp_vmknet() {
@@ -118,22 +136,22 @@ pvp_main() {
 	for MODE in $MODES; do
 		case $MODE in g2g|g2u) ;; *) die "bad mode '$MODE' (g2g, g2u)" ;; esac
 	done
-	echo "mode,round,contender,mpps,cycles_per_frame" > "$OUT_DIR/pvp.csv"
+	echo "mode,round,contender,mpps,cycles_per_frame,c2c_ns" > "$OUT_DIR/pvp.csv"
 	for MODE in $MODES; do
 		local what="guest 1 -> switch -> guest 2"
 		[ "$MODE" = g2u ] && what="guest 1 -> switch -> uplink (net_null)"
 		for r in $(seq 1 "$ROUNDS"); do
 			VMK=""; VMK_CPP=""
 			log "$MODE round $r/$ROUNDS: vmknet: $what, ${SECONDS_PER_RUN}s"
-			pvp_vmknet
-			log "vmknet: ${VMK:-failed} Mpps, ${VMK_CPP:-?} cycles/frame"
-			echo "$MODE,$r,vmknet,${VMK},${VMK_CPP}" >> "$OUT_DIR/pvp.csv"
+			c2c_around pvp_vmknet
+			log "vmknet: ${VMK:-failed} Mpps, ${VMK_CPP:-?} cycles/frame, core-to-core ${C2C:-?} ns"
+			echo "$MODE,$r,vmknet,${VMK},${VMK_CPP},${C2C}" >> "$OUT_DIR/pvp.csv"
 			if [ "$SKIP_OVS" != 1 ]; then
 				OVS=""; OVS_CPP=""
 				log "$MODE round $r/$ROUNDS: ovs (dpdkvhostuserclient): $what, ${SECONDS_PER_RUN}s"
-				pvp_ovs
-				log "ovs: ${OVS:-failed} Mpps, ${OVS_CPP:-?} cycles/frame"
-				echo "$MODE,$r,ovs,${OVS},${OVS_CPP}" >> "$OUT_DIR/pvp.csv"
+				c2c_around pvp_ovs
+				log "ovs: ${OVS:-failed} Mpps, ${OVS_CPP:-?} cycles/frame, core-to-core ${C2C:-?} ns"
+				echo "$MODE,$r,ovs,${OVS},${OVS_CPP},${C2C}" >> "$OUT_DIR/pvp.csv"
 			fi
 		done
 	done
@@ -143,20 +161,30 @@ import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 def col(mode, who, key):
     return [float(r[key]) for r in rows if r["mode"] == mode and r["contender"] == who and r[key]]
-print("%-4s %-8s %-34s %8s %14s" % ("mode", "", "Mpps by round", "median", "cycles/frame"))
+print("%-4s %-8s %-34s %8s %14s  %s" % ("mode", "", "Mpps by round", "median", "cycles/frame",
+      "core-to-core ns by round"))
+QUIET = 200    # ns: above it the host has the two cores far apart
 for mode in dict.fromkeys(r["mode"] for r in rows):
-    med = {}
+    med, quiet = {}, {}
     for who in ("vmknet", "ovs"):
-        mp, cp = col(mode, who, "mpps"), col(mode, who, "cycles_per_frame")
-        if not mp:
+        rs = [r for r in rows if r["mode"] == mode and r["contender"] == who and r["mpps"]]
+        if not rs:
             continue
+        mp = [float(r["mpps"]) for r in rs]
+        cp = [float(r["cycles_per_frame"]) for r in rs if r["cycles_per_frame"]]
         med[who] = statistics.median(mp)
-        print("%-4s %-8s %-34s %8.2f %14s" % (mode, who, " ".join("%.2f" % x for x in mp),
-              med[who], "%.1f" % statistics.median(cp) if cp else "n/a"))
+        quiet[who] = [float(r["mpps"]) for r in rs if r.get("c2c_ns") and float(r["c2c_ns"]) < QUIET]
+        print("%-4s %-8s %-34s %8.2f %14s  %s" % (mode, who, " ".join("%.2f" % x for x in mp),
+              med[who], "%.1f" % statistics.median(cp) if cp else "n/a",
+              " ".join(r.get("c2c_ns") or "?" for r in rs)))
     if len(med) == 2 and med["ovs"] > 0:
         v, o = col(mode, "vmknet", "mpps"), col(mode, "ovs", "mpps")
         print("%-4s vmknet/OVS (medians): %.2fx   by round: %s" % (mode, med["vmknet"] / med["ovs"],
               " ".join("%.2fx" % (a / b) for a, b in zip(v, o) if b)))
+        if quiet["vmknet"] and quiet["ovs"]:
+            print("%-4s vmknet/OVS, runs with core-to-core under %d ns (%d and %d runs): %.2fx" % (
+                  mode, QUIET, len(quiet["vmknet"]), len(quiet["ovs"]),
+                  statistics.median(quiet["vmknet"]) / statistics.median(quiet["ovs"])))
 PY
 }
 
