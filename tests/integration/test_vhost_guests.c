@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -470,6 +472,55 @@ static void test_guest_using_fewer_queue_pairs_and_restarting_at_once_is_served(
 	}
 }
 
+/* After a live migration QEMU sends the destination's backend SEND_RARP
+ * with the VM's MAC (vhost-user, when the guest cannot announce itself):
+ * the port hands the switch a RARP from that MAC, which the physical network
+ * sees. The VM side here is a bare vhost-user socket client that sends just
+ * that message to a server-mode port with no guest. */
+static void test_send_rarp_from_a_migrated_vm_is_announced_on_the_uplink(void)
+{
+	static const uint8_t vm_mac[6] = { 0x02, 0x50, 0x56, 0, 0, 0x66 };
+	struct {
+		uint32_t request, flags, size;
+		uint8_t mac[8];
+	} __attribute__((packed)) msg = { 19, 1, 8, { 0 } };   /* SEND_RARP, version 1 */
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vmk_port_params pp;
+	struct rte_mbuf *m[16];
+	char sock[100];
+	unsigned int n, rarps = 0;
+	uint32_t id;
+	int fd;
+
+	CU_ASSERT_FATAL((size_t)snprintf(sock, sizeof(sock), "%s/vm6.sock", dir) < sizeof(sock));
+	vmk_port_params_init(&pp);
+	pp.name = "vm6";
+	pp.kind = VMK_PORT_VHOST;
+	pp.portgroup = "VM Network";
+	pp.vhost_path = sock;
+	pp.vhost_server = true;
+	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &id), 0);
+	th_drain(&up, 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	CU_ASSERT_EQUAL_FATAL(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	memcpy(msg.mac, vm_mac, 6);
+	CU_ASSERT_EQUAL(write(fd, &msg, sizeof(msg)), (ssize_t)sizeof(msg));
+	n = th_collect(&up, m, 16, 1, 1000);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(m[i], const uint8_t *);
+
+		if (m[i]->pkt_len >= 42 && f[12] == 0x80 && f[13] == 0x35 &&
+		    memcmp(f + 6, vm_mac, 6) == 0 && memcmp(f + 22, vm_mac, 6) == 0)
+			rarps++;
+	}
+	th_free(m, n);
+	CU_ASSERT_EQUAL(rarps, 1);
+	close(fd);
+	CU_ASSERT_EQUAL(vmk_port_remove(vs, id), 0);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -489,6 +540,8 @@ int main(void)
 		    test_multiqueue_guest_is_served_on_every_queue);
 	CU_add_test(s, "guest using fewer queue pairs and restarting at once is served",
 		    test_guest_using_fewer_queue_pairs_and_restarting_at_once_is_served);
+	CU_add_test(s, "SEND_RARP from a migrated VM is announced on the uplink",
+		    test_send_rarp_from_a_migrated_vm_is_announced_on_the_uplink);
 	CU_add_test(s, "stuck guest costs only its own frames",
 		    test_stuck_guest_costs_only_its_own_frames);
 	CU_add_test(s, "client-mode port connects to a listening guest and reconnects",
