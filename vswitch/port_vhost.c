@@ -305,6 +305,16 @@ static enum rte_vhost_msg_result vhost_post_msg(int vid, void *msg)
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
+/* The port's connection is gone (or replaced): nothing served, its vid
+ * forgotten. */
+static void dev_detach(struct vhost_dev *d)
+{
+	d->running = false;
+	dev_apply(d);
+	reg_vid[d->vid] = NULL;
+	d->vid = -1;
+}
+
 static const struct rte_vhost_user_extern_ops vhost_extern_ops = {
 	.pre_msg_handle = vhost_pre_msg,
 	.post_msg_handle = vhost_post_msg,
@@ -327,12 +337,7 @@ static int vhost_new_connection(int vid)
 		 * port (the old one's callbacks find nothing from now on). */
 		VMK_LOG(NOTICE, port, "port \"%s\": a new connection on %s replaces the "
 			"previous one", d->p->name, path);
-		if (d->running)
-			dev_stop_rings(d);
-		d->running = false;
-		dev_apply(d);
-		reg_vid[d->vid] = NULL;
-		d->vid = -1;
+		dev_detach(d);
 	}
 	if (d != NULL) {
 		d->vid = vid;
@@ -359,10 +364,7 @@ static void vhost_destroy_connection(int vid)
 	pthread_mutex_lock(&reg_lock);
 	d = dev_by_vid(vid);
 	if (d != NULL) {
-		d->running = false;
-		dev_apply(d);
-		reg_vid[vid] = NULL;
-		d->vid = -1;
+		dev_detach(d);
 		VMK_LOG(INFO, port, "port \"%s\": guest disconnected", d->p->name);
 	}
 	pthread_mutex_unlock(&reg_lock);
@@ -535,6 +537,7 @@ static uint16_t vhost_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts
 		pkts[0] = rarp_build(d->pool, d->rarp_mac, 0);
 		if (pkts[0] != NULL)
 			return 1;
+		q->vr.st.no_mbuf++;              /* the announcement is lost */
 	}
 	if (!__atomic_load_n(&q->live, __ATOMIC_ACQUIRE))
 		return 0;

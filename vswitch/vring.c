@@ -200,8 +200,9 @@ static inline int mbuf_append(struct rte_mempool *mp, struct rte_mbuf *m, struct
 	return 0;
 }
 
-/* One guest tx frame into m (fresh from the pool). 0, or a negative errno
- * with m possibly chained (the caller resets it). */
+/* One guest tx frame into m (fresh from the pool), walking its chain (the
+ * one-descriptor case is vring_dequeue's). 0, or a negative errno with m
+ * possibly chained (the caller resets it). */
 static int dequeue_one(struct vqueue *vr, struct rte_mempool *mp, uint16_t head, struct rte_mbuf *m)
 {
 	struct rte_mbuf *cur = m;
@@ -211,20 +212,6 @@ static int dequeue_one(struct vqueue *vr, struct rte_mempool *mp, uint16_t head,
 
 	if (unlikely(ret < 0))
 		return ret;
-	/* Header and frame in one descriptor, the frame fitting one mbuf. */
-	if (likely(!(c.d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE)) && c.d.len > skip &&
-		   c.d.len - skip <= rte_pktmbuf_tailroom(m) && c.d.len - skip <= vr->max_frame)) {
-		uint64_t len = c.d.len;
-		const uint8_t *src = gpa_to_va(vr->mem, c.d.addr, &len);
-		uint32_t fl = c.d.len - skip;
-
-		if (likely(src != NULL && len == c.d.len)) {
-			rte_memcpy(rte_pktmbuf_mtod(m, void *), src + skip, fl);
-			m->data_len = (uint16_t)fl;
-			m->pkt_len = fl;
-			return 0;
-		}
-	}
 	do {
 		uint64_t addr = c.d.addr, len = c.d.len;
 

@@ -44,12 +44,13 @@ struct guest {
 	bool up;
 };
 
-static struct guest g[5] = {
+static struct guest g[6] = {
 	{ .name = "vm1", .mac = { 0x02, 0x50, 0x56, 0, 0, 1 } },
 	{ .name = "vm2", .mac = { 0x02, 0x50, 0x56, 0, 0, 2 } },
 	{ .name = "vm3", .mac = { 0x02, 0x50, 0x56, 0, 0, 3 } },  /* QEMU-style server */
 	{ .name = "vm4", .mac = { 0x02, 0x50, 0x56, 0, 0, 4 } },  /* two queue pairs */
 	{ .name = "vm5", .mac = { 0x02, 0x50, 0x56, 0, 0, 5 } },  /* fewer than offered */
+	{ .name = "vm6", .mac = { 0x02, 0x50, 0x56, 0, 0, 6 } },  /* a bare vhost-user client */
 };
 
 /* The VM side: a virtio-user ethdev on the guest port's socket. */
@@ -103,6 +104,27 @@ static void *guest_boot_server_thread(void *arg)
 	struct guest *x = arg;
 
 	return (void *)(intptr_t)guest_boot_mode(x, true);
+}
+
+/* The guest's port on "VM Network": its socket in the test's directory, the
+ * switch listening (server) or connecting (client mode, the default), nq
+ * queue pairs, the guest's MAC registered. Returns vmk_port_add's result. */
+static int guest_port_add(struct guest *x, bool server, uint16_t nq)
+{
+	struct vmk_port_params pp;
+
+	if (x->sock[0] == '\0')     /* (a listening guest may be reading it) */
+		snprintf(x->sock, sizeof(x->sock), "%s/%s.sock", dir, x->name);
+	vmk_port_params_init(&pp);
+	pp.name = x->name;
+	pp.kind = VMK_PORT_VHOST;
+	pp.portgroup = "VM Network";
+	pp.vhost_path = x->sock;
+	pp.vhost_server = server;
+	pp.n_rxq = nq;
+	pp.has_mac = true;
+	memcpy(pp.mac, x->mac, 6);
+	return vmk_port_add(vs, &pp, &x->port_id);
 }
 
 static void guest_shutdown(struct guest *x)
@@ -219,16 +241,7 @@ static int setup(void)
 	if (vmk_port_add(vs, &pp, &up_id) != 0)
 		return -1;
 	for (int i = 0; i < 2; i++) {
-		snprintf(g[i].sock, sizeof(g[i].sock), "%s/%s.sock", dir, g[i].name);
-		vmk_port_params_init(&pp);
-		pp.name = g[i].name;
-		pp.kind = VMK_PORT_VHOST;
-		pp.portgroup = "VM Network";
-		pp.vhost_path = g[i].sock;
-		pp.vhost_server = true;
-		pp.has_mac = true;
-		memcpy(pp.mac, g[i].mac, 6);
-		if (vmk_port_add(vs, &pp, &g[i].port_id) != 0)
+		if (guest_port_add(&g[i], true, 1) != 0)
 			return -1;
 		if (guest_boot(&g[i]) != 0)
 			return -1;
@@ -244,7 +257,7 @@ static int teardown(void)
 	/* vm3's virtio-user listens (server mode); removing it races DPDK
 	 * 22.11's own delayed-disconnect handler for the interrupt fd and can
 	 * make EAL's interrupt thread panic. The process exit closes it. */
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < (int)RTE_DIM(g); i++)
 		if (i != 2)
 			guest_shutdown(&g[i]);
 	vmk_host_destroy(host);
@@ -324,21 +337,13 @@ static void test_guest_that_disconnects_and_returns_gets_its_port_back(void)
 
 static void test_client_mode_port_connects_to_a_listening_guest_and_reconnects(void)
 {
-	struct vmk_port_params pp;
 	pthread_t t;
 	void *ret;
 
 	snprintf(g[2].sock, sizeof(g[2].sock), "%s/%s.sock", dir, g[2].name);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, guest_boot_server_thread, &g[2]), 0);
 	th_sleep_ms(200);                        /* the guest listens */
-	vmk_port_params_init(&pp);
-	pp.name = g[2].name;
-	pp.kind = VMK_PORT_VHOST;
-	pp.portgroup = "VM Network";
-	pp.vhost_path = g[2].sock;               /* client mode: the default */
-	pp.has_mac = true;
-	memcpy(pp.mac, g[2].mac, 6);
-	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &g[2].port_id), 0);
+	CU_ASSERT_EQUAL_FATAL(guest_port_add(&g[2], false, 1), 0);   /* client mode */
 	pthread_join(t, &ret);
 	CU_ASSERT_EQUAL_FATAL((intptr_t)ret, 0);
 	CU_ASSERT(wait_port_link(g[2].port_id, true, 3000));
@@ -350,7 +355,7 @@ static void test_client_mode_port_connects_to_a_listening_guest_and_reconnects(v
 	 * still listening, takes the new connection. */
 	CU_ASSERT_EQUAL(vmk_port_remove(vs, g[2].port_id), 0);
 	CU_ASSERT(wait_link(g[2].eth, false, 3000));
-	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &g[2].port_id), 0);
+	CU_ASSERT_EQUAL_FATAL(guest_port_add(&g[2], false, 1), 0);
 	CU_ASSERT(wait_port_link(g[2].port_id, true, 5000));
 	CU_ASSERT(wait_link(g[2].eth, true, 5000));
 	guest_send(&g[0], g[2].mac, 100);
@@ -398,20 +403,9 @@ static void test_stuck_guest_costs_only_its_own_frames(void)
 
 static void test_multiqueue_guest_is_served_on_every_queue(void)
 {
-	struct vmk_port_params pp;
 	struct vmk_port_info info;
 
-	snprintf(g[3].sock, sizeof(g[3].sock), "%s/%s.sock", dir, g[3].name);
-	vmk_port_params_init(&pp);
-	pp.name = g[3].name;
-	pp.kind = VMK_PORT_VHOST;
-	pp.portgroup = "VM Network";
-	pp.vhost_path = g[3].sock;
-	pp.vhost_server = true;
-	pp.n_rxq = 2;
-	pp.has_mac = true;
-	memcpy(pp.mac, g[3].mac, 6);
-	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &g[3].port_id), 0);
+	CU_ASSERT_EQUAL_FATAL(guest_port_add(&g[3], true, 2), 0);
 	CU_ASSERT_EQUAL_FATAL(guest_boot_mq(&g[3], false, 2), 0);
 	CU_ASSERT(wait_port_link(g[3].port_id, true, 3000));
 	CU_ASSERT_EQUAL(vmk_port_get_info(vs, g[3].port_id, &info), 0);
@@ -439,19 +433,8 @@ static void test_multiqueue_guest_is_served_on_every_queue(void)
  * virtio-user does not ask.) */
 static void test_guest_using_fewer_queue_pairs_and_restarting_at_once_is_served(void)
 {
-	struct vmk_port_params pp;
 
-	snprintf(g[4].sock, sizeof(g[4].sock), "%s/%s.sock", dir, g[4].name);
-	vmk_port_params_init(&pp);
-	pp.name = g[4].name;
-	pp.kind = VMK_PORT_VHOST;
-	pp.portgroup = "VM Network";
-	pp.vhost_path = g[4].sock;
-	pp.vhost_server = true;
-	pp.n_rxq = 2;
-	pp.has_mac = true;
-	memcpy(pp.mac, g[4].mac, 6);
-	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &g[4].port_id), 0);
+	CU_ASSERT_EQUAL_FATAL(guest_port_add(&g[4], true, 2), 0);
 	for (int round = 0; round < 2; round++) {
 		uint32_t lens[4] = { 0 };
 		struct rte_mbuf *m;
@@ -479,31 +462,22 @@ static void test_guest_using_fewer_queue_pairs_and_restarting_at_once_is_served(
  * that message to a server-mode port with no guest. */
 static void test_send_rarp_from_a_migrated_vm_is_announced_on_the_uplink(void)
 {
-	static const uint8_t vm_mac[6] = { 0x02, 0x50, 0x56, 0, 0, 0x66 };
+	const uint8_t *vm_mac = g[5].mac;     /* the VM's MAC, as QEMU sends it */
 	struct {
 		uint32_t request, flags, size;
 		uint8_t mac[8];
 	} __attribute__((packed)) msg = { 19, 1, 8, { 0 } };   /* SEND_RARP, version 1 */
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct vmk_port_params pp;
 	struct rte_mbuf *m[16];
-	char sock[100];
 	unsigned int n, rarps = 0;
-	uint32_t id;
 	int fd;
 
-	CU_ASSERT_FATAL((size_t)snprintf(sock, sizeof(sock), "%s/vm6.sock", dir) < sizeof(sock));
-	vmk_port_params_init(&pp);
-	pp.name = "vm6";
-	pp.kind = VMK_PORT_VHOST;
-	pp.portgroup = "VM Network";
-	pp.vhost_path = sock;
-	pp.vhost_server = true;
-	CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &id), 0);
+	CU_ASSERT_EQUAL_FATAL(guest_port_add(&g[5], true, 1), 0);
+	CU_ASSERT_FATAL(strlen(g[5].sock) < sizeof(sa.sun_path));
 	th_drain(&up, 1);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	CU_ASSERT_FATAL(fd >= 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	memcpy(sa.sun_path, g[5].sock, strlen(g[5].sock) + 1);
 	CU_ASSERT_EQUAL_FATAL(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	memcpy(msg.mac, vm_mac, 6);
 	CU_ASSERT_EQUAL(write(fd, &msg, sizeof(msg)), (ssize_t)sizeof(msg));
@@ -518,7 +492,7 @@ static void test_send_rarp_from_a_migrated_vm_is_announced_on_the_uplink(void)
 	th_free(m, n);
 	CU_ASSERT_EQUAL(rarps, 1);
 	close(fd);
-	CU_ASSERT_EQUAL(vmk_port_remove(vs, id), 0);
+	CU_ASSERT_EQUAL(vmk_port_remove(vs, g[5].port_id), 0);
 }
 
 int main(void)

@@ -210,7 +210,7 @@ static void test_guest_tx_jumbo_frame_becomes_a_chained_mbuf(void)
 
 /* Each bad frame is dropped and counted, its buffer handed back; the good
  * frame behind it still arrives. */
-static void bad_tx_then_good(const char *what, uint64_t *counter)
+static void bad_tx_then_good(uint64_t *counter)
 {
 	struct rte_mbuf *m[4];
 
@@ -225,7 +225,6 @@ static void bad_tx_then_good(const char *what, uint64_t *counter)
 	CU_ASSERT_FALSE(vq.broken);
 	rte_pktmbuf_free(m[0]);
 	CU_ASSERT_EQUAL(pool_in_use(), 0);
-	(void)what;
 }
 
 static void test_guest_tx_address_outside_guest_memory_costs_only_that_frame(void)
@@ -233,11 +232,11 @@ static void test_guest_tx_address_outside_guest_memory_costs_only_that_frame(voi
 	ring_reset(true);
 	set_desc(0, GPA_BASE + ARENA - 8, HDR + 60, 0, 0);      /* runs past the end */
 	avail_push(0);
-	bad_tx_then_good("past the end", &vq.st.malformed);
+	bad_tx_then_good(&vq.st.malformed);
 	ring_reset(true);
 	set_desc(0, 0x1000, HDR + 60, 0, 0);                     /* below the region */
 	avail_push(0);
-	bad_tx_then_good("below", &vq.st.malformed);
+	bad_tx_then_good(&vq.st.malformed);
 }
 
 static void test_guest_tx_descriptor_loop_costs_only_that_frame(void)
@@ -247,7 +246,7 @@ static void test_guest_tx_descriptor_loop_costs_only_that_frame(void)
 	set_desc(1, gpa(buf_off(1)), 8, VRING_DESC_F_NEXT, 2);
 	set_desc(2, gpa(buf_off(2)), 8, VRING_DESC_F_NEXT, 1);
 	avail_push(1);
-	bad_tx_then_good("loop", &vq.st.malformed);
+	bad_tx_then_good(&vq.st.malformed);
 	CU_ASSERT_EQUAL(vq.used->ring[0].id, 1);
 }
 
@@ -256,14 +255,14 @@ static void test_guest_tx_writable_or_out_of_table_descriptor_is_refused(void)
 	ring_reset(true);
 	set_desc(1, gpa(buf_off(1)), HDR + 60, VRING_DESC_F_WRITE, 0);
 	avail_push(1);
-	bad_tx_then_good("writable", &vq.st.malformed);
+	bad_tx_then_good(&vq.st.malformed);
 	ring_reset(true);
 	set_desc(1, gpa(buf_off(1)), HDR, VRING_DESC_F_NEXT, QSZ + 3);
 	avail_push(1);
-	bad_tx_then_good("next out of table", &vq.st.malformed);
+	bad_tx_then_good(&vq.st.malformed);
 	ring_reset(true);
 	avail_push(QSZ + 1);                                    /* head out of table */
-	bad_tx_then_good("head out of table", &vq.st.malformed);
+	bad_tx_then_good(&vq.st.malformed);
 }
 
 static void test_guest_tx_frame_over_max_frame_is_dropped_as_too_big(void)
@@ -272,7 +271,7 @@ static void test_guest_tx_frame_over_max_frame_is_dropped_as_too_big(void)
 	vq.max_frame = 1500;
 	set_desc(1, gpa(buf_off(1)), HDR + 1501, 0, 0);
 	avail_push(1);
-	bad_tx_then_good("too big", &vq.st.too_big);
+	bad_tx_then_good(&vq.st.too_big);
 }
 
 static void test_avail_index_past_the_ring_marks_it_broken(void)
