@@ -147,7 +147,7 @@ $(TEST_TOOLS): $(BUILD)/tests/support/%: tests/support/%.c
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN) -lm
 
 check-symbols: $(STATIC_LIB) $(SHARED_LIB)
-	@tests/check_symbols.sh $(STATIC_LIB) $(SHARED_LIB)
+	@BUILD=$(BUILD) tests/check_symbols.sh
 
 deps:
 	@./.ci/deps.sh

@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the build, tests, demo and benchmarks need,
-# only when some are missing. Safe to run repeatedly; needs root to install.
+# Installs the Debian packages that the build, the tests, the demo and the
+# benchmarks run, only when some are missing. Safe to run repeatedly; needs
+# root to install. tests/check_deps.sh fails when a script runs a program
+# whose package is neither here nor on a fresh Debian 12 machine.
+#
+# usage: deps.sh          install what is missing
+#        deps.sh --list   print the package names, one a line
 set -euo pipefail
-pkgs=(build-essential pkg-config libdpdk-dev dpdk dpdk-dev libpcap-dev libcjson-dev
-      libcunit1-dev iproute2 iputils-ping tshark tcpdump socat iperf3 gnuplot-nox
-      openvswitch-switch-dpdk python3)
+pkgs=(
+	# build: compiler, DPDK 22.11, libpcap, cJSON, CUnit
+	build-essential pkg-config libdpdk-dev dpdk dpdk-dev libpcap-dev libcjson-dev
+	libcunit1-dev
+	# tests: Linux's side in namespaces, captures, peers
+	iproute2 iputils-ping ethtool tshark tcpdump socat iperf3 python3
+	# benchmarks: the contenders and the plots
+	openvswitch-switch-dpdk gnuplot-nox
+)
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${pkgs[@]}"
+	exit 0
+fi
 missing=()
 for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-    echo "deps: missing packages: ${missing[*]} (run 'make deps' as root)" >&2
-    exit 1
+	echo "deps: missing packages: ${missing[*]} (run 'make deps' as root)" >&2
+	exit 1
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

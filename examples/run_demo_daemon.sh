@@ -44,7 +44,11 @@ vmkcli() { "$BUILD/bin/vmkcli" --control "$sock" "$@"; }
 vmktop() { "$BUILD/bin/vmktop" --control "$sock" "$@"; }
 
 eal_extra=()
-if [ "$(id -u)" -eq 0 ] && ip netns add "$ns" 2>/dev/null; then
+if [ "$(id -u)" -ne 0 ]; then
+	echo "== no Linux host: a network namespace needs root"
+elif ! err=$(ip netns add "$ns" 2>&1); then
+	echo "== no Linux host: ip netns add $ns failed: $err"
+else
 	linux=1
 	ip link add "$va" type veth peer name "$vb" netns "$ns"
 	ip link set "$va" up

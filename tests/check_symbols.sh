@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The library's contract: every exported (global, defined) symbol of the
 # static archive and the shared object starts with vmk_.
+# usage: check_symbols.sh [LIB...] (default: $BUILD's libvmknet.a and .so)
 set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+[ $# -gt 0 ] || set -- "$BUILD/lib/libvmknet.a" "$BUILD/lib/libvmknet.so"
 bad=0
 for lib in "$@"; do
+	[ -f "$lib" ] || { echo "$lib: missing (build first: make)"; bad=1; continue; }
 	case $lib in
 	*.so*) syms=$(nm -D --defined-only "$lib" | awk 'NF == 3 { print $3 }') ;;
 	*) syms=$(nm -g --defined-only "$lib" | awk 'NF == 3 { print $3 }') ;;

@@ -249,10 +249,10 @@ int main(void)
 {
 	CU_pSuite s;
 
-	if (geteuid() != 0) {
-		printf("test_linux_failover: needs root (network namespaces)\n");
+	if (geteuid() != 0)
+		return th_skip("needs root (network namespaces, af_packet): run 'make test' as root");
+	if (th_need("ip ping") != 0)
 		return 1;
-	}
 	if (th_eal_init("linux_failover", true) != 0 || CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("linux_failover", setup, teardown);

@@ -354,10 +354,13 @@ int main(void)
 		return 1;
 	/* A private network namespace: Linux's side lives there and vanishes
 	 * with the process, whatever way it ends. */
-	if (geteuid() != 0 || system("command -v ip socat ping >/dev/null") != 0 ||
-	    unshare(CLONE_NEWNET) != 0) {
-		printf("skipped: needs root, a network namespace, iproute2, socat and ping\n");
-		return th_run_suites();
+	if (geteuid() != 0)
+		return th_skip("needs root (a network namespace and net_tap): run 'make test' as root");
+	if (th_need("ip socat ping") != 0)
+		return 1;
+	if (unshare(CLONE_NEWNET) != 0) {
+		printf("FAIL: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 1;
 	}
 	snprintf(far_ns, sizeof(far_ns), "vmkt_far_%d", (int)getpid());
 	th_sh("for n in $(ip netns list | grep -o '^vmkt_far_[0-9]*'); do "

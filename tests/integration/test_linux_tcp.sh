@@ -54,9 +54,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-for tool in socat tshark ethtool python3; do
-	command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
-done
+. tests/integration/lib/need.sh
+need_root "network namespaces, af_packet"
+need ip socat tshark ethtool python3 sha256sum
 [ -x "$BULK" ] || { echo "FAIL: $BULK not built"; exit 1; }
 
 lx() { ip netns exec "$nsl" "$@"; }

@@ -57,8 +57,35 @@ portid=$("$BUILD/bin/vmktop" --control "$sock" -n 1 -d 0.2 | awk '$2 == "vmnic0"
 [ -n "$portid" ] || fail "no PORT-ID for vmnic0"
 pktcap --switchport "$portid" --dir both -c 5 -o "$tmp/p.pcap"
 [ "$(frames "$tmp/p.pcap")" -eq 5 ] || fail "p.pcap holds $(frames "$tmp/p.pcap") frames"
-pktcap --vmk vmk0 --dir both -c 50 -t 2 -o "$tmp/v.pcap"
-[ -s "$tmp/v.pcap" ] || fail "v.pcap missing"
+# What vmk0 sends: the daemon serves one control request at a time and a
+# capture holds it to its end, so vmk0's traffic cannot come from vmkping.
+# A second uplink (net_pcap) replays an ARP request for vmk0's address
+# (192.0.2.10) from 192.0.2.99 over and over; vmk0 answers each, and the
+# capture of frames from vmk0 into the switch must hold those replies and
+# only frames from vmk0's MAC.
+python3 - "$tmp/arp.pcap" <<'PY'
+import struct, sys
+src = bytes.fromhex("020000000099")
+arp = (b"\xff" * 6 + src + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + src
+       + bytes([192, 0, 2, 99]) + b"\x00" * 6 + bytes([192, 0, 2, 10])).ljust(60, b"\x00")
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    f.write(struct.pack("<IIII", 0, 0, len(arp), len(arp)) + arp)
+PY
+stop
+VMKD_EAL_ARGS=(--vdev net_null0 --vdev "net_pcap0,rx_pcap=$tmp/arp.pcap,tx_pcap=$tmp/tx.pcap,infinite_rx=1")
+start
+cli network vswitch standard uplink add -u vmnic1 -v vSwitch0
+vmk0_mac=$(cli network ip interface list | awk '$1 == "MAC" { print $3; exit }')
+pktcap --vmk vmk0 --dir in -c 5 -t 10 -o "$tmp/v.pcap"
+n=$(frames "$tmp/v.pcap")
+replies=$(tshark -r "$tmp/v.pcap" -Y 'arp.opcode == 2 && arp.src.proto_ipv4 == 192.0.2.10 && arp.dst.proto_ipv4 == 192.0.2.99' \
+	-T fields -e frame.number 2>/dev/null | wc -l)
+srcs=$(tshark -r "$tmp/v.pcap" -T fields -e eth.src 2>/dev/null | sort -u)
+[ "$n" -eq 5 ] || fail "v.pcap holds $n frames, want 5: $(tshark -r "$tmp/v.pcap" -c 5 2>&1)"
+[ "$replies" -ge 1 ] || fail "v.pcap: none of its $n frames is vmk0's ARP reply to 192.0.2.99: $(tshark -r "$tmp/v.pcap" -c 5 2>&1)"
+[ "$srcs" = "$vmk0_mac" ] || fail "v.pcap: frames at vmk0's input from $srcs, want only vmk0's $vmk0_mac"
+echo "v.pcap: $n frames from vmk0 ($srcs), $replies ARP replies to 192.0.2.99"
 
 echo "== a filter that matches nothing: an empty, valid file after -t"
 # net_null's frames are not IPv4, so nothing matches.

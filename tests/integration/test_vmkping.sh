@@ -14,6 +14,9 @@
 # Needs root and iproute2; the namespace and veth pair are always deleted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/integration/lib/need.sh
+need_root "a network namespace and an af_packet uplink"
+need ip ping
 ns=vmkping$$
 veth=vkp$$a
 peer=vkp$$b
