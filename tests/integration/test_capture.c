@@ -162,6 +162,8 @@ int main(void)
 {
 	CU_pSuite s;
 
+	if (th_need("tshark") != 0)
+		return 1;
 	if (th_eal_init("capture", true) != 0 || CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("capture", setup, teardown);

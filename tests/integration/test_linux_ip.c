@@ -356,7 +356,7 @@ int main(void)
 	 * with the process, whatever way it ends. */
 	if (geteuid() != 0)
 		return th_skip("needs root (a network namespace and net_tap): run 'make test' as root");
-	if (th_need("ip socat ping") != 0)
+	if (th_need("ip socat ping tc") != 0)
 		return 1;
 	if (unshare(CLONE_NEWNET) != 0) {
 		printf("FAIL: unshare(CLONE_NEWNET): %s\n", strerror(errno));
