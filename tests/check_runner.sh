@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 fail() { echo "FAIL: $*"; exit 1; }
 harness=$BUILD/obj/tests/support/harness.o
-lib=$BUILD/lib/libvmknet_internal.a
+lib=$BUILD/lib/libvmknet.a   # the public archive: harness.o needs only vmk_eal_*
 [ -f "$harness" ] && [ -f "$lib" ] || fail "build first (make): $harness, $lib"
 tmp=$(mktemp -d /tmp/vmk-check-runner.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
