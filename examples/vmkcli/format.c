@@ -1,7 +1,7 @@
 /*
  * vmkcli's formatters, in esxcli's shapes: tables with esxcli's column
- * names, "Field: value" blocks for lists of structures, and the json, csv
- * and keyvalue forms with esxcli's keys (column names without spaces).
+ * names, "Field: value" blocks for lists of structures, and the json, csv,
+ * keyvalue and xml forms with esxcli's keys (column names without spaces).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +209,83 @@ static void print_keyvalue(const struct command *cmd, const cJSON *result)
 	}
 }
 
+/* Text as XML character data (&, <, >, " escaped). */
+static void xml_text(const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", stdout); break;
+		case '<': fputs("&lt;", stdout); break;
+		case '>': fputs("&gt;", stdout); break;
+		case '"': fputs("&quot;", stdout); break;
+		default: putchar(*s);
+		}
+	}
+}
+
+/* One value in esxcli's typed elements: <string>, <integer>, <boolean>, or
+ * <list type="string"> of them. */
+static void xml_value(const struct column *c, const cJSON *v, const char *indent)
+{
+	const cJSON *e;
+
+	if (c->type == COL_LIST) {
+		printf("%s<list type=\"string\">\n", indent);
+		cJSON_ArrayForEach(e, v) {
+			if (!cJSON_IsString(e))
+				continue;
+			printf("%s   <string>", indent);
+			xml_text(e->valuestring);
+			printf("</string>\n");
+		}
+		printf("%s</list>\n", indent);
+	} else if (cJSON_IsBool(v)) {
+		printf("%s<boolean>%s</boolean>\n", indent, cJSON_IsTrue(v) ? "true" : "false");
+	} else if (cJSON_IsNumber(v)) {
+		printf("%s<integer>%.0f</integer>\n", indent, v->valuedouble);
+	} else {
+		printf("%s<string>", indent);
+		xml_text(cJSON_IsString(v) ? v->valuestring : "");
+		printf("</string>\n");
+	}
+}
+
+static void xml_structure(const struct command *cmd, const cJSON *rec, const char *indent)
+{
+	char inner[32];
+
+	snprintf(inner, sizeof(inner), "%s      ", indent);
+	printf("%s<structure typeName=\"%s\">\n", indent,
+	       cmd->type_name != NULL ? cmd->type_name : "Result");
+	for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
+		const struct column *c = &cmd->cols[i];
+
+		printf("%s   <field name=\"%s\">\n", indent, c->key);
+		xml_value(c, cJSON_GetObjectItemCaseSensitive(rec, c->field), inner);
+		printf("%s   </field>\n", indent);
+	}
+	printf("%s</structure>\n", indent);
+}
+
+/* esxcli's XML: a list of records is <list type="structure">, one record
+ * (a get) is its <structure> alone. */
+static void print_xml(const struct command *cmd, const cJSON *result)
+{
+	const cJSON *r;
+
+	printf("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	       "<output xmlns=\"http://www.vmware.com/Products/ESX/5.0/esxcli\">\n<root>\n");
+	if (cJSON_IsArray(result)) {
+		printf("   <list type=\"structure\">\n");
+		cJSON_ArrayForEach(r, result)
+			xml_structure(cmd, r, "      ");
+		printf("   </list>\n");
+	} else {
+		xml_structure(cmd, result, "   ");
+	}
+	printf("</root>\n</output>\n");
+}
+
 void format_result(const struct command *cmd, const cJSON *result, enum formatter fmt)
 {
 	cJSON *wrapped = NULL;
@@ -232,6 +309,9 @@ void format_result(const struct command *cmd, const cJSON *result, enum formatte
 		break;
 	case FMT_KEYVALUE:
 		print_keyvalue(cmd, rows);
+		break;
+	case FMT_XML:
+		print_xml(cmd, result);
 		break;
 	case FMT_TABLE:
 		if (cmd->shape == OUT_TABLE) {

@@ -1,7 +1,7 @@
 /*
  * vmkcli: configure a vmknet host the way esxcli configures ESXi.
  *
- *   vmkcli [--control SOCKET] [--formatter=table|json|csv|keyvalue] network ...
+ *   vmkcli [--control SOCKET] [--formatter=table|json|csv|keyvalue|xml] network ...
  *
  * The words select a namespace or a command of the table in commands.c;
  * the options after a command become the arguments of one control request
@@ -149,7 +149,7 @@ static void usage_namespace(FILE *f, const char *path)
 	if (path[0] == '\0')
 		fprintf(f, "\nOptions:\n"
 			"  --control=SOCKET      vmknetd's control socket (default %s)\n"
-			"  --formatter=FORMAT    output as table (default), json, csv or keyvalue\n"
+			"  --formatter=FORMAT    output as table (default), json, csv, keyvalue or xml\n"
 			"  -h, --help            this text; after a namespace or command, its help\n",
 			VMK_CTL_DEFAULT_SOCKET);
 	print_children(f, path);
@@ -213,9 +213,11 @@ static int parse_global(int argc, char **argv, struct global *g, int *i)
 			g->fmt = FMT_CSV;
 		} else if (strcmp(val, "keyvalue") == 0) {
 			g->fmt = FMT_KEYVALUE;
+		} else if (strcmp(val, "xml") == 0) {
+			g->fmt = FMT_XML;
 		} else {
-			fprintf(stderr, "Error: unknown formatter \"%s\": use table, json, csv or "
-				"keyvalue\n", val);
+			fprintf(stderr, "Error: unknown formatter \"%s\": use table, json, csv, "
+				"keyvalue or xml\n", val);
 			return -1;
 		}
 	}

@@ -83,7 +83,7 @@ const struct command *command_next(const struct command *c);
 				 c = command_next(c))
 extern const struct namespace_help namespaces[]; /* terminated by a NULL path */
 
-enum formatter { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_KEYVALUE };
+enum formatter { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_KEYVALUE, FMT_XML };
 
 /* Print a command's result (vmknetd's "result") in the chosen form. */
 void format_result(const struct command *cmd, const cJSON *result, enum formatter fmt);

@@ -79,6 +79,30 @@ grep -q '^vMotion,vSwitch1,0,20$' "$tmp/out" || fail "csv row"
 ok --formatter=keyvalue network vswitch standard list | tee "$tmp/out"
 grep -q '^VirtualSwitch.Uplinks.string\[\]=vmnic0$' "$tmp/out" || fail "keyvalue list"
 grep -q '^VirtualSwitch.MTU.integer=9000$' "$tmp/out" || fail "keyvalue int"
+# xml in esxcli's shape: <output xmlns=...><root><list type="structure">,
+# one <structure typeName=...> per record, typed field values.
+xml_check() {
+	python3 -c '
+import sys, xml.etree.ElementTree as ET
+ns = {"e": "http://www.vmware.com/Products/ESX/5.0/esxcli"}
+root = ET.parse(sys.stdin).getroot()
+assert root.tag == "{%s}output" % ns["e"], root.tag
+def val(f):
+    v = f[0]
+    t = v.tag.split("}")[1]
+    if t == "list": return [x.text or "" for x in v]
+    if t == "integer": return int(v.text)
+    if t == "boolean": return v.text == "true"
+    return v.text or ""
+recs = [{f.get("name"): val(f) for f in st.findall("e:field", ns)}
+        for st in root.iter("{%s}structure" % ns["e"])]
+lists = root.findall("e:root/e:list", ns)
+'"$1"
+}
+ok --formatter=xml network vswitch standard list | tee "$tmp/out"
+xml_check "assert lists and lists[0].get('type')=='structure'; s=[r for r in recs if r['Name']=='vSwitch1'][0]; assert s['MTU']==9000 and s['Uplinks']==['vmnic0'], s; assert [r['Name'] for r in recs]==['vSwitch0','vSwitch1','vSwitch2']" <"$tmp/out" || fail "xml list"
+ok --formatter xml network vswitch standard portgroup list | tee "$tmp/out"
+xml_check "r={p['Name']:p for p in recs}; assert r['vMotion']=={'Name':'vMotion','VirtualSwitch':'vSwitch1','ActiveClients':0,'VLANID':20}, r" <"$tmp/out" || fail "xml portgroups"
 ok network nic list | grep -q '^vmnic0 .* Up  ' || fail "vmnic0 admin Up as an uplink"
 ok --formatter=json network nic list | tee "$tmp/out"
 json_check "assert [n['Name'] for n in d]==['vmnic0','vmnic1'] and d[0]['AdminStatus']=='Up' and d[1]['AdminStatus']=='Down' and d[0]['Driver']=='net_null'" <"$tmp/out"
@@ -117,7 +141,7 @@ refused 2 'expected an integer' network vswitch standard add -v vSwitchX -m abc
 refused 2 'unknown option or argument "--bogus"' network vswitch standard list --bogus
 refused 2 'given twice' network vswitch standard add -v a -v b
 refused 2 'unknown command or namespace: network vswitch nope' network vswitch nope
-refused 2 'unknown formatter' --formatter=xml network nic list
+refused 2 'unknown formatter' --formatter=yaml network nic list
 refused 1 'is vmknetd running' --control "$tmp/no-such.sock" network nic list
 
 echo "== control socket: malformed and oversized requests"
