@@ -105,7 +105,8 @@ static const struct opt_spec neigh_list_opts[] = {
 };
 
 static const struct opt_spec neigh_remove_opts[] = {
-	{ 'a', "address", "address", OPT_STRING, true, "The neighbour's IPv4 address." },
+	{ 'a', "neighbor-addr", "address", OPT_STRING, true, "The neighbour's IPv4 address." },
+	{ 0, "address", "address", OPT_STRING, false, "Same as --neighbor-addr." },
 	NS_OPT("The netstack (default defaultTcpipStack)."),
 	{ 'v', "version", "version", OPT_STRING, false, "The IP version: 4." },
 	END_OPTS

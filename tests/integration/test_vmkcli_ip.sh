@@ -140,7 +140,9 @@ refused 1 'vmknics\[0\] (vmk0).portgroup: no port group named "Management Networ
 refused 1 'mtu: 9000 is above the MTU 1500 of vSwitch vSwitch1' network vswitch standard set -v vSwitch1 -m 1500
 refused 2 'missing required parameter -p|--portgroup-name' network ip interface add
 refused 2 'missing required parameter -n|--network' network ip route ipv4 add -g 192.0.2.1
-refused 2 'missing required parameter -a|--address' network ip neighbor remove
+refused 2 'missing required parameter -a|--neighbor-addr' network ip neighbor remove
+refused 1 'no neighbor 192.0.2.77' network ip neighbor remove --neighbor-addr 192.0.2.77 -v 4
+refused 1 'no neighbor 192.0.2.77' network ip neighbor remove --address=192.0.2.77
 ok network ip interface ipv4 set -i vmk5 -t none
 ok network ip interface remove -i vmk5
 
