@@ -133,6 +133,8 @@ $(BUILD)/bin/%: bench/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(PROG_LDLIBS)
+# The stream pattern both TCP benchmarks write and check.
+$(BUILD)/bin/vmk-tcp-bench $(BUILD)/bin/linux-tcp-bench: bench/tcp_pattern.h
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
