@@ -262,6 +262,35 @@ wait_exit() {       # wait_exit PID TIMEOUT: 0 if it exited in time
 	return 0
 }
 
+run_rc() {          # run_rc LIMIT OUT ERR CMD...: CMD in the background, stopped after
+	local limit=$1 out=$2 err=$3 pid   # LIMIT s; RC: its exit status (124: it was stopped)
+	shift 3
+	"$@" > "$out" 2> "$err" &
+	pid=$!
+	PIDS+=("$pid")
+	if wait_exit "$pid" "$limit"; then
+		wait "$pid"; RC=$?
+	else
+		log "$1: no result after ${limit}s; stopping it"
+		stop_pid "$pid" 10; RC=124
+	fi
+	untrack "$pid"
+}
+
+round_order() {     # round_order ROUND A B ...: A B ... in odd rounds, reversed in even
+	local r=$1 i
+	shift
+	if [ $((r % 2)) = 1 ]; then echo "$@"; return; fi
+	for ((i = $#; i >= 1; i--)); do printf '%s ' "${!i}"; done; echo
+}
+
+rounds_row() {      # rounds_row CSV POINT METRIC ROUND CONTENDER VALUE UNIT STATUS NOTE
+	local note=${9//,/;}
+	printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${note//$'\n'/ }" >> "$1"
+}
+
+load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+
 # ---------------------------------------------------------------- vmknet ---
 
 run_vmknet() {      # run_vmknet N PCAP_A PCAP_B LOGDIR
