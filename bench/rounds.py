@@ -10,13 +10,14 @@ point and metric:
   - the reference contender's ratio to each other contender per round,
     pairing the two runs of the same round (a round where either failed has
     no ratio), with the ratios' median, min and max;
-  - with --target, whether the ratio meets it, at the median and in how
-    many rounds.
+  - with --target "POINT/METRIC[/CONTENDER]>=X" (or <=X), whether the
+    ratio to that contender (to every other one when none is named) meets
+    it, at the median and in how many rounds.
 Then every run that is not ok, with its reason. Exit status 1 when any run
 failed (status "failed"; "n/a" is a point a contender cannot run by design,
 with the reason given), else 0.
 
-  rounds.py CSV [--ref vmknet ...] [--target "POINT/METRIC>=X" ...]
+  rounds.py CSV [--ref vmknet ...] [--target "POINT/METRIC[/CONTENDER]>=X" ...]
                 [--no-ratio METRIC ...] [--json OUT]
 
 --json writes the summary (medians, min, max, ratios) for plots and docs.
@@ -91,7 +92,9 @@ def main():
                                   "by_round": dict(pr)}
             line = "  %s/%s per round: %s   median %.2fx min %.2fx max %.2fx (%d rounds)" % (
                 ref, c, " ".join("%.2fx" % x for x in v), med, min(v), max(v), len(v))
-            tk = "%s/%s" % (point, metric)
+            tk = "%s/%s/%s" % (point, metric, c)
+            if tk not in targets:
+                tk = "%s/%s" % (point, metric)
             if tk in targets:
                 op, goal = targets[tk]
                 good = (lambda x: x >= goal) if op == ">=" else (lambda x: x <= goal)
