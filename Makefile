@@ -168,7 +168,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run_l2fwd.sh
 
-# vmknet TCP against Linux TCP (iperf3, linux-tcp-bench) in namespaces.
+# vmknet TCP against Linux TCP (linux-tcp-bench) in namespaces, in rounds.
 bench-tcp: deps
 	@$(MAKE) --no-print-directory all
 	@flock /tmp/vmknet-dpdk.lock bench/run_tcp.sh

@@ -308,7 +308,7 @@ PY
 	gnuplot 2> "$OUT_DIR/logs/gnuplot-tcp.log" <<GP && PNG_OK=1 || log "gnuplot failed; no PNG"
 set terminal pngcairo size 1200,450 noenhanced
 set output "$OUT_DIR/tcp.png"
-set multiplot layout 1,3 title "vmknet TCP (vmk0 -> vSwitch0 -> vmk1, one process) vs Linux TCP (veth, two namespaces); 2 cores; medians of $ROUNDS rounds, bars min-max ($(date -u +%Y-%m-%d))"
+set multiplot layout 1,3 title "vmknet TCP (vmk0 -> vSwitch0 -> vmk1) vs Linux TCP (veth), 2 cores: medians of $ROUNDS rounds, bars min-max ($(date -u +%Y-%m-%d))"
 set style data histograms
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.8 border -1
