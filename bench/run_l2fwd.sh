@@ -618,8 +618,9 @@ EOF
 		if gnuplot 2> "$OUT_DIR/logs/gnuplot.log" <<EOF
 set terminal pngcairo size 900,560 noenhanced
 set output "$OUT_DIR/l2fwd.png"
-set title "L2 forwarding, 64-byte frames, one forwarding core ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); medians of $ROUNDS rounds, bars min-max"
+set title "L2 forwarding, 64-byte frames, 1 forwarding core of $(nproc): medians of $ROUNDS rounds, bars min-max"
 set logscale x 2
+set offsets graph 0.04, graph 0.04, 0, 0
 set xtics ("64" 64, "256" 256, "1K" 1024, "4K" 4096, "16K" 16384, "64K" 65536, "256K" 262144, "1M" 1048576)
 set xlabel "source MACs per side"
 set ylabel "Mpps (both directions)"

@@ -172,8 +172,13 @@ pvp_ovs() {         # sets RC, MPPS, CPP, NOTE
 		fi
 		ovs_pin_threads "$OVS_PID"
 		guests "$TMP/ovs.json" "$s1"
-		sink=$(ovs_dp_port_tx dpdk0)
-		sw=$(ovs_port_tx 2)
+		for _ in 1 2 3; do   # a busy machine can make a query fail: try again
+			sink=$(ovs_dp_port_tx dpdk0); sw=$(ovs_port_tx 2)
+			[ -n "$sink" ] && [ -n "$sw" ] && break
+			sleep 1
+		done
+		[ -n "$sink" ] && [ -n "$sw" ] ||
+			DIAG="dpctl/show -s: $(ovs_appctl dpctl/show -s 2>&1 | tr '\n' ' ' | cut -c1-300); dump-ports: $(ovs-ofctl dump-ports br0 2 2>&1 | tr '\n' ' ' | cut -c1-300)"
 	else
 		if ! ovs_vsctl add-br br0 -- set Bridge br0 datapath_type=netdev \
 			-- add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuserclient \
@@ -194,13 +199,14 @@ pvp_ovs() {         # sets RC, MPPS, CPP, NOTE
 	RC=$grc
 	[ "$RC" = 0 ] || return
 	verdict ovs "$TMP/ovs.json" "$sink" "$sw"
+	[ -z "${DIAG:-}" ] || NOTE+=" ($DIAG)"
 }
 
 pvp_run() {         # pvp_run ROUND CONTENDER: one run, its rows
 	local r=$1 who=$2 what="guest 1 -> switch -> guest 2" a b c2c st
 	[ "$MODE" = g2u ] && what="guest 1 -> switch -> uplink (net_null)"
 	log "$MODE round $r/$ROUNDS: $who: $what, ${SECONDS_PER_RUN}s"
-	RC=0; MPPS=""; CPP=""; NOTE=""
+	RC=0; MPPS=""; CPP=""; NOTE=""; DIAG=""
 	a=$(c2c_ns)
 	"pvp_$who"
 	b=$(c2c_ns)
