@@ -166,7 +166,7 @@ asan: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@bench/run_l2fwd.sh
+	@flock /tmp/vmknet-dpdk.lock bench/run_l2fwd.sh
 
 # vmknet TCP against Linux TCP (linux-tcp-bench) in namespaces, in rounds.
 bench-tcp: deps
