@@ -133,6 +133,8 @@ $(BUILD)/bin/%: bench/%.c $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(PROG_LDLIBS)
+# The stream pattern both TCP benchmarks write and check.
+$(BUILD)/bin/vmk-tcp-bench $(BUILD)/bin/linux-tcp-bench: bench/tcp_pattern.h
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB)
 	@mkdir -p $(dir $@)
@@ -164,9 +166,9 @@ asan: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@bench/run_l2fwd.sh
+	@flock /tmp/vmknet-dpdk.lock bench/run_l2fwd.sh
 
-# vmknet TCP against Linux TCP (iperf3, linux-tcp-bench) in namespaces.
+# vmknet TCP against Linux TCP (linux-tcp-bench) in namespaces, in rounds.
 bench-tcp: deps
 	@$(MAKE) --no-print-directory all
 	@flock /tmp/vmknet-dpdk.lock bench/run_tcp.sh

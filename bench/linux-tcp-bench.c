@@ -1,15 +1,23 @@
 /*
  * linux-tcp-bench: Linux kernel TCP request/response and connection rate,
  * the contender of vmk-tcp-bench's rr and crr modes (bench/run_tcp.sh runs
- * the server and the client in two network namespaces over a veth pair;
- * stream throughput is iperf3's job).
+ * the server and the client in two network namespaces over a veth pair),
+ * and of its stream mode.
  *
- *   linux-tcp-bench --role server --mode rr|crr [--bind A.B.C.D] [--port P]
- *                   [--size N]
- *   linux-tcp-bench --role client --mode rr|crr --connect A.B.C.D [--port P]
- *                   [--count N] [--warmup-count N] [--seconds S] [--size N]
- *                   [--spin]
+ *   linux-tcp-bench --role server --mode rr|crr|stream [--bind A.B.C.D]
+ *                   [--port P] [--size N] [--seconds S] [--warmup S]
+ *                   [--verify full|sample|none] [--corrupt-at BYTE]
+ *   linux-tcp-bench --role client --mode rr|crr|stream --connect A.B.C.D
+ *                   [--port P] [--count N] [--warmup-count N] [--seconds S]
+ *                   [--warmup S] [--size N] [--spin] [--verify L]
  *
+ *   stream  one connection; the client sends bench/tcp_pattern.h's pattern
+ *        (as vmk-tcp-bench does: up to 256 KiB per send) for --warmup +
+ *        --seconds + 1 s, then closes; the server (the receiver) checks
+ *        every byte as it reads it (1 MiB per recv; --verify as in
+ *        vmk-tcp-bench), counts the bytes read in the --seconds after
+ *        --warmup seconds from its first byte, reads on to the end and
+ *        prints the JSON line itself, then exits (1 on a wrong byte).
  *   rr   one connection, TCP_NODELAY; the client writes --size bytes
  *        (default 1), the server echoes them, one transaction at a time;
  *        the client prints p50/p99/p99.9 (us) and transactions/s of --count
@@ -42,14 +50,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tcp_pattern.h"
+
 #define LB_MAX_COUNT 20000000u
+#define LB_CHUNK     (256u * 1024u)   /* stream: bytes offered per send */
+#define LB_RBUF      (1024u * 1024u)  /* stream: bytes taken per recv */
 
 struct lb_opts {
-	bool server, rr, spin;
+	bool server, rr, stream, spin;
 	struct in_addr addr;       /* server: bind address; client: the server */
 	uint16_t port;
 	uint32_t size, count, warmup_count;
-	double seconds;
+	double seconds, warmup;
+	enum tp_level verify;      /* stream */
+	uint64_t corrupt_at;       /* stream test knob (TP_NO_CORRUPT: off) */
 };
 
 static volatile sig_atomic_t lb_quit;
@@ -70,9 +84,10 @@ static uint64_t lb_now_ns(void)
 
 static void lb_usage(FILE *f)
 {
-	fprintf(f, "Usage: linux-tcp-bench --role server|client --mode rr|crr\n"
+	fprintf(f, "Usage: linux-tcp-bench --role server|client --mode rr|crr|stream\n"
 		   "  [--bind A.B.C.D | --connect A.B.C.D] [--port P] [--size N] [--count N]\n"
-		   "  [--warmup-count N] [--seconds S] [--spin]\n");
+		   "  [--warmup-count N] [--seconds S] [--warmup S] [--spin]\n"
+		   "  [--verify full|sample|none] [--corrupt-at BYTE]\n");
 }
 
 static int lb_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -99,7 +114,8 @@ static int lb_parse_one(struct lb_opts *o, int c, const char *arg)
 	case 'r': o->server = strcmp(arg, "server") == 0;
 		  return o->server || strcmp(arg, "client") == 0 ? 0 : -1;
 	case 'm': o->rr = strcmp(arg, "rr") == 0;
-		  return o->rr || strcmp(arg, "crr") == 0 ? 0 : -1;
+		  o->stream = strcmp(arg, "stream") == 0;
+		  return o->rr || o->stream || strcmp(arg, "crr") == 0 ? 0 : -1;
 	case 'b':
 	case 'c': return inet_pton(AF_INET, arg, &o->addr) == 1 ? 0 : -1;
 	case 'p': if (lb_u32(arg, 1, 65535, &v) < 0)
@@ -113,6 +129,12 @@ static int lb_parse_one(struct lb_opts *o, int c, const char *arg)
 		  return *end == '\0' && o->seconds > 0 ? 0 : -1;
 	case 'S': o->spin = true;
 		  return 0;
+	case 'w': o->warmup = strtod(arg, &end);
+		  return *end == '\0' && o->warmup >= 0 ? 0 : -1;
+	case 'V': return tp_level_parse(arg, &o->verify);
+	case 'C': errno = 0;
+		  o->corrupt_at = strtoull(arg, &end, 0);
+		  return errno == 0 && end != arg && *end == '\0' ? 0 : -1;
 	default: return -1;
 	}
 }
@@ -130,12 +152,16 @@ static int lb_parse(int argc, char **argv, struct lb_opts *o)
 		{ "warmup-count", required_argument, NULL, 'W' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "spin", no_argument, NULL, 'S' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "verify", required_argument, NULL, 'V' },
+		{ "corrupt-at", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	*o = (struct lb_opts){ .rr = true, .port = 5202, .size = 1, .count = 100000,
-			       .warmup_count = 1000, .seconds = 10 };
+			       .warmup_count = 1000, .seconds = 10, .warmup = 1,
+			       .verify = TP_FULL, .corrupt_at = TP_NO_CORRUPT };
 	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
 		if (lb_parse_one(o, c, optarg) < 0) {
 			fprintf(stderr, "linux-tcp-bench: bad option or value\n");
@@ -211,6 +237,59 @@ static void lb_serve(const struct lb_opts *o, int fd, uint8_t *buf)
 	close(fd);
 }
 
+/* Stream receiver: one connection, every byte checked; prints the result. */
+static int lb_stream_server(const struct lb_opts *o, int l)
+{
+	uint8_t *buf = malloc(LB_RBUF);
+	uint64_t t_first = 0, w0 = 0, w1 = 0, bytes = 0, now;
+	struct tp_rcv rcv;
+	int fd = -1, ret = 1;
+	ssize_t k;
+
+	tp_rcv_init(&rcv, o->verify, o->corrupt_at);
+	if (buf == NULL || (fd = accept(l, NULL, NULL)) < 0) {
+		perror("linux-tcp-bench: stream: accept");
+		goto out;
+	}
+	while ((k = recv(fd, buf, LB_RBUF, 0)) != 0) {
+		if (k < 0) {
+			if (errno == EINTR && !lb_quit)
+				continue;
+			perror("linux-tcp-bench: stream: recv");
+			goto out;
+		}
+		now = lb_now_ns();
+		if (t_first == 0) {
+			t_first = now;
+			w0 = now + (uint64_t)(o->warmup * 1e9);
+			w1 = w0 + (uint64_t)(o->seconds * 1e9);
+		}
+		if (tp_rcv_data(&rcv, buf, (size_t)k) < 0) {
+			tp_rcv_complain(&rcv, "linux-tcp-bench");
+			goto out;
+		}
+		if (now >= w0 && now < w1)
+			bytes += (uint64_t)k;
+	}
+	if (t_first == 0 || lb_now_ns() < w1) {
+		fprintf(stderr, "linux-tcp-bench: stream: the client stopped before the window "
+			"ended (%llu bytes)\n", (unsigned long long)rcv.off);
+		goto out;
+	}
+	printf("{\"tool\":\"linux-tcp-bench\",\"mode\":\"stream\",\"seconds\":%.6f,"
+	       "\"bytes\":%" PRIu64 ",\"gbps\":%.3f", o->seconds, bytes,
+	       8.0 * (double)bytes / (o->seconds * 1e9));
+	tp_rcv_json(&rcv);
+	printf("}\n");
+	fflush(stdout);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
 static int lb_server(const struct lb_opts *o)
 {
 	uint8_t *buf = malloc(o->size);
@@ -222,6 +301,13 @@ static int lb_server(const struct lb_opts *o)
 		return 1;
 	}
 	fprintf(stderr, "linux-tcp-bench: listening on port %u\n", o->port);
+	if (o->stream) {
+		int ret = lb_stream_server(o, l);
+
+		close(l);
+		free(buf);
+		return ret;
+	}
 	while (!lb_quit) {
 		int fd = accept(l, NULL, NULL);
 
@@ -243,7 +329,8 @@ static int lb_connect(const struct lb_opts *o)
 
 	if (fd < 0)
 		return -1;
-	lb_nodelay(fd);
+	if (!o->stream)
+		lb_nodelay(fd);        /* the stream, as vmk-tcp-bench's, keeps Nagle */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 
@@ -357,6 +444,41 @@ static int lb_crr(const struct lb_opts *o)
 	return 0;
 }
 
+/* Stream sender: the pattern for warmup + seconds + 1 s, then close. */
+static int lb_stream_client(const struct lb_opts *o)
+{
+	uint8_t *buf = malloc(2 * LB_CHUNK);
+	uint64_t end = lb_now_ns() + (uint64_t)((o->warmup + o->seconds + 1) * 1e9);
+	struct tp_src src;
+	int fd = -1, ret = 1;
+
+	if (buf == NULL || (fd = lb_connect(o)) < 0) {
+		perror("linux-tcp-bench: stream: connect");
+		goto out;
+	}
+	tp_src_init(&src, o->verify, buf, LB_CHUNK);
+	while (!lb_quit && lb_now_ns() < end) {
+		size_t len;
+		const uint8_t *p = tp_src_next(&src, &len);
+		ssize_t k = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (k < 0 && errno != EINTR) {
+			perror("linux-tcp-bench: stream: send");
+			goto out;
+		}
+		if (k > 0)
+			tp_src_sent(&src, (size_t)k);
+	}
+	printf("{\"tool\":\"linux-tcp-bench\",\"mode\":\"stream\",\"role\":\"client\","
+	       "\"sent_bytes\":%llu}\n", (unsigned long long)src.sent);
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = lb_on_signal };
@@ -368,5 +490,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (o.server)
 		return lb_server(&o);
+	if (o.stream)
+		return lb_stream_client(&o);
 	return o.rr ? lb_rr(&o) : lb_crr(&o);
 }

@@ -18,14 +18,26 @@
 #   ovs      ovs-vswitchd-dpdk with a private ovsdb-server, netdev bridge,
 #            NORMAL action (MAC learning), one PMD thread
 # Each warms up (learning) and then counts frames transmitted on both ports
-# over SECONDS_PER_RUN: Mpps = tx frames / seconds / 1e6.
+# over SECONDS_PER_RUN: Mpps = tx frames / seconds / 1e6. vmknet's count is
+# the switch's, and it must agree with the pcap devices' own (DPDK opackets)
+# within TX_TOLERANCE or the run fails (vmk-l2fwd-bench exits 1).
 #
-# Output: a table on stdout, bench/out/l2fwd.csv, bench/out/l2fwd.png and
-# per-run logs in bench/out/logs/. A contender that cannot run a MAC count is
-# reported as n/a with the reason, never with an invented number.
+# For each MAC count the contenders run in ROUNDS rounds, every contender in
+# every round, the order reversed every other round. bench/rounds.py prints
+# each contender's median, min and max and vmknet's per-round ratio to the
+# others (runs of the same round paired).
+#
+# Output: that summary and a table of medians on stdout, bench/out/l2fwd.csv
+# (one row per run), bench/out/l2fwd.json (the summary), bench/out/l2fwd.png
+# and per-run logs in bench/out/logs/. A contender that cannot run a MAC
+# count by design (OVS's mempool limits, below) is reported as n/a with the
+# reason, never with an invented number; a run that fails is reported with
+# its reason and the script exits 1.
 #
 # Environment:
-#   SECONDS_PER_RUN  measurement window per run, seconds (default 10)
+#   ROUNDS           rounds (default 5)
+#   SECONDS_PER_RUN  measurement window per run, seconds (default 5)
+#   TX_TOLERANCE     vmknet's tx cross-check, a fraction (default 0.001)
 #   WARMUP_SECONDS   longest warm-up; it ends early once every MAC is learned
 #                    (default 30)
 #   MACS             MAC counts per side (default "64 4096 65536 1048576")
@@ -46,7 +58,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+ROUNDS=${ROUNDS:-5}
+TX_TOLERANCE=${TX_TOLERANCE:-0.001}
 WARMUP_SECONDS=${WARMUP_SECONDS:-30}
 MACS=${MACS:-"64 4096 65536 1048576"}
 MACS=${MACS//,/ }
@@ -262,36 +276,60 @@ wait_exit() {       # wait_exit PID TIMEOUT: 0 if it exited in time
 	return 0
 }
 
+run_rc() {          # run_rc LIMIT OUT ERR CMD...: CMD in the background, stopped after
+	local limit=$1 out=$2 err=$3 pid   # LIMIT s; RC: its exit status (124: it was stopped)
+	shift 3
+	"$@" > "$out" 2> "$err" &
+	pid=$!
+	PIDS+=("$pid")
+	if wait_exit "$pid" "$limit"; then
+		wait "$pid"; RC=$?
+	else
+		log "$1: no result after ${limit}s; stopping it"
+		stop_pid "$pid" 10; RC=124
+	fi
+	untrack "$pid"
+}
+
+round_order() {     # round_order ROUND A B ...: A B ... in odd rounds, reversed in even
+	local r=$1 i
+	shift
+	if [ $((r % 2)) = 1 ]; then echo "$@"; return; fi
+	for ((i = $#; i >= 1; i--)); do printf '%s ' "${!i}"; done; echo
+}
+
+rounds_row() {      # rounds_row CSV POINT METRIC ROUND CONTENDER VALUE UNIT STATUS NOTE
+	local note=${9//,/;}
+	printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${note//$'\n'/ }" >> "$1"
+}
+
+load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+
 # ---------------------------------------------------------------- vmknet ---
 
 run_vmknet() {      # run_vmknet N PCAP_A PCAP_B LOGDIR
-	local n=$1 a=$2 b=$3 logd=$4 json=$TMP/vmknet.json pid rc limit
+	local n=$1 a=$2 b=$3 logd=$4 json=$TMP/vmknet.json
 	local bin=$BIN/vmk-l2fwd-bench
 	RESULT_MPPS=""; RESULT_NOTE=""
 	[ -x "$bin" ] || { RESULT_NOTE="$bin not built"; return 1; }
 	: > "$json"
 	# shellcheck disable=SC2046
-	"$bin" $(eal_common "vmkb-vmknet-$$") -- \
+	run_rc $((${SECONDS_PER_RUN%.*} + ${WARMUP_SECONDS%.*} + 180)) "$json" "$logd/vmknet-$n.log" \
+		"$bin" $(eal_common "vmkb-vmknet-$$") -- \
 		--port "net_pcap0,rx_pcap=$a,infinite_rx=1" \
 		--port "net_pcap1,rx_pcap=$b,infinite_rx=1" \
 		--seconds "$SECONDS_PER_RUN" --warmup "$WARMUP_SECONDS" \
 		--expect-macs $((2 * n)) --fdb-capacity "$(fdb_capacity_for "$n")" \
 		--fdb-aging 3600 --mbufs "$(mbufs_for "$n")" --mbuf-size "$MBUF_SIZE" \
-		--lcore "$WORKER_CORE" > "$json" 2> "$logd/vmknet-$n.log" &
-	pid=$!
-	PIDS+=("$pid")
-	limit=$((${SECONDS_PER_RUN%.*} + ${WARMUP_SECONDS%.*} + 180))
-	if ! wait_exit "$pid" "$limit"; then
-		log "vmknet: no result after ${limit}s; stopping it"
-	fi
-	stop_pid "$pid" 10
-	untrack "$pid"
-	wait "$pid" 2>/dev/null; rc=$?
+		--lcore "$WORKER_CORE" --tx-tolerance "$TX_TOLERANCE"
 	cp "$json" "$logd/vmknet-$n.json" 2>/dev/null
-	if ! python3 - "$json" > "$TMP/vmknet.parsed" 2>/dev/null <<'EOF'
+	# A non-zero exit (the tx cross-check included) fails the run.
+	if [ "$RC" != 0 ] || ! python3 - "$json" > "$TMP/vmknet.parsed" 2>/dev/null <<'EOF'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-note = "fdb %d/%d entries%s; drops %d" % (
+assert r["tx_check"] == "ok" and r["mpps"] > 0
+note = "tx %d, devices %d; fdb %d/%d entries%s; drops %d" % (
+    r["tx_packets"], r["ethdev_tx_packets"],
     r["fdb_entries"], r.get("fdb_capacity", 0),
     " (not all learned in %.1fs)" % r["warmup_seconds"] if r.get("learned") is False else "",
     r["drops"])
@@ -301,7 +339,7 @@ print("%.3f" % r["mpps"])
 print(note)
 EOF
 	then
-		RESULT_NOTE="failed (exit $rc): $(tail -n 1 "$logd/vmknet-$n.log" 2>/dev/null)"
+		RESULT_NOTE="failed (exit $RC): $(tail -n 1 "$logd/vmknet-$n.log" 2>/dev/null)"
 		return 1
 	fi
 	RESULT_MPPS=$(sed -n 1p "$TMP/vmknet.parsed")
@@ -495,7 +533,10 @@ run_ovs() {         # run_ovs N PCAP_A PCAP_B LOGDIR
 		elif [ $((2 * n)) -gt "$OVS_MAX_MBUFS" ]; then
 			RESULT_NOTE+="; the pcaps need $((2 * n)) mbufs but OVS's shared mempool holds at most $OVS_MAX_MBUFS (per-port-memory pools are smaller)"
 		fi
-		ovs_stop; return 1
+		ovs_stop
+		# OVS's documented mempool limits: a point it cannot run (n/a).
+		if [ -n "$(ovs_pmd_error "$vlog")" ]; then return 2; fi
+		return 1
 	fi
 	ovs_pin_threads "$OVS_PID"
 	ovs_warmup $((2 * n))
@@ -535,45 +576,51 @@ ovs_pmd_summary() { # hit breakdown of the measurement window
 
 # ---------------------------------------------------------------- report ---
 
-report() {          # table on stdout, PNG via gnuplot
-	python3 - "$CSV" "$OUT_DIR/l2fwd.dat" <<'EOF'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-macs = sorted({int(r["macs_per_side"]) for r in rows})
-get = {(int(r["macs_per_side"]), r["contender"]): r for r in rows}
-def mpps(n, c):
-    r = get.get((n, c))
-    return float(r["mpps"]) if r and r["status"] == "ok" and r["mpps"] else None
-def fmt(v, spec="%.2f"):
-    return spec % v if v is not None else "n/a"
-def ratio(a, b):
-    return "%.2fx" % (a / b) if a is not None and b else "n/a"
-hdr = ("MACs/side", "vmknet Mpps", "OVS Mpps", "testpmd Mpps",
-       "vmknet/OVS", "vmknet/testpmd", "vmknet vs %d MACs" % macs[0])
-print("%-10s %12s %9s %13s %11s %15s %18s" % hdr)
-first = mpps(macs[0], "vmknet")
+report() {          # rounds.py's summary, a table of medians, PNG via gnuplot
+	local rc n targets=()
+	for n in $MACS; do    # docs/BENCHMARKS.md's targets: 3x OVS everywhere, half of testpmd
+		targets+=(--target "macs $n/mpps/ovs>=3")
+	done
+	targets+=(--target "macs ${MACS%% *}/mpps/testpmd>=0.5")
+	python3 "$ROOT/bench/rounds.py" "$CSV" --json "$OUT_DIR/l2fwd.json" "${targets[@]}"
+	rc=$?
+	python3 - "$OUT_DIR/l2fwd.json" "$OUT_DIR/l2fwd.dat" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+def med(e, c):
+    x = e["contenders"].get(c)
+    return x if x and x["median"] is not None else None
+def cell(x):
+    return "n/a" if x is None else "%.2f (%.2f-%.2f)" % (x["median"], x["min"], x["max"])
+def rat(e, c):
+    x = e["ratios"].get("vmknet/" + c)
+    return "n/a" if x is None else "%.2fx (%.2f-%.2f)" % (x["median"], x["min"], x["max"])
+print("medians (min-max) of the rounds; ratios: median (min-max) of the per-round ratios")
+print("%-10s %22s %22s %22s %20s %20s %9s" % ("MACs/side", "vmknet Mpps", "OVS Mpps",
+      "testpmd Mpps", "vmknet/OVS", "vmknet/testpmd", "vs first"))
+first = med(s[0], "vmknet") if s else None
 with open(sys.argv[2], "w") as dat:
-    dat.write("# macs vmknet ovs testpmd (Mpps; NaN = n/a)\n")
-    for n in macs:
-        v, o, t = mpps(n, "vmknet"), mpps(n, "ovs"), mpps(n, "testpmd")
-        print("%-10d %12s %9s %13s %11s %15s %18s" % (
-            n, fmt(v), fmt(o), fmt(t), ratio(v, o), ratio(v, t),
-            "%.0f%%" % (100 * v / first) if v is not None and first else "n/a"))
-        dat.write("%d %s %s %s\n" % (n, *("NaN" if x is None else "%.3f" % x for x in (v, o, t))))
-print()
-for r in rows:
-    if r["note"]:
-        print("  %-8s %8s  %s: %s" % (r["contender"], r["macs_per_side"], r["status"], r["note"]))
+    dat.write("# macs, then median min max Mpps of vmknet, ovs, testpmd (NaN = n/a)\n")
+    for e in s:
+        n = int(e["point"].split()[1])
+        v = med(e, "vmknet")
+        print("%-10d %22s %22s %22s %20s %20s %9s" % (n, cell(v), cell(med(e, "ovs")),
+              cell(med(e, "testpmd")), rat(e, "ovs"), rat(e, "testpmd"),
+              "%.0f%%" % (100 * v["median"] / first["median"]) if v and first else "n/a"))
+        dat.write("%d %s\n" % (n, " ".join("NaN NaN NaN" if med(e, c) is None else
+                  "%.3f %.3f %.3f" % (med(e, c)["median"], med(e, c)["min"], med(e, c)["max"])
+                  for c in ("vmknet", "ovs", "testpmd"))))
 EOF
-	if ! awk '!/^#/ && ($2 != "NaN" || $3 != "NaN" || $4 != "NaN") {ok = 1} END {exit !ok}' \
+	if ! awk '!/^#/ && ($2 != "NaN" || $5 != "NaN" || $8 != "NaN") {ok = 1} END {exit !ok}' \
 		"$OUT_DIR/l2fwd.dat"; then
 		log "no results to plot; no PNG"
 	elif command -v gnuplot >/dev/null; then
 		if gnuplot 2> "$OUT_DIR/logs/gnuplot.log" <<EOF
 set terminal pngcairo size 900,560 noenhanced
 set output "$OUT_DIR/l2fwd.png"
-set title "L2 forwarding, 64-byte frames, one forwarding core ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'))"
+set title "L2 forwarding, 64-byte frames, 1 forwarding core of $(nproc): medians of $ROUNDS rounds, bars min-max"
 set logscale x 2
+set offsets graph 0.04, graph 0.04, 0, 0
 set xtics ("64" 64, "256" 256, "1K" 1024, "4K" 4096, "16K" 16384, "64K" 65536, "256K" 262144, "1M" 1048576)
 set xlabel "source MACs per side"
 set ylabel "Mpps (both directions)"
@@ -581,38 +628,33 @@ set yrange [0:*]
 set key top right
 set grid
 set datafile missing "NaN"
-plot "$OUT_DIR/l2fwd.dat" using 1:2 with linespoints lw 2 pt 7 title "vmknet", \
-     "" using 1:3 with linespoints lw 2 pt 5 title "Open vSwitch (DPDK, NORMAL)", \
-     "" using 1:4 with linespoints lw 2 pt 9 title "testpmd io (ceiling)"
+plot "$OUT_DIR/l2fwd.dat" using 1:2:3:4 with yerrorlines lw 2 pt 7 title "vmknet", \
+     "" using 1:5:6:7 with yerrorlines lw 2 pt 5 title "Open vSwitch (DPDK, NORMAL)", \
+     "" using 1:8:9:10 with yerrorlines lw 2 pt 9 title "testpmd io (ceiling)"
 EOF
 		then PNG_OK=1; else log "gnuplot failed; no PNG"; fi
 	else
 		log "gnuplot not installed; no PNG"
 	fi
+	return "$rc"
 }
 
-csv_row() {         # csv_row N CONTENDER MPPS STATUS NOTE
-	local note=${5//,/;}
-	note=${note//$'\n'/ }
-	printf '%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$4" "$note" >> "$CSV"
-}
-
-run_one() {         # run_one CONTENDER N A B LOGDIR
-	local c=$1 n=$2 status=ok
-	log "$c: $n MACs per side"
-	if "run_$c" "$n" "$3" "$4" "$5"; then
-		log "$c: $RESULT_MPPS Mpps ($RESULT_NOTE)"
-	else
-		status=n/a
-		RESULT_MPPS=""
-		log "$c: n/a: $RESULT_NOTE"
-	fi
-	csv_row "$n" "$c" "$RESULT_MPPS" "$status" "$RESULT_NOTE"
+run_one() {         # run_one CONTENDER N A B LOGDIR ROUND: one run, one CSV row
+	local c=$1 n=$2 r=$6 status=ok rc
+	log "round $r/$ROUNDS, $n MACs per side: $c"
+	"run_$c" "$n" "$3" "$4" "$5"; rc=$?
+	case $rc in
+	0) log "$c: $RESULT_MPPS Mpps ($RESULT_NOTE)" ;;
+	2) status=n/a; RESULT_MPPS=""; log "$c: n/a: $RESULT_NOTE" ;;
+	*) status=failed; RESULT_MPPS=""; log "$c: FAILED: $RESULT_NOTE" ;;
+	esac
+	rounds_row "$CSV" "macs $n" mpps "$r" "$c" "$RESULT_MPPS" Mpps "$status" "$RESULT_NOTE"
 }
 
 main() {
-	local n a b logd c
+	local n a b logd c r who load0 rc
 	check_args
+	is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be >= 1"
 	take_lock
 	TMP=$(mktemp -d /tmp/vmkb.XXXXXX)
 	mkdir -p "$OUT_DIR/logs"
@@ -620,29 +662,36 @@ main() {
 	logd=$OUT_DIR/logs
 	rm -f "$logd"/*.log "$logd"/*.json "$OUT_DIR/l2fwd.png" "$OUT_DIR/l2fwd.dat"
 	CSV=$OUT_DIR/l2fwd.csv
-	echo "macs_per_side,contender,mpps,status,note" > "$CSV"
+	echo "point,metric,round,contender,value,unit,status,note" > "$CSV"
 	setup_hugepages
+	who=""
+	[ "$SKIP_VMKNET" = 1 ] || who+=" vmknet"
+	[ "$SKIP_TESTPMD" = 1 ] || who+=" testpmd"
+	[ "$SKIP_OVS" = 1 ] || who+=" ovs"
+	load0=$(load_now)
 	log "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
-	    "main core $MAIN_CORE, worker core $WORKER_CORE; ${SECONDS_PER_RUN}s per run;" \
-	    "MACs $MAC_PATTERN"
+	    "main core $MAIN_CORE, worker core $WORKER_CORE; $ROUNDS rounds, ${SECONDS_PER_RUN}s per run;" \
+	    "MACs $MAC_PATTERN; load average $load0"
 	a=$TMP/a.pcap; b=$TMP/b.pcap
 	for n in $MACS; do
 		"$BIN/gen-l2-pcap" --macs "$n" --out-a "$a" --out-b "$b" "${GEN_EXTRA[@]}" ||
 			die "gen-l2-pcap failed"
-		for c in vmknet testpmd ovs; do
-			case $c in
-			vmknet) [ "$SKIP_VMKNET" = 1 ] && continue ;;
-			testpmd) [ "$SKIP_TESTPMD" = 1 ] && continue ;;
-			ovs) [ "$SKIP_OVS" = 1 ] && continue ;;
-			esac
-			run_one "$c" "$n" "$a" "$b" "$logd"
+		for r in $(seq 1 "$ROUNDS"); do
+			# shellcheck disable=SC2086
+			for c in $(round_order "$r" $who); do
+				run_one "$c" "$n" "$a" "$b" "$logd" "$r"
+				cp "$logd/$c-$n.log" "$logd/$c-$n-r$r.log" 2>/dev/null
+			done
 		done
 	done
 	echo
 	echo "L2 forwarding, 64-byte frames, $(nproc) cores, 1 forwarding core," \
-	     "${SECONDS_PER_RUN}s per run ($(date -u +%Y-%m-%dT%H:%MZ))"
-	report
+	     "$ROUNDS rounds, ${SECONDS_PER_RUN}s per run ($(date -u +%Y-%m-%dT%H:%MZ);" \
+	     "load average $load0 at the start, $(load_now) at the end)"
+	echo
+	report; rc=$?
 	log "wrote $CSV${PNG_OK:+ and $OUT_DIR/l2fwd.png}"
+	[ "$rc" = 0 ] || die "some runs failed (listed above)"
 }
 
 # Run when executed; only define when sourced (bench/run_pvp.sh reuses the helpers).

@@ -1,29 +1,35 @@
 #!/usr/bin/env bash
-# run_tcp.sh: vmknet TCP against Linux kernel TCP, side by side in one run
-# (issue 5, point 5).
+# run_tcp.sh: vmknet TCP against Linux kernel TCP, side by side in alternating
+# rounds (issue 5, point 5; issue 20).
 #
 #   Linux    two network namespaces joined by a veth pair (198.18.0.1/24 and
 #            198.18.0.2/24, veth MTU 1500 then 9000, offloads as the kernel
-#            sets them); iperf3 for the stream (one stream), and
-#            build/bin/linux-tcp-bench for rr and crr.
+#            sets them); build/bin/linux-tcp-bench for stream, rr and crr.
 #   vmknet   build/bin/vmk-tcp-bench: one process, vmk0 (defaultTcpipStack)
 #            and vmk1 (netstack "peer") on vSwitch0, every segment through
 #            the switch; 2 MB hugepages like bench/run_l2fwd.sh, 512 MB of
 #            them reserved at start (EAL -m).
 #
 # The same two cores for both: the receiving side on WORKER_CORE (1), the
-# sending side on MAIN_CORE (0). Linux: iperf3 -s -A 1 / iperf3 -c -A 0,
-# linux-tcp-bench server under taskset -c 1 and client under taskset -c 0
-# (the kernel's softirq work runs on whichever of the two the packet's
-# sender is on). vmknet: the worker lcore (switch and both netstacks) on 1,
-# the benchmark's loop (both sockets) on 0.
+# sending side on MAIN_CORE (0). Linux: linux-tcp-bench's server under
+# taskset -c 1 and its client under taskset -c 0 (the kernel's softirq work
+# runs on whichever of the two the packet's sender is on). vmknet: the
+# worker lcore (switch and both netstacks) on 1, the benchmark's loop (both
+# sockets: it sends, receives and checks) on 0.
 #
-#   stream   Gbit/s of payload received over SECONDS_PER_RUN, MTU 1500 and 9000
+#   stream   Gbit/s of payload received over SECONDS_PER_RUN after 1 s, MTU
+#            1500 and 9000. Both senders write bench/tcp_pattern.h's
+#            offset-dependent pattern and both receivers check every byte
+#            (VERIFY=full; sample: one 8-byte word in 4 KiB); a wrong byte
+#            fails the run. ZERO_COPY=1 adds vmknet's mbuf calls
+#            (vmknet-zc: the sender writes the pattern into the mbufs, the
+#            receiver checks the chains it takes out).
 #   rr       1-byte request/response over one connection (MTU 1500),
-#            RR_COUNT transactions: p50/p99/p99.9 latency in us, trans/s.
-#            Linux blocks in recv (as netperf and ordinary services do);
-#            "Linux spin" is the same client and server reading with
-#            MSG_DONTWAIT in a loop, as vmk-tcp-bench does.
+#            RR_COUNT transactions: p50/p99/p99.9 latency in us, trans/s;
+#            every response is compared with its request. Linux blocks in
+#            recv (as netperf and ordinary services do); "linux-spin" is the
+#            same client and server reading with MSG_DONTWAIT in a loop, as
+#            vmk-tcp-bench does.
 #   crr      connections/s over SECONDS_PER_RUN: connect, 1 byte each way,
 #            the client closes first (MTU 1500). TIME-WAIT: Linux's client
 #            namespace gets net.ipv4.tcp_tw_reuse=1 and ports 1024-65535;
@@ -31,14 +37,27 @@
 #            its 4,096 connection blocks and 16,384 ephemeral ports would
 #            otherwise run out within a second).
 #
-# Output: a table on stdout (Linux, vmknet, vmknet/Linux, target),
-# bench/out/tcp.csv, bench/out/tcp.png (gnuplot) and logs in bench/out/logs/.
-# A contender that fails is reported as n/a with the reason.
+# ROUNDS rounds; in each, every contender runs every test, in turns (the
+# order reversed every other round), so load from elsewhere falls on both.
+# bench/rounds.py prints each contender's median, min and max and
+# vmknet's ratio to Linux per round. A run that fails (non-zero exit, no
+# result, a payload mismatch, fewer bytes checked than counted) is printed
+# with its reason and makes the script exit 1.
+#
+# Output: that summary on stdout, bench/out/tcp.csv (one row per run and
+# metric), bench/out/tcp.json (the summary), bench/out/tcp.png (gnuplot:
+# medians with min-max bars) and logs in bench/out/logs/.
 #
 # Environment:
-#   SECONDS_PER_RUN  stream and crr window, seconds (default 10)
-#   RR_COUNT         rr transactions measured (default 200000)
+#   ROUNDS           rounds (default 5)
+#   SECONDS_PER_RUN  stream and crr window, seconds (default 5)
+#   RR_COUNT         rr transactions measured (default 100000)
 #   MTUS             stream MTUs (default "1500 9000")
+#   TESTS            any of "stream rr crr" (default all three)
+#   VERIFY           stream check: full (default) or sample
+#   ZERO_COPY=1      also vmknet's zero-copy stream
+#   CORRUPT_AT=N     test knob: both receivers flip stream byte N before the
+#                    check (every stream run must then fail)
 #   NO_HUGE=1        run vmknet with --no-huge -m 1024 instead of hugepages
 #   PERF=1           also record `perf record -a -e cpu-clock` during each
 #                    vmknet run (report by symbol in bench/out/logs/perf-*.txt)
@@ -53,12 +72,18 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MACS=64
 SKIP_OVS=1
 HUGE_MB=${HUGE_MB:-768}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 # shellcheck source=bench/run_l2fwd.sh
 . "$ROOT/bench/run_l2fwd.sh"
 log() { printf '[tcp] %s\n' "$*" >&2; }
 
-RR_COUNT=${RR_COUNT:-200000}
+ROUNDS=${ROUNDS:-5}
+RR_COUNT=${RR_COUNT:-100000}
 MTUS=${MTUS:-"1500 9000"}
+TESTS=${TESTS:-"stream rr crr"}
+VERIFY=${VERIFY:-full}
+ZERO_COPY=${ZERO_COPY:-0}
+CORRUPT_AT=${CORRUPT_AT:-}
 NO_HUGE=${NO_HUGE:-0}
 PERF=${PERF:-0}
 NSA=vmkt-a-$$
@@ -102,44 +127,38 @@ ns_mtu() {
 	ip -n "$NSA" link set vmkt-a mtu "$1" && ip -n "$NSB" link set vmkt-b mtu "$1"
 }
 
-in_a() { ip netns exec "$NSA" "$@"; }
+stream_args() {     # what both stream programs are told to check
+	echo "--verify $VERIFY${CORRUPT_AT:+ --corrupt-at $CORRUPT_AT}"
+}
 
-server_start() {    # server_start LOG CMD...: in B on WORKER_CORE; sets SRV
-	local logf=$1
-	shift
-	# ip netns exec and taskset exec the server: $! is the server itself.
-	ip netns exec "$NSB" taskset -c "$WORKER_CORE" "$@" > "$logf" 2>&1 &
+# linux_run NAME MODE MTU [ARGS...]: server in B on WORKER_CORE, client in A
+# on MAIN_CORE; the result's JSON (the server's for stream, the client's
+# otherwise) in $TMP/NAME.json. RC: 0, or non-zero with why in NOTE.
+linux_run() {
+	local name=$1 mode=$2 mtu=$3 srv cli res
+	shift 3
+	NOTE=""
+	ns_mtu "$mtu" || { RC=1; NOTE="cannot set veth MTU $mtu"; return; }
+	srv=$OUT_DIR/logs/$name-server; cli=$OUT_DIR/logs/$name-client
+	ip netns exec "$NSB" taskset -c "$WORKER_CORE" "$BIN/linux-tcp-bench" --role server \
+		--mode "$mode" --bind "$ADDR_B" --seconds "$SECONDS_PER_RUN" "$@" \
+		> "$srv.json" 2> "$srv.log" &
 	SRV=$!
 	PIDS+=("$SRV")
 	sleep 0.5
-}
-
-server_stop() { stop_pid "$SRV" 5; untrack "$SRV"; }
-
-linux_stream() {    # linux_stream MTU
-	local mtu=$1 json=$OUT_DIR/logs/iperf3-$1.json
-	ns_mtu "$mtu" || { RES=""; NOTE="cannot set veth MTU $mtu"; return 1; }
-	server_start "$OUT_DIR/logs/iperf3-server-$mtu.log" iperf3 -s -1 -A "$WORKER_CORE" -B "$ADDR_B"
-	in_a taskset -c "$MAIN_CORE" iperf3 -c "$ADDR_B" -t "$SECONDS_PER_RUN" -A "$MAIN_CORE" \
-		-O 1 -J > "$json" 2>&1
-	server_stop
-	RES=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["end"]; print("%.3f" % (r["sum_received"]["bits_per_second"] / 1e9)); print("retransmits %d" % r["sum_sent"].get("retransmits", 0))' "$json" 2>/dev/null)
-	[ -n "$RES" ] || { NOTE="iperf3 failed: $(tail -c 200 "$json" | tr '\n' ' ')"; return 1; }
-	NOTE=$(sed -n 2p <<< "$RES"); RES=$(sed -n 1p <<< "$RES")
-}
-
-linux_bench() {     # linux_bench NAME MODE [--spin]: JSON of the client in $TMP/NAME.json
-	local name=$1 mode=$2 extra=${3:-} out=$TMP/$1.json
-	ns_mtu 1500
-	# shellcheck disable=SC2086
-	server_start "$OUT_DIR/logs/$name-server.log" "$BIN/linux-tcp-bench" --role server \
-		--mode "$mode" --bind "$ADDR_B" $extra
-	# shellcheck disable=SC2086
-	in_a taskset -c "$MAIN_CORE" "$BIN/linux-tcp-bench" --role client --mode "$mode" \
-		--connect "$ADDR_B" --count "$RR_COUNT" --seconds "$SECONDS_PER_RUN" $extra \
-		> "$out" 2> "$OUT_DIR/logs/$name-client.log"
-	server_stop
-	cp "$out" "$OUT_DIR/logs/$name.json" 2>/dev/null
+	run_rc $((${SECONDS_PER_RUN%.*} + 120)) "$cli.json" "$cli.log" \
+		ip netns exec "$NSA" taskset -c "$MAIN_CORE" "$BIN/linux-tcp-bench" --role client \
+		--mode "$mode" --connect "$ADDR_B" --count "$RR_COUNT" --seconds "$SECONDS_PER_RUN" "$@"
+	res=$cli
+	if [ "$mode" = stream ]; then  # the server reports, and exits, after the client closed
+		res=$srv
+		if wait_exit "$SRV" 30; then wait "$SRV"; RC=$((RC | $?)); else RC=124; fi
+		[ "$RC" = 0 ] || NOTE="$(why "$srv.log") $(why "$cli.log")"
+	else
+		[ "$RC" = 0 ] || NOTE=$(why "$cli.log")
+	fi
+	stop_pid "$SRV" 5; untrack "$SRV"
+	cp "$res.json" "$TMP/$name.json"
 }
 
 # --------------------------------------------------------------- vmknet ---
@@ -157,24 +176,19 @@ vmk_eal() {
 	fi
 }
 
-vmk_bench() {       # vmk_bench NAME ARGS...: JSON in $TMP/NAME.json
-	local name=$1 pid limit perfpid=""
+vmk_run() {         # vmk_run NAME ARGS...: JSON in $TMP/NAME.json; RC, NOTE
+	local name=$1 perfpid=""
 	shift
-	# shellcheck disable=SC2046
-	"$BIN/vmk-tcp-bench" $(vmk_eal) --log-level='*:error' -- --lcore "$WORKER_CORE" "$@" \
-		> "$TMP/$name.json" 2> "$OUT_DIR/logs/$name.log" &
-	pid=$!
-	PIDS+=("$pid")
+	NOTE=""
 	if [ "$PERF" = 1 ] && command -v perf > /dev/null; then
-		sleep 2
-		perf record -a -e cpu-clock -o "$TMP/$name.perf" -- sleep 3 > /dev/null 2>&1 &
+		(sleep 2; perf record -a -e cpu-clock -o "$TMP/$name.perf" -- sleep 3) > /dev/null 2>&1 &
 		perfpid=$!
 		PIDS+=("$perfpid")
 	fi
-	limit=$((${SECONDS_PER_RUN%.*} + 120))
-	wait_exit "$pid" "$limit" || log "$name: no result after ${limit}s; stopping it"
-	stop_pid "$pid" 10
-	untrack "$pid"
+	# shellcheck disable=SC2046
+	run_rc $((${SECONDS_PER_RUN%.*} + 120)) "$TMP/$name.json" "$OUT_DIR/logs/$name.log" \
+		"$BIN/vmk-tcp-bench" $(vmk_eal) --log-level='*:error' -- --lcore "$WORKER_CORE" "$@"
+	[ "$RC" = 0 ] || NOTE=$(why "$OUT_DIR/logs/$name.log")
 	if [ -n "$perfpid" ]; then
 		wait_exit "$perfpid" 10; stop_pid "$perfpid" 5; untrack "$perfpid"
 		perf report -i "$TMP/$name.perf" --sort comm,dso,symbol --stdio 2>/dev/null |
@@ -185,185 +199,203 @@ vmk_bench() {       # vmk_bench NAME ARGS...: JSON in $TMP/NAME.json
 
 # ---------------------------------------------------------------- results --
 
-jget() {            # jget FILE KEY: a number from the last JSON line, or nothing
-	python3 -c 'import json,sys
-try:
-    r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(r[sys.argv[2]])
-except Exception: pass' "$1" "$2" 2>/dev/null
-}
-
-row() {             # row TEST MTU CONTENDER METRIC VALUE UNIT NOTE
-	local st=ok note=${7//,/;}
-	[ -n "$5" ] || st=n/a
-	printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$st" "${note//$'\n'/ }" >> "$CSV"
-	log "$1 mtu $2 $3 $4: ${5:-n/a} $6 ${7:+($7)}"
-}
-
 why() { tail -n 2 "$1" 2>/dev/null | tr '\n' ' '; }
 
-run_stream() {      # run_stream MTU
-	local mtu=$1 f=$TMP/vmk-stream-$1.json
-	linux_stream "$mtu" || RES=""
-	row stream "$mtu" linux gbps "$RES" Gbit/s "$NOTE"
-	vmk_bench "vmk-stream-$mtu" --mode stream --mtu "$mtu" --seconds "$SECONDS_PER_RUN"
-	row stream "$mtu" vmknet gbps "$(jget "$f" gbps)" Gbit/s \
-		"$(python3 -c 'import json,sys
-r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-print("retransmits %d timeouts %d worker busy %.0f%%" % (r["tcp_client"]["retrans"], r["tcp_client"]["timeouts"], 100 * r["worker_busy"]))' "$f" 2>/dev/null || why "$OUT_DIR/logs/vmk-stream-$mtu.log")"
-}
-
-run_rr() {
-	local c f m
-	linux_bench linux-rr rr
-	linux_bench linux-spin-rr rr --spin
-	vmk_bench vmk-rr --mode rr --count "$RR_COUNT"
-	for c in linux linux-spin vmk; do
-		f=$TMP/$c-rr.json
-		for m in p50_us p99_us p999_us tps; do
-			row rr 1500 "${c/vmk/vmknet}" "$m" "$(jget "$f" "$m")" \
-				"$([ "$m" = tps ] && echo trans/s || echo us)" \
-				"$([ -s "$f" ] || why "$OUT_DIR/logs/$c-rr$([ "$c" = vmk ] || echo -client).log")"
-		done
+# record POINT ROUND CONTENDER JSON METRIC:UNIT...: one row per metric, from
+# the last JSON line; a run with RC != 0 or a missing value is "failed".
+record() {
+	local point=$1 round=$2 who=$3 json=$4 mu m u v st note
+	shift 4
+	for mu in "$@"; do
+		m=${mu%%:*}; u=${mu#*:}
+		v=$(python3 -c 'import json,sys
+try:
+    r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(r[sys.argv[2]])
+except Exception: pass' "$json" "$m" 2>/dev/null)
+		st=ok; note=$NOTE
+		if [ "$RC" != 0 ] || [ -z "$v" ]; then
+			st=failed; v=""; note="exit $RC: ${NOTE:-no result}"
+		fi
+		rounds_row "$CSV" "$point" "$m" "$round" "$who" "$v" "$u" "$st" "$note"
+		log "round $round $point $who $m: ${v:-FAILED} $u${note:+ ($note)}"
 	done
 }
 
-run_crr() {
-	linux_bench linux-crr crr
-	row crr 1500 linux cps "$(jget "$TMP/linux-crr.json" cps)" conn/s \
-		"$([ -s "$TMP/linux-crr.json" ] || why "$OUT_DIR/logs/linux-crr-client.log")"
-	vmk_bench vmk-crr --mode crr --seconds "$SECONDS_PER_RUN"
-	row crr 1500 vmknet cps "$(jget "$TMP/vmk-crr.json" cps)" conn/s \
-		"$([ -s "$TMP/vmk-crr.json" ] && echo "client MSL $(jget "$TMP/vmk-crr.json" msl_ms) ms" ||
-		   why "$OUT_DIR/logs/vmk-crr.log")"
+# stream_verdict JSON: RC 1 and NOTE when the receiver did not check every
+# byte it counted; else NOTE says what was checked (and vmknet's counters).
+stream_verdict() {
+	local out
+	out=$(python3 - "$1" "$VERIFY" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+counted = r["bytes"] + r.get("warmup_bytes", 0)
+if r.get("verify") != sys.argv[2] or r["verified_bytes"] < counted:
+    print("FAIL verify %s: %d bytes verified of %d counted" % (
+          r.get("verify"), r.get("verified_bytes", 0), counted))
+    sys.exit()
+note = "verify %s: %d bytes, %d compared" % (r["verify"], r["verified_bytes"], r["checked_bytes"])
+if "tcp_client" in r:
+    note += "; retransmits %d timeouts %d worker busy %.0f%%" % (
+        r["tcp_client"]["retrans"], r["tcp_client"]["timeouts"], 100 * r["worker_busy"])
+print(note)
+PY
+)
+	case $out in
+	"") RC=1; NOTE="no stream result${NOTE:+: $NOTE}" ;;
+	FAIL*) RC=1; NOTE=${out#FAIL } ;;
+	*) NOTE=$out ;;
+	esac
 }
 
-tcp_report() {      # table on stdout; .dat files for the plot
-	python3 - "$CSV" "$OUT_DIR" <<'EOF'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-out = sys.argv[2]
-v = {(r["test"], r["mtu"], r["contender"], r["metric"]): float(r["value"])
-     for r in rows if r["status"] == "ok" and r["value"]}
-lines = [  # label, key, higher is better, target (vmknet/Linux)
-    ("stream MTU 1500 (Gbit/s)", ("stream", "1500", "gbps"), True, ">= 1.5x"),
-    ("stream MTU 9000 (Gbit/s)", ("stream", "9000", "gbps"), True, ">= 2x"),
-    ("rr 1 byte p50 (us)", ("rr", "1500", "p50_us"), False, ""),
-    ("rr 1 byte p99 (us)", ("rr", "1500", "p99_us"), False, "<= 0.5x"),
-    ("rr 1 byte p99.9 (us)", ("rr", "1500", "p999_us"), False, ""),
-    ("rr transactions/s", ("rr", "1500", "tps"), True, ""),
-    ("crr connections/s", ("crr", "1500", "cps"), True, ""),
-]
-def f(x): return "n/a" if x is None else ("%.0f" % x if x >= 1000 else "%.2f" % x)
-print("%-26s %12s %12s %12s %9s %8s" % ("", "Linux", "vmknet", "vmknet/Linux", "target", "met"))
-for label, (t, mtu, m), hib, target in lines:
-    lx, vx = v.get((t, mtu, "linux", m)), v.get((t, mtu, "vmknet", m))
-    ratio = vx / lx if lx and vx is not None else None
-    met = ""
-    if target and ratio is not None:
-        goal = float(target.split()[1].rstrip("x"))
-        met = "yes" if (ratio >= goal if hib else ratio <= goal) else "NO"
-    print("%-26s %12s %12s %12s %9s %8s" % (label, f(lx), f(vx),
-          "n/a" if ratio is None else "%.2fx" % ratio, target, met))
-    if t == "rr" and (t, mtu, "linux-spin", m) in v:
-        s = v[(t, mtu, "linux-spin", m)]
-        print("%-26s %12s %12s %12s" % ("  (Linux spinning)", f(s), f(vx),
-              "n/a" if not vx else "%.2fx" % (vx / s)))
-with open(out + "/tcp-stream.dat", "w") as d:
-    d.write("# mtu linux vmknet (Gbit/s)\n")
-    for mtu in ("1500", "9000"):
-        d.write("%s %s %s\n" % (mtu, *("%.3f" % v[("stream", mtu, c, "gbps")]
-                if ("stream", mtu, c, "gbps") in v else "NaN" for c in ("linux", "vmknet"))))
-with open(out + "/tcp-rr.dat", "w") as d:
-    d.write("# percentile linux linux-spin vmknet (us)\n")
-    for m, lab in (("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9")):
-        d.write("%s %s\n" % (lab, " ".join("%.2f" % v[("rr", "1500", c, m)]
-                if ("rr", "1500", c, m) in v else "NaN" for c in ("linux", "linux-spin", "vmknet"))))
-with open(out + "/tcp-crr.dat", "w") as d:
-    d.write("# what linux vmknet (connections/s)\n")
-    d.write("crr %s\n" % " ".join("%.1f" % v[("crr", "1500", c, "cps")]
-            if ("crr", "1500", c, "cps") in v else "NaN" for c in ("linux", "vmknet")))
-print()
-for r in rows:
-    if r["note"]:
-        print("  %-6s %4s %-10s %-7s %s: %s" % (r["test"], r["mtu"], r["contender"],
-              r["metric"], r["status"], r["note"]))
-EOF
+stream_one() {      # stream_one ROUND MTU CONTENDER
+	local r=$1 mtu=$2 who=$3 name=$3-stream-$2-r$1
+	# shellcheck disable=SC2046
+	case $who in
+	linux) linux_run "$name" stream "$mtu" $(stream_args) ;;
+	vmknet) vmk_run "$name" --mode stream --mtu "$mtu" --seconds "$SECONDS_PER_RUN" $(stream_args) ;;
+	vmknet-zc) vmk_run "$name" --mode stream --mtu "$mtu" --seconds "$SECONDS_PER_RUN" \
+		--zero-copy $(stream_args) ;;
+	esac
+	[ "$RC" = 0 ] && stream_verdict "$TMP/$name.json"
+	record "stream $mtu" "$r" "$who" "$TMP/$name.json" gbps:Gbit/s
 }
 
-tcp_plot() {
+rr_one() {          # rr_one ROUND CONTENDER
+	local r=$1 who=$2 name=$2-rr-r$1
+	case $who in
+	linux) linux_run "$name" rr 1500 ;;
+	linux-spin) linux_run "$name" rr 1500 --spin ;;
+	vmknet) vmk_run "$name" --mode rr --count "$RR_COUNT" ;;
+	esac
+	record rr "$r" "$who" "$TMP/$name.json" p50_us:us p99_us:us p999_us:us tps:trans/s
+}
+
+crr_one() {         # crr_one ROUND CONTENDER
+	local r=$1 who=$2 name=$2-crr-r$1
+	case $who in
+	linux) linux_run "$name" crr 1500 ;;
+	vmknet) vmk_run "$name" --mode crr --seconds "$SECONDS_PER_RUN"
+		[ "$RC" = 0 ] && NOTE="client MSL 5 ms" ;;
+	esac
+	record crr "$r" "$who" "$TMP/$name.json" cps:conn/s
+}
+
+tcp_plot() {        # medians with min-max bars, from bench/out/tcp.json
 	command -v gnuplot > /dev/null || { log "gnuplot not installed; no PNG"; return; }
-	gnuplot 2> "$OUT_DIR/logs/gnuplot-tcp.log" <<EOF && PNG_OK=1 || log "gnuplot failed; no PNG"
+	python3 - "$OUT_DIR/tcp.json" "$OUT_DIR" <<'PY' || { log "no summary to plot"; return; }
+import json, sys
+s = {(e["point"], e["metric"]): e["contenders"] for e in json.load(open(sys.argv[1]))}
+def cols(key, who):
+    c = s.get(key, {}).get(who)
+    if not c or c["median"] is None:
+        return "NaN NaN NaN"
+    return "%.3f %.3f %.3f" % (c["median"], c["min"], c["max"])
+out = sys.argv[2]
+with open(out + "/tcp-stream.dat", "w") as d:
+    d.write("# mtu linux(med min max) vmknet(med min max) Gbit/s\n")
+    for mtu in ("1500", "9000"):
+        d.write("%s %s %s\n" % (mtu, cols(("stream " + mtu, "gbps"), "linux"),
+                               cols(("stream " + mtu, "gbps"), "vmknet")))
+with open(out + "/tcp-rr.dat", "w") as d:
+    d.write("# percentile linux linux-spin vmknet (med min max, us)\n")
+    for m, lab in (("p50_us", "p50"), ("p99_us", "p99"), ("p999_us", "p99.9")):
+        d.write("%s %s\n" % (lab, " ".join(cols(("rr", m), c)
+                                          for c in ("linux", "linux-spin", "vmknet"))))
+with open(out + "/tcp-crr.dat", "w") as d:
+    d.write("# what linux vmknet (med min max, connections/s)\n")
+    d.write("crr %s %s\n" % (cols(("crr", "cps"), "linux"), cols(("crr", "cps"), "vmknet")))
+PY
+	gnuplot 2> "$OUT_DIR/logs/gnuplot-tcp.log" <<GP && PNG_OK=1 || log "gnuplot failed; no PNG"
 set terminal pngcairo size 1200,450 noenhanced
 set output "$OUT_DIR/tcp.png"
-set multiplot layout 1,3 title "vmknet TCP (vmk0 -> vSwitch0 -> vmk1, one process) vs Linux TCP (veth, two namespaces); 2 cores ($(date -u +%Y-%m-%d))"
+set multiplot layout 1,3 title "vmknet TCP (vmk0 -> vSwitch0 -> vmk1) vs Linux TCP (veth), 2 cores: medians of $ROUNDS rounds, bars min-max ($(date -u +%Y-%m-%d))"
 set style data histograms
-set style histogram clustered gap 1
+set style histogram errorbars gap 1 lw 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set grid ytics
 set yrange [0:*]
 set datafile missing "NaN"
 set key top left
-set title "single-stream throughput"
+set title "single-stream throughput (every byte checked)"
 set ylabel "Gbit/s"
-plot "$OUT_DIR/tcp-stream.dat" using 2:xtic(sprintf("MTU %d", \$1)) title "Linux (iperf3)" lc rgb "#808080", \
-     "" using 3 title "vmknet" lc rgb "#1f77b4"
+plot "$OUT_DIR/tcp-stream.dat" using 2:3:4:xtic(sprintf("MTU %d", \$1)) title "Linux" lc rgb "#808080", \
+     "" using 5:6:7 title "vmknet" lc rgb "#1f77b4"
 set title "1-byte request/response latency (MTU 1500)"
 set ylabel "microseconds"
 set logscale y
 set yrange [0.5:*]
-plot "$OUT_DIR/tcp-rr.dat" using 2:xtic(1) title "Linux (blocking)" lc rgb "#808080", \
-     "" using 3 title "Linux (spinning)" lc rgb "#c0c0c0", \
-     "" using 4 title "vmknet" lc rgb "#1f77b4"
+plot "$OUT_DIR/tcp-rr.dat" using 2:3:4:xtic(1) title "Linux (blocking)" lc rgb "#808080", \
+     "" using 5:6:7 title "Linux (spinning)" lc rgb "#c0c0c0", \
+     "" using 8:9:10 title "vmknet" lc rgb "#1f77b4"
 unset logscale y
 set yrange [0:*]
 set title "connections (1 byte each way)"
 set ylabel "connections/s"
-plot "$OUT_DIR/tcp-crr.dat" using 2:xtic(1) title "Linux" lc rgb "#808080", \
-     "" using 3 title "vmknet" lc rgb "#1f77b4"
+plot "$OUT_DIR/tcp-crr.dat" using 2:3:4:xtic(1) title "Linux" lc rgb "#808080", \
+     "" using 5:6:7 title "vmknet" lc rgb "#1f77b4"
 unset multiplot
-EOF
+GP
 }
 
 tcp_check() {
 	[ "$(id -u)" -eq 0 ] || die "run as root (namespaces, hugepages)"
 	is_secs "$SECONDS_PER_RUN" || die "SECONDS_PER_RUN must be a number of seconds"
+	is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be >= 1"
 	is_uint "$RR_COUNT" && [ "$RR_COUNT" -ge 100 ] || die "RR_COUNT must be >= 100"
 	[ "$MAIN_CORE" != "$WORKER_CORE" ] || die "MAIN_CORE and WORKER_CORE must differ"
+	case $VERIFY in full|sample) ;; *) die "VERIFY must be full or sample" ;; esac
+	[ -z "$CORRUPT_AT" ] || is_uint "$CORRUPT_AT" || die "CORRUPT_AT must be a byte offset"
 	for b in vmk-tcp-bench linux-tcp-bench; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b missing: run 'make' first"
 	done
-	command -v iperf3 > /dev/null || die "iperf3 missing (apt-get install iperf3)"
 	command -v python3 > /dev/null || die "python3 missing"
 }
 
 tcp_main() {
-	local mtu
+	local mtu r who t rc load0 streams="linux vmknet"
 	tcp_check
 	take_lock
 	TMP=$(mktemp -d /tmp/vmkb.XXXXXX)
 	mkdir -p "$OUT_DIR/logs"
 	OUT_DIR=$(cd "$OUT_DIR" && pwd)
-	rm -f "$OUT_DIR"/logs/{iperf3,linux-,vmk-,perf-vmk-}* "$OUT_DIR/tcp.png" "$OUT_DIR"/tcp-*.dat
+	rm -f "$OUT_DIR"/logs/{iperf3,linux-,vmk-,vmknet-,perf-vmk}* "$OUT_DIR/tcp.png" "$OUT_DIR"/tcp-*.dat
 	CSV=$OUT_DIR/tcp.csv
-	echo "test,mtu,contender,metric,value,unit,status,note" > "$CSV"
+	echo "point,metric,round,contender,value,unit,status,note" > "$CSV"
+	[ "$ZERO_COPY" = 1 ] && streams+=" vmknet-zc"
 	[ "$NO_HUGE" = 1 ] || setup_hugepages
 	ns_setup
+	load0=$(load_now)
 	log "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
 	    "sender/application core $MAIN_CORE, receiver/worker core $WORKER_CORE;" \
-	    "${SECONDS_PER_RUN}s per run, $RR_COUNT rr transactions;" \
+	    "$ROUNDS rounds, ${SECONDS_PER_RUN}s per run, $RR_COUNT rr transactions, verify $VERIFY;" \
 	    "vmknet memory: $([ "$NO_HUGE" = 1 ] && echo '--no-huge' || echo '2 MB hugepages');" \
-	    "load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	for mtu in $MTUS; do run_stream "$mtu"; done
-	run_rr
-	run_crr
+	    "load average $load0"
+	for r in $(seq 1 "$ROUNDS"); do
+		for t in $TESTS; do
+			case $t in
+			stream) for mtu in $MTUS; do
+					# shellcheck disable=SC2086
+					for who in $(round_order "$r" $streams); do stream_one "$r" "$mtu" "$who"; done
+				done ;;
+			rr) for who in $(round_order "$r" linux linux-spin vmknet); do rr_one "$r" "$who"; done ;;
+			crr) for who in $(round_order "$r" linux vmknet); do crr_one "$r" "$who"; done ;;
+			*) die "bad test '$t' (stream, rr, crr)" ;;
+			esac
+		done
+	done
 	echo
 	echo "TCP, $(nproc) cores (sender/application on $MAIN_CORE, receiver/worker on $WORKER_CORE)," \
-	     "${SECONDS_PER_RUN}s per run, $RR_COUNT rr transactions ($(date -u +%Y-%m-%dT%H:%MZ)," \
-	     "load average $(cut -d' ' -f1-3 /proc/loadavg))"
-	tcp_report
+	     "$ROUNDS rounds, ${SECONDS_PER_RUN}s per run, $RR_COUNT rr transactions, verify $VERIFY" \
+	     "($(date -u +%Y-%m-%dT%H:%MZ); load average $load0 at the start, $(load_now) at the end)"
+	echo
+	python3 "$ROOT/bench/rounds.py" "$CSV" --ref vmknet --ref vmknet-zc --json "$OUT_DIR/tcp.json" \
+		--target "stream 1500/gbps>=1.5" --target "stream 9000/gbps>=2" \
+		--target "rr/p99_us/linux<=0.5"
+	rc=$?
 	tcp_plot
 	log "wrote $CSV${PNG_OK:+ and $OUT_DIR/tcp.png}"
+	[ "$rc" = 0 ] || die "some runs failed (listed above)"
 }
 
 tcp_main "$@"

@@ -4,6 +4,7 @@
  *   vmk-l2fwd-bench [EAL args] -- --port DEVARGS --port DEVARGS
  *       [--seconds N] [--warmup N] [--expect-macs N] [--fdb-capacity N]
  *       [--fdb-aging N] [--mbufs N] [--mbuf-size N] [--lcore N]
+ *       [--tx-tolerance FRACTION]
  *
  * Builds one host with one vSwitch whose ports are access ports of one port
  * group ("bench", VLAN 0): uplinks never forward to each other, so a bridge
@@ -11,6 +12,11 @@
  * until the FDB holds --expect-macs entries (or --warmup seconds pass), then
  * counts what the ports transmitted over --seconds and prints one line of
  * JSON on stdout. Mpps = frames transmitted on all ports / seconds / 1e6.
+ * The switch's tx count must agree with the devices' own (DPDK's opackets,
+ * what the PMD took) within --tx-tolerance (a fraction of the larger,
+ * default 0.001: the two are read one after the other while the worker
+ * runs); otherwise, or when a port has no ethdev counter to compare, the
+ * JSON says "tx_check":"failed" and the exit status is 1.
  * Errors go to stderr with a non-zero exit (2: usage, 1: run-time).
  *
  * Built on the public API (vmknet/vmknet.h) plus DPDK's ethdev counters, read
@@ -50,6 +56,7 @@ struct bench_opts {
 	uint32_t n_mbufs;
 	uint32_t mbuf_size;
 	int lcore;                /* -1: the first worker lcore */
+	double tx_tolerance;      /* allowed |switch tx - ethdev tx| / larger */
 };
 
 struct bench_sample {
@@ -107,7 +114,9 @@ static void bench_usage(FILE *f, const char *prog)
 		"  --fdb-aging N       learned-entry lifetime in seconds (default 3600)\n"
 		"  --mbufs N           mbufs in the host pool (default 65535)\n"
 		"  --mbuf-size N       data room per mbuf, headroom included (default 2176)\n"
-		"  --lcore N           worker lcore (default: first EAL worker lcore)\n",
+		"  --lcore N           worker lcore (default: first EAL worker lcore)\n"
+		"  --tx-tolerance F    largest allowed difference between the switch's and\n"
+		"                      the devices' tx counts, as a fraction (default 0.001)\n",
 		prog);
 }
 
@@ -147,6 +156,7 @@ static void bench_opts_init(struct bench_opts *o)
 	o->n_mbufs = 65535;
 	o->mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
 	o->lcore = -1;
+	o->tx_tolerance = 0.001;
 }
 
 static int bench_parse_one(struct bench_opts *o, int c, const char *arg)
@@ -178,6 +188,8 @@ static int bench_parse_one(struct bench_opts *o, int c, const char *arg)
 			return -EINVAL;
 		o->lcore = (int)v;
 		return 0;
+	case 't':
+		return bench_parse_secs(arg, 0.0, &o->tx_tolerance);
 	default:
 		return -EINVAL;
 	}
@@ -196,6 +208,7 @@ static int bench_parse(struct bench_opts *o, int argc, char **argv)
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "mbuf-size", required_argument, NULL, 'z' },
 		{ "lcore", required_argument, NULL, 'l' },
+		{ "tx-tolerance", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -340,9 +353,33 @@ static int bench_sample(struct bench_ctx *b, struct bench_sample *s)
 	return 0;
 }
 
-static void bench_report(struct bench_ctx *b, const struct bench_sample *s0,
-			 const struct bench_sample *s1, double warmup_s, uint32_t expect,
-			 bool learned)
+/* The switch's tx count against the devices': 0, or -EPROTO with the
+ * reason on stderr. */
+static int bench_tx_check(const struct bench_ctx *b, uint64_t tx, uint64_t eth_tx, double tol)
+{
+	uint64_t diff = tx > eth_tx ? tx - eth_tx : eth_tx - tx, big = tx > eth_tx ? tx : eth_tx;
+
+	for (unsigned int i = 0; i < b->n_ports; i++) {
+		if (b->ethdev[i] == VMK_ETHDEV_NONE) {
+			fprintf(stderr, "vmk-l2fwd-bench: port %u has no ethdev counter: tx "
+				"cannot be cross-checked\n", i);
+			return -EPROTO;
+		}
+	}
+	if ((double)diff > tol * (double)big) {
+		fprintf(stderr, "vmk-l2fwd-bench: tx cross-check failed: the switch counted %"
+			PRIu64 " frames sent, the devices %" PRIu64 " (%.4f%% apart, tolerance "
+			"%.4f%%)\n", tx, eth_tx, big ? 100.0 * (double)diff / (double)big : 0.0,
+			100.0 * tol);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* One JSON line; returns bench_tx_check's verdict. */
+static int bench_report(struct bench_ctx *b, const struct bench_sample *s0,
+			const struct bench_sample *s1, double warmup_s, uint32_t expect,
+			bool learned, double tol)
 {
 	uint64_t tx = 0, rx = 0, eth_tx = 0, drops = 0;
 	uint64_t by_reason[VMK_DROP_MAX] = { 0 };
@@ -350,6 +387,7 @@ static void bench_report(struct bench_ctx *b, const struct bench_sample *s0,
 	double secs = s1->t - s0->t;
 	unsigned int i, r;
 	bool first = true;
+	int check;
 
 	memset(&fs, 0, sizeof(fs));
 	vmk_fdb_get_stats(b->vs, &fs);
@@ -366,11 +404,13 @@ static void bench_report(struct bench_ctx *b, const struct bench_sample *s0,
 		if (r != VMK_DROP_FDB_FULL)
 			drops += by_reason[r];
 
+	check = bench_tx_check(b, tx, eth_tx, tol);
 	printf("{\"tool\":\"vmknet\",\"mpps\":%.3f,\"tx_packets\":%" PRIu64
 	       ",\"rx_packets\":%" PRIu64 ",\"ethdev_tx_packets\":%" PRIu64
-	       ",\"seconds\":%.3f,\"warmup_seconds\":%.3f,\"expect_macs\":%u,\"learned\":%s"
+	       ",\"tx_check\":\"%s\",\"tx_tolerance\":%g,\"seconds\":%.3f,\"warmup_seconds\":%.3f,\"expect_macs\":%u,\"learned\":%s"
 	       ",\"fdb_entries\":%u,\"fdb_capacity\":%u,\"drops\":%" PRIu64 ",\"drop_reasons\":{",
-	       secs > 0 ? (double)tx / secs / 1e6 : 0.0, tx, rx, eth_tx, secs, warmup_s,
+	       secs > 0 ? (double)tx / secs / 1e6 : 0.0, tx, rx, eth_tx,
+	       check == 0 ? "ok" : "failed", tol, secs, warmup_s,
 	       expect, expect == 0 ? "null" : learned ? "true" : "false",
 	       fs.n_entries, fs.capacity, drops);
 	for (r = 0; r < VMK_DROP_MAX; r++) {
@@ -392,6 +432,7 @@ static void bench_report(struct bench_ctx *b, const struct bench_sample *s0,
 	}
 	printf("}\n");
 	fflush(stdout);
+	return check;
 }
 
 static int bench_measure(struct bench_ctx *b, const struct bench_opts *o)
@@ -416,8 +457,7 @@ static int bench_measure(struct bench_ctx *b, const struct bench_opts *o)
 	ret = bench_sample(b, &s1);
 	if (ret < 0)
 		return ret;
-	bench_report(b, &s0, &s1, warmup_s, o->expect_macs, learned);
-	return 0;
+	return bench_report(b, &s0, &s1, warmup_s, o->expect_macs, learned, o->tx_tolerance);
 }
 
 int main(int argc, char **argv)

@@ -10,6 +10,10 @@
  * The second form is guest to uplink: one guest port and one uplink (e.g.
  * net_null0,no-rx=1, a sink), with 02:00:00:00:00:fe, the guests' unused
  * address, registered behind the uplink (a host on the physical network).
+ * The JSON then also carries what left the uplink, counted twice: by the
+ * switch (uplink_tx_packets, the port's tx counter) and by the sink itself
+ * (sink_tx_packets, the device's DPDK opackets); bench/run_pvp.sh rates the
+ * run by the sink's count and fails it when the two disagree.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 
 #include <vmknet/vmknet.h>
@@ -40,7 +45,7 @@ int main(int argc, char **argv)
 	const char *paths[2], *uplink = NULL;
 	static const uint8_t remote[6] = { 0x02, 0, 0, 0, 0, 0xfe };
 	unsigned int n_paths = 0, lcore;
-	uint32_t uplink_id;
+	uint32_t uplink_id = UINT32_MAX;
 	int n, ret;
 
 	n = vmk_eal_init(argc, argv);
@@ -113,7 +118,24 @@ int main(int argc, char **argv)
 	}
 	memset(&w, 0, sizeof(w));
 	vmk_host_get_worker_stats(host, 0, &w);
-	printf("{\"tool\":\"vmknet-pvp-switch\",\"packets\":%" PRIu64
+	printf("{\"tool\":\"vmknet-pvp-switch\"");
+	if (uplink_id != UINT32_MAX) {
+		struct vmk_port_stats ps;
+		struct vmk_port_info info;
+		struct rte_eth_stats es;
+
+		memset(&ps, 0, sizeof(ps));
+		memset(&es, 0, sizeof(es));
+		if (vmk_port_get_stats(vs, uplink_id, &ps) < 0 ||
+		    vmk_port_get_info(vs, uplink_id, &info) < 0 ||
+		    info.ethdev_port == VMK_ETHDEV_NONE ||
+		    rte_eth_stats_get(info.ethdev_port, &es) < 0)
+			fprintf(stderr, "vmk-pvp-switch: cannot read the uplink's counters\n");
+		else
+			printf(",\"uplink_tx_packets\":%" PRIu64 ",\"sink_tx_packets\":%" PRIu64,
+			       ps.tx_packets, es.opackets);
+	}
+	printf(",\"packets\":%" PRIu64
 	       ",\"worker_cycles_per_packet\":%.1f,\"frames_per_busy_loop\":%.1f"
 	       ",\"busy_share\":%.3f}\n", w.packets,
 	       w.packets ? (double)w.busy_cycles / (double)w.packets : 0.0,

@@ -5,6 +5,7 @@
  *   vmk-tcp-bench [EAL args] -- --mode stream|rr|crr [--mtu 1500|9000]
  *       [--seconds N] [--warmup S] [--count N] [--size N] [--buf BYTES]
  *       [--msl-ms N] [--mbufs N] [--lcore N] [--zero-copy]
+ *       [--verify full|sample|none] [--corrupt-at BYTE]
  *
  * One host, vSwitch0 with the MTU given and one port group ("bench"),
  * vmk0 in defaultTcpipStack (198.18.0.1/24) and vmk1 in a custom netstack
@@ -21,10 +22,16 @@
  *           seconds (slow start) it counts the bytes read over --seconds:
  *           Gbit/s = 8 * bytes / seconds / 1e9. With --zero-copy the loop
  *           uses the mbuf calls instead: it hands vmk0's socket chains of
- *           64 KiB of pool mbufs (vmk_tcp_send_mbuf; their bytes are not
- *           written, as a producer whose data is already in the buffers
- *           would not, where the copying run copies a zeroed buffer) and
- *           frees the chains vmk1's socket gives back (vmk_tcp_recv_mbuf).
+ *           64 KiB of pool mbufs (vmk_tcp_send_mbuf) and frees the chains
+ *           vmk1's socket gives back (vmk_tcp_recv_mbuf). Either way the
+ *           sender writes bench/tcp_pattern.h's pattern into what it sends
+ *           (the copying send's buffer, the zero-copy chain's mbufs) and
+ *           the receiver checks every byte it counts, warm-up included,
+ *           as it reads them (--verify full, the default; sample: one
+ *           8-byte word in 4 KiB; none: only to measure the check's cost).
+ *           A wrong byte ends the run with exit 1. --corrupt-at BYTE is a
+ *           test knob: the receiver flips that byte of the stream before
+ *           checking it, to show the check fails.
  *   rr      one connection, Nagle off on both ends; --size bytes (default 1)
  *           out and the same back, one transaction at a time, --count of
  *           them after --warmup-count ones: p50/p99/p99.9 latency (us) and
@@ -59,6 +66,8 @@
 
 #include <vmknet/vmknet.h>
 
+#include "tcp_pattern.h"
+
 #define TB_PEER_NS     "peer"
 #define TB_PG          "bench"
 #define TB_PORT        5201
@@ -80,6 +89,8 @@ struct tb_opts {
 	uint32_t n_mbufs;
 	int lcore;                /* -1: the first worker lcore */
 	bool zero_copy;           /* stream: the mbuf calls */
+	enum tp_level verify;     /* stream: what is written and checked */
+	uint64_t corrupt_at;      /* stream test knob (TP_NO_CORRUPT: off) */
 };
 
 struct tb {
@@ -122,7 +133,10 @@ static void tb_usage(FILE *f)
 		"  --msl-ms N       crr: the client netstack's MSL (default 5)\n"
 		"  --mbufs N        mbufs in the host's pool (default 16383)\n"
 		"  --lcore N        worker lcore (default: the first worker lcore)\n"
-		"  --zero-copy      stream: vmk_tcp_send_mbuf/vmk_tcp_recv_mbuf, no copies\n");
+		"  --zero-copy      stream: vmk_tcp_send_mbuf/vmk_tcp_recv_mbuf, no copies\n"
+		"  --verify L       stream: full (default: every byte written and checked),\n"
+		"                   sample (one 8-byte word in 4 KiB) or none\n"
+		"  --corrupt-at B   stream test knob: flip received byte B before the check\n");
 }
 
 static int tb_num(const char *s, double lo, double hi, double *out)
@@ -181,6 +195,21 @@ static int tb_parse_one(struct tb_opts *o, int c, const char *arg)
 	case 'T': return tb_u32(arg, 1, 600000, &o->msl_ms);
 	case 'p': return tb_u32(arg, 4095, 1u << 22, &o->n_mbufs);
 	case 'Z': o->zero_copy = true; return 0;
+	case 'V':
+		if (tp_level_parse(arg, &o->verify) == 0)
+			return 0;
+		fprintf(stderr, "vmk-tcp-bench: --verify full, sample or none\n");
+		return -1;
+	case 'C': {
+		char *end;
+
+		errno = 0;
+		o->corrupt_at = strtoull(arg, &end, 0);
+		if (errno == 0 && end != arg && *end == '\0')
+			return 0;
+		fprintf(stderr, "vmk-tcp-bench: bad --corrupt-at \"%s\"\n", arg);
+		return -1;
+	}
 	case 'l':
 		if (tb_num(arg, 0, RTE_MAX_LCORE - 1, &lc) < 0)
 			return -1;
@@ -208,6 +237,8 @@ static int tb_parse(int argc, char **argv, struct tb_opts *o)
 		{ "mbufs", required_argument, NULL, 'p' },
 		{ "lcore", required_argument, NULL, 'l' },
 		{ "zero-copy", no_argument, NULL, 'Z' },
+		{ "verify", required_argument, NULL, 'V' },
+		{ "corrupt-at", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,7 +247,8 @@ static int tb_parse(int argc, char **argv, struct tb_opts *o)
 
 	*o = (struct tb_opts){ .mode = TB_STREAM, .mtu = 1500, .seconds = 10, .warmup = 1,
 			       .count = 100000, .warmup_count = 1000, .size = 1,
-			       .buf = 4u << 20, .msl_ms = 5, .n_mbufs = 16383, .lcore = -1 };
+			       .buf = 4u << 20, .msl_ms = 5, .n_mbufs = 16383, .lcore = -1,
+			       .verify = TP_FULL, .corrupt_at = TP_NO_CORRUPT };
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		if (c == 'h') {
 			tb_usage(stdout);
@@ -492,34 +524,55 @@ static void tb_worker_sample(struct tb *b, struct vmk_worker_stats *w)
 
 /* --------------------------------------------------------------- stream -- */
 
-/* Queue what fits on c, drain s; returns bytes read or a negative errno. */
-static long tb_stream_step(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, const uint8_t *src,
-			   uint8_t *dst)
+/* The stream's two ends: the sender's pattern source (copying), the chain
+ * not taken yet and the pool to build chains from (zero copy), and the
+ * receiver's check. */
+struct tb_st {
+	struct tp_src src;
+	uint8_t *dst;
+	struct rte_mempool *pool;
+	struct rte_mbuf *pending;
+	uint64_t zc_sent;         /* zero copy: stream offset of the next chain */
+	struct tp_rcv rcv;
+};
+
+/* Check what recv gave; a negative errno ends the run. */
+static long tb_got(struct tb_st *t, uint8_t *p, long n)
 {
-	long k = vmk_tcp_send(c, src, TB_CHUNK, 0), got = 0;
+	if (tp_rcv_data(&t->rcv, p, (size_t)n) < 0) {
+		tp_rcv_complain(&t->rcv, "vmk-tcp-bench");
+		return -EBADMSG;
+	}
+	return n;
+}
+
+/* Queue what fits on c, drain s; returns bytes read or a negative errno. */
+static long tb_stream_step(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, struct tb_st *t)
+{
+	size_t len;
+	const uint8_t *src = tp_src_next(&t->src, &len);
+	long k = vmk_tcp_send(c, src, len, 0), got = 0;
 
 	if (k < 0 && k != -EAGAIN)
 		return k;
+	if (k > 0)
+		tp_src_sent(&t->src, (size_t)k);
 	for (;;) {
-		long r = vmk_tcp_recv(s, dst, TB_RBUF, 0);
+		long r = vmk_tcp_recv(s, t->dst, TB_RBUF, 0);
 
 		if (r == -EAGAIN)
 			return got;
 		if (r <= 0)
 			return r == 0 ? -ECONNRESET : r;
+		if ((r = tb_got(t, t->dst, r)) < 0)
+			return r;
 		got += r;
 	}
 }
 
-/* Zero copy: the chain not taken yet, and the pool to build chains from. */
-struct tb_zc {
-	struct rte_mempool *pool;
-	struct rte_mbuf *pending;
-};
-
-/* A chain of TB_ZC_CHAIN bytes in whole pool mbufs (contents as they
- * come), or NULL when the pool has not enough free now. */
-static struct rte_mbuf *tb_zc_chain(struct rte_mempool *pool)
+/* A chain of TB_ZC_CHAIN bytes in whole pool mbufs holding the stream from
+ * off on, or NULL when the pool has not enough free now. */
+static struct rte_mbuf *tb_zc_chain(struct rte_mempool *pool, enum tp_level l, uint64_t off)
 {
 	struct rte_mbuf *m[TB_ZC_CHAIN / 1024];
 	uint32_t room = rte_pktmbuf_data_room_size(pool), n = (TB_ZC_CHAIN + room - 1) / room;
@@ -530,6 +583,8 @@ static struct rte_mbuf *tb_zc_chain(struct rte_mempool *pool)
 	for (uint32_t i = 0; i < n; i++) {
 		m[i]->data_off = 0;        /* headers travel in mbufs of their own */
 		m[i]->data_len = (uint16_t)RTE_MIN(left, room);
+		tp_put(l, rte_pktmbuf_mtod(m[i], uint8_t *), off, m[i]->data_len);
+		off += m[i]->data_len;
 		left -= m[i]->data_len;
 		m[i]->next = i + 1 < n ? m[i + 1] : NULL;
 	}
@@ -538,24 +593,43 @@ static struct rte_mbuf *tb_zc_chain(struct rte_mempool *pool)
 	return m[0];
 }
 
+/* Check every segment of a received chain of n bytes, then free it. */
+static long tb_got_chain(struct tb_st *t, struct rte_mbuf *m, long n)
+{
+	long sum = 0, ret = n;
+
+	for (struct rte_mbuf *seg = m; seg != NULL && ret > 0; seg = seg->next) {
+		ret = tb_got(t, rte_pktmbuf_mtod(seg, uint8_t *), seg->data_len);
+		sum += seg->data_len;
+	}
+	if (ret > 0 && sum != n) {
+		fprintf(stderr, "vmk-tcp-bench: a received chain holds %ld bytes, "
+			"vmk_tcp_recv_mbuf said %ld\n", sum, n);
+		ret = -EPROTO;
+	}
+	rte_pktmbuf_free(m);
+	return ret < 0 ? ret : n;
+}
+
 /* As tb_stream_step, handing mbufs in and taking them out. */
-static long tb_stream_step_zc(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, struct tb_zc *z)
+static long tb_stream_step_zc(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, struct tb_st *t)
 {
 	long got = 0;
 
 	for (uint32_t offered = 0; offered < TB_CHUNK; offered += TB_ZC_CHAIN) {
 		long k;
 
-		if (z->pending == NULL)
-			z->pending = tb_zc_chain(z->pool);
-		if (z->pending == NULL)
+		if (t->pending == NULL)
+			t->pending = tb_zc_chain(t->pool, t->src.level, t->zc_sent);
+		if (t->pending == NULL)
 			break;                  /* the pool is low: read first */
-		k = vmk_tcp_send_mbuf(c, z->pending, 0);
+		k = vmk_tcp_send_mbuf(c, t->pending, 0);
 		if (k == -EAGAIN)
 			break;
 		if (k < 0)
 			return k;
-		z->pending = NULL;
+		t->pending = NULL;
+		t->zc_sent += (uint64_t)k;
 	}
 	for (;;) {
 		struct rte_mbuf *m;
@@ -565,20 +639,20 @@ static long tb_stream_step_zc(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, st
 			return got;
 		if (r <= 0)
 			return r == 0 ? -ECONNRESET : r;
-		rte_pktmbuf_free(m);
+		if ((r = tb_got_chain(t, m, r)) < 0)
+			return r;
 		got += r;
 	}
 }
 
-/* Run until deadline, adding the bytes read to *bytes. 0 or an errno.
- * z non-NULL: zero copy. */
-static int tb_stream_until(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, const uint8_t *src,
-			   uint8_t *dst, struct tb_zc *z, uint64_t deadline, uint64_t *bytes)
+/* Run until deadline, adding the bytes read to *bytes. 0 or an errno. */
+static int tb_stream_until(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, struct tb_st *t,
+			   bool zero_copy, uint64_t deadline, uint64_t *bytes)
 {
 	uint64_t last = tb_now_ns(), now;
 
 	while (!tb_quit && (now = tb_now_ns()) < deadline) {
-		long got = z != NULL ? tb_stream_step_zc(c, s, z) : tb_stream_step(c, s, src, dst);
+		long got = zero_copy ? tb_stream_step_zc(c, s, t) : tb_stream_step(c, s, t);
 
 		if (got < 0)
 			return (int)got;
@@ -594,36 +668,39 @@ static int tb_stream_until(struct vmk_tcp_sock *c, struct vmk_tcp_sock *s, const
 static int tb_stream(struct tb *b, struct vmk_tcp_sock *c, struct vmk_tcp_sock *s)
 {
 	struct vmk_worker_stats w0;
-	uint8_t *src = calloc(1, TB_CHUNK), *dst = malloc(TB_RBUF);
-	struct tb_zc zc = { .pool = vmk_tcp_pool(c), .pending = NULL };
-	struct tb_zc *z = b->o.zero_copy ? &zc : NULL;
+	uint8_t *src = malloc(2 * TB_CHUNK);
+	struct tb_st t = { .dst = malloc(TB_RBUF), .pool = vmk_tcp_pool(c) };
+	bool zc = b->o.zero_copy;
 	uint64_t t0, t1, warm = 0, bytes = 0;
 	int ret = -ENOMEM;
 
-	if (src == NULL || dst == NULL || zc.pool == NULL)
+	if (src == NULL || t.dst == NULL || t.pool == NULL)
 		goto out;
+	tp_src_init(&t.src, b->o.verify, src, TB_CHUNK);
+	tp_rcv_init(&t.rcv, b->o.verify, b->o.corrupt_at);
 	t0 = tb_now_ns();
-	ret = tb_stream_until(c, s, src, dst, z, t0 + (uint64_t)(b->o.warmup * 1e9), &warm);
+	ret = tb_stream_until(c, s, &t, zc, t0 + (uint64_t)(b->o.warmup * 1e9), &warm);
 	if (ret < 0)
 		goto out;
 	tb_worker_sample(b, &w0);
 	t0 = tb_now_ns();
-	ret = tb_stream_until(c, s, src, dst, z, t0 + (uint64_t)(b->o.seconds * 1e9), &bytes);
+	ret = tb_stream_until(c, s, &t, zc, t0 + (uint64_t)(b->o.seconds * 1e9), &bytes);
 	t1 = tb_now_ns();
 	if (ret < 0)
 		goto out;
 	printf("{\"tool\":\"vmk-tcp-bench\",\"mode\":\"stream\",\"zero_copy\":%s,\"mtu\":%u,"
 	       "\"buf\":%u,\"seconds\":%.6f,\"bytes\":%" PRIu64 ",\"gbps\":%.3f,"
-	       "\"warmup_bytes\":%" PRIu64, z != NULL ? "true" : "false",
+	       "\"warmup_bytes\":%" PRIu64, zc ? "true" : "false",
 	       b->o.mtu, b->o.buf, (double)(t1 - t0) / 1e9, bytes,
 	       8.0 * (double)bytes / ((double)(t1 - t0)), warm);
+	tp_rcv_json(&t.rcv);
 	tb_json_tail(b, &w0);
 out:
 	if (ret < 0)
 		fprintf(stderr, "vmk-tcp-bench: stream: %s\n", strerror(-ret));
-	rte_pktmbuf_free(zc.pending);          /* a chain the stack never took */
+	rte_pktmbuf_free(t.pending);           /* a chain the stack never took */
 	free(src);
-	free(dst);
+	free(t.dst);
 	return ret;
 }
 
