@@ -46,7 +46,7 @@ LDLIBS        := $(DPDK_LIBS) -lpthread -lm
 # Programs and tests also drive net_ring ports directly (rte_eth_from_rings).
 PROG_LDLIBS   := $(DPDK_LIBS) -lrte_net_ring -lpthread -lm
 
-LIB_SRCS      := $(sort $(wildcard lib/*.c vswitch/*.c vmknic/*.c tcpip/*.c))
+LIB_SRCS      := $(sort $(wildcard common/*.c lib/*.c vswitch/*.c vmknic/*.c tcpip/*.c))
 LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 PROG_SRCS     := $(sort $(wildcard examples/*.c bench/*.c))
 PROGS         := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(PROG_SRCS)))

@@ -10,7 +10,7 @@
 
 #include "tcpip/stack_host.h"
 
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/wire_arp.h"
 #include "tcpip/wire_eth.h"

@@ -20,7 +20,7 @@
 #include <vmknet/netstack.h>
 
 #include "lib/host.h"
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/tcp.h"

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 

@@ -25,7 +25,7 @@
 #include <vmknet/vmknic.h>
 #include <vmknet/vswitch.h>
 
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "vmknic/vmknic.h"
 
 #define VMKNIC_DEFAULT_MTU 1500

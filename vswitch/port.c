@@ -1,9 +1,9 @@
 /*
- * The public port API (include/vmknet/port.h): adding and removing ports of
+ * The public port API (include/vmknet/port.dp): adding and removing ports of
  * any kind, naming them, and reading their counters. Kind-specific work is
  * behind the port-ops table.
  *
- * Threading: control plane, under the host lock. Adding publishes the port
+ * Threading: control plane, under the datapath lock (dp->lock). Adding publishes the port
  * to the workers (view, then poll lists); removing unpublishes it and waits
  * for a grace period before the device is stopped and the memory freed.
  */
@@ -17,9 +17,9 @@
 
 #include <vmknet/port.h>
 
-#include "lib/clock.h"
-#include "lib/host.h"
-#include "lib/log.h"
+#include "common/clock.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/link_monitor.h"
 #include "vswitch/vswitch.h"
 #include "vswitch/worker.h"
@@ -84,15 +84,15 @@ static void port_free(struct vs_port *p)
 int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		 uint32_t *port_id)
 {
-	struct vmk_host *h;
+	struct vs_dp *dp;
 	struct portgroup *pg;
 	struct vs_port *p = NULL;
 	int slot = -1, ret;
 
 	if (vs == NULL || params == NULL)
 		return -EINVAL;
-	h = vs->host;
-	pthread_mutex_lock(&h->lock);
+	dp = vs->dp;
+	pthread_mutex_lock(&dp->lock);
 	ret = check_params(vs, params, &pg);
 	if (ret < 0)
 		goto unlock;
@@ -108,7 +108,7 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		ret = -ENOMEM;
 		goto unlock;
 	}
-	p->wstats = rte_zmalloc("vmk_port_stats", (h->max_workers + 1u) * sizeof(*p->wstats),
+	p->wstats = rte_zmalloc("vmk_port_stats", (dp->max_workers + 1u) * sizeof(*p->wstats),
 				RTE_CACHE_LINE_SIZE);
 	if (p->wstats == NULL) {
 		ret = -ENOMEM;
@@ -150,7 +150,7 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		pg->n_ports++;
 	ret = vs_view_publish(vs);
 	if (ret == 0)
-		ret = workers_rebalance(h);
+		ret = workers_rebalance(dp);
 	if (ret < 0)
 		goto unpublish;
 	VMK_LOG(INFO, port, "%s: port %d \"%s\" (%s%s%s) added, %u rx queues", vs->name, slot,
@@ -158,7 +158,7 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		p->uplink ? "" : p->portgroup, "", p->n_rxq);
 	if (port_id != NULL)
 		*port_id = (uint32_t)slot;
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&dp->lock);
 	return 0;
 
 unpublish:
@@ -169,12 +169,12 @@ unpublish:
 	if (pg != NULL)
 		pg->n_ports--;
 	vs_view_publish(vs);
-	workers_rebalance(h);
+	workers_rebalance(dp);
 	p->ops->fini(p);
 free_port:
 	port_free(p);
 unlock:
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&dp->lock);
 	return ret;
 }
 
@@ -185,10 +185,10 @@ int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
 
 	if (vs == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	pthread_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL) {
-		pthread_mutex_unlock(&vs->host->lock);
+		pthread_mutex_unlock(&vs->dp->lock);
 		return -ENOENT;
 	}
 	vs->ports[port_id] = NULL;
@@ -199,13 +199,13 @@ int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
 	/* Stop polling it, then stop sending to it; each waits a grace period.
 	 * On allocation failure the old list/view keep the port referenced,
 	 * so retry rather than free under a worker. */
-	while (workers_rebalance(vs->host) < 0 || vs_view_publish(vs) < 0)
+	while (workers_rebalance(vs->dp) < 0 || vs_view_publish(vs) < 0)
 		rte_delay_ms(1);
 	fdb_flush_port(vs->fdb, p->slot, true);
 	p->ops->fini(p);
 	VMK_LOG(INFO, port, "%s: port %u \"%s\" removed", vs->name, port_id, p->name);
 	port_free(p);
-	pthread_mutex_unlock(&vs->host->lock);
+	pthread_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -215,11 +215,11 @@ int vmk_port_find(struct vmk_vswitch *vs, const char *name, uint32_t *port_id)
 
 	if (vs == NULL || name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	pthread_mutex_lock(&vs->dp->lock);
 	p = find_by_name(vs, name);
 	if (p != NULL && port_id != NULL)
 		*port_id = p->slot;
-	pthread_mutex_unlock(&vs->host->lock);
+	pthread_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -230,7 +230,7 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	pthread_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL) {
 		memset(out, 0, sizeof(*out));
@@ -246,7 +246,7 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 				out->kind = (enum vmk_port_kind)k;
 		p->ops->get_info(p, out);
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	pthread_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -256,7 +256,7 @@ unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned 
 
 	if (vs == NULL)
 		return 0;
-	pthread_mutex_lock(&vs->host->lock);
+	pthread_mutex_lock(&vs->dp->lock);
 	for (uint32_t s = 0; s < vs->n_slots; s++) {
 		if (vs->ports[s] == NULL)
 			continue;
@@ -264,15 +264,15 @@ unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned 
 			port_ids[n] = s;
 		n++;
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	pthread_mutex_unlock(&vs->dp->lock);
 	return n;
 }
 
-/* Sum of every writer's counters plus the device's own. Host lock held. */
+/* Sum of every writer's counters plus the device's own. dp->lock held. */
 static void stats_raw(struct vs_port *p, struct vmk_port_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	for (unsigned int w = 0; w <= p->vs->host->max_workers; w++) {
+	for (unsigned int w = 0; w <= p->vs->dp->max_workers; w++) {
 		const struct port_wstats *ws = &p->wstats[w];
 
 		s->rx_packets += __atomic_load_n(&ws->rx_packets, __ATOMIC_RELAXED);
@@ -295,7 +295,7 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	pthread_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL) {
 		const struct vmk_port_stats *b = &p->base;
@@ -311,7 +311,7 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 			out->tx_drops[r] -= b->tx_drops[r];
 		}
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	pthread_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -321,11 +321,11 @@ int vmk_port_reset_stats(struct vmk_vswitch *vs, uint32_t port_id)
 
 	if (vs == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	pthread_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL)
 		stats_raw(p, &p->base);
-	pthread_mutex_unlock(&vs->host->lock);
+	pthread_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 

@@ -82,7 +82,7 @@ struct vs_txbufs {
 };
 
 struct vmk_vswitch {
-	struct vmk_host *host;
+	struct vs_dp *dp;
 	unsigned int index;
 	char name[VMK_NAME_MAX];
 	uint32_t mtu;
@@ -100,7 +100,7 @@ struct vmk_vswitch {
 };
 
 /* Build and publish a new view from the control state; the old one is freed
- * after a grace period. Host lock held. Returns 0 or -ENOMEM (old view kept). */
+ * after a grace period. dp->lock held. Returns 0 or -ENOMEM (old view kept). */
 int vs_view_publish(struct vmk_vswitch *vs);
 
 /* Free a view and its flood sets (NULL ok). */
@@ -144,14 +144,14 @@ void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port
 /* Pass 2: learn, look up, deliver and flush; every mbuf is consumed. */
 void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now);
 
-/* Effective policies of a port group (host lock held). */
+/* Effective policies of a port group (dp->lock held). */
 void vs_pg_security(const struct vmk_vswitch *vs, const struct portgroup *pg,
 		    struct vmk_security_policy *out);
 void vs_pg_shaping(const struct vmk_vswitch *vs, const struct portgroup *pg,
 		   struct vmk_shaping_policy *out);
 
 /* The view's form of a teaming policy (names resolved to uplink slots;
- * an empty active list: every uplink in slot order). Host lock held. */
+ * an empty active list: every uplink in slot order). dp->lock held. */
 void vs_team_build(const struct vmk_vswitch *vs, const struct vmk_teaming_policy *p,
 		   struct vs_team *out);
 void vs_pg_teaming(const struct vmk_vswitch *vs, const struct portgroup *pg,
@@ -167,7 +167,7 @@ int vs_team_pick(const struct vs_view *v, const struct vs_team *t, uint16_t in_s
 void vs_shaping_profile(const struct vmk_shaping_policy *p, struct shaper_profile *out);
 
 /* Register or unregister the MACs of a port group's ports in the FDB for
- * the group's VLAN (host lock held). */
+ * the group's VLAN (dp->lock held). */
 void vs_pg_register_macs(struct vmk_vswitch *vs, const struct portgroup *pg, bool add);
 
 /* Ensure the vSwitch's frames fit the port's device after an MTU change. */
