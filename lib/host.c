@@ -23,6 +23,7 @@
 #include "lib/host.h"
 #include "common/log.h"
 #include "tcpip/stack_host.h"
+#include "vmknic/vmknic.h"
 #include "vswitch/dp.h"
 
 #define HOST_DEFAULT_MBUFS   32767
@@ -116,11 +117,21 @@ int vmk_host_create(const struct vmk_host_params *params, struct vmk_host **out)
 	ret = dp_create(&dpp, &h->dp);
 	if (ret < 0)
 		goto free_pool;
+	ret = tcpip_host_create(h->pool, h->clone_pool, &h->ip);
+	if (ret < 0)
+		goto free_dp;
+	ret = vmknic_table_create(h->ip, &h->nics);
+	if (ret < 0)
+		goto free_ip;
 	VMK_LOG(INFO, host, "host %s created: %u mbufs of %u bytes, up to %u workers",
 		h->name, p.n_mbufs, p.mbuf_data_size, p.max_workers);
 	*out = h;
 	return 0;
 
+free_ip:
+	tcpip_host_destroy(h->ip);
+free_dp:
+	dp_destroy(h->dp);
 free_pool:
 	rte_mempool_free(h->clone_pool);
 	rte_mempool_free(h->pool);
@@ -135,8 +146,9 @@ void vmk_host_destroy(struct vmk_host *h)
 		return;
 	if (h->dp->running)
 		vmk_host_stop(h);
-	tcpip_host_release(h);   /* vmknics, sockets, netstacks: before their ports */
-	dp_destroy(h->dp);       /* ports, vSwitches */
+	vmknic_table_destroy(h->nics);   /* adapters: their ports and interfaces */
+	tcpip_host_destroy(h->ip);       /* sockets, netstacks */
+	dp_destroy(h->dp);               /* the other ports, vSwitches */
 	rte_mempool_free(h->pool);
 	rte_mempool_free(h->clone_pool);
 	rte_free(h);
@@ -176,6 +188,11 @@ struct rte_mempool *vmk_host_mempool(struct vmk_host *h)
 struct rte_mempool *host_clone_pool(struct vmk_host *h)
 {
 	return h != NULL ? h->clone_pool : NULL;
+}
+
+struct vmknic_table *host_vmknics(struct vmk_host *h)
+{
+	return h != NULL ? h->nics : NULL;
 }
 
 /* ---- vSwitches: the host's datapath ----------------------------------- */

@@ -26,7 +26,6 @@
 
 static const struct port_ops *const kind_ops[VMK_PORT_KIND_MAX] = {
 	[VMK_PORT_ETHDEV] = &port_ethdev_ops,
-	[VMK_PORT_VMKNIC] = &port_vmknic_ops,
 	[VMK_PORT_VHOST] = &port_vhost_ops,
 };
 
@@ -52,12 +51,12 @@ static struct vs_port *find_by_name(struct vmk_vswitch *vs, const char *name)
 }
 
 static int check_params(struct vmk_vswitch *vs, const struct vmk_port_params *p,
-			struct portgroup **pg)
+			const struct port_ops *ops, struct portgroup **pg)
 {
 	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) >= VMK_NAME_MAX ||
 	    (unsigned int)p->kind >= VMK_PORT_KIND_MAX)
 		return -EINVAL;
-	if (kind_ops[p->kind] == NULL)
+	if (ops == NULL)
 		return -ENOTSUP;
 	if (find_by_name(vs, p->name) != NULL)
 		return -EEXIST;
@@ -84,6 +83,16 @@ static void port_free(struct vs_port *p)
 int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		 uint32_t *port_id)
 {
+	const struct port_ops *ops = NULL;
+
+	if (params != NULL && (unsigned int)params->kind < VMK_PORT_KIND_MAX)
+		ops = kind_ops[params->kind];
+	return vs_port_add(vs, params, ops, port_id);
+}
+
+int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
+		const struct port_ops *ops, uint32_t *port_id)
+{
 	struct vs_dp *dp;
 	struct portgroup *pg;
 	struct vs_port *p = NULL;
@@ -93,7 +102,7 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		return -EINVAL;
 	dp = vs->dp;
 	pthread_mutex_lock(&dp->lock);
-	ret = check_params(vs, params, &pg);
+	ret = check_params(vs, params, ops, &pg);
 	if (ret < 0)
 		goto unlock;
 	for (uint32_t s = 0; s < vs->n_slots && slot < 0; s++)
@@ -114,7 +123,8 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		ret = -ENOMEM;
 		goto free_port;
 	}
-	p->ops = kind_ops[params->kind];
+	p->ops = ops;
+	p->kind = params->kind;
 	p->vs = vs;
 	p->slot = (uint16_t)slot;
 	p->uplink = params->uplink;
@@ -241,9 +251,7 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 		pg = vs_portgroup_find(vs, p->portgroup);
 		out->vlan_id = p->uplink || pg == NULL ? VMK_VLAN_TRUNK : pg->vlan;
 		out->ethdev_port = VMK_ETHDEV_NONE;
-		for (unsigned int k = 0; k < VMK_PORT_KIND_MAX; k++)
-			if (kind_ops[k] == p->ops)
-				out->kind = (enum vmk_port_kind)k;
+		out->kind = p->kind;
 		p->ops->get_info(p, out);
 	}
 	pthread_mutex_unlock(&vs->dp->lock);
