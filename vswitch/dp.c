@@ -13,6 +13,7 @@
 
 #include <vmknet/port.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "vswitch/dp.h"
 #include "vswitch/link_monitor.h"
@@ -28,6 +29,7 @@ int dp_create(const struct dp_params *p, struct vs_dp **out)
 	if (p == NULL || out == NULL || p->pool == NULL || p->clone_pool == NULL ||
 	    p->max_workers == 0 || p->max_workers > VMK_MAX_WORKERS)
 		return -EINVAL;
+	vmk_clock_init();   /* aging and shaping read the TSC clock */
 	dp = rte_zmalloc("vmk_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
 	if (dp == NULL)
 		return -ENOMEM;
