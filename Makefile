@@ -87,7 +87,7 @@ SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
 .SECONDARY:
-.PHONY: all layers check-layers lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
+.PHONY: all layers check-layers check-names lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
 .DEFAULT_GOAL := all
 
 all: layers lib progs tests
@@ -203,6 +203,10 @@ $(TEST_TOOLS): $(BUILD)/tests/support/%: tests/support/%.c
 check-layers: layers
 	@BUILD=$(BUILD) tests/check_layers.sh
 
+# The documented drop reasons are the counted ones (tests/check_drop_names.sh).
+check-names:
+	@tests/check_drop_names.sh
+
 check-symbols: $(STATIC_LIB) $(SHARED_LIB)
 	@tests/check_symbols.sh $(STATIC_LIB) $(SHARED_LIB)
 
@@ -211,7 +215,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-layers
+	@$(MAKE) --no-print-directory check-layers check-names
 	@BUILD=$(BUILD) tests/run.sh
 
 asan: deps
@@ -237,7 +241,7 @@ demo: deps
 
 install: lib
 	install -d $(DESTDIR)$(INCDIR)/vmknet $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 0644 include/vmknet/*.h $(DESTDIR)$(INCDIR)/vmknet/
+	install -m 0644 include/vmknet/*.h include/vmknet/*.def $(DESTDIR)$(INCDIR)/vmknet/
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libvmknet.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvmknet.so.$(VERSION_MAJOR)

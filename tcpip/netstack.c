@@ -28,32 +28,9 @@
 static __thread char last_error[256];
 
 static const char *const drop_names[VMK_IPDROP_MAX] = {
-	[VMK_IPDROP_TRUNCATED] = "truncated",
-	[VMK_IPDROP_BAD_VERSION] = "bad_version",
-	[VMK_IPDROP_BAD_IHL] = "bad_ihl",
-	[VMK_IPDROP_BAD_TOTAL_LEN] = "bad_total_len",
-	[VMK_IPDROP_BAD_CHECKSUM] = "bad_checksum",
-	[VMK_IPDROP_BAD_OPTIONS] = "bad_options",
-	[VMK_IPDROP_TTL] = "ttl",
-	[VMK_IPDROP_BAD_ADDR] = "bad_addr",
-	[VMK_IPDROP_NOT_FOR_US] = "not_for_us",
-	[VMK_IPDROP_FRAG_OVERLAP] = "frag_overlap",
-	[VMK_IPDROP_FRAG_OVERSIZE] = "frag_oversize",
-	[VMK_IPDROP_FRAG_TIMEOUT] = "frag_timeout",
-	[VMK_IPDROP_FRAG_NO_MEMORY] = "frag_no_memory",
-	[VMK_IPDROP_UNKNOWN_PROTO] = "unknown_proto",
-	[VMK_IPDROP_NO_PORT] = "no_port",
-	[VMK_IPDROP_SOCKET_FULL] = "socket_full",
-	[VMK_IPDROP_BAD_ARP] = "bad_arp",
-	[VMK_IPDROP_TOO_BIG] = "too_big",
-	[VMK_IPDROP_NO_ROUTE] = "no_route",
-	[VMK_IPDROP_ARP_QUEUE_FULL] = "arp_queue_full",
-	[VMK_IPDROP_ARP_FAILED] = "arp_failed",
-	[VMK_IPDROP_NO_MBUF] = "no_mbuf",
-	[VMK_IPDROP_TXQ_FULL] = "txq_full",
-	[VMK_IPDROP_ADAPTER_DOWN] = "adapter_down",
-	[VMK_IPDROP_OTHER_HOST] = "other_host",
-	[VMK_IPDROP_ETHERTYPE] = "ethertype",
+#define VMK_IP_DROP_REASON(sym, name, doc) [VMK_IPDROP_##sym] = name,
+#include <vmknet/ip_drops.def>
+#undef VMK_IP_DROP_REASON
 };
 
 const char *vmk_ip_drop_reason_name(enum vmk_ip_drop_reason r)

@@ -32,19 +32,9 @@ static const char *const state_names[VMK_TCP_STATE_MAX] = {
 };
 
 static const char *const drop_names[VMK_TCPDROP_MAX] = {
-	[VMK_TCPDROP_TRUNCATED] = "truncated",
-	[VMK_TCPDROP_BAD_OFFSET] = "bad_offset",
-	[VMK_TCPDROP_BAD_OPTIONS] = "bad_options",
-	[VMK_TCPDROP_BAD_CHECKSUM] = "bad_checksum",
-	[VMK_TCPDROP_NO_SOCKET] = "no_socket",
-	[VMK_TCPDROP_OUT_OF_WINDOW] = "out_of_window",
-	[VMK_TCPDROP_PAWS] = "paws",
-	[VMK_TCPDROP_BAD_ACK] = "bad_ack",
-	[VMK_TCPDROP_CHALLENGED] = "challenged",
-	[VMK_TCPDROP_BACKLOG_FULL] = "backlog_full",
-	[VMK_TCPDROP_NO_MEMORY] = "no_memory",
-	[VMK_TCPDROP_OOO_FULL] = "ooo_full",
-	[VMK_TCPDROP_RCV_MEMORY] = "rcv_memory",
+#define VMK_TCP_DROP_REASON(sym, name, doc) [VMK_TCPDROP_##sym] = name,
+#include <vmknet/tcp_drops.def>
+#undef VMK_TCP_DROP_REASON
 };
 
 const char *vmk_tcp_state_name(enum vmk_tcp_state s)
