@@ -87,7 +87,7 @@ SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
 .SECONDARY:
-.PHONY: all layers check-layers check-names lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
+.PHONY: all layers check-layers check-names check-thread-safety lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
 .DEFAULT_GOAL := all
 
 all: layers lib progs tests
@@ -203,6 +203,15 @@ $(TEST_TOOLS): $(BUILD)/tests/support/%: tests/support/%.c
 check-layers: layers
 	@BUILD=$(BUILD) tests/check_layers.sh
 
+# Lock rules a compiler checks (common/lock.h): every library source through
+# clang's thread-safety analysis, warnings as errors.
+TSA_CC ?= clang-14
+check-thread-safety: $(foreach l,$(LAYERS),$(BUILD)/inc/$(l)/.stamp)
+	@echo "  TSA     clang -Wthread-safety -Werror: $(words $(LIB_SRCS)) files"
+	$(Q)for l in $(LAYERS); do for f in $$l/*.c; do \
+	  $(TSA_CC) -std=gnu11 -fsyntax-only -Wthread-safety -Werror -Iinclude -I$(BUILD)/inc/$$l \
+	    -DVMK_VERSION=\"$(VERSION)\" $(PKG_CFLAGS) $$f || exit 1; done; done
+
 # The documented drop reasons are the counted ones (tests/check_drop_names.sh).
 check-names:
 	@tests/check_drop_names.sh
@@ -215,7 +224,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-layers check-names
+	@$(MAKE) --no-print-directory check-layers check-names check-thread-safety
 	@BUILD=$(BUILD) tests/run.sh
 
 asan: deps

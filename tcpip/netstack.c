@@ -127,7 +127,7 @@ void tcpip_host_destroy(struct tcpip_host *th)
 		return;
 	for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++)
 		ns_destroy(th->ns[i]);
-	pthread_mutex_destroy(&th->lock);
+	vmk_mutex_destroy(&th->lock);
 	free(th);
 }
 
@@ -141,7 +141,7 @@ int tcpip_host_create(struct rte_mempool *pool, struct rte_mempool *clone_pool,
 	th = calloc(1, sizeof(*th));
 	if (th == NULL)
 		return -ENOMEM;
-	pthread_mutex_init(&th->lock, NULL);
+	vmk_mutex_init(&th->lock);
 	th->pool = pool;
 	th->clone_pool = clone_pool;
 	for (unsigned int i = 0; i < RTE_DIM(builtin_names); i++) {
@@ -188,7 +188,7 @@ int tcpip_netstack_add(struct tcpip_host *th, const char *name)
 	}
 	if (th == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&th->lock);
+	vmk_mutex_lock(&th->lock);
 	if (tcpip_ns_find(th, name) != NULL) {
 		tcpip_set_error("netstack %s already exists", name);
 		ret = -EEXIST;
@@ -208,7 +208,7 @@ int tcpip_netstack_add(struct tcpip_host *th, const char *name)
 	else if (ret == 0)
 		TCPIP_LOG(INFO, "netstack %s added", name);
 unlock:
-	pthread_mutex_unlock(&th->lock);
+	vmk_mutex_unlock(&th->lock);
 	return ret;
 }
 

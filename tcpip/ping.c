@@ -197,7 +197,7 @@ static uint32_t report(struct netstack *ns, struct ping_session *ps,
 }
 
 static int ping_resolve(struct tcpip_host *th, const struct vmk_ping_params *p,
-			struct tcpip_if *ifc, struct netstack **ns)
+			struct tcpip_if *ifc, struct netstack **ns) VMK_REQUIRES(th->lock)
 {
 	if (ifc != NULL) {
 		if (p->netstack != NULL && strcmp(p->netstack, ifc->ns->name) != 0) {

@@ -21,12 +21,13 @@
 #include <vmknet/tcp.h>
 #include <vmknet/udp.h>
 
+#include "common/lock.h"
 #include "tcpip/netstack.h"
 
 struct rte_mempool;
 
 struct tcpip_host {
-	pthread_mutex_t lock;           /* the control lock of tcpip/ and vmknic/ */
+	struct vmk_mutex lock;          /* the control lock of tcpip/ and vmknic/ */
 	struct rte_mempool *pool;       /* the host's; not owned */
 	struct rte_mempool *clone_pool; /* the host's; not owned */
 	struct netstack *ns[VMK_NETSTACK_MAX];
@@ -44,15 +45,17 @@ void tcpip_host_destroy(struct tcpip_host *th);
 /* th->lock; nothing for a NULL th (a call on no host, which then finds no
  * netstack). */
 static inline void tcpip_host_lock(struct tcpip_host *th)
+	VMK_ACQUIRES(th->lock) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	if (th != NULL)
-		pthread_mutex_lock(&th->lock);
+		vmk_mutex_lock(&th->lock);
 }
 
 static inline void tcpip_host_unlock(struct tcpip_host *th)
+	VMK_RELEASES(th->lock) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	if (th != NULL)
-		pthread_mutex_unlock(&th->lock);
+		vmk_mutex_unlock(&th->lock);
 }
 
 /* The named netstack (NULL name: defaultTcpipStack), or NULL. */
@@ -60,7 +63,8 @@ struct netstack *tcpip_ns_find(struct tcpip_host *th, const char *name);
 
 /* The named netstack of th (NULL name: defaultTcpipStack); NULL with
  * vmk_ip_last_error() set when there is none. th->lock held. */
-struct netstack *tcpip_ns_lookup(struct tcpip_host *th, const char *name);
+struct netstack *tcpip_ns_lookup(struct tcpip_host *th, const char *name)
+	VMK_REQUIRES(th->lock);
 
 /*
  * The calls of include/vmknet/netstack.h, tcp.h and udp.h that name a host,
@@ -104,6 +108,6 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
  * when ifc is NULL. th->lock held for the whole exchange. */
 int tcpip_ping_check(const struct vmk_ping_params *params, struct vmk_ping_result *res);
 int tcpip_ping(struct tcpip_host *th, const struct vmk_ping_params *params,
-	       struct tcpip_if *ifc, struct vmk_ping_result *res);
+	       struct tcpip_if *ifc, struct vmk_ping_result *res) VMK_REQUIRES(th->lock);
 
 #endif

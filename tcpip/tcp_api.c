@@ -940,7 +940,11 @@ void vmk_tcp_abort(struct vmk_tcp_sock *s)
 
 /* ---- per-netstack ----------------------------------------------------- */
 
+/* The named netstack with th->lock and its own lock held (NULL: none, no
+ * lock held); ns_unlock releases both. The pair spans two functions, which
+ * the analysis does not follow. */
 static struct netstack *ns_locked(struct tcpip_host *th, const char *netstack)
+	VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	struct netstack *ns;
 
@@ -954,10 +958,10 @@ static struct netstack *ns_locked(struct tcpip_host *th, const char *netstack)
 	return ns;
 }
 
-static void ns_unlock(struct netstack *ns)
+static void ns_unlock(struct netstack *ns) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	rte_spinlock_unlock(&ns->lock);
-	pthread_mutex_unlock(&ns->th->lock);
+	vmk_mutex_unlock(&ns->th->lock);
 }
 
 int tcpip_tcp_get_params(struct tcpip_host *th, const char *netstack, struct vmk_tcp_params *out)

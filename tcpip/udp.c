@@ -340,9 +340,9 @@ void vmk_udp_close(struct vmk_udp_sock *s)
 		return;
 	ns = s->ns;
 	if (ns != NULL) {
-		pthread_mutex_lock(&ns->th->lock);
+		vmk_mutex_lock(&ns->th->lock);
 		ns_call(ns, do_close, s);
-		pthread_mutex_unlock(&ns->th->lock);
+		vmk_mutex_unlock(&ns->th->lock);
 	}
 	rte_free(s);
 }

@@ -45,6 +45,7 @@ struct vmk_vmknic *vmknic_find(struct vmknic_table *t, const char *name)
 }
 
 static struct vmk_vmknic *find_or_error(struct vmknic_table *t, const char *name)
+	VMK_REQUIRES(t->ip->lock)
 {
 	struct vmk_vmknic *nic = vmknic_find(t, name);
 
@@ -134,6 +135,7 @@ static int check_gateway(uint32_t gw)
 
 /* The name: given (vmkN or any valid name not taken) or the lowest free vmkN. */
 static int pick_name(struct vmknic_table *t, const char *want, char out[VMK_NAME_MAX])
+	VMK_REQUIRES(t->ip->lock)
 {
 	if (want != NULL) {
 		if (want[0] == '\0' || strlen(want) >= VMK_NAME_MAX) {
@@ -226,7 +228,7 @@ static int free_slot(struct vmknic_table *t)
 }
 
 static int nic_validate(struct vmknic_table *t, const struct vmk_vmknic_params *p,
-			struct vmk_vmknic *nic, struct netstack **ns)
+			struct vmk_vmknic *nic, struct netstack **ns) VMK_REQUIRES(t->ip->lock)
 {
 	struct vmk_vswitch_info vi;
 	uint32_t mtu = p->mtu;
@@ -595,6 +597,14 @@ int vmknic_ping(struct vmknic_table *t, const struct vmk_ping_params *params,
 	ret = tcpip_ping_check(params, res);
 	if (ret < 0)
 		return ret;
+	if (t == NULL) {                /* no host: no adapter, no netstack */
+		if (params->vmknic != NULL)
+			tcpip_set_error("no vmknic %s", params->vmknic);
+		else
+			tcpip_set_error("no netstack %s", params->netstack != NULL ?
+					params->netstack : VMK_NETSTACK_DEFAULT);
+		return -ENOENT;
+	}
 	/* The lock keeps the adapter and its netstack alive for the exchange. */
 	vmknic_lock(t);
 	if (params->vmknic != NULL) {
@@ -607,7 +617,7 @@ int vmknic_ping(struct vmknic_table *t, const struct vmk_ping_params *params,
 		}
 		ifc = &nic->ifc;
 	}
-	ret = tcpip_ping(t != NULL ? t->ip : NULL, params, ifc, res);
+	ret = tcpip_ping(t->ip, params, ifc, res);
 unlock:
 	vmknic_unlock(t);
 	return ret;

@@ -53,21 +53,24 @@ void vmknic_table_destroy(struct vmknic_table *t);
 
 /* ip->lock of t; nothing for a NULL t. */
 static inline void vmknic_lock(struct vmknic_table *t)
+	VMK_ACQUIRES(t->ip->lock) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	tcpip_host_lock(t != NULL ? t->ip : NULL);
 }
 
 static inline void vmknic_unlock(struct vmknic_table *t)
+	VMK_RELEASES(t->ip->lock) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	tcpip_host_unlock(t != NULL ? t->ip : NULL);
 }
 
 /* The named adapter of t, or NULL. ip->lock held. */
-struct vmk_vmknic *vmknic_find(struct vmknic_table *t, const char *name);
+struct vmk_vmknic *vmknic_find(struct vmknic_table *t, const char *name)
+	VMK_REQUIRES(t->ip->lock);
 
 /* Tag rules (tags.c): may nic carry tag? 0 or -errno with the error text set. */
 int vmknic_tag_check(struct vmknic_table *t, const struct vmk_vmknic *nic,
-		     enum vmk_service_tag tag);
+		     enum vmk_service_tag tag) VMK_REQUIRES(t->ip->lock);
 
 /*
  * The calls of include/vmknet/vmknic.h that name a host, and vmk_ping (which

@@ -167,7 +167,7 @@ int vmk_capture_start(struct vmk_vswitch *vs, uint32_t port_id, enum vmk_capture
 	c->tsc0 = rte_rdtsc();
 	c->ns0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL)
 		ret = -ENOENT;
@@ -176,7 +176,7 @@ int vmk_capture_start(struct vmk_vswitch *vs, uint32_t port_id, enum vmk_capture
 	else
 		__atomic_store_n(&p->capture, c, __ATOMIC_RELEASE);
 	c->attached = ret == 0;
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	if (ret < 0) {
 		rte_ring_free(c->ring);
 		rte_free(c);
@@ -329,12 +329,12 @@ void vmk_capture_stop(struct vmk_capture *c)
 		struct vmk_vswitch *vs = c->vs;
 		struct vs_port *p;
 
-		pthread_mutex_lock(&vs->dp->lock);
+		vmk_mutex_lock(&vs->dp->lock);
 		p = vs_port_get(vs, c->port_id);
 		if (p != NULL && p->capture == c)
 			__atomic_store_n(&p->capture, NULL, __ATOMIC_RELEASE);
 		dp_rcu_synchronize(vs->dp);
-		pthread_mutex_unlock(&vs->dp->lock);
+		vmk_mutex_unlock(&vs->dp->lock);
 	}
 	while ((n = rte_ring_dequeue_burst(c->ring, (void **)m, 64, NULL)) > 0)
 		for (unsigned int i = 0; i < n; i++)

@@ -38,7 +38,7 @@ int dp_create(const struct dp_params *p, struct vs_dp **out)
 	dp->clone_pool = p->clone_pool;
 	dp->socket_id = p->socket_id;
 	dp->max_workers = p->max_workers;
-	pthread_mutex_init(&dp->lock, NULL);
+	vmk_mutex_init(&dp->lock);
 	qsz = rte_rcu_qsbr_get_memsize(VMK_MAX_WORKERS);
 	dp->qsbr = rte_zmalloc("vmk_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (dp->qsbr == NULL) {
@@ -55,7 +55,7 @@ int dp_create(const struct dp_params *p, struct vs_dp **out)
 free_qsbr:
 	rte_free(dp->qsbr);
 free_dp:
-	pthread_mutex_destroy(&dp->lock);
+	vmk_mutex_destroy(&dp->lock);
 	rte_free(dp);
 	return ret;
 }
@@ -79,7 +79,7 @@ void dp_destroy(struct vs_dp *dp)
 		dp_vswitch_remove(dp, vs->name);
 	}
 	rte_free(dp->qsbr);
-	pthread_mutex_destroy(&dp->lock);
+	vmk_mutex_destroy(&dp->lock);
 	rte_free(dp);
 }
 
@@ -109,7 +109,7 @@ int dp_start(struct vs_dp *dp, const unsigned int *lcores, unsigned int n_lcores
 {
 	int ret;
 
-	pthread_mutex_lock(&dp->lock);
+	vmk_mutex_lock(&dp->lock);
 	if (dp->running) {
 		ret = -EBUSY;
 		goto unlock;
@@ -145,7 +145,7 @@ int dp_start(struct vs_dp *dp, const unsigned int *lcores, unsigned int n_lcores
 		}
 	}
 	VMK_LOG(INFO, host, "host %s: %u workers started", dp->name, n_lcores);
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	if (link_monitor_start(dp) < 0)
 		VMK_LOG(WARNING, host, "host %s: no link monitor thread: uplink failover off",
 			dp->name);
@@ -156,16 +156,16 @@ unregister:
 		rte_rcu_qsbr_thread_unregister(dp->qsbr, i);
 	dp->n_workers = 0;
 unlock:
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return ret;
 }
 
 int dp_stop(struct vs_dp *dp)
 {
 	link_monitor_stop(dp);
-	pthread_mutex_lock(&dp->lock);
+	vmk_mutex_lock(&dp->lock);
 	if (!dp->running) {
-		pthread_mutex_unlock(&dp->lock);
+		vmk_mutex_unlock(&dp->lock);
 		return -EALREADY;
 	}
 	for (unsigned int i = 0; i < dp->n_workers; i++)
@@ -178,6 +178,6 @@ int dp_stop(struct vs_dp *dp)
 	workers_free_polls(dp);
 	dp->n_workers = 0;
 	VMK_LOG(INFO, host, "host %s: workers stopped", dp->name);
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return 0;
 }

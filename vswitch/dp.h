@@ -23,6 +23,7 @@
 #include <vmknet/host.h>
 #include <vmknet/vswitch.h>
 
+#include "common/lock.h"
 #include "vswitch/worker.h"
 
 struct rte_mempool;
@@ -34,7 +35,7 @@ struct vs_dp {
 	int socket_id;
 	uint16_t max_workers;
 	/* Serialises every control-plane call; never taken by workers. */
-	pthread_mutex_t lock;
+	struct vmk_mutex lock;
 	/* Read by workers (housekeeping) under RCU; written under lock. */
 	struct vmk_vswitch *vswitches[VMK_MAX_VSWITCHES];
 	struct rte_rcu_qsbr *qsbr;
@@ -80,6 +81,13 @@ int dp_vswitch_add(struct vs_dp *dp, const struct vmk_vswitch_params *params,
 int dp_vswitch_remove(struct vs_dp *dp, const char *name);
 struct vmk_vswitch *dp_vswitch_find(struct vs_dp *dp, const char *name);
 unsigned int dp_vswitch_list(struct vs_dp *dp, const char **names, unsigned int max);
+
+/*
+ * (worker.c) Recompute which worker polls which (port, queue) and publish the lists;
+ * frees the old lists after an RCU grace period. Control thread, dp->lock
+ * held. Returns 0 or -ENOMEM (old lists stay in place).
+ */
+int workers_rebalance(struct vs_dp *dp) VMK_REQUIRES(dp->lock);
 
 /* As vmk_host_get_worker_stats (worker.c). */
 int dp_worker_stats(struct vs_dp *dp, unsigned int idx, struct vmk_worker_stats *out);

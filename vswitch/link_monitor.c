@@ -80,8 +80,8 @@ static void rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint
 	}
 }
 
-/* Read every uplink's link; returns true when one changed. dp->lock held. */
-static bool poll_links(struct vmk_vswitch *vs)
+/* Read every uplink's link; returns true when one changed. */
+static bool poll_links(struct vmk_vswitch *vs) VMK_REQUIRES(vs->dp->lock)
 {
 	bool changed = false;
 
@@ -153,15 +153,16 @@ static void *monitor_main(void *arg)
 	const struct timespec period = { 0, LINK_POLL_MS * 1000000L };
 
 	while (!__atomic_load_n(&dp->link_stop, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_lock(&dp->lock);
+		vmk_mutex_lock(&dp->lock);
 		for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
 			struct vmk_vswitch *vs = dp->vswitches[i];
 
 			if (vs == NULL)
 				continue;
+			vs_dp_held(vs);       /* a vSwitch of dp */
 			notify_moves(vs, poll_links(vs));
 		}
-		pthread_mutex_unlock(&dp->lock);
+		vmk_mutex_unlock(&dp->lock);
 		nanosleep(&period, NULL);
 	}
 	return NULL;

@@ -101,7 +101,8 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 	if (vs == NULL || params == NULL)
 		return -EINVAL;
 	dp = vs->dp;
-	pthread_mutex_lock(&dp->lock);
+	vmk_mutex_lock(&dp->lock);
+	vs_dp_held(vs);
 	ret = check_params(vs, params, ops, &pg);
 	if (ret < 0)
 		goto unlock;
@@ -168,7 +169,7 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		p->uplink ? "" : p->portgroup, "", p->n_rxq);
 	if (port_id != NULL)
 		*port_id = (uint32_t)slot;
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return 0;
 
 unpublish:
@@ -184,7 +185,7 @@ unpublish:
 free_port:
 	port_free(p);
 unlock:
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return ret;
 }
 
@@ -195,10 +196,10 @@ int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
 
 	if (vs == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL) {
-		pthread_mutex_unlock(&vs->dp->lock);
+		vmk_mutex_unlock(&vs->dp->lock);
 		return -ENOENT;
 	}
 	vs->ports[port_id] = NULL;
@@ -215,7 +216,7 @@ int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
 	p->ops->fini(p);
 	VMK_LOG(INFO, port, "%s: port %u \"%s\" removed", vs->name, port_id, p->name);
 	port_free(p);
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -225,11 +226,11 @@ int vmk_port_find(struct vmk_vswitch *vs, const char *name, uint32_t *port_id)
 
 	if (vs == NULL || name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = find_by_name(vs, name);
 	if (p != NULL && port_id != NULL)
 		*port_id = p->slot;
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -240,7 +241,7 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL) {
 		memset(out, 0, sizeof(*out));
@@ -254,7 +255,7 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 		out->kind = p->kind;
 		p->ops->get_info(p, out);
 	}
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -264,7 +265,7 @@ unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned 
 
 	if (vs == NULL)
 		return 0;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	for (uint32_t s = 0; s < vs->n_slots; s++) {
 		if (vs->ports[s] == NULL)
 			continue;
@@ -272,15 +273,16 @@ unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned 
 			port_ids[n] = s;
 		n++;
 	}
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return n;
 }
 
-/* Sum of every writer's counters plus the device's own. dp->lock held. */
-static void stats_raw(struct vs_port *p, struct vmk_port_stats *s)
+/* Sum of every writer's counters plus the device's own (p is a port of vs). */
+static void stats_raw(const struct vmk_vswitch *vs, struct vs_port *p, struct vmk_port_stats *s)
+	VMK_REQUIRES(vs->dp->lock)
 {
 	memset(s, 0, sizeof(*s));
-	for (unsigned int w = 0; w <= p->vs->dp->max_workers; w++) {
+	for (unsigned int w = 0; w <= vs->dp->max_workers; w++) {
 		const struct port_wstats *ws = &p->wstats[w];
 
 		s->rx_packets += __atomic_load_n(&ws->rx_packets, __ATOMIC_RELAXED);
@@ -303,12 +305,12 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL) {
 		const struct vmk_port_stats *b = &p->base;
 
-		stats_raw(p, out);
+		stats_raw(vs, p, out);
 		out->rx_packets -= b->rx_packets;
 		out->rx_bytes -= b->rx_bytes;
 		out->tx_packets -= b->tx_packets;
@@ -319,7 +321,7 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 			out->tx_drops[r] -= b->tx_drops[r];
 		}
 	}
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -329,11 +331,11 @@ int vmk_port_reset_stats(struct vmk_vswitch *vs, uint32_t port_id)
 
 	if (vs == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL)
-		stats_raw(p, &p->base);
-	pthread_mutex_unlock(&vs->dp->lock);
+		stats_raw(vs, p, &p->base);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 

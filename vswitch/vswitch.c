@@ -86,6 +86,7 @@ static struct flood_set *promisc_set_build(const struct vs_view *v, unsigned int
 /* The per-slot policy fields of a non-uplink port. */
 static void view_port_policy(const struct vmk_vswitch *vs, const struct vs_port *p,
 			     const struct portgroup *pg, struct vs_view_port *vp)
+	VMK_REQUIRES(vs->dp->lock)
 {
 	struct vmk_security_policy sec;
 	struct vmk_shaping_policy shp;
@@ -283,7 +284,7 @@ int dp_vswitch_add(struct vs_dp *dp, const struct vmk_vswitch_params *params,
 	ret = params_check(params);
 	if (ret < 0)
 		return ret;
-	pthread_mutex_lock(&dp->lock);
+	vmk_mutex_lock(&dp->lock);
 	if (find_locked(dp, params->name) != NULL) {
 		ret = -EEXIST;
 		goto unlock;
@@ -299,6 +300,7 @@ int dp_vswitch_add(struct vs_dp *dp, const struct vmk_vswitch_params *params,
 	if (ret < 0)
 		goto unlock;
 	vs->index = (unsigned int)slot;
+	vs_dp_held(vs);
 	ret = vs_view_publish(vs);
 	if (ret < 0) {
 		vswitch_free(vs);
@@ -310,7 +312,7 @@ int dp_vswitch_add(struct vs_dp *dp, const struct vmk_vswitch_params *params,
 	if (out != NULL)
 		*out = vs;
 unlock:
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return ret;
 }
 
@@ -321,7 +323,7 @@ int dp_vswitch_remove(struct vs_dp *dp, const char *name)
 
 	if (dp == NULL || name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&dp->lock);
+	vmk_mutex_lock(&dp->lock);
 	vs = find_locked(dp, name);
 	if (vs == NULL) {
 		ret = -ENOENT;
@@ -333,7 +335,7 @@ int dp_vswitch_remove(struct vs_dp *dp, const char *name)
 		VMK_LOG(INFO, vswitch, "%s removed", vs->name);
 		vswitch_free(vs);
 	}
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return ret;
 }
 
@@ -343,9 +345,9 @@ struct vmk_vswitch *dp_vswitch_find(struct vs_dp *dp, const char *name)
 
 	if (dp == NULL || name == NULL)
 		return NULL;
-	pthread_mutex_lock(&dp->lock);
+	vmk_mutex_lock(&dp->lock);
 	vs = find_locked(dp, name);
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return vs;
 }
 
@@ -355,7 +357,7 @@ unsigned int dp_vswitch_list(struct vs_dp *dp, const char **names, unsigned int 
 
 	if (dp == NULL)
 		return 0;
-	pthread_mutex_lock(&dp->lock);
+	vmk_mutex_lock(&dp->lock);
 	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
 		if (dp->vswitches[i] == NULL)
 			continue;
@@ -363,7 +365,7 @@ unsigned int dp_vswitch_list(struct vs_dp *dp, const char **names, unsigned int 
 			names[n] = dp->vswitches[i]->name;
 		n++;
 	}
-	pthread_mutex_unlock(&dp->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return n;
 }
 
@@ -371,7 +373,7 @@ int vmk_vswitch_get_info(struct vmk_vswitch *vs, struct vmk_vswitch_info *out)
 {
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", vs->name);
 	out->mtu = vs->mtu;
@@ -383,7 +385,7 @@ int vmk_vswitch_get_info(struct vmk_vswitch *vs, struct vmk_vswitch_info *out)
 		out->n_portgroups += vs->pgs[i].used;
 	out->fdb_capacity = vs->fdb->capacity;
 	out->fdb_aging_sec = vs->aging_sec;
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -394,7 +396,7 @@ int vmk_vswitch_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
 
 	if (vs == NULL || mtu < VMK_VSWITCH_MTU_MIN || mtu > VMK_VSWITCH_MTU_MAX)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	old = vs->mtu;
 	ret = vs_ports_set_mtu(vs, mtu);
 	if (ret == 0) {
@@ -405,7 +407,7 @@ int vmk_vswitch_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
 			vs_ports_set_mtu(vs, old);
 		}
 	}
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -413,10 +415,10 @@ int vmk_vswitch_set_fdb_aging(struct vmk_vswitch *vs, uint32_t seconds)
 {
 	if (vs == NULL || seconds < 1 || seconds > VS_AGING_MAX)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	vs->aging_sec = seconds;
 	__atomic_store_n(&vs->fdb->aging_ms, seconds * 1000u, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -445,7 +447,7 @@ int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity)
 
 	if (vs == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	ret = fdb_create(capacity, vs->aging_sec * 1000u, vs->dp->socket_id, &nf);
 	if (ret < 0)
 		goto unlock;
@@ -458,7 +460,7 @@ int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity)
 	dp_rcu_synchronize(vs->dp);
 	fdb_destroy(old);
 unlock:
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -481,7 +483,7 @@ int vmk_portgroup_add(struct vmk_vswitch *vs, const char *name, uint16_t vlan_id
 
 	if (vs == NULL || !name_ok(name) || vlan_id > VMK_VLAN_TRUNK)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	if (vs_portgroup_find(vs, name) != NULL) {
 		ret = -EEXIST;
 		goto unlock;
@@ -499,7 +501,7 @@ int vmk_portgroup_add(struct vmk_vswitch *vs, const char *name, uint16_t vlan_id
 	pg->used = true;
 	VMK_LOG(INFO, vswitch, "%s: port group \"%s\" added, VLAN %u", vs->name, name, vlan_id);
 unlock:
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -510,7 +512,7 @@ int vmk_portgroup_remove(struct vmk_vswitch *vs, const char *name)
 
 	if (vs == NULL || name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL)
 		ret = -ENOENT;
@@ -518,7 +520,7 @@ int vmk_portgroup_remove(struct vmk_vswitch *vs, const char *name)
 		ret = -EBUSY;
 	else
 		pg->used = false;
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -530,7 +532,7 @@ int vmk_portgroup_set_vlan(struct vmk_vswitch *vs, const char *name, uint16_t vl
 
 	if (vs == NULL || name == NULL || vlan_id > VMK_VLAN_TRUNK)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
 		ret = -ENOENT;
@@ -544,7 +546,7 @@ int vmk_portgroup_set_vlan(struct vmk_vswitch *vs, const char *name, uint16_t vl
 		pg->vlan = old;
 	vs_pg_register_macs(vs, pg, true);
 unlock:
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -562,11 +564,11 @@ int vmk_portgroup_get(struct vmk_vswitch *vs, const char *name, struct vmk_portg
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL)
 		pg_info(pg, out);
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return pg != NULL ? 0 : -ENOENT;
 }
 
@@ -577,7 +579,7 @@ unsigned int vmk_portgroup_list(struct vmk_vswitch *vs, struct vmk_portgroup_inf
 
 	if (vs == NULL)
 		return 0;
-	pthread_mutex_lock(&vs->dp->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	for (unsigned int i = 0; i < VS_MAX_PORTGROUPS; i++) {
 		if (!vs->pgs[i].used)
 			continue;
@@ -585,6 +587,6 @@ unsigned int vmk_portgroup_list(struct vmk_vswitch *vs, struct vmk_portgroup_inf
 			pg_info(&vs->pgs[i], &out[n]);
 		n++;
 	}
-	pthread_mutex_unlock(&vs->dp->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return n;
 }

@@ -39,12 +39,6 @@ struct worker {
 /* The lcore entry point (arg: struct worker *). */
 int worker_main(void *arg);
 
-/*
- * Recompute which worker polls which (port, queue) and publish the lists;
- * frees the old lists after an RCU grace period. Control thread, dp->lock
- * held. Returns 0 or -ENOMEM (old lists stay in place).
- */
-int workers_rebalance(struct vs_dp *dp);
 
 /* Free every worker's poll list (workers stopped). */
 void workers_free_polls(struct vs_dp *dp);
