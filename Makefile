@@ -87,7 +87,7 @@ SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
 .SECONDARY:
-.PHONY: all layers check-layers check-names check-thread-safety lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
+.PHONY: all layers check-layers check-names check-thread-safety tsan-stress lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
 .DEFAULT_GOAL := all
 
 all: layers lib progs tests
@@ -184,14 +184,29 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(LAYER_LIBS)
 	$(Q)$(CC) $(CFLAGS) -fvisibility=default -Itests -I. $< -o $@ $(TEST_SUPPORT_OBJS) $(LAYER_LIBS) \
 	  $(LDFLAGS_SAN) $(PKG_LIBS) -lrte_net_ring -lpthread -lm
 
-# The switch on its own: linked with the vswitch and common layers only, so
-# it proves a switch runs with no host, netstack or adapter.
+# The switch on its own (tests/unit/test_vswitch_alone.c and the stress test
+# tests/stress/vswitch_stress.c): linked with the vswitch and common layers
+# only, so they prove a switch runs with no host, netstack or adapter.
 VSWITCH_ALONE_LIBS := $(call LAYER_LIB,vswitch) $(call LAYER_LIB,common)
-$(BUILD)/tests/unit/test_vswitch_alone: tests/unit/test_vswitch_alone.c $(VSWITCH_ALONE_LIBS)
+VSWITCH_ALONE_TESTS := $(BUILD)/tests/unit/test_vswitch_alone $(BUILD)/tests/stress/vswitch_stress
+tests: $(BUILD)/tests/stress/vswitch_stress
+$(VSWITCH_ALONE_TESTS): $(BUILD)/tests/%: tests/%.c $(VSWITCH_ALONE_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) -fvisibility=default -I$(BUILD)/inc/vswitch $< -o $@ $(VSWITCH_ALONE_LIBS) \
 	  $(LDFLAGS_SAN) $(PKG_LIBS) -lrte_net_ring -lpthread -lm
+
+# The stress test under ThreadSanitizer: the vswitch and common layers and
+# the test built by clang with -fsanitize=thread in build-tsan/; any data
+# race fails it. Runs DPDK: wrap it like any test run.
+tsan-stress:
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=$(TSA_CC) SANITIZE=thread OPT=-O1 \
+	  build-tsan/tests/stress/vswitch_stress
+	@echo "  TSAN    build-tsan/tests/stress/vswitch_stress"
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  build-tsan/tests/stress/vswitch_stress > build-tsan/vswitch_stress.log 2>&1 || \
+	  { tail -n 40 build-tsan/vswitch_stress.log; exit 1; }
+	@grep -E '^  Test:' build-tsan/vswitch_stress.log
 
 # Test tools the scenario scripts run (plain C, no DPDK, no library).
 $(TEST_TOOLS): $(BUILD)/tests/support/%: tests/support/%.c
@@ -260,7 +275,7 @@ install: lib
 	  install -m 0755 $(BUILD)/bin/* $(DESTDIR)$(BINDIR)/; fi
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d) \
   $(patsubst %.c,$(BUILD)/obj/%.d,$(wildcard $(addsuffix /*.c,$(PROG_DIRS))))

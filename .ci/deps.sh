@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libdpdk-dev dpdk dpdk-dev libpcap-dev libcjson-dev
       libcunit1-dev iproute2 iputils-ping tshark tcpdump socat iperf3 gnuplot-nox
-      openvswitch-switch-dpdk python3 clang-14)
+      openvswitch-switch-dpdk python3 clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
