@@ -2,7 +2,10 @@
 #
 # Every directory contributes its sources by location, so adding a file needs
 # no edit here:
-#   lib/ vswitch/ vmknic/ tcpip/ *.c     -> libvmknet (.a and versioned .so)
+#   common/ vswitch/ tcpip/ vmknic/ lib/ *.c
+#                                        -> one static library per layer
+#                                           (build/lib/layers/libvmk_LAYER.a),
+#                                           then libvmknet (.a and versioned .so)
 #   examples/NAME.c, bench/NAME.c        -> one program each (build/bin/NAME)
 #   examples/NAME/*.c                    -> one program of several files
 #   tests/unit/test_*.c                  -> one CUnit binary each
@@ -10,6 +13,12 @@
 #   tests/integration/test_*.sh          -> scenario scripts (run as root)
 #   tests/support/vmk-*.c                -> standalone test tools, no DPDK
 #                                           (build/tests/support/NAME)
+#
+# Layers depend one way: common <- vswitch, tcpip <- vmknic <- lib. A layer's
+# sources see only its own folder and those below it on the include path
+# (build/inc/LAYER/), and each layer's archive is linked, with only the layers
+# below it, into a shared object that may leave nothing undefined: an upward
+# include or call fails the build.
 #
 # make            build everything          make test    build + run all tests
 # make asan       tests under ASan+UBSan     make bench   side-by-side benchmark
@@ -36,7 +45,7 @@ DPDK_LIBS     := $(shell pkg-config --libs libdpdk libpcap libcjson 2>/dev/null)
 CC            ?= cc
 OPT           ?= -O3
 CFLAGS_BASE   := -std=gnu11 -g $(OPT) -Wall -Wextra -Werror -Wno-address-of-packed-member \
-                 -fPIC -fvisibility=hidden -Iinclude -I. -DVMK_VERSION=\"$(VERSION)\" $(PKG_CFLAGS)
+                 -fPIC -fvisibility=hidden -Iinclude -DVMK_VERSION=\"$(VERSION)\" $(PKG_CFLAGS)
 ifneq ($(SANITIZE),)
 CFLAGS_BASE   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS_SAN   := -fsanitize=$(SANITIZE)
@@ -46,8 +55,21 @@ LDLIBS        := $(DPDK_LIBS) -lpthread -lm
 # Programs and tests also drive net_ring ports directly (rte_eth_from_rings).
 PROG_LDLIBS   := $(DPDK_LIBS) -lrte_net_ring -lpthread -lm
 
-LIB_SRCS      := $(sort $(wildcard lib/*.c vswitch/*.c vmknic/*.c tcpip/*.c))
+LAYERS        := common vswitch tcpip vmknic lib
+# What each layer may include and call, besides itself.
+LAYER_BELOW_common  :=
+LAYER_BELOW_vswitch := common
+LAYER_BELOW_tcpip   := common
+LAYER_BELOW_vmknic  := tcpip vswitch common
+LAYER_BELOW_lib     := vmknic tcpip vswitch common
+LAYER_LIB      = $(BUILD)/lib/layers/libvmk_$(1).a
+LAYER_OBJS     = $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard $(1)/*.c)))
+LIB_SRCS      := $(sort $(foreach l,$(LAYERS),$(wildcard $(l)/*.c)))
 LIB_OBJS      := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# Programs and tests link the layers top first, so each archive is searched
+# before the ones below it.
+LAYER_LIBS    := $(foreach l,lib vmknic tcpip vswitch common,$(call LAYER_LIB,$(l)))
+LAYER_CHECKS  := $(foreach l,$(LAYERS),$(BUILD)/lib/layers/check-$(l).so)
 PROG_SRCS     := $(sort $(wildcard examples/*.c bench/*.c))
 PROGS         := $(patsubst %.c,$(BUILD)/bin/%,$(notdir $(PROG_SRCS)))
 PROG_DIRS     := $(sort $(patsubst %/,%,$(dir $(wildcard examples/*/*.c))))
@@ -61,31 +83,53 @@ TEST_SUPPORT_OBJS := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 TESTS         := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(INTEG_SRCS))
 
 STATIC_LIB    := $(BUILD)/lib/libvmknet.a
-INTERNAL_LIB  := $(BUILD)/lib/libvmknet_internal.a
 SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
 .SECONDARY:
-.PHONY: all lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
+.PHONY: all layers check-layers check-names check-thread-safety tsan-stress lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
 .DEFAULT_GOAL := all
 
-all: lib progs tests
+all: layers lib progs tests
+layers: $(LAYER_CHECKS)
 lib: $(STATIC_LIB) $(SHARED_LIB) $(PC_FILE)
 progs: $(PROGS)
 tests: $(TESTS) $(TEST_TOOLS)
 
-$(BUILD)/obj/tests/%.o: CFLAGS += -Itests
+$(BUILD)/obj/tests/%.o: CFLAGS += -Itests -I.
+$(BUILD)/obj/examples/%.o: CFLAGS += -I.
+
+# A layer's include path: build/inc/LAYER/ holds links to its own folder and
+# to the folders below it, nothing else.
+define layer_rules
+$(BUILD)/inc/$(1)/.stamp:
+	@mkdir -p $$(dir $$@)
+	$(Q)for d in $(1) $(LAYER_BELOW_$(1)); do ln -sfn $(CURDIR)/$$$$d $(BUILD)/inc/$(1)/$$$$d; done
+	@touch $$@
+$(call LAYER_OBJS,$(1)): CFLAGS += -I$(BUILD)/inc/$(1)
+$(call LAYER_OBJS,$(1)): | $(BUILD)/inc/$(1)/.stamp
+$(call LAYER_LIB,$(1)): $(call LAYER_OBJS,$(1))
+	@mkdir -p $$(dir $$@)
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+# The proof of the order: the layer whole, with only the layers below it and
+# DPDK, leaves no symbol undefined.
+$(BUILD)/lib/layers/check-$(1).so: $(call LAYER_LIB,$(1)) $(foreach b,$(LAYER_BELOW_$(1)),$(call LAYER_LIB,$(b)))
+	@echo "  LAYER   $(1) (uses only: $(or $(LAYER_BELOW_$(1)),nothing of vmknet))"
+	$(Q)$(CC) -shared -o $$@ -Wl,--whole-archive $(call LAYER_LIB,$(1)) -Wl,--no-whole-archive \
+	  $(foreach b,$(LAYER_BELOW_$(1)),$(call LAYER_LIB,$(b))) $(LDFLAGS_SAN) $(LAYER_NO_UNDEFINED) $(LDLIBS)
+endef
+# Sanitizer runtimes are not linked into shared objects: there the check is
+# the include path alone.
+LAYER_NO_UNDEFINED := $(if $(SANITIZE),,-Wl,--no-undefined)
+$(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# Tests and programs link against every object, so tests reach module-private
-# functions; the installed archive exposes only vmk_ symbols.
-$(INTERNAL_LIB): $(LIB_OBJS)
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+# Tests and programs link the layer archives (LAYER_LIBS), so tests reach
+# module-private functions; the installed archive exposes only vmk_ symbols.
 
 # Public archive: one relocatable object whose hidden symbols are made local,
 # so `nm` shows only the vmk_ API, as the shared object does.
@@ -114,39 +158,80 @@ $(PC_FILE): Makefile
 	@mkdir -p $(dir $@)
 	@$(call write_pc,$@)
 
-$(BUILD)/bin/%: examples/%.c $(INTERNAL_LIB)
+$(BUILD)/bin/%: examples/%.c $(LAYER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(PROG_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -I. -fvisibility=default $< -o $@ $(LAYER_LIBS) $(LDFLAGS_SAN) $(PROG_LDLIBS)
 
 # Multi-file programs: every examples/NAME/*.c compiled, then linked.
 define prog_dir_rule
-$(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c)) $(INTERNAL_LIB)
+$(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c)) $(LAYER_LIBS)
 	@mkdir -p $$(dir $$@)
 	@echo "  LINK    $$@"
-	$(Q)$(CC) $(LDFLAGS_SAN) -o $$@ $$(filter %.o,$$^) $(INTERNAL_LIB) $(PROG_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) -o $$@ $$(filter %.o,$$^) $(LAYER_LIBS) $(PROG_LDLIBS)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call prog_dir_rule,$(d))))
 $(BUILD)/obj/examples/%.o: CFLAGS += -fvisibility=default -Iexamples
 
-$(BUILD)/bin/%: bench/%.c $(INTERNAL_LIB)
+$(BUILD)/bin/%: bench/%.c $(LAYER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(CFLAGS) -fvisibility=default $< -o $@ $(INTERNAL_LIB) $(LDFLAGS_SAN) $(PROG_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -I. -fvisibility=default $< -o $@ $(LAYER_LIBS) $(LDFLAGS_SAN) $(PROG_LDLIBS)
 # The stream pattern both TCP benchmarks write and check.
 $(BUILD)/bin/vmk-tcp-bench $(BUILD)/bin/linux-tcp-bench: bench/tcp_pattern.h
 
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB)
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(LAYER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	$(Q)$(CC) $(CFLAGS) -fvisibility=default -Itests $< -o $@ $(TEST_SUPPORT_OBJS) $(INTERNAL_LIB) \
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default -Itests -I. $< -o $@ $(TEST_SUPPORT_OBJS) $(LAYER_LIBS) \
 	  $(LDFLAGS_SAN) $(PKG_LIBS) -lrte_net_ring -lpthread -lm
+
+# The switch on its own (tests/unit/test_vswitch_alone.c and the stress test
+# tests/stress/vswitch_stress.c): linked with the vswitch and common layers
+# only, so they prove a switch runs with no host, netstack or adapter.
+VSWITCH_ALONE_LIBS := $(call LAYER_LIB,vswitch) $(call LAYER_LIB,common)
+VSWITCH_ALONE_TESTS := $(BUILD)/tests/unit/test_vswitch_alone $(BUILD)/tests/stress/vswitch_stress
+tests: $(BUILD)/tests/stress/vswitch_stress
+$(VSWITCH_ALONE_TESTS): $(BUILD)/tests/%: tests/%.c $(VSWITCH_ALONE_LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default -I$(BUILD)/inc/vswitch $< -o $@ $(VSWITCH_ALONE_LIBS) \
+	  $(LDFLAGS_SAN) $(PKG_LIBS) -lrte_net_ring -lpthread -lm
+
+# The stress test under ThreadSanitizer: the vswitch and common layers and
+# the test built by clang with -fsanitize=thread in build-tsan/; any data
+# race fails it. Runs DPDK: wrap it like any test run.
+tsan-stress:
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=$(TSA_CC) SANITIZE=thread OPT=-O1 \
+	  build-tsan/tests/stress/vswitch_stress
+	@echo "  TSAN    build-tsan/tests/stress/vswitch_stress"
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  build-tsan/tests/stress/vswitch_stress > build-tsan/vswitch_stress.log 2>&1 || \
+	  { tail -n 40 build-tsan/vswitch_stress.log; exit 1; }
+	@grep -E '^  Test:' build-tsan/vswitch_stress.log
 
 # Test tools the scenario scripts run (plain C, no DPDK, no library).
 $(TEST_TOOLS): $(BUILD)/tests/support/%: tests/support/%.c
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN) -lm
+
+# No loop between folders in the include and call graph (tests/check_layers.sh).
+check-layers: layers
+	@BUILD=$(BUILD) tests/check_layers.sh
+
+# Lock rules a compiler checks (common/lock.h): every library source through
+# clang's thread-safety analysis, warnings as errors.
+TSA_CC ?= clang-14
+check-thread-safety: $(foreach l,$(LAYERS),$(BUILD)/inc/$(l)/.stamp)
+	@echo "  TSA     clang -Wthread-safety -Werror: $(words $(LIB_SRCS)) files"
+	$(Q)for l in $(LAYERS); do for f in $$l/*.c; do \
+	  $(TSA_CC) -std=gnu11 -fsyntax-only -Wthread-safety -Werror -Iinclude -I$(BUILD)/inc/$$l \
+	    -DVMK_VERSION=\"$(VERSION)\" $(PKG_CFLAGS) $$f || exit 1; done; done
+
+# The documented drop reasons are the counted ones (tests/check_drop_names.sh).
+check-names:
+	@tests/check_drop_names.sh
 
 check-symbols: $(STATIC_LIB) $(SHARED_LIB)
 	@BUILD=$(BUILD) tests/check_symbols.sh
@@ -181,7 +266,7 @@ demo: deps
 
 install: lib
 	install -d $(DESTDIR)$(INCDIR)/vmknet $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 0644 include/vmknet/*.h $(DESTDIR)$(INCDIR)/vmknet/
+	install -m 0644 include/vmknet/*.h include/vmknet/*.def $(DESTDIR)$(INCDIR)/vmknet/
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libvmknet.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvmknet.so.$(VERSION_MAJOR)
@@ -191,7 +276,7 @@ install: lib
 	  install -m 0755 $(BUILD)/bin/* $(DESTDIR)$(BINDIR)/; fi
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
 
 -include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d) \
   $(patsubst %.c,$(BUILD)/obj/%.d,$(wildcard $(addsuffix /*.c,$(PROG_DIRS))))

@@ -15,6 +15,8 @@ pkgs=(
 	iproute2 iputils-ping ethtool tshark tcpdump socat iperf3 python3
 	# benchmarks: the contenders and the plots
 	openvswitch-switch-dpdk gnuplot-nox
+	# the thread-safety analysis and sanitizer builds (make test, make tsan-stress)
+	clang-14 libclang-rt-14-dev
 )
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${pkgs[@]}"

@@ -32,7 +32,7 @@
 #include <vmknet/vswitch.h>
 
 #include "lib/config_priv.h"
-#include "lib/log.h"
+#include "common/log.h"
 #include "lib/unix_socket.h"
 
 enum step_kind {

@@ -1,9 +1,11 @@
 /*
- * The configuration model: construction, the built-in default, look-ups and
- * the rules every document must satisfy (vmk_config_validate). The IP layer's
- * and the guest ports' rules are in config_ip.c and config_guest.c, the JSON
- * form in config_json.c, files in config_file.c, applying to a host in
- * config_apply.c.
+ * The configuration model: construction, the built-in default, look-ups,
+ * generated guest MACs and the helpers every config file shares (error text,
+ * name rules). It calls nothing of the other config files, which stand on it
+ * in this order: the rules (config_validate_ip.c, config_validate_guest.c,
+ * then config_validate.c: vmk_config_validate), the JSON form
+ * (config_json.c), files (config_file.c) and applying to a host
+ * (config_apply.c).
  *
  * Thread: any; a struct vmk_config is a plain value owned by its caller.
  */
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <rte_random.h>
 
 #include <vmknet/config.h>
 
@@ -243,289 +247,142 @@ const char *cfg_name_problem(const char *name)
 	return NULL;
 }
 
-static int check_range(char *err, size_t err_size, const char *where, const char *field,
-		       uint32_t v, uint32_t lo, uint32_t hi)
+bool cfg_vmk_name_ok(const char *name)
 {
-	if (v >= lo && v <= hi)
-		return 0;
-	cfg_errf(err, err_size, "%s.%s: %u is out of range %u..%u", where, field, v, lo, hi);
-	return -EINVAL;
+	size_t len = strlen(name);
+
+	if (len < 4 || len > 8 || strncmp(name, "vmk", 3) != 0)
+		return false;
+	for (size_t i = 3; i < len; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return false;
+	return !(len > 4 && name[3] == '0');
 }
 
-/* Shaping rules of the library (vswitch/policy.c shaping_check). */
-static int validate_shaping(const struct vmk_shaping_policy *p, const char *where,
-			    char *err, size_t err_size)
+/* ---- the IP layer: netstacks and VMkernel adapters ------------------- */
+
+const char *const cfg_builtin_netstacks[CFG_N_BUILTIN_NETSTACKS] = {
+	VMK_NETSTACK_DEFAULT, VMK_NETSTACK_VMOTION, VMK_NETSTACK_PROVISIONING,
+};
+
+const char *cfg_ip_str(uint32_t a, char buf[16])
 {
-	if (p->avg_kbps > VMK_CONFIG_SHAPING_MAX_KBPS || p->peak_kbps > VMK_CONFIG_SHAPING_MAX_KBPS) {
-		cfg_errf(err, err_size, "%s: bandwidth above %llu Kbps", where,
-			 VMK_CONFIG_SHAPING_MAX_KBPS);
-		return -EINVAL;
-	}
-	if (p->burst_kb > VMK_CONFIG_SHAPING_MAX_KB) {
-		cfg_errf(err, err_size, "%s.burst_kb: %llu is above %llu", where,
-			 (unsigned long long)p->burst_kb, VMK_CONFIG_SHAPING_MAX_KB);
-		return -EINVAL;
-	}
-	if (!p->enabled)
-		return 0;
-	if (p->avg_kbps == 0) {
-		cfg_errf(err, err_size, "%s.avg_kbps: must be at least 1 when shaping is enabled",
-			 where);
-		return -EINVAL;
-	}
-	if (p->peak_kbps < p->avg_kbps) {
-		cfg_errf(err, err_size, "%s.peak_kbps: peak bandwidth %llu Kbps is below the "
-			 "average bandwidth %llu Kbps", where, (unsigned long long)p->peak_kbps,
-			 (unsigned long long)p->avg_kbps);
-		return -EINVAL;
-	}
-	if (p->burst_kb < VMK_CONFIG_SHAPING_MIN_KB) {
-		cfg_errf(err, err_size, "%s.burst_kb: %llu KB is below %u KB", where,
-			 (unsigned long long)p->burst_kb, VMK_CONFIG_SHAPING_MIN_KB);
-		return -EINVAL;
-	}
-	return 0;
+	return inet_ntop(AF_INET, &a, buf, 16);
 }
 
-static bool has_uplink(const struct vmk_config_vswitch *vs, const char *name)
+bool vmk_config_netstack_is_builtin(const char *name)
 {
-	for (unsigned int k = 0; k < vs->n_uplinks && k < VMK_CONFIG_MAX_UPLINKS; k++)
-		if (strcmp(vs->uplinks[k], name) == 0)
+	for (unsigned int i = 0; name != NULL && i < CFG_N_BUILTIN_NETSTACKS; i++)
+		if (strcmp(name, cfg_builtin_netstacks[i]) == 0)
 			return true;
 	return false;
 }
 
-/* Teaming rules of the library (vswitch/teaming.c policy_check). */
-static int validate_teaming(const struct vmk_config_vswitch *vs,
-			    const struct vmk_teaming_policy *p, const char *where,
-			    char *err, size_t err_size)
+void cfg_netstacks_init(struct vmk_config *cfg)
 {
-	if ((unsigned int)p->load_balancing > VMK_LB_EXPLICIT) {
-		cfg_errf(err, err_size, "%s.load_balancing: unknown value %u", where,
-			 (unsigned int)p->load_balancing);
-		return -EINVAL;
-	}
-	if (p->n_active > VMK_TEAM_MAX_UPLINKS || p->n_standby > VMK_TEAM_MAX_UPLINKS) {
-		cfg_errf(err, err_size, "%s: at most %u active and %u standby uplinks", where,
-			 VMK_TEAM_MAX_UPLINKS, VMK_TEAM_MAX_UPLINKS);
-		return -EINVAL;
-	}
-	if (p->n_active == 0 && p->n_standby != 0) {
-		cfg_errf(err, err_size, "%s.standby: standby uplinks need active uplinks too",
-			 where);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < p->n_active + p->n_standby; i++) {
-		bool act = i < p->n_active;
-		unsigned int idx = act ? i : i - p->n_active;
-		const char *n = act ? p->active[idx] : p->standby[idx];
-
-		if (memchr(n, '\0', sizeof(p->active[0])) == NULL || n[0] == '\0') {
-			cfg_errf(err, err_size, "%s.%s[%u]: not a name", where,
-				 act ? "active" : "standby", idx);
-			return -EINVAL;
-		}
-		if (!has_uplink(vs, n)) {
-			cfg_errf(err, err_size, "%s.%s[%u]: %s is not an uplink of %s", where,
-				 act ? "active" : "standby", idx, n, vs->name);
-			return -EINVAL;
-		}
-		for (unsigned int j = 0; j < i; j++) {
-			const char *m = j < p->n_active ? p->active[j] :
-						       p->standby[j - p->n_active];
-
-			if (strcmp(n, m) == 0) {
-				cfg_errf(err, err_size, "%s: uplink %s is listed twice", where, n);
-				return -EINVAL;
-			}
-		}
-	}
-	return 0;
+	memset(cfg->netstacks, 0, sizeof(cfg->netstacks));
+	cfg->n_netstacks = CFG_N_BUILTIN_NETSTACKS;
+	for (unsigned int i = 0; i < CFG_N_BUILTIN_NETSTACKS; i++)
+		snprintf(cfg->netstacks[i].name, VMK_NAME_MAX, "%s", cfg_builtin_netstacks[i]);
 }
 
-static int validate_pg_policy(const struct vmk_config_vswitch *vs,
-			      const struct vmk_config_portgroup *pg, const char *where,
-			      unsigned int k, char *err, size_t err_size)
+void vmk_config_vmknic_init(struct vmk_config_vmknic *nic, const char *name,
+			    const char *vswitch, const char *portgroup)
 {
-	char at[192];
-	int ret = 0;
-
-	if (pg->security_mask & ~(VMK_SEC_PROMISCUOUS | VMK_SEC_MAC_CHANGES | VMK_SEC_FORGED)) {
-		cfg_errf(err, err_size, "%s.portgroups[%u] (%s): bad security override mask",
-			 where, k, pg->name);
-		return -EINVAL;
-	}
-	if (pg->has_shaping) {
-		snprintf(at, sizeof(at), "%s.portgroups[%u] (%s).policy.shaping", where, k,
-			 pg->name);
-		ret = validate_shaping(&pg->shaping, at, err, err_size);
-	}
-	if (ret == 0 && pg->has_teaming) {
-		snprintf(at, sizeof(at), "%s.portgroups[%u] (%s).policy.teaming", where, k,
-			 pg->name);
-		ret = validate_teaming(vs, &pg->teaming, at, err, err_size);
-	}
-	return ret;
+	memset(nic, 0, sizeof(*nic));
+	snprintf(nic->name, sizeof(nic->name), "%s", name != NULL ? name : "");
+	snprintf(nic->vswitch, sizeof(nic->vswitch), "%s", vswitch != NULL ? vswitch : "");
+	snprintf(nic->portgroup, sizeof(nic->portgroup), "%s", portgroup != NULL ? portgroup : "");
+	snprintf(nic->netstack, sizeof(nic->netstack), "%s", VMK_NETSTACK_DEFAULT);
+	nic->mtu = 1500;
+	nic->enabled = true;
 }
 
-static int validate_portgroups(const struct vmk_config *cfg, unsigned int i, const char *where,
-			       char *err, size_t err_size)
+struct vmk_config_vmknic *vmk_config_find_vmknic(struct vmk_config *cfg, const char *name)
 {
-	const struct vmk_config_vswitch *vs = &cfg->vswitches[i];
-
-	if (vs->n_portgroups > VMK_CONFIG_MAX_PORTGROUPS) {
-		cfg_errf(err, err_size, "%s.portgroups: %u port groups, at most %u", where,
-			 vs->n_portgroups, VMK_CONFIG_MAX_PORTGROUPS);
-		return -EINVAL;
-	}
-	for (unsigned int k = 0; k < vs->n_portgroups; k++) {
-		const struct vmk_config_portgroup *pg = &vs->portgroups[k];
-		const char *why = cfg_name_problem(pg->name);
-
-		if (why != NULL) {
-			cfg_errf(err, err_size, "%s.portgroups[%u].name: %s", where, k, why);
-			return -EINVAL;
-		}
-		if (pg->vlan_id > VMK_VLAN_TRUNK) {
-			cfg_errf(err, err_size,
-				 "%s.portgroups[%u] (%s).vlan_id: %u is out of range 0..4095",
-				 where, k, pg->name, pg->vlan_id);
-			return -EINVAL;
-		}
-		if (validate_pg_policy(vs, pg, where, k, err, err_size) < 0)
-			return -EINVAL;
-		/* Unique on the host: this vSwitch's earlier groups, earlier vSwitches. */
-		for (unsigned int j = 0; j <= i; j++) {
-			const struct vmk_config_vswitch *o = &cfg->vswitches[j];
-			unsigned int end = j == i ? k : o->n_portgroups;
-
-			for (unsigned int m = 0; m < end; m++) {
-				if (strcmp(o->portgroups[m].name, pg->name) != 0)
-					continue;
-				cfg_errf(err, err_size,
-					 "%s.portgroups[%u].name: port group \"%s\" already exists on %s",
-					 where, k, pg->name, o->name);
-				return -EINVAL;
-			}
-		}
-	}
-	return 0;
+	for (unsigned int i = 0; cfg != NULL && name != NULL && i < cfg->n_vmknics &&
+	     i < VMK_VMKNIC_MAX; i++)
+		if (strcmp(cfg->vmknics[i].name, name) == 0)
+			return &cfg->vmknics[i];
+	return NULL;
 }
 
-static int validate_uplinks(const struct vmk_config *cfg, unsigned int i, const char *where,
-			    char *err, size_t err_size)
+struct vmk_config_netstack *vmk_config_find_netstack(struct vmk_config *cfg, const char *name)
 {
-	const struct vmk_config_vswitch *vs = &cfg->vswitches[i];
-
-	if (vs->n_uplinks > VMK_CONFIG_MAX_UPLINKS) {
-		cfg_errf(err, err_size, "%s.uplinks: %u uplinks, at most %u", where,
-			 vs->n_uplinks, VMK_CONFIG_MAX_UPLINKS);
-		return -EINVAL;
-	}
-	for (unsigned int k = 0; k < vs->n_uplinks; k++) {
-		const char *why = cfg_name_problem(vs->uplinks[k]);
-
-		if (why != NULL) {
-			cfg_errf(err, err_size, "%s.uplinks[%u]: %s", where, k, why);
-			return -EINVAL;
-		}
-		for (unsigned int j = 0; j <= i; j++) {
-			const struct vmk_config_vswitch *o = &cfg->vswitches[j];
-			unsigned int end = j == i ? k : o->n_uplinks;
-
-			for (unsigned int m = 0; m < end; m++) {
-				if (strcmp(o->uplinks[m], vs->uplinks[k]) != 0)
-					continue;
-				cfg_errf(err, err_size,
-					 "%s.uplinks[%u]: uplink %s is already attached to %s",
-					 where, k, vs->uplinks[k], o->name);
-				return -EINVAL;
-			}
-		}
-	}
-	return 0;
+	for (unsigned int i = 0; cfg != NULL && name != NULL && i < cfg->n_netstacks &&
+	     i < VMK_NETSTACK_MAX; i++)
+		if (strcmp(cfg->netstacks[i].name, name) == 0)
+			return &cfg->netstacks[i];
+	return NULL;
 }
 
-static int validate_vswitch(const struct vmk_config *cfg, unsigned int i, char *err,
-			    size_t err_size)
+/* ---- guest ports -------------------------------------------------------- */
+
+void vmk_config_guest_port_init(struct vmk_config_guest_port *gp, const char *name,
+				const char *vswitch, const char *portgroup, const char *socket)
 {
-	const struct vmk_config_vswitch *vs = &cfg->vswitches[i];
-	const char *why = cfg_name_problem(vs->name);
-	char where[64];
-	int ret;
-
-	if (why != NULL) {
-		cfg_errf(err, err_size, "vswitches[%u].name: %s", i, why);
-		return -EINVAL;
-	}
-	snprintf(where, sizeof(where), "vswitches[%u] (%s)", i, vs->name);
-	for (unsigned int j = 0; j < i; j++) {
-		if (strcmp(cfg->vswitches[j].name, vs->name) == 0) {
-			cfg_errf(err, err_size, "%s.name: vSwitch \"%s\" already exists",
-				 where, vs->name);
-			return -EINVAL;
-		}
-	}
-	ret = check_range(err, err_size, where, "mtu", vs->mtu, VMK_VSWITCH_MTU_MIN,
-			  VMK_VSWITCH_MTU_MAX);
-	if (ret == 0)
-		ret = check_range(err, err_size, where, "ports", vs->n_ports, CFG_PORTS_MIN,
-				  VMK_VSWITCH_MAX_PORTS);
-	if (ret == 0)
-		ret = check_range(err, err_size, where, "fdb.capacity", vs->fdb_capacity,
-				  CFG_FDB_CAPACITY_MIN, VMK_FDB_CAPACITY_MAX);
-	if (ret == 0)
-		ret = check_range(err, err_size, where, "fdb.aging_sec", vs->fdb_aging_sec, 1,
-				  CFG_AGING_MAX);
-	if (ret == 0 && vs->n_uplinks > vs->n_ports) {
-		cfg_errf(err, err_size, "%s.uplinks: %u uplinks do not fit in %u ports", where,
-			 vs->n_uplinks, vs->n_ports);
-		ret = -EINVAL;
-	}
-	if (ret == 0)
-		ret = validate_portgroups(cfg, i, where, err, err_size);
-	if (ret == 0)
-		ret = validate_uplinks(cfg, i, where, err, err_size);
-	if (ret == 0) {
-		char at[96];
-
-		snprintf(at, sizeof(at), "%s.policy.shaping", where);
-		ret = validate_shaping(&vs->shaping, at, err, err_size);
-		snprintf(at, sizeof(at), "%s.policy.teaming", where);
-		if (ret == 0)
-			ret = validate_teaming(vs, &vs->teaming, at, err, err_size);
-	}
-	return ret;
+	memset(gp, 0, sizeof(*gp));
+	snprintf(gp->name, sizeof(gp->name), "%s", name != NULL ? name : "");
+	snprintf(gp->vswitch, sizeof(gp->vswitch), "%s", vswitch != NULL ? vswitch : "");
+	snprintf(gp->portgroup, sizeof(gp->portgroup), "%s", portgroup != NULL ? portgroup : "");
+	/* A path too long for the array is kept unterminated, so that
+	 * validation refuses it instead of running a shorter path. */
+	if (socket != NULL)
+		memcpy(gp->socket, socket, strnlen(socket, sizeof(gp->socket)));
+	gp->n_queues = 1;
 }
 
-int vmk_config_validate(const struct vmk_config *cfg, char *err, size_t err_size)
+struct vmk_config_guest_port *vmk_config_find_guest_port(struct vmk_config *cfg,
+							 const char *name)
 {
-	const char *why;
-	int ret;
+	for (unsigned int i = 0; cfg != NULL && name != NULL && i < cfg->n_guest_ports &&
+	     i < VMK_CONFIG_MAX_GUEST_PORTS; i++)
+		if (strcmp(cfg->guest_ports[i].name, name) == 0)
+			return &cfg->guest_ports[i];
+	return NULL;
+}
 
-	if (cfg == NULL) {
-		cfg_errf(err, err_size, "no configuration");
-		return -EINVAL;
+bool cfg_mac_zero(const uint8_t *mac)
+{
+	static const uint8_t zero[6];
+
+	return memcmp(mac, zero, 6) == 0;
+}
+
+/* Does a guest port other than `self`, or a vmknic, have this MAC? */
+static bool mac_used(const struct vmk_config *cfg, const struct vmk_config_guest_port *self,
+		     const uint8_t *mac)
+{
+	for (unsigned int i = 0; i < cfg->n_guest_ports; i++)
+		if (&cfg->guest_ports[i] != self && memcmp(cfg->guest_ports[i].mac, mac, 6) == 0)
+			return true;
+	for (unsigned int i = 0; i < cfg->n_vmknics; i++)
+		if (memcmp(cfg->vmknics[i].mac, mac, 6) == 0)
+			return true;
+	return false;
+}
+
+unsigned int vmk_config_guest_fill_macs(struct vmk_config *cfg)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; cfg != NULL && i < cfg->n_guest_ports &&
+	     i < VMK_CONFIG_MAX_GUEST_PORTS; i++) {
+		struct vmk_config_guest_port *gp = &cfg->guest_ports[i];
+
+		if (!cfg_mac_zero(gp->mac))
+			continue;
+		do {
+			uint64_t r = rte_rand();
+
+			gp->mac[0] = 0x02;
+			gp->mac[1] = 0x0c;
+			gp->mac[2] = 0x29;
+			gp->mac[3] = (uint8_t)(r >> 16);
+			gp->mac[4] = (uint8_t)(r >> 8);
+			gp->mac[5] = (uint8_t)r;
+		} while (mac_used(cfg, gp, gp->mac));
+		n++;
 	}
-	why = cfg_name_problem(cfg->host_name);
-	if (why != NULL) {
-		cfg_errf(err, err_size, "host.name: %s", why);
-		return -EINVAL;
-	}
-	if (cfg->n_vswitches > VMK_MAX_VSWITCHES) {
-		cfg_errf(err, err_size, "vswitches: %u vSwitches, at most %u", cfg->n_vswitches,
-			 VMK_MAX_VSWITCHES);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < cfg->n_vswitches; i++) {
-		ret = validate_vswitch(cfg, i, err, err_size);
-		if (ret < 0)
-			return ret;
-	}
-	ret = cfg_validate_netstacks(cfg, err, err_size);
-	if (ret == 0)
-		ret = cfg_validate_vmknics(cfg, err, err_size);
-	if (ret == 0)
-		ret = cfg_validate_guest_ports(cfg, err, err_size);
-	return ret;
+	return n;
 }

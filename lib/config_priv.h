@@ -1,6 +1,8 @@
 /*
  * Shared by the config_*.c files: limits the public header states in
- * words, and the error-message helpers.
+ * words, and the helpers of the model (config_model.c) that the files above
+ * it use. Order, bottom to top: model <- validate_ip, validate_guest <-
+ * validate <- json <- file, apply; no file calls one above it.
  */
 #ifndef VMK_LIB_CONFIG_PRIV_H
 #define VMK_LIB_CONFIG_PRIV_H
@@ -23,14 +25,21 @@ const char *cfg_name_problem(const char *name);
 
 struct vmk_config;
 
+/* The built-in netstacks' names (config_model.c). */
+#define CFG_N_BUILTIN_NETSTACKS 3
+extern const char *const cfg_builtin_netstacks[CFG_N_BUILTIN_NETSTACKS];
+
+/* Is the MAC all zeros (not set)? */
+bool cfg_mac_zero(const uint8_t *mac);
+
 /* The three built-in netstacks, without routes, as cfg's only ones. */
 void cfg_netstacks_init(struct vmk_config *cfg);
 
-/* The IP layer's rules (config_ip.c): 0 or -EINVAL with the field in err. */
+/* The IP layer's rules (config_validate_ip.c): 0 or -EINVAL with the field in err. */
 int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_size);
 int cfg_validate_vmknics(const struct vmk_config *cfg, char *err, size_t err_size);
 
-/* The guest ports' rules (config_guest.c): 0 or -EINVAL with the field in err. */
+/* The guest ports' rules (config_validate_guest.c): 0 or -EINVAL with the field in err. */
 int cfg_validate_guest_ports(const struct vmk_config *cfg, char *err, size_t err_size);
 
 /* Is name a VMkernel interface's: vmk0, vmk1, ... (no leading zeros)? */

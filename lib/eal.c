@@ -12,7 +12,7 @@
 
 #include <vmknet/eal.h>
 
-#include "lib/log.h"
+#include "common/log.h"
 
 static bool eal_owned;
 

@@ -1,7 +1,9 @@
 /*
- * The host: creation, teardown, worker start/stop and the RCU domain the
- * workers report to. Every public call here is control plane and takes the
- * host lock.
+ * The host: the one place that composes the layers. It owns the packet
+ * pools and creates, in order, the datapath (vswitch/dp.h: vSwitches,
+ * workers, RCU) and the IP layer, handing each the pools; teardown runs in
+ * the reverse order. The public calls that take a host and belong to a
+ * layer (vmk_vswitch_add, ...) are the thin wrappers at the end.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,13 +19,12 @@
 #include <vmknet/host.h>
 #include <vmknet/port.h>
 
-#include "lib/clock.h"
+#include "common/clock.h"
 #include "lib/host.h"
-#include "lib/log.h"
+#include "common/log.h"
 #include "tcpip/stack_host.h"
-#include "vswitch/link_monitor.h"
-#include "vswitch/vswitch.h"
-#include "vswitch/worker.h"
+#include "vmknic/vmknic.h"
+#include "vswitch/dp.h"
 
 #define HOST_DEFAULT_MBUFS   32767
 #define HOST_DEFAULT_WORKERS 4
@@ -75,8 +76,8 @@ static int host_pool_create(struct vmk_host *h, const struct vmk_host_params *p)
 int vmk_host_create(const struct vmk_host_params *params, struct vmk_host **out)
 {
 	struct vmk_host_params p;
+	struct dp_params dpp;
 	struct vmk_host *h;
-	size_t qsz;
 	int ret;
 
 	if (out == NULL)
@@ -104,35 +105,37 @@ int vmk_host_create(const struct vmk_host_params *params, struct vmk_host **out)
 	if (h == NULL)
 		return -ENOMEM;
 	snprintf(h->name, sizeof(h->name), "%s", p.name);
-	h->socket_id = p.socket_id;
-	h->max_workers = p.max_workers;
-	pthread_mutex_init(&h->lock, NULL);
 
 	ret = host_pool_create(h, &p);
 	if (ret < 0)
 		goto free_host;
-	qsz = rte_rcu_qsbr_get_memsize(VMK_MAX_WORKERS);
-	h->qsbr = rte_zmalloc("vmk_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (h->qsbr == NULL) {
-		ret = -ENOMEM;
+	dpp.name = h->name;
+	dpp.pool = h->pool;
+	dpp.clone_pool = h->clone_pool;
+	dpp.socket_id = p.socket_id;
+	dpp.max_workers = p.max_workers;
+	ret = dp_create(&dpp, &h->dp);
+	if (ret < 0)
 		goto free_pool;
-	}
-	if (rte_rcu_qsbr_init(h->qsbr, VMK_MAX_WORKERS) != 0) {
-		ret = -EINVAL;
-		goto free_qsbr;
-	}
+	ret = tcpip_host_create(h->pool, h->clone_pool, &h->ip);
+	if (ret < 0)
+		goto free_dp;
+	ret = vmknic_table_create(h->ip, &h->nics);
+	if (ret < 0)
+		goto free_ip;
 	VMK_LOG(INFO, host, "host %s created: %u mbufs of %u bytes, up to %u workers",
-		h->name, p.n_mbufs, p.mbuf_data_size, h->max_workers);
+		h->name, p.n_mbufs, p.mbuf_data_size, p.max_workers);
 	*out = h;
 	return 0;
 
-free_qsbr:
-	rte_free(h->qsbr);
+free_ip:
+	tcpip_host_destroy(h->ip);
+free_dp:
+	dp_destroy(h->dp);
 free_pool:
 	rte_mempool_free(h->clone_pool);
 	rte_mempool_free(h->pool);
 free_host:
-	pthread_mutex_destroy(&h->lock);
 	rte_free(h);
 	return ret;
 }
@@ -141,139 +144,40 @@ void vmk_host_destroy(struct vmk_host *h)
 {
 	if (h == NULL)
 		return;
-	if (h->running)
+	if (h->dp->running)
 		vmk_host_stop(h);
-	tcpip_host_release(h);   /* vmknics, sockets, netstacks: before their ports */
-	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
-		struct vmk_vswitch *vs = h->vswitches[i];
-		uint32_t ids[VMK_VSWITCH_MAX_PORTS];
-		unsigned int n;
-
-		if (vs == NULL)
-			continue;
-		n = vmk_port_list(vs, ids, VMK_VSWITCH_MAX_PORTS);
-		for (unsigned int k = 0; k < n; k++)
-			vmk_port_remove(vs, ids[k]);
-		vmk_vswitch_remove(h, vs->name);
-	}
-	rte_free(h->qsbr);
+	vmknic_table_destroy(h->nics);   /* adapters: their ports and interfaces */
+	tcpip_host_destroy(h->ip);       /* sockets, netstacks */
+	dp_destroy(h->dp);               /* the other ports, vSwitches */
 	rte_mempool_free(h->pool);
 	rte_mempool_free(h->clone_pool);
-	pthread_mutex_destroy(&h->lock);
 	rte_free(h);
-}
-
-void host_rcu_synchronize(struct vmk_host *h)
-{
-	if (h->running)
-		rte_rcu_qsbr_synchronize(h->qsbr, RTE_QSBR_THRID_INVALID);
-}
-
-static int check_lcores(const struct vmk_host *h, const unsigned int *lcores, unsigned int n)
-{
-	if (lcores == NULL || n == 0 || n > h->max_workers)
-		return -EINVAL;
-	for (unsigned int i = 0; i < n; i++) {
-		if (lcores[i] >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcores[i]) ||
-		    lcores[i] == rte_get_main_lcore() ||
-		    rte_eal_get_lcore_state(lcores[i]) != WAIT)
-			return -EINVAL;
-		for (unsigned int j = 0; j < i; j++)
-			if (lcores[j] == lcores[i])
-				return -EINVAL;
-	}
-	return 0;
 }
 
 int vmk_host_start(struct vmk_host *h, const unsigned int *lcores, unsigned int n_lcores)
 {
-	int ret;
-
-	if (h == NULL)
-		return -EINVAL;
-	pthread_mutex_lock(&h->lock);
-	if (h->running) {
-		ret = -EBUSY;
-		goto unlock;
-	}
-	ret = check_lcores(h, lcores, n_lcores);
-	if (ret < 0)
-		goto unlock;
-	for (unsigned int i = 0; i < n_lcores; i++) {
-		struct worker *w = &h->workers[i];
-
-		memset(w, 0, sizeof(*w));
-		w->host = h;
-		w->idx = i;
-		w->lcore = lcores[i];
-		rte_rcu_qsbr_thread_register(h->qsbr, i);
-	}
-	h->n_workers = n_lcores;
-	/* Lists first, so each worker finds its queues at its first loop. */
-	ret = workers_rebalance(h);
-	if (ret < 0)
-		goto unregister;
-	h->running = true;
-	for (unsigned int i = 0; i < n_lcores; i++) {
-		ret = rte_eal_remote_launch(worker_main, &h->workers[i], lcores[i]);
-		if (ret < 0) {
-			for (unsigned int j = 0; j < i; j++) {
-				__atomic_store_n(&h->workers[j].stop, 1, __ATOMIC_RELEASE);
-				rte_eal_wait_lcore(lcores[j]);
-			}
-			h->running = false;
-			workers_free_polls(h);
-			goto unregister;
-		}
-	}
-	VMK_LOG(INFO, host, "host %s: %u workers started", h->name, n_lcores);
-	pthread_mutex_unlock(&h->lock);
-	if (link_monitor_start(h) < 0)
-		VMK_LOG(WARNING, host, "host %s: no link monitor thread: uplink failover off",
-			h->name);
-	return 0;
-
-unregister:
-	for (unsigned int i = 0; i < n_lcores; i++)
-		rte_rcu_qsbr_thread_unregister(h->qsbr, i);
-	h->n_workers = 0;
-unlock:
-	pthread_mutex_unlock(&h->lock);
-	return ret;
+	return h != NULL ? dp_start(h->dp, lcores, n_lcores) : -EINVAL;
 }
 
 int vmk_host_stop(struct vmk_host *h)
 {
-	if (h == NULL)
-		return -EINVAL;
-	link_monitor_stop(h);
-	pthread_mutex_lock(&h->lock);
-	if (!h->running) {
-		pthread_mutex_unlock(&h->lock);
-		return -EALREADY;
-	}
-	for (unsigned int i = 0; i < h->n_workers; i++)
-		__atomic_store_n(&h->workers[i].stop, 1, __ATOMIC_RELEASE);
-	for (unsigned int i = 0; i < h->n_workers; i++) {
-		rte_eal_wait_lcore(h->workers[i].lcore);
-		rte_rcu_qsbr_thread_unregister(h->qsbr, i);
-	}
-	h->running = false;
-	workers_free_polls(h);
-	h->n_workers = 0;
-	VMK_LOG(INFO, host, "host %s: workers stopped", h->name);
-	pthread_mutex_unlock(&h->lock);
-	return 0;
+	return h != NULL ? dp_stop(h->dp) : -EINVAL;
 }
 
 bool vmk_host_running(const struct vmk_host *h)
 {
-	return h != NULL && h->running;
+	return h != NULL && h->dp->running;
 }
 
 unsigned int vmk_host_n_workers(const struct vmk_host *h)
 {
-	return h != NULL ? h->n_workers : 0;
+	return h != NULL ? h->dp->n_workers : 0;
+}
+
+int vmk_host_get_worker_stats(struct vmk_host *h, unsigned int idx,
+			      struct vmk_worker_stats *out)
+{
+	return h != NULL ? dp_worker_stats(h->dp, idx, out) : -EINVAL;
 }
 
 struct rte_mempool *vmk_host_mempool(struct vmk_host *h)
@@ -284,4 +188,32 @@ struct rte_mempool *vmk_host_mempool(struct vmk_host *h)
 struct rte_mempool *host_clone_pool(struct vmk_host *h)
 {
 	return h != NULL ? h->clone_pool : NULL;
+}
+
+struct vmknic_table *host_vmknics(struct vmk_host *h)
+{
+	return h != NULL ? h->nics : NULL;
+}
+
+/* ---- vSwitches: the host's datapath ----------------------------------- */
+
+int vmk_vswitch_add(struct vmk_host *h, const struct vmk_vswitch_params *params,
+		    struct vmk_vswitch **out)
+{
+	return h != NULL ? dp_vswitch_add(h->dp, params, out) : -EINVAL;
+}
+
+int vmk_vswitch_remove(struct vmk_host *h, const char *name)
+{
+	return h != NULL ? dp_vswitch_remove(h->dp, name) : -EINVAL;
+}
+
+struct vmk_vswitch *vmk_vswitch_find(struct vmk_host *h, const char *name)
+{
+	return h != NULL ? dp_vswitch_find(h->dp, name) : NULL;
+}
+
+unsigned int vmk_vswitch_list(struct vmk_host *h, const char **names, unsigned int max)
+{
+	return h != NULL ? dp_vswitch_list(h->dp, names, max) : 0;
 }

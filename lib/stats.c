@@ -4,17 +4,9 @@
 #include <vmknet/stats.h>
 
 static const char *const drop_names[VMK_DROP_MAX] = {
-	[VMK_DROP_NO_MBUF] = "no_mbuf",
-	[VMK_DROP_VLAN] = "vlan",
-	[VMK_DROP_MTU] = "mtu",
-	[VMK_DROP_TXQ_FULL] = "txq_full",
-	[VMK_DROP_FDB_FULL] = "fdb_full",
-	[VMK_DROP_MALFORMED] = "malformed",
-	[VMK_DROP_FILTERED] = "filtered",
-	[VMK_DROP_RX_MISSED] = "rx_missed",
-	[VMK_DROP_SECURITY] = "security",
-	[VMK_DROP_SHAPED] = "shaped",
-	[VMK_DROP_NO_UPLINK] = "no_uplink",
+#define VMK_DROP_REASON(sym, name, doc) [VMK_DROP_##sym] = name,
+#include <vmknet/switch_drops.def>
+#undef VMK_DROP_REASON
 };
 
 const char *vmk_drop_reason_name(enum vmk_drop_reason r)

@@ -10,7 +10,7 @@
 
 #include "tcpip/stack_host.h"
 
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/wire_arp.h"
 #include "tcpip/wire_eth.h"
@@ -283,31 +283,31 @@ unsigned int arp_list(struct netstack *ns, struct vmk_neigh *out, unsigned int m
 	return n;
 }
 
-unsigned int vmk_neigh_list(struct vmk_host *host, const char *netstack,
-			    struct vmk_neigh *out, unsigned int max)
+unsigned int tcpip_neigh_list(struct tcpip_host *th, const char *netstack,
+			      struct vmk_neigh *out, unsigned int max)
 {
 	struct netstack *ns;
 	unsigned int n = 0;
 
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		n = arp_list(ns, out, max, tcpip_now_us());
 		rte_spinlock_unlock(&ns->lock);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return n;
 }
 
-int vmk_neigh_remove(struct vmk_host *host, const char *netstack, uint32_t ip)
+int tcpip_neigh_remove(struct tcpip_host *th, const char *netstack, uint32_t ip)
 {
 	struct netstack *ns;
 	unsigned int n = 0;
 
 	tcpip_clear_error();
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		for (unsigned int i = 0; i < VMK_ARP_MAX; i++) {
@@ -323,6 +323,6 @@ int vmk_neigh_remove(struct vmk_host *host, const char *netstack, uint32_t ip)
 			tcpip_set_error("netstack %s has no neighbour entry for that address",
 					ns->name);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return ns == NULL || n == 0 ? -ENOENT : 0;
 }

@@ -3,7 +3,7 @@
  * (vmk_netstack_connections): what `esxcli network ip connection list`
  * shows: UDP sockets, then TCP connections and listeners.
  *
- * Threading: tcpip_ctl_lock, then the netstack lock while reading.
+ * Threading: the control lock th->lock, then the netstack lock while reading.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -66,20 +66,20 @@ static unsigned int conn_list_tcp(struct netstack *ns, struct vmk_ip_conn *out,
 	return n;
 }
 
-unsigned int vmk_netstack_connections(struct vmk_host *host, const char *netstack,
-				      struct vmk_ip_conn *out, unsigned int max)
+unsigned int tcpip_netstack_connections(struct tcpip_host *th, const char *netstack,
+				        struct vmk_ip_conn *out, unsigned int max)
 {
 	struct netstack *ns;
 	unsigned int n = 0;
 
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		n = conn_list_udp(ns, out, max, n);
 		n = conn_list_tcp(ns, out, max, n);
 		rte_spinlock_unlock(&ns->lock);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return n;
 }

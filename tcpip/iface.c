@@ -12,7 +12,7 @@
 
 #include <rte_malloc.h>
 
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/tcp.h"
 #include "tcpip/wire_eth.h"

@@ -1,9 +1,10 @@
 /*
- * Netstack instances: creation and teardown, the host registry, and the
- * public netstack API (include/vmknet/netstack.h): add, remove, list,
- * counters, and the per-thread "why did it fail" text.
+ * Netstack instances: creation and teardown, the IP layer of a host (its
+ * netstacks, tcpip/stack_host.h), the netstack calls behind
+ * include/vmknet/netstack.h (add, remove, list, counters), and the
+ * per-thread "why did it fail" text.
  *
- * Threading: public calls hold tcpip_ctl_lock; counters are read under the
+ * Threading: control calls hold the control lock th->lock; counters are read under the
  * instance's spinlock, which the data path holds while it writes them.
  */
 #include <errno.h>
@@ -19,45 +20,17 @@
 #include <vmknet/host.h>
 #include <vmknet/netstack.h>
 
-#include "lib/host.h"
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/tcp.h"
 
-pthread_mutex_t tcpip_ctl_lock = PTHREAD_MUTEX_INITIALIZER;
-void (*tcpip_vmknic_destroy_hook)(struct tcpip_host *th, struct vmk_vmknic *nic);
-
-static struct tcpip_host *registry;
 static __thread char last_error[256];
 
 static const char *const drop_names[VMK_IPDROP_MAX] = {
-	[VMK_IPDROP_TRUNCATED] = "truncated",
-	[VMK_IPDROP_BAD_VERSION] = "bad_version",
-	[VMK_IPDROP_BAD_IHL] = "bad_ihl",
-	[VMK_IPDROP_BAD_TOTAL_LEN] = "bad_total_len",
-	[VMK_IPDROP_BAD_CHECKSUM] = "bad_checksum",
-	[VMK_IPDROP_BAD_OPTIONS] = "bad_options",
-	[VMK_IPDROP_TTL] = "ttl",
-	[VMK_IPDROP_BAD_ADDR] = "bad_addr",
-	[VMK_IPDROP_NOT_FOR_US] = "not_for_us",
-	[VMK_IPDROP_FRAG_OVERLAP] = "frag_overlap",
-	[VMK_IPDROP_FRAG_OVERSIZE] = "frag_oversize",
-	[VMK_IPDROP_FRAG_TIMEOUT] = "frag_timeout",
-	[VMK_IPDROP_FRAG_NO_MEMORY] = "frag_no_memory",
-	[VMK_IPDROP_UNKNOWN_PROTO] = "unknown_proto",
-	[VMK_IPDROP_NO_PORT] = "no_port",
-	[VMK_IPDROP_SOCKET_FULL] = "socket_full",
-	[VMK_IPDROP_BAD_ARP] = "bad_arp",
-	[VMK_IPDROP_TOO_BIG] = "too_big",
-	[VMK_IPDROP_NO_ROUTE] = "no_route",
-	[VMK_IPDROP_ARP_QUEUE_FULL] = "arp_queue_full",
-	[VMK_IPDROP_ARP_FAILED] = "arp_failed",
-	[VMK_IPDROP_NO_MBUF] = "no_mbuf",
-	[VMK_IPDROP_TXQ_FULL] = "txq_full",
-	[VMK_IPDROP_ADAPTER_DOWN] = "adapter_down",
-	[VMK_IPDROP_OTHER_HOST] = "other_host",
-	[VMK_IPDROP_ETHERTYPE] = "ethertype",
+#define VMK_IP_DROP_REASON(sym, name, doc) [VMK_IPDROP_##sym] = name,
+#include <vmknet/ip_drops.def>
+#undef VMK_IP_DROP_REASON
 };
 
 const char *vmk_ip_drop_reason_name(enum vmk_ip_drop_reason r)
@@ -142,71 +115,45 @@ void ns_destroy(struct netstack *ns)
 	rte_free(ns);
 }
 
-/* ---- registry ------------------------------------------------------- */
+/* ---- the IP layer of a host ------------------------------------------ */
 
 static const char *const builtin_names[] = {
 	VMK_NETSTACK_DEFAULT, VMK_NETSTACK_VMOTION, VMK_NETSTACK_PROVISIONING,
 };
 
-static void th_free(struct tcpip_host *th)
+void tcpip_host_destroy(struct tcpip_host *th)
 {
-	for (unsigned int i = 0; i < VMKNIC_MAX; i++)
-		if (th->nics[i] != NULL && tcpip_vmknic_destroy_hook != NULL)
-			tcpip_vmknic_destroy_hook(th, th->nics[i]);
+	if (th == NULL)
+		return;
 	for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++)
 		ns_destroy(th->ns[i]);
+	vmk_mutex_destroy(&th->lock);
 	free(th);
 }
 
-struct tcpip_host *tcpip_host_get(struct vmk_host *host)
+int tcpip_host_create(struct rte_mempool *pool, struct rte_mempool *clone_pool,
+		      struct tcpip_host **out)
 {
-	struct rte_mempool *pool = vmk_host_mempool(host);
-	struct tcpip_host *th, **pp;
+	struct tcpip_host *th;
 
-	if (host == NULL || pool == NULL)
-		return NULL;
-	for (pp = &registry; (th = *pp) != NULL; pp = &th->next) {
-		if (th->host != host)
-			continue;
-		if (strcmp(th->pool_name, pool->name) == 0)
-			return th;
-		/* A destroyed host whose address was reused: its memory went
-		 * with its pool, so forget the entry without touching it. */
-		*pp = th->next;
-		TCPIP_LOG(WARNING, "host %p was destroyed without tcpip_host_release()",
-			  (void *)host);
-		break;
-	}
+	if (pool == NULL || clone_pool == NULL || out == NULL)
+		return -EINVAL;
 	th = calloc(1, sizeof(*th));
 	if (th == NULL)
-		return NULL;
-	th->host = host;
-	snprintf(th->pool_name, sizeof(th->pool_name), "%s", pool->name);
+		return -ENOMEM;
+	vmk_mutex_init(&th->lock);
+	th->pool = pool;
+	th->clone_pool = clone_pool;
 	for (unsigned int i = 0; i < RTE_DIM(builtin_names); i++) {
-		th->ns[i] = ns_create(builtin_names[i], pool, host_clone_pool(host), true);
+		th->ns[i] = ns_create(builtin_names[i], pool, clone_pool, true);
 		if (th->ns[i] == NULL) {
-			th_free(th);
-			return NULL;
+			tcpip_host_destroy(th);
+			return -ENOMEM;
 		}
+		th->ns[i]->th = th;
 	}
-	th->next = registry;
-	registry = th;
-	return th;
-}
-
-void tcpip_host_release(struct vmk_host *host)
-{
-	struct tcpip_host *th, **pp;
-
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	for (pp = &registry; (th = *pp) != NULL; pp = &th->next) {
-		if (th->host == host) {
-			*pp = th->next;
-			th_free(th);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	*out = th;
+	return 0;
 }
 
 struct netstack *tcpip_ns_find(struct tcpip_host *th, const char *name)
@@ -219,9 +166,9 @@ struct netstack *tcpip_ns_find(struct tcpip_host *th, const char *name)
 	return NULL;
 }
 
-struct netstack *tcpip_ns_lookup(struct vmk_host *host, const char *name)
+struct netstack *tcpip_ns_lookup(struct tcpip_host *th, const char *name)
 {
-	struct netstack *ns = tcpip_ns_find(tcpip_host_get(host), name);
+	struct netstack *ns = tcpip_ns_find(th, name);
 
 	if (ns == NULL)
 		tcpip_set_error("no netstack %s", name != NULL ? name : VMK_NETSTACK_DEFAULT);
@@ -230,9 +177,8 @@ struct netstack *tcpip_ns_lookup(struct vmk_host *host, const char *name)
 
 /* ---- public API ----------------------------------------------------- */
 
-int vmk_netstack_add(struct vmk_host *host, const char *name)
+int tcpip_netstack_add(struct tcpip_host *th, const char *name)
 {
-	struct tcpip_host *th;
 	int ret = -ENOSPC;
 
 	tcpip_clear_error();
@@ -240,12 +186,9 @@ int vmk_netstack_add(struct vmk_host *host, const char *name)
 		tcpip_set_error("netstack name must be 1..%d characters", VMK_NAME_MAX - 1);
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
-	if (th == NULL) {
-		ret = host == NULL ? -EINVAL : -ENOMEM;
-		goto unlock;
-	}
+	if (th == NULL)
+		return -EINVAL;
+	vmk_mutex_lock(&th->lock);
 	if (tcpip_ns_find(th, name) != NULL) {
 		tcpip_set_error("netstack %s already exists", name);
 		ret = -EEXIST;
@@ -254,8 +197,10 @@ int vmk_netstack_add(struct vmk_host *host, const char *name)
 	for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++) {
 		if (th->ns[i] != NULL)
 			continue;
-		th->ns[i] = ns_create(name, vmk_host_mempool(host), host_clone_pool(host), false);
+		th->ns[i] = ns_create(name, th->pool, th->clone_pool, false);
 		ret = th->ns[i] != NULL ? 0 : -ENOMEM;
+		if (th->ns[i] != NULL)
+			th->ns[i]->th = th;
 		break;
 	}
 	if (ret == -ENOSPC)
@@ -263,21 +208,19 @@ int vmk_netstack_add(struct vmk_host *host, const char *name)
 	else if (ret == 0)
 		TCPIP_LOG(INFO, "netstack %s added", name);
 unlock:
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmk_mutex_unlock(&th->lock);
 	return ret;
 }
 
-int vmk_netstack_remove(struct vmk_host *host, const char *name)
+int tcpip_netstack_remove(struct tcpip_host *th, const char *name)
 {
-	struct tcpip_host *th;
 	struct netstack *ns;
 	int ret = 0;
 
 	tcpip_clear_error();
 	if (name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
+	tcpip_host_lock(th);
 	ns = tcpip_ns_find(th, name);
 	if (ns == NULL) {
 		tcpip_set_error("no netstack %s", name);
@@ -296,18 +239,16 @@ int vmk_netstack_remove(struct vmk_host *host, const char *name)
 		ns_destroy(ns);
 		TCPIP_LOG(INFO, "netstack %s removed", name);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return ret;
 }
 
-unsigned int vmk_netstack_list(struct vmk_host *host, char (*names)[VMK_NAME_MAX],
-			       unsigned int max)
+unsigned int tcpip_netstack_list(struct tcpip_host *th, char (*names)[VMK_NAME_MAX],
+				 unsigned int max)
 {
-	struct tcpip_host *th;
 	unsigned int n = 0;
 
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
+	tcpip_host_lock(th);
 	for (unsigned int i = 0; th != NULL && i < VMK_NETSTACK_MAX; i++) {
 		if (th->ns[i] == NULL)
 			continue;
@@ -315,24 +256,24 @@ unsigned int vmk_netstack_list(struct vmk_host *host, char (*names)[VMK_NAME_MAX
 			snprintf(names[n], VMK_NAME_MAX, "%s", th->ns[i]->name);
 		n++;
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return n;
 }
 
-int vmk_netstack_get_stats(struct vmk_host *host, const char *name,
-			   struct vmk_netstack_stats *out)
+int tcpip_netstack_get_stats(struct tcpip_host *th, const char *name,
+			     struct vmk_netstack_stats *out)
 {
 	struct netstack *ns;
 
 	if (out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_find(tcpip_host_get(host), name);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_find(th, name);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		*out = ns->st;
 		rte_spinlock_unlock(&ns->lock);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return ns != NULL ? 0 : -ENOENT;
 }

@@ -1,8 +1,8 @@
 /*
  * The netstack instance (iface layer) and the objects it owns: its adapters
  * as the stack sees them (tcpip_if), neighbour cache, routes, reassembly
- * slots, UDP sockets and ping sessions. Private to tcpip/, vmknic/ and
- * vswitch/port_vmknic.c.
+ * slots, UDP sockets and ping sessions. Private to tcpip/ and vmknic/ (the
+ * adapters and their port kind).
  *
  * Threading: everything in a netstack is guarded by ns->lock, a spinlock.
  * A worker only ever *tries* it (tcpip_if_poll): when a control or
@@ -54,6 +54,7 @@
 
 struct netstack;
 struct tcp_stack;
+struct tcpip_host;
 
 /* An adapter as the stack sees it. Owned by its vmknic (vmknic/). Every
  * field but the rings is read and written under ns->lock. */
@@ -136,6 +137,7 @@ struct netstack {
 	rte_spinlock_t lock;
 	char name[VMK_NAME_MAX];
 	bool builtin;
+	struct tcpip_host *th;        /* the IP layer it belongs to (its lock) */
 	struct rte_mempool *pool;
 	struct rte_mempool *clone_pool; /* indirect mbufs (no data room): TCP's
 					 * zero-copy slices of queued data */

@@ -22,7 +22,6 @@
 #include "tcpip/stack_host.h"
 #include "tcpip/wire_icmp.h"
 #include "tcpip/wire_ipv4.h"
-#include "vmknic/vmknic.h"
 
 #define PING_MAX_COUNT 1000
 #define PING_MAX_SIZE  (IPV4_MAX_LEN - IPV4_HLEN - ICMP_HLEN)
@@ -197,33 +196,23 @@ static uint32_t report(struct netstack *ns, struct ping_session *ps,
 	return reported;
 }
 
-static int ping_resolve(struct vmk_host *host, const struct vmk_ping_params *p,
-			struct netstack **ns, struct tcpip_if **ifc)
+static int ping_resolve(struct tcpip_host *th, const struct vmk_ping_params *p,
+			struct tcpip_if *ifc, struct netstack **ns) VMK_REQUIRES(th->lock)
 {
-	struct tcpip_host *th = tcpip_host_get(host);
-
-	*ifc = NULL;
-	if (p->vmknic != NULL) {
-		struct vmk_vmknic *nic = vmknic_find(th, p->vmknic);
-
-		if (nic == NULL) {
-			tcpip_set_error("no vmknic %s", p->vmknic);
-			return -ENOENT;
-		}
-		*ifc = &nic->ifc;
-		if (p->netstack != NULL && strcmp(p->netstack, nic->ifc.ns->name) != 0) {
-			tcpip_set_error("%s is in netstack %s, not %s", p->vmknic,
-					nic->ifc.ns->name, p->netstack);
+	if (ifc != NULL) {
+		if (p->netstack != NULL && strcmp(p->netstack, ifc->ns->name) != 0) {
+			tcpip_set_error("%s is in netstack %s, not %s", ifc->name,
+					ifc->ns->name, p->netstack);
 			return -EINVAL;
 		}
-		*ns = nic->ifc.ns;
+		*ns = ifc->ns;
 		return 0;
 	}
-	*ns = tcpip_ns_lookup(host, p->netstack);
+	*ns = tcpip_ns_lookup(th, p->netstack);
 	return *ns != NULL ? 0 : -ENOENT;
 }
 
-static int ping_check(const struct vmk_ping_params *p, struct vmk_ping_result *res)
+int tcpip_ping_check(const struct vmk_ping_params *p, struct vmk_ping_result *res)
 {
 	if (p == NULL || res == NULL || p->dst == 0 || p->count > PING_MAX_COUNT ||
 	    p->size > PING_MAX_SIZE) {
@@ -234,19 +223,17 @@ static int ping_check(const struct vmk_ping_params *p, struct vmk_ping_result *r
 	return 0;
 }
 
-int vmk_ping(struct vmk_host *host, const struct vmk_ping_params *params,
-	     struct vmk_ping_result *res)
+int tcpip_ping(struct tcpip_host *th, const struct vmk_ping_params *params,
+	       struct tcpip_if *ifc, struct vmk_ping_result *res)
 {
 	struct vmk_ping_params p;
 	struct ping_session *ps;
 	struct netstack *ns;
-	struct tcpip_if *ifc;
 	uint32_t sent = 0, reported = 0;
 	uint64_t next_us;
 	int ret;
 
-	tcpip_clear_error();
-	ret = ping_check(params, res);
+	ret = tcpip_ping_check(params, res);
 	if (ret < 0)
 		return ret;
 	p = *params;
@@ -257,17 +244,16 @@ int vmk_ping(struct vmk_host *host, const struct vmk_ping_params *params,
 	ps = session_new(p.count);
 	if (ps == NULL)
 		return -ENOMEM;
-	/* The control lock keeps the adapter and netstack alive meanwhile. */
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ret = ping_resolve(host, &p, &ns, &ifc);
+	/* The caller's th->lock keeps the adapter and netstack alive meanwhile. */
+	ret = ping_resolve(th, &p, ifc, &ns);
 	if (ret < 0)
-		goto unlock;
+		goto free_session;
 	rte_spinlock_lock(&ns->lock);
 	ret = session_register(ns, ps);
 	rte_spinlock_unlock(&ns->lock);
 	if (ret < 0) {
 		tcpip_set_error("too many pings in flight on %s", ns->name);
-		goto unlock;
+		goto free_session;
 	}
 	next_us = tcpip_now_us();
 	while (reported < p.count) {
@@ -288,8 +274,7 @@ int vmk_ping(struct vmk_host *host, const struct vmk_ping_params *params,
 	if (res->received > 0)
 		res->rtt_avg_us /= res->received;
 	session_unregister(ns, ps);
-unlock:
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+free_session:
 	session_free(ps);
 	return ret;
 }

@@ -5,14 +5,14 @@
  * own gateway used only for traffic sourced from that adapter.
  *
  * The table is small (VMK_ROUTE_MAX) and scanned linearly under the
- * netstack lock; the public calls at the end hold tcpip_ctl_lock too.
+ * netstack lock; the public calls at the end hold the control lock th->lock too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 
@@ -267,68 +267,68 @@ static int op_default(struct netstack *ns, rte_be32_t gw, uint8_t unused, rte_be
 	return route_set_default(ns, gw);
 }
 
-static int route_call(struct vmk_host *host, const char *netstack, route_op op, rte_be32_t a,
+static int route_call(struct tcpip_host *th, const char *netstack, route_op op, rte_be32_t a,
 		      uint8_t plen, rte_be32_t b)
 {
 	struct netstack *ns;
 	int ret = -ENOENT;
 
 	tcpip_clear_error();
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		ret = op(ns, a, plen, b);
 		rte_spinlock_unlock(&ns->lock);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return ret;
 }
 
-int vmk_route_add(struct vmk_host *host, const char *netstack, uint32_t network,
-		  uint8_t prefix_len, uint32_t gateway)
+int tcpip_route_add(struct tcpip_host *th, const char *netstack, uint32_t network,
+		    uint8_t prefix_len, uint32_t gateway)
 {
-	return route_call(host, netstack, op_add, network, prefix_len, gateway);
+	return route_call(th, netstack, op_add, network, prefix_len, gateway);
 }
 
-int vmk_route_remove(struct vmk_host *host, const char *netstack, uint32_t network,
-		     uint8_t prefix_len)
+int tcpip_route_remove(struct tcpip_host *th, const char *netstack, uint32_t network,
+		       uint8_t prefix_len)
 {
-	return route_call(host, netstack, op_remove, network, prefix_len, 0);
+	return route_call(th, netstack, op_remove, network, prefix_len, 0);
 }
 
-int vmk_route_set_default(struct vmk_host *host, const char *netstack, uint32_t gateway)
+int tcpip_route_set_default(struct tcpip_host *th, const char *netstack, uint32_t gateway)
 {
-	return route_call(host, netstack, op_default, gateway, 0, 0);
+	return route_call(th, netstack, op_default, gateway, 0, 0);
 }
 
-unsigned int vmk_route_list(struct vmk_host *host, const char *netstack,
-			    struct vmk_route *out, unsigned int max)
+unsigned int tcpip_route_list(struct tcpip_host *th, const char *netstack,
+			      struct vmk_route *out, unsigned int max)
 {
 	struct netstack *ns;
 	unsigned int n = 0;
 
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		n = route_list(ns, out, max);
 		rte_spinlock_unlock(&ns->lock);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return n;
 }
 
-int vmk_route_lookup(struct vmk_host *host, const char *netstack, uint32_t dst, uint32_t src,
-		     struct vmk_route *route, uint32_t *next_hop)
+int tcpip_route_lookup(struct tcpip_host *th, const char *netstack, uint32_t dst, uint32_t src,
+		       struct vmk_route *route, uint32_t *next_hop)
 {
 	struct netstack *ns;
 	struct route_result r;
 	int ret = -ENOENT;
 
 	tcpip_clear_error();
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		ret = route_lookup(ns, dst, src, NULL, &r);
@@ -342,6 +342,6 @@ int vmk_route_lookup(struct vmk_host *host, const char *netstack, uint32_t dst, 
 		}
 		rte_spinlock_unlock(&ns->lock);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return ret;
 }

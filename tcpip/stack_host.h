@@ -1,59 +1,113 @@
 /*
- * The per-host state of the IP layer: the host's netstacks and vmknics.
+ * The IP layer of one host: its netstacks. The host creates it with its
+ * packet pools (tcpip_host_create) and destroys it after its adapters are
+ * gone (tcpip_host_destroy); nothing in tcpip/ knows the host, the switch or
+ * the adapters, and frames come and go only through the rings of a
+ * struct tcpip_if (tcpip/netstack.h). The built-in netstacks
+ * (defaultTcpipStack, vmotion, vSphereProvisioning) are created with it.
  *
- * struct vmk_host (lib/host.h) has no slot for it yet, so it lives in a small
- * registry keyed by the host and its mbuf pool (a pool name is never reused
- * in a process, so a new host at an old address is never confused with the
- * old one). The three built-in netstacks are created on first use.
- *
- * Threading: every control call of tcpip/ and vmknic/ holds tcpip_ctl_lock
- * (a process-wide mutex) for its whole duration; it is taken before the host
- * lock (vmk_port_add) and never by workers or by port-ops callbacks.
+ * Threading: every control call of tcpip/ and vmknic/ holds th->lock for
+ * its whole duration; it is taken before the datapath lock (a vmknic's
+ * port add) and before a netstack's spinlock, and never by workers or by
+ * port-ops callbacks.
  */
 #ifndef VMK_TCPIP_STACK_HOST_H
 #define VMK_TCPIP_STACK_HOST_H
 
 #include <pthread.h>
+#include <stdint.h>
 
-#include <vmknet/host.h>
 #include <vmknet/netstack.h>
+#include <vmknet/tcp.h>
+#include <vmknet/udp.h>
 
+#include "common/lock.h"
 #include "tcpip/netstack.h"
 
-#define VMKNIC_MAX 64
-
-struct vmk_vmknic;
+struct rte_mempool;
 
 struct tcpip_host {
-	struct tcpip_host *next;
-	struct vmk_host *host;
-	char pool_name[64];
+	struct vmk_mutex lock;          /* the control lock of tcpip/ and vmknic/ */
+	struct rte_mempool *pool;       /* the host's; not owned */
+	struct rte_mempool *clone_pool; /* the host's; not owned */
 	struct netstack *ns[VMK_NETSTACK_MAX];
-	struct vmk_vmknic *nics[VMKNIC_MAX];
 };
 
-extern pthread_mutex_t tcpip_ctl_lock;
+/* The IP layer on the given pools (which must outlive it), with the
+ * built-in netstacks. 0, -EINVAL or -ENOMEM. */
+int tcpip_host_create(struct rte_mempool *pool, struct rte_mempool *clone_pool,
+		      struct tcpip_host **out);
 
-/* The IP state of host, created with the built-in netstacks on first use.
- * tcpip_ctl_lock held. NULL on no memory or a NULL host. */
-struct tcpip_host *tcpip_host_get(struct vmk_host *host);
+/* Free every netstack and socket of th, then th. No adapter may be attached
+ * any more (vmknic_table_destroy first). NULL ok. */
+void tcpip_host_destroy(struct tcpip_host *th);
+
+/* th->lock; nothing for a NULL th (a call on no host, which then finds no
+ * netstack). */
+static inline void tcpip_host_lock(struct tcpip_host *th)
+	VMK_ACQUIRES(th->lock) VMK_NO_THREAD_SAFETY_ANALYSIS
+{
+	if (th != NULL)
+		vmk_mutex_lock(&th->lock);
+}
+
+static inline void tcpip_host_unlock(struct tcpip_host *th)
+	VMK_RELEASES(th->lock) VMK_NO_THREAD_SAFETY_ANALYSIS
+{
+	if (th != NULL)
+		vmk_mutex_unlock(&th->lock);
+}
 
 /* The named netstack (NULL name: defaultTcpipStack), or NULL. */
 struct netstack *tcpip_ns_find(struct tcpip_host *th, const char *name);
 
-/* The named netstack of host (NULL name: defaultTcpipStack); NULL with
- * vmk_ip_last_error() set when there is none. tcpip_ctl_lock held. */
-struct netstack *tcpip_ns_lookup(struct vmk_host *host, const char *name);
+/* The named netstack of th (NULL name: defaultTcpipStack); NULL with
+ * vmk_ip_last_error() set when there is none. th->lock held. */
+struct netstack *tcpip_ns_lookup(struct tcpip_host *th, const char *name)
+	VMK_REQUIRES(th->lock);
 
 /*
- * Remove every vmknic (and its vSwitch port), socket and netstack of host.
- * To be called by vmk_host_destroy() after the workers stopped and before
- * the vSwitches are torn down; harmless when the host never used the IP
- * layer. Takes tcpip_ctl_lock.
+ * The calls of include/vmknet/netstack.h, tcp.h and udp.h that name a host,
+ * on its IP layer: same parameters after the first, same results (lib/
+ * hands each the host's th).
  */
-void tcpip_host_release(struct vmk_host *host);
+int tcpip_netstack_add(struct tcpip_host *th, const char *name);
+int tcpip_netstack_remove(struct tcpip_host *th, const char *name);
+unsigned int tcpip_netstack_list(struct tcpip_host *th, char (*names)[VMK_NAME_MAX],
+				 unsigned int max);
+int tcpip_netstack_get_stats(struct tcpip_host *th, const char *name,
+			     struct vmk_netstack_stats *out);
+unsigned int tcpip_netstack_connections(struct tcpip_host *th, const char *netstack,
+					struct vmk_ip_conn *out, unsigned int max);
+unsigned int tcpip_neigh_list(struct tcpip_host *th, const char *netstack,
+			      struct vmk_neigh *out, unsigned int max);
+int tcpip_neigh_remove(struct tcpip_host *th, const char *netstack, uint32_t ip);
+int tcpip_route_add(struct tcpip_host *th, const char *netstack, uint32_t network,
+		    uint8_t prefix_len, uint32_t gateway);
+int tcpip_route_remove(struct tcpip_host *th, const char *netstack, uint32_t network,
+		       uint8_t prefix_len);
+int tcpip_route_set_default(struct tcpip_host *th, const char *netstack, uint32_t gateway);
+unsigned int tcpip_route_list(struct tcpip_host *th, const char *netstack,
+			      struct vmk_route *out, unsigned int max);
+int tcpip_route_lookup(struct tcpip_host *th, const char *netstack, uint32_t dst,
+		       uint32_t src, struct vmk_route *route, uint32_t *next_hop);
+int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_sock **out);
+int tcpip_tcp_get_params(struct tcpip_host *th, const char *netstack,
+			 struct vmk_tcp_params *out);
+int tcpip_tcp_set_params(struct tcpip_host *th, const char *netstack,
+			 const struct vmk_tcp_params *params);
+int tcpip_tcp_get_stats(struct tcpip_host *th, const char *netstack,
+			struct vmk_tcp_stats *out);
+unsigned int tcpip_tcp_conn_list(struct tcpip_host *th, const char *netstack,
+				 struct vmk_tcp_conn *out, unsigned int max);
+int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_sock **out);
 
-/* Set by vmknic/ so tcpip_host_release can remove adapters. */
-extern void (*tcpip_vmknic_destroy_hook)(struct tcpip_host *th, struct vmk_vmknic *nic);
+/* vmk_ping in two steps, so the adapter layer can name the source adapter:
+ * check the parameters (0 or -EINVAL with the error text set), then ping
+ * from ifc (NULL: the route decides) in its netstack, or in the named one
+ * when ifc is NULL. th->lock held for the whole exchange. */
+int tcpip_ping_check(const struct vmk_ping_params *params, struct vmk_ping_result *res);
+int tcpip_ping(struct tcpip_host *th, const struct vmk_ping_params *params,
+	       struct tcpip_if *ifc, struct vmk_ping_result *res) VMK_REQUIRES(th->lock);
 
 #endif

@@ -10,7 +10,7 @@
  * caller when no worker polls the netstack). Large sends and reads copy
  * on the caller's thread: the data crosses as mbuf chains. A call that
  * waits polls, every 20 us for its first millisecond, then once a
- * millisecond. Opening and closing also hold tcpip_ctl_lock, so a netstack
+ * millisecond. Opening and closing also hold the control lock th->lock, so a netstack
  * cannot be removed under its sockets. The segments a call makes go to the
  * adapter's transmit ring at once, stamped with the netstack's clock (the
  * `now` its worker last passed in).
@@ -32,19 +32,9 @@ static const char *const state_names[VMK_TCP_STATE_MAX] = {
 };
 
 static const char *const drop_names[VMK_TCPDROP_MAX] = {
-	[VMK_TCPDROP_TRUNCATED] = "truncated",
-	[VMK_TCPDROP_BAD_OFFSET] = "bad_offset",
-	[VMK_TCPDROP_BAD_OPTIONS] = "bad_options",
-	[VMK_TCPDROP_BAD_CHECKSUM] = "bad_checksum",
-	[VMK_TCPDROP_NO_SOCKET] = "no_socket",
-	[VMK_TCPDROP_OUT_OF_WINDOW] = "out_of_window",
-	[VMK_TCPDROP_PAWS] = "paws",
-	[VMK_TCPDROP_BAD_ACK] = "bad_ack",
-	[VMK_TCPDROP_CHALLENGED] = "challenged",
-	[VMK_TCPDROP_BACKLOG_FULL] = "backlog_full",
-	[VMK_TCPDROP_NO_MEMORY] = "no_memory",
-	[VMK_TCPDROP_OOO_FULL] = "ooo_full",
-	[VMK_TCPDROP_RCV_MEMORY] = "rcv_memory",
+#define VMK_TCP_DROP_REASON(sym, name, doc) [VMK_TCPDROP_##sym] = name,
+#include <vmknet/tcp_drops.def>
+#undef VMK_TCP_DROP_REASON
 };
 
 const char *vmk_tcp_state_name(enum vmk_tcp_state s)
@@ -112,7 +102,7 @@ static bool sock_call(struct vmk_tcp_sock *s, ns_call_fn fn, struct tcp_call *c)
 	return true;
 }
 
-int vmk_tcp_open(struct vmk_host *host, const char *netstack, struct vmk_tcp_sock **out)
+int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_sock **out)
 {
 	struct netstack *ns;
 	struct vmk_tcp_sock *p = NULL;
@@ -121,8 +111,8 @@ int vmk_tcp_open(struct vmk_host *host, const char *netstack, struct vmk_tcp_soc
 	tcpip_clear_error();
 	if (out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns == NULL) {
 		ret = -ENOENT;
 		goto unlock;
@@ -139,7 +129,7 @@ int vmk_tcp_open(struct vmk_host *host, const char *netstack, struct vmk_tcp_soc
 	else
 		*out = p;
 unlock:
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return ret;
 }
 
@@ -924,15 +914,18 @@ static void release(struct vmk_tcp_sock *s, bool abort)
 {
 	struct tcp_call c = { .flag = abort };
 
+	struct tcpip_host *th;
+
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&tcpip_ctl_lock);
+	th = s->ns != NULL ? s->ns->th : NULL;
+	tcpip_host_lock(th);
 	if (!sock_call(s, op_release, &c)) {
 		s->flags &= ~TCPF_USER;
 		s->state = VMK_TCP_CLOSED;
 		tcp_pcb_maybe_free(s);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 }
 
 void vmk_tcp_close(struct vmk_tcp_sock *s)
@@ -947,34 +940,38 @@ void vmk_tcp_abort(struct vmk_tcp_sock *s)
 
 /* ---- per-netstack ----------------------------------------------------- */
 
-static struct netstack *ns_locked(struct vmk_host *host, const char *netstack)
+/* The named netstack with th->lock and its own lock held (NULL: none, no
+ * lock held); ns_unlock releases both. The pair spans two functions, which
+ * the analysis does not follow. */
+static struct netstack *ns_locked(struct tcpip_host *th, const char *netstack)
+	VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	struct netstack *ns;
 
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns == NULL) {
-		pthread_mutex_unlock(&tcpip_ctl_lock);
+		tcpip_host_unlock(th);
 		return NULL;
 	}
 	rte_spinlock_lock(&ns->lock);
 	return ns;
 }
 
-static void ns_unlock(struct netstack *ns)
+static void ns_unlock(struct netstack *ns) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	rte_spinlock_unlock(&ns->lock);
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmk_mutex_unlock(&ns->th->lock);
 }
 
-int vmk_tcp_get_params(struct vmk_host *host, const char *netstack, struct vmk_tcp_params *out)
+int tcpip_tcp_get_params(struct tcpip_host *th, const char *netstack, struct vmk_tcp_params *out)
 {
 	struct netstack *ns;
 
 	if (out == NULL)
 		return -EINVAL;
 	tcpip_clear_error();
-	ns = ns_locked(host, netstack);
+	ns = ns_locked(th, netstack);
 	if (ns == NULL)
 		return -ENOENT;
 	*out = ns->tcp->params;
@@ -982,8 +979,8 @@ int vmk_tcp_get_params(struct vmk_host *host, const char *netstack, struct vmk_t
 	return 0;
 }
 
-int vmk_tcp_set_params(struct vmk_host *host, const char *netstack,
-		       const struct vmk_tcp_params *p)
+int tcpip_tcp_set_params(struct tcpip_host *th, const char *netstack,
+		         const struct vmk_tcp_params *p)
 {
 	const struct tcp_cc_ops *cc;
 	struct netstack *ns;
@@ -1002,7 +999,7 @@ int vmk_tcp_set_params(struct vmk_host *host, const char *netstack,
 		tcpip_set_error("unknown congestion control %.16s", p->cc);
 		return -EINVAL;
 	}
-	ns = ns_locked(host, netstack);
+	ns = ns_locked(th, netstack);
 	if (ns == NULL)
 		return -ENOENT;
 	ns->tcp->params = *p;
@@ -1011,13 +1008,13 @@ int vmk_tcp_set_params(struct vmk_host *host, const char *netstack,
 	return 0;
 }
 
-int vmk_tcp_get_stats(struct vmk_host *host, const char *netstack, struct vmk_tcp_stats *out)
+int tcpip_tcp_get_stats(struct tcpip_host *th, const char *netstack, struct vmk_tcp_stats *out)
 {
 	struct netstack *ns;
 
 	if (out == NULL)
 		return -EINVAL;
-	ns = ns_locked(host, netstack);
+	ns = ns_locked(th, netstack);
 	if (ns == NULL)
 		return -ENOENT;
 	*out = ns->tcp->st;
@@ -1043,10 +1040,10 @@ static void describe(const struct vmk_tcp_sock *p, struct vmk_tcp_conn *c)
 	snprintf(c->cc, sizeof(c->cc), "%s", p->cc->name);
 }
 
-unsigned int vmk_tcp_conn_list(struct vmk_host *host, const char *netstack,
-			       struct vmk_tcp_conn *out, unsigned int max)
+unsigned int tcpip_tcp_conn_list(struct tcpip_host *th, const char *netstack,
+			         struct vmk_tcp_conn *out, unsigned int max)
 {
-	struct netstack *ns = ns_locked(host, netstack);
+	struct netstack *ns = ns_locked(th, netstack);
 	unsigned int n = 0;
 
 	if (ns == NULL)

@@ -6,7 +6,7 @@
  * Threading: input runs on the worker with the netstack lock held; socket
  * calls are carried to that worker by the netstack's request ring
  * (ns_call.c) and never sleep there (a waiting recvfrom polls). Opening and
- * closing also hold tcpip_ctl_lock, so a netstack cannot be removed under
+ * closing also hold the control lock th->lock, so a netstack cannot be removed under
  * its sockets.
  */
 #include <errno.h>
@@ -103,7 +103,7 @@ void udp_close_all(struct netstack *ns)
 	ns->n_socks = 0;
 }
 
-int vmk_udp_open(struct vmk_host *host, const char *netstack, struct vmk_udp_sock **out)
+int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_sock **out)
 {
 	struct vmk_udp_sock *s = NULL;
 	struct netstack *ns;
@@ -112,8 +112,8 @@ int vmk_udp_open(struct vmk_host *host, const char *netstack, struct vmk_udp_soc
 	tcpip_clear_error();
 	if (out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	ns = tcpip_ns_lookup(host, netstack);
+	tcpip_host_lock(th);
+	ns = tcpip_ns_lookup(th, netstack);
 	if (ns == NULL) {
 		ret = -ENOENT;
 		goto unlock;
@@ -140,7 +140,7 @@ int vmk_udp_open(struct vmk_host *host, const char *netstack, struct vmk_udp_soc
 	else
 		rte_free(s);
 unlock:
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	tcpip_host_unlock(th);
 	return ret;
 }
 
@@ -338,10 +338,11 @@ void vmk_udp_close(struct vmk_udp_sock *s)
 
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&tcpip_ctl_lock);
 	ns = s->ns;
-	if (ns != NULL)
+	if (ns != NULL) {
+		vmk_mutex_lock(&ns->th->lock);
 		ns_call(ns, do_close, s);
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+		vmk_mutex_unlock(&ns->th->lock);
+	}
 	rte_free(s);
 }

@@ -3,7 +3,7 @@
  * tag API (add, remove, get, "which adapter carries service X").
  *
  * Rules: at most one faultToleranceLogging adapter per host; an adapter of
- * the vmotion netstack carries only VMotion. Threading: tcpip_ctl_lock.
+ * the vmotion netstack carries only VMotion. Threading: t->ip->lock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -44,7 +44,7 @@ int vmk_service_tag_parse(const char *name, enum vmk_service_tag *tag)
 	return -EINVAL;
 }
 
-int vmknic_tag_check(struct tcpip_host *th, const struct vmk_vmknic *nic,
+int vmknic_tag_check(struct vmknic_table *t, const struct vmk_vmknic *nic,
 		     enum vmk_service_tag tag)
 {
 	if ((unsigned int)tag >= VMK_TAG_MAX) {
@@ -58,7 +58,7 @@ int vmknic_tag_check(struct tcpip_host *th, const struct vmk_vmknic *nic,
 	}
 	if (tag == VMK_TAG_FT_LOGGING) {
 		for (unsigned int i = 0; i < VMKNIC_MAX; i++) {
-			const struct vmk_vmknic *o = th->nics[i];
+			const struct vmk_vmknic *o = t->nics[i];
 
 			if (o != NULL && o != nic && (o->tags & (1u << VMK_TAG_FT_LOGGING))) {
 				tcpip_set_error("%s already carries faultToleranceLogging "
@@ -70,27 +70,25 @@ int vmknic_tag_check(struct tcpip_host *th, const struct vmk_vmknic *nic,
 	return 0;
 }
 
-int vmk_vmknic_tag_add(struct vmk_host *host, const char *name, enum vmk_service_tag tag)
+int vmknic_tag_add(struct vmknic_table *t, const char *name, enum vmk_service_tag tag)
 {
-	struct tcpip_host *th;
-	struct vmk_vmknic *nic;
+		struct vmk_vmknic *nic;
 	int ret = -ENOENT;
 
 	tcpip_clear_error();
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
-	nic = vmknic_find(th, name);
+	vmknic_lock(t);
+	nic = vmknic_find(t, name);
 	if (nic == NULL)
 		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
 	else
-		ret = vmknic_tag_check(th, nic, tag);
+		ret = vmknic_tag_check(t, nic, tag);
 	if (ret == 0)
 		nic->tags |= 1u << tag;
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_unlock(t);
 	return ret;
 }
 
-int vmk_vmknic_tag_remove(struct vmk_host *host, const char *name, enum vmk_service_tag tag)
+int vmknic_tag_remove(struct vmknic_table *t, const char *name, enum vmk_service_tag tag)
 {
 	struct vmk_vmknic *nic;
 	int ret = 0;
@@ -98,44 +96,42 @@ int vmk_vmknic_tag_remove(struct vmk_host *host, const char *name, enum vmk_serv
 	tcpip_clear_error();
 	if ((unsigned int)tag >= VMK_TAG_MAX)
 		return -EINVAL;
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	nic = vmknic_find(tcpip_host_get(host), name);
+	vmknic_lock(t);
+	nic = vmknic_find(t, name);
 	if (nic == NULL) {
 		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
 		ret = -ENOENT;
 	} else {
 		nic->tags &= ~(1u << tag);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_unlock(t);
 	return ret;
 }
 
-int vmk_vmknic_tags_get(struct vmk_host *host, const char *name, uint32_t *tags)
+int vmknic_tags_get(struct vmknic_table *t, const char *name, uint32_t *tags)
 {
 	struct vmk_vmknic *nic;
 
 	if (tags == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	nic = vmknic_find(tcpip_host_get(host), name);
+	vmknic_lock(t);
+	nic = vmknic_find(t, name);
 	if (nic != NULL)
 		*tags = nic->tags;
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_unlock(t);
 	return nic != NULL ? 0 : -ENOENT;
 }
 
-unsigned int vmk_vmknic_find_by_tag(struct vmk_host *host, enum vmk_service_tag tag,
-				    char (*names)[VMK_NAME_MAX], unsigned int max)
+unsigned int vmknic_find_by_tag(struct vmknic_table *t, enum vmk_service_tag tag,
+				char (*names)[VMK_NAME_MAX], unsigned int max)
 {
-	struct tcpip_host *th;
-	unsigned int n = 0;
+		unsigned int n = 0;
 
 	if ((unsigned int)tag >= VMK_TAG_MAX)
 		return 0;
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
-	for (unsigned int i = 0; th != NULL && i < VMKNIC_MAX; i++) {
-		const struct vmk_vmknic *nic = th->nics[i];
+	vmknic_lock(t);
+	for (unsigned int i = 0; t != NULL && i < VMKNIC_MAX; i++) {
+		const struct vmk_vmknic *nic = t->nics[i];
 
 		if (nic == NULL || !(nic->tags & (1u << tag)))
 			continue;
@@ -143,6 +139,6 @@ unsigned int vmk_vmknic_find_by_tag(struct vmk_host *host, enum vmk_service_tag 
 			snprintf(names[n], VMK_NAME_MAX, "%s", nic->ifc.name);
 		n++;
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_unlock(t);
 	return n;
 }

@@ -7,7 +7,7 @@
  * is validated completely before anything is touched, so a refusal leaves
  * all three as they were.
  *
- * Threading: every call holds tcpip_ctl_lock; fields the data path reads
+ * Threading: every call holds the IP layer's control lock (t->ip->lock); fields the data path reads
  * change under the netstack lock.
  */
 #include <arpa/inet.h>
@@ -25,8 +25,9 @@
 #include <vmknet/vmknic.h>
 #include <vmknet/vswitch.h>
 
-#include "tcpip/log.h"
+#include "common/log.h"
 #include "vmknic/vmknic.h"
+#include "vswitch/port.h"
 
 #define VMKNIC_DEFAULT_MTU 1500
 
@@ -35,17 +36,18 @@ static const char *ip_str(uint32_t a, char buf[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-struct vmk_vmknic *vmknic_find(struct tcpip_host *th, const char *name)
+struct vmk_vmknic *vmknic_find(struct vmknic_table *t, const char *name)
 {
-	for (unsigned int i = 0; th != NULL && name != NULL && i < VMKNIC_MAX; i++)
-		if (th->nics[i] != NULL && strcmp(th->nics[i]->ifc.name, name) == 0)
-			return th->nics[i];
+	for (unsigned int i = 0; t != NULL && name != NULL && i < VMKNIC_MAX; i++)
+		if (t->nics[i] != NULL && strcmp(t->nics[i]->ifc.name, name) == 0)
+			return t->nics[i];
 	return NULL;
 }
 
-static struct vmk_vmknic *find_or_error(struct tcpip_host *th, const char *name)
+static struct vmk_vmknic *find_or_error(struct vmknic_table *t, const char *name)
+	VMK_REQUIRES(t->ip->lock)
 {
-	struct vmk_vmknic *nic = vmknic_find(th, name);
+	struct vmk_vmknic *nic = vmknic_find(t, name);
 
 	if (nic == NULL)
 		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
@@ -87,13 +89,13 @@ static int check_ipv4(uint32_t addr, uint32_t mask)
 	return 0;
 }
 
-static int check_unique_ip(struct tcpip_host *th, const struct netstack *ns,
+static int check_unique_ip(struct vmknic_table *t, const struct netstack *ns,
 			   const struct vmk_vmknic *self, uint32_t addr)
 {
 	char s[INET_ADDRSTRLEN];
 
 	for (unsigned int i = 0; addr != 0 && i < VMKNIC_MAX; i++) {
-		const struct vmk_vmknic *o = th->nics[i];
+		const struct vmk_vmknic *o = t->nics[i];
 
 		if (o != NULL && o != self && o->ifc.ns == ns && o->ifc.addr == addr) {
 			tcpip_set_error("%s is already the address of %s in netstack %s",
@@ -132,14 +134,15 @@ static int check_gateway(uint32_t gw)
 }
 
 /* The name: given (vmkN or any valid name not taken) or the lowest free vmkN. */
-static int pick_name(struct tcpip_host *th, const char *want, char out[VMK_NAME_MAX])
+static int pick_name(struct vmknic_table *t, const char *want, char out[VMK_NAME_MAX])
+	VMK_REQUIRES(t->ip->lock)
 {
 	if (want != NULL) {
 		if (want[0] == '\0' || strlen(want) >= VMK_NAME_MAX) {
 			tcpip_set_error("bad vmknic name");
 			return -EINVAL;
 		}
-		if (vmknic_find(th, want) != NULL) {
+		if (vmknic_find(t, want) != NULL) {
 			tcpip_set_error("vmknic %s already exists", want);
 			return -EEXIST;
 		}
@@ -148,17 +151,17 @@ static int pick_name(struct tcpip_host *th, const char *want, char out[VMK_NAME_
 	}
 	for (unsigned int n = 0; n < VMKNIC_MAX * 2; n++) {
 		snprintf(out, VMK_NAME_MAX, "vmk%u", n);
-		if (vmknic_find(th, out) == NULL)
+		if (vmknic_find(t, out) == NULL)
 			return 0;
 	}
 	tcpip_set_error("no free vmkN name");
 	return -ENOSPC;
 }
 
-static bool mac_taken(struct tcpip_host *th, const struct rte_ether_addr *mac)
+static bool mac_taken(struct vmknic_table *t, const struct rte_ether_addr *mac)
 {
 	for (unsigned int i = 0; i < VMKNIC_MAX; i++)
-		if (th->nics[i] != NULL && rte_is_same_ether_addr(&th->nics[i]->ifc.mac, mac))
+		if (t->nics[i] != NULL && rte_is_same_ether_addr(&t->nics[i]->ifc.mac, mac))
 			return true;
 	return false;
 }
@@ -166,7 +169,7 @@ static bool mac_taken(struct tcpip_host *th, const struct rte_ether_addr *mac)
 /* Given (unicast, not zero, not another adapter's) or generated:
  * 02:50:56 (locally administered, after VMware's 00:50:56) and 24 random
  * bits, unique among the host's adapters. */
-static int pick_mac(struct tcpip_host *th, const uint8_t *want, struct rte_ether_addr *mac)
+static int pick_mac(struct vmknic_table *t, const uint8_t *want, struct rte_ether_addr *mac)
 {
 	if (want != NULL) {
 		memcpy(mac->addr_bytes, want, RTE_ETHER_ADDR_LEN);
@@ -174,7 +177,7 @@ static int pick_mac(struct tcpip_host *th, const uint8_t *want, struct rte_ether
 			tcpip_set_error("MAC must be unicast and not zero");
 			return -EINVAL;
 		}
-		if (mac_taken(th, mac)) {
+		if (mac_taken(t, mac)) {
 			tcpip_set_error("MAC is already used by another vmknic");
 			return -EEXIST;
 		}
@@ -189,7 +192,7 @@ static int pick_mac(struct tcpip_host *th, const uint8_t *want, struct rte_ether
 		mac->addr_bytes[3] = (uint8_t)(r >> 16);
 		mac->addr_bytes[4] = (uint8_t)(r >> 8);
 		mac->addr_bytes[5] = (uint8_t)r;
-	} while (mac_taken(th, mac));
+	} while (mac_taken(t, mac));
 	return 0;
 }
 
@@ -215,17 +218,17 @@ static int check_portgroup(struct vmk_vswitch *vs, const char *pg, uint16_t *vla
 
 /* ---- add / remove --------------------------------------------------- */
 
-static int free_slot(struct tcpip_host *th)
+static int free_slot(struct vmknic_table *t)
 {
 	for (int i = 0; i < VMKNIC_MAX; i++)
-		if (th->nics[i] == NULL)
+		if (t->nics[i] == NULL)
 			return i;
 	tcpip_set_error("at most %d vmknics per host", VMKNIC_MAX);
 	return -ENOSPC;
 }
 
-static int nic_validate(struct tcpip_host *th, const struct vmk_vmknic_params *p,
-			struct vmk_vmknic *nic, struct netstack **ns)
+static int nic_validate(struct vmknic_table *t, const struct vmk_vmknic_params *p,
+			struct vmk_vmknic *nic, struct netstack **ns) VMK_REQUIRES(t->ip->lock)
 {
 	struct vmk_vswitch_info vi;
 	uint32_t mtu = p->mtu;
@@ -233,16 +236,16 @@ static int nic_validate(struct tcpip_host *th, const struct vmk_vmknic_params *p
 
 	ret = check_portgroup(p->vswitch, p->portgroup, &nic->vlan);
 	if (ret == 0) {
-		*ns = tcpip_ns_find(th, p->netstack);
+		*ns = tcpip_ns_find(t->ip, p->netstack);
 		if (*ns == NULL) {
 			tcpip_set_error("no netstack %s", p->netstack);
 			ret = -ENOENT;
 		}
 	}
 	if (ret == 0)
-		ret = pick_name(th, p->name, nic->ifc.name);
+		ret = pick_name(t, p->name, nic->ifc.name);
 	if (ret == 0)
-		ret = pick_mac(th, p->mac, &nic->ifc.mac);
+		ret = pick_mac(t, p->mac, &nic->ifc.mac);
 	if (ret == 0 && mtu == 0) {
 		mtu = VMKNIC_DEFAULT_MTU;
 		if (vmk_vswitch_get_info(p->vswitch, &vi) == 0 && vi.mtu < mtu)
@@ -253,7 +256,7 @@ static int nic_validate(struct tcpip_host *th, const struct vmk_vmknic_params *p
 	if (ret == 0)
 		ret = check_ipv4(p->ipv4, p->netmask);
 	if (ret == 0)
-		ret = check_unique_ip(th, *ns, NULL, p->ipv4);
+		ret = check_unique_ip(t, *ns, NULL, p->ipv4);
 	if (ret == 0)
 		ret = check_gateway(p->gateway);
 	if (ret < 0)
@@ -280,7 +283,7 @@ static int nic_add_port(struct vmk_vmknic *nic)
 	pp.vmknic = nic;
 	/* Registered here rather than with pp.has_mac: port.c reads pp.mac
 	 * as a struct rte_ether_addr at an odd offset (UBSan: misaligned). */
-	ret = vmk_port_add(nic->vs, &pp, &nic->port_id);
+	ret = vs_port_add(nic->vs, &pp, &port_vmknic_ops, &nic->port_id);
 	if (ret < 0) {
 		tcpip_set_error("vSwitch refused port %s: %s", nic->ifc.name, strerror(-ret));
 		return ret;
@@ -294,24 +297,20 @@ static int nic_add_port(struct vmk_vmknic *nic)
 	return ret;
 }
 
-int vmk_vmknic_add(struct vmk_host *host, const struct vmk_vmknic_params *p,
-		   char name_out[VMK_NAME_MAX])
+int vmknic_add(struct vmknic_table *t, const struct vmk_vmknic_params *p,
+		char name_out[VMK_NAME_MAX])
 {
-	struct tcpip_host *th;
-	struct vmk_vmknic *nic;
+		struct vmk_vmknic *nic;
 	struct netstack *ns = NULL;
 	int slot, ret;
 
 	tcpip_clear_error();
 	if (p == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
-	if (th == NULL) {
-		ret = host == NULL ? -EINVAL : -ENOMEM;
-		goto unlock;
-	}
-	ret = slot = free_slot(th);
+	if (t == NULL)
+		return -EINVAL;
+	vmknic_lock(t);
+	ret = slot = free_slot(t);
 	if (ret < 0)
 		goto unlock;
 	nic = rte_zmalloc("vmk_vmknic", sizeof(*nic), RTE_CACHE_LINE_SIZE);
@@ -319,7 +318,7 @@ int vmk_vmknic_add(struct vmk_host *host, const struct vmk_vmknic_params *p,
 		ret = -ENOMEM;
 		goto unlock;
 	}
-	ret = nic_validate(th, p, nic, &ns);
+	ret = nic_validate(t, p, nic, &ns);
 	if (ret < 0)
 		goto free_nic;
 	ret = tcpip_if_init(&nic->ifc, nic->ifc.name);
@@ -337,12 +336,12 @@ int vmk_vmknic_add(struct vmk_host *host, const struct vmk_vmknic_params *p,
 	rte_spinlock_lock(&ns->lock);
 	arp_announce(ns, &nic->ifc);
 	rte_spinlock_unlock(&ns->lock);
-	th->nics[slot] = nic;
+	t->nics[slot] = nic;
 	if (name_out != NULL)
 		snprintf(name_out, VMK_NAME_MAX, "%s", nic->ifc.name);
 	VMKNIC_LOG(INFO, "%s added to %s on port group %s, netstack %s", nic->ifc.name,
 		   p->portgroup, p->portgroup, ns->name);
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_unlock(t);
 	return 0;
 
 remove_port:
@@ -352,74 +351,91 @@ fini_if:
 free_nic:
 	rte_free(nic);
 unlock:
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_unlock(t);
 	return ret;
 }
 
 /* Take an adapter out of its netstack, its vSwitch and the table, and free
- * it. tcpip_ctl_lock held. */
-static void nic_destroy(struct tcpip_host *th, struct vmk_vmknic *nic)
+ * it. t->ip->lock held. */
+static void nic_destroy(struct vmknic_table *t, struct vmk_vmknic *nic)
 {
 	tcpip_if_detach(&nic->ifc);
 	if (__atomic_load_n(&nic->port_attached, __ATOMIC_ACQUIRE))
 		vmk_port_remove(nic->vs, nic->port_id);
 	tcpip_if_fini(&nic->ifc);
 	for (unsigned int i = 0; i < VMKNIC_MAX; i++)
-		if (th->nics[i] == nic)
-			th->nics[i] = NULL;
+		if (t->nics[i] == nic)
+			t->nics[i] = NULL;
 	rte_free(nic);
 }
 
-RTE_INIT(vmknic_hook_init)
+int vmknic_table_create(struct tcpip_host *ip, struct vmknic_table **out)
 {
-	tcpip_vmknic_destroy_hook = nic_destroy;
+	struct vmknic_table *t;
+
+	if (ip == NULL || out == NULL)
+		return -EINVAL;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	t->ip = ip;
+	*out = t;
+	return 0;
 }
 
-int vmk_vmknic_remove(struct vmk_host *host, const char *name)
+void vmknic_table_destroy(struct vmknic_table *t)
+{
+	if (t == NULL)
+		return;
+	vmknic_lock(t);
+	for (unsigned int i = 0; i < VMKNIC_MAX; i++)
+		if (t->nics[i] != NULL)
+			nic_destroy(t, t->nics[i]);
+	vmknic_unlock(t);
+	free(t);
+}
+
+int vmknic_remove(struct vmknic_table *t, const char *name)
 {
 	struct vmk_vmknic *nic;
-	struct tcpip_host *th;
-
+	
 	tcpip_clear_error();
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
-	nic = find_or_error(th, name);
+	vmknic_lock(t);
+	nic = find_or_error(t, name);
 	if (nic != NULL) {
 		VMKNIC_LOG(INFO, "%s removed", nic->ifc.name);
-		nic_destroy(th, nic);
+		nic_destroy(t, nic);
 	}
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_unlock(t);
 	return nic != NULL ? 0 : -ENOENT;
 }
 
 /* ---- changes -------------------------------------------------------- */
 
-typedef int (*nic_op)(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t a, uint32_t b);
+typedef int (*nic_op)(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t a, uint32_t b);
 
-static int nic_call(struct vmk_host *host, const char *name, nic_op op, uint32_t a, uint32_t b)
+static int nic_call(struct vmknic_table *t, const char *name, nic_op op, uint32_t a, uint32_t b)
 {
 	struct vmk_vmknic *nic;
-	struct tcpip_host *th;
-	int ret = -ENOENT;
+		int ret = -ENOENT;
 
 	tcpip_clear_error();
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
-	nic = find_or_error(th, name);
+	vmknic_lock(t);
+	nic = find_or_error(t, name);
 	if (nic != NULL)
-		ret = op(th, nic, a, b);
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+		ret = op(t, nic, a, b);
+	vmknic_unlock(t);
 	return ret;
 }
 
-static int op_set_ipv4(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t addr,
+static int op_set_ipv4(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t addr,
 		       uint32_t mask)
 {
 	struct netstack *ns = nic->ifc.ns;
 	int ret = check_ipv4(addr, mask);
 
 	if (ret == 0)
-		ret = check_unique_ip(th, ns, nic, addr);
+		ret = check_unique_ip(t, ns, nic, addr);
 	if (ret < 0)
 		return ret;
 	rte_spinlock_lock(&ns->lock);
@@ -433,12 +449,12 @@ static int op_set_ipv4(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t a
 	return 0;
 }
 
-static int op_set_gateway(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t gw,
+static int op_set_gateway(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t gw,
 			  uint32_t unused)
 {
 	int ret = check_gateway(gw);
 
-	(void)th;
+	(void)t;
 	(void)unused;
 	if (ret < 0)
 		return ret;
@@ -448,12 +464,12 @@ static int op_set_gateway(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_
 	return 0;
 }
 
-static int op_set_mtu(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t mtu,
+static int op_set_mtu(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t mtu,
 		      uint32_t unused)
 {
 	int ret = check_mtu(nic->vs, mtu);
 
-	(void)th;
+	(void)t;
 	(void)unused;
 	if (ret < 0)
 		return ret;
@@ -463,12 +479,12 @@ static int op_set_mtu(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t mt
 	return 0;
 }
 
-static int op_set_enabled(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_t on,
+static int op_set_enabled(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t on,
 			  uint32_t unused)
 {
 	struct netstack *ns = nic->ifc.ns;
 
-	(void)th;
+	(void)t;
 	(void)unused;
 	rte_spinlock_lock(&ns->lock);
 	if (nic->ifc.enabled != (on != 0)) {
@@ -482,25 +498,25 @@ static int op_set_enabled(struct tcpip_host *th, struct vmk_vmknic *nic, uint32_
 	return 0;
 }
 
-int vmk_vmknic_set_ipv4(struct vmk_host *host, const char *name, uint32_t addr,
-			uint32_t netmask)
+int vmknic_set_ipv4(struct vmknic_table *t, const char *name, uint32_t addr,
+		    uint32_t netmask)
 {
-	return nic_call(host, name, op_set_ipv4, addr, netmask);
+	return nic_call(t, name, op_set_ipv4, addr, netmask);
 }
 
-int vmk_vmknic_set_gateway(struct vmk_host *host, const char *name, uint32_t gateway)
+int vmknic_set_gateway(struct vmknic_table *t, const char *name, uint32_t gateway)
 {
-	return nic_call(host, name, op_set_gateway, gateway, 0);
+	return nic_call(t, name, op_set_gateway, gateway, 0);
 }
 
-int vmk_vmknic_set_mtu(struct vmk_host *host, const char *name, uint32_t mtu)
+int vmknic_set_mtu(struct vmknic_table *t, const char *name, uint32_t mtu)
 {
-	return nic_call(host, name, op_set_mtu, mtu, 0);
+	return nic_call(t, name, op_set_mtu, mtu, 0);
 }
 
-int vmk_vmknic_set_enabled(struct vmk_host *host, const char *name, bool enabled)
+int vmknic_set_enabled(struct vmknic_table *t, const char *name, bool enabled)
 {
-	return nic_call(host, name, op_set_enabled, enabled, 0);
+	return nic_call(t, name, op_set_enabled, enabled, 0);
 }
 
 /* ---- description ---------------------------------------------------- */
@@ -528,18 +544,18 @@ static void nic_info(const struct vmk_vmknic *nic, struct vmk_vmknic_info *o)
 	rte_spinlock_unlock(&ns->lock);
 }
 
-int vmk_vmknic_get(struct vmk_host *host, const char *name, struct vmk_vmknic_info *out)
+int vmknic_get(struct vmknic_table *t, const char *name, struct vmk_vmknic_info *out)
 {
 	struct vmk_vmknic *nic;
 
 	if (out == NULL)
 		return -EINVAL;
 	tcpip_clear_error();
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	nic = find_or_error(tcpip_host_get(host), name);
+	vmknic_lock(t);
+	nic = find_or_error(t, name);
 	if (nic != NULL)
 		nic_info(nic, out);
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_unlock(t);
 	return nic != NULL ? 0 : -ENOENT;
 }
 
@@ -552,21 +568,57 @@ static int cmp_info(const void *a, const void *b)
 	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->name, y->name);
 }
 
-unsigned int vmk_vmknic_list(struct vmk_host *host, struct vmk_vmknic_info *out,
-			     unsigned int max)
+unsigned int vmknic_list(struct vmknic_table *t, struct vmk_vmknic_info *out,
+			 unsigned int max)
 {
 	struct vmk_vmknic_info all[VMKNIC_MAX];
-	struct tcpip_host *th;
-	unsigned int n = 0;
+		unsigned int n = 0;
 
-	pthread_mutex_lock(&tcpip_ctl_lock);
-	th = tcpip_host_get(host);
-	for (unsigned int i = 0; th != NULL && i < VMKNIC_MAX; i++)
-		if (th->nics[i] != NULL)
-			nic_info(th->nics[i], &all[n++]);
-	pthread_mutex_unlock(&tcpip_ctl_lock);
+	vmknic_lock(t);
+	for (unsigned int i = 0; t != NULL && i < VMKNIC_MAX; i++)
+		if (t->nics[i] != NULL)
+			nic_info(t->nics[i], &all[n++]);
+	vmknic_unlock(t);
 	qsort(all, n, sizeof(all[0]), cmp_info);
 	if (out != NULL)
 		memcpy(out, all, RTE_MIN(n, max) * sizeof(all[0]));
 	return n;
+}
+
+/* ---- ping from a named adapter ---------------------------------------- */
+
+int vmknic_ping(struct vmknic_table *t, const struct vmk_ping_params *params,
+		struct vmk_ping_result *res)
+{
+	struct tcpip_if *ifc = NULL;
+	int ret;
+
+	tcpip_clear_error();
+	ret = tcpip_ping_check(params, res);
+	if (ret < 0)
+		return ret;
+	if (t == NULL) {                /* no host: no adapter, no netstack */
+		if (params->vmknic != NULL)
+			tcpip_set_error("no vmknic %s", params->vmknic);
+		else
+			tcpip_set_error("no netstack %s", params->netstack != NULL ?
+					params->netstack : VMK_NETSTACK_DEFAULT);
+		return -ENOENT;
+	}
+	/* The lock keeps the adapter and its netstack alive for the exchange. */
+	vmknic_lock(t);
+	if (params->vmknic != NULL) {
+		struct vmk_vmknic *nic = vmknic_find(t, params->vmknic);
+
+		if (nic == NULL) {
+			tcpip_set_error("no vmknic %s", params->vmknic);
+			ret = -ENOENT;
+			goto unlock;
+		}
+		ifc = &nic->ifc;
+	}
+	ret = tcpip_ping(t->ip, params, ifc, res);
+unlock:
+	vmknic_unlock(t);
+	return ret;
 }

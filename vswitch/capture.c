@@ -2,11 +2,11 @@
  * Packet capture at switch ports (include/vmknet/capture.h).
  *
  * A capture is a filter, a direction and a bounded ring of copies. Workers
- * fill the ring from the data path (capture_frames: copy from the host pool,
+ * fill the ring from the data path (capture_frames: copy from the packet pool,
  * timestamp, enqueue; a full ring counts a drop and never blocks); one
  * consumer drains it (vmk_capture_read, or vmk_capture_write_file, which
  * writes pcap through libpcap or pcapng by hand). Attaching and detaching
- * publish the port's capture pointer under the host lock; detaching waits a
+ * publish the port's capture pointer under the datapath lock (dp->lock); detaching waits a
  * grace period before the ring is freed.
  */
 #include <errno.h>
@@ -25,8 +25,8 @@
 
 #include <vmknet/capture.h>
 
-#include "lib/host.h"
-#include "lib/log.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/capture.h"
 #include "vswitch/vswitch.h"
 
@@ -160,14 +160,14 @@ int vmk_capture_start(struct vmk_vswitch *vs, uint32_t port_id, enum vmk_capture
 		c->f = *f;
 	else
 		vmk_capture_filter_init(&c->f);
-	c->pool = vs->host->pool;
+	c->pool = vs->dp->pool;
 	c->ts_offset = rte_mbuf_dyn_rx_timestamp_register(&c->ts_offset, NULL) == 0 ?
 		       c->ts_offset : -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c->tsc0 = rte_rdtsc();
 	c->ns0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL)
 		ret = -ENOENT;
@@ -176,7 +176,7 @@ int vmk_capture_start(struct vmk_vswitch *vs, uint32_t port_id, enum vmk_capture
 	else
 		__atomic_store_n(&p->capture, c, __ATOMIC_RELEASE);
 	c->attached = ret == 0;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	if (ret < 0) {
 		rte_ring_free(c->ring);
 		rte_free(c);
@@ -329,12 +329,12 @@ void vmk_capture_stop(struct vmk_capture *c)
 		struct vmk_vswitch *vs = c->vs;
 		struct vs_port *p;
 
-		pthread_mutex_lock(&vs->host->lock);
+		vmk_mutex_lock(&vs->dp->lock);
 		p = vs_port_get(vs, c->port_id);
 		if (p != NULL && p->capture == c)
 			__atomic_store_n(&p->capture, NULL, __ATOMIC_RELEASE);
-		host_rcu_synchronize(vs->host);
-		pthread_mutex_unlock(&vs->host->lock);
+		dp_rcu_synchronize(vs->dp);
+		vmk_mutex_unlock(&vs->dp->lock);
 	}
 	while ((n = rte_ring_dequeue_burst(c->ring, (void **)m, 64, NULL)) > 0)
 		for (unsigned int i = 0; i < n; i++)

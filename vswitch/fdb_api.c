@@ -1,6 +1,6 @@
 /*
  * The public MAC-table API (include/vmknet/fdb.h) over the vSwitch's FDB.
- * Control plane: takes the host lock so the table cannot be swapped (by a
+ * Control plane: takes the datapath lock (dp->lock) so the table cannot be swapped (by a
  * capacity change) underneath.
  */
 #include <errno.h>
@@ -10,8 +10,8 @@
 
 #include <vmknet/fdb.h>
 
-#include "lib/clock.h"
-#include "lib/host.h"
+#include "common/clock.h"
+#include "vswitch/dp.h"
 #include "vswitch/vswitch.h"
 
 static void entry_from(uint64_t key, uint64_t val, uint32_t now, struct vmk_fdb_entry *e)
@@ -38,13 +38,13 @@ int vmk_fdb_register(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac
 
 	if (vs == NULL || !key_args_ok(vlan_id, mac) || !fdb_mac_is_unicast(mac))
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	if (vs_port_get(vs, port_id) == NULL)
 		ret = -ENOENT;
 	else
 		ret = fdb_add_static(vs->fdb, fdb_key(vlan_id, mac), (uint16_t)port_id,
 				     vmk_clock_ms());
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -54,9 +54,9 @@ int vmk_fdb_remove(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac[6
 
 	if (vs == NULL || !key_args_ok(vlan_id, mac))
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	ret = fdb_remove(vs->fdb, fdb_key(vlan_id, mac));
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -69,9 +69,9 @@ int vmk_fdb_lookup(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac[6
 	if (vs == NULL || out == NULL || !key_args_ok(vlan_id, mac))
 		return -EINVAL;
 	key = fdb_key(vlan_id, mac);
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	found = fdb_lookup_h(vs->fdb, key, fdb_hash(vs->fdb, key), &val);
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	if (!found)
 		return -ENOENT;
 	entry_from(key, val, vmk_clock_ms(), out);
@@ -84,9 +84,9 @@ unsigned int vmk_fdb_flush(struct vmk_vswitch *vs)
 
 	if (vs == NULL)
 		return 0;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	n = fdb_flush_learned(vs->fdb);
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return n;
 }
 
@@ -99,7 +99,7 @@ unsigned int vmk_fdb_walk(struct vmk_vswitch *vs,
 
 	if (vs == NULL || fn == NULL)
 		return 0;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	f = vs->fdb;
 	for (uint32_t b = 0; b <= f->mask; b++) {
 		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
@@ -117,7 +117,7 @@ unsigned int vmk_fdb_walk(struct vmk_vswitch *vs,
 		}
 	}
 out:
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return n;
 }
 
@@ -127,7 +127,7 @@ int vmk_fdb_get_stats(struct vmk_vswitch *vs, struct vmk_fdb_stats *out)
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	f = vs->fdb;
 	out->n_entries = __atomic_load_n(&f->n_entries, __ATOMIC_RELAXED);
 	out->capacity = f->capacity;
@@ -135,6 +135,6 @@ int vmk_fdb_get_stats(struct vmk_vswitch *vs, struct vmk_fdb_stats *out)
 	out->moved = __atomic_load_n(&f->n_moved, __ATOMIC_RELAXED);
 	out->aged = __atomic_load_n(&f->n_aged, __ATOMIC_RELAXED);
 	out->full = __atomic_load_n(&f->n_full, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }

@@ -7,7 +7,7 @@
  * VMkernel adapter send a gratuitous ARP, as ESXi's "notify switches" does.
  *
  * Threading: its own thread, off the workers, because reading a link may be
- * a system call. It takes the host lock for each pass (a few microseconds),
+ * a system call. It takes the datapath lock (dp->lock) for each pass (a few microseconds),
  * and transmits on the control thread's tx queue (index max_workers).
  */
 #include <errno.h>
@@ -19,8 +19,8 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "lib/host.h"
-#include "lib/log.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/link_monitor.h"
 #include "vswitch/vlan.h"
 #include "vswitch/vswitch.h"
@@ -63,8 +63,8 @@ struct rte_mbuf *rarp_build(struct rte_mempool *pool, const uint8_t mac[6], uint
 static void rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint8_t mac[6],
 		      uint16_t vlan)
 {
-	const unsigned int cw = vs->host->max_workers;   /* control thread's slot */
-	struct rte_mbuf *m = rarp_build(vs->host->pool, mac, vlan);
+	const unsigned int cw = vs->dp->max_workers;   /* control thread's slot */
+	struct rte_mbuf *m = rarp_build(vs->dp->pool, mac, vlan);
 	struct port_wstats *st = &uplink->wstats[cw];
 
 	if (m == NULL) {
@@ -80,8 +80,8 @@ static void rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint
 	}
 }
 
-/* Read every uplink's link; returns true when one changed. Host lock held. */
-static bool poll_links(struct vmk_vswitch *vs)
+/* Read every uplink's link; returns true when one changed. */
+static bool poll_links(struct vmk_vswitch *vs) VMK_REQUIRES(vs->dp->lock)
 {
 	bool changed = false;
 
@@ -149,40 +149,41 @@ static void notify_moves(struct vmk_vswitch *vs, bool announce)
 
 static void *monitor_main(void *arg)
 {
-	struct vmk_host *h = arg;
+	struct vs_dp *dp = arg;
 	const struct timespec period = { 0, LINK_POLL_MS * 1000000L };
 
-	while (!__atomic_load_n(&h->link_stop, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_lock(&h->lock);
+	while (!__atomic_load_n(&dp->link_stop, __ATOMIC_ACQUIRE)) {
+		vmk_mutex_lock(&dp->lock);
 		for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
-			struct vmk_vswitch *vs = h->vswitches[i];
+			struct vmk_vswitch *vs = dp->vswitches[i];
 
 			if (vs == NULL)
 				continue;
+			vs_dp_held(vs);       /* a vSwitch of dp */
 			notify_moves(vs, poll_links(vs));
 		}
-		pthread_mutex_unlock(&h->lock);
+		vmk_mutex_unlock(&dp->lock);
 		nanosleep(&period, NULL);
 	}
 	return NULL;
 }
 
-int link_monitor_start(struct vmk_host *h)
+int link_monitor_start(struct vs_dp *dp)
 {
 	int ret;
 
-	__atomic_store_n(&h->link_stop, 0, __ATOMIC_RELEASE);
-	ret = rte_ctrl_thread_create(&h->link_thread, "vmk-link", NULL, monitor_main, h);
+	__atomic_store_n(&dp->link_stop, 0, __ATOMIC_RELEASE);
+	ret = rte_ctrl_thread_create(&dp->link_thread, "vmk-link", NULL, monitor_main, dp);
 	if (ret == 0)
-		h->link_running = true;
+		dp->link_running = true;
 	return ret > 0 ? -ret : ret;
 }
 
-void link_monitor_stop(struct vmk_host *h)
+void link_monitor_stop(struct vs_dp *dp)
 {
-	if (!h->link_running)
+	if (!dp->link_running)
 		return;
-	__atomic_store_n(&h->link_stop, 1, __ATOMIC_RELEASE);
-	pthread_join(h->link_thread, NULL);
-	h->link_running = false;
+	__atomic_store_n(&dp->link_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(dp->link_thread, NULL);
+	dp->link_running = false;
 }

@@ -1,7 +1,7 @@
 /*
  * Security and traffic-shaping policies (include/vmknet/policy.h): the
  * vSwitch's own, port-group overrides, and what they become in the view the
- * data path reads. Control plane: every public call takes the host lock and
+ * data path reads. Control plane: every public call takes the datapath lock (dp->lock) and
  * republishes the view; a rejected call changes nothing.
  */
 #include <errno.h>
@@ -11,9 +11,9 @@
 
 #include <vmknet/policy.h>
 
-#include "lib/clock.h"
-#include "lib/host.h"
-#include "lib/log.h"
+#include "common/clock.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/vswitch.h"
 
 #define SHAPING_MIN_BURST_KB 2
@@ -70,13 +70,13 @@ int vmk_vswitch_set_security(struct vmk_vswitch *vs, const struct vmk_security_p
 
 	if (vs == NULL || p == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	old = vs->sec;
 	vs->sec = *p;
 	ret = vs_view_publish(vs);
 	if (ret < 0)
 		vs->sec = old;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -84,9 +84,9 @@ int vmk_vswitch_get_security(struct vmk_vswitch *vs, struct vmk_security_policy 
 {
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	*out = vs->sec;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -97,13 +97,13 @@ int vmk_vswitch_set_shaping(struct vmk_vswitch *vs, const struct vmk_shaping_pol
 
 	if (vs == NULL || p == NULL || shaping_check(p) < 0)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	old = vs->shaping;
 	vs->shaping = *p;
 	ret = vs_view_publish(vs);
 	if (ret < 0)
 		vs->shaping = old;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -111,9 +111,9 @@ int vmk_vswitch_get_shaping(struct vmk_vswitch *vs, struct vmk_shaping_policy *o
 {
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	*out = vs->shaping;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -126,7 +126,7 @@ int vmk_portgroup_set_security(struct vmk_vswitch *vs, const char *name,
 
 	if (vs == NULL || name == NULL || (mask != 0 && p == NULL) || (mask & ~all))
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
 		ret = -ENOENT;
@@ -140,7 +140,7 @@ int vmk_portgroup_set_security(struct vmk_vswitch *vs, const char *name,
 	if (ret < 0)
 		*pg = old;
 unlock:
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -151,14 +151,14 @@ int vmk_portgroup_get_security(struct vmk_vswitch *vs, const char *name,
 
 	if (vs == NULL || name == NULL || effective == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL) {
 		vs_pg_security(vs, pg, effective);
 		if (mask != NULL)
 			*mask = pg->sec_mask;
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return pg != NULL ? 0 : -ENOENT;
 }
 
@@ -170,7 +170,7 @@ int vmk_portgroup_set_shaping(struct vmk_vswitch *vs, const char *name,
 
 	if (vs == NULL || name == NULL || (p != NULL && shaping_check(p) < 0))
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
 		ret = -ENOENT;
@@ -184,7 +184,7 @@ int vmk_portgroup_set_shaping(struct vmk_vswitch *vs, const char *name,
 	if (ret < 0)
 		*pg = old;
 unlock:
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -195,14 +195,14 @@ int vmk_portgroup_get_shaping(struct vmk_vswitch *vs, const char *name,
 
 	if (vs == NULL || name == NULL || effective == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL) {
 		vs_pg_shaping(vs, pg, effective);
 		if (overridden != NULL)
 			*overridden = pg->shaping_override;
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return pg != NULL ? 0 : -ENOENT;
 }
 
@@ -233,7 +233,7 @@ int vmk_port_set_effective_mac(struct vmk_vswitch *vs, uint32_t port_id, const u
 
 	if (vs == NULL || (mac != NULL && !fdb_mac_is_unicast(mac)))
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL) {
 		ret = -ENOENT;
@@ -250,6 +250,6 @@ int vmk_port_set_effective_mac(struct vmk_vswitch *vs, uint32_t port_id, const u
 		memcpy(p->eff_mac, old, sizeof(old));
 	}
 unlock:
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }

@@ -1,9 +1,9 @@
 /*
- * The public port API (include/vmknet/port.h): adding and removing ports of
+ * The public port API (include/vmknet/port.dp): adding and removing ports of
  * any kind, naming them, and reading their counters. Kind-specific work is
  * behind the port-ops table.
  *
- * Threading: control plane, under the host lock. Adding publishes the port
+ * Threading: control plane, under the datapath lock (dp->lock). Adding publishes the port
  * to the workers (view, then poll lists); removing unpublishes it and waits
  * for a grace period before the device is stopped and the memory freed.
  */
@@ -17,16 +17,15 @@
 
 #include <vmknet/port.h>
 
-#include "lib/clock.h"
-#include "lib/host.h"
-#include "lib/log.h"
+#include "common/clock.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/link_monitor.h"
 #include "vswitch/vswitch.h"
 #include "vswitch/worker.h"
 
 static const struct port_ops *const kind_ops[VMK_PORT_KIND_MAX] = {
 	[VMK_PORT_ETHDEV] = &port_ethdev_ops,
-	[VMK_PORT_VMKNIC] = &port_vmknic_ops,
 	[VMK_PORT_VHOST] = &port_vhost_ops,
 };
 
@@ -52,12 +51,12 @@ static struct vs_port *find_by_name(struct vmk_vswitch *vs, const char *name)
 }
 
 static int check_params(struct vmk_vswitch *vs, const struct vmk_port_params *p,
-			struct portgroup **pg)
+			const struct port_ops *ops, struct portgroup **pg)
 {
 	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) >= VMK_NAME_MAX ||
 	    (unsigned int)p->kind >= VMK_PORT_KIND_MAX)
 		return -EINVAL;
-	if (kind_ops[p->kind] == NULL)
+	if (ops == NULL)
 		return -ENOTSUP;
 	if (find_by_name(vs, p->name) != NULL)
 		return -EEXIST;
@@ -84,16 +83,27 @@ static void port_free(struct vs_port *p)
 int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		 uint32_t *port_id)
 {
-	struct vmk_host *h;
+	const struct port_ops *ops = NULL;
+
+	if (params != NULL && (unsigned int)params->kind < VMK_PORT_KIND_MAX)
+		ops = kind_ops[params->kind];
+	return vs_port_add(vs, params, ops, port_id);
+}
+
+int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
+		const struct port_ops *ops, uint32_t *port_id)
+{
+	struct vs_dp *dp;
 	struct portgroup *pg;
 	struct vs_port *p = NULL;
 	int slot = -1, ret;
 
 	if (vs == NULL || params == NULL)
 		return -EINVAL;
-	h = vs->host;
-	pthread_mutex_lock(&h->lock);
-	ret = check_params(vs, params, &pg);
+	dp = vs->dp;
+	vmk_mutex_lock(&dp->lock);
+	vs_dp_held(vs);
+	ret = check_params(vs, params, ops, &pg);
 	if (ret < 0)
 		goto unlock;
 	for (uint32_t s = 0; s < vs->n_slots && slot < 0; s++)
@@ -108,13 +118,14 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		ret = -ENOMEM;
 		goto unlock;
 	}
-	p->wstats = rte_zmalloc("vmk_port_stats", (h->max_workers + 1u) * sizeof(*p->wstats),
+	p->wstats = rte_zmalloc("vmk_port_stats", (dp->max_workers + 1u) * sizeof(*p->wstats),
 				RTE_CACHE_LINE_SIZE);
 	if (p->wstats == NULL) {
 		ret = -ENOMEM;
 		goto free_port;
 	}
-	p->ops = kind_ops[params->kind];
+	p->ops = ops;
+	p->kind = params->kind;
 	p->vs = vs;
 	p->slot = (uint16_t)slot;
 	p->uplink = params->uplink;
@@ -150,7 +161,7 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		pg->n_ports++;
 	ret = vs_view_publish(vs);
 	if (ret == 0)
-		ret = workers_rebalance(h);
+		ret = workers_rebalance(dp);
 	if (ret < 0)
 		goto unpublish;
 	VMK_LOG(INFO, port, "%s: port %d \"%s\" (%s%s%s) added, %u rx queues", vs->name, slot,
@@ -158,7 +169,7 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		p->uplink ? "" : p->portgroup, "", p->n_rxq);
 	if (port_id != NULL)
 		*port_id = (uint32_t)slot;
-	pthread_mutex_unlock(&h->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return 0;
 
 unpublish:
@@ -169,12 +180,12 @@ unpublish:
 	if (pg != NULL)
 		pg->n_ports--;
 	vs_view_publish(vs);
-	workers_rebalance(h);
+	workers_rebalance(dp);
 	p->ops->fini(p);
 free_port:
 	port_free(p);
 unlock:
-	pthread_mutex_unlock(&h->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return ret;
 }
 
@@ -185,10 +196,10 @@ int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
 
 	if (vs == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL) {
-		pthread_mutex_unlock(&vs->host->lock);
+		vmk_mutex_unlock(&vs->dp->lock);
 		return -ENOENT;
 	}
 	vs->ports[port_id] = NULL;
@@ -199,13 +210,13 @@ int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
 	/* Stop polling it, then stop sending to it; each waits a grace period.
 	 * On allocation failure the old list/view keep the port referenced,
 	 * so retry rather than free under a worker. */
-	while (workers_rebalance(vs->host) < 0 || vs_view_publish(vs) < 0)
+	while (workers_rebalance(vs->dp) < 0 || vs_view_publish(vs) < 0)
 		rte_delay_ms(1);
 	fdb_flush_port(vs->fdb, p->slot, true);
 	p->ops->fini(p);
 	VMK_LOG(INFO, port, "%s: port %u \"%s\" removed", vs->name, port_id, p->name);
 	port_free(p);
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -215,11 +226,11 @@ int vmk_port_find(struct vmk_vswitch *vs, const char *name, uint32_t *port_id)
 
 	if (vs == NULL || name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = find_by_name(vs, name);
 	if (p != NULL && port_id != NULL)
 		*port_id = p->slot;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -230,7 +241,7 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL) {
 		memset(out, 0, sizeof(*out));
@@ -241,12 +252,10 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 		pg = vs_portgroup_find(vs, p->portgroup);
 		out->vlan_id = p->uplink || pg == NULL ? VMK_VLAN_TRUNK : pg->vlan;
 		out->ethdev_port = VMK_ETHDEV_NONE;
-		for (unsigned int k = 0; k < VMK_PORT_KIND_MAX; k++)
-			if (kind_ops[k] == p->ops)
-				out->kind = (enum vmk_port_kind)k;
+		out->kind = p->kind;
 		p->ops->get_info(p, out);
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -256,7 +265,7 @@ unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned 
 
 	if (vs == NULL)
 		return 0;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	for (uint32_t s = 0; s < vs->n_slots; s++) {
 		if (vs->ports[s] == NULL)
 			continue;
@@ -264,15 +273,16 @@ unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned 
 			port_ids[n] = s;
 		n++;
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return n;
 }
 
-/* Sum of every writer's counters plus the device's own. Host lock held. */
-static void stats_raw(struct vs_port *p, struct vmk_port_stats *s)
+/* Sum of every writer's counters plus the device's own (p is a port of vs). */
+static void stats_raw(const struct vmk_vswitch *vs, struct vs_port *p, struct vmk_port_stats *s)
+	VMK_REQUIRES(vs->dp->lock)
 {
 	memset(s, 0, sizeof(*s));
-	for (unsigned int w = 0; w <= p->vs->host->max_workers; w++) {
+	for (unsigned int w = 0; w <= vs->dp->max_workers; w++) {
 		const struct port_wstats *ws = &p->wstats[w];
 
 		s->rx_packets += __atomic_load_n(&ws->rx_packets, __ATOMIC_RELAXED);
@@ -295,12 +305,12 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL) {
 		const struct vmk_port_stats *b = &p->base;
 
-		stats_raw(p, out);
+		stats_raw(vs, p, out);
 		out->rx_packets -= b->rx_packets;
 		out->rx_bytes -= b->rx_bytes;
 		out->tx_packets -= b->tx_packets;
@@ -311,7 +321,7 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 			out->tx_drops[r] -= b->tx_drops[r];
 		}
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 
@@ -321,11 +331,11 @@ int vmk_port_reset_stats(struct vmk_vswitch *vs, uint32_t port_id)
 
 	if (vs == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL)
-		stats_raw(p, &p->base);
-	pthread_mutex_unlock(&vs->host->lock);
+		stats_raw(vs, p, &p->base);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : -ENOENT;
 }
 

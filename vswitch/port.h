@@ -1,7 +1,8 @@
 /*
- * The port-ops table: one implementation per port kind (port_ethdev.c now;
- * vhost-user and vmknic ports later), in the shape of Open vSwitch's
- * netdev-provider. The switch core only ever talks to a port through these.
+ * The port-ops table: one implementation per port kind (port_ethdev.c,
+ * port_vhost.c here; the vmknic kind in vmknic/port_vmknic.c, added through
+ * vs_port_add), in the shape of Open vSwitch's netdev-provider. The switch
+ * core only ever talks to a port through these.
  *
  * Ownership rules, for every kind:
  *  - rx_burst gives the caller the mbufs it returns;
@@ -65,7 +66,6 @@ struct port_ops {
 };
 
 extern const struct port_ops port_ethdev_ops;
-extern const struct port_ops port_vmknic_ops;
 extern const struct port_ops port_vhost_ops;
 
 /* The ethdev kind's operations, which kinds built on a DPDK PMD reuse. */
@@ -109,7 +109,17 @@ struct vs_port {
 	/* Packet capture attached to this port, or NULL (vswitch/capture.c). */
 	struct vmk_capture *capture;
 	struct vmk_port_stats base;    /* subtracted by vmk_port_get_stats */
-	struct port_wstats *wstats;    /* [host max_workers + 1] */
+	struct port_wstats *wstats;    /* [dp max_workers + 1] */
+	enum vmk_port_kind kind;       /* as added (vmk_port_get_info) */
 };
+
+/*
+ * vmk_port_add with the kind's operations given: how a layer above the
+ * switch adds a port of a kind it implements (vmknic/port_vmknic.c); the
+ * switch itself knows only the ethdev and vhost kinds. ops NULL: -ENOTSUP.
+ * Takes dp->lock.
+ */
+int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
+		const struct port_ops *ops, uint32_t *port_id);
 
 #endif

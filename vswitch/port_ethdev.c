@@ -18,8 +18,8 @@
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
 
-#include "lib/host.h"
-#include "lib/log.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/port.h"
 #include "vswitch/vswitch.h"
 
@@ -137,13 +137,13 @@ static int af_packet_mtu_check(const struct vs_port *p, const struct ethdev_priv
 static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 			    const struct vmk_port_params *params)
 {
-	struct vmk_host *h = p->vs->host;
+	struct vs_dp *dp = p->vs->dp;
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = params->rxq_size ? params->rxq_size : ETHDEV_DEFAULT_DESC;
 	uint16_t nb_txd = params->txq_size ? params->txq_size : ETHDEV_DEFAULT_DESC;
 	uint16_t n_rxq = params->n_rxq ? params->n_rxq : 1;
-	uint32_t buf = rte_pktmbuf_data_room_size(h->pool) - RTE_PKTMBUF_HEADROOM;
+	uint32_t buf = rte_pktmbuf_data_room_size(dp->pool) - RTE_PKTMBUF_HEADROOM;
 	int socket = rte_eth_dev_socket_id(e->port_id);
 	int ret;
 
@@ -153,7 +153,7 @@ static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 	if (info.max_rx_queues == 0)
 		return -ENOTSUP;
 	n_rxq = RTE_MIN(n_rxq, info.max_rx_queues);
-	e->n_txq = RTE_MIN((uint16_t)(h->max_workers + 1), info.max_tx_queues);
+	e->n_txq = RTE_MIN((uint16_t)(dp->max_workers + 1), info.max_tx_queues);
 	if (e->n_txq == 0)
 		return -ENOTSUP;
 	/* net_tap wants as many rx queues as tx queues (the kernel spreads
@@ -162,7 +162,7 @@ static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 		n_rxq = RTE_MIN(RTE_MAX(n_rxq, e->n_txq), info.max_rx_queues);
 		e->n_txq = n_rxq;
 	}
-	e->txq_shared = e->n_txq < h->max_workers + 1;
+	e->txq_shared = e->n_txq < dp->max_workers + 1;
 	for (unsigned int w = 0; w < RTE_DIM(e->txq_of); w++)
 		e->txq_of[w] = (uint16_t)(w % e->n_txq);
 	for (unsigned int i = 0; i < RTE_DIM(e->txq_lock); i++)
@@ -195,7 +195,7 @@ static int ethdev_configure(struct vs_port *p, struct ethdev_priv *e,
 	if (ret < 0)
 		return ret;
 	for (uint16_t q = 0; q < n_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(e->port_id, q, nb_rxd, socket, NULL, h->pool);
+		ret = rte_eth_rx_queue_setup(e->port_id, q, nb_rxd, socket, NULL, dp->pool);
 		if (ret < 0)
 			return ret;
 	}

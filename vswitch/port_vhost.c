@@ -13,7 +13,7 @@
  * (new_device .. destroy_device), the guest enabled the vring and no
  * vhost-user message is being handled. The data path reads it once per
  * burst and takes no lock: to stop vrings the control side clears their
- * flags and waits for every worker to pass a quiescent state (the host's
+ * flags and waits for every worker to pass a quiescent state (the datapath's
  * QSBR: a worker reports one between bursts, never inside one), after which
  * no burst is inside them. Every message but a few queries stops the
  * device's vrings before rte_vhost handles it (it may unmap memory, move
@@ -46,8 +46,8 @@
 #include <rte_spinlock.h>
 #include <rte_vhost.h>
 
-#include "lib/host.h"
-#include "lib/log.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/link_monitor.h"
 #include "vswitch/port.h"
 #include "vswitch/vring.h"
@@ -101,7 +101,7 @@ struct vhost_q {
 struct vhost_dev {
 	struct vhost_dev *next;         /* registry */
 	struct vs_port *p;
-	struct vmk_host *host;
+	struct vs_dp *dp;
 	unsigned int n_workers;
 	struct rte_mempool *pool;
 	char path[VHOST_PATH_MAX];
@@ -147,7 +147,7 @@ static void dev_quiesce(struct vhost_dev *d)
 	__atomic_store_n(&d->tx_ready, 0, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < 2u * d->nq; i++)
 		__atomic_store_n(&vring_q(d, i)->live, 0, __ATOMIC_RELEASE);
-	host_rcu_synchronize(d->host);
+	dp_rcu_synchronize(d->dp);
 }
 
 /* Stop every vring and give rte_vhost their indexes. */
@@ -436,7 +436,7 @@ static const struct rte_vhost_device_ops vhost_dev_ops = {
 
 static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
 {
-	struct vmk_host *h = p->vs->host;
+	struct vs_dp *dp = p->vs->dp;
 	uint16_t nq = params->n_rxq ? params->n_rxq : 1;
 	struct vhost_dev *d;
 	uint64_t flags = params->vhost_server ? 0 : RTE_VHOST_USER_CLIENT;
@@ -449,9 +449,9 @@ static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
 	if (d == NULL)
 		return -ENOMEM;
 	d->p = p;
-	d->host = h;
-	d->n_workers = RTE_MIN(h->max_workers, (unsigned int)VMK_MAX_WORKERS);
-	d->pool = h->pool;
+	d->dp = dp;
+	d->n_workers = RTE_MIN(dp->max_workers, (unsigned int)VMK_MAX_WORKERS);
+	d->pool = dp->pool;
 	d->nq = nq;
 	d->vid = -1;
 	snprintf(d->path, sizeof(d->path), "%s", params->vhost_path);

@@ -23,7 +23,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
-#include "lib/host.h"
+#include "vswitch/dp.h"
 #include "vswitch/capture.h"
 #include "vswitch/fdb.h"
 #include "vswitch/offload.h"
@@ -527,7 +527,7 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 	struct vs_port *in = b->in;
 	struct port_wstats *st = &in->wstats[widx];
 	struct vs_txbufs *tb = &b->vs->txb[widx];
-	struct rte_mempool *pool = b->vs->host->pool;
+	struct rte_mempool *pool = b->vs->dp->pool;
 	struct pkt_cls *c = b->c;
 
 	learn_and_resolve(v, b->fdb, in, st, b->n, c, now);

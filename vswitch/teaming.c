@@ -12,7 +12,7 @@
 
 #include <vmknet/policy.h>
 
-#include "lib/host.h"
+#include "vswitch/dp.h"
 #include "vswitch/vswitch.h"
 
 static struct vs_port *uplink_by_name(const struct vmk_vswitch *vs, const char *name)
@@ -127,7 +127,7 @@ int vmk_vswitch_set_teaming(struct vmk_vswitch *vs, const struct vmk_teaming_pol
 
 	if (vs == NULL || p == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	ret = policy_check(vs, p);
 	if (ret == 0) {
 		old = vs->teaming;
@@ -136,7 +136,7 @@ int vmk_vswitch_set_teaming(struct vmk_vswitch *vs, const struct vmk_teaming_pol
 		if (ret < 0)
 			vs->teaming = old;
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -144,9 +144,9 @@ int vmk_vswitch_get_teaming(struct vmk_vswitch *vs, struct vmk_teaming_policy *o
 {
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	*out = vs->teaming;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -158,7 +158,7 @@ int vmk_portgroup_set_teaming(struct vmk_vswitch *vs, const char *name,
 
 	if (vs == NULL || name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
 		ret = -ENOENT;
@@ -175,7 +175,7 @@ int vmk_portgroup_set_teaming(struct vmk_vswitch *vs, const char *name,
 	if (ret < 0)
 		*pg = old;
 unlock:
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -186,13 +186,13 @@ int vmk_portgroup_get_teaming(struct vmk_vswitch *vs, const char *name,
 
 	if (vs == NULL || name == NULL || effective == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL) {
 		vs_pg_teaming(vs, pg, effective);
 		if (overridden != NULL)
 			*overridden = pg->teaming_override;
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return pg != NULL ? 0 : -ENOENT;
 }

@@ -2,7 +2,7 @@
  * vSwitch objects and port groups (control plane), and the build of the
  * immutable view the workers switch with.
  *
- * Threading: every public function takes the host lock. A change that
+ * Threading: every public function takes the datapath lock (dp->lock). A change that
  * affects forwarding builds a new view and publishes it (vs_view_publish);
  * the data path never sees a half-updated switch.
  */
@@ -18,9 +18,9 @@
 #include <vmknet/port.h>
 #include <vmknet/vswitch.h>
 
-#include "lib/clock.h"
-#include "lib/host.h"
-#include "lib/log.h"
+#include "common/clock.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/vswitch.h"
 
 #define VS_DEFAULT_MTU      1500
@@ -86,6 +86,7 @@ static struct flood_set *promisc_set_build(const struct vs_view *v, unsigned int
 /* The per-slot policy fields of a non-uplink port. */
 static void view_port_policy(const struct vmk_vswitch *vs, const struct vs_port *p,
 			     const struct portgroup *pg, struct vs_view_port *vp)
+	VMK_REQUIRES(vs->dp->lock)
 {
 	struct vmk_security_policy sec;
 	struct vmk_shaping_policy shp;
@@ -178,7 +179,7 @@ int vs_view_publish(struct vmk_vswitch *vs)
 			goto nomem;
 	}
 	old = __atomic_exchange_n(&vs->view, v, __ATOMIC_ACQ_REL);
-	host_rcu_synchronize(vs->host);
+	dp_rcu_synchronize(vs->dp);
 	vs_view_free(old);
 	return 0;
 nomem:
@@ -188,11 +189,11 @@ nomem:
 
 /* ---- vSwitches ------------------------------------------------------ */
 
-static struct vmk_vswitch *find_locked(struct vmk_host *h, const char *name)
+static struct vmk_vswitch *find_locked(struct vs_dp *dp, const char *name)
 {
 	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++)
-		if (h->vswitches[i] != NULL && strcmp(h->vswitches[i]->name, name) == 0)
-			return h->vswitches[i];
+		if (dp->vswitches[i] != NULL && strcmp(dp->vswitches[i]->name, name) == 0)
+			return dp->vswitches[i];
 	return NULL;
 }
 
@@ -216,7 +217,7 @@ static void vswitch_free(struct vmk_vswitch *vs)
 	if (vs == NULL)
 		return;
 	if (vs->txb != NULL) {
-		for (unsigned int w = 0; w < vs->host->max_workers; w++) {
+		for (unsigned int w = 0; w < vs->dp->max_workers; w++) {
 			free(vs->txb[w].dirty);
 			rte_free(vs->txb[w].buf);
 		}
@@ -228,7 +229,7 @@ static void vswitch_free(struct vmk_vswitch *vs)
 	rte_free(vs);
 }
 
-static int vswitch_alloc(struct vmk_host *h, const struct vmk_vswitch_params *p,
+static int vswitch_alloc(struct vs_dp *dp, const struct vmk_vswitch_params *p,
 			 struct vmk_vswitch **out)
 {
 	struct vmk_vswitch *vs = rte_zmalloc("vmk_vswitch", sizeof(*vs), RTE_CACHE_LINE_SIZE);
@@ -236,7 +237,7 @@ static int vswitch_alloc(struct vmk_host *h, const struct vmk_vswitch_params *p,
 
 	if (vs == NULL)
 		return -ENOMEM;
-	vs->host = h;
+	vs->dp = dp;
 	snprintf(vs->name, sizeof(vs->name), "%s", p->name);
 	vs->mtu = p->mtu;
 	vs->n_slots = p->n_ports;
@@ -249,18 +250,18 @@ static int vswitch_alloc(struct vmk_host *h, const struct vmk_vswitch_params *p,
 	vs->teaming.notify_switches = true;
 	vs->teaming.failback = true;
 	vs->ports = calloc(vs->n_slots, sizeof(*vs->ports));
-	vs->txb = calloc(h->max_workers, sizeof(*vs->txb));
+	vs->txb = calloc(dp->max_workers, sizeof(*vs->txb));
 	if (vs->ports == NULL || vs->txb == NULL)
 		goto nomem;
-	for (unsigned int w = 0; w < h->max_workers; w++) {
+	for (unsigned int w = 0; w < dp->max_workers; w++) {
 		vs->txb[w].dirty = calloc(vs->n_slots, sizeof(uint16_t));
 		vs->txb[w].buf = rte_zmalloc_socket("vmk_txbuf",
 						    vs->n_slots * sizeof(struct vs_txbuf),
-						    RTE_CACHE_LINE_SIZE, h->socket_id);
+						    RTE_CACHE_LINE_SIZE, dp->socket_id);
 		if (vs->txb[w].dirty == NULL || vs->txb[w].buf == NULL)
 			goto nomem;
 	}
-	ret = fdb_create(p->fdb_capacity, p->fdb_aging_sec * 1000u, h->socket_id, &vs->fdb);
+	ret = fdb_create(p->fdb_capacity, p->fdb_aging_sec * 1000u, dp->socket_id, &vs->fdb);
 	if (ret < 0)
 		goto fail;
 	*out = vs;
@@ -272,98 +273,99 @@ fail:
 	return ret;
 }
 
-int vmk_vswitch_add(struct vmk_host *h, const struct vmk_vswitch_params *params,
+int dp_vswitch_add(struct vs_dp *dp, const struct vmk_vswitch_params *params,
 		    struct vmk_vswitch **out)
 {
 	struct vmk_vswitch *vs = NULL;
 	int slot = -1, ret;
 
-	if (h == NULL || params == NULL)
+	if (dp == NULL || params == NULL)
 		return -EINVAL;
 	ret = params_check(params);
 	if (ret < 0)
 		return ret;
-	pthread_mutex_lock(&h->lock);
-	if (find_locked(h, params->name) != NULL) {
+	vmk_mutex_lock(&dp->lock);
+	if (find_locked(dp, params->name) != NULL) {
 		ret = -EEXIST;
 		goto unlock;
 	}
 	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES && slot < 0; i++)
-		if (h->vswitches[i] == NULL)
+		if (dp->vswitches[i] == NULL)
 			slot = (int)i;
 	if (slot < 0) {
 		ret = -ENOSPC;
 		goto unlock;
 	}
-	ret = vswitch_alloc(h, params, &vs);
+	ret = vswitch_alloc(dp, params, &vs);
 	if (ret < 0)
 		goto unlock;
 	vs->index = (unsigned int)slot;
+	vs_dp_held(vs);
 	ret = vs_view_publish(vs);
 	if (ret < 0) {
 		vswitch_free(vs);
 		goto unlock;
 	}
-	__atomic_store_n(&h->vswitches[slot], vs, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp->vswitches[slot], vs, __ATOMIC_RELEASE);
 	VMK_LOG(INFO, vswitch, "%s added: mtu %u, %u ports, fdb %u entries, aging %u s",
 		vs->name, vs->mtu, vs->n_slots, params->fdb_capacity, vs->aging_sec);
 	if (out != NULL)
 		*out = vs;
 unlock:
-	pthread_mutex_unlock(&h->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return ret;
 }
 
-int vmk_vswitch_remove(struct vmk_host *h, const char *name)
+int dp_vswitch_remove(struct vs_dp *dp, const char *name)
 {
 	struct vmk_vswitch *vs;
 	int ret = 0;
 
-	if (h == NULL || name == NULL)
+	if (dp == NULL || name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&h->lock);
-	vs = find_locked(h, name);
+	vmk_mutex_lock(&dp->lock);
+	vs = find_locked(dp, name);
 	if (vs == NULL) {
 		ret = -ENOENT;
 	} else if (vs->n_ports > 0) {
 		ret = -EBUSY;
 	} else {
-		__atomic_store_n(&h->vswitches[vs->index], NULL, __ATOMIC_RELEASE);
-		host_rcu_synchronize(h);
+		__atomic_store_n(&dp->vswitches[vs->index], NULL, __ATOMIC_RELEASE);
+		dp_rcu_synchronize(dp);
 		VMK_LOG(INFO, vswitch, "%s removed", vs->name);
 		vswitch_free(vs);
 	}
-	pthread_mutex_unlock(&h->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return ret;
 }
 
-struct vmk_vswitch *vmk_vswitch_find(struct vmk_host *h, const char *name)
+struct vmk_vswitch *dp_vswitch_find(struct vs_dp *dp, const char *name)
 {
 	struct vmk_vswitch *vs;
 
-	if (h == NULL || name == NULL)
+	if (dp == NULL || name == NULL)
 		return NULL;
-	pthread_mutex_lock(&h->lock);
-	vs = find_locked(h, name);
-	pthread_mutex_unlock(&h->lock);
+	vmk_mutex_lock(&dp->lock);
+	vs = find_locked(dp, name);
+	vmk_mutex_unlock(&dp->lock);
 	return vs;
 }
 
-unsigned int vmk_vswitch_list(struct vmk_host *h, const char **names, unsigned int max)
+unsigned int dp_vswitch_list(struct vs_dp *dp, const char **names, unsigned int max)
 {
 	unsigned int n = 0;
 
-	if (h == NULL)
+	if (dp == NULL)
 		return 0;
-	pthread_mutex_lock(&h->lock);
+	vmk_mutex_lock(&dp->lock);
 	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
-		if (h->vswitches[i] == NULL)
+		if (dp->vswitches[i] == NULL)
 			continue;
 		if (names != NULL && n < max)
-			names[n] = h->vswitches[i]->name;
+			names[n] = dp->vswitches[i]->name;
 		n++;
 	}
-	pthread_mutex_unlock(&h->lock);
+	vmk_mutex_unlock(&dp->lock);
 	return n;
 }
 
@@ -371,7 +373,7 @@ int vmk_vswitch_get_info(struct vmk_vswitch *vs, struct vmk_vswitch_info *out)
 {
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", vs->name);
 	out->mtu = vs->mtu;
@@ -383,7 +385,7 @@ int vmk_vswitch_get_info(struct vmk_vswitch *vs, struct vmk_vswitch_info *out)
 		out->n_portgroups += vs->pgs[i].used;
 	out->fdb_capacity = vs->fdb->capacity;
 	out->fdb_aging_sec = vs->aging_sec;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -394,7 +396,7 @@ int vmk_vswitch_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
 
 	if (vs == NULL || mtu < VMK_VSWITCH_MTU_MIN || mtu > VMK_VSWITCH_MTU_MAX)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	old = vs->mtu;
 	ret = vs_ports_set_mtu(vs, mtu);
 	if (ret == 0) {
@@ -405,7 +407,7 @@ int vmk_vswitch_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
 			vs_ports_set_mtu(vs, old);
 		}
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -413,10 +415,10 @@ int vmk_vswitch_set_fdb_aging(struct vmk_vswitch *vs, uint32_t seconds)
 {
 	if (vs == NULL || seconds < 1 || seconds > VS_AGING_MAX)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	vs->aging_sec = seconds;
 	__atomic_store_n(&vs->fdb->aging_ms, seconds * 1000u, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return 0;
 }
 
@@ -445,8 +447,8 @@ int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity)
 
 	if (vs == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
-	ret = fdb_create(capacity, vs->aging_sec * 1000u, vs->host->socket_id, &nf);
+	vmk_mutex_lock(&vs->dp->lock);
+	ret = fdb_create(capacity, vs->aging_sec * 1000u, vs->dp->socket_id, &nf);
 	if (ret < 0)
 		goto unlock;
 	ret = copy_static(vs->fdb, nf, vmk_clock_ms());
@@ -455,10 +457,10 @@ int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity)
 		goto unlock;
 	}
 	old = __atomic_exchange_n(&vs->fdb, nf, __ATOMIC_ACQ_REL);
-	host_rcu_synchronize(vs->host);
+	dp_rcu_synchronize(vs->dp);
 	fdb_destroy(old);
 unlock:
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -481,7 +483,7 @@ int vmk_portgroup_add(struct vmk_vswitch *vs, const char *name, uint16_t vlan_id
 
 	if (vs == NULL || !name_ok(name) || vlan_id > VMK_VLAN_TRUNK)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	if (vs_portgroup_find(vs, name) != NULL) {
 		ret = -EEXIST;
 		goto unlock;
@@ -499,7 +501,7 @@ int vmk_portgroup_add(struct vmk_vswitch *vs, const char *name, uint16_t vlan_id
 	pg->used = true;
 	VMK_LOG(INFO, vswitch, "%s: port group \"%s\" added, VLAN %u", vs->name, name, vlan_id);
 unlock:
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -510,7 +512,7 @@ int vmk_portgroup_remove(struct vmk_vswitch *vs, const char *name)
 
 	if (vs == NULL || name == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL)
 		ret = -ENOENT;
@@ -518,7 +520,7 @@ int vmk_portgroup_remove(struct vmk_vswitch *vs, const char *name)
 		ret = -EBUSY;
 	else
 		pg->used = false;
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -530,7 +532,7 @@ int vmk_portgroup_set_vlan(struct vmk_vswitch *vs, const char *name, uint16_t vl
 
 	if (vs == NULL || name == NULL || vlan_id > VMK_VLAN_TRUNK)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
 		ret = -ENOENT;
@@ -544,7 +546,7 @@ int vmk_portgroup_set_vlan(struct vmk_vswitch *vs, const char *name, uint16_t vl
 		pg->vlan = old;
 	vs_pg_register_macs(vs, pg, true);
 unlock:
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
 
@@ -562,11 +564,11 @@ int vmk_portgroup_get(struct vmk_vswitch *vs, const char *name, struct vmk_portg
 
 	if (vs == NULL || out == NULL)
 		return -EINVAL;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL)
 		pg_info(pg, out);
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return pg != NULL ? 0 : -ENOENT;
 }
 
@@ -577,7 +579,7 @@ unsigned int vmk_portgroup_list(struct vmk_vswitch *vs, struct vmk_portgroup_inf
 
 	if (vs == NULL)
 		return 0;
-	pthread_mutex_lock(&vs->host->lock);
+	vmk_mutex_lock(&vs->dp->lock);
 	for (unsigned int i = 0; i < VS_MAX_PORTGROUPS; i++) {
 		if (!vs->pgs[i].used)
 			continue;
@@ -585,6 +587,6 @@ unsigned int vmk_portgroup_list(struct vmk_vswitch *vs, struct vmk_portgroup_inf
 			pg_info(&vs->pgs[i], &out[n]);
 		n++;
 	}
-	pthread_mutex_unlock(&vs->host->lock);
+	vmk_mutex_unlock(&vs->dp->lock);
 	return n;
 }

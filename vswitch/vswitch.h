@@ -18,6 +18,8 @@
 #include <vmknet/policy.h>
 #include <vmknet/vswitch.h>
 
+#include "common/lock.h"
+#include "vswitch/dp.h"
 #include "vswitch/fdb.h"
 #include "vswitch/port.h"
 #include "vswitch/shaper.h"
@@ -82,7 +84,7 @@ struct vs_txbufs {
 };
 
 struct vmk_vswitch {
-	struct vmk_host *host;
+	struct vs_dp *dp;
 	unsigned int index;
 	char name[VMK_NAME_MAX];
 	uint32_t mtu;
@@ -99,9 +101,16 @@ struct vmk_vswitch {
 	struct vs_txbufs *txb;        /* [host max_workers] */
 };
 
+/* For the analysis only: vs->dp->lock is the datapath lock the caller holds
+ * under another name (vs->dp is the dp it locked). */
+static inline void vs_dp_held(const struct vmk_vswitch *vs) VMK_ASSERT_HELD(vs->dp->lock)
+{
+	(void)vs;
+}
+
 /* Build and publish a new view from the control state; the old one is freed
- * after a grace period. Host lock held. Returns 0 or -ENOMEM (old view kept). */
-int vs_view_publish(struct vmk_vswitch *vs);
+ * after a grace period. dp->lock held. Returns 0 or -ENOMEM (old view kept). */
+int vs_view_publish(struct vmk_vswitch *vs) VMK_REQUIRES(vs->dp->lock);
 
 /* Free a view and its flood sets (NULL ok). */
 void vs_view_free(struct vs_view *v);
@@ -144,18 +153,18 @@ void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port
 /* Pass 2: learn, look up, deliver and flush; every mbuf is consumed. */
 void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now);
 
-/* Effective policies of a port group (host lock held). */
+/* Effective policies of a port group (dp->lock held). */
 void vs_pg_security(const struct vmk_vswitch *vs, const struct portgroup *pg,
-		    struct vmk_security_policy *out);
+		    struct vmk_security_policy *out) VMK_REQUIRES(vs->dp->lock);
 void vs_pg_shaping(const struct vmk_vswitch *vs, const struct portgroup *pg,
-		   struct vmk_shaping_policy *out);
+		   struct vmk_shaping_policy *out) VMK_REQUIRES(vs->dp->lock);
 
 /* The view's form of a teaming policy (names resolved to uplink slots;
- * an empty active list: every uplink in slot order). Host lock held. */
+ * an empty active list: every uplink in slot order). dp->lock held. */
 void vs_team_build(const struct vmk_vswitch *vs, const struct vmk_teaming_policy *p,
-		   struct vs_team *out);
+		   struct vs_team *out) VMK_REQUIRES(vs->dp->lock);
 void vs_pg_teaming(const struct vmk_vswitch *vs, const struct portgroup *pg,
-		   struct vmk_teaming_policy *out);
+		   struct vmk_teaming_policy *out) VMK_REQUIRES(vs->dp->lock);
 
 /* The uplink a frame of port `in` leaves by (hash: the frame's source-MAC
  * CRC, or its IPv4 hash for VMK_LB_IP_HASH), or -1 when no uplink of the
@@ -167,8 +176,9 @@ int vs_team_pick(const struct vs_view *v, const struct vs_team *t, uint16_t in_s
 void vs_shaping_profile(const struct vmk_shaping_policy *p, struct shaper_profile *out);
 
 /* Register or unregister the MACs of a port group's ports in the FDB for
- * the group's VLAN (host lock held). */
-void vs_pg_register_macs(struct vmk_vswitch *vs, const struct portgroup *pg, bool add);
+ * the group's VLAN (dp->lock held). */
+void vs_pg_register_macs(struct vmk_vswitch *vs, const struct portgroup *pg, bool add)
+	VMK_REQUIRES(vs->dp->lock);
 
 /* Ensure the vSwitch's frames fit the port's device after an MTU change. */
 int vs_ports_set_mtu(struct vmk_vswitch *vs, uint32_t mtu);

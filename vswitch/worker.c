@@ -18,9 +18,9 @@
 
 #include <vmknet/host.h>
 
-#include "lib/clock.h"
-#include "lib/host.h"
-#include "lib/log.h"
+#include "common/clock.h"
+#include "vswitch/dp.h"
+#include "common/log.h"
 #include "vswitch/vswitch.h"
 #include "vswitch/worker.h"
 
@@ -29,12 +29,12 @@
 
 static void worker_housekeeping(struct worker *w, uint32_t now)
 {
-	struct vmk_host *h = w->host;
+	struct vs_dp *dp = w->dp;
 
 	if (w->idx != 0)
 		return;
 	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
-		struct vmk_vswitch *vs = __atomic_load_n(&h->vswitches[i], __ATOMIC_ACQUIRE);
+		struct vmk_vswitch *vs = __atomic_load_n(&dp->vswitches[i], __ATOMIC_ACQUIRE);
 		struct fdb *f;
 
 		if (vs == NULL)
@@ -47,13 +47,13 @@ static void worker_housekeeping(struct worker *w, uint32_t now)
 int worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct vmk_host *h = w->host;
+	struct vs_dp *dp = w->dp;
 	struct vs_burst bursts[2];
 	uint64_t tsc = rte_rdtsc(), tsc_prev;
 	uint32_t last_hk = (uint32_t)(tsc / vmk_clock_tsc_per_ms);
 	bool busy = false;
 
-	rte_rcu_qsbr_thread_online(h->qsbr, w->idx);
+	rte_rcu_qsbr_thread_online(dp->qsbr, w->idx);
 	VMK_LOG(DEBUG, host, "worker %u on lcore %u running", w->idx, w->lcore);
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		const struct poll_list *pl = __atomic_load_n(&w->polls, __ATOMIC_ACQUIRE);
@@ -97,26 +97,26 @@ int worker_main(void *arg)
 			last_hk = now;
 			worker_housekeeping(w, now);
 		}
-		rte_rcu_qsbr_quiescent(h->qsbr, w->idx);
+		rte_rcu_qsbr_quiescent(dp->qsbr, w->idx);
 		if (!busy && pl == NULL)
 			rte_pause();
 	}
-	rte_rcu_qsbr_thread_offline(h->qsbr, w->idx);
+	rte_rcu_qsbr_thread_offline(dp->qsbr, w->idx);
 	return 0;
 }
 
-/* Assign every (port, queue) of the host round-robin over the workers,
+/* Assign every (port, queue) of the datapath round-robin over the workers,
  * continuing the rotation across ports so queue 0s spread out. */
-int workers_rebalance(struct vmk_host *h)
+int workers_rebalance(struct vs_dp *dp)
 {
 	struct poll_list *lists[VMK_MAX_WORKERS] = { 0 };
 	struct poll_list *old[VMK_MAX_WORKERS];
-	unsigned int nw = h->n_workers, total = 0, next = 0;
+	unsigned int nw = dp->n_workers, total = 0, next = 0;
 
 	if (nw == 0)
 		return 0;
 	for (unsigned int v = 0; v < VMK_MAX_VSWITCHES; v++) {
-		struct vmk_vswitch *vs = h->vswitches[v];
+		struct vmk_vswitch *vs = dp->vswitches[v];
 
 		for (uint32_t s = 0; vs != NULL && s < vs->n_slots; s++)
 			if (vs->ports[s] != NULL)
@@ -131,7 +131,7 @@ int workers_rebalance(struct vmk_host *h)
 		}
 	}
 	for (unsigned int v = 0; v < VMK_MAX_VSWITCHES; v++) {
-		struct vmk_vswitch *vs = h->vswitches[v];
+		struct vmk_vswitch *vs = dp->vswitches[v];
 
 		for (uint32_t s = 0; vs != NULL && s < vs->n_slots; s++) {
 			struct vs_port *p = vs->ports[s];
@@ -147,23 +147,23 @@ int workers_rebalance(struct vmk_host *h)
 		}
 	}
 	for (unsigned int i = 0; i < nw; i++)
-		old[i] = __atomic_exchange_n(&h->workers[i].polls, lists[i], __ATOMIC_ACQ_REL);
-	host_rcu_synchronize(h);
+		old[i] = __atomic_exchange_n(&dp->workers[i].polls, lists[i], __ATOMIC_ACQ_REL);
+	dp_rcu_synchronize(dp);
 	for (unsigned int i = 0; i < nw; i++)
 		free(old[i]);
 	return 0;
 }
 
-int vmk_host_get_worker_stats(struct vmk_host *h, unsigned int idx,
-			      struct vmk_worker_stats *out)
+int dp_worker_stats(struct vs_dp *dp, unsigned int idx,
+		    struct vmk_worker_stats *out)
 {
 	const struct worker *w;
 
-	if (h == NULL || out == NULL)
+	if (dp == NULL || out == NULL)
 		return -EINVAL;
-	if (idx >= h->n_workers)
+	if (idx >= dp->n_workers)
 		return -ENOENT;
-	w = &h->workers[idx];
+	w = &dp->workers[idx];
 	memset(out, 0, sizeof(*out));
 	out->lcore = w->lcore;
 	out->loops = __atomic_load_n(&w->n_loops, __ATOMIC_RELAXED);
@@ -175,10 +175,10 @@ int vmk_host_get_worker_stats(struct vmk_host *h, unsigned int idx,
 	return 0;
 }
 
-void workers_free_polls(struct vmk_host *h)
+void workers_free_polls(struct vs_dp *dp)
 {
 	for (unsigned int i = 0; i < VMK_MAX_WORKERS; i++) {
-		free(h->workers[i].polls);
-		h->workers[i].polls = NULL;
+		free(dp->workers[i].polls);
+		dp->workers[i].polls = NULL;
 	}
 }

@@ -10,7 +10,7 @@
 
 #include <rte_common.h>
 
-struct vmk_host;
+struct vs_dp;
 struct vs_port;
 
 struct poll_entry {
@@ -24,7 +24,7 @@ struct poll_list {
 };
 
 struct worker {
-	struct vmk_host *host;
+	struct vs_dp *dp;
 	unsigned int idx;          /* 0..n_workers-1: tx queue and stats index */
 	unsigned int lcore;
 	uint32_t stop;             /* set by the control thread */
@@ -39,14 +39,8 @@ struct worker {
 /* The lcore entry point (arg: struct worker *). */
 int worker_main(void *arg);
 
-/*
- * Recompute which worker polls which (port, queue) and publish the lists;
- * frees the old lists after an RCU grace period. Control thread, host lock
- * held. Returns 0 or -ENOMEM (old lists stay in place).
- */
-int workers_rebalance(struct vmk_host *host);
 
 /* Free every worker's poll list (workers stopped). */
-void workers_free_polls(struct vmk_host *host);
+void workers_free_polls(struct vs_dp *dp);
 
 #endif

@@ -46,32 +46,10 @@ struct vmk_host;
  * reason, so a malformed packet is always a counted drop.
  */
 enum vmk_ip_drop_reason {
-	VMK_IPDROP_TRUNCATED = 1,  /* shorter than its headers say */
-	VMK_IPDROP_BAD_VERSION,    /* IP version not 4 */
-	VMK_IPDROP_BAD_IHL,        /* header length < 20 or beyond the packet */
-	VMK_IPDROP_BAD_TOTAL_LEN,  /* total length < header or > what arrived */
-	VMK_IPDROP_BAD_CHECKSUM,   /* IPv4, ICMP or UDP checksum */
-	VMK_IPDROP_BAD_OPTIONS,    /* malformed IPv4 options */
-	VMK_IPDROP_TTL,            /* TTL 0 */
-	VMK_IPDROP_BAD_ADDR,       /* martian source (multicast, broadcast, zero) */
-	VMK_IPDROP_NOT_FOR_US,     /* destination is not an address of the adapter */
-	VMK_IPDROP_FRAG_OVERLAP,   /* fragments overlap (whole datagram dropped) */
-	VMK_IPDROP_FRAG_OVERSIZE,  /* fragment beyond 65535 bytes, or inconsistent end */
-	VMK_IPDROP_FRAG_TIMEOUT,   /* reassembly did not complete in time */
-	VMK_IPDROP_FRAG_NO_MEMORY, /* reassembly memory or slots exhausted */
-	VMK_IPDROP_UNKNOWN_PROTO,  /* no handler for the IP protocol */
-	VMK_IPDROP_NO_PORT,        /* UDP to a closed port */
-	VMK_IPDROP_SOCKET_FULL,    /* socket receive queue full */
-	VMK_IPDROP_BAD_ARP,        /* ARP with unsupported hardware/protocol */
-	VMK_IPDROP_TOO_BIG,        /* DF set and longer than the MTU */
-	VMK_IPDROP_NO_ROUTE,       /* no route to the destination */
-	VMK_IPDROP_ARP_QUEUE_FULL, /* too many packets waiting for resolution */
-	VMK_IPDROP_ARP_FAILED,     /* resolution timed out */
-	VMK_IPDROP_NO_MBUF,        /* no buffer to build a packet */
-	VMK_IPDROP_TXQ_FULL,       /* the adapter's transmit queue was full */
-	VMK_IPDROP_ADAPTER_DOWN,   /* adapter disabled or without address */
-	VMK_IPDROP_OTHER_HOST,     /* Ethernet destination is not this adapter */
-	VMK_IPDROP_ETHERTYPE,      /* neither IPv4 nor ARP */
+	VMK_IPDROP_NONE = 0,  /* not a reason: counter 0 stays unused */
+#define VMK_IP_DROP_REASON(sym, name, doc) VMK_IPDROP_##sym,
+#include <vmknet/ip_drops.def>
+#undef VMK_IP_DROP_REASON
 	VMK_IPDROP_MAX
 };
 

@@ -1,10 +1,11 @@
 /*
  * vSwitch ports.
  *
- * Every port kind implements one internal ops table; this issue's kind is the
- * ethdev port: any DPDK port, given by devargs (net_ring, net_pcap, net_null,
- * net_af_packet, net_tap, a PCI address) or by an ethdev port id the caller
- * already probed. Ports are identified on their vSwitch by a port id (the slot
+ * Every port kind implements one internal ops table. The kinds: the ethdev
+ * port (any DPDK port, given by devargs: net_ring, net_pcap, net_null,
+ * net_af_packet, net_tap, a PCI address; or by an ethdev port id the caller
+ * already probed), the guest port (virtio-net over vhost-user) and the
+ * VMkernel adapter's port. Ports are identified on their vSwitch by a port id (the slot
  * number, stable while the port exists) and by name.
  *
  * Thread: control plane (any non-worker thread), unless noted.
@@ -62,7 +63,8 @@ struct vmk_port_params {
 	const char *vhost_path;
 	bool vhost_server;
 	/* VMK_PORT_VMKNIC: the adapter; set by vmk_vmknic_add(), which is the
-	 * only way to add such a port (vmknet/vmknic.h) */
+	 * only way to add such a port (vmknet/vmknic.h): vmk_port_add refuses
+	 * the kind with -ENOTSUP */
 	struct vmk_vmknic *vmknic;
 };
 

@@ -16,18 +16,9 @@ extern "C" {
 #pragma GCC visibility push(default)
 
 enum vmk_drop_reason {
-	VMK_DROP_NO_MBUF = 0, /* no buffer: PMD rx_nombuf, or a flood copy failed */
-	VMK_DROP_VLAN,        /* tag not allowed on this port, or no port carries the VLAN */
-	VMK_DROP_MTU,         /* frame longer than the vSwitch MTU */
-	VMK_DROP_TXQ_FULL,    /* the port's tx queue refused it */
-	VMK_DROP_FDB_FULL,    /* source MAC not learned: table full (frame still
-	                       * forwarded; counted so a full table is visible) */
-	VMK_DROP_MALFORMED,   /* runt, truncated VLAN header, bad source MAC */
-	VMK_DROP_FILTERED,    /* destination is the ingress port, or uplink to uplink */
-	VMK_DROP_RX_MISSED,   /* the device's rx queue overflowed (not polled in time) */
-	VMK_DROP_SECURITY,    /* security policy: forged transmit (rx), MAC change (tx) */
-	VMK_DROP_SHAPED,      /* over the port group's traffic-shaping profile */
-	VMK_DROP_NO_UPLINK,   /* bound for the physical network, no uplink of the team up */
+#define VMK_DROP_REASON(sym, name, doc) VMK_DROP_##sym,
+#include <vmknet/switch_drops.def>
+#undef VMK_DROP_REASON
 	VMK_DROP_MAX
 };
 

@@ -76,20 +76,10 @@ const char *vmk_tcp_state_name(enum vmk_tcp_state state);
 /* Why TCP gave a segment up (counted per netstack, vmk_tcp_get_stats). The
  * wire parser returns the negated reason for malformed segments. */
 enum vmk_tcp_drop_reason {
-	VMK_TCPDROP_TRUNCATED = 1,  /* shorter than 20 bytes, or header not in one buffer */
-	VMK_TCPDROP_BAD_OFFSET,     /* data offset < 5 words or beyond the segment */
-	VMK_TCPDROP_BAD_OPTIONS,    /* option length field wrong or past the header */
-	VMK_TCPDROP_BAD_CHECKSUM,   /* checksum (pseudo-header included) wrong */
-	VMK_TCPDROP_NO_SOCKET,      /* no connection or listener (answered with RST) */
-	VMK_TCPDROP_OUT_OF_WINDOW,  /* sequence not acceptable (answered with ACK) */
-	VMK_TCPDROP_PAWS,           /* timestamp older than the last one (RFC 7323) */
-	VMK_TCPDROP_BAD_ACK,        /* acknowledges nothing we sent */
-	VMK_TCPDROP_CHALLENGED,     /* in-window RST or SYN: challenge ACK sent (RFC 5961) */
-	VMK_TCPDROP_BACKLOG_FULL,   /* SYN to a listener whose backlog is full */
-	VMK_TCPDROP_NO_MEMORY,      /* no buffer or connection slot */
-	VMK_TCPDROP_OOO_FULL,       /* out-of-order segment beyond what is held */
-	VMK_TCPDROP_RCV_MEMORY,     /* data past what the receive queue may pin
-				     * (2 x the receive buffer, mbufs counted whole) */
+	VMK_TCPDROP_NONE = 0, /* not a reason: counter 0 stays unused */
+#define VMK_TCP_DROP_REASON(sym, name, doc) VMK_TCPDROP_##sym,
+#include <vmknet/tcp_drops.def>
+#undef VMK_TCP_DROP_REASON
 	VMK_TCPDROP_MAX
 };
 

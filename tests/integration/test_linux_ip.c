@@ -35,7 +35,6 @@
 
 #include "support/harness.h"
 #include "support/linux_vlan.h"
-#include "tcpip/stack_host.h"
 
 #define A(a, b, c, d) RTE_BE32(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 #define MASK24 A(255, 255, 255, 0)
@@ -126,7 +125,6 @@ static int suite_fini(void)
 	th_sh("ip netns del %s 2>/dev/null", far_ns);
 	if (host != NULL) {
 		vmk_host_stop(host);
-		tcpip_host_release(host);
 		vmk_host_destroy(host);
 	}
 	return 0;

@@ -195,7 +195,7 @@ static __attribute__((unused)) void setup_mtu(uint32_t mtu)
 	p.netmask = MASK24;
 	p.mtu = mtu;
 	CU_ASSERT_EQUAL_FATAL(vmk_vmknic_add(host, &p, NULL), 0);
-	vmk0 = vmknic_find(tcpip_host_get(host), "vmk0");
+	vmk0 = vmknic_find(host_vmknics(host), "vmk0");
 	ns0 = vmk0->ifc.ns;
 	/* The tests' peer stands where a wire would: segments as on a wire
 	 * (the offload tests turn this back on). */
@@ -222,7 +222,6 @@ static __attribute__((unused)) void setup(void)
 static __attribute__((unused)) void teardown(void)
 {
 	n_out();
-	tcpip_host_release(host);
 	vmk_host_destroy(host);
 	host = NULL;
 }

@@ -20,7 +20,7 @@
 
 #include "support/harness.h"
 #include "tcpip/netstack.h"
-#include "tcpip/stack_host.h"
+#include "lib/host.h"
 #include "tcpip/wire_arp.h"
 #include "tcpip/wire_eth.h"
 #include "tcpip/wire_icmp.h"
@@ -43,7 +43,7 @@ static uint64_t now = 1000 * SEC;
 
 static struct vmk_vmknic *nic_named(const char *name)
 {
-	return vmknic_find(tcpip_host_get(host), name);
+	return vmknic_find(host_vmknics(host), name);
 }
 
 static int add_nic(const char *name, const char *ns, uint32_t ip, uint32_t mask)
@@ -94,7 +94,6 @@ static void setup(void)
 
 static void teardown(void)
 {
-	tcpip_host_release(host);
 	vmk_host_destroy(host);
 	host = NULL;
 }

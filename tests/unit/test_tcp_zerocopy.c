@@ -63,7 +63,7 @@ static void setup_pair(void)
 	p.netmask = MASK24;
 	p.mtu = 9000;
 	CU_ASSERT_EQUAL_FATAL(vmk_vmknic_add(host, &p, NULL), 0);
-	vmk1 = vmknic_find(tcpip_host_get(host), "vmk1");
+	vmk1 = vmknic_find(host_vmknics(host), "vmk1");
 	pump();
 }
 

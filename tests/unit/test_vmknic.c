@@ -13,7 +13,6 @@
 #include <vmknet/vmknet.h>
 
 #include "support/harness.h"
-#include "tcpip/stack_host.h"
 
 #define A(a, b, c, d) RTE_BE32(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 #define MASK24 A(255, 255, 255, 0)
@@ -37,7 +36,6 @@ static void setup(void)
 
 static void teardown(void)
 {
-	tcpip_host_release(host);
 	vmk_host_destroy(host);
 }
 

@@ -5,7 +5,7 @@
  */
 #include <rte_cycles.h>
 
-#include "lib/clock.h"
+#include "common/clock.h"
 
 uint64_t vmk_clock_tsc_per_ms = 1;
 

@@ -2,8 +2,8 @@
  * The library's monotonic clock, read from the TSC. Workers read it once per
  * poll loop and pass `now` down; nothing on the data path calls the OS.
  */
-#ifndef VMK_LIB_CLOCK_H
-#define VMK_LIB_CLOCK_H
+#ifndef VMK_COMMON_CLOCK_H
+#define VMK_COMMON_CLOCK_H
 
 #include <stdint.h>
 

@@ -1,7 +1,6 @@
 /*
- * Guest ports in the configuration model: a VM's vNIC on a port group over
- * a vhost-user socket. Defaults, look-up, generated MACs and the rules
- * vmk_config_validate checks for them (the same rules the switch and
+ * The rules vmk_config_validate checks for guest ports (a VM's vNIC on a
+ * port group over a vhost-user socket) (the same rules the switch and
  * DPDK's vhost PMD would enforce, so a refused document is refused before
  * anything runs, with the field named).
  *
@@ -11,80 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_random.h>
-
 #include <vmknet/config.h>
 
 #include "lib/config_priv.h"
-
-void vmk_config_guest_port_init(struct vmk_config_guest_port *gp, const char *name,
-				const char *vswitch, const char *portgroup, const char *socket)
-{
-	memset(gp, 0, sizeof(*gp));
-	snprintf(gp->name, sizeof(gp->name), "%s", name != NULL ? name : "");
-	snprintf(gp->vswitch, sizeof(gp->vswitch), "%s", vswitch != NULL ? vswitch : "");
-	snprintf(gp->portgroup, sizeof(gp->portgroup), "%s", portgroup != NULL ? portgroup : "");
-	/* A path too long for the array is kept unterminated, so that
-	 * validation refuses it instead of running a shorter path. */
-	if (socket != NULL)
-		memcpy(gp->socket, socket, strnlen(socket, sizeof(gp->socket)));
-	gp->n_queues = 1;
-}
-
-struct vmk_config_guest_port *vmk_config_find_guest_port(struct vmk_config *cfg,
-							 const char *name)
-{
-	for (unsigned int i = 0; cfg != NULL && name != NULL && i < cfg->n_guest_ports &&
-	     i < VMK_CONFIG_MAX_GUEST_PORTS; i++)
-		if (strcmp(cfg->guest_ports[i].name, name) == 0)
-			return &cfg->guest_ports[i];
-	return NULL;
-}
-
-static bool mac_zero(const uint8_t *mac)
-{
-	static const uint8_t zero[6];
-
-	return memcmp(mac, zero, 6) == 0;
-}
-
-/* Does a guest port other than `self`, or a vmknic, have this MAC? */
-static bool mac_used(const struct vmk_config *cfg, const struct vmk_config_guest_port *self,
-		     const uint8_t *mac)
-{
-	for (unsigned int i = 0; i < cfg->n_guest_ports; i++)
-		if (&cfg->guest_ports[i] != self && memcmp(cfg->guest_ports[i].mac, mac, 6) == 0)
-			return true;
-	for (unsigned int i = 0; i < cfg->n_vmknics; i++)
-		if (memcmp(cfg->vmknics[i].mac, mac, 6) == 0)
-			return true;
-	return false;
-}
-
-unsigned int vmk_config_guest_fill_macs(struct vmk_config *cfg)
-{
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; cfg != NULL && i < cfg->n_guest_ports &&
-	     i < VMK_CONFIG_MAX_GUEST_PORTS; i++) {
-		struct vmk_config_guest_port *gp = &cfg->guest_ports[i];
-
-		if (!mac_zero(gp->mac))
-			continue;
-		do {
-			uint64_t r = rte_rand();
-
-			gp->mac[0] = 0x02;
-			gp->mac[1] = 0x0c;
-			gp->mac[2] = 0x29;
-			gp->mac[3] = (uint8_t)(r >> 16);
-			gp->mac[4] = (uint8_t)(r >> 8);
-			gp->mac[5] = (uint8_t)r;
-		} while (mac_used(cfg, gp, gp->mac));
-		n++;
-	}
-	return n;
-}
 
 /* Why a socket path is unusable, or NULL. */
 static const char *socket_problem(const char *path)
@@ -170,7 +98,7 @@ static int validate_unique(const struct vmk_config *cfg, unsigned int i, const c
 			return -EINVAL;
 		}
 	}
-	if (mac_zero(gp->mac))
+	if (cfg_mac_zero(gp->mac))
 		return 0;
 	if (gp->mac[0] & 1) {
 		cfg_errf(err, err_size, "%s.mac: %02x:%02x:%02x:%02x:%02x:%02x is a multicast "

@@ -1,7 +1,7 @@
 /*
- * The IP layer in the configuration model: netstacks with their static
- * routes and default gateway, and VMkernel adapters. Look-ups, defaults and
- * the rules vmk_config_validate checks for them (the same rules the library
+ * The rules vmk_config_validate checks for the IP layer of a document:
+ * netstacks with their static routes and default gateway, and VMkernel
+ * adapters (the same rules the library
  * enforces, so a refused document is refused before anything runs, with
  * the field named).
  *
@@ -15,62 +15,6 @@
 #include <vmknet/config.h>
 
 #include "lib/config_priv.h"
-
-static const char *const builtin_netstacks[] = {
-	VMK_NETSTACK_DEFAULT, VMK_NETSTACK_VMOTION, VMK_NETSTACK_PROVISIONING,
-};
-#define N_BUILTIN (sizeof(builtin_netstacks) / sizeof(builtin_netstacks[0]))
-
-const char *cfg_ip_str(uint32_t a, char buf[16])
-{
-	return inet_ntop(AF_INET, &a, buf, 16);
-}
-
-bool vmk_config_netstack_is_builtin(const char *name)
-{
-	for (unsigned int i = 0; name != NULL && i < N_BUILTIN; i++)
-		if (strcmp(name, builtin_netstacks[i]) == 0)
-			return true;
-	return false;
-}
-
-void cfg_netstacks_init(struct vmk_config *cfg)
-{
-	memset(cfg->netstacks, 0, sizeof(cfg->netstacks));
-	cfg->n_netstacks = N_BUILTIN;
-	for (unsigned int i = 0; i < N_BUILTIN; i++)
-		snprintf(cfg->netstacks[i].name, VMK_NAME_MAX, "%s", builtin_netstacks[i]);
-}
-
-void vmk_config_vmknic_init(struct vmk_config_vmknic *nic, const char *name,
-			    const char *vswitch, const char *portgroup)
-{
-	memset(nic, 0, sizeof(*nic));
-	snprintf(nic->name, sizeof(nic->name), "%s", name != NULL ? name : "");
-	snprintf(nic->vswitch, sizeof(nic->vswitch), "%s", vswitch != NULL ? vswitch : "");
-	snprintf(nic->portgroup, sizeof(nic->portgroup), "%s", portgroup != NULL ? portgroup : "");
-	snprintf(nic->netstack, sizeof(nic->netstack), "%s", VMK_NETSTACK_DEFAULT);
-	nic->mtu = 1500;
-	nic->enabled = true;
-}
-
-struct vmk_config_vmknic *vmk_config_find_vmknic(struct vmk_config *cfg, const char *name)
-{
-	for (unsigned int i = 0; cfg != NULL && name != NULL && i < cfg->n_vmknics &&
-	     i < VMK_VMKNIC_MAX; i++)
-		if (strcmp(cfg->vmknics[i].name, name) == 0)
-			return &cfg->vmknics[i];
-	return NULL;
-}
-
-struct vmk_config_netstack *vmk_config_find_netstack(struct vmk_config *cfg, const char *name)
-{
-	for (unsigned int i = 0; cfg != NULL && name != NULL && i < cfg->n_netstacks &&
-	     i < VMK_NETSTACK_MAX; i++)
-		if (strcmp(cfg->netstacks[i].name, name) == 0)
-			return &cfg->netstacks[i];
-	return NULL;
-}
 
 static const struct vmk_config_netstack *ns_in(const struct vmk_config *cfg, const char *name)
 {
@@ -171,10 +115,10 @@ int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_s
 			 VMK_NETSTACK_MAX);
 		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < N_BUILTIN; i++) {
-		if (ns_in(cfg, builtin_netstacks[i]) == NULL) {
+	for (unsigned int i = 0; i < CFG_N_BUILTIN_NETSTACKS; i++) {
+		if (ns_in(cfg, cfg_builtin_netstacks[i]) == NULL) {
 			cfg_errf(err, err_size, "netstacks: the built-in netstack %s is missing",
-				 builtin_netstacks[i]);
+				 cfg_builtin_netstacks[i]);
 			return -EINVAL;
 		}
 	}
@@ -202,18 +146,6 @@ int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_s
 			return ret;
 	}
 	return 0;
-}
-
-bool cfg_vmk_name_ok(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len < 4 || len > 8 || strncmp(name, "vmk", 3) != 0)
-		return false;
-	for (size_t i = 3; i < len; i++)
-		if (name[i] < '0' || name[i] > '9')
-			return false;
-	return !(len > 4 && name[3] == '0');
 }
 
 static int validate_nic_place(const struct vmk_config *cfg, const struct vmk_config_vmknic *n,

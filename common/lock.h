@@ -1,0 +1,75 @@
+/*
+ * Locks of the library, and the rules clang checks for them.
+ *
+ * Lock acquisition order: a thread takes a lock only while it holds none
+ * below it in this table, and releases in the reverse order.
+ *
+ *   1. tcpip_host.lock   (tcpip/stack_host.h) control calls of tcpip/ and
+ *                        vmknic/; mutex; never taken by workers
+ *   2. vs_dp.lock        (vswitch/dp.h) control calls of vswitch/ and the
+ *                        link monitor's passes; mutex; never taken by workers
+ *   3. netstack.lock     (tcpip/netstack.h) one netstack's state; spinlock;
+ *                        workers only try it
+ *   4. leaf locks, held for a few instructions and never around another:
+ *                        a shared ethdev tx queue's spinlock
+ *                        (vswitch/port_ethdev.c), the vhost registry's
+ *                        reg_lock (vswitch/port_vhost.c)
+ *
+ * The process-wide state behind the leaf locks (the vhost registry, the
+ * ethdev claims) mirrors what DPDK itself keeps per process: rte_vhost's
+ * callbacks carry no context and ethdev ids are process-wide.
+ *
+ * The annotations are clang's thread-safety attributes (as Open vSwitch's
+ * OVS_REQUIRES, OVS_GUARDED_BY): `make check-thread-safety` (run by
+ * `make test`) builds the library with clang -Wthread-safety -Werror. They
+ * compile to nothing elsewhere.
+ */
+#ifndef VMK_COMMON_LOCK_H
+#define VMK_COMMON_LOCK_H
+
+#include <pthread.h>
+
+#if defined(__clang__)
+#define VMK_TSA(x) __attribute__((x))
+#else
+#define VMK_TSA(x)
+#endif
+
+#define VMK_CAPABILITY(name) VMK_TSA(capability(name))
+#define VMK_GUARDED_BY(lock) VMK_TSA(guarded_by(lock))
+#define VMK_PT_GUARDED_BY(lock) VMK_TSA(pt_guarded_by(lock))
+#define VMK_REQUIRES(...) VMK_TSA(requires_capability(__VA_ARGS__))
+#define VMK_EXCLUDES(...) VMK_TSA(locks_excluded(__VA_ARGS__))
+#define VMK_ACQUIRES(...) VMK_TSA(acquire_capability(__VA_ARGS__))
+#define VMK_RELEASES(...) VMK_TSA(release_capability(__VA_ARGS__))
+#define VMK_ASSERT_HELD(...) VMK_TSA(assert_capability(__VA_ARGS__))
+#define VMK_NO_THREAD_SAFETY_ANALYSIS VMK_TSA(no_thread_safety_analysis)
+
+/* A pthread mutex the analysis knows as a capability. */
+struct VMK_CAPABILITY("mutex") vmk_mutex {
+	pthread_mutex_t m;
+};
+
+static inline void vmk_mutex_init(struct vmk_mutex *l)
+{
+	pthread_mutex_init(&l->m, NULL);
+}
+
+static inline void vmk_mutex_destroy(struct vmk_mutex *l)
+{
+	pthread_mutex_destroy(&l->m);
+}
+
+static inline void vmk_mutex_lock(struct vmk_mutex *l)
+	VMK_ACQUIRES(*l) VMK_NO_THREAD_SAFETY_ANALYSIS
+{
+	pthread_mutex_lock(&l->m);
+}
+
+static inline void vmk_mutex_unlock(struct vmk_mutex *l)
+	VMK_RELEASES(*l) VMK_NO_THREAD_SAFETY_ANALYSIS
+{
+	pthread_mutex_unlock(&l->m);
+}
+
+#endif

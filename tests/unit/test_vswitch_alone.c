@@ -1,0 +1,244 @@
+/*
+ * The switch on its own: a datapath (vswitch/dp.h) made from a packet pool
+ * the test owns, one vSwitch, net_ring ports and one worker; no host, no
+ * netstack, no adapter. This binary is linked with the vswitch and common
+ * layers only (see the Makefile), so it also proves the switch builds and
+ * runs without the layers above it.
+ *
+ * Topology of vSwitch0:
+ *   g0, g1 : "VM Network" VLAN 0     v0 : "Storage" VLAN 20
+ *   up0    : uplink
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <vmknet/fdb.h>
+#include <vmknet/port.h>
+#include <vmknet/vswitch.h>
+
+#include "vswitch/dp.h"
+
+enum { G0, G1, V0, UP0, NP };
+static const char *names[NP] = { "g0", "g1", "v0", "up0" };
+static const char *groups[NP] = { "VM Network", "VM Network", "Storage", NULL };
+
+struct ringport {
+	struct rte_ring *to_switch, *from_switch;
+	uint16_t port_id;
+	uint32_t vs_port;
+};
+
+static struct rte_mempool *pool, *clone_pool;
+static struct vs_dp *dp;
+static struct vmk_vswitch *vs;
+static struct ringport rp[NP];
+static unsigned int run;           /* setups so far: fresh ring and port names */
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int ringport_create(unsigned int i)
+{
+	char rn[RTE_RING_NAMESIZE];
+	int port;
+
+	snprintf(rn, sizeof(rn), "a%u_%s_in", run, names[i]);
+	rp[i].to_switch = rte_ring_create(rn, 1024, SOCKET_ID_ANY, 0);
+	snprintf(rn, sizeof(rn), "a%u_%s_out", run, names[i]);
+	rp[i].from_switch = rte_ring_create(rn, 1024, SOCKET_ID_ANY, 0);
+	if (rp[i].to_switch == NULL || rp[i].from_switch == NULL)
+		return -1;
+	snprintf(rn, sizeof(rn), "a%u_%s", run, names[i]);
+	port = rte_eth_from_rings(rn, &rp[i].to_switch, 1, &rp[i].from_switch, 1,
+				  SOCKET_ID_ANY);
+	if (port < 0)
+		return -1;
+	rp[i].port_id = (uint16_t)port;
+	return 0;
+}
+
+static void mac_of(uint8_t mac[6], unsigned int i)
+{
+	static const uint8_t base[6] = { 0x02, 0, 0, 0, 0x77, 0 };
+
+	memcpy(mac, base, 6);
+	mac[5] = (uint8_t)(i + 1);
+}
+
+static void inject(unsigned int from, const uint8_t dst[6])
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, 64);
+	memset(p, 0, 64);
+	memcpy(p, dst, 6);
+	mac_of(p + 6, from);
+	p[12] = 0x08;           /* IPv4 ethertype; the switch does not look further */
+	while (rte_ring_enqueue(rp[from].to_switch, m) != 0)
+		sleep_ms(1);
+}
+
+/* Frames each port received within ~100 ms (all freed). */
+static void collect(unsigned int got[NP])
+{
+	for (unsigned int i = 0; i < NP; i++)
+		got[i] = 0;
+	for (unsigned int t = 0; t < 100; t++) {
+		for (unsigned int i = 0; i < NP; i++) {
+			void *m;
+
+			while (rte_ring_dequeue(rp[i].from_switch, &m) == 0) {
+				rte_pktmbuf_free(m);
+				got[i]++;
+			}
+		}
+		sleep_ms(1);
+	}
+}
+
+static void setup(void)
+{
+	struct dp_params dpp = { .name = "alone", .socket_id = SOCKET_ID_ANY, .max_workers = 1 };
+	struct vmk_vswitch_params vp;
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
+	char pn[RTE_MEMPOOL_NAMESIZE];
+
+	run++;
+	snprintf(pn, sizeof(pn), "alone_pool_%u", run);
+	pool = rte_pktmbuf_pool_create(pn, 4095, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	snprintf(pn, sizeof(pn), "alone_clone_%u", run);
+	clone_pool = rte_pktmbuf_pool_create(pn, 4095, 32, 0, 0, SOCKET_ID_ANY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(clone_pool);
+	dpp.pool = pool;
+	dpp.clone_pool = clone_pool;
+	CU_ASSERT_EQUAL_FATAL(dp_create(&dpp, &dp), 0);
+	vmk_vswitch_params_init(&vp);
+	vp.name = "vSwitch0";
+	CU_ASSERT_EQUAL_FATAL(dp_vswitch_add(dp, &vp, &vs), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_portgroup_add(vs, "VM Network", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_portgroup_add(vs, "Storage", 20), 0);
+	for (unsigned int i = 0; i < NP; i++) {
+		struct vmk_port_params pp;
+
+		CU_ASSERT_EQUAL_FATAL(ringport_create(i), 0);
+		vmk_port_params_init(&pp);
+		pp.name = names[i];
+		pp.ethdev_port = rp[i].port_id;
+		pp.portgroup = groups[i];
+		pp.uplink = groups[i] == NULL;
+		CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &rp[i].vs_port), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(dp_start(dp, &lcore, 1), 0);
+}
+
+static void teardown(void)
+{
+	dp_destroy(dp);                 /* stops the worker, removes ports and switch */
+	dp = NULL;
+	for (unsigned int i = 0; i < NP; i++) {
+		rte_eth_dev_close(rp[i].port_id);
+		rte_ring_free(rp[i].to_switch);
+		rte_ring_free(rp[i].from_switch);
+	}
+	rte_mempool_free(clone_pool);
+	rte_mempool_free(pool);
+}
+
+static void test_switch_floods_a_broadcast_to_its_vlan_and_the_uplink(void)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	unsigned int got[NP];
+
+	setup();
+	inject(G0, bcast);
+	collect(got);
+	CU_ASSERT_EQUAL(got[G0], 0);
+	CU_ASSERT_EQUAL(got[G1], 1);
+	CU_ASSERT_EQUAL(got[V0], 0);        /* another VLAN */
+	CU_ASSERT_EQUAL(got[UP0], 1);
+	teardown();
+}
+
+static void test_switch_learns_a_source_and_sends_the_reply_to_it_alone(void)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct vmk_fdb_entry e;
+	uint8_t g0_mac[6];
+	unsigned int got[NP];
+
+	setup();
+	mac_of(g0_mac, G0);
+	inject(G0, bcast);
+	collect(got);
+	CU_ASSERT_EQUAL_FATAL(vmk_fdb_lookup(vs, 0, g0_mac, &e), 0);
+	CU_ASSERT_EQUAL(e.port_id, rp[G0].vs_port);
+	inject(G1, g0_mac);
+	collect(got);
+	CU_ASSERT_EQUAL(got[G0], 1);
+	CU_ASSERT_EQUAL(got[G1], 0);
+	CU_ASSERT_EQUAL(got[UP0], 0);
+	teardown();
+}
+
+static void test_removed_port_gets_nothing_and_its_entries_flood(void)
+{
+	uint8_t g0_mac[6];
+	unsigned int got[NP];
+
+	setup();
+	mac_of(g0_mac, G0);
+	inject(G0, g0_mac);                 /* learn g0 (a frame to itself: dropped) */
+	collect(got);
+	CU_ASSERT_EQUAL_FATAL(vmk_port_remove(vs, rp[G0].vs_port), 0);
+	inject(G1, g0_mac);
+	collect(got);
+	CU_ASSERT_EQUAL(got[G0], 0);
+	CU_ASSERT_EQUAL(got[UP0], 1);       /* unknown again: flooded */
+	teardown();
+}
+
+int main(int argc, char **argv)
+{
+	char prefix[64];
+	char *args[] = { argv[0], "-l0-1", "--no-pci", "--no-huge", "--no-shconf", "-m256",
+			 prefix, "--log-level=*:warning", NULL };
+	CU_pSuite s;
+	unsigned int failed;
+
+	(void)argc;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=vmkt_alone_%d", (int)getpid());
+	if (rte_eal_init((int)RTE_DIM(args) - 1, args) < 0)
+		return 1;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("vswitch_alone", NULL, NULL);
+	CU_add_test(s, "test_switch_floods_a_broadcast_to_its_vlan_and_the_uplink",
+		    test_switch_floods_a_broadcast_to_its_vlan_and_the_uplink);
+	CU_add_test(s, "test_switch_learns_a_source_and_sends_the_reply_to_it_alone",
+		    test_switch_learns_a_source_and_sends_the_reply_to_it_alone);
+	CU_add_test(s, "test_removed_port_gets_nothing_and_its_entries_flood",
+		    test_removed_port_gets_nothing_and_its_entries_flood);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	rte_eal_cleanup();
+	return failed == 0 ? 0 : 1;
+}
