@@ -170,8 +170,11 @@ for row in "${TABLE[@]}"; do
 			continue
 		fi
 		what=$(basename "$t" .sh)
-		cases=$(paste -sd, "$log.failed")
-		[ -n "$cases" ] && what="$what ($cases)"
+		# The first failing CUnit test names the catch; the rest are counted.
+		cases=$(head -n 1 "$log.failed")
+		n_cases=$(wc -l <"$log.failed")
+		[ "$n_cases" -gt 1 ] && cases="$cases, +$((n_cases - 1)) more"
+		[ -n "$cases" ] && what="$what: $cases"
 		if passes_on_normal "$t"; then
 			caught=$what
 			break
