@@ -52,6 +52,7 @@ if [ ! -d "$MBUILD" ] && [ -d "$BUILD/obj" ]; then
 	rm -rf "$MBUILD/test-logs"
 	find "$MBUILD/obj" -name '*.d' -exec sed -i "s#^$BUILD/#$MBUILD/#" {} +
 fi
+rm -rf "$LOGS"
 mkdir -p "$LOGS"
 
 # The library and program sources that hold a mutant's switch.
