@@ -25,6 +25,7 @@
 #                                            make bench-tcp  TCP against Linux
 # make demo       run the demo host          make install PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (called by demo, test, bench)
+# make test-mutants  every deliberate fault (VMK_MUTANT_*) fails a test
 
 VERSION_MAJOR := 0
 VERSION       := 0.1.0
@@ -51,6 +52,13 @@ CFLAGS_BASE   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS_SAN   := -fsanitize=$(SANITIZE)
 endif
 CFLAGS        := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
+# The deliberate faults of tests/mutants.sh build only into build-mutant:
+# no VMK_MUTANT_ switch ever reaches a normal build.
+ifneq ($(findstring VMK_MUTANT_,$(CFLAGS) $(CPPFLAGS)),)
+ifneq ($(BUILD),build-mutant)
+$(error VMK_MUTANT_ switches build only with BUILD=build-mutant (make test-mutants))
+endif
+endif
 LDLIBS        := $(DPDK_LIBS) -lpthread -lm
 # Programs and tests also drive net_ring ports directly (rte_eth_from_rings).
 PROG_LDLIBS   := $(DPDK_LIBS) -lrte_net_ring -lpthread -lm
@@ -87,7 +95,7 @@ SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
 .SECONDARY:
-.PHONY: all layers check-layers check-names check-thread-safety tsan-stress lib progs tests test asan bench bench-tcp demo install deps clean check-symbols
+.PHONY: all layers check-layers check-names check-thread-safety tsan-stress lib progs tests test test-mutants asan bench bench-tcp demo install deps clean check-symbols
 .DEFAULT_GOAL := all
 
 all: layers lib progs tests
@@ -249,6 +257,11 @@ asan: deps
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run.sh
 
+# Each deliberate fault in its turn must make a test fail that passes here.
+test-mutants: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/mutants.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@flock /tmp/vmknet-dpdk.lock bench/run_l2fwd.sh
@@ -276,7 +289,7 @@ install: lib
 	  install -m 0755 $(BUILD)/bin/* $(DESTDIR)$(BINDIR)/; fi
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-mutant
 
 -include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d) \
   $(patsubst %.c,$(BUILD)/obj/%.d,$(wildcard $(addsuffix /*.c,$(PROG_DIRS))))

@@ -150,7 +150,11 @@ int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
 		cfg_errf(err, err_size, "out of memory");
 		return ret;
 	}
+#ifdef VMK_MUTANT_ATOMIC_SAVE   /* mutant: atomic config save: the file is rewritten in place */
+	fd = open(strcpy(tmp, path), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+#else
 	fd = mkostemp(tmp, O_CLOEXEC);   /* mode 0600 */
+#endif
 	if (fd < 0) {
 		ret = -errno;
 		step = "create temporary file";

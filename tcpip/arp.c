@@ -156,8 +156,10 @@ void arp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, ui
 			arp_confirm(ns, ifc, e, &r.sha, now);
 		}
 	}
+#ifndef VMK_MUTANT_ARP_REPLY   /* mutant: ARP reply: a request for our address goes unanswered */
 	if (for_us && r.op == RTE_ARP_OP_REQUEST)
 		arp_send(ns, ifc, RTE_ARP_OP_REPLY, &r.sha, &r.sha, r.spa);
+#endif
 }
 
 static bool is_bcast(const struct tcpip_if *ifc, rte_be32_t nh)

@@ -123,7 +123,11 @@ int route_add(struct netstack *ns, rte_be32_t net, uint8_t plen, rte_be32_t gw)
 		return -EINVAL;
 	}
 	if (plen == 0) {
+#ifdef VMK_MUTANT_ONE_DEFAULT_GW   /* mutant: one default gateway: a second replaces the first */
+		if (0 && ns->default_gw != 0) {
+#else
 		if (ns->default_gw != 0) {
+#endif
 			tcpip_set_error("netstack %s already has default gateway %s; replace it "
 					"explicitly", ns->name, ip_str(ns->default_gw, a));
 			return -EEXIST;

@@ -51,6 +51,9 @@ void tcp_sack_update(struct vmk_tcp_sock *p, const struct tcp_repr *r, bool *new
 	uint32_t data_end = p->snd_una + p->sndq.len;
 
 	*news = false;
+#ifdef VMK_MUTANT_SACK   /* mutant: SACK: the peer's SACK blocks are ignored */
+	return;
+#endif
 	for (unsigned int i = 0; i < r->n_sack; i++) {
 		uint32_t s = r->sack[i][0], e = r->sack[i][1];
 

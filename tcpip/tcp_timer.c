@@ -101,7 +101,9 @@ static void rexmt_expired(struct vmk_tcp_sock *p, uint64_t now)
 	p->flags &= ~TCPF_IN_RECOVERY;
 	p->dupacks = 0;
 	p->recover = p->snd_max;
+#ifndef VMK_MUTANT_TCP_RETRANSMISSION   /* mutant: TCP retransmission: a timeout resends nothing */
 	p->snd_nxt = p->snd_una;                /* go back: resend from the first hole */
+#endif
 	tcp_output(p, now);
 	if (p->t_rexmt == 0 && p->snd_una != p->snd_max)
 		tcp_arm_rexmt(p, now);

@@ -102,8 +102,10 @@ static bool filter_match(const struct vmk_capture_filter *f, const struct rte_mb
 void capture_frames(struct vmk_capture *c, struct rte_mbuf *const *pkts, uint16_t n,
 		    uint8_t dir, uint64_t tsc)
 {
+#ifndef VMK_MUTANT_PCAP_CAPTURE   /* mutant: pcap capture: a one-direction capture records both */
 	if (!(c->dir & dir))
 		return;
+#endif
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *cp;
 

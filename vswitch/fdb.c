@@ -132,7 +132,11 @@ int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uin
 					 __ATOMIC_RELEASE);
 		}
 	} else {
+#ifdef VMK_MUTANT_FDB_LEARNING   /* mutant: FDB learning: a new source MAC is never learned */
+		ret = 0;
+#else
 		ret = insert_locked(f, key, h, fdb_val_make(now, port, 0));
+#endif
 		if (ret == 0)
 			f->n_learned++;
 		else

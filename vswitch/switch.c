@@ -149,7 +149,11 @@ classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 			count_rx_drop(st, VMK_DROP_MALFORMED);
 			continue;
 		}
+#ifdef VMK_MUTANT_FORGED_TRANSMIT   /* mutant: forged-transmit rejection: any source MAC passes */
+		if (0 && checks && (in_sec & VP_FORGED_REJECT) && smac != in_mac) {
+#else
 		if (checks && (in_sec & VP_FORGED_REJECT) && smac != in_mac) {
+#endif
 			count_rx_drop(st, VMK_DROP_SECURITY);
 			continue;
 		}

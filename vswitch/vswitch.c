@@ -122,7 +122,11 @@ static struct flood_set *flood_set_build(const struct vs_view *v, int vlan)
 
 		if (vp->port == NULL)
 			continue;
+#ifdef VMK_MUTANT_VLAN_ISOLATION   /* mutant: VLAN isolation: a VLAN floods to every VLAN's ports */
+		if (vp->uplink || vp->vlan == VMK_VLAN_TRUNK || vlan >= 0)
+#else
 		if (vp->uplink || vp->vlan == VMK_VLAN_TRUNK || (vlan >= 0 && vp->vlan == vlan))
+#endif
 			fs->slot[fs->n++] = (uint16_t)s;
 	}
 	return fs;

@@ -16,7 +16,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -254,6 +256,55 @@ static void test_config_file_saves_atomically_and_refuses_corrupt_files(void)
 	vmk_config_destroy(b);
 }
 
+
+/* A save that fails part-way through writing (here: a file size limit
+ * smaller than the document, as a full disk would) leaves the previous file
+ * whole and no temporary behind; a save that succeeds replaces the file
+ * with a new one (a new inode), never rewriting it in place, so a reader
+ * sees the old document or the new one, nothing between. */
+static void test_config_save_failing_part_way_leaves_the_previous_file_whole(void)
+{
+	char dir[] = "/tmp/vmk-config-test.XXXXXX", path[128], cmd[160];
+	struct vmk_config *a, *b;
+	struct rlimit fsize, small;
+	void (*xfsz)(int);
+	struct stat st;
+	ino_t ino;
+	int ret;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	CU_ASSERT_FATAL(vmk_config_create(&a) == 0 && vmk_config_create(&b) == 0);
+	vmk_config_init_default(a);
+	a->vswitches[0].mtu = 9000;
+	CU_ASSERT_EQUAL_FATAL(vmk_config_save_file(path, a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+	ino = st.st_ino;
+	a->vswitches[0].mtu = 1500;
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &fsize), 0);
+	small = fsize;
+	small.rlim_cur = 64;
+	xfsz = signal(SIGXFSZ, SIG_IGN);
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &small), 0);
+	ret = vmk_config_save_file(path, a, err, sizeof(err));
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &fsize), 0);
+	signal(SIGXFSZ, xfsz);
+	CU_ASSERT_EQUAL(ret, -EFBIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "write"));
+	CU_ASSERT_EQUAL(vmk_config_load_file(path, b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(b->vswitches[0].mtu, 9000);
+	snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 1", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT_EQUAL(vmk_config_save_file(path, a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_NOT_EQUAL(st.st_ino, ino);
+	CU_ASSERT_EQUAL(vmk_config_load_file(path, b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(b->vswitches[0].mtu, 1500);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
 
 static void test_config_policies_round_trip_and_absent_means_inherit(void)
 {
@@ -1039,6 +1090,8 @@ int main(void)
 		    test_config_refused_document_leaves_target_unchanged);
 	CU_add_test(model, "file saves atomically and refuses corrupt files",
 		    test_config_file_saves_atomically_and_refuses_corrupt_files);
+	CU_add_test(model, "save failing part-way leaves the previous file whole",
+		    test_config_save_failing_part_way_leaves_the_previous_file_whole);
 	CU_add_test(model, "policies round-trip and absent means inherit",
 		    test_config_policies_round_trip_and_absent_means_inherit);
 	CU_add_test(model, "bad policies are refused with the field",
