@@ -38,6 +38,9 @@ if [ -d "$BUILD/obj/lib" ]; then
 	for from in $LAYERS; do
 		for o in "$BUILD"/obj/"$from"/*.o; do
 			[ -f "$o" ] || continue
+			# an object left by a source that moved or went is no code of today
+			src=${o#"$BUILD"/obj/}
+			[ -f "${src%.o}.c" ] || continue
 			while read -r sym; do owner[$sym]=$from; done < <(nm --defined-only "$o" |
 				awk '$2 ~ /^[TDBRC]$/ { print $3 }')
 		done
@@ -45,6 +48,9 @@ if [ -d "$BUILD/obj/lib" ]; then
 	for from in $LAYERS; do
 		for o in "$BUILD"/obj/"$from"/*.o; do
 			[ -f "$o" ] || continue
+			# an object left by a source that moved or went is no code of today
+			src=${o#"$BUILD"/obj/}
+			[ -f "${src%.o}.c" ] || continue
 			while read -r sym; do
 				to=${owner[$sym]:-}
 				[ -z "$to" ] || [ "$to" = "$from" ] && continue

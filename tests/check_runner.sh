@@ -19,8 +19,9 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 fail() { echo "FAIL: $*"; exit 1; }
 harness=$BUILD/obj/tests/support/harness.o
+runner_o=$BUILD/obj/tests/support/cunit_run.o
 lib=$BUILD/lib/libvmknet.a   # the public archive: harness.o needs only vmk_eal_*
-[ -f "$harness" ] && [ -f "$lib" ] || fail "build first (make): $harness, $lib"
+[ -f "$harness" ] && [ -f "$runner_o" ] && [ -f "$lib" ] || fail "build first (make): $harness, $runner_o, $lib"
 tmp=$(mktemp -d /tmp/vmk-check-runner.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/build/tests/unit" "$tmp/tests/integration"
@@ -45,7 +46,7 @@ int main(void)
 }
 EOF
 	cc -std=gnu11 -Itests -Iinclude $(pkg-config --cflags libdpdk cunit) "$tmp/$1.c" -o "$tmp/build/tests/unit/$1" \
-		"$harness" "$lib" $(pkg-config --libs libdpdk libpcap libcjson cunit) -lrte_net_ring -lpthread -lm ||
+		"$harness" "$runner_o" "$lib" $(pkg-config --libs libdpdk libpcap libcjson cunit) -lrte_net_ring -lpthread -lm ||
 		fail "cannot build $1"
 }
 three='CU_add_test(s, "a", ok); CU_add_test(s, "b", ok); CU_add_test(s, "c", ok);'

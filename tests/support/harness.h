@@ -15,25 +15,15 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "support/cunit_run.h"
+
 /* Bring up EAL for a test binary: lcores 0 (main) and, when with_worker,
  * 1 (the worker). Returns 0 or a negative errno. */
 int th_eal_init(const char *prog, bool with_worker);
 
-/* Run the registered CUnit suites verbosely and print the counts tests/run.sh
- * reads ("harness: registered R" before the run; "harness: registered R run N
- * passed P failed F setup-failed S cleanup-failed C" after it). Returns the
- * process exit code: 0 only when every registered test ran and passed and
- * every suite's set-up and cleanup succeeded. */
+/* Run the registered CUnit suites (th_cunit_run, support/cunit_run.h), then
+ * clean up EAL. Returns the process exit code. */
 int th_run_suites(void);
-
-/* Exit status of a test binary or script that cannot run here (automake's). */
-#define TH_EXIT_SKIP 77
-
-/* Declare that this binary cannot run here: prints "harness: skipped: WHY"
- * (say what is missing and how to get it: "needs root", "run make deps")
- * and returns TH_EXIT_SKIP for main to return. tests/run.sh counts the
- * binary's tests as skipped, and .ci/run fails on any skip. */
-int th_skip(const char *why);
 
 /* Check that every program of the space-separated list is on PATH. Returns 0,
  * or prints "FAIL: not installed: ...: run 'make deps'" and returns -1: a

@@ -28,6 +28,8 @@
 
 #include "vswitch/dp.h"
 
+#include "support/cunit_run.h"   /* CUnit only: the harness needs the host */
+
 enum { G0, G1, V0, UP0, NP };
 static const char *names[NP] = { "g0", "g1", "v0", "up0" };
 static const char *groups[NP] = { "VM Network", "VM Network", "Storage", NULL };
@@ -220,7 +222,7 @@ int main(int argc, char **argv)
 	char *args[] = { argv[0], "-l0-1", "--no-pci", "--no-huge", "--no-shconf", "-m256",
 			 prefix, "--log-level=*:warning", NULL };
 	CU_pSuite s;
-	unsigned int failed;
+	int rc;
 
 	(void)argc;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vmkt_alone_%d", (int)getpid());
@@ -235,10 +237,7 @@ int main(int argc, char **argv)
 		    test_switch_learns_a_source_and_sends_the_reply_to_it_alone);
 	CU_add_test(s, "test_removed_port_gets_nothing_and_its_entries_flood",
 		    test_removed_port_gets_nothing_and_its_entries_flood);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	rc = th_cunit_run();
 	rte_eal_cleanup();
-	return failed == 0 ? 0 : 1;
+	return rc;
 }
