@@ -20,7 +20,7 @@
 void fuzz_eal_init(const char *prog);
 
 /* A private directory for files a harness must create (sockets, the
- * daemon's configuration file), removed at exit. */
+ * daemon's configuration file), on /dev/shm when it can, removed at exit. */
 const char *fuzz_tmpdir(void);
 
 #define FUZZ_CHECK(cond)							\
