@@ -34,7 +34,7 @@ for n in "${names[@]}"; do
 	opts=$(cat "tests/fuzz/options/$n" 2>/dev/null)
 	# shellcheck disable=SC2086 # opts is a list of flags
 	flock "$LOCK" "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
-		-close_fd_mask=3 -artifact_prefix="$art/" $opts "$work" "tests/fuzz/corpus/$n" \
+		-artifact_prefix="$art/" $opts "$work" "tests/fuzz/corpus/$n" \
 		>"$log" 2>&1
 	rc=$?
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
