@@ -26,6 +26,8 @@
 # make demo       run the demo host          make install PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (called by demo, test, bench)
 # make test-mutants  every deliberate fault (VMK_MUTANT_*) fails a test
+# make fuzz       build the libFuzzer harnesses (clang, build-fuzz/) and run
+#                 each for FUZZ_SECONDS (default 300); make fuzz-build builds only
 
 VERSION_MAJOR := 0
 VERSION       := 0.1.0
@@ -95,7 +97,8 @@ SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
 .SECONDARY:
-.PHONY: all layers check-layers check-names check-thread-safety tsan-stress lib progs tests test test-mutants asan bench bench-tcp demo install deps clean check-symbols
+.PHONY: all layers check-layers check-names check-thread-safety tsan-stress lib progs tests test test-mutants asan bench bench-tcp demo install deps clean check-symbols \
+	fuzz fuzz-build fuzzers
 .DEFAULT_GOAL := all
 
 all: layers lib progs tests
@@ -242,6 +245,44 @@ check-thread-safety: $(foreach l,$(LAYERS),$(BUILD)/inc/$(l)/.stamp)
 check-names:
 	@tests/check_drop_names.sh
 
+# Fuzzing (tests/fuzz/, docs/ARCHITECTURE.md "Fuzzing"): one libFuzzer
+# binary per tests/fuzz/fuzz_NAME.c, in its own build directory with clang:
+# the library with -fsanitize=fuzzer-no-link,address,undefined, the harness
+# linked with -fsanitize=fuzzer. Harnesses of a program link its objects
+# (vmknetd's without its main; vmkcli's main renamed).
+FUZZ_BUILD    ?= build-fuzz
+FUZZ_SECONDS  ?= 300
+FUZZ_SRCS     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS       := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_COMMON   := $(BUILD)/obj/tests/fuzz/common.o
+VMKNETD_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out examples/vmknetd/main.c,\
+		 $(wildcard examples/vmknetd/*.c)))
+VMKCLI_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out examples/vmkcli/main.c,\
+		 $(wildcard examples/vmkcli/*.c))) $(BUILD)/obj/examples/vmkcli/main_fuzz.o
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
+	  SANITIZE=address,undefined EXTRA_CFLAGS=-fsanitize=fuzzer-no-link fuzzers
+
+fuzzers: $(FUZZERS)
+
+fuzz: deps fuzz-build
+	@flock /tmp/vmknet-dpdk.lock tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+$(BUILD)/fuzz/fuzz_ctl: $(VMKNETD_OBJS)
+$(BUILD)/fuzz/fuzz_vmkcli: $(VMKCLI_OBJS)
+
+$(BUILD)/obj/examples/vmkcli/main_fuzz.o: examples/vmkcli/main.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (main renamed)"
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default -Iexamples -Dmain=vmkcli_main -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_COMMON) $(LAYER_LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default -I. -Itests -Itests/fuzz -Iexamples $< -o $@ \
+	  $(filter %.o,$^) $(LAYER_LIBS) -fsanitize=fuzzer $(LDFLAGS_SAN) $(PROG_LDLIBS)
+
 check-symbols: $(STATIC_LIB) $(SHARED_LIB)
 	@BUILD=$(BUILD) tests/check_symbols.sh
 
@@ -290,7 +331,7 @@ install: lib
 	  install -m 0755 $(BUILD)/bin/* $(DESTDIR)$(BINDIR)/; fi
 
 clean:
-	rm -rf build build-asan build-tsan build-mutant
+	rm -rf build build-asan build-tsan build-mutant build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d) \
+-include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d) $(FUZZ_COMMON:.o=.d) \
   $(patsubst %.c,$(BUILD)/obj/%.d,$(wildcard $(addsuffix /*.c,$(PROG_DIRS))))

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the harnesses whose inputs are binary layouts
+(tests/fuzz/corpus/vring/): the cases of tests/unit/test_vring.c in the
+layout fuzz_vring.c reads. Run from the repository root; the output is
+committed, so this only needs running again when a layout changes."""
+import os
+import struct
+
+GPA = 0x10000
+R0 = 40 << 10
+F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
+
+
+def vring_seed(name, qlog, flags, ops, descs, avail, bufs, last=(0, 0), max_frame=16384,
+               avail_flags=0, used_event=0):
+    q = 1 << qlog
+    hdr = bytes([qlog, flags]) + struct.pack('<HHH', last[0], last[1], max_frame - 64)
+    o = b''
+    for op, arg in ops:
+        o += bytes([op, arg])
+    hdr += (o + b'\0' * 8)[:8] + b'\0\0'
+    avail_off = 16 * q
+    used_off = (avail_off + 6 + 2 * q + 3) & ~3
+    img = bytearray(max(used_off + 6 + 8 * q, max([off + len(b) for off, b in bufs] or [0])))
+    for i, (addr, ln, fl, nx) in descs.items():
+        img[16 * i:16 * i + 16] = struct.pack('<QIHH', addr, ln, fl, nx)
+    struct.pack_into('<HH', img, avail_off, avail_flags, (last[0] + len(avail)) & 0xffff)
+    for k, head in enumerate(avail):
+        struct.pack_into('<H', img, avail_off + 4 + 2 * ((last[0] + k) % q), head)
+    struct.pack_into('<H', img, avail_off + 4 + 2 * q, used_event)
+    for off, b in bufs:
+        img[off:off + len(b)] = b
+    os.makedirs('tests/fuzz/corpus/vring', exist_ok=True)
+    with open('tests/fuzz/corpus/vring/' + name, 'wb') as f:
+        f.write(hdr + bytes(img))
+
+
+def frame(n, seed=1):
+    return bytes((i * 13 + seed) & 0xff for i in range(n))
+
+
+B = 1024  # buffers from 1 KB on, well after the rings of a 16-entry queue
+# guest tx: header and frame in one descriptor (mergeable header, 12 bytes)
+vring_seed('tx-one-descriptor', 4, 1 | 2, [(0, 3)], {0: (GPA + B, 12 + 60, 0, 0)}, [0],
+           [(B, b'\xee' * 12 + frame(60))])
+# guest tx: legacy 10-byte header alone, then a chain of two data buffers
+vring_seed('tx-header-alone-chain', 4, 0, [(0, 3)],
+           {5: (GPA + B, 10, F_NEXT, 9), 9: (GPA + B + 64, 100, F_NEXT, 3),
+            3: (GPA + B + 256, 200, 0, 0)}, [5],
+           [(B + 64, frame(100, 7)), (B + 256, frame(200, 8))])
+# guest tx: an indirect table of three descriptors
+ind = struct.pack('<QIHH', GPA + B, 12, F_NEXT, 1) + struct.pack('<QIHH', GPA + B + 64, 40, F_NEXT, 2) \
+    + struct.pack('<QIHH', GPA + B + 128, 24, 0, 0)
+vring_seed('tx-indirect', 4, 1, [(0, 1)], {7: (GPA + 4 * B, 48, F_INDIRECT, 0)}, [7],
+           [(4 * B, ind), (B + 64, frame(40, 3)), (B + 128, frame(24, 4))])
+# guest tx: a jumbo frame across the two memory regions
+vring_seed('tx-jumbo-across-regions', 4, 1 | 2, [(0, 0)],
+           {0: (GPA + R0 - 4000, 12 + 9000, 0, 0)}, [0], [])
+# guest tx: a descriptor loop and an address outside guest memory, then a good one
+vring_seed('tx-loop-and-outside', 4, 1, [(0, 7), (2 | 4, 0), (0, 7)],
+           {0: (GPA + B, 12, F_NEXT, 1), 1: (GPA + B, 64, F_NEXT, 0),
+            2: (0x7fff0000, 72, 0, 0), 3: (GPA + B, 72, 0, 0)}, [0, 2, 3], [])
+# guest rx: single writable buffers, interrupts wanted
+vring_seed('rx-buffers', 4, 1 | 8, [(1, 0x11), (1, 0x05)],
+           {i: (GPA + B + 2048 * i, 2048, F_WRITE, 0) for i in range(8)}, list(range(8)), [])
+# guest rx: mergeable buffers take a jumbo frame, event index
+vring_seed('rx-mergeable-jumbo', 4, 1 | 2 | 4 | 8, [(1, 0xf8), (1, 0x08)],
+           {i: (GPA + B + 1536 * i, 1536, F_WRITE, 0) for i in range(16)}, list(range(16)), [],
+           used_event=1)
+# guest rx: legacy header in its own descriptor, then data
+vring_seed('rx-legacy-header-chain', 4, 0, [(1, 0x00)],
+           {0: (GPA + B, 10, F_WRITE | F_NEXT, 1), 1: (GPA + B + 64, 1500, F_WRITE, 0)}, [0], [])
+# indexes near the 16-bit wrap
+vring_seed('tx-index-wrap', 4, 1, [(0, 3), (1, 1)],
+           {0: (GPA + B, 12 + 60, 0, 0), 1: (GPA + B + 128, 2048, F_WRITE, 0)}, [0, 1],
+           [(B, b'\0' * 12 + frame(60))], last=(0xfffe, 0xfffe))
+
+
+# ---- netstack (fuzz_netstack.c): records [flags][len le16][Ethernet frame]
+VMK_MAC, PEER_MAC = bytes([2, 0, 0, 0, 0, 1]), bytes([2, 0, 0, 0, 0, 2])
+VMK_IP, PEER_IP = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
+FIX_IP, FIX_L4, REL, TIMERS = 1, 2, 4, 8
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def eth(payload, etype=0x0800, dst=VMK_MAC, src=PEER_MAC):
+    return dst + src + struct.pack('!H', etype) + payload
+
+
+def ipv4(proto, payload, opts=b'', ident=1, frag=0x4000, src=PEER_IP, dst=VMK_IP, tot=None):
+    ihl = 5 + len(opts) // 4
+    h = struct.pack('!BBHHHBBH4s4s', 0x40 | ihl, 0, tot or 4 * ihl + len(payload), ident, frag, 64,
+                    proto, 0, src, dst) + opts
+    h = h[:10] + struct.pack('!H', csum(h)) + h[12:]
+    return h + payload
+
+
+def udp(sport, dport, data):
+    return struct.pack('!HHHH', sport, dport, 8 + len(data), 0) + data
+
+
+def tcp(sport, dport, seq, ack, flags, data=b'', opts=b'', win=65535):
+    hl = 20 + len(opts)
+    return struct.pack('!HHIIBBHHH', sport, dport, seq, ack, (hl // 4) << 4, flags, win, 0, 0) + opts + data
+
+
+def icmp(t, code, rest):
+    return bytes([t, code, 0, 0]) + rest
+
+
+def rec(flags, frame, wait=0):
+    return bytes([flags | (wait << 4)]) + struct.pack('<H', len(frame)) + frame
+
+
+def netstack_seed(name, records):
+    os.makedirs('tests/fuzz/corpus/netstack', exist_ok=True)
+    with open('tests/fuzz/corpus/netstack/' + name, 'wb') as f:
+        f.write(b''.join(records))
+
+
+FIN, SYN, RST, PSH, ACK = 1, 2, 4, 8, 16
+BC = b'\xff' * 6
+arp_req = eth(struct.pack('!HHBBH6s4s6s4s', 1, 0x0800, 6, 4, 1, bytes([2, 0, 0, 0, 0, 3]),
+                          bytes([192, 0, 2, 3]), b'\0' * 6, VMK_IP), 0x0806, dst=BC,
+              src=bytes([2, 0, 0, 0, 0, 3]))
+arp_rep = eth(struct.pack('!HHBBH6s4s6s4s', 1, 0x0800, 6, 4, 2, PEER_MAC, PEER_IP, VMK_MAC,
+                          VMK_IP), 0x0806)
+netstack_seed('arp-request-reply', [rec(0, arp_req), rec(TIMERS, arp_rep, 9)])
+echo = icmp(8, 0, struct.pack('!HH', 7, 1) + frame(56))
+netstack_seed('icmp-echo', [rec(FIX_IP | FIX_L4, eth(ipv4(1, echo)))])
+rr = bytes([7, 11, 4]) + b'\0' * 8 + b'\0'   # record route, then end of options
+netstack_seed('ipv4-options-echo', [rec(FIX_IP | FIX_L4, eth(ipv4(1, echo, opts=rr)))])
+dgram = udp(5000, 9000, frame(3000))
+dg = bytearray(dgram)
+pseudo = PEER_IP + VMK_IP + struct.pack('!BBH', 0, 17, len(dgram))
+struct.pack_into('!H', dg, 6, csum(pseudo + bytes(dg)))
+netstack_seed('udp-fragments', [
+    rec(0, eth(ipv4(17, bytes(dg[:1480]), ident=9, frag=0x2000))),
+    rec(0, eth(ipv4(17, bytes(dg[1480:]), ident=9, frag=1480 // 8))),
+    rec(TIMERS, b'', 12)])
+netstack_seed('udp-fragment-timeout', [
+    rec(0, eth(ipv4(17, bytes(dg[:1480]), ident=10, frag=0x2000))), rec(TIMERS, b'', 13)])
+netstack_seed('udp-open-and-closed-port', [
+    rec(FIX_IP | FIX_L4, eth(ipv4(17, udp(5000, 9000, b'hello')))),
+    rec(FIX_IP | FIX_L4, eth(ipv4(17, udp(5000, 9001, b'nobody'))))])
+F = FIX_IP | FIX_L4 | REL
+netstack_seed('tcp-established-data-fin', [
+    rec(F, eth(ipv4(6, tcp(40000, 8000, 0, 0, ACK | PSH, frame(1000))))),
+    rec(F, eth(ipv4(6, tcp(40000, 8000, 2000, 0, ACK, frame(500))))),   # out of order
+    rec(F, eth(ipv4(6, tcp(40000, 8000, 1000, 0, ACK, frame(1000))))),
+    rec(F, eth(ipv4(6, tcp(40000, 8000, 2500, 0, ACK | FIN))), 6),
+    rec(F | TIMERS, eth(ipv4(6, tcp(40000, 8000, 2501, 1, ACK))), 10)])
+sack = bytes([1, 1, 5, 10]) + struct.pack('!II', 100, 200)
+ts = bytes([1, 1, 8, 10]) + struct.pack('!II', 12345, 0)
+netstack_seed('tcp-options-rst', [
+    rec(F, eth(ipv4(6, tcp(40000, 8000, 0, 0, ACK, b'x', opts=sack)))),
+    rec(F, eth(ipv4(6, tcp(40000, 8000, 1, 0, ACK, b'y', opts=ts)))),
+    rec(F, eth(ipv4(6, tcp(40000, 8000, 2, 0, RST))))])
+synopts = bytes([2, 4, 0x23, 0x28, 1, 3, 3, 14, 4, 2]) + ts[2:] + b'\0\0'
+netstack_seed('tcp-new-connection', [
+    rec(FIX_IP | FIX_L4, eth(ipv4(6, tcp(40001, 8000, 5000, 0, SYN, opts=synopts)))),
+    rec(FIX_IP | FIX_L4 | TIMERS, b'', 8),
+    rec(FIX_IP | FIX_L4, eth(ipv4(6, tcp(40002, 8001, 7000, 0, SYN)))),
+    rec(FIX_IP | FIX_L4 | TIMERS, b'', 11)])
+netstack_seed('tcp-retransmit-timers', [
+    rec(TIMERS, b'', 10), rec(TIMERS, b'', 11), rec(TIMERS, b'', 12), rec(TIMERS, b'', 14)])
+
+
+# ---- switch (fuzz_switch.c): bursts [port][n - 1][len le16, frame]...
+P0, P1, P2, UP0, UP1, VMK0 = range(6)
+M = [bytes([2, 0, 0, 0, 0, x]) for x in range(0x20)]
+VMK0_MAC, P1_MAC = M[0x10], M[0x11]
+
+
+def l2(dst, src, payload, vlan=None, etype=0x0800, pcp=0):
+    tag = struct.pack('!HH', 0x8100, (pcp << 13) | vlan) if vlan is not None else b''
+    return dst + src + tag + struct.pack('!H', etype) + payload
+
+
+def burst(port, frames):
+    return bytes([port, len(frames) - 1]) + b''.join(struct.pack('<H', len(f)) + f for f in frames)
+
+
+def switch_seed(name, bursts):
+    os.makedirs('tests/fuzz/corpus/switch', exist_ok=True)
+    with open('tests/fuzz/corpus/switch/' + name, 'wb') as f:
+        f.write(b''.join(bursts))
+
+
+arp_who = l2(BC, M[1], struct.pack('!HHBBH6s4s6s4s', 1, 0x0800, 6, 4, 1, M[1], bytes([192, 0, 2, 9]),
+                                   b'\0' * 6, bytes([192, 0, 2, 1])), etype=0x0806)
+switch_seed('access-flood-learn-unicast', [
+    burst(P0, [arp_who]), burst(P2, [l2(M[1], M[2], frame(100), vlan=0)]),
+    burst(P0, [l2(M[2], M[1], frame(60)), l2(VMK0_MAC, M[1], frame(80))])])
+switch_seed('vlan-trunk-uplink', [
+    burst(P2, [l2(BC, M[3], frame(60), vlan=10), l2(P1_MAC, M[3], frame(60), vlan=10, pcp=5),
+               l2(M[4], M[3], frame(60), vlan=20), l2(M[4], M[3], frame(60), vlan=4095)]),
+    burst(UP0, [l2(P1_MAC, M[5], frame(60), vlan=10), l2(BC, M[5], frame(60), vlan=10),
+                l2(M[3], M[5], frame(60), vlan=20)]),
+    burst(UP1, [l2(M[5], M[6], frame(60), vlan=10)])])
+switch_seed('security-forged-and-bad-sources', [
+    burst(P1, [l2(M[7], M[8], frame(60)), l2(M[7], P1_MAC, frame(60)),
+               l2(M[7], P1_MAC, frame(60), vlan=10)]),
+    burst(P0, [l2(M[7], b'\x01' + M[9][1:], frame(60)), l2(M[7], b'\0' * 6, frame(60))])])
+switch_seed('jumbo-and-oversize', [
+    burst(P0, [l2(BC, M[1], frame(8986)), l2(M[2], M[1], frame(9100)), l2(M[2], M[1], b'')]),
+    burst(UP0, [l2(BC, M[12], frame(8986), vlan=10)])])
+switch_seed('fdb-full-floods', [
+    burst(P0, [l2(M[1], bytes([2, 1, 0, 0, 0, i]), frame(60)) for i in range(32)]),
+    burst(P2, [l2(bytes([2, 1, 0, 0, 0, i]), M[2], frame(60), vlan=0) for i in range(32)])])
+switch_seed('vmknic-to-uplink', [
+    burst(VMK0, [l2(M[20], VMK0_MAC, frame(60)), l2(BC, VMK0_MAC, frame(60))]),
+    burst(UP0, [l2(VMK0_MAC, M[20], frame(60))])])
