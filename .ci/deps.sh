@@ -13,12 +13,11 @@ pkgs=(
 	libcunit1-dev
 	# tests: Linux's side in namespaces, captures, peers
 	iproute2 iputils-ping ethtool tshark tcpdump socat iperf3 python3
-	# fuzzing (make fuzz, tests/check_fuzz_corpus.sh): clang's libFuzzer and sanitizers
-	clang libclang-rt-14-dev
+	# clang: fuzzing (make fuzz, tests/check_fuzz_corpus.sh), the thread-safety
+	# analysis (tests/check_thread_safety.sh), the ThreadSanitizer stress test
+	clang clang-14 libclang-rt-14-dev
 	# benchmarks: the contenders and the plots
 	openvswitch-switch-dpdk gnuplot-nox
-	# the thread-safety analysis and sanitizer builds (make test, make tsan-stress)
-	clang-14 libclang-rt-14-dev
 )
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${pkgs[@]}"

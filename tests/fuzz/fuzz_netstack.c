@@ -36,7 +36,7 @@
 
 #include "common.h"
 #include "tcpip/netstack.h"
-#include "tcpip/stack_host.h"
+#include "lib/host.h"
 #include "tcpip/tcp.h"
 #include "vmknic/vmknic.h"
 
@@ -242,7 +242,7 @@ static int run_start(struct run *r)
 	p.netmask = MASK24;
 	if (vmk_vmknic_add(host, &p, NULL) < 0)
 		return -1;
-	r->nic = vmknic_find(tcpip_host_get(host), "vmk1");
+	r->nic = vmknic_find(host_vmknics(host), "vmk1");
 	r->ns = r->nic->ifc.ns;
 	memset(r->ns->tcp->isn_key, 0, sizeof(r->ns->tcp->isn_key));
 	memset(r->ns->tcp->cookie_key, 0, sizeof(r->ns->tcp->cookie_key));

@@ -34,7 +34,7 @@
 #include <vmknet/vmknet.h>
 
 #include "common.h"
-#include "tcpip/stack_host.h"
+#include "lib/host.h"
 #include "vmknic/vmknic.h"
 #include "vswitch/vswitch.h"
 
@@ -138,7 +138,7 @@ static int topo_build(struct topo *t)
 	np.netmask = RTE_BE32(0xffffff00);
 	if (vmk_vmknic_add(host, &np, name) < 0 || vmk_port_find(t->vs, "vmk0", &t->pid[5]) < 0)
 		return -1;
-	t->nic = vmknic_find(tcpip_host_get(host), "vmk0");
+	t->nic = vmknic_find(host_vmknics(host), "vmk0");
 	return t->nic != NULL ? 0 : -1;
 }
 
