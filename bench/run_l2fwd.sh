@@ -43,6 +43,10 @@
 #   MACS             MAC counts per side (default "64 4096 65536 1048576")
 #   MAC_PATTERN      seq (default) or scattered: MAC suffixes counted up, or scrambled
 #   SKIP_OVS=1, SKIP_TESTPMD=1, SKIP_VMKNET=1   leave a contender out
+#   BASELINE         build directory of another vmknet checkout (e.g. the
+#                    commit before a change): its bin/vmk-l2fwd-bench runs as
+#                    the contender "baseline" with the same arguments, so a
+#                    change is measured against its parent side by side
 #   OVS_PER_PORT_MEMORY=1   OVS with other_config:per-port-memory=true
 #                    (default: OVS's shared mempools)
 #   MAIN_CORE, WORKER_CORE   cores (default 0 and 1)
@@ -76,6 +80,7 @@ esac
 SKIP_OVS=${SKIP_OVS:-0}
 SKIP_TESTPMD=${SKIP_TESTPMD:-0}
 SKIP_VMKNET=${SKIP_VMKNET:-0}
+BASELINE=${BASELINE:-}
 OVS_PER_PORT_MEMORY=${OVS_PER_PORT_MEMORY:-0}
 MAIN_CORE=${MAIN_CORE:-0}
 WORKER_CORE=${WORKER_CORE:-1}
@@ -193,6 +198,9 @@ check_args() {
 		fi
 	done
 	[ -x "$BIN/gen-l2-pcap" ] || die "$BIN/gen-l2-pcap missing: run 'make' first"
+	if [ -n "$BASELINE" ] && [ ! -x "$BASELINE/bin/vmk-l2fwd-bench" ]; then
+		die "BASELINE=$BASELINE has no bin/vmk-l2fwd-bench (build that checkout first)"
+	fi
 	command -v python3 >/dev/null || die "python3 missing (make deps)"
 }
 
@@ -308,23 +316,31 @@ load_now() { cut -d' ' -f1-3 /proc/loadavg; }
 # ---------------------------------------------------------------- vmknet ---
 
 run_vmknet() {      # run_vmknet N PCAP_A PCAP_B LOGDIR
-	local n=$1 a=$2 b=$3 logd=$4 json=$TMP/vmknet.json
-	local bin=$BIN/vmk-l2fwd-bench
+	l2fwd_run vmknet "$BIN" "$@"
+}
+
+run_baseline() {    # the same, with BASELINE's binary
+	l2fwd_run baseline "$BASELINE/bin" "$@"
+}
+
+l2fwd_run() {       # l2fwd_run NAME BINDIR N PCAP_A PCAP_B LOGDIR
+	local name=$1 n=$3 a=$4 b=$5 logd=$6 json=$TMP/$1.json
+	local bin=$2/vmk-l2fwd-bench
 	RESULT_MPPS=""; RESULT_NOTE=""
 	[ -x "$bin" ] || { RESULT_NOTE="$bin not built"; return 1; }
 	: > "$json"
 	# shellcheck disable=SC2046
-	run_rc $((${SECONDS_PER_RUN%.*} + ${WARMUP_SECONDS%.*} + 180)) "$json" "$logd/vmknet-$n.log" \
-		"$bin" $(eal_common "vmkb-vmknet-$$") -- \
+	run_rc $((${SECONDS_PER_RUN%.*} + ${WARMUP_SECONDS%.*} + 180)) "$json" "$logd/$name-$n.log" \
+		"$bin" $(eal_common "vmkb-$name-$$") -- \
 		--port "net_pcap0,rx_pcap=$a,infinite_rx=1" \
 		--port "net_pcap1,rx_pcap=$b,infinite_rx=1" \
 		--seconds "$SECONDS_PER_RUN" --warmup "$WARMUP_SECONDS" \
 		--expect-macs $((2 * n)) --fdb-capacity "$(fdb_capacity_for "$n")" \
 		--fdb-aging 3600 --mbufs "$(mbufs_for "$n")" --mbuf-size "$MBUF_SIZE" \
 		--lcore "$WORKER_CORE" --tx-tolerance "$TX_TOLERANCE"
-	cp "$json" "$logd/vmknet-$n.json" 2>/dev/null
+	cp "$json" "$logd/$name-$n.json" 2>/dev/null
 	# A non-zero exit (the tx cross-check included) fails the run.
-	if [ "$RC" != 0 ] || ! python3 - "$json" > "$TMP/vmknet.parsed" 2>/dev/null <<'EOF'
+	if [ "$RC" != 0 ] || ! python3 - "$json" > "$TMP/$name.parsed" 2>/dev/null <<'EOF'
 import json, sys
 r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 assert r["tx_check"] == "ok" and r["mpps"] > 0
@@ -339,11 +355,11 @@ print("%.3f" % r["mpps"])
 print(note)
 EOF
 	then
-		RESULT_NOTE="failed (exit $RC): $(tail -n 1 "$logd/vmknet-$n.log" 2>/dev/null)"
+		RESULT_NOTE="failed (exit $RC): $(tail -n 1 "$logd/$name-$n.log" 2>/dev/null)"
 		return 1
 	fi
-	RESULT_MPPS=$(sed -n 1p "$TMP/vmknet.parsed")
-	RESULT_NOTE=$(sed -n 2p "$TMP/vmknet.parsed")
+	RESULT_MPPS=$(sed -n 1p "$TMP/$name.parsed")
+	RESULT_NOTE=$(sed -n 2p "$TMP/$name.parsed")
 	return 0
 }
 
@@ -668,6 +684,7 @@ main() {
 	[ "$SKIP_VMKNET" = 1 ] || who+=" vmknet"
 	[ "$SKIP_TESTPMD" = 1 ] || who+=" testpmd"
 	[ "$SKIP_OVS" = 1 ] || who+=" ovs"
+	[ -z "$BASELINE" ] || who+=" baseline"
 	load0=$(load_now)
 	log "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
 	    "main core $MAIN_CORE, worker core $WORKER_CORE; $ROUNDS rounds, ${SECONDS_PER_RUN}s per run;" \

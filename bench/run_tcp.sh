@@ -61,6 +61,9 @@
 #   NO_HUGE=1        run vmknet with --no-huge -m 1024 instead of hugepages
 #   PERF=1           also record `perf record -a -e cpu-clock` during each
 #                    vmknet run (report by symbol in bench/out/logs/perf-*.txt)
+#   BASELINE         build directory of another vmknet checkout (e.g. the
+#                    commit before a change): its bin/vmk-tcp-bench runs every
+#                    vmknet test as the contender "baseline", side by side
 #   MAIN_CORE, WORKER_CORE   cores (default 0 and 1)
 #   BUILD, OUT_DIR, KEEP_TMP as in run_l2fwd.sh
 #
@@ -187,7 +190,7 @@ vmk_run() {         # vmk_run NAME ARGS...: JSON in $TMP/NAME.json; RC, NOTE
 	fi
 	# shellcheck disable=SC2046
 	run_rc $((${SECONDS_PER_RUN%.*} + 120)) "$TMP/$name.json" "$OUT_DIR/logs/$name.log" \
-		"$BIN/vmk-tcp-bench" $(vmk_eal) --log-level='*:error' -- --lcore "$WORKER_CORE" "$@"
+		"${VMK_BIN:-$BIN}/vmk-tcp-bench" $(vmk_eal) --log-level='*:error' -- --lcore "$WORKER_CORE" "$@"
 	[ "$RC" = 0 ] || NOTE=$(why "$OUT_DIR/logs/$name.log")
 	if [ -n "$perfpid" ]; then
 		wait_exit "$perfpid" 10; stop_pid "$perfpid" 5; untrack "$perfpid"
@@ -253,6 +256,8 @@ stream_one() {      # stream_one ROUND MTU CONTENDER
 	case $who in
 	linux) linux_run "$name" stream "$mtu" $(stream_args) ;;
 	vmknet) vmk_run "$name" --mode stream --mtu "$mtu" --seconds "$SECONDS_PER_RUN" $(stream_args) ;;
+	baseline) VMK_BIN=$BASELINE/bin vmk_run "$name" --mode stream --mtu "$mtu" \
+		--seconds "$SECONDS_PER_RUN" $(stream_args) ;;
 	vmknet-zc) vmk_run "$name" --mode stream --mtu "$mtu" --seconds "$SECONDS_PER_RUN" \
 		--zero-copy $(stream_args) ;;
 	esac
@@ -266,6 +271,7 @@ rr_one() {          # rr_one ROUND CONTENDER
 	linux) linux_run "$name" rr 1500 ;;
 	linux-spin) linux_run "$name" rr 1500 --spin ;;
 	vmknet) vmk_run "$name" --mode rr --count "$RR_COUNT" ;;
+	baseline) VMK_BIN=$BASELINE/bin vmk_run "$name" --mode rr --count "$RR_COUNT" ;;
 	esac
 	record rr "$r" "$who" "$TMP/$name.json" p50_us:us p99_us:us p999_us:us tps:trans/s
 }
@@ -275,6 +281,8 @@ crr_one() {         # crr_one ROUND CONTENDER
 	case $who in
 	linux) linux_run "$name" crr 1500 ;;
 	vmknet) vmk_run "$name" --mode crr --seconds "$SECONDS_PER_RUN"
+		[ "$RC" = 0 ] && NOTE="client MSL 5 ms" ;;
+	baseline) VMK_BIN=$BASELINE/bin vmk_run "$name" --mode crr --seconds "$SECONDS_PER_RUN"
 		[ "$RC" = 0 ] && NOTE="client MSL 5 ms" ;;
 	esac
 	record crr "$r" "$who" "$TMP/$name.json" cps:conn/s
@@ -349,11 +357,14 @@ tcp_check() {
 	for b in vmk-tcp-bench linux-tcp-bench; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b missing: run 'make' first"
 	done
+	if [ -n "$BASELINE" ] && [ ! -x "$BASELINE/bin/vmk-tcp-bench" ]; then
+		die "BASELINE=$BASELINE has no bin/vmk-tcp-bench (build that checkout first)"
+	fi
 	command -v python3 > /dev/null || die "python3 missing"
 }
 
 tcp_main() {
-	local mtu r who t rc load0 streams="linux vmknet"
+	local mtu r who t rc load0 streams="linux vmknet" base=""
 	tcp_check
 	take_lock
 	TMP=$(mktemp -d /tmp/vmkb.XXXXXX)
@@ -363,6 +374,7 @@ tcp_main() {
 	CSV=$OUT_DIR/tcp.csv
 	echo "point,metric,round,contender,value,unit,status,note" > "$CSV"
 	[ "$ZERO_COPY" = 1 ] && streams+=" vmknet-zc"
+	[ -n "$BASELINE" ] && { streams+=" baseline"; base=baseline; }
 	[ "$NO_HUGE" = 1 ] || setup_hugepages
 	ns_setup
 	load0=$(load_now)
@@ -378,8 +390,10 @@ tcp_main() {
 					# shellcheck disable=SC2086
 					for who in $(round_order "$r" $streams); do stream_one "$r" "$mtu" "$who"; done
 				done ;;
-			rr) for who in $(round_order "$r" linux linux-spin vmknet); do rr_one "$r" "$who"; done ;;
-			crr) for who in $(round_order "$r" linux vmknet); do crr_one "$r" "$who"; done ;;
+			# shellcheck disable=SC2086
+			rr) for who in $(round_order "$r" linux linux-spin vmknet $base); do rr_one "$r" "$who"; done ;;
+			# shellcheck disable=SC2086
+			crr) for who in $(round_order "$r" linux vmknet $base); do crr_one "$r" "$who"; done ;;
 			*) die "bad test '$t' (stream, rr, crr)" ;;
 			esac
 		done
@@ -390,7 +404,7 @@ tcp_main() {
 	     "($(date -u +%Y-%m-%dT%H:%MZ); load average $load0 at the start, $(load_now) at the end)"
 	echo
 	python3 "$ROOT/bench/rounds.py" "$CSV" --ref vmknet --ref vmknet-zc --json "$OUT_DIR/tcp.json" \
-		--target "stream 1500/gbps>=1.5" --target "stream 9000/gbps>=2" \
+		--target "stream 1500/gbps/linux>=1.5" --target "stream 9000/gbps/linux>=2" \
 		--target "rr/p99_us/linux<=0.5"
 	rc=$?
 	tcp_plot
