@@ -34,10 +34,36 @@ struct ethdev_priv {
 	uint16_t n_txq;
 	uint16_t txq_of[VMK_MAX_WORKERS + 1]; /* writer -> tx queue (no division per burst) */
 	rte_spinlock_t txq_lock[VMK_MAX_WORKERS + 1];
+	uint64_t owner_id;            /* our ethdev ownership; 0: none */
 };
 
-/* One vmknet port per ethdev, across hosts. */
-static uint8_t ethdev_claimed[RTE_MAX_ETHPORTS];
+/*
+ * One vmknet port per ethdev, across hosts and anything else in the process:
+ * the port takes DPDK's ethdev ownership (rte_eth_dev_owner_set), which DPDK
+ * keeps per process, so a second claim (another port, another host, a
+ * program's own owner) is refused with -EBUSY and vmknet keeps no table.
+ */
+static int ethdev_claim(struct ethdev_priv *e, const char *port_name)
+{
+	struct rte_eth_dev_owner owner = { 0 };
+	int ret = rte_eth_dev_owner_new(&owner.id);
+
+	if (ret < 0)
+		return ret;
+	snprintf(owner.name, sizeof(owner.name), "vmknet port %s", port_name);
+	ret = rte_eth_dev_owner_set(e->port_id, &owner);
+	if (ret < 0)
+		return ret == -EPERM ? -EBUSY : ret;
+	e->owner_id = owner.id;
+	return 0;
+}
+
+static void ethdev_unclaim(struct ethdev_priv *e)
+{
+	if (e->owner_id != 0)
+		rte_eth_dev_owner_unset(e->port_id, e->owner_id);
+	e->owner_id = 0;
+}
 
 static int ethdev_probe(const char *devargs, uint16_t *port_id)
 {
@@ -227,10 +253,9 @@ int port_ethdev_init(struct vs_port *p, const struct vmk_port_params *params)
 		ret = -ENODEV;
 		goto free_priv;
 	}
-	if (__atomic_exchange_n(&ethdev_claimed[e->port_id], 1, __ATOMIC_ACQ_REL)) {
-		ret = -EBUSY;
+	ret = ethdev_claim(e, p->name);
+	if (ret < 0)
 		goto unprobe;
-	}
 	ret = ethdev_configure(p, e, params);
 	if (ret < 0)
 		goto unclaim;
@@ -250,7 +275,7 @@ int port_ethdev_init(struct vs_port *p, const struct vmk_port_params *params)
 	return 0;
 
 unclaim:
-	__atomic_store_n(&ethdev_claimed[e->port_id], 0, __ATOMIC_RELEASE);
+	ethdev_unclaim(e);
 unprobe:
 	if (e->probed)
 		ethdev_unprobe(e->port_id);
@@ -268,9 +293,9 @@ void port_ethdev_fini(struct vs_port *p)
 	if (e == NULL)
 		return;
 	rte_eth_dev_stop(e->port_id);
+	ethdev_unclaim(e);
 	if (e->probed)
 		ethdev_unprobe(e->port_id);
-	__atomic_store_n(&ethdev_claimed[e->port_id], 0, __ATOMIC_RELEASE);
 	rte_free(e);
 	p->priv = NULL;
 }

@@ -9,14 +9,13 @@
  *   g0, g1 : "VM Network" VLAN 0     v0 : "Storage" VLAN 20
  *   up0    : uplink
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
-#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -29,14 +28,14 @@
 #include "vswitch/dp.h"
 
 #include "support/cunit_run.h"   /* CUnit only: the harness needs the host */
+#include "support/ringport.h"   /* ring ports and frames: DPDK only */
 
 enum { G0, G1, V0, UP0, NP };
 static const char *names[NP] = { "g0", "g1", "v0", "up0" };
 static const char *groups[NP] = { "VM Network", "VM Network", "Storage", NULL };
 
 struct ringport {
-	struct rte_ring *to_switch, *from_switch;
-	uint16_t port_id;
+	struct th_ringport r;
 	uint32_t vs_port;
 };
 
@@ -46,54 +45,20 @@ static struct vmk_vswitch *vs;
 static struct ringport rp[NP];
 static unsigned int run;           /* setups so far: fresh ring and port names */
 
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int ringport_create(unsigned int i)
-{
-	char rn[RTE_RING_NAMESIZE];
-	int port;
-
-	snprintf(rn, sizeof(rn), "a%u_%s_in", run, names[i]);
-	rp[i].to_switch = rte_ring_create(rn, 1024, SOCKET_ID_ANY, 0);
-	snprintf(rn, sizeof(rn), "a%u_%s_out", run, names[i]);
-	rp[i].from_switch = rte_ring_create(rn, 1024, SOCKET_ID_ANY, 0);
-	if (rp[i].to_switch == NULL || rp[i].from_switch == NULL)
-		return -1;
-	snprintf(rn, sizeof(rn), "a%u_%s", run, names[i]);
-	port = rte_eth_from_rings(rn, &rp[i].to_switch, 1, &rp[i].from_switch, 1,
-				  SOCKET_ID_ANY);
-	if (port < 0)
-		return -1;
-	rp[i].port_id = (uint16_t)port;
-	return 0;
-}
-
 static void mac_of(uint8_t mac[6], unsigned int i)
 {
-	static const uint8_t base[6] = { 0x02, 0, 0, 0, 0x77, 0 };
-
-	memcpy(mac, base, 6);
-	mac[5] = (uint8_t)(i + 1);
+	th_mac(mac, 0x77, (uint8_t)(i + 1));
 }
 
 static void inject(unsigned int from, const uint8_t dst[6])
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	uint8_t *p;
+	uint8_t src[6];
+	struct rte_mbuf *m;
 
+	mac_of(src, from);
+	m = th_frame(pool, dst, src, -1, 0x0800, 64);   /* the switch looks no further */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-	p = (uint8_t *)rte_pktmbuf_append(m, 64);
-	memset(p, 0, 64);
-	memcpy(p, dst, 6);
-	mac_of(p + 6, from);
-	p[12] = 0x08;           /* IPv4 ethertype; the switch does not look further */
-	while (rte_ring_enqueue(rp[from].to_switch, m) != 0)
-		sleep_ms(1);
+	th_inject(&rp[from].r, m);
 }
 
 /* Frames each port received within ~100 ms (all freed). */
@@ -105,12 +70,12 @@ static void collect(unsigned int got[NP])
 		for (unsigned int i = 0; i < NP; i++) {
 			void *m;
 
-			while (rte_ring_dequeue(rp[i].from_switch, &m) == 0) {
+			while (rte_ring_dequeue(rp[i].r.from_switch, &m) == 0) {
 				rte_pktmbuf_free(m);
 				got[i]++;
 			}
 		}
-		sleep_ms(1);
+		th_sleep_ms(1);
 	}
 }
 
@@ -138,11 +103,13 @@ static void setup(void)
 	CU_ASSERT_EQUAL_FATAL(vmk_portgroup_add(vs, "Storage", 20), 0);
 	for (unsigned int i = 0; i < NP; i++) {
 		struct vmk_port_params pp;
+		char rn[32];
 
-		CU_ASSERT_EQUAL_FATAL(ringport_create(i), 0);
+		snprintf(rn, sizeof(rn), "a%u_%s", run, names[i]);
+		CU_ASSERT_EQUAL_FATAL(th_ringport_create(rn, &rp[i].r), 0);
 		vmk_port_params_init(&pp);
 		pp.name = names[i];
-		pp.ethdev_port = rp[i].port_id;
+		pp.ethdev_port = rp[i].r.port_id;
 		pp.portgroup = groups[i];
 		pp.uplink = groups[i] == NULL;
 		CU_ASSERT_EQUAL_FATAL(vmk_port_add(vs, &pp, &rp[i].vs_port), 0);
@@ -155,9 +122,9 @@ static void teardown(void)
 	dp_destroy(dp);                 /* stops the worker, removes ports and switch */
 	dp = NULL;
 	for (unsigned int i = 0; i < NP; i++) {
-		rte_eth_dev_close(rp[i].port_id);
-		rte_ring_free(rp[i].to_switch);
-		rte_ring_free(rp[i].from_switch);
+		rte_eth_dev_close(rp[i].r.port_id);
+		rte_ring_free(rp[i].r.to_switch);
+		rte_ring_free(rp[i].r.from_switch);
 	}
 	rte_mempool_free(clone_pool);
 	rte_mempool_free(pool);
@@ -216,6 +183,35 @@ static void test_removed_port_gets_nothing_and_its_entries_flood(void)
 	teardown();
 }
 
+static void test_an_ethdev_that_is_a_port_is_refused_as_a_second_one_and_keeps_forwarding(void)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct vmk_port_params pp;
+	uint32_t id = 0;
+	unsigned int got[NP];
+
+	setup();
+	vmk_port_params_init(&pp);
+	pp.name = "up0-again";
+	pp.ethdev_port = rp[UP0].r.port_id;
+	pp.uplink = true;
+	CU_ASSERT_EQUAL(vmk_port_add(vs, &pp, &id), -EBUSY);
+	/* DPDK's ownership says who has it: the first port. */
+	{
+		struct rte_eth_dev_owner o;
+
+		CU_ASSERT_EQUAL(rte_eth_dev_owner_get(rp[UP0].r.port_id, &o), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(o.name, "up0"));
+	}
+	inject(G0, bcast);
+	collect(got);
+	CU_ASSERT_EQUAL(got[UP0], 1);
+	/* Once the port is gone, the ethdev can be a port again. */
+	CU_ASSERT_EQUAL_FATAL(vmk_port_remove(vs, rp[UP0].vs_port), 0);
+	CU_ASSERT_EQUAL(vmk_port_add(vs, &pp, &id), 0);
+	teardown();
+}
+
 int main(int argc, char **argv)
 {
 	char prefix[64];
@@ -237,6 +233,8 @@ int main(int argc, char **argv)
 		    test_switch_learns_a_source_and_sends_the_reply_to_it_alone);
 	CU_add_test(s, "test_removed_port_gets_nothing_and_its_entries_flood",
 		    test_removed_port_gets_nothing_and_its_entries_flood);
+	CU_add_test(s, "test_an_ethdev_that_is_a_port_is_refused_as_a_second_one_and_keeps_forwarding",
+		    test_an_ethdev_that_is_a_port_is_refused_as_a_second_one_and_keeps_forwarding);
 	rc = th_cunit_run();
 	rte_eal_cleanup();
 	return rc;
