@@ -257,7 +257,7 @@ static int png_packet(int fd, const uint8_t *data, uint32_t len, uint64_t ns, ui
 long vmk_capture_write_file(struct vmk_capture *c, const char *path, bool pcapng,
 			    uint64_t max_frames, uint32_t timeout_ms, const volatile bool *stop)
 {
-	static uint8_t buf[CAPTURE_SNAP];
+	uint8_t buf[CAPTURE_SNAP];      /* per call: two captures may write at once */
 	pcap_t *dead = NULL;
 	pcap_dumper_t *dump = NULL;
 	uint64_t start = rte_get_tsc_cycles(), written = 0;
