@@ -203,11 +203,12 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJS) $(LAYER_LIBS)
 VSWITCH_ALONE_LIBS := $(call LAYER_LIB,vswitch) $(call LAYER_LIB,common)
 VSWITCH_ALONE_TESTS := $(BUILD)/tests/unit/test_vswitch_alone $(BUILD)/tests/stress/vswitch_stress
 tests: $(BUILD)/tests/stress/vswitch_stress
-$(VSWITCH_ALONE_TESTS): $(BUILD)/tests/%: tests/%.c $(BUILD)/obj/tests/support/cunit_run.o $(VSWITCH_ALONE_LIBS)
+VSWITCH_ALONE_SUPPORT := $(BUILD)/obj/tests/support/cunit_run.o $(BUILD)/obj/tests/support/ringport.o
+$(VSWITCH_ALONE_TESTS): $(BUILD)/tests/%: tests/%.c $(VSWITCH_ALONE_SUPPORT) $(VSWITCH_ALONE_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) -fvisibility=default -I$(BUILD)/inc/vswitch -Itests $< -o $@ \
-	  $(BUILD)/obj/tests/support/cunit_run.o $(VSWITCH_ALONE_LIBS) \
+	  $(VSWITCH_ALONE_SUPPORT) $(VSWITCH_ALONE_LIBS) \
 	  $(LDFLAGS_SAN) $(PKG_LIBS) -lrte_net_ring -lpthread -lm
 
 # The stress test under ThreadSanitizer: the vswitch and common layers and
