@@ -330,6 +330,9 @@ install: lib
 	$(call write_pc,$(DESTDIR)$(LIBDIR)/pkgconfig/libvmknet.pc)
 	@if [ -n "$(wildcard $(BUILD)/bin/*)" ]; then install -d $(DESTDIR)$(BINDIR) && \
 	  install -m 0755 $(BUILD)/bin/* $(DESTDIR)$(BINDIR)/; fi
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 examples/vmkcli/vmkcli.bash-completion \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmkcli
 
 clean:
 	rm -rf build build-asan build-tsan build-mutant build-fuzz

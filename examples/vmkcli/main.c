@@ -32,14 +32,14 @@ struct global {
 };
 
 /* Does `path` start with the words of `prefix` (a whole-word prefix)? */
-static bool has_prefix(const char *path, const char *prefix)
+bool path_has_prefix(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
 	return n == 0 || (strncmp(path, prefix, n) == 0 && (path[n] == ' ' || path[n] == '\0'));
 }
 
-static const struct command *command_find(const char *path)
+const struct command *command_find(const char *path)
 {
 	FOR_EACH_COMMAND(c)
 		if (strcmp(c->path, path) == 0)
@@ -47,10 +47,10 @@ static const struct command *command_find(const char *path)
 	return NULL;
 }
 
-static bool namespace_exists(const char *path)
+bool namespace_exists(const char *path)
 {
 	FOR_EACH_COMMAND(c)
-		if (has_prefix(c->path, path) && strcmp(c->path, path) != 0)
+		if (path_has_prefix(c->path, path) && strcmp(c->path, path) != 0)
 			return true;
 	return false;
 }
@@ -115,7 +115,7 @@ static void print_children(FILE *f, const char *path)
 			size_t wl;
 
 			/* Only paths strictly under `path` are at least skip long. */
-			if (!has_prefix(c->path, path) || strcmp(c->path, path) == 0)
+			if (!path_has_prefix(c->path, path) || strcmp(c->path, path) == 0)
 				continue;
 			rest = c->path + skip;
 			wl = strcspn(rest, " ");
@@ -410,6 +410,8 @@ int main(int argc, char **argv)
 	cJSON *args;
 	int i, ret;
 
+	if (argc >= 2 && strcmp(argv[1], "--complete") == 0)
+		return complete_words(argc - 2, argv + 2);
 	if (parse_global(argc, argv, &g, &i) < 0)
 		return EXIT_USAGE;
 	/* Words down the tree until they name a command. */

@@ -83,6 +83,20 @@ const struct command *command_next(const struct command *c);
 				 c = command_next(c))
 extern const struct namespace_help namespaces[]; /* terminated by a NULL path */
 
+/* Does `path` start with the words of `prefix` (a whole-word prefix)? */
+bool path_has_prefix(const char *path, const char *prefix);
+/* The command whose path is `path`, or NULL. */
+const struct command *command_find(const char *path);
+/* Is `path` a namespace: a proper prefix of some command's path? */
+bool namespace_exists(const char *path);
+
+/* `vmkcli --complete WORD... CURRENT` (complete.c): print, one per line, the
+ * words that can stand in place of CURRENT after WORD... (namespaces,
+ * commands, options, option values; names of vSwitches, port groups,
+ * interfaces, netstacks and NICs from the running vmknetd). The bash
+ * completion (vmkcli.bash-completion) calls it. Returns 0. */
+int complete_words(int argc, char **argv);
+
 enum formatter { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_KEYVALUE, FMT_XML };
 
 /* Print a command's result (vmknetd's "result") in the chosen form. */

@@ -104,6 +104,26 @@ xml_check "assert lists and lists[0].get('type')=='structure'; s=[r for r in rec
 ok --formatter xml network vswitch standard portgroup list | tee "$tmp/out"
 xml_check "r={p['Name']:p for p in recs}; assert r['vMotion']=={'Name':'vMotion','VirtualSwitch':'vSwitch1','ActiveClients':0,'VLANID':20}, r" <"$tmp/out" || fail "xml portgroups"
 ok network nic list | grep -q '^vmnic0 .* Up  ' || fail "vmnic0 admin Up as an uplink"
+
+echo "== completion: the command tree, options, values and the daemon's names"
+comp() { VMKCLI_CONTROL=$sock "$CLI" --complete "$@"; }
+[ "$(comp network vswitch standard portgroup "" | tr '\n' ' ')" = "add list remove set policy " ] ||
+	fail "portgroup commands: $(comp network vswitch standard portgroup "")"
+comp network vswitch standard portgroup add -p Temp2 "" | grep -qx -- '--vswitch-name' || fail "options"
+comp network vswitch standard portgroup add -p Temp2 "" | grep -q -- '--portgroup-name' &&
+	fail "an option already given is offered again"
+[ "$(comp network vswitch standard portgroup add -v "" | tr '\n' ' ')" = "vSwitch0 vSwitch1 vSwitch2 " ] ||
+	fail "vSwitch names: $(comp network vswitch standard portgroup add -v "")"
+comp network vswitch standard portgroup remove -v vSwitch1 -p St | grep -qx 'Storage Network' ||
+	fail "port group names from the daemon"
+[ "$(comp network ip interface ipv4 get -i "" | head -n 1)" = vmk0 ] || fail "interface names"
+comp --formatter "" | grep -qx xml || fail "formatters"
+[ -z "$(comp network bogus "")" ] || fail "an unknown word completes to something"
+# bash's own completion, through the installed file: a name with a space is quoted.
+out=$(VMKCLI_CONTROL=$sock bash -c '. examples/vmkcli/vmkcli.bash-completion
+	COMP_WORDS=("$1" network vswitch standard portgroup remove -v vSwitch1 -p St); COMP_CWORD=9
+	_vmkcli; printf "%s\n" "${COMPREPLY[@]}"' _ "$CLI")
+[ "$out" = 'Storage\ Network' ] || fail "bash completion of a port group with a space: '$out'"
 ok --formatter=json network nic list | tee "$tmp/out"
 json_check "assert [n['Name'] for n in d]==['vmnic0','vmnic1'] and d[0]['AdminStatus']=='Up' and d[1]['AdminStatus']=='Down' and d[0]['Driver']=='net_null'" <"$tmp/out"
 ok network nic stats get -n vmnic0 | tee "$tmp/out"
