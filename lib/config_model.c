@@ -21,6 +21,7 @@
 
 #include <vmknet/config.h>
 
+#include "common/error.h"
 #include "lib/config_priv.h"
 
 int vmk_config_create(struct vmk_config **out)
@@ -216,15 +217,11 @@ struct vmk_config_vswitch *vmk_config_find_uplink(struct vmk_config *cfg, const 
 	return NULL;
 }
 
-void cfg_errf(char *err, size_t err_size, const char *fmt, ...)
+int cfg_err_out(int rc, char *err, size_t err_size)
 {
-	va_list ap;
-
-	if (err == NULL || err_size == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
+	if (rc < 0)
+		vmk_err_copy(err, err_size);
+	return rc;
 }
 
 /* Why a name is unacceptable, or NULL when it is fine. */

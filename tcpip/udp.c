@@ -18,6 +18,7 @@
 
 #include <vmknet/udp.h>
 
+#include "common/error.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/wire_icmp.h"
@@ -109,7 +110,7 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 	struct netstack *ns;
 	int ret = -ENOSPC;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	if (out == NULL)
 		return -EINVAL;
 	tcpip_host_lock(th);
