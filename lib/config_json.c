@@ -1202,11 +1202,15 @@ int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 	cJSON *root, *host, *vss;
 	char *s;
 
-	if (cfg == NULL || text == NULL || cfg->n_vswitches > VMK_MAX_VSWITCHES)
-		return -EINVAL;
+	vmk_err_clear();
+	if (cfg == NULL || text == NULL)
+		return vmk_err(-EINVAL, "no configuration or no place for its text");
+	if (cfg->n_vswitches > VMK_MAX_VSWITCHES)
+		return vmk_err(-EINVAL, "vswitches: %u vSwitches, at most %u", cfg->n_vswitches,
+			       VMK_MAX_VSWITCHES);
 	root = cJSON_CreateObject();
 	if (root == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "out of memory");
 	cJSON_AddNumberToObject(root, "schema_version", VMK_CONFIG_SCHEMA_VERSION);
 	host = cJSON_AddObjectToObject(root, "host");
 	if (host != NULL)
@@ -1224,12 +1228,12 @@ int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 	    cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
 	if (s == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "out of memory");
 	/* cJSON_Print leaves out the final newline a text file should have. */
 	*text = realloc(s, strlen(s) + 2);
 	if (*text == NULL) {
 		free(s);
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "out of memory");
 	}
 	strcat(*text, "\n");
 	return 0;

@@ -28,11 +28,12 @@ int vmk_config_create(struct vmk_config **out)
 {
 	struct vmk_config *cfg;
 
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the configuration");
 	cfg = malloc(sizeof(*cfg));
 	if (cfg == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "out of memory");
 	vmk_config_init_empty(cfg);
 	*out = cfg;
 	return 0;
@@ -221,6 +222,8 @@ int cfg_err_out(int rc, char *err, size_t err_size)
 {
 	if (rc < 0)
 		vmk_err_copy(err, err_size);
+	else
+		vmk_err_clear();   /* look-ups along the way may have left a "no such" */
 	return rc;
 }
 

@@ -18,7 +18,8 @@
 
 /* The end of a public call that takes `char *err, size_t err_size`: when rc
  * is a failure, copy the thread's reason (common/error.h, which every
- * function here sets through vmk_err) into err. Returns rc. */
+ * function here sets through vmk_err) into err; on success clear the
+ * reason. Returns rc. */
 int cfg_err_out(int rc, char *err, size_t err_size);
 
 struct vmk_config;

@@ -140,6 +140,29 @@ static void test_a_bad_config_document_gives_the_same_reason_in_the_buffer_and_l
 	vmk_config_destroy(cfg);
 }
 
+static void test_apply_names_the_document_at_fault_in_the_buffer_and_last_error(void)
+{
+	char err[VMK_CONFIG_ERR_SIZE] = "";
+	struct vmk_config *from, *to;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(vmk_config_create(&from), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_create(&to), 0);
+	vmk_config_init_default(to);
+	to->vswitches[0].mtu = 100;
+	CU_ASSERT_EQUAL(vmk_config_apply(host, from, to, NULL, 0, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "1280..9000"));
+	CU_ASSERT_STRING_EQUAL(vmk_last_error(), err);
+
+	CU_ASSERT_EQUAL(vmk_config_apply(host, to, from, NULL, 0, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(strncmp(err, "running configuration: ", 23), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "1280..9000"));
+	CU_ASSERT_STRING_EQUAL(vmk_last_error(), err);
+	vmk_config_destroy(from);
+	vmk_config_destroy(to);
+	teardown();
+}
+
 static void test_a_successful_call_after_a_refusal_clears_the_reason(void)
 {
 	char err[VMK_CONFIG_ERR_SIZE];
@@ -204,6 +227,7 @@ int main(void)
 	ADD(s, test_a_second_default_gateway_names_the_first_in_both_error_calls);
 	ADD(s, test_a_vswitch_refusal_from_an_adapter_reaches_the_caller_with_both_reasons);
 	ADD(s, test_a_bad_config_document_gives_the_same_reason_in_the_buffer_and_last_error);
+	ADD(s, test_apply_names_the_document_at_fault_in_the_buffer_and_last_error);
 	ADD(s, test_a_successful_call_after_a_refusal_clears_the_reason);
 	ADD(s, test_the_reason_belongs_to_the_thread_that_failed);
 	return th_run_suites();
