@@ -834,11 +834,10 @@ static int read_root(const cJSON *root, struct vmk_config *cfg)
 
 	if (ret == 0)
 		ret = get_uint(root, "document", "schema_version", true, 0, UINT32_MAX, &version);
-	if (ret == 0 && version != VMK_CONFIG_SCHEMA_VERSION) {
+	if (ret == 0 && version != VMK_CONFIG_SCHEMA_VERSION)
 		ret = vmk_err(-EINVAL,
 			 "schema_version: %u is not supported (this vmknet reads version %u)",
 			 version, VMK_CONFIG_SCHEMA_VERSION);
-	}
 	if (ret == 0)
 		ret = check_fields(root, "document", known);
 	if (ret < 0)

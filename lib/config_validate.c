@@ -205,10 +205,9 @@ static int validate_vswitch(const struct vmk_config *cfg, unsigned int i)
 	if (ret == 0)
 		ret = check_range(where, "fdb.aging_sec", vs->fdb_aging_sec, 1,
 				  CFG_AGING_MAX);
-	if (ret == 0 && vs->n_uplinks > vs->n_ports) {
+	if (ret == 0 && vs->n_uplinks > vs->n_ports)
 		ret = vmk_err(-EINVAL, "%s.uplinks: %u uplinks do not fit in %u ports", where,
 			 vs->n_uplinks, vs->n_ports);
-	}
 	if (ret == 0)
 		ret = validate_portgroups(cfg, i, where);
 	if (ret == 0)

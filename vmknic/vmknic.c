@@ -210,9 +210,8 @@ static int nic_validate(struct vmknic_table *t, const struct vmk_vmknic_params *
 	ret = check_portgroup(p->vswitch, p->portgroup, &nic->vlan);
 	if (ret == 0) {
 		*ns = tcpip_ns_find(t->ip, p->netstack);
-		if (*ns == NULL) {
+		if (*ns == NULL)
 			ret = vmk_err(-ENOENT, "no netstack %s", p->netstack);
-		}
 	}
 	if (ret == 0)
 		ret = pick_name(t, p->name, nic->ifc.name);
