@@ -245,10 +245,11 @@ int tcpip_netstack_get_stats(struct tcpip_host *th, const char *name,
 {
 	struct netstack *ns;
 
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the netstack counters");
 	tcpip_host_lock(th);
-	ns = tcpip_ns_find(th, name);
+	ns = tcpip_ns_lookup(th, name);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		*out = ns->st;

@@ -323,6 +323,8 @@ int tcpip_route_lookup(struct tcpip_host *th, const char *netstack, uint32_t dst
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		ret = route_lookup(ns, dst, src, NULL, &r);
+		if (ret < 0)
+			vmk_err_set("netstack %s has no route to that destination", ns->name);
 		if (ret == 0) {
 			if (route != NULL)
 				fill_route(route, r.net, r.plen,

@@ -111,7 +111,7 @@ int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_s
 
 	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the TCP socket");
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns == NULL) {
@@ -126,7 +126,7 @@ int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_s
 	}
 	rte_spinlock_unlock(&ns->lock);
 	if (p == NULL)
-		ret = -ENOMEM;
+		ret = vmk_err(-ENOMEM, "netstack %s: no memory for a TCP socket", ns->name);
 	else
 		*out = p;
 unlock:
@@ -969,9 +969,9 @@ int tcpip_tcp_get_params(struct tcpip_host *th, const char *netstack, struct vmk
 {
 	struct netstack *ns;
 
-	if (out == NULL)
-		return -EINVAL;
 	vmk_err_clear();
+	if (out == NULL)
+		return vmk_err(-EINVAL, "no place for the TCP parameters");
 	ns = ns_locked(th, netstack);
 	if (ns == NULL)
 		return -ENOENT;
@@ -1009,8 +1009,9 @@ int tcpip_tcp_get_stats(struct tcpip_host *th, const char *netstack, struct vmk_
 {
 	struct netstack *ns;
 
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the TCP counters");
 	ns = ns_locked(th, netstack);
 	if (ns == NULL)
 		return -ENOENT;

@@ -112,7 +112,7 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 
 	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the UDP socket");
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns == NULL) {
@@ -121,7 +121,7 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 	}
 	s = rte_zmalloc("vmk_udp_sock", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	if (s == NULL) {
-		ret = -ENOMEM;
+		ret = vmk_err(-ENOMEM, "netstack %s: no memory for a UDP socket", ns->name);
 		goto unlock;
 	}
 	s->ns = ns;
@@ -140,6 +140,8 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 		*out = s;
 	else
 		rte_free(s);
+	if (ret == -ENOSPC)
+		vmk_err_set("netstack %s has %d UDP sockets already", ns->name, UDP_MAX_SOCKS);
 unlock:
 	tcpip_host_unlock(th);
 	return ret;
