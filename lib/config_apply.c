@@ -31,6 +31,7 @@
 #include <vmknet/vmknic.h>
 #include <vmknet/vswitch.h>
 
+#include "common/error.h"
 #include "lib/config_priv.h"
 #include "common/log.h"
 #include "lib/unix_socket.h"
@@ -320,32 +321,28 @@ static void plan_additions(struct plan *p, const struct vmk_config *from,
 
 /* What validation of one document cannot see: `to` against `from` and the NICs. */
 static int check_transition(const struct plan *p, const struct vmk_config *from,
-			    const struct vmk_config *to, char *err, size_t err_size)
+			    const struct vmk_config *to)
 {
 	for (unsigned int i = 0; i < to->n_vswitches; i++) {
 		const struct vmk_config_vswitch *t = &to->vswitches[i];
 		const struct vmk_config_vswitch *f = vs_in(from, t->name);
 
-		if (f != NULL && f->n_ports != t->n_ports) {
-			cfg_errf(err, err_size,
+		if (f != NULL && f->n_ports != t->n_ports)
+			return vmk_err(-EINVAL,
 				 "vswitches[%u] (%s).ports: cannot change from %u to %u on an "
 				 "existing vSwitch (remove it and add it again)",
 				 i, t->name, f->n_ports, t->n_ports);
-			return -EINVAL;
-		}
 		for (unsigned int k = 0; k < t->n_uplinks; k++) {
 			if (nic_in(p, t->uplinks[k]) != NULL)
 				continue;
 			if (p->n_nics == 0)
-				cfg_errf(err, err_size,
+				return vmk_err(-ENODEV,
 					 "vswitches[%u] (%s).uplinks[%u]: no NIC named %s (this "
 					 "host has no NICs)", i, t->name, k, t->uplinks[k]);
-			else
-				cfg_errf(err, err_size,
-					 "vswitches[%u] (%s).uplinks[%u]: no NIC named %s (this "
-					 "host has %s..%s)", i, t->name, k, t->uplinks[k],
-					 p->nics[0].name, p->nics[p->n_nics - 1].name);
-			return -ENODEV;
+			return vmk_err(-ENODEV,
+				 "vswitches[%u] (%s).uplinks[%u]: no NIC named %s (this "
+				 "host has %s..%s)", i, t->name, k, t->uplinks[k],
+				 p->nics[0].name, p->nics[p->n_nics - 1].name);
 		}
 	}
 	return 0;
@@ -532,13 +529,10 @@ static void add_ip_step(struct plan *p, enum step_kind kind, const char *ns_name
 /* What validation cannot see: a vSwitch port group kept with a different
  * VLAN while an adapter sits on it is the switch's business, so nothing
  * here yet but the hook for transition rules. */
-static int plan_ip_check(const struct vmk_config *from, const struct vmk_config *to,
-			 char *err, size_t err_size)
+static int plan_ip_check(const struct vmk_config *from, const struct vmk_config *to)
 {
 	(void)from;
 	(void)to;
-	(void)err;
-	(void)err_size;
 	return 0;
 }
 
@@ -911,27 +905,25 @@ static const char *step_hint(const struct step *s, int ret)
 		return " (the NIC is in use elsewhere)";
 	if (s->kind == STEP_GUEST_ADD)
 		return guest_hint(s->guest, ret);
-	if (s->kind >= STEP_NS_ADD && vmk_ip_last_error()[0] != '\0')
-		return vmk_ip_last_error();
-	return "";
+	return vmk_err_text();   /* the layer's reason, "" if it gave none */
 }
 
-static int plan_run(struct vmk_host *host, const struct plan *p, char *err, size_t err_size)
+static int plan_run(struct vmk_host *host, const struct plan *p)
 {
 	for (unsigned int i = 0; i < p->n; i++) {
-		char what[128];
+		char what[128], hint[VMK_ERR_TEXT_MAX];
+		struct vmk_err_saved why;
 		int ret = step_run(host, &p->steps[i], false);
 
 		if (ret == 0)
 			continue;
 		step_describe(&p->steps[i], what, sizeof(what));
-		{
-			const char *hint = step_hint(&p->steps[i], ret);
-
-			cfg_errf(err, err_size, "cannot %s: %s%s%s%s; nothing was changed", what,
-				 strerror(-ret), hint[0] && hint[0] != ' ' ? " (" : "", hint,
-				 hint[0] && hint[0] != ' ' ? ")" : "");
-		}
+		/* A copy: the layer's reason is the buffer vmk_err_set writes. */
+		snprintf(hint, sizeof(hint), "%s", step_hint(&p->steps[i], ret));
+		vmk_err_set("cannot %s: %s%s%s%s; nothing was changed", what,
+			    strerror(-ret), hint[0] && hint[0] != ' ' ? " (" : "", hint,
+			    hint[0] && hint[0] != ' ' ? ")" : "");
+		vmk_err_save(&why);   /* the undo below runs public calls, which clear it */
 		while (i-- > 0) {
 			int r = step_run(host, &p->steps[i], true);
 
@@ -939,12 +931,13 @@ static int plan_run(struct vmk_host *host, const struct plan *p, char *err, size
 				step_describe(&p->steps[i], what, sizeof(what));
 				VMK_LOG(ERR, host, "config: undo of \"%s\" failed: %s", what,
 					strerror(-r));
-				cfg_errf(err, err_size, "cannot %s: %s; undoing the change "
-					 "failed too: the running state is partly changed",
-					 what, strerror(-ret));
+				vmk_err_set("cannot %s: %s; undoing the change "
+					    "failed too: the running state is partly changed",
+					    what, strerror(-ret));
+				vmk_err_save(&why);
 			}
 		}
-		return ret;
+		return vmk_err_restore(ret, &why);
 	}
 	return 0;
 }
@@ -960,35 +953,28 @@ static unsigned int max_steps(const struct vmk_config *c)
 	return n + 8 * c->n_vmknics + 2 * c->n_guest_ports;
 }
 
-int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
-		     const struct vmk_config *to, const struct vmk_config_nic *nics,
-		     unsigned int n_nics, char *err, size_t err_size)
+static int config_apply(struct vmk_host *host, const struct vmk_config *from,
+			const struct vmk_config *to, const struct vmk_config_nic *nics,
+			unsigned int n_nics)
 {
 	struct plan p = { .nics = nics, .n_nics = nics != NULL ? n_nics : 0 };
-	char why[VMK_CONFIG_ERR_SIZE];
 	int ret;
 
-	if (host == NULL || from == NULL || to == NULL) {
-		cfg_errf(err, err_size, "no host or configuration");
-		return -EINVAL;
-	}
-	ret = vmk_config_validate(from, why, sizeof(why));
-	if (ret < 0) {
-		cfg_errf(err, err_size, "running configuration: %s", why);
-		return ret;
-	}
-	ret = vmk_config_validate(to, err, err_size);
+	if (host == NULL || from == NULL || to == NULL)
+		return vmk_err(-EINVAL, "no host or configuration");
+	ret = cfg_validate(from);
+	if (ret < 0)
+		return vmk_err_prefix(ret, "running configuration");
+	ret = cfg_validate(to);
 	if (ret == 0)
-		ret = check_transition(&p, from, to, err, err_size);
+		ret = check_transition(&p, from, to);
 	if (ret < 0)
 		return ret;
 	p.max = max_steps(from) + max_steps(to);
 	p.steps = calloc(p.max ? p.max : 1, sizeof(*p.steps));
-	if (p.steps == NULL) {
-		cfg_errf(err, err_size, "out of memory");
-		return -ENOMEM;
-	}
-	ret = plan_ip_check(from, to, err, err_size);
+	if (p.steps == NULL)
+		return vmk_err(-ENOMEM, "out of memory");
+	ret = plan_ip_check(from, to);
 	if (ret < 0) {
 		free(p.steps);
 		return ret;
@@ -1006,7 +992,15 @@ int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
 	plan_ip_additions(&p, from, to);
 	plan_guest_additions(&p, from, to);
 	plan_policies(&p, from, to);
-	ret = plan_run(host, &p, err, err_size);
+	ret = plan_run(host, &p);
 	free(p.steps);
 	return ret;
+}
+
+int vmk_config_apply(struct vmk_host *host, const struct vmk_config *from,
+		     const struct vmk_config *to, const struct vmk_config_nic *nics,
+		     unsigned int n_nics, char *err, size_t err_size)
+{
+	vmk_err_clear();
+	return cfg_err_out(config_apply(host, from, to, nics, n_nics), err, err_size);
 }

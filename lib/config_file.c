@@ -20,6 +20,7 @@
 
 #include <vmknet/config.h>
 
+#include "common/error.h"
 #include "lib/config_priv.h"
 
 static int read_all(int fd, char *buf, size_t size, size_t *len)
@@ -39,59 +40,60 @@ static int read_all(int fd, char *buf, size_t size, size_t *len)
 	return 0;
 }
 
-int vmk_config_load_file(const char *path, struct vmk_config *out, char *err, size_t err_size)
+static int load_file(const char *path, struct vmk_config *out)
 {
 	struct stat st;
 	size_t len;
 	char *buf;
 	int fd, ret;
 
-	if (path == NULL || out == NULL) {
-		cfg_errf(err, err_size, "no file name");
-		return -EINVAL;
-	}
+	if (path == NULL || out == NULL)
+		return vmk_err(-EINVAL, "no file name");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		cfg_errf(err, err_size, "%s: %s", path, strerror(-ret));
+		vmk_err_set("%s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		cfg_errf(err, err_size, "%s: %s", path, strerror(-ret));
+		vmk_err_set("%s: %s", path, strerror(-ret));
 		goto close_fd;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		cfg_errf(err, err_size, "%s: not a regular file", path);
+		vmk_err_set("%s: not a regular file", path);
 		goto close_fd;
 	}
 	if ((uint64_t)st.st_size > VMK_CONFIG_FILE_MAX) {
 		ret = -E2BIG;
-		cfg_errf(err, err_size, "%s: %lld bytes, larger than the limit of %u", path,
+		vmk_err_set("%s: %lld bytes, larger than the limit of %u", path,
 			 (long long)st.st_size, VMK_CONFIG_FILE_MAX);
 		goto close_fd;
 	}
 	buf = malloc(VMK_CONFIG_FILE_MAX + 1);
 	if (buf == NULL) {
-		ret = -ENOMEM;
-		cfg_errf(err, err_size, "out of memory");
+		ret = vmk_err(-ENOMEM, "out of memory");
 		goto close_fd;
 	}
 	ret = read_all(fd, buf, VMK_CONFIG_FILE_MAX + 1, &len);
 	if (ret < 0) {
-		cfg_errf(err, err_size, "%s: %s", path, strerror(-ret));
+		vmk_err_set("%s: %s", path, strerror(-ret));
 	} else {
-		char why[VMK_CONFIG_ERR_SIZE];
-
-		ret = vmk_config_from_json(buf, len, out, why, sizeof(why));
+		ret = cfg_from_json(buf, len, out);
 		if (ret < 0)
-			cfg_errf(err, err_size, "%s: %s", path, why);
+			vmk_err_prefix(ret, "%s", path);
 	}
 	free(buf);
 close_fd:
 	close(fd);
 	return ret;
+}
+
+int vmk_config_load_file(const char *path, struct vmk_config *out, char *err, size_t err_size)
+{
+	vmk_err_clear();
+	return cfg_err_out(load_file(path, out), err, err_size);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -126,28 +128,23 @@ static int fsync_dir_of(const char *path)
 	return ret;
 }
 
-int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
-			 char *err, size_t err_size)
+static int save_file(const char *path, const struct vmk_config *cfg)
 {
 	char tmp[PATH_MAX];
 	char *text = NULL;
 	const char *step;
 	int fd, ret;
 
-	if (path == NULL || cfg == NULL) {
-		cfg_errf(err, err_size, "no file name or configuration");
-		return -EINVAL;
-	}
-	ret = vmk_config_validate(cfg, err, err_size);
+	if (path == NULL || cfg == NULL)
+		return vmk_err(-EINVAL, "no file name or configuration");
+	ret = cfg_validate(cfg);
 	if (ret < 0)
 		return ret;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
-		cfg_errf(err, err_size, "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
+		return vmk_err(-ENAMETOOLONG, "%s: path too long", path);
 	ret = vmk_config_to_json(cfg, &text);
 	if (ret < 0) {
-		cfg_errf(err, err_size, "out of memory");
+		vmk_err_set("out of memory");
 		return ret;
 	}
 #ifdef VMK_MUTANT_ATOMIC_SAVE   /* mutant: atomic config save: the file is rewritten in place */
@@ -182,11 +179,18 @@ int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
 	/* The rename is durable only once the directory is. */
 	ret = fsync_dir_of(path);
 	if (ret < 0)
-		cfg_errf(err, err_size, "%s: fsync of its directory: %s", path, strerror(-ret));
+		vmk_err_set("%s: fsync of its directory: %s", path, strerror(-ret));
 	return ret;
 
 fail:
-	cfg_errf(err, err_size, "%s: %s: %s", path, step, strerror(-ret));
+	vmk_err_set("%s: %s: %s", path, step, strerror(-ret));
 	free(text);
 	return ret;
+}
+
+int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
+			 char *err, size_t err_size)
+{
+	vmk_err_clear();
+	return cfg_err_out(save_file(path, cfg), err, err_size);
 }

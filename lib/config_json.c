@@ -18,12 +18,8 @@
 
 #include <vmknet/config.h>
 
+#include "common/error.h"
 #include "lib/config_priv.h"
-
-struct reader {
-	char *err;
-	size_t err_size;
-};
 
 static const char *type_name(const cJSON *v)
 {
@@ -43,7 +39,7 @@ static const char *type_name(const cJSON *v)
 }
 
 /* Refuse members outside `known` (NULL-terminated) and repeated members. */
-static int check_fields(struct reader *r, const cJSON *obj, const char *where,
+static int check_fields(const cJSON *obj, const char *where,
 			const char *const *known)
 {
 	for (const cJSON *c = obj->child; c != NULL; c = c->next) {
@@ -51,86 +47,71 @@ static int check_fields(struct reader *r, const cJSON *obj, const char *where,
 
 		for (unsigned int i = 0; known[i] != NULL && !ok; i++)
 			ok = strcmp(c->string, known[i]) == 0;
-		if (!ok) {
-			cfg_errf(r->err, r->err_size, "%s: unknown field \"%s\"", where, c->string);
-			return -EINVAL;
-		}
+		if (!ok)
+			return vmk_err(-EINVAL, "%s: unknown field \"%s\"", where, c->string);
 		for (const cJSON *d = obj->child; d != c; d = d->next) {
-			if (strcmp(d->string, c->string) == 0) {
-				cfg_errf(r->err, r->err_size, "%s: field \"%s\" appears twice",
+			if (strcmp(d->string, c->string) == 0)
+				return vmk_err(-EINVAL, "%s: field \"%s\" appears twice",
 					 where, c->string);
-				return -EINVAL;
-			}
 		}
 	}
 	return 0;
 }
 
-static const cJSON *member(struct reader *r, const cJSON *obj, const char *where,
+static const cJSON *member(const cJSON *obj, const char *where,
 			   const char *key, bool required, int *ret)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	if (v == NULL && required) {
-		cfg_errf(r->err, r->err_size, "%s: missing field \"%s\"", where, key);
+		vmk_err_set("%s: missing field \"%s\"", where, key);
 		*ret = -EINVAL;
 	}
 	return v;
 }
 
-static int get_uint(struct reader *r, const cJSON *obj, const char *where, const char *key,
+static int get_uint(const cJSON *obj, const char *where, const char *key,
 		    bool required, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	int ret = 0;
-	const cJSON *v = member(r, obj, where, key, required, &ret);
+	const cJSON *v = member(obj, where, key, required, &ret);
 	double d;
 
 	if (v == NULL)
 		return ret;
-	if (!cJSON_IsNumber(v)) {
-		cfg_errf(r->err, r->err_size, "%s.%s: expected an integer, got %s", where, key,
+	if (!cJSON_IsNumber(v))
+		return vmk_err(-EINVAL, "%s.%s: expected an integer, got %s", where, key,
 			 type_name(v));
-		return -EINVAL;
-	}
 	d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d)) {
-		cfg_errf(r->err, r->err_size, "%s.%s: expected an integer, got %g", where, key, d);
-		return -EINVAL;
-	}
+	if (!isfinite(d) || d != floor(d))
+		return vmk_err(-EINVAL, "%s.%s: expected an integer, got %g", where, key, d);
 	if (d < lo || d > hi) {
 		/* %.0f of 1e300 is 301 digits: keep huge values short. */
-		cfg_errf(r->err, r->err_size, fabs(d) < 1e15 ? "%s.%s: %.0f is out of range %u..%u" :
+		return vmk_err(-EINVAL, fabs(d) < 1e15 ? "%s.%s: %.0f is out of range %u..%u" :
 			 "%s.%s: %g is out of range %u..%u", where, key, d, lo, hi);
-		return -EINVAL;
 	}
 	*out = (uint32_t)d;
 	return 0;
 }
 
 /* A name: a string of 1..31 printable bytes, copied into out. */
-static int get_name(struct reader *r, const cJSON *v, const char *where, char out[VMK_NAME_MAX])
+static int get_name(const cJSON *v, const char *where, char out[VMK_NAME_MAX])
 {
 	const char *why;
 
-	if (!cJSON_IsString(v)) {
-		cfg_errf(r->err, r->err_size, "%s: expected a string, got %s", where, type_name(v));
-		return -EINVAL;
-	}
-	if (strlen(v->valuestring) >= VMK_NAME_MAX) {
-		cfg_errf(r->err, r->err_size, "%s: \"%.40s...\" is longer than 31 bytes", where,
+	if (!cJSON_IsString(v))
+		return vmk_err(-EINVAL, "%s: expected a string, got %s", where, type_name(v));
+	if (strlen(v->valuestring) >= VMK_NAME_MAX)
+		return vmk_err(-EINVAL, "%s: \"%.40s...\" is longer than 31 bytes", where,
 			 v->valuestring);
-		return -EINVAL;
-	}
 	why = cfg_name_problem(v->valuestring);
-	if (why != NULL) {
-		cfg_errf(r->err, r->err_size, "%s: %s", where, why);
-		return -EINVAL;
-	}
+	if (why != NULL)
+		return vmk_err(-EINVAL, "%s: %s", where, why);
 	snprintf(out, VMK_NAME_MAX, "%s", v->valuestring);
 	return 0;
 }
 
-static int get_array(struct reader *r, const cJSON *obj, const char *where, const char *key,
+static int get_array(const cJSON *obj, const char *where, const char *key,
 		     unsigned int max, const cJSON **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -138,29 +119,24 @@ static int get_array(struct reader *r, const cJSON *obj, const char *where, cons
 	*out = NULL;
 	if (v == NULL)
 		return 0;
-	if (!cJSON_IsArray(v)) {
-		cfg_errf(r->err, r->err_size, "%s.%s: expected an array, got %s", where, key,
+	if (!cJSON_IsArray(v))
+		return vmk_err(-EINVAL, "%s.%s: expected an array, got %s", where, key,
 			 type_name(v));
-		return -EINVAL;
-	}
-	if ((unsigned int)cJSON_GetArraySize(v) > max) {
-		cfg_errf(r->err, r->err_size, "%s.%s: %d entries, at most %u", where, key,
+	if ((unsigned int)cJSON_GetArraySize(v) > max)
+		return vmk_err(-EINVAL, "%s.%s: %d entries, at most %u", where, key,
 			 cJSON_GetArraySize(v), max);
-		return -EINVAL;
-	}
 	*out = v;
 	return 0;
 }
 
-static int expect_object(struct reader *r, const cJSON *v, const char *where)
+static int expect_object(const cJSON *v, const char *where)
 {
 	if (cJSON_IsObject(v))
 		return 0;
-	cfg_errf(r->err, r->err_size, "%s: expected an object, got %s", where, type_name(v));
-	return -EINVAL;
+	return vmk_err(-EINVAL, "%s: expected an object, got %s", where, type_name(v));
 }
 
-static int get_bool(struct reader *r, const cJSON *obj, const char *where, const char *key,
+static int get_bool(const cJSON *obj, const char *where, const char *key,
 		    bool *out, bool *present)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -169,16 +145,14 @@ static int get_bool(struct reader *r, const cJSON *obj, const char *where, const
 		*present = v != NULL;
 	if (v == NULL)
 		return 0;
-	if (!cJSON_IsBool(v)) {
-		cfg_errf(r->err, r->err_size, "%s.%s: expected true or false, got %s", where, key,
+	if (!cJSON_IsBool(v))
+		return vmk_err(-EINVAL, "%s.%s: expected true or false, got %s", where, key,
 			 type_name(v));
-		return -EINVAL;
-	}
 	*out = cJSON_IsTrue(v);
 	return 0;
 }
 
-static int get_u64(struct reader *r, const cJSON *obj, const char *where, const char *key,
+static int get_u64(const cJSON *obj, const char *where, const char *key,
 		   uint32_t hi, uint64_t *out)
 {
 	uint32_t v;
@@ -186,14 +160,14 @@ static int get_u64(struct reader *r, const cJSON *obj, const char *where, const 
 
 	if (cJSON_GetObjectItemCaseSensitive(obj, key) == NULL)
 		return 0;
-	ret = get_uint(r, obj, where, key, false, 0, hi, &v);
+	ret = get_uint(obj, where, key, false, 0, hi, &v);
 	if (ret == 0)
 		*out = v;
 	return ret;
 }
 
 /* A member that must be an object when present; *out NULL when absent. */
-static int get_object(struct reader *r, const cJSON *obj, const char *where, const char *key,
+static int get_object(const cJSON *obj, const char *where, const char *key,
 		      const char *const *known, const cJSON **out, char *at, size_t at_size)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -203,9 +177,9 @@ static int get_object(struct reader *r, const cJSON *obj, const char *where, con
 	if (v == NULL)
 		return 0;
 	snprintf(at, at_size, "%s.%s", where, key);
-	ret = expect_object(r, v, at);
+	ret = expect_object(v, at);
 	if (ret == 0)
-		ret = check_fields(r, v, at, known);
+		ret = check_fields(v, at, known);
 	if (ret == 0)
 		*out = v;
 	return ret;
@@ -215,20 +189,20 @@ static int get_object(struct reader *r, const cJSON *obj, const char *where, con
  * The start of every named entry of a list: an object with only the `known`
  * fields and a "name" (1..31 printable bytes) copied into name.
  */
-static int read_entry_name(struct reader *r, const cJSON *v, const char *where,
+static int read_entry_name(const cJSON *v, const char *where,
 			   const char *const *known, char name[VMK_NAME_MAX])
 {
 	char at[320];
-	int ret = expect_object(r, v, where);
+	int ret = expect_object(v, where);
 
 	if (ret == 0)
-		ret = check_fields(r, v, where, known);
+		ret = check_fields(v, where, known);
 	if (ret == 0)
-		member(r, v, where, "name", true, &ret);
+		member(v, where, "name", true, &ret);
 	if (ret < 0)
 		return ret;
 	snprintf(at, sizeof(at), "%s.name", where);
-	return get_name(r, cJSON_GetObjectItemCaseSensitive(v, "name"), at, name);
+	return get_name(cJSON_GetObjectItemCaseSensitive(v, "name"), at, name);
 }
 
 static const char *const lb_names[] = {
@@ -236,55 +210,55 @@ static const char *const lb_names[] = {
 	[VMK_LB_IP_HASH] = "iphash", [VMK_LB_EXPLICIT] = "explicit",
 };
 
-static int read_security(struct reader *r, const cJSON *v, const char *at,
+static int read_security(const cJSON *v, const char *at,
 			 struct vmk_security_policy *sec, unsigned int *mask)
 {
 	bool present;
 	int ret;
 
 	*mask = 0;
-	ret = get_bool(r, v, at, "allow_promiscuous", &sec->allow_promiscuous, &present);
+	ret = get_bool(v, at, "allow_promiscuous", &sec->allow_promiscuous, &present);
 	*mask |= present ? VMK_SEC_PROMISCUOUS : 0;
 	if (ret == 0)
-		ret = get_bool(r, v, at, "allow_mac_changes", &sec->allow_mac_changes, &present);
+		ret = get_bool(v, at, "allow_mac_changes", &sec->allow_mac_changes, &present);
 	*mask |= present ? VMK_SEC_MAC_CHANGES : 0;
 	if (ret == 0)
-		ret = get_bool(r, v, at, "allow_forged_transmits", &sec->allow_forged_transmits,
+		ret = get_bool(v, at, "allow_forged_transmits", &sec->allow_forged_transmits,
 			       &present);
 	*mask |= present ? VMK_SEC_FORGED : 0;
 	return ret;
 }
 
-static int read_shaping(struct reader *r, const cJSON *v, const char *at,
+static int read_shaping(const cJSON *v, const char *at,
 			struct vmk_shaping_policy *p)
 {
-	int ret = get_bool(r, v, at, "enabled", &p->enabled, NULL);
+	int ret = get_bool(v, at, "enabled", &p->enabled, NULL);
 
 	if (ret == 0)
-		ret = get_u64(r, v, at, "avg_kbps", (uint32_t)VMK_CONFIG_SHAPING_MAX_KBPS,
+		ret = get_u64(v, at, "avg_kbps", (uint32_t)VMK_CONFIG_SHAPING_MAX_KBPS,
 			      &p->avg_kbps);
 	if (ret == 0)
-		ret = get_u64(r, v, at, "peak_kbps", (uint32_t)VMK_CONFIG_SHAPING_MAX_KBPS,
+		ret = get_u64(v, at, "peak_kbps", (uint32_t)VMK_CONFIG_SHAPING_MAX_KBPS,
 			      &p->peak_kbps);
 	if (ret == 0)
-		ret = get_u64(r, v, at, "burst_kb", (uint32_t)VMK_CONFIG_SHAPING_MAX_KB,
+		ret = get_u64(v, at, "burst_kb", (uint32_t)VMK_CONFIG_SHAPING_MAX_KB,
 			      &p->burst_kb);
 	return ret;
 }
 
-static int read_team_list(struct reader *r, const cJSON *v, const char *at, const char *key,
+static int read_team_list(const cJSON *v, const char *at, const char *key,
 			  char list[][32], unsigned int *n)
 {
 	const cJSON *arr, *e;
 	char where[320];
-	int ret = get_array(r, v, at, key, VMK_TEAM_MAX_UPLINKS, &arr);
+	int ret = get_array(v, at, key, VMK_TEAM_MAX_UPLINKS, &arr);
 
 	if (ret < 0 || arr == NULL)
 		return ret;
 	*n = 0;
 	cJSON_ArrayForEach(e, arr) {
 		snprintf(where, sizeof(where), "%s.%s[%u]", at, key, *n);
-		ret = get_name(r, e, where, list[*n]);
+		ret = get_name(e, where, list[*n]);
 		if (ret < 0)
 			return ret;
 		(*n)++;
@@ -292,7 +266,7 @@ static int read_team_list(struct reader *r, const cJSON *v, const char *at, cons
 	return 0;
 }
 
-static int read_teaming(struct reader *r, const cJSON *v, const char *at,
+static int read_teaming(const cJSON *v, const char *at,
 			struct vmk_teaming_policy *p)
 {
 	const cJSON *lb = cJSON_GetObjectItemCaseSensitive(v, "load_balancing");
@@ -305,25 +279,21 @@ static int read_teaming(struct reader *r, const cJSON *v, const char *at,
 		for (i = 0; i < 4 && !(cJSON_IsString(lb) &&
 				       strcmp(lb->valuestring, lb_names[i]) == 0); i++)
 			;
-		if (i == 4) {
-			cfg_errf(r->err, r->err_size, "%s.load_balancing: expected \"portid\", "
+		if (i == 4)
+			return vmk_err(-EINVAL, "%s.load_balancing: expected \"portid\", "
 				 "\"mac\", \"iphash\" or \"explicit\"", at);
-			return -EINVAL;
-		}
 		p->load_balancing = (enum vmk_load_balancing)i;
 	}
-	if (fd != NULL && !(cJSON_IsString(fd) && strcmp(fd->valuestring, "link") == 0)) {
-		cfg_errf(r->err, r->err_size, "%s.failure_detection: only \"link\" is supported",
+	if (fd != NULL && !(cJSON_IsString(fd) && strcmp(fd->valuestring, "link") == 0))
+		return vmk_err(-EINVAL, "%s.failure_detection: only \"link\" is supported",
 			 at);
-		return -EINVAL;
-	}
-	ret = get_bool(r, v, at, "notify_switches", &p->notify_switches, NULL);
+	ret = get_bool(v, at, "notify_switches", &p->notify_switches, NULL);
 	if (ret == 0)
-		ret = get_bool(r, v, at, "failback", &p->failback, NULL);
+		ret = get_bool(v, at, "failback", &p->failback, NULL);
 	if (ret == 0)
-		ret = read_team_list(r, v, at, "active", p->active, &p->n_active);
+		ret = read_team_list(v, at, "active", p->active, &p->n_active);
 	if (ret == 0)
-		ret = read_team_list(r, v, at, "standby", p->standby, &p->n_standby);
+		ret = read_team_list(v, at, "standby", p->standby, &p->n_standby);
 	return ret;
 }
 
@@ -331,7 +301,7 @@ static int read_teaming(struct reader *r, const cJSON *v, const char *at,
  * A "policy" object. For a vSwitch (pg_mask etc. NULL) present fields set
  * its policies; for a port group they become overrides.
  */
-static int read_policy(struct reader *r, const cJSON *obj, const char *where,
+static int read_policy(const cJSON *obj, const char *where,
 		       struct vmk_security_policy *sec, unsigned int *sec_mask,
 		       struct vmk_shaping_policy *shaping, bool *has_shaping,
 		       struct vmk_teaming_policy *teaming, bool *has_teaming)
@@ -347,33 +317,33 @@ static int read_policy(struct reader *r, const cJSON *obj, const char *where,
 	const cJSON *pol, *v;
 	char at[320], at2[400];
 	unsigned int mask = 0;
-	int ret = get_object(r, obj, where, "policy", known, &pol, at, sizeof(at));
+	int ret = get_object(obj, where, "policy", known, &pol, at, sizeof(at));
 
 	if (ret < 0 || pol == NULL)
 		return ret;
-	ret = get_object(r, pol, at, "security", sec_known, &v, at2, sizeof(at2));
+	ret = get_object(pol, at, "security", sec_known, &v, at2, sizeof(at2));
 	if (ret == 0 && v != NULL)
-		ret = read_security(r, v, at2, sec, &mask);
+		ret = read_security(v, at2, sec, &mask);
 	if (sec_mask != NULL)
 		*sec_mask = mask;
 	if (ret == 0)
-		ret = get_object(r, pol, at, "shaping", sh_known, &v, at2, sizeof(at2));
+		ret = get_object(pol, at, "shaping", sh_known, &v, at2, sizeof(at2));
 	if (ret == 0 && v != NULL) {
-		ret = read_shaping(r, v, at2, shaping);
+		ret = read_shaping(v, at2, shaping);
 		if (has_shaping != NULL)
 			*has_shaping = true;
 	}
 	if (ret == 0)
-		ret = get_object(r, pol, at, "teaming", tm_known, &v, at2, sizeof(at2));
+		ret = get_object(pol, at, "teaming", tm_known, &v, at2, sizeof(at2));
 	if (ret == 0 && v != NULL) {
-		ret = read_teaming(r, v, at2, teaming);
+		ret = read_teaming(v, at2, teaming);
 		if (has_teaming != NULL)
 			*has_teaming = true;
 	}
 	return ret;
 }
 
-static int read_portgroup(struct reader *r, const cJSON *v, const char *where,
+static int read_portgroup(const cJSON *v, const char *where,
 			  struct vmk_config_portgroup *pg)
 {
 	static const char *const known[] = { "name", "vlan_id", "policy", NULL };
@@ -382,19 +352,19 @@ static int read_portgroup(struct reader *r, const cJSON *v, const char *where,
 	int ret;
 
 	vmk_config_portgroup_init(pg, NULL);
-	ret = read_entry_name(r, v, where, known, pg->name);
+	ret = read_entry_name(v, where, known, pg->name);
 	if (ret < 0)
 		return ret;
 	snprintf(at, sizeof(at), "%s (%s)", where, pg->name);
-	ret = get_uint(r, v, at, "vlan_id", false, 0, VMK_VLAN_TRUNK, &vlan);
+	ret = get_uint(v, at, "vlan_id", false, 0, VMK_VLAN_TRUNK, &vlan);
 	pg->vlan_id = (uint16_t)vlan;
 	if (ret == 0)
-		ret = read_policy(r, v, at, &pg->security, &pg->security_mask, &pg->shaping,
+		ret = read_policy(v, at, &pg->security, &pg->security_mask, &pg->shaping,
 				  &pg->has_shaping, &pg->teaming, &pg->has_teaming);
 	return ret;
 }
 
-static int read_fdb(struct reader *r, const cJSON *obj, const char *where,
+static int read_fdb(const cJSON *obj, const char *where,
 		    struct vmk_config_vswitch *vs)
 {
 	static const char *const known[] = { "capacity", "aging_sec", NULL };
@@ -405,39 +375,39 @@ static int read_fdb(struct reader *r, const cJSON *obj, const char *where,
 	if (v == NULL)
 		return 0;
 	snprintf(at, sizeof(at), "%s.fdb", where);
-	ret = expect_object(r, v, at);
+	ret = expect_object(v, at);
 	if (ret == 0)
-		ret = check_fields(r, v, at, known);
+		ret = check_fields(v, at, known);
 	if (ret == 0)
-		ret = get_uint(r, v, at, "capacity", false, CFG_FDB_CAPACITY_MIN,
+		ret = get_uint(v, at, "capacity", false, CFG_FDB_CAPACITY_MIN,
 			       VMK_FDB_CAPACITY_MAX, &vs->fdb_capacity);
 	if (ret == 0)
-		ret = get_uint(r, v, at, "aging_sec", false, 1, CFG_AGING_MAX, &vs->fdb_aging_sec);
+		ret = get_uint(v, at, "aging_sec", false, 1, CFG_AGING_MAX, &vs->fdb_aging_sec);
 	return ret;
 }
 
-static int read_vswitch_lists(struct reader *r, const cJSON *v, const char *where,
+static int read_vswitch_lists(const cJSON *v, const char *where,
 			      struct vmk_config_vswitch *vs)
 {
 	const cJSON *pgs, *ups, *e;
 	char at[256];
 	int ret;
 
-	ret = get_array(r, v, where, "portgroups", VMK_CONFIG_MAX_PORTGROUPS, &pgs);
+	ret = get_array(v, where, "portgroups", VMK_CONFIG_MAX_PORTGROUPS, &pgs);
 	if (ret == 0)
-		ret = get_array(r, v, where, "uplinks", VMK_CONFIG_MAX_UPLINKS, &ups);
+		ret = get_array(v, where, "uplinks", VMK_CONFIG_MAX_UPLINKS, &ups);
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, pgs) {
 		snprintf(at, sizeof(at), "%s.portgroups[%u]", where, vs->n_portgroups);
-		ret = read_portgroup(r, e, at, &vs->portgroups[vs->n_portgroups]);
+		ret = read_portgroup(e, at, &vs->portgroups[vs->n_portgroups]);
 		if (ret < 0)
 			return ret;
 		vs->n_portgroups++;
 	}
 	cJSON_ArrayForEach(e, ups) {
 		snprintf(at, sizeof(at), "%s.uplinks[%u]", where, vs->n_uplinks);
-		ret = get_name(r, e, at, vs->uplinks[vs->n_uplinks]);
+		ret = get_name(e, at, vs->uplinks[vs->n_uplinks]);
 		if (ret < 0)
 			return ret;
 		vs->n_uplinks++;
@@ -445,7 +415,7 @@ static int read_vswitch_lists(struct reader *r, const cJSON *v, const char *wher
 	return 0;
 }
 
-static int read_vswitch(struct reader *r, const cJSON *v, unsigned int idx,
+static int read_vswitch(const cJSON *v, unsigned int idx,
 			struct vmk_config_vswitch *vs)
 {
 	static const char *const known[] = { "name", "mtu", "ports", "fdb", "uplinks",
@@ -455,21 +425,21 @@ static int read_vswitch(struct reader *r, const cJSON *v, unsigned int idx,
 
 	snprintf(where, sizeof(where), "vswitches[%u]", idx);
 	vmk_config_vswitch_init(vs, NULL);
-	ret = read_entry_name(r, v, where, known, vs->name);
+	ret = read_entry_name(v, where, known, vs->name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "vswitches[%u] (%s)", idx, vs->name);
-	ret = get_uint(r, v, where, "mtu", false, VMK_VSWITCH_MTU_MIN, VMK_VSWITCH_MTU_MAX,
+	ret = get_uint(v, where, "mtu", false, VMK_VSWITCH_MTU_MIN, VMK_VSWITCH_MTU_MAX,
 		       &vs->mtu);
 	if (ret == 0)
-		ret = get_uint(r, v, where, "ports", false, CFG_PORTS_MIN, VMK_VSWITCH_MAX_PORTS,
+		ret = get_uint(v, where, "ports", false, CFG_PORTS_MIN, VMK_VSWITCH_MAX_PORTS,
 			       &vs->n_ports);
 	if (ret == 0)
-		ret = read_fdb(r, v, where, vs);
+		ret = read_fdb(v, where, vs);
 	if (ret == 0)
-		ret = read_vswitch_lists(r, v, where, vs);
+		ret = read_vswitch_lists(v, where, vs);
 	if (ret == 0)
-		ret = read_policy(r, v, where, &vs->security, NULL, &vs->shaping, NULL,
+		ret = read_policy(v, where, &vs->security, NULL, &vs->shaping, NULL,
 				  &vs->teaming, NULL);
 	return ret;
 }
@@ -477,20 +447,18 @@ static int read_vswitch(struct reader *r, const cJSON *v, unsigned int idx,
 /* ---- IP layer: netstacks and vmknics ---------------------------------- */
 
 /* A dotted-quad IPv4 address string into *out (network byte order). */
-static int get_ipv4(struct reader *r, const cJSON *obj, const char *where, const char *key,
+static int get_ipv4(const cJSON *obj, const char *where, const char *key,
 		    bool required, uint32_t *out)
 {
 	int ret = 0;
-	const cJSON *v = member(r, obj, where, key, required, &ret);
+	const cJSON *v = member(obj, where, key, required, &ret);
 	struct in_addr a;
 
 	if (v == NULL)
 		return ret;
-	if (!cJSON_IsString(v) || inet_pton(AF_INET, v->valuestring, &a) != 1) {
-		cfg_errf(r->err, r->err_size, "%s.%s: expected an IPv4 address \"a.b.c.d\", got %s",
+	if (!cJSON_IsString(v) || inet_pton(AF_INET, v->valuestring, &a) != 1)
+		return vmk_err(-EINVAL, "%s.%s: expected an IPv4 address \"a.b.c.d\", got %s",
 			 where, key, cJSON_IsString(v) ? v->valuestring : type_name(v));
-		return -EINVAL;
-	}
 	*out = a.s_addr;
 	return 0;
 }
@@ -518,62 +486,58 @@ static int parse_cidr(const char *s, uint32_t *net, uint8_t *plen)
 	return 0;
 }
 
-static int read_route(struct reader *r, const cJSON *v, const char *where,
+static int read_route(const cJSON *v, const char *where,
 		      struct vmk_config_route *rt)
 {
 	static const char *const known[] = { "network", "gateway", NULL };
-	int ret = expect_object(r, v, where);
+	int ret = expect_object(v, where);
 	const cJSON *net = NULL;
 
 	if (ret == 0)
-		ret = check_fields(r, v, where, known);
+		ret = check_fields(v, where, known);
 	if (ret == 0)
-		net = member(r, v, where, "network", true, &ret);
+		net = member(v, where, "network", true, &ret);
 	if (ret < 0)
 		return ret;
 	if (!cJSON_IsString(net) || parse_cidr(net->valuestring, &rt->network,
-					       &rt->prefix_len) < 0) {
-		cfg_errf(r->err, r->err_size, "%s.network: expected \"a.b.c.d/len\", got %s",
+					       &rt->prefix_len) < 0)
+		return vmk_err(-EINVAL, "%s.network: expected \"a.b.c.d/len\", got %s",
 			 where, cJSON_IsString(net) ? net->valuestring : type_name(net));
-		return -EINVAL;
-	}
-	return get_ipv4(r, v, where, "gateway", true, &rt->gateway);
+	return get_ipv4(v, where, "gateway", true, &rt->gateway);
 }
 
 /* The optional "tcp" object of a netstack. */
-static int read_ns_tcp(struct reader *r, const cJSON *v, const char *where,
+static int read_ns_tcp(const cJSON *v, const char *where,
 		       struct vmk_config_netstack *ns)
 {
 	static const char *const known[] = { "congestion_control", "rto_min_ms", NULL };
 	char at[160];
 	const cJSON *cc;
 	int ret = 0;
-	const cJSON *t = member(r, v, where, "tcp", false, &ret);
+	const cJSON *t = member(v, where, "tcp", false, &ret);
 
 	if (t == NULL)
 		return ret;
 	snprintf(at, sizeof(at), "%s.tcp", where);
-	ret = expect_object(r, t, at);
+	ret = expect_object(t, at);
 	if (ret == 0)
-		ret = check_fields(r, t, at, known);
+		ret = check_fields(t, at, known);
 	if (ret < 0)
 		return ret;
-	cc = member(r, t, at, "congestion_control", false, &ret);
+	cc = member(t, at, "congestion_control", false, &ret);
 	if (cc != NULL) {
 		if (!cJSON_IsString(cc) || cc->valuestring[0] == '\0' ||
-		    strlen(cc->valuestring) >= sizeof(ns->tcp_cc)) {
-			cfg_errf(r->err, r->err_size, "%s.congestion_control: expected an "
+		    strlen(cc->valuestring) >= sizeof(ns->tcp_cc))
+			return vmk_err(-EINVAL, "%s.congestion_control: expected an "
 				 "algorithm name (\"newreno\", \"cubic\"), got %.40s", at,
 				 cJSON_IsString(cc) ? cc->valuestring : type_name(cc));
-			return -EINVAL;
-		}
 		snprintf(ns->tcp_cc, sizeof(ns->tcp_cc), "%s", cc->valuestring);
 	}
-	return get_uint(r, t, at, "rto_min_ms", false, 1, VMK_CONFIG_TCP_RTO_MIN_MAX,
+	return get_uint(t, at, "rto_min_ms", false, 1, VMK_CONFIG_TCP_RTO_MIN_MAX,
 			&ns->tcp_rto_min_ms);
 }
 
-static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
+static int read_netstack(const cJSON *v, unsigned int idx,
 			 struct vmk_config *cfg)
 {
 	static const char *const known[] = { "name", "default_gateway", "routes", "tcp", NULL };
@@ -584,20 +548,20 @@ static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
 
 	snprintf(where, sizeof(where), "netstacks[%u]", idx);
 	memset(&tmp, 0, sizeof(tmp));
-	ret = read_entry_name(r, v, where, known, tmp.name);
+	ret = read_entry_name(v, where, known, tmp.name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "netstacks[%u] (%s)", idx, tmp.name);
-	ret = get_ipv4(r, v, where, "default_gateway", false, &tmp.default_gateway);
+	ret = get_ipv4(v, where, "default_gateway", false, &tmp.default_gateway);
 	if (ret == 0)
-		ret = read_ns_tcp(r, v, where, &tmp);
+		ret = read_ns_tcp(v, where, &tmp);
 	if (ret == 0)
-		ret = get_array(r, v, where, "routes", VMK_CONFIG_MAX_ROUTES, &routes);
+		ret = get_array(v, where, "routes", VMK_CONFIG_MAX_ROUTES, &routes);
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, routes) {
 		snprintf(at, sizeof(at), "%s.routes[%u]", where, tmp.n_routes);
-		ret = read_route(r, e, at, &tmp.routes[tmp.n_routes]);
+		ret = read_route(e, at, &tmp.routes[tmp.n_routes]);
 		if (ret < 0)
 			return ret;
 		tmp.n_routes++;
@@ -608,18 +572,14 @@ static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
 	for (const cJSON *p = v->prev; p != NULL && p->next != NULL; p = p->prev) {
 		const cJSON *pn = cJSON_GetObjectItemCaseSensitive(p, "name");
 
-		if (cJSON_IsString(pn) && strcmp(pn->valuestring, tmp.name) == 0) {
-			cfg_errf(r->err, r->err_size, "%s.name: netstack \"%s\" is listed twice",
+		if (cJSON_IsString(pn) && strcmp(pn->valuestring, tmp.name) == 0)
+			return vmk_err(-EINVAL, "%s.name: netstack \"%s\" is listed twice",
 				 where, tmp.name);
-			return -EINVAL;
-		}
 	}
 	if (ns == NULL) {
-		if (cfg->n_netstacks >= VMK_NETSTACK_MAX) {
-			cfg_errf(r->err, r->err_size, "netstacks: at most %u netstacks",
+		if (cfg->n_netstacks >= VMK_NETSTACK_MAX)
+			return vmk_err(-EINVAL, "netstacks: at most %u netstacks",
 				 VMK_NETSTACK_MAX);
-			return -EINVAL;
-		}
 		ns = &cfg->netstacks[cfg->n_netstacks++];
 	}
 	*ns = tmp;
@@ -631,7 +591,7 @@ static int read_netstack(struct reader *r, const cJSON *v, unsigned int idx,
  * caller) and its "vswitch", which may be left out: port group names are
  * unique on the host, so the group names its vSwitch.
  */
-static int read_place(struct reader *r, const cJSON *v, const char *where, struct vmk_config *cfg,
+static int read_place(const cJSON *v, const char *where, struct vmk_config *cfg,
 		      char portgroup[VMK_NAME_MAX], char vswitch[VMK_NAME_MAX])
 {
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(v, "vswitch");
@@ -640,16 +600,16 @@ static int read_place(struct reader *r, const cJSON *v, const char *where, struc
 	int ret;
 
 	snprintf(at, sizeof(at), "%s.portgroup", where);
-	ret = get_name(r, cJSON_GetObjectItemCaseSensitive(v, "portgroup"), at, portgroup);
+	ret = get_name(cJSON_GetObjectItemCaseSensitive(v, "portgroup"), at, portgroup);
 	snprintf(at, sizeof(at), "%s.vswitch", where);
 	if (ret == 0 && e != NULL)
-		return get_name(r, e, at, vswitch);
+		return get_name(e, at, vswitch);
 	if (ret == 0 && vmk_config_find_portgroup(cfg, portgroup, &vs) != NULL)
 		snprintf(vswitch, VMK_NAME_MAX, "%s", vs->name);
 	return ret;
 }
 
-static int read_mac(struct reader *r, const cJSON *v, const char *where, uint8_t mac[6])
+static int read_mac(const cJSON *v, const char *where, uint8_t mac[6])
 {
 	unsigned int b[6];
 	char tail;
@@ -657,81 +617,71 @@ static int read_mac(struct reader *r, const cJSON *v, const char *where, uint8_t
 	if (v == NULL)
 		return 0;
 	if (!cJSON_IsString(v) || sscanf(v->valuestring, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0],
-					  &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6) {
-		cfg_errf(r->err, r->err_size, "%s.mac: expected a MAC address "
+					  &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return vmk_err(-EINVAL, "%s.mac: expected a MAC address "
 			 "\"xx:xx:xx:xx:xx:xx\", got %s", where,
 			 cJSON_IsString(v) ? v->valuestring : type_name(v));
-		return -EINVAL;
-	}
 	for (unsigned int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
 	return 0;
 }
 
-static int read_nic_ipv4(struct reader *r, const cJSON *obj, const char *where,
+static int read_nic_ipv4(const cJSON *obj, const char *where,
 			 struct vmk_config_vmknic *n)
 {
 	static const char *const known[] = { "type", "address", "netmask", "gateway", NULL };
 	const cJSON *v, *type;
 	char at[192];
-	int ret = get_object(r, obj, where, "ipv4", known, &v, at, sizeof(at));
+	int ret = get_object(obj, where, "ipv4", known, &v, at, sizeof(at));
 
 	if (ret < 0 || v == NULL)
 		return ret;
-	type = member(r, v, at, "type", true, &ret);
+	type = member(v, at, "type", true, &ret);
 	if (ret < 0)
 		return ret;
 	if (cJSON_IsString(type) && strcmp(type->valuestring, "none") == 0) {
-		if (cJSON_GetArraySize(v) > 1) {
-			cfg_errf(r->err, r->err_size, "%s: type \"none\" takes no address, netmask "
+		if (cJSON_GetArraySize(v) > 1)
+			return vmk_err(-EINVAL, "%s: type \"none\" takes no address, netmask "
 				 "or gateway", at);
-			return -EINVAL;
-		}
 		return 0;
 	}
-	if (!cJSON_IsString(type) || strcmp(type->valuestring, "static") != 0) {
-		cfg_errf(r->err, r->err_size, "%s.type: expected \"static\" or \"none\"", at);
-		return -EINVAL;
-	}
-	ret = get_ipv4(r, v, at, "address", true, &n->ipv4);
+	if (!cJSON_IsString(type) || strcmp(type->valuestring, "static") != 0)
+		return vmk_err(-EINVAL, "%s.type: expected \"static\" or \"none\"", at);
+	ret = get_ipv4(v, at, "address", true, &n->ipv4);
 	if (ret == 0)
-		ret = get_ipv4(r, v, at, "netmask", true, &n->netmask);
+		ret = get_ipv4(v, at, "netmask", true, &n->netmask);
 	if (ret == 0)
-		ret = get_ipv4(r, v, at, "gateway", false, &n->gateway);
+		ret = get_ipv4(v, at, "gateway", false, &n->gateway);
 	return ret;
 }
 
-static int read_nic_tags(struct reader *r, const cJSON *obj, const char *where,
+static int read_nic_tags(const cJSON *obj, const char *where,
 			 struct vmk_config_vmknic *n)
 {
 	const cJSON *arr, *e;
 	unsigned int i = 0;
-	int ret = get_array(r, obj, where, "tags", VMK_TAG_MAX, &arr);
+	int ret = get_array(obj, where, "tags", VMK_TAG_MAX, &arr);
 
 	if (ret < 0 || arr == NULL)
 		return ret;
 	cJSON_ArrayForEach(e, arr) {
 		enum vmk_service_tag tag;
 
-		if (!cJSON_IsString(e) || vmk_service_tag_parse(e->valuestring, &tag) < 0) {
-			cfg_errf(r->err, r->err_size, "%s.tags[%u]: not a service tag (Management, "
+		if (!cJSON_IsString(e) || vmk_service_tag_parse(e->valuestring, &tag) < 0)
+			return vmk_err(-EINVAL, "%s.tags[%u]: not a service tag (Management, "
 				 "VMotion, Provisioning, faultToleranceLogging, VSAN, VSANWitness, "
 				 "vSphereReplication, vSphereReplicationNFC, vSphereBackupNFC, "
 				 "NVMeTCP)", where, i);
-			return -EINVAL;
-		}
-		if (n->tags & (1u << tag)) {
-			cfg_errf(r->err, r->err_size, "%s.tags[%u]: %s is listed twice", where, i,
+		if (n->tags & (1u << tag))
+			return vmk_err(-EINVAL, "%s.tags[%u]: %s is listed twice", where, i,
 				 e->valuestring);
-			return -EINVAL;
-		}
 		n->tags |= 1u << tag;
 		i++;
 	}
 	return 0;
 }
 
-static int read_vmknic(struct reader *r, const cJSON *v, unsigned int idx,
+static int read_vmknic(const cJSON *v, unsigned int idx,
 		       struct vmk_config *cfg, struct vmk_config_vmknic *n)
 {
 	static const char *const known[] = { "name", "vswitch", "portgroup", "netstack", "mac",
@@ -742,48 +692,48 @@ static int read_vmknic(struct reader *r, const cJSON *v, unsigned int idx,
 
 	snprintf(where, sizeof(where), "vmknics[%u]", idx);
 	vmk_config_vmknic_init(n, NULL, NULL, NULL);
-	ret = read_entry_name(r, v, where, known, n->name);
+	ret = read_entry_name(v, where, known, n->name);
 	if (ret == 0)
-		member(r, v, where, "portgroup", true, &ret);
+		member(v, where, "portgroup", true, &ret);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "vmknics[%u] (%s)", idx, n->name);
-	ret = read_place(r, v, where, cfg, n->portgroup, n->vswitch);
+	ret = read_place(v, where, cfg, n->portgroup, n->vswitch);
 	e = cJSON_GetObjectItemCaseSensitive(v, "netstack");
 	snprintf(at, sizeof(at), "%s.netstack", where);
 	if (ret == 0 && e != NULL)
-		ret = get_name(r, e, at, n->netstack);
+		ret = get_name(e, at, n->netstack);
 	if (ret == 0)
-		ret = read_mac(r, cJSON_GetObjectItemCaseSensitive(v, "mac"), where, n->mac);
+		ret = read_mac(cJSON_GetObjectItemCaseSensitive(v, "mac"), where, n->mac);
 	if (ret == 0)
-		ret = get_uint(r, v, where, "mtu", false, VMK_VMKNIC_MTU_MIN, VMK_VMKNIC_MTU_MAX,
+		ret = get_uint(v, where, "mtu", false, VMK_VMKNIC_MTU_MIN, VMK_VMKNIC_MTU_MAX,
 			       &n->mtu);
 	if (ret == 0)
-		ret = get_bool(r, v, where, "enabled", &n->enabled, NULL);
+		ret = get_bool(v, where, "enabled", &n->enabled, NULL);
 	if (ret == 0)
-		ret = read_nic_ipv4(r, v, where, n);
+		ret = read_nic_ipv4(v, where, n);
 	if (ret == 0)
-		ret = read_nic_tags(r, v, where, n);
+		ret = read_nic_tags(v, where, n);
 	return ret;
 }
 
-static int read_ip(struct reader *r, const cJSON *root, struct vmk_config *cfg)
+static int read_ip(const cJSON *root, struct vmk_config *cfg)
 {
 	const cJSON *nss, *nics, *e;
-	int ret = get_array(r, root, "document", "netstacks", VMK_NETSTACK_MAX, &nss);
+	int ret = get_array(root, "document", "netstacks", VMK_NETSTACK_MAX, &nss);
 	unsigned int i = 0;
 
 	if (ret == 0)
-		ret = get_array(r, root, "document", "vmknics", VMK_VMKNIC_MAX, &nics);
+		ret = get_array(root, "document", "vmknics", VMK_VMKNIC_MAX, &nics);
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, nss) {
-		ret = read_netstack(r, e, i++, cfg);
+		ret = read_netstack(e, i++, cfg);
 		if (ret < 0)
 			return ret;
 	}
 	cJSON_ArrayForEach(e, nics) {
-		ret = read_vmknic(r, e, cfg->n_vmknics, cfg, &cfg->vmknics[cfg->n_vmknics]);
+		ret = read_vmknic(e, cfg->n_vmknics, cfg, &cfg->vmknics[cfg->n_vmknics]);
 		if (ret < 0)
 			return ret;
 		cfg->n_vmknics++;
@@ -793,26 +743,22 @@ static int read_ip(struct reader *r, const cJSON *root, struct vmk_config *cfg)
 
 /* ---- guest ports --------------------------------------------------------- */
 
-static int read_guest_socket(struct reader *r, const cJSON *v, const char *where,
+static int read_guest_socket(const cJSON *v, const char *where,
 			     struct vmk_config_guest_port *gp)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, "socket");
 
-	if (!cJSON_IsString(s)) {
-		cfg_errf(r->err, r->err_size, "%s.socket: expected a string, got %s", where,
+	if (!cJSON_IsString(s))
+		return vmk_err(-EINVAL, "%s.socket: expected a string, got %s", where,
 			 type_name(s));
-		return -EINVAL;
-	}
-	if (strlen(s->valuestring) >= sizeof(gp->socket)) {
-		cfg_errf(r->err, r->err_size, "%s.socket: \"%.40s...\" is longer than %zu bytes "
+	if (strlen(s->valuestring) >= sizeof(gp->socket))
+		return vmk_err(-EINVAL, "%s.socket: \"%.40s...\" is longer than %zu bytes "
 			 "(a Unix socket address)", where, s->valuestring, sizeof(gp->socket) - 1);
-		return -EINVAL;
-	}
 	snprintf(gp->socket, sizeof(gp->socket), "%s", s->valuestring);
 	return 0;
 }
 
-static int read_guest_mode(struct reader *r, const cJSON *v, const char *where,
+static int read_guest_mode(const cJSON *v, const char *where,
 			   struct vmk_config_guest_port *gp)
 {
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, "mode");
@@ -824,12 +770,11 @@ static int read_guest_mode(struct reader *r, const cJSON *v, const char *where,
 		gp->server = m->valuestring[0] == 's';
 		return 0;
 	}
-	cfg_errf(r->err, r->err_size, "%s.mode: expected \"client\" or \"server\", got %s",
+	return vmk_err(-EINVAL, "%s.mode: expected \"client\" or \"server\", got %s",
 		 where, cJSON_IsString(m) ? m->valuestring : type_name(m));
-	return -EINVAL;
 }
 
-static int read_guest_port(struct reader *r, const cJSON *v, unsigned int idx,
+static int read_guest_port(const cJSON *v, unsigned int idx,
 			   struct vmk_config *cfg, struct vmk_config_guest_port *gp)
 {
 	static const char *const known[] = { "name", "vswitch", "portgroup", "socket", "mode",
@@ -839,37 +784,37 @@ static int read_guest_port(struct reader *r, const cJSON *v, unsigned int idx,
 
 	snprintf(where, sizeof(where), "guest_ports[%u]", idx);
 	vmk_config_guest_port_init(gp, NULL, NULL, NULL, NULL);
-	ret = read_entry_name(r, v, where, known, gp->name);
+	ret = read_entry_name(v, where, known, gp->name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "guest_ports[%u] (%s)", idx, gp->name);
-	member(r, v, where, "portgroup", true, &ret);
+	member(v, where, "portgroup", true, &ret);
 	if (ret == 0)
-		member(r, v, where, "socket", true, &ret);
+		member(v, where, "socket", true, &ret);
 	if (ret < 0)
 		return ret;
-	ret = read_place(r, v, where, cfg, gp->portgroup, gp->vswitch);
+	ret = read_place(v, where, cfg, gp->portgroup, gp->vswitch);
 	if (ret == 0)
-		ret = read_guest_socket(r, v, where, gp);
+		ret = read_guest_socket(v, where, gp);
 	if (ret == 0)
-		ret = read_guest_mode(r, v, where, gp);
+		ret = read_guest_mode(v, where, gp);
 	if (ret == 0)
-		ret = get_uint(r, v, where, "queues", false, 1, VMK_CONFIG_GUEST_QUEUES_MAX,
+		ret = get_uint(v, where, "queues", false, 1, VMK_CONFIG_GUEST_QUEUES_MAX,
 			       &gp->n_queues);
 	if (ret == 0)
-		ret = read_mac(r, cJSON_GetObjectItemCaseSensitive(v, "mac"), where, gp->mac);
+		ret = read_mac(cJSON_GetObjectItemCaseSensitive(v, "mac"), where, gp->mac);
 	return ret;
 }
 
-static int read_guest_ports(struct reader *r, const cJSON *root, struct vmk_config *cfg)
+static int read_guest_ports(const cJSON *root, struct vmk_config *cfg)
 {
 	const cJSON *arr, *e;
-	int ret = get_array(r, root, "document", "guest_ports", VMK_CONFIG_MAX_GUEST_PORTS, &arr);
+	int ret = get_array(root, "document", "guest_ports", VMK_CONFIG_MAX_GUEST_PORTS, &arr);
 
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, arr) {
-		ret = read_guest_port(r, e, cfg->n_guest_ports, cfg,
+		ret = read_guest_port(e, cfg->n_guest_ports, cfg,
 				      &cfg->guest_ports[cfg->n_guest_ports]);
 		if (ret < 0)
 			return ret;
@@ -878,51 +823,49 @@ static int read_guest_ports(struct reader *r, const cJSON *root, struct vmk_conf
 	return 0;
 }
 
-static int read_root(struct reader *r, const cJSON *root, struct vmk_config *cfg)
+static int read_root(const cJSON *root, struct vmk_config *cfg)
 {
 	static const char *const known[] = { "schema_version", "host", "vswitches", "netstacks",
 					     "vmknics", "guest_ports", NULL };
 	static const char *const host_known[] = { "name", NULL };
 	const cJSON *host, *vss, *e;
 	uint32_t version = 0;
-	int ret = expect_object(r, root, "document");
+	int ret = expect_object(root, "document");
 
 	if (ret == 0)
-		ret = get_uint(r, root, "document", "schema_version", true, 0, UINT32_MAX, &version);
-	if (ret == 0 && version != VMK_CONFIG_SCHEMA_VERSION) {
-		cfg_errf(r->err, r->err_size,
+		ret = get_uint(root, "document", "schema_version", true, 0, UINT32_MAX, &version);
+	if (ret == 0 && version != VMK_CONFIG_SCHEMA_VERSION)
+		ret = vmk_err(-EINVAL,
 			 "schema_version: %u is not supported (this vmknet reads version %u)",
 			 version, VMK_CONFIG_SCHEMA_VERSION);
-		ret = -EINVAL;
-	}
 	if (ret == 0)
-		ret = check_fields(r, root, "document", known);
+		ret = check_fields(root, "document", known);
 	if (ret < 0)
 		return ret;
-	host = member(r, root, "document", "host", true, &ret);
+	host = member(root, "document", "host", true, &ret);
 	if (ret == 0)
-		ret = expect_object(r, host, "host");
+		ret = expect_object(host, "host");
 	if (ret == 0)
-		ret = check_fields(r, host, "host", host_known);
+		ret = check_fields(host, "host", host_known);
 	if (ret == 0)
-		member(r, host, "host", "name", true, &ret);
+		member(host, "host", "name", true, &ret);
 	if (ret == 0)
-		ret = get_name(r, cJSON_GetObjectItemCaseSensitive(host, "name"), "host.name",
+		ret = get_name(cJSON_GetObjectItemCaseSensitive(host, "name"), "host.name",
 			       cfg->host_name);
 	if (ret == 0)
-		member(r, root, "document", "vswitches", true, &ret);
+		member(root, "document", "vswitches", true, &ret);
 	if (ret == 0)
-		ret = get_array(r, root, "document", "vswitches", VMK_MAX_VSWITCHES, &vss);
+		ret = get_array(root, "document", "vswitches", VMK_MAX_VSWITCHES, &vss);
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, vss) {
-		ret = read_vswitch(r, e, cfg->n_vswitches, &cfg->vswitches[cfg->n_vswitches]);
+		ret = read_vswitch(e, cfg->n_vswitches, &cfg->vswitches[cfg->n_vswitches]);
 		if (ret < 0)
 			return ret;
 		cfg->n_vswitches++;
 	}
-	ret = read_ip(r, root, cfg);
-	return ret == 0 ? read_guest_ports(r, root, cfg) : ret;
+	ret = read_ip(root, cfg);
+	return ret == 0 ? read_guest_ports(root, cfg) : ret;
 }
 
 static bool only_space(const char *p, size_t n)
@@ -949,21 +892,17 @@ static void position(const char *text, size_t len, size_t off, unsigned int *lin
 	}
 }
 
-int vmk_config_from_json(const char *text, size_t len, struct vmk_config *out,
-			 char *err, size_t err_size)
+int cfg_from_json(const char *text, size_t len, struct vmk_config *out)
 {
-	struct reader r = { err, err_size };
 	struct vmk_config *cfg;
 	const char *end = NULL;
 	cJSON *root;
 	int ret;
 
-	if (text == NULL || out == NULL) {
-		cfg_errf(err, err_size, "no document");
-		return -EINVAL;
-	}
+	if (text == NULL || out == NULL)
+		return vmk_err(-EINVAL, "no document");
 	if (len > VMK_CONFIG_FILE_MAX) {
-		cfg_errf(err, err_size, "document of %zu bytes is larger than the limit of %u",
+		vmk_err_set("document of %zu bytes is larger than the limit of %u",
 			 len, VMK_CONFIG_FILE_MAX);
 		return -E2BIG;
 	}
@@ -974,10 +913,8 @@ int vmk_config_from_json(const char *text, size_t len, struct vmk_config *out,
 
 		position(text, len, off, &line, &col);
 		if (only_space(text, len))
-			cfg_errf(err, err_size, "malformed JSON: the document is empty");
-		else
-			cfg_errf(err, err_size, "malformed JSON at line %u, column %u", line, col);
-		return -EINVAL;
+			return vmk_err(-EINVAL, "malformed JSON: the document is empty");
+		return vmk_err(-EINVAL, "malformed JSON at line %u, column %u", line, col);
 	}
 	/* Trailing garbage after the document is malformed too. */
 	if (end != NULL && end >= text && (size_t)(end - text) < len &&
@@ -985,7 +922,7 @@ int vmk_config_from_json(const char *text, size_t len, struct vmk_config *out,
 		unsigned int line, col;
 
 		position(text, len, (size_t)(end - text), &line, &col);
-		cfg_errf(err, err_size,
+		vmk_err_set(
 			 "malformed JSON at line %u, column %u: text after the document", line, col);
 		cJSON_Delete(root);
 		return -EINVAL;
@@ -993,18 +930,25 @@ int vmk_config_from_json(const char *text, size_t len, struct vmk_config *out,
 	ret = vmk_config_create(&cfg);
 	if (ret < 0) {
 		cJSON_Delete(root);
-		cfg_errf(err, err_size, "out of memory");
+		vmk_err_set("out of memory");
 		return ret;
 	}
 	cfg->n_vswitches = 0;
-	ret = read_root(&r, root, cfg);
+	ret = read_root(root, cfg);
 	cJSON_Delete(root);
 	if (ret == 0)
-		ret = vmk_config_validate(cfg, err, err_size);
+		ret = cfg_validate(cfg);
 	if (ret == 0)
 		vmk_config_copy(out, cfg);
 	vmk_config_destroy(cfg);
 	return ret;
+}
+
+int vmk_config_from_json(const char *text, size_t len, struct vmk_config *out,
+			 char *err, size_t err_size)
+{
+	vmk_err_clear();
+	return cfg_err_out(cfg_from_json(text, len, out), err, err_size);
 }
 
 static void emit_shaping(cJSON *pol, const struct vmk_shaping_policy *p)
@@ -1257,11 +1201,15 @@ int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 	cJSON *root, *host, *vss;
 	char *s;
 
-	if (cfg == NULL || text == NULL || cfg->n_vswitches > VMK_MAX_VSWITCHES)
-		return -EINVAL;
+	vmk_err_clear();
+	if (cfg == NULL || text == NULL)
+		return vmk_err(-EINVAL, "no configuration or no place for its text");
+	if (cfg->n_vswitches > VMK_MAX_VSWITCHES)
+		return vmk_err(-EINVAL, "vswitches: %u vSwitches, at most %u", cfg->n_vswitches,
+			       VMK_MAX_VSWITCHES);
 	root = cJSON_CreateObject();
 	if (root == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "out of memory");
 	cJSON_AddNumberToObject(root, "schema_version", VMK_CONFIG_SCHEMA_VERSION);
 	host = cJSON_AddObjectToObject(root, "host");
 	if (host != NULL)
@@ -1279,12 +1227,12 @@ int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 	    cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
 	if (s == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "out of memory");
 	/* cJSON_Print leaves out the final newline a text file should have. */
 	*text = realloc(s, strlen(s) + 2);
 	if (*text == NULL) {
 		free(s);
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "out of memory");
 	}
 	strcat(*text, "\n");
 	return 0;

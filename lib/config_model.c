@@ -21,17 +21,19 @@
 
 #include <vmknet/config.h>
 
+#include "common/error.h"
 #include "lib/config_priv.h"
 
 int vmk_config_create(struct vmk_config **out)
 {
 	struct vmk_config *cfg;
 
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the configuration");
 	cfg = malloc(sizeof(*cfg));
 	if (cfg == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "out of memory");
 	vmk_config_init_empty(cfg);
 	*out = cfg;
 	return 0;
@@ -216,15 +218,13 @@ struct vmk_config_vswitch *vmk_config_find_uplink(struct vmk_config *cfg, const 
 	return NULL;
 }
 
-void cfg_errf(char *err, size_t err_size, const char *fmt, ...)
+int cfg_err_out(int rc, char *err, size_t err_size)
 {
-	va_list ap;
-
-	if (err == NULL || err_size == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
+	if (rc < 0)
+		vmk_err_copy(err, err_size);
+	else
+		vmk_err_clear();   /* look-ups along the way may have left a "no such" */
+	return rc;
 }
 
 /* Why a name is unacceptable, or NULL when it is fine. */

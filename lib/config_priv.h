@@ -16,14 +16,21 @@
 #define CFG_FDB_CAPACITY_MIN 16
 #define CFG_AGING_MAX        1000000
 
-/* snprintf into err when there is room; err may be NULL. */
-void cfg_errf(char *err, size_t err_size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* The end of a public call that takes `char *err, size_t err_size`: when rc
+ * is a failure, copy the thread's reason (common/error.h, which every
+ * function here sets through vmk_err) into err; on success clear the
+ * reason. Returns rc. */
+int cfg_err_out(int rc, char *err, size_t err_size);
+
+struct vmk_config;
+
+/* vmk_config_validate and vmk_config_from_json without the caller's buffer:
+ * the reason is the thread's (vmk_err_text). */
+int cfg_validate(const struct vmk_config *cfg);
+int cfg_from_json(const char *text, size_t len, struct vmk_config *out);
 
 /* Why a name is unacceptable ("must not be empty", ...), or NULL. */
 const char *cfg_name_problem(const char *name);
-
-struct vmk_config;
 
 /* The built-in netstacks' names (config_model.c). */
 #define CFG_N_BUILTIN_NETSTACKS 3
@@ -35,12 +42,12 @@ bool cfg_mac_zero(const uint8_t *mac);
 /* The three built-in netstacks, without routes, as cfg's only ones. */
 void cfg_netstacks_init(struct vmk_config *cfg);
 
-/* The IP layer's rules (config_validate_ip.c): 0 or -EINVAL with the field in err. */
-int cfg_validate_netstacks(const struct vmk_config *cfg, char *err, size_t err_size);
-int cfg_validate_vmknics(const struct vmk_config *cfg, char *err, size_t err_size);
+/* The IP layer's rules (config_validate_ip.c): 0 or -EINVAL, the field named in the thread's reason. */
+int cfg_validate_netstacks(const struct vmk_config *cfg);
+int cfg_validate_vmknics(const struct vmk_config *cfg);
 
-/* The guest ports' rules (config_validate_guest.c): 0 or -EINVAL with the field in err. */
-int cfg_validate_guest_ports(const struct vmk_config *cfg, char *err, size_t err_size);
+/* The guest ports' rules (config_validate_guest.c): 0 or -EINVAL, the field named in the thread's reason. */
+int cfg_validate_guest_ports(const struct vmk_config *cfg);
 
 /* Is name a VMkernel interface's: vmk0, vmk1, ... (no leading zeros)? */
 bool cfg_vmk_name_ok(const char *name);

@@ -14,49 +14,38 @@
 
 #include <vmknet/config.h>
 
+#include "common/error.h"
 #include "lib/config_priv.h"
 
-static int check_range(char *err, size_t err_size, const char *where, const char *field,
+static int check_range(const char *where, const char *field,
 		       uint32_t v, uint32_t lo, uint32_t hi)
 {
 	if (v >= lo && v <= hi)
 		return 0;
-	cfg_errf(err, err_size, "%s.%s: %u is out of range %u..%u", where, field, v, lo, hi);
-	return -EINVAL;
+	return vmk_err(-EINVAL, "%s.%s: %u is out of range %u..%u", where, field, v, lo, hi);
 }
 
 /* Shaping rules of the library (vswitch/policy.c shaping_check). */
-static int validate_shaping(const struct vmk_shaping_policy *p, const char *where,
-			    char *err, size_t err_size)
+static int validate_shaping(const struct vmk_shaping_policy *p, const char *where)
 {
-	if (p->avg_kbps > VMK_CONFIG_SHAPING_MAX_KBPS || p->peak_kbps > VMK_CONFIG_SHAPING_MAX_KBPS) {
-		cfg_errf(err, err_size, "%s: bandwidth above %llu Kbps", where,
+	if (p->avg_kbps > VMK_CONFIG_SHAPING_MAX_KBPS || p->peak_kbps > VMK_CONFIG_SHAPING_MAX_KBPS)
+		return vmk_err(-EINVAL, "%s: bandwidth above %llu Kbps", where,
 			 VMK_CONFIG_SHAPING_MAX_KBPS);
-		return -EINVAL;
-	}
-	if (p->burst_kb > VMK_CONFIG_SHAPING_MAX_KB) {
-		cfg_errf(err, err_size, "%s.burst_kb: %llu is above %llu", where,
+	if (p->burst_kb > VMK_CONFIG_SHAPING_MAX_KB)
+		return vmk_err(-EINVAL, "%s.burst_kb: %llu is above %llu", where,
 			 (unsigned long long)p->burst_kb, VMK_CONFIG_SHAPING_MAX_KB);
-		return -EINVAL;
-	}
 	if (!p->enabled)
 		return 0;
-	if (p->avg_kbps == 0) {
-		cfg_errf(err, err_size, "%s.avg_kbps: must be at least 1 when shaping is enabled",
+	if (p->avg_kbps == 0)
+		return vmk_err(-EINVAL, "%s.avg_kbps: must be at least 1 when shaping is enabled",
 			 where);
-		return -EINVAL;
-	}
-	if (p->peak_kbps < p->avg_kbps) {
-		cfg_errf(err, err_size, "%s.peak_kbps: peak bandwidth %llu Kbps is below the "
+	if (p->peak_kbps < p->avg_kbps)
+		return vmk_err(-EINVAL, "%s.peak_kbps: peak bandwidth %llu Kbps is below the "
 			 "average bandwidth %llu Kbps", where, (unsigned long long)p->peak_kbps,
 			 (unsigned long long)p->avg_kbps);
-		return -EINVAL;
-	}
-	if (p->burst_kb < VMK_CONFIG_SHAPING_MIN_KB) {
-		cfg_errf(err, err_size, "%s.burst_kb: %llu KB is below %u KB", where,
+	if (p->burst_kb < VMK_CONFIG_SHAPING_MIN_KB)
+		return vmk_err(-EINVAL, "%s.burst_kb: %llu KB is below %u KB", where,
 			 (unsigned long long)p->burst_kb, VMK_CONFIG_SHAPING_MIN_KB);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -70,47 +59,34 @@ static bool has_uplink(const struct vmk_config_vswitch *vs, const char *name)
 
 /* Teaming rules of the library (vswitch/teaming.c policy_check). */
 static int validate_teaming(const struct vmk_config_vswitch *vs,
-			    const struct vmk_teaming_policy *p, const char *where,
-			    char *err, size_t err_size)
+			    const struct vmk_teaming_policy *p, const char *where)
 {
-	if ((unsigned int)p->load_balancing > VMK_LB_EXPLICIT) {
-		cfg_errf(err, err_size, "%s.load_balancing: unknown value %u", where,
+	if ((unsigned int)p->load_balancing > VMK_LB_EXPLICIT)
+		return vmk_err(-EINVAL, "%s.load_balancing: unknown value %u", where,
 			 (unsigned int)p->load_balancing);
-		return -EINVAL;
-	}
-	if (p->n_active > VMK_TEAM_MAX_UPLINKS || p->n_standby > VMK_TEAM_MAX_UPLINKS) {
-		cfg_errf(err, err_size, "%s: at most %u active and %u standby uplinks", where,
+	if (p->n_active > VMK_TEAM_MAX_UPLINKS || p->n_standby > VMK_TEAM_MAX_UPLINKS)
+		return vmk_err(-EINVAL, "%s: at most %u active and %u standby uplinks", where,
 			 VMK_TEAM_MAX_UPLINKS, VMK_TEAM_MAX_UPLINKS);
-		return -EINVAL;
-	}
-	if (p->n_active == 0 && p->n_standby != 0) {
-		cfg_errf(err, err_size, "%s.standby: standby uplinks need active uplinks too",
+	if (p->n_active == 0 && p->n_standby != 0)
+		return vmk_err(-EINVAL, "%s.standby: standby uplinks need active uplinks too",
 			 where);
-		return -EINVAL;
-	}
 	for (unsigned int i = 0; i < p->n_active + p->n_standby; i++) {
 		bool act = i < p->n_active;
 		unsigned int idx = act ? i : i - p->n_active;
 		const char *n = act ? p->active[idx] : p->standby[idx];
 
-		if (memchr(n, '\0', sizeof(p->active[0])) == NULL || n[0] == '\0') {
-			cfg_errf(err, err_size, "%s.%s[%u]: not a name", where,
+		if (memchr(n, '\0', sizeof(p->active[0])) == NULL || n[0] == '\0')
+			return vmk_err(-EINVAL, "%s.%s[%u]: not a name", where,
 				 act ? "active" : "standby", idx);
-			return -EINVAL;
-		}
-		if (!has_uplink(vs, n)) {
-			cfg_errf(err, err_size, "%s.%s[%u]: %s is not an uplink of %s", where,
+		if (!has_uplink(vs, n))
+			return vmk_err(-EINVAL, "%s.%s[%u]: %s is not an uplink of %s", where,
 				 act ? "active" : "standby", idx, n, vs->name);
-			return -EINVAL;
-		}
 		for (unsigned int j = 0; j < i; j++) {
 			const char *m = j < p->n_active ? p->active[j] :
 						       p->standby[j - p->n_active];
 
-			if (strcmp(n, m) == 0) {
-				cfg_errf(err, err_size, "%s: uplink %s is listed twice", where, n);
-				return -EINVAL;
-			}
+			if (strcmp(n, m) == 0)
+				return vmk_err(-EINVAL, "%s: uplink %s is listed twice", where, n);
 		}
 	}
 	return 0;
@@ -118,54 +94,45 @@ static int validate_teaming(const struct vmk_config_vswitch *vs,
 
 static int validate_pg_policy(const struct vmk_config_vswitch *vs,
 			      const struct vmk_config_portgroup *pg, const char *where,
-			      unsigned int k, char *err, size_t err_size)
+			      unsigned int k)
 {
 	char at[192];
 	int ret = 0;
 
-	if (pg->security_mask & ~(VMK_SEC_PROMISCUOUS | VMK_SEC_MAC_CHANGES | VMK_SEC_FORGED)) {
-		cfg_errf(err, err_size, "%s.portgroups[%u] (%s): bad security override mask",
+	if (pg->security_mask & ~(VMK_SEC_PROMISCUOUS | VMK_SEC_MAC_CHANGES | VMK_SEC_FORGED))
+		return vmk_err(-EINVAL, "%s.portgroups[%u] (%s): bad security override mask",
 			 where, k, pg->name);
-		return -EINVAL;
-	}
 	if (pg->has_shaping) {
 		snprintf(at, sizeof(at), "%s.portgroups[%u] (%s).policy.shaping", where, k,
 			 pg->name);
-		ret = validate_shaping(&pg->shaping, at, err, err_size);
+		ret = validate_shaping(&pg->shaping, at);
 	}
 	if (ret == 0 && pg->has_teaming) {
 		snprintf(at, sizeof(at), "%s.portgroups[%u] (%s).policy.teaming", where, k,
 			 pg->name);
-		ret = validate_teaming(vs, &pg->teaming, at, err, err_size);
+		ret = validate_teaming(vs, &pg->teaming, at);
 	}
 	return ret;
 }
 
-static int validate_portgroups(const struct vmk_config *cfg, unsigned int i, const char *where,
-			       char *err, size_t err_size)
+static int validate_portgroups(const struct vmk_config *cfg, unsigned int i, const char *where)
 {
 	const struct vmk_config_vswitch *vs = &cfg->vswitches[i];
 
-	if (vs->n_portgroups > VMK_CONFIG_MAX_PORTGROUPS) {
-		cfg_errf(err, err_size, "%s.portgroups: %u port groups, at most %u", where,
+	if (vs->n_portgroups > VMK_CONFIG_MAX_PORTGROUPS)
+		return vmk_err(-EINVAL, "%s.portgroups: %u port groups, at most %u", where,
 			 vs->n_portgroups, VMK_CONFIG_MAX_PORTGROUPS);
-		return -EINVAL;
-	}
 	for (unsigned int k = 0; k < vs->n_portgroups; k++) {
 		const struct vmk_config_portgroup *pg = &vs->portgroups[k];
 		const char *why = cfg_name_problem(pg->name);
 
-		if (why != NULL) {
-			cfg_errf(err, err_size, "%s.portgroups[%u].name: %s", where, k, why);
-			return -EINVAL;
-		}
-		if (pg->vlan_id > VMK_VLAN_TRUNK) {
-			cfg_errf(err, err_size,
+		if (why != NULL)
+			return vmk_err(-EINVAL, "%s.portgroups[%u].name: %s", where, k, why);
+		if (pg->vlan_id > VMK_VLAN_TRUNK)
+			return vmk_err(-EINVAL,
 				 "%s.portgroups[%u] (%s).vlan_id: %u is out of range 0..4095",
 				 where, k, pg->name, pg->vlan_id);
-			return -EINVAL;
-		}
-		if (validate_pg_policy(vs, pg, where, k, err, err_size) < 0)
+		if (validate_pg_policy(vs, pg, where, k) < 0)
 			return -EINVAL;
 		/* Unique on the host: this vSwitch's earlier groups, earlier vSwitches. */
 		for (unsigned int j = 0; j <= i; j++) {
@@ -175,33 +142,27 @@ static int validate_portgroups(const struct vmk_config *cfg, unsigned int i, con
 			for (unsigned int m = 0; m < end; m++) {
 				if (strcmp(o->portgroups[m].name, pg->name) != 0)
 					continue;
-				cfg_errf(err, err_size,
+				return vmk_err(-EINVAL,
 					 "%s.portgroups[%u].name: port group \"%s\" already exists on %s",
 					 where, k, pg->name, o->name);
-				return -EINVAL;
 			}
 		}
 	}
 	return 0;
 }
 
-static int validate_uplinks(const struct vmk_config *cfg, unsigned int i, const char *where,
-			    char *err, size_t err_size)
+static int validate_uplinks(const struct vmk_config *cfg, unsigned int i, const char *where)
 {
 	const struct vmk_config_vswitch *vs = &cfg->vswitches[i];
 
-	if (vs->n_uplinks > VMK_CONFIG_MAX_UPLINKS) {
-		cfg_errf(err, err_size, "%s.uplinks: %u uplinks, at most %u", where,
+	if (vs->n_uplinks > VMK_CONFIG_MAX_UPLINKS)
+		return vmk_err(-EINVAL, "%s.uplinks: %u uplinks, at most %u", where,
 			 vs->n_uplinks, VMK_CONFIG_MAX_UPLINKS);
-		return -EINVAL;
-	}
 	for (unsigned int k = 0; k < vs->n_uplinks; k++) {
 		const char *why = cfg_name_problem(vs->uplinks[k]);
 
-		if (why != NULL) {
-			cfg_errf(err, err_size, "%s.uplinks[%u]: %s", where, k, why);
-			return -EINVAL;
-		}
+		if (why != NULL)
+			return vmk_err(-EINVAL, "%s.uplinks[%u]: %s", where, k, why);
 		for (unsigned int j = 0; j <= i; j++) {
 			const struct vmk_config_vswitch *o = &cfg->vswitches[j];
 			unsigned int end = j == i ? k : o->n_uplinks;
@@ -209,96 +170,88 @@ static int validate_uplinks(const struct vmk_config *cfg, unsigned int i, const 
 			for (unsigned int m = 0; m < end; m++) {
 				if (strcmp(o->uplinks[m], vs->uplinks[k]) != 0)
 					continue;
-				cfg_errf(err, err_size,
+				return vmk_err(-EINVAL,
 					 "%s.uplinks[%u]: uplink %s is already attached to %s",
 					 where, k, vs->uplinks[k], o->name);
-				return -EINVAL;
 			}
 		}
 	}
 	return 0;
 }
 
-static int validate_vswitch(const struct vmk_config *cfg, unsigned int i, char *err,
-			    size_t err_size)
+static int validate_vswitch(const struct vmk_config *cfg, unsigned int i)
 {
 	const struct vmk_config_vswitch *vs = &cfg->vswitches[i];
 	const char *why = cfg_name_problem(vs->name);
 	char where[64];
 	int ret;
 
-	if (why != NULL) {
-		cfg_errf(err, err_size, "vswitches[%u].name: %s", i, why);
-		return -EINVAL;
-	}
+	if (why != NULL)
+		return vmk_err(-EINVAL, "vswitches[%u].name: %s", i, why);
 	snprintf(where, sizeof(where), "vswitches[%u] (%s)", i, vs->name);
 	for (unsigned int j = 0; j < i; j++) {
-		if (strcmp(cfg->vswitches[j].name, vs->name) == 0) {
-			cfg_errf(err, err_size, "%s.name: vSwitch \"%s\" already exists",
+		if (strcmp(cfg->vswitches[j].name, vs->name) == 0)
+			return vmk_err(-EINVAL, "%s.name: vSwitch \"%s\" already exists",
 				 where, vs->name);
-			return -EINVAL;
-		}
 	}
-	ret = check_range(err, err_size, where, "mtu", vs->mtu, VMK_VSWITCH_MTU_MIN,
+	ret = check_range(where, "mtu", vs->mtu, VMK_VSWITCH_MTU_MIN,
 			  VMK_VSWITCH_MTU_MAX);
 	if (ret == 0)
-		ret = check_range(err, err_size, where, "ports", vs->n_ports, CFG_PORTS_MIN,
+		ret = check_range(where, "ports", vs->n_ports, CFG_PORTS_MIN,
 				  VMK_VSWITCH_MAX_PORTS);
 	if (ret == 0)
-		ret = check_range(err, err_size, where, "fdb.capacity", vs->fdb_capacity,
+		ret = check_range(where, "fdb.capacity", vs->fdb_capacity,
 				  CFG_FDB_CAPACITY_MIN, VMK_FDB_CAPACITY_MAX);
 	if (ret == 0)
-		ret = check_range(err, err_size, where, "fdb.aging_sec", vs->fdb_aging_sec, 1,
+		ret = check_range(where, "fdb.aging_sec", vs->fdb_aging_sec, 1,
 				  CFG_AGING_MAX);
-	if (ret == 0 && vs->n_uplinks > vs->n_ports) {
-		cfg_errf(err, err_size, "%s.uplinks: %u uplinks do not fit in %u ports", where,
+	if (ret == 0 && vs->n_uplinks > vs->n_ports)
+		ret = vmk_err(-EINVAL, "%s.uplinks: %u uplinks do not fit in %u ports", where,
 			 vs->n_uplinks, vs->n_ports);
-		ret = -EINVAL;
-	}
 	if (ret == 0)
-		ret = validate_portgroups(cfg, i, where, err, err_size);
+		ret = validate_portgroups(cfg, i, where);
 	if (ret == 0)
-		ret = validate_uplinks(cfg, i, where, err, err_size);
+		ret = validate_uplinks(cfg, i, where);
 	if (ret == 0) {
 		char at[96];
 
 		snprintf(at, sizeof(at), "%s.policy.shaping", where);
-		ret = validate_shaping(&vs->shaping, at, err, err_size);
+		ret = validate_shaping(&vs->shaping, at);
 		snprintf(at, sizeof(at), "%s.policy.teaming", where);
 		if (ret == 0)
-			ret = validate_teaming(vs, &vs->teaming, at, err, err_size);
+			ret = validate_teaming(vs, &vs->teaming, at);
 	}
+	return ret;
+}
+
+int cfg_validate(const struct vmk_config *cfg)
+{
+	const char *why;
+	int ret;
+
+	if (cfg == NULL)
+		return vmk_err(-EINVAL, "no configuration");
+	why = cfg_name_problem(cfg->host_name);
+	if (why != NULL)
+		return vmk_err(-EINVAL, "host.name: %s", why);
+	if (cfg->n_vswitches > VMK_MAX_VSWITCHES)
+		return vmk_err(-EINVAL, "vswitches: %u vSwitches, at most %u", cfg->n_vswitches,
+			 VMK_MAX_VSWITCHES);
+	for (unsigned int i = 0; i < cfg->n_vswitches; i++) {
+		ret = validate_vswitch(cfg, i);
+		if (ret < 0)
+			return ret;
+	}
+	ret = cfg_validate_netstacks(cfg);
+	if (ret == 0)
+		ret = cfg_validate_vmknics(cfg);
+	if (ret == 0)
+		ret = cfg_validate_guest_ports(cfg);
 	return ret;
 }
 
 int vmk_config_validate(const struct vmk_config *cfg, char *err, size_t err_size)
 {
-	const char *why;
-	int ret;
-
-	if (cfg == NULL) {
-		cfg_errf(err, err_size, "no configuration");
-		return -EINVAL;
-	}
-	why = cfg_name_problem(cfg->host_name);
-	if (why != NULL) {
-		cfg_errf(err, err_size, "host.name: %s", why);
-		return -EINVAL;
-	}
-	if (cfg->n_vswitches > VMK_MAX_VSWITCHES) {
-		cfg_errf(err, err_size, "vswitches: %u vSwitches, at most %u", cfg->n_vswitches,
-			 VMK_MAX_VSWITCHES);
-		return -EINVAL;
-	}
-	for (unsigned int i = 0; i < cfg->n_vswitches; i++) {
-		ret = validate_vswitch(cfg, i, err, err_size);
-		if (ret < 0)
-			return ret;
-	}
-	ret = cfg_validate_netstacks(cfg, err, err_size);
-	if (ret == 0)
-		ret = cfg_validate_vmknics(cfg, err, err_size);
-	if (ret == 0)
-		ret = cfg_validate_guest_ports(cfg, err, err_size);
-	return ret;
+	vmk_err_clear();
+	return cfg_err_out(cfg_validate(cfg), err, err_size);
 }

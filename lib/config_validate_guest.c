@@ -12,6 +12,7 @@
 
 #include <vmknet/config.h>
 
+#include "common/error.h"
 #include "lib/config_priv.h"
 
 /* Why a socket path is unusable, or NULL. */
@@ -54,77 +55,60 @@ static const char *name_clash(const struct vmk_config *cfg, const char *name)
 }
 
 static int validate_place(const struct vmk_config *cfg, const struct vmk_config_guest_port *gp,
-			  const char *where, char *err, size_t err_size)
+			  const char *where)
 {
 	const struct vmk_config_vswitch *vs;
 	bool found = false;
 
 	vs = vmk_config_find_vswitch((struct vmk_config *)cfg, gp->vswitch);
-	if (vs == NULL) {
-		cfg_errf(err, err_size, "%s.vswitch: no vSwitch named \"%s\"", where, gp->vswitch);
-		return -EINVAL;
-	}
+	if (vs == NULL)
+		return vmk_err(-EINVAL, "%s.vswitch: no vSwitch named \"%s\"", where, gp->vswitch);
 	for (unsigned int k = 0; k < vs->n_portgroups && !found; k++)
 		found = strcmp(vs->portgroups[k].name, gp->portgroup) == 0;
-	if (!found) {
-		cfg_errf(err, err_size, "%s.portgroup: no port group named \"%s\" on %s", where,
+	if (!found)
+		return vmk_err(-EINVAL, "%s.portgroup: no port group named \"%s\" on %s", where,
 			 gp->portgroup, vs->name);
-		return -EINVAL;
-	}
 	return 0;
 }
 
-static int validate_unique(const struct vmk_config *cfg, unsigned int i, const char *where,
-			   char *err, size_t err_size)
+static int validate_unique(const struct vmk_config *cfg, unsigned int i, const char *where)
 {
 	const struct vmk_config_guest_port *gp = &cfg->guest_ports[i];
 	const char *what = name_clash(cfg, gp->name);
 
-	if (what != NULL) {
-		cfg_errf(err, err_size, "%s.name: \"%s\" is the name of %s", where, gp->name, what);
-		return -EINVAL;
-	}
+	if (what != NULL)
+		return vmk_err(-EINVAL, "%s.name: \"%s\" is the name of %s", where, gp->name, what);
 	for (unsigned int j = 0; j < i; j++) {
 		const struct vmk_config_guest_port *o = &cfg->guest_ports[j];
 
-		if (strcmp(o->name, gp->name) == 0) {
-			cfg_errf(err, err_size, "%s.name: guest port \"%s\" already exists", where,
+		if (strcmp(o->name, gp->name) == 0)
+			return vmk_err(-EINVAL, "%s.name: guest port \"%s\" already exists", where,
 				 gp->name);
-			return -EINVAL;
-		}
-		if (strcmp(o->socket, gp->socket) == 0) {
-			cfg_errf(err, err_size, "%s.socket: %s is already the socket of %s", where,
+		if (strcmp(o->socket, gp->socket) == 0)
+			return vmk_err(-EINVAL, "%s.socket: %s is already the socket of %s", where,
 				 gp->socket, o->name);
-			return -EINVAL;
-		}
 	}
 	if (cfg_mac_zero(gp->mac))
 		return 0;
-	if (gp->mac[0] & 1) {
-		cfg_errf(err, err_size, "%s.mac: %02x:%02x:%02x:%02x:%02x:%02x is a multicast "
+	if (gp->mac[0] & 1)
+		return vmk_err(-EINVAL, "%s.mac: %02x:%02x:%02x:%02x:%02x:%02x is a multicast "
 			 "address", where, gp->mac[0], gp->mac[1], gp->mac[2], gp->mac[3],
 			 gp->mac[4], gp->mac[5]);
-		return -EINVAL;
-	}
 	for (unsigned int j = 0; j < cfg->n_vmknics; j++) {
-		if (memcmp(cfg->vmknics[j].mac, gp->mac, 6) == 0) {
-			cfg_errf(err, err_size, "%s.mac: vmknic %s already has this MAC address",
+		if (memcmp(cfg->vmknics[j].mac, gp->mac, 6) == 0)
+			return vmk_err(-EINVAL, "%s.mac: vmknic %s already has this MAC address",
 				 where, cfg->vmknics[j].name);
-			return -EINVAL;
-		}
 	}
 	for (unsigned int j = 0; j < i; j++) {
-		if (memcmp(cfg->guest_ports[j].mac, gp->mac, 6) == 0) {
-			cfg_errf(err, err_size, "%s.mac: guest port %s already has this MAC "
+		if (memcmp(cfg->guest_ports[j].mac, gp->mac, 6) == 0)
+			return vmk_err(-EINVAL, "%s.mac: guest port %s already has this MAC "
 				 "address", where, cfg->guest_ports[j].name);
-			return -EINVAL;
-		}
 	}
 	return 0;
 }
 
 /* Every vSwitch holds its uplinks, vmknics and guest ports. */
-static int validate_fit(const struct vmk_config *cfg, char *err, size_t err_size)
+static int validate_fit(const struct vmk_config *cfg)
 {
 	for (unsigned int i = 0; i < cfg->n_vswitches; i++) {
 		const struct vmk_config_vswitch *vs = &cfg->vswitches[i];
@@ -136,49 +120,40 @@ static int validate_fit(const struct vmk_config *cfg, char *err, size_t err_size
 			n_guests += strcmp(cfg->guest_ports[k].vswitch, vs->name) == 0;
 		if (vs->n_uplinks + n_nics + n_guests <= vs->n_ports)
 			continue;
-		cfg_errf(err, err_size, "vswitches[%u] (%s).ports: %u uplinks, %u vmknics and %u "
+		return vmk_err(-EINVAL, "vswitches[%u] (%s).ports: %u uplinks, %u vmknics and %u "
 			 "guest ports do not fit in %u ports", i, vs->name, vs->n_uplinks, n_nics,
 			 n_guests, vs->n_ports);
-		return -EINVAL;
 	}
 	return 0;
 }
 
-int cfg_validate_guest_ports(const struct vmk_config *cfg, char *err, size_t err_size)
+int cfg_validate_guest_ports(const struct vmk_config *cfg)
 {
 	char where[96];
 
-	if (cfg->n_guest_ports > VMK_CONFIG_MAX_GUEST_PORTS) {
-		cfg_errf(err, err_size, "guest_ports: %u guest ports, at most %u",
+	if (cfg->n_guest_ports > VMK_CONFIG_MAX_GUEST_PORTS)
+		return vmk_err(-EINVAL, "guest_ports: %u guest ports, at most %u",
 			 cfg->n_guest_ports, VMK_CONFIG_MAX_GUEST_PORTS);
-		return -EINVAL;
-	}
 	for (unsigned int i = 0; i < cfg->n_guest_ports; i++) {
 		const struct vmk_config_guest_port *gp = &cfg->guest_ports[i];
 		const char *why = cfg_name_problem(gp->name);
 		int ret;
 
-		if (why != NULL) {
-			cfg_errf(err, err_size, "guest_ports[%u].name: %s", i, why);
-			return -EINVAL;
-		}
+		if (why != NULL)
+			return vmk_err(-EINVAL, "guest_ports[%u].name: %s", i, why);
 		snprintf(where, sizeof(where), "guest_ports[%u] (%s)", i, gp->name);
-		ret = validate_place(cfg, gp, where, err, err_size);
+		ret = validate_place(cfg, gp, where);
 		if (ret < 0)
 			return ret;
 		why = socket_problem(gp->socket);
-		if (why != NULL) {
-			cfg_errf(err, err_size, "%s.socket: \"%.*s\" %s", where, 60, gp->socket, why);
-			return -EINVAL;
-		}
-		if (gp->n_queues < 1 || gp->n_queues > VMK_CONFIG_GUEST_QUEUES_MAX) {
-			cfg_errf(err, err_size, "%s.queues: %u is out of range 1..%u", where,
+		if (why != NULL)
+			return vmk_err(-EINVAL, "%s.socket: \"%.*s\" %s", where, 60, gp->socket, why);
+		if (gp->n_queues < 1 || gp->n_queues > VMK_CONFIG_GUEST_QUEUES_MAX)
+			return vmk_err(-EINVAL, "%s.queues: %u is out of range 1..%u", where,
 				 gp->n_queues, VMK_CONFIG_GUEST_QUEUES_MAX);
-			return -EINVAL;
-		}
-		ret = validate_unique(cfg, i, where, err, err_size);
+		ret = validate_unique(cfg, i, where);
 		if (ret < 0)
 			return ret;
 	}
-	return validate_fit(cfg, err, err_size);
+	return validate_fit(cfg);
 }

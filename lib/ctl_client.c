@@ -16,6 +16,8 @@
 
 #include <vmknet/ctl.h>
 
+#include "common/error.h"
+
 #define CTL_DEFAULT_CALL_MS 30000
 
 static long long now_ms(void)
@@ -145,26 +147,33 @@ int vmk_ctl_call(const char *path, const char *request, size_t len, unsigned int
 	char *req;
 	int fd, ret;
 
+	vmk_err_clear();
 	if (path == NULL || request == NULL || reply == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "control call: no socket path, request or reply");
 	if (len > VMK_CTL_REQUEST_MAX)
-		return -E2BIG;
+		return vmk_err(-E2BIG, "control call: a request of %zu bytes is above %u", len,
+			       VMK_CTL_REQUEST_MAX);
 	/* Line breaks in JSON are only whitespace between tokens (strings
 	 * escape them), and a line break ends a request: make them spaces. */
 	req = malloc(len + 1);
 	if (req == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "control call: out of memory");
 	for (size_t i = 0; i < len; i++)
 		req[i] = request[i] == '\n' || request[i] == '\r' ? ' ' : request[i];
 	fd = ctl_connect(path);
 	if (fd < 0) {
 		free(req);
-		return fd;
+		return vmk_err(fd, "cannot connect to %s: %s", path, strerror(-fd));
 	}
 	ret = send_request(fd, req, len, deadline);
 	free(req);
-	if (ret == 0)
+	if (ret < 0)
+		vmk_err_set("%s: sending the request: %s", path, strerror(-ret));
+	if (ret == 0) {
 		ret = read_reply(fd, deadline, reply);
+		if (ret < 0)
+			vmk_err_set("%s: reading the reply: %s", path, strerror(-ret));
+	}
 	close(fd);
 	return ret;
 }

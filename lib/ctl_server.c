@@ -23,6 +23,7 @@
 
 #include <vmknet/ctl.h>
 
+#include "common/error.h"
 #include "lib/unix_socket.h"
 
 #define CTL_MAX_CLIENTS  64
@@ -60,17 +61,23 @@ int vmk_ctl_server_create(const char *path, vmk_ctl_handler_fn handler, void *ar
 	mode_t old_mask;
 	int ret;
 
+	vmk_err_clear();
 	if (path == NULL || handler == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "control socket: no path, handler or place for the server");
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
+		return vmk_err(-ENAMETOOLONG, "control socket %s: the path is longer than %zu bytes",
+			       path, sizeof(sa.sun_path) - 1);
 	strcpy(sa.sun_path, path);
 	ret = usock_clear_stale(path);
+	if (ret == -ENOTSOCK)   /* never delete a file that is not a socket */
+		return vmk_err(-EEXIST, "control socket %s: a file that is not a socket is there",
+			       path);
 	if (ret < 0)
-		return ret == -ENOTSOCK ? -EEXIST : ret;  /* never delete a file that is not a socket */
+		return vmk_err(ret, "control socket %s: %s", path,
+			       ret == -EADDRINUSE ? "another program listens on it" : strerror(-ret));
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "control socket: out of memory");
 	for (unsigned int i = 0; i < CTL_MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
 	strcpy(s->path, path);
@@ -79,6 +86,7 @@ int vmk_ctl_server_create(const char *path, vmk_ctl_handler_fn handler, void *ar
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0) {
 		ret = -errno;
+		vmk_err_set("control socket: %s", strerror(-ret));
 		goto free_server;
 	}
 	/* Created 0600 from the start: no window where others could connect. */
@@ -89,8 +97,10 @@ int vmk_ctl_server_create(const char *path, vmk_ctl_handler_fn handler, void *ar
 		ret = -errno;
 	if (ret == 0 && listen(s->fd, CTL_MAX_CLIENTS) < 0)
 		ret = -errno;
-	if (ret < 0)
+	if (ret < 0) {
+		vmk_err(ret, "control socket %s: %s", path, strerror(-ret));
 		goto close_socket;
+	}
 	*out = s;
 	return 0;
 
@@ -273,7 +283,7 @@ int vmk_ctl_server_poll(struct vmk_ctl_server *s, int timeout_ms)
 	int ret;
 
 	if (s == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no control server");
 	for (unsigned int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		struct ctl_client *c = &s->clients[i];
 
@@ -300,14 +310,17 @@ int vmk_ctl_server_poll(struct vmk_ctl_server *s, int timeout_ms)
 		owner[n++] = NULL;
 	}
 	ret = poll(pfd, n, timeout_ms);
-	if (ret < 0)
-		return errno == EINTR ? 0 : -errno;
-	for (unsigned int i = 0; i < n; i++) {
+	if (ret < 0 && errno != EINTR) {
+		ret = -errno;
+		return vmk_err(ret, "control socket %s: poll: %s", s->path, strerror(-ret));
+	}
+	for (unsigned int i = 0; ret > 0 && i < n; i++) {
 		if (pfd[i].revents == 0)
 			continue;
 		if (owner[i] == NULL) {
 			if (pfd[i].revents & (POLLERR | POLLNVAL))
-				return -EIO;
+				return vmk_err(-EIO, "control socket %s: error on the listening socket",
+					       s->path);
 			accept_clients(s);
 		} else if (owner[i]->draining) {
 			client_drain(owner[i]);
@@ -315,6 +328,7 @@ int vmk_ctl_server_poll(struct vmk_ctl_server *s, int timeout_ms)
 			client_read(s, owner[i]);
 		}
 	}
+	vmk_err_clear();   /* the requests' calls may have failed; this call did not */
 	return 0;
 }
 

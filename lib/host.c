@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -20,6 +21,7 @@
 #include <vmknet/port.h>
 
 #include "common/clock.h"
+#include "common/error.h"
 #include "lib/host.h"
 #include "common/log.h"
 #include "tcpip/stack_host.h"
@@ -80,10 +82,11 @@ int vmk_host_create(const struct vmk_host_params *params, struct vmk_host **out)
 	struct vmk_host *h;
 	int ret;
 
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the host");
 	if (!vmk_eal_ready())
-		return -ENODEV;
+		return vmk_err(-ENODEV, "EAL is not initialised: call vmk_eal_init first");
 	if (params != NULL)
 		p = *params;
 	else
@@ -98,31 +101,42 @@ int vmk_host_create(const struct vmk_host_params *params, struct vmk_host **out)
 		p.max_workers = HOST_DEFAULT_WORKERS;
 	if (strlen(p.name) >= VMK_NAME_MAX || p.max_workers > VMK_MAX_WORKERS ||
 	    p.n_mbufs < 512 || p.mbuf_data_size < RTE_PKTMBUF_HEADROOM + 128)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "host: name up to %d characters, 1..%d workers, at least "
+			       "512 mbufs of at least %d bytes", VMK_NAME_MAX - 1,
+			       VMK_MAX_WORKERS, RTE_PKTMBUF_HEADROOM + 128);
 
 	vmk_clock_init();
 	h = rte_zmalloc("vmk_host", sizeof(*h), RTE_CACHE_LINE_SIZE);
 	if (h == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "host: out of memory");
 	snprintf(h->name, sizeof(h->name), "%s", p.name);
 
 	ret = host_pool_create(h, &p);
-	if (ret < 0)
+	if (ret < 0) {
+		vmk_err(ret, "host: no packet pool of %u mbufs: %s", p.n_mbufs,
+			rte_strerror(rte_errno));
 		goto free_host;
+	}
 	dpp.name = h->name;
 	dpp.pool = h->pool;
 	dpp.clone_pool = h->clone_pool;
 	dpp.socket_id = p.socket_id;
 	dpp.max_workers = p.max_workers;
 	ret = dp_create(&dpp, &h->dp);
-	if (ret < 0)
+	if (ret < 0) {
+		vmk_err_prefix(ret, "host: no datapath");
 		goto free_pool;
+	}
 	ret = tcpip_host_create(h->pool, h->clone_pool, &h->ip);
-	if (ret < 0)
+	if (ret < 0) {
+		vmk_err_prefix(ret, "host: no IP layer");
 		goto free_dp;
+	}
 	ret = vmknic_table_create(h->ip, &h->nics);
-	if (ret < 0)
+	if (ret < 0) {
+		vmk_err_prefix(ret, "host: no adapter table");
 		goto free_ip;
+	}
 	VMK_LOG(INFO, host, "host %s created: %u mbufs of %u bytes, up to %u workers",
 		h->name, p.n_mbufs, p.mbuf_data_size, p.max_workers);
 	*out = h;
@@ -156,12 +170,12 @@ void vmk_host_destroy(struct vmk_host *h)
 
 int vmk_host_start(struct vmk_host *h, const unsigned int *lcores, unsigned int n_lcores)
 {
-	return h != NULL ? dp_start(h->dp, lcores, n_lcores) : -EINVAL;
+	return h != NULL ? dp_start(h->dp, lcores, n_lcores) : vmk_err(-EINVAL, "no host");
 }
 
 int vmk_host_stop(struct vmk_host *h)
 {
-	return h != NULL ? dp_stop(h->dp) : -EINVAL;
+	return h != NULL ? dp_stop(h->dp) : vmk_err(-EINVAL, "no host");
 }
 
 bool vmk_host_running(const struct vmk_host *h)
@@ -200,17 +214,21 @@ struct vmknic_table *host_vmknics(struct vmk_host *h)
 int vmk_vswitch_add(struct vmk_host *h, const struct vmk_vswitch_params *params,
 		    struct vmk_vswitch **out)
 {
-	return h != NULL ? dp_vswitch_add(h->dp, params, out) : -EINVAL;
+	return h != NULL ? dp_vswitch_add(h->dp, params, out) : vmk_err(-EINVAL, "no host");
 }
 
 int vmk_vswitch_remove(struct vmk_host *h, const char *name)
 {
-	return h != NULL ? dp_vswitch_remove(h->dp, name) : -EINVAL;
+	return h != NULL ? dp_vswitch_remove(h->dp, name) : vmk_err(-EINVAL, "no host");
 }
 
 struct vmk_vswitch *vmk_vswitch_find(struct vmk_host *h, const char *name)
 {
-	return h != NULL ? dp_vswitch_find(h->dp, name) : NULL;
+	if (h == NULL) {
+		vmk_err_set("no host");
+		return NULL;
+	}
+	return dp_vswitch_find(h->dp, name);
 }
 
 unsigned int vmk_vswitch_list(struct vmk_host *h, const char **names, unsigned int max)

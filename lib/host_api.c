@@ -2,8 +2,9 @@
  * The public calls that name a host and belong to the IP layer or to the
  * adapters (include/vmknet/netstack.h, tcp.h, udp.h, vmknic.h): each hands
  * the host's own layer object to that layer, which does the work, takes the
- * locks and sets vmk_ip_last_error(). A NULL host is passed on as a NULL
- * object, which each layer refuses the way it always has.
+ * locks and leaves the reason of a refusal in vmk_last_error(). A NULL
+ * host is passed on as a NULL object, which each layer refuses the way it
+ * always has.
  */
 #include <vmknet/netstack.h>
 #include <vmknet/tcp.h>

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "tcpip/stack_host.h"
 
 #include "common/log.h"
@@ -307,7 +308,7 @@ int tcpip_neigh_remove(struct tcpip_host *th, const char *netstack, uint32_t ip)
 	struct netstack *ns;
 	unsigned int n = 0;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
@@ -322,8 +323,8 @@ int tcpip_neigh_remove(struct tcpip_host *th, const char *netstack, uint32_t ip)
 		}
 		rte_spinlock_unlock(&ns->lock);
 		if (n == 0)
-			tcpip_set_error("netstack %s has no neighbour entry for that address",
-					ns->name);
+			vmk_err(-ENOENT, "netstack %s has no neighbour entry for that address",
+				ns->name);
 	}
 	tcpip_host_unlock(th);
 	return ns == NULL || n == 0 ? -ENOENT : 0;

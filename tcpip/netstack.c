@@ -1,8 +1,8 @@
 /*
  * Netstack instances: creation and teardown, the IP layer of a host (its
  * netstacks, tcpip/stack_host.h), the netstack calls behind
- * include/vmknet/netstack.h (add, remove, list, counters), and the
- * per-thread "why did it fail" text.
+ * include/vmknet/netstack.h (add, remove, list, counters), and
+ * vmk_ip_last_error() (the thread's reason of common/error.h).
  *
  * Threading: control calls hold the control lock th->lock; counters are read under the
  * instance's spinlock, which the data path holds while it writes them.
@@ -20,12 +20,11 @@
 #include <vmknet/host.h>
 #include <vmknet/netstack.h>
 
+#include "common/error.h"
 #include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/tcp.h"
-
-static __thread char last_error[256];
 
 static const char *const drop_names[VMK_IPDROP_MAX] = {
 #define VMK_IP_DROP_REASON(sym, name, doc) [VMK_IPDROP_##sym] = name,
@@ -40,23 +39,10 @@ const char *vmk_ip_drop_reason_name(enum vmk_ip_drop_reason r)
 	return drop_names[r];
 }
 
+/* The same text as vmk_last_error(): the thread's reason (common/error.c). */
 const char *vmk_ip_last_error(void)
 {
-	return last_error;
-}
-
-void tcpip_set_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-	va_end(ap);
-}
-
-void tcpip_clear_error(void)
-{
-	last_error[0] = '\0';
+	return vmk_err_text();
 }
 
 uint64_t tcpip_now_us(void)
@@ -171,7 +157,7 @@ struct netstack *tcpip_ns_lookup(struct tcpip_host *th, const char *name)
 	struct netstack *ns = tcpip_ns_find(th, name);
 
 	if (ns == NULL)
-		tcpip_set_error("no netstack %s", name != NULL ? name : VMK_NETSTACK_DEFAULT);
+		vmk_err(-ENOENT, "no netstack %s", name != NULL ? name : VMK_NETSTACK_DEFAULT);
 	return ns;
 }
 
@@ -181,17 +167,14 @@ int tcpip_netstack_add(struct tcpip_host *th, const char *name)
 {
 	int ret = -ENOSPC;
 
-	tcpip_clear_error();
-	if (name == NULL || name[0] == '\0' || strlen(name) >= VMK_NAME_MAX) {
-		tcpip_set_error("netstack name must be 1..%d characters", VMK_NAME_MAX - 1);
-		return -EINVAL;
-	}
+	vmk_err_clear();
+	if (name == NULL || name[0] == '\0' || strlen(name) >= VMK_NAME_MAX)
+		return vmk_err(-EINVAL, "netstack name must be 1..%d characters", VMK_NAME_MAX - 1);
 	if (th == NULL)
 		return -EINVAL;
 	vmk_mutex_lock(&th->lock);
 	if (tcpip_ns_find(th, name) != NULL) {
-		tcpip_set_error("netstack %s already exists", name);
-		ret = -EEXIST;
+		ret = vmk_err(-EEXIST, "netstack %s already exists", name);
 		goto unlock;
 	}
 	for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++) {
@@ -204,7 +187,7 @@ int tcpip_netstack_add(struct tcpip_host *th, const char *name)
 		break;
 	}
 	if (ret == -ENOSPC)
-		tcpip_set_error("at most %d netstacks per host", VMK_NETSTACK_MAX);
+		vmk_err(ret, "at most %d netstacks per host", VMK_NETSTACK_MAX);
 	else if (ret == 0)
 		TCPIP_LOG(INFO, "netstack %s added", name);
 unlock:
@@ -217,21 +200,18 @@ int tcpip_netstack_remove(struct tcpip_host *th, const char *name)
 	struct netstack *ns;
 	int ret = 0;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	if (name == NULL)
 		return -EINVAL;
 	tcpip_host_lock(th);
 	ns = tcpip_ns_find(th, name);
 	if (ns == NULL) {
-		tcpip_set_error("no netstack %s", name);
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "no netstack %s", name);
 	} else if (ns->builtin) {
-		tcpip_set_error("netstack %s is built in", name);
-		ret = -EPERM;
+		ret = vmk_err(-EPERM, "netstack %s is built in", name);
 	} else if (ns->n_ifs > 0 || ns->n_socks > 0) {
-		tcpip_set_error("netstack %s still has %u adapters and %u sockets", name,
+		ret = vmk_err(-EBUSY, "netstack %s still has %u adapters and %u sockets", name,
 				ns->n_ifs, ns->n_socks);
-		ret = -EBUSY;
 	} else {
 		for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++)
 			if (th->ns[i] == ns)
@@ -265,10 +245,11 @@ int tcpip_netstack_get_stats(struct tcpip_host *th, const char *name,
 {
 	struct netstack *ns;
 
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the netstack counters");
 	tcpip_host_lock(th);
-	ns = tcpip_ns_find(th, name);
+	ns = tcpip_ns_lookup(th, name);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		*out = ns->st;

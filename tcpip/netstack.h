@@ -176,9 +176,6 @@ void ns_destroy(struct netstack *ns);
 void ns_drop(struct netstack *ns, struct rte_mbuf *m, enum vmk_ip_drop_reason why);
 /* Microseconds of the TSC clock (the `now` of the public wrappers). */
 uint64_t tcpip_now_us(void);
-/* Record the reason a control call failed, for vmk_ip_last_error(). */
-void tcpip_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void tcpip_clear_error(void);
 
 /* ---- requests to the worker (ns_call.c) ------------------------------ */
 

@@ -18,6 +18,7 @@
 
 #include <vmknet/netstack.h>
 
+#include "common/error.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/wire_icmp.h"
@@ -200,11 +201,9 @@ static int ping_resolve(struct tcpip_host *th, const struct vmk_ping_params *p,
 			struct tcpip_if *ifc, struct netstack **ns) VMK_REQUIRES(th->lock)
 {
 	if (ifc != NULL) {
-		if (p->netstack != NULL && strcmp(p->netstack, ifc->ns->name) != 0) {
-			tcpip_set_error("%s is in netstack %s, not %s", ifc->name,
+		if (p->netstack != NULL && strcmp(p->netstack, ifc->ns->name) != 0)
+			return vmk_err(-EINVAL, "%s is in netstack %s, not %s", ifc->name,
 					ifc->ns->name, p->netstack);
-			return -EINVAL;
-		}
 		*ns = ifc->ns;
 		return 0;
 	}
@@ -215,11 +214,9 @@ static int ping_resolve(struct tcpip_host *th, const struct vmk_ping_params *p,
 int tcpip_ping_check(const struct vmk_ping_params *p, struct vmk_ping_result *res)
 {
 	if (p == NULL || res == NULL || p->dst == 0 || p->count > PING_MAX_COUNT ||
-	    p->size > PING_MAX_SIZE) {
-		tcpip_set_error("bad ping parameters (count <= %d, size <= %d)", PING_MAX_COUNT,
+	    p->size > PING_MAX_SIZE)
+		return vmk_err(-EINVAL, "bad ping parameters (count <= %d, size <= %d)", PING_MAX_COUNT,
 				(int)PING_MAX_SIZE);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -252,7 +249,7 @@ int tcpip_ping(struct tcpip_host *th, const struct vmk_ping_params *params,
 	ret = session_register(ns, ps);
 	rte_spinlock_unlock(&ns->lock);
 	if (ret < 0) {
-		tcpip_set_error("too many pings in flight on %s", ns->name);
+		vmk_err(ret, "too many pings in flight on %s", ns->name);
 		goto free_session;
 	}
 	next_us = tcpip_now_us();

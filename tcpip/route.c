@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "common/log.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
@@ -117,20 +118,17 @@ int route_add(struct netstack *ns, rte_be32_t net, uint8_t plen, rte_be32_t gw)
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	struct static_route *free_slot = NULL;
 
-	if (plen > 32 || (net & ~prefix_mask(plen)) != 0 || gw == 0 || gw == 0xffffffff) {
-		tcpip_set_error("route %s/%u via %s: bad network, prefix or gateway",
+	if (plen > 32 || (net & ~prefix_mask(plen)) != 0 || gw == 0 || gw == 0xffffffff)
+		return vmk_err(-EINVAL, "route %s/%u via %s: bad network, prefix or gateway",
 				ip_str(net, a), plen, ip_str(gw, b));
-		return -EINVAL;
-	}
 	if (plen == 0) {
 #ifdef VMK_MUTANT_ONE_DEFAULT_GW   /* mutant: one default gateway: a second replaces the first */
 		if (0 && ns->default_gw != 0) {
 #else
 		if (ns->default_gw != 0) {
 #endif
-			tcpip_set_error("netstack %s already has default gateway %s; replace it "
+			return vmk_err(-EEXIST, "netstack %s already has default gateway %s; replace it "
 					"explicitly", ns->name, ip_str(ns->default_gw, a));
-			return -EEXIST;
 		}
 		ns->default_gw = gw;
 		return 0;
@@ -143,16 +141,12 @@ int route_add(struct netstack *ns, rte_be32_t net, uint8_t plen, rte_be32_t gw)
 				free_slot = s;
 			continue;
 		}
-		if (s->net == net && s->plen == plen) {
-			tcpip_set_error("netstack %s already has a route to %s/%u (via %s)",
+		if (s->net == net && s->plen == plen)
+			return vmk_err(-EEXIST, "netstack %s already has a route to %s/%u (via %s)",
 					ns->name, ip_str(net, a), plen, ip_str(s->gw, b));
-			return -EEXIST;
-		}
 	}
-	if (free_slot == NULL) {
-		tcpip_set_error("netstack %s: routing table full (%d)", ns->name, VMK_ROUTE_MAX);
-		return -ENOSPC;
-	}
+	if (free_slot == NULL)
+		return vmk_err(-ENOSPC, "netstack %s: routing table full (%d)", ns->name, VMK_ROUTE_MAX);
 	free_slot->used = true;
 	free_slot->net = net;
 	free_slot->plen = plen;
@@ -165,10 +159,8 @@ int route_remove(struct netstack *ns, rte_be32_t net, uint8_t plen)
 	char a[INET_ADDRSTRLEN];
 
 	if (plen == 0 && net == 0) {
-		if (ns->default_gw == 0) {
-			tcpip_set_error("netstack %s has no default gateway", ns->name);
-			return -ENOENT;
-		}
+		if (ns->default_gw == 0)
+			return vmk_err(-ENOENT, "netstack %s has no default gateway", ns->name);
 		ns->default_gw = 0;
 		return 0;
 	}
@@ -184,22 +176,17 @@ int route_remove(struct netstack *ns, rte_be32_t net, uint8_t plen)
 		const struct tcpip_if *ifc = ns->ifs[i];
 
 		if (ifc != NULL && if_up(ifc) && (ifc->addr & ifc->mask) == net &&
-		    mask_len(ifc->mask) == plen) {
-			tcpip_set_error("%s/%u is the connected route of %s: change the "
+		    mask_len(ifc->mask) == plen)
+			return vmk_err(-EPERM, "%s/%u is the connected route of %s: change the "
 					"adapter's address instead", ip_str(net, a), plen, ifc->name);
-			return -EPERM;
-		}
 	}
-	tcpip_set_error("netstack %s has no route to %s/%u", ns->name, ip_str(net, a), plen);
-	return -ENOENT;
+	return vmk_err(-ENOENT, "netstack %s has no route to %s/%u", ns->name, ip_str(net, a), plen);
 }
 
 int route_set_default(struct netstack *ns, rte_be32_t gw)
 {
-	if (gw == 0xffffffff) {
-		tcpip_set_error("bad default gateway");
-		return -EINVAL;
-	}
+	if (gw == 0xffffffff)
+		return vmk_err(-EINVAL, "bad default gateway");
 	ns->default_gw = gw;
 	return 0;
 }
@@ -277,7 +264,7 @@ static int route_call(struct tcpip_host *th, const char *netstack, route_op op, 
 	struct netstack *ns;
 	int ret = -ENOENT;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
@@ -330,12 +317,14 @@ int tcpip_route_lookup(struct tcpip_host *th, const char *netstack, uint32_t dst
 	struct route_result r;
 	int ret = -ENOENT;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
 		rte_spinlock_lock(&ns->lock);
 		ret = route_lookup(ns, dst, src, NULL, &r);
+		if (ret < 0)
+			vmk_err_set("netstack %s has no route to that destination", ns->name);
 		if (ret == 0) {
 			if (route != NULL)
 				fill_route(route, r.net, r.plen,

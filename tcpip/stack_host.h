@@ -62,7 +62,8 @@ static inline void tcpip_host_unlock(struct tcpip_host *th)
 struct netstack *tcpip_ns_find(struct tcpip_host *th, const char *name);
 
 /* The named netstack of th (NULL name: defaultTcpipStack); NULL with
- * vmk_ip_last_error() set when there is none. th->lock held. */
+ * the thread's reason (common/error.h) set when there is none. th->lock
+ * held. */
 struct netstack *tcpip_ns_lookup(struct tcpip_host *th, const char *name)
 	VMK_REQUIRES(th->lock);
 

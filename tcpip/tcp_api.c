@@ -22,6 +22,7 @@
 
 #include <vmknet/tcp.h>
 
+#include "common/error.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/tcp.h"
@@ -108,9 +109,9 @@ int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_s
 	struct vmk_tcp_sock *p = NULL;
 	int ret = 0;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the TCP socket");
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns == NULL) {
@@ -125,7 +126,7 @@ int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_s
 	}
 	rte_spinlock_unlock(&ns->lock);
 	if (p == NULL)
-		ret = -ENOMEM;
+		ret = vmk_err(-ENOMEM, "netstack %s: no memory for a TCP socket", ns->name);
 	else
 		*out = p;
 unlock:
@@ -968,9 +969,9 @@ int tcpip_tcp_get_params(struct tcpip_host *th, const char *netstack, struct vmk
 {
 	struct netstack *ns;
 
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
-	tcpip_clear_error();
+		return vmk_err(-EINVAL, "no place for the TCP parameters");
 	ns = ns_locked(th, netstack);
 	if (ns == NULL)
 		return -ENOENT;
@@ -985,20 +986,16 @@ int tcpip_tcp_set_params(struct tcpip_host *th, const char *netstack,
 	const struct tcp_cc_ops *cc;
 	struct netstack *ns;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	if (p == NULL || p->rto_min_us == 0 || p->rto_min_us > TCP_RTO_MAX_US ||
 	    p->rto_initial_us < p->rto_min_us || p->rto_initial_us > TCP_RTO_MAX_US ||
 	    p->delack_us == 0 || p->delack_us > 500000 || p->msl_ms == 0 ||
 	    p->msl_ms > 600000 || p->syn_retries == 0 || p->syn_retries > 255 ||
-	    p->data_retries == 0 || p->data_retries > 255) {
-		tcpip_set_error("TCP parameter out of range");
-		return -EINVAL;
-	}
+	    p->data_retries == 0 || p->data_retries > 255)
+		return vmk_err(-EINVAL, "TCP parameter out of range");
 	cc = tcp_cc_find(p->cc);
-	if (cc == NULL) {
-		tcpip_set_error("unknown congestion control %.16s", p->cc);
-		return -EINVAL;
-	}
+	if (cc == NULL)
+		return vmk_err(-EINVAL, "unknown congestion control %.16s", p->cc);
 	ns = ns_locked(th, netstack);
 	if (ns == NULL)
 		return -ENOENT;
@@ -1012,8 +1009,9 @@ int tcpip_tcp_get_stats(struct tcpip_host *th, const char *netstack, struct vmk_
 {
 	struct netstack *ns;
 
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the TCP counters");
 	ns = ns_locked(th, netstack);
 	if (ns == NULL)
 		return -ENOENT;

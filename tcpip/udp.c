@@ -18,6 +18,7 @@
 
 #include <vmknet/udp.h>
 
+#include "common/error.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/wire_icmp.h"
@@ -109,9 +110,9 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 	struct netstack *ns;
 	int ret = -ENOSPC;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	if (out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no place for the UDP socket");
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns == NULL) {
@@ -120,7 +121,7 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 	}
 	s = rte_zmalloc("vmk_udp_sock", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	if (s == NULL) {
-		ret = -ENOMEM;
+		ret = vmk_err(-ENOMEM, "netstack %s: no memory for a UDP socket", ns->name);
 		goto unlock;
 	}
 	s->ns = ns;
@@ -139,6 +140,8 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 		*out = s;
 	else
 		rte_free(s);
+	if (ret == -ENOSPC)
+		vmk_err_set("netstack %s has %d UDP sockets already", ns->name, UDP_MAX_SOCKS);
 unlock:
 	tcpip_host_unlock(th);
 	return ret;

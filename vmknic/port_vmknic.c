@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "tcpip/netstack.h"
 #include "vmknic/vmknic.h"
 #include "vswitch/port.h"
@@ -66,8 +67,12 @@ static void vmknic_port_get_info(struct vs_port *p, struct vmk_port_info *info)
 static int vmknic_port_set_mtu(struct vs_port *p, uint32_t mtu)
 {
 	const struct vmk_vmknic *nic = p->priv;
+	uint32_t nic_mtu = __atomic_load_n(&nic->ifc.mtu, __ATOMIC_RELAXED);
 
-	return __atomic_load_n(&nic->ifc.mtu, __ATOMIC_RELAXED) > mtu ? -EINVAL : 0;
+	if (nic_mtu > mtu)
+		return vmk_err(-EINVAL, "%s has MTU %u, above %u: lower the vmknic's first",
+			       nic->ifc.name, nic_mtu, mtu);
+	return 0;
 }
 
 /* After a failover: a gratuitous ARP, which the switch sends out of the

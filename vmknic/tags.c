@@ -12,6 +12,7 @@
 
 #include <vmknet/vmknic.h>
 
+#include "common/error.h"
 #include "vmknic/vmknic.h"
 
 static const char *const tag_names[VMK_TAG_MAX] = {
@@ -47,24 +48,18 @@ int vmk_service_tag_parse(const char *name, enum vmk_service_tag *tag)
 int vmknic_tag_check(struct vmknic_table *t, const struct vmk_vmknic *nic,
 		     enum vmk_service_tag tag)
 {
-	if ((unsigned int)tag >= VMK_TAG_MAX) {
-		tcpip_set_error("unknown service tag %d", (int)tag);
-		return -EINVAL;
-	}
-	if (strcmp(nic->ifc.ns->name, VMK_NETSTACK_VMOTION) == 0 && tag != VMK_TAG_VMOTION) {
-		tcpip_set_error("%s is in the vmotion netstack: it carries only VMotion, not %s",
+	if ((unsigned int)tag >= VMK_TAG_MAX)
+		return vmk_err(-EINVAL, "unknown service tag %d", (int)tag);
+	if (strcmp(nic->ifc.ns->name, VMK_NETSTACK_VMOTION) == 0 && tag != VMK_TAG_VMOTION)
+		return vmk_err(-EINVAL, "%s is in the vmotion netstack: it carries only VMotion, not %s",
 				nic->ifc.name, tag_names[tag]);
-		return -EINVAL;
-	}
 	if (tag == VMK_TAG_FT_LOGGING) {
 		for (unsigned int i = 0; i < VMKNIC_MAX; i++) {
 			const struct vmk_vmknic *o = t->nics[i];
 
-			if (o != NULL && o != nic && (o->tags & (1u << VMK_TAG_FT_LOGGING))) {
-				tcpip_set_error("%s already carries faultToleranceLogging "
+			if (o != NULL && o != nic && (o->tags & (1u << VMK_TAG_FT_LOGGING)))
+				return vmk_err(-EEXIST, "%s already carries faultToleranceLogging "
 						"(one adapter per host)", o->ifc.name);
-				return -EEXIST;
-			}
 		}
 	}
 	return 0;
@@ -75,11 +70,11 @@ int vmknic_tag_add(struct vmknic_table *t, const char *name, enum vmk_service_ta
 		struct vmk_vmknic *nic;
 	int ret = -ENOENT;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	vmknic_lock(t);
 	nic = vmknic_find(t, name);
 	if (nic == NULL)
-		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
+		vmk_err(-ENOENT, "no vmknic %s", name != NULL ? name : "(null)");
 	else
 		ret = vmknic_tag_check(t, nic, tag);
 	if (ret == 0)
@@ -93,14 +88,13 @@ int vmknic_tag_remove(struct vmknic_table *t, const char *name, enum vmk_service
 	struct vmk_vmknic *nic;
 	int ret = 0;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	if ((unsigned int)tag >= VMK_TAG_MAX)
 		return -EINVAL;
 	vmknic_lock(t);
 	nic = vmknic_find(t, name);
 	if (nic == NULL) {
-		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "no vmknic %s", name != NULL ? name : "(null)");
 	} else {
 		nic->tags &= ~(1u << tag);
 	}

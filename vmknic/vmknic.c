@@ -25,6 +25,7 @@
 #include <vmknet/vmknic.h>
 #include <vmknet/vswitch.h>
 
+#include "common/error.h"
 #include "common/log.h"
 #include "vmknic/vmknic.h"
 #include "vswitch/port.h"
@@ -50,7 +51,7 @@ static struct vmk_vmknic *find_or_error(struct vmknic_table *t, const char *name
 	struct vmk_vmknic *nic = vmknic_find(t, name);
 
 	if (nic == NULL)
-		tcpip_set_error("no vmknic %s", name != NULL ? name : "(null)");
+		vmk_err(-ENOENT, "no vmknic %s", name != NULL ? name : "(null)");
 	return nic;
 }
 
@@ -77,15 +78,11 @@ static int check_ipv4(uint32_t addr, uint32_t mask)
 
 	if (addr == 0 && mask == 0)
 		return 0;
-	if (!mask_ok(mask)) {
-		tcpip_set_error("netmask %s is not contiguous", ip_str(mask, s));
-		return -EINVAL;
-	}
+	if (!mask_ok(mask))
+		return vmk_err(-EINVAL, "netmask %s is not contiguous", ip_str(mask, s));
 	if (a == 0 || (a >> 28) >= 0xe || (a >> 24) == 127 ||
-	    (m < 0xfffffffe && ((a & ~m) == 0 || (a & ~m) == ~m))) {
-		tcpip_set_error("%s is not a usable host address", ip_str(addr, s));
-		return -EINVAL;
-	}
+	    (m < 0xfffffffe && ((a & ~m) == 0 || (a & ~m) == ~m)))
+		return vmk_err(-EINVAL, "%s is not a usable host address", ip_str(addr, s));
 	return 0;
 }
 
@@ -97,11 +94,9 @@ static int check_unique_ip(struct vmknic_table *t, const struct netstack *ns,
 	for (unsigned int i = 0; addr != 0 && i < VMKNIC_MAX; i++) {
 		const struct vmk_vmknic *o = t->nics[i];
 
-		if (o != NULL && o != self && o->ifc.ns == ns && o->ifc.addr == addr) {
-			tcpip_set_error("%s is already the address of %s in netstack %s",
+		if (o != NULL && o != self && o->ifc.ns == ns && o->ifc.addr == addr)
+			return vmk_err(-EEXIST, "%s is already the address of %s in netstack %s",
 					ip_str(addr, s), o->ifc.name, ns->name);
-			return -EEXIST;
-		}
 	}
 	return 0;
 }
@@ -110,15 +105,11 @@ static int check_mtu(struct vmk_vswitch *vs, uint32_t mtu)
 {
 	struct vmk_vswitch_info vi;
 
-	if (mtu < VMK_VMKNIC_MTU_MIN || mtu > VMK_VMKNIC_MTU_MAX) {
-		tcpip_set_error("MTU %u is outside %d..%d", mtu, VMK_VMKNIC_MTU_MIN,
+	if (mtu < VMK_VMKNIC_MTU_MIN || mtu > VMK_VMKNIC_MTU_MAX)
+		return vmk_err(-EINVAL, "MTU %u is outside %d..%d", mtu, VMK_VMKNIC_MTU_MIN,
 				VMK_VMKNIC_MTU_MAX);
-		return -EINVAL;
-	}
-	if (vmk_vswitch_get_info(vs, &vi) == 0 && mtu > vi.mtu) {
-		tcpip_set_error("MTU %u is above the MTU %u of vSwitch %s", mtu, vi.mtu, vi.name);
-		return -EINVAL;
-	}
+	if (vmk_vswitch_get_info(vs, &vi) == 0 && mtu > vi.mtu)
+		return vmk_err(-EINVAL, "MTU %u is above the MTU %u of vSwitch %s", mtu, vi.mtu, vi.name);
 	return 0;
 }
 
@@ -126,10 +117,8 @@ static int check_gateway(uint32_t gw)
 {
 	uint32_t g = rte_be_to_cpu_32(gw);
 
-	if (gw != 0 && (g >> 28) >= 0xe) {
-		tcpip_set_error("bad gateway");
-		return -EINVAL;
-	}
+	if (gw != 0 && (g >> 28) >= 0xe)
+		return vmk_err(-EINVAL, "bad gateway");
 	return 0;
 }
 
@@ -138,14 +127,10 @@ static int pick_name(struct vmknic_table *t, const char *want, char out[VMK_NAME
 	VMK_REQUIRES(t->ip->lock)
 {
 	if (want != NULL) {
-		if (want[0] == '\0' || strlen(want) >= VMK_NAME_MAX) {
-			tcpip_set_error("bad vmknic name");
-			return -EINVAL;
-		}
-		if (vmknic_find(t, want) != NULL) {
-			tcpip_set_error("vmknic %s already exists", want);
-			return -EEXIST;
-		}
+		if (want[0] == '\0' || strlen(want) >= VMK_NAME_MAX)
+			return vmk_err(-EINVAL, "bad vmknic name");
+		if (vmknic_find(t, want) != NULL)
+			return vmk_err(-EEXIST, "vmknic %s already exists", want);
 		snprintf(out, VMK_NAME_MAX, "%s", want);
 		return 0;
 	}
@@ -154,8 +139,7 @@ static int pick_name(struct vmknic_table *t, const char *want, char out[VMK_NAME
 		if (vmknic_find(t, out) == NULL)
 			return 0;
 	}
-	tcpip_set_error("no free vmkN name");
-	return -ENOSPC;
+	return vmk_err(-ENOSPC, "no free vmkN name");
 }
 
 static bool mac_taken(struct vmknic_table *t, const struct rte_ether_addr *mac)
@@ -173,14 +157,10 @@ static int pick_mac(struct vmknic_table *t, const uint8_t *want, struct rte_ethe
 {
 	if (want != NULL) {
 		memcpy(mac->addr_bytes, want, RTE_ETHER_ADDR_LEN);
-		if (rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac)) {
-			tcpip_set_error("MAC must be unicast and not zero");
-			return -EINVAL;
-		}
-		if (mac_taken(t, mac)) {
-			tcpip_set_error("MAC is already used by another vmknic");
-			return -EEXIST;
-		}
+		if (rte_is_multicast_ether_addr(mac) || rte_is_zero_ether_addr(mac))
+			return vmk_err(-EINVAL, "MAC must be unicast and not zero");
+		if (mac_taken(t, mac))
+			return vmk_err(-EEXIST, "MAC is already used by another vmknic");
 		return 0;
 	}
 	do {
@@ -200,18 +180,12 @@ static int check_portgroup(struct vmk_vswitch *vs, const char *pg, uint16_t *vla
 {
 	struct vmk_portgroup_info pi;
 
-	if (vs == NULL || pg == NULL) {
-		tcpip_set_error("a vmknic needs a vSwitch and a port group");
-		return -EINVAL;
-	}
-	if (vmk_portgroup_get(vs, pg, &pi) < 0) {
-		tcpip_set_error("no port group %s", pg);
-		return -ENOENT;
-	}
-	if (pi.vlan_id == VMK_VLAN_TRUNK) {
-		tcpip_set_error("port group %s is a trunk (VLAN 4095)", pg);
-		return -EINVAL;
-	}
+	if (vs == NULL || pg == NULL)
+		return vmk_err(-EINVAL, "a vmknic needs a vSwitch and a port group");
+	if (vmk_portgroup_get(vs, pg, &pi) < 0)
+		return vmk_err(-ENOENT, "no port group %s", pg);
+	if (pi.vlan_id == VMK_VLAN_TRUNK)
+		return vmk_err(-EINVAL, "port group %s is a trunk (VLAN 4095)", pg);
 	*vlan = pi.vlan_id;
 	return 0;
 }
@@ -223,8 +197,7 @@ static int free_slot(struct vmknic_table *t)
 	for (int i = 0; i < VMKNIC_MAX; i++)
 		if (t->nics[i] == NULL)
 			return i;
-	tcpip_set_error("at most %d vmknics per host", VMKNIC_MAX);
-	return -ENOSPC;
+	return vmk_err(-ENOSPC, "at most %d vmknics per host", VMKNIC_MAX);
 }
 
 static int nic_validate(struct vmknic_table *t, const struct vmk_vmknic_params *p,
@@ -237,10 +210,8 @@ static int nic_validate(struct vmknic_table *t, const struct vmk_vmknic_params *
 	ret = check_portgroup(p->vswitch, p->portgroup, &nic->vlan);
 	if (ret == 0) {
 		*ns = tcpip_ns_find(t->ip, p->netstack);
-		if (*ns == NULL) {
-			tcpip_set_error("no netstack %s", p->netstack);
-			ret = -ENOENT;
-		}
+		if (*ns == NULL)
+			ret = vmk_err(-ENOENT, "no netstack %s", p->netstack);
 	}
 	if (ret == 0)
 		ret = pick_name(t, p->name, nic->ifc.name);
@@ -284,15 +255,16 @@ static int nic_add_port(struct vmk_vmknic *nic)
 	/* Registered here rather than with pp.has_mac: port.c reads pp.mac
 	 * as a struct rte_ether_addr at an odd offset (UBSan: misaligned). */
 	ret = vs_port_add(nic->vs, &pp, &port_vmknic_ops, &nic->port_id);
-	if (ret < 0) {
-		tcpip_set_error("vSwitch refused port %s: %s", nic->ifc.name, strerror(-ret));
-		return ret;
-	}
+	if (ret < 0)
+		return vmk_err_prefix(ret, "vSwitch refused port %s", nic->ifc.name);
 	ret = vmk_fdb_register(nic->vs, nic->vlan, nic->ifc.mac.addr_bytes, nic->port_id);
 	if (ret < 0) {
-		tcpip_set_error("MAC of %s not registered on its vSwitch: %s", nic->ifc.name,
-				strerror(-ret));
+		struct vmk_err_saved why;
+
+		vmk_err_prefix(ret, "MAC of %s not registered on its vSwitch", nic->ifc.name);
+		vmk_err_save(&why);
 		vmk_port_remove(nic->vs, nic->port_id);
+		vmk_err_restore(ret, &why);
 	}
 	return ret;
 }
@@ -304,18 +276,18 @@ int vmknic_add(struct vmknic_table *t, const struct vmk_vmknic_params *p,
 	struct netstack *ns = NULL;
 	int slot, ret;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	if (p == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vmknic parameters");
 	if (t == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no host");
 	vmknic_lock(t);
 	ret = slot = free_slot(t);
 	if (ret < 0)
 		goto unlock;
 	nic = rte_zmalloc("vmk_vmknic", sizeof(*nic), RTE_CACHE_LINE_SIZE);
 	if (nic == NULL) {
-		ret = -ENOMEM;
+		ret = vmk_err(-ENOMEM, "out of memory for a vmknic");
 		goto unlock;
 	}
 	ret = nic_validate(t, p, nic, &ns);
@@ -330,7 +302,7 @@ int vmknic_add(struct vmknic_table *t, const struct vmk_vmknic_params *p,
 	nic->port_attached = true;
 	ret = tcpip_if_attach(ns, &nic->ifc);
 	if (ret < 0) {
-		tcpip_set_error("netstack %s has %d adapters already", ns->name, NS_MAX_IFS);
+		vmk_err(ret, "netstack %s has %d adapters already", ns->name, NS_MAX_IFS);
 		goto remove_port;
 	}
 	rte_spinlock_lock(&ns->lock);
@@ -344,8 +316,13 @@ int vmknic_add(struct vmknic_table *t, const struct vmk_vmknic_params *p,
 	vmknic_unlock(t);
 	return 0;
 
-remove_port:
+remove_port: {
+	struct vmk_err_saved why;
+
+	vmk_err_save(&why);
 	vmk_port_remove(nic->vs, nic->port_id);
+	vmk_err_restore(ret, &why);
+}
 fini_if:
 	tcpip_if_fini(&nic->ifc);
 free_nic:
@@ -398,8 +375,8 @@ void vmknic_table_destroy(struct vmknic_table *t)
 int vmknic_remove(struct vmknic_table *t, const char *name)
 {
 	struct vmk_vmknic *nic;
-	
-	tcpip_clear_error();
+
+	vmk_err_clear();
 	vmknic_lock(t);
 	nic = find_or_error(t, name);
 	if (nic != NULL) {
@@ -419,7 +396,7 @@ static int nic_call(struct vmknic_table *t, const char *name, nic_op op, uint32_
 	struct vmk_vmknic *nic;
 		int ret = -ENOENT;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	vmknic_lock(t);
 	nic = find_or_error(t, name);
 	if (nic != NULL)
@@ -550,7 +527,7 @@ int vmknic_get(struct vmknic_table *t, const char *name, struct vmk_vmknic_info 
 
 	if (out == NULL)
 		return -EINVAL;
-	tcpip_clear_error();
+	vmk_err_clear();
 	vmknic_lock(t);
 	nic = find_or_error(t, name);
 	if (nic != NULL)
@@ -593,17 +570,15 @@ int vmknic_ping(struct vmknic_table *t, const struct vmk_ping_params *params,
 	struct tcpip_if *ifc = NULL;
 	int ret;
 
-	tcpip_clear_error();
+	vmk_err_clear();
 	ret = tcpip_ping_check(params, res);
 	if (ret < 0)
 		return ret;
 	if (t == NULL) {                /* no host: no adapter, no netstack */
 		if (params->vmknic != NULL)
-			tcpip_set_error("no vmknic %s", params->vmknic);
-		else
-			tcpip_set_error("no netstack %s", params->netstack != NULL ?
-					params->netstack : VMK_NETSTACK_DEFAULT);
-		return -ENOENT;
+			return vmk_err(-ENOENT, "no vmknic %s", params->vmknic);
+		return vmk_err(-ENOENT, "no netstack %s", params->netstack != NULL ?
+				params->netstack : VMK_NETSTACK_DEFAULT);
 	}
 	/* The lock keeps the adapter and its netstack alive for the exchange. */
 	vmknic_lock(t);
@@ -611,8 +586,7 @@ int vmknic_ping(struct vmknic_table *t, const struct vmk_ping_params *params,
 		struct vmk_vmknic *nic = vmknic_find(t, params->vmknic);
 
 		if (nic == NULL) {
-			tcpip_set_error("no vmknic %s", params->vmknic);
-			ret = -ENOENT;
+			ret = vmk_err(-ENOENT, "no vmknic %s", params->vmknic);
 			goto unlock;
 		}
 		ifc = &nic->ifc;

@@ -25,6 +25,7 @@
 
 #include <vmknet/capture.h>
 
+#include "common/error.h"
 #include "vswitch/dp.h"
 #include "common/log.h"
 #include "vswitch/capture.h"
@@ -139,21 +140,25 @@ int vmk_capture_start(struct vmk_vswitch *vs, uint32_t port_id, enum vmk_capture
 	struct timespec ts;
 	int ret = 0;
 
-	if (vs == NULL || out == NULL || dir < VMK_CAPTURE_IN || dir > VMK_CAPTURE_BOTH)
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL || out == NULL)
+		return vmk_err(-EINVAL, "capture: no vSwitch or no place for the capture");
+	if (dir < VMK_CAPTURE_IN || dir > VMK_CAPTURE_BOTH)
+		return vmk_err(-EINVAL, "capture: unknown direction %d", (int)dir);
 	if (ring_size == 0)
 		ring_size = CAPTURE_RING_DEFAULT;
 	if (ring_size < 64 || ring_size > 65536 || (ring_size & (ring_size - 1)))
-		return -EINVAL;
+		return vmk_err(-EINVAL, "capture: ring size %u is not a power of two in 64..65536",
+			       ring_size);
 	c = rte_zmalloc("vmk_capture", sizeof(*c), RTE_CACHE_LINE_SIZE);
 	if (c == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "capture: out of memory");
 	snprintf(name, sizeof(name), "vmk_cap_%u", __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 	/* count = ring_size - 1 usable slots; exact size is not needed. */
 	c->ring = rte_ring_create(name, ring_size, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	if (c->ring == NULL) {
 		rte_free(c);
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "capture: no ring of %u packets", ring_size);
 	}
 	c->vs = vs;
 	c->port_id = port_id;
@@ -172,9 +177,9 @@ int vmk_capture_start(struct vmk_vswitch *vs, uint32_t port_id, enum vmk_capture
 	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL)
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "capture: vSwitch %s has no port %u", vs->name, port_id);
 	else if (p->capture != NULL)
-		ret = -EBUSY;
+		ret = vmk_err(-EBUSY, "capture: port %s is already captured", p->name);
 	else
 		__atomic_store_n(&p->capture, c, __ATOMIC_RELEASE);
 	c->attached = ret == 0;
@@ -263,17 +268,19 @@ long vmk_capture_write_file(struct vmk_capture *c, const char *path, bool pcapng
 	uint64_t start = rte_get_tsc_cycles(), written = 0;
 	int fd = -1, ret = 0;
 
+	vmk_err_clear();
 	if (c == NULL || path == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "capture: no capture or no file name");
 	if (pcapng) {
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0 || png_header(fd) < 0)
-			ret = -EIO;
+			ret = vmk_err(-EIO, "capture: cannot write %s: %s", path, strerror(errno));
 	} else {
 		dead = pcap_open_dead(DLT_EN10MB, CAPTURE_SNAP);
 		dump = dead != NULL ? pcap_dump_open(dead, path) : NULL;
 		if (dump == NULL)
-			ret = -EIO;
+			ret = vmk_err(-EIO, "capture: cannot write %s: %s", path,
+				      dead != NULL ? pcap_geterr(dead) : "out of memory");
 	}
 	while (ret == 0 && (max_frames == 0 || written < max_frames) &&
 	       (stop == NULL || !*stop) &&
@@ -309,14 +316,16 @@ long vmk_capture_write_file(struct vmk_capture *c, const char *path, bool pcapng
 			rte_pktmbuf_free(m[i]);
 		}
 	}
+	if (ret < 0 && vmk_err_text()[0] == '\0')
+		vmk_err_set("capture: cannot write %s: %s", path, strerror(-ret));
 	if (dump != NULL && pcap_dump_flush(dump) != 0)
-		ret = -EIO;
+		ret = vmk_err(-EIO, "capture: cannot write %s", path);
 	if (dump != NULL)
 		pcap_dump_close(dump);
 	if (dead != NULL)
 		pcap_close(dead);
 	if (fd >= 0 && close(fd) != 0)
-		ret = -EIO;
+		ret = vmk_err(-EIO, "capture: cannot write %s: %s", path, strerror(errno));
 	return ret < 0 ? ret : (long)written;
 }
 

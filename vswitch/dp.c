@@ -14,6 +14,7 @@
 #include <vmknet/port.h>
 
 #include "common/clock.h"
+#include "common/error.h"
 #include "common/log.h"
 #include "vswitch/dp.h"
 #include "vswitch/link_monitor.h"
@@ -92,15 +93,17 @@ void dp_rcu_synchronize(struct vs_dp *dp)
 static int check_lcores(const struct vs_dp *dp, const unsigned int *lcores, unsigned int n)
 {
 	if (lcores == NULL || n == 0 || n > dp->max_workers)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "%u worker lcores: the host takes 1..%u", lcores ? n : 0,
+			       dp->max_workers);
 	for (unsigned int i = 0; i < n; i++) {
 		if (lcores[i] >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcores[i]) ||
 		    lcores[i] == rte_get_main_lcore() ||
 		    rte_eal_get_lcore_state(lcores[i]) != WAIT)
-			return -EINVAL;
+			return vmk_err(-EINVAL, "lcore %u is not an idle worker lcore of EAL",
+				       lcores[i]);
 		for (unsigned int j = 0; j < i; j++)
 			if (lcores[j] == lcores[i])
-				return -EINVAL;
+				return vmk_err(-EINVAL, "lcore %u is named twice", lcores[i]);
 	}
 	return 0;
 }
@@ -109,9 +112,10 @@ int dp_start(struct vs_dp *dp, const unsigned int *lcores, unsigned int n_lcores
 {
 	int ret;
 
+	vmk_err_clear();
 	vmk_mutex_lock(&dp->lock);
 	if (dp->running) {
-		ret = -EBUSY;
+		ret = vmk_err(-EBUSY, "the host is already running");
 		goto unlock;
 	}
 	ret = check_lcores(dp, lcores, n_lcores);
@@ -162,11 +166,12 @@ unlock:
 
 int dp_stop(struct vs_dp *dp)
 {
+	vmk_err_clear();
 	link_monitor_stop(dp);
 	vmk_mutex_lock(&dp->lock);
 	if (!dp->running) {
 		vmk_mutex_unlock(&dp->lock);
-		return -EALREADY;
+		return vmk_err(-EALREADY, "the host is not running");
 	}
 	for (unsigned int i = 0; i < dp->n_workers; i++)
 		__atomic_store_n(&dp->workers[i].stop, 1, __ATOMIC_RELEASE);

@@ -11,6 +11,7 @@
 #include <vmknet/fdb.h>
 
 #include "common/clock.h"
+#include "common/error.h"
 #include "vswitch/dp.h"
 #include "vswitch/vswitch.h"
 
@@ -36,14 +37,24 @@ int vmk_fdb_register(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac
 {
 	int ret;
 
-	if (vs == NULL || !key_args_ok(vlan_id, mac) || !fdb_mac_is_unicast(mac))
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL || !key_args_ok(vlan_id, mac))
+		return vmk_err(-EINVAL, "MAC table: no vSwitch, no MAC or VLAN %u outside 0..%d",
+			       vlan_id, VMK_VLAN_TRUNK - 1);
+	if (!fdb_mac_is_unicast(mac))
+		return vmk_err(-EINVAL, "MAC table: a registered MAC must be unicast and not zero");
 	vmk_mutex_lock(&vs->dp->lock);
 	if (vs_port_get(vs, port_id) == NULL)
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
 	else
 		ret = fdb_add_static(vs->fdb, fdb_key(vlan_id, mac), (uint16_t)port_id,
 				     vmk_clock_ms());
+	if (ret == -EEXIST)
+		vmk_err_set("vSwitch %s: that MAC is registered in VLAN %u to another port",
+			    vs->name, vlan_id);
+	else if (ret == -ENOSPC)
+		vmk_err_set("vSwitch %s: MAC table full (%u entries)", vs->name,
+			    vs->fdb->capacity);
 	vmk_mutex_unlock(&vs->dp->lock);
 	return ret;
 }
@@ -52,11 +63,15 @@ int vmk_fdb_remove(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac[6
 {
 	int ret;
 
+	vmk_err_clear();
 	if (vs == NULL || !key_args_ok(vlan_id, mac))
-		return -EINVAL;
+		return vmk_err(-EINVAL, "MAC table: no vSwitch, no MAC or VLAN %u outside 0..%d",
+			       vlan_id, VMK_VLAN_TRUNK - 1);
 	vmk_mutex_lock(&vs->dp->lock);
 	ret = fdb_remove(vs->fdb, fdb_key(vlan_id, mac));
 	vmk_mutex_unlock(&vs->dp->lock);
+	if (ret == -ENOENT)
+		vmk_err_set("vSwitch %s: no such MAC in VLAN %u", vs->name, vlan_id);
 	return ret;
 }
 
@@ -66,14 +81,16 @@ int vmk_fdb_lookup(struct vmk_vswitch *vs, uint16_t vlan_id, const uint8_t mac[6
 	uint64_t key, val;
 	bool found;
 
+	vmk_err_clear();
 	if (vs == NULL || out == NULL || !key_args_ok(vlan_id, mac))
-		return -EINVAL;
+		return vmk_err(-EINVAL, "MAC table: no vSwitch, no MAC or VLAN %u outside 0..%d",
+			       vlan_id, VMK_VLAN_TRUNK - 1);
 	key = fdb_key(vlan_id, mac);
 	vmk_mutex_lock(&vs->dp->lock);
 	found = fdb_lookup_h(vs->fdb, key, fdb_hash(vs->fdb, key), &val);
 	vmk_mutex_unlock(&vs->dp->lock);
 	if (!found)
-		return -ENOENT;
+		return vmk_err(-ENOENT, "vSwitch %s: no such MAC in VLAN %u", vs->name, vlan_id);
 	entry_from(key, val, vmk_clock_ms(), out);
 	return 0;
 }
@@ -125,8 +142,9 @@ int vmk_fdb_get_stats(struct vmk_vswitch *vs, struct vmk_fdb_stats *out)
 {
 	struct fdb *f;
 
+	vmk_err_clear();
 	if (vs == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no place for its MAC table counters");
 	vmk_mutex_lock(&vs->dp->lock);
 	f = vs->fdb;
 	out->n_entries = __atomic_load_n(&f->n_entries, __ATOMIC_RELAXED);

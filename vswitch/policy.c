@@ -12,6 +12,7 @@
 #include <vmknet/policy.h>
 
 #include "common/clock.h"
+#include "common/error.h"
 #include "vswitch/dp.h"
 #include "common/log.h"
 #include "vswitch/vswitch.h"
@@ -46,7 +47,11 @@ static int shaping_check(const struct vmk_shaping_policy *p)
 	if (p->avg_kbps == 0 || p->peak_kbps < p->avg_kbps ||
 	    p->burst_kb < SHAPING_MIN_BURST_KB || p->peak_kbps > 100000000ull ||
 	    p->burst_kb > 100ull * 1024 * 1024)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "shaping: average %llu kbit/s must be above 0, peak %llu "
+			       "kbit/s from the average to 100000000, burst %llu KB in %d..%llu",
+			       (unsigned long long)p->avg_kbps, (unsigned long long)p->peak_kbps,
+			       (unsigned long long)p->burst_kb, SHAPING_MIN_BURST_KB,
+			       100ull * 1024 * 1024);
 	return 0;
 }
 
@@ -68,8 +73,9 @@ int vmk_vswitch_set_security(struct vmk_vswitch *vs, const struct vmk_security_p
 	struct vmk_security_policy old;
 	int ret;
 
+	vmk_err_clear();
 	if (vs == NULL || p == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no security policy");
 	vmk_mutex_lock(&vs->dp->lock);
 	old = vs->sec;
 	vs->sec = *p;
@@ -82,8 +88,9 @@ int vmk_vswitch_set_security(struct vmk_vswitch *vs, const struct vmk_security_p
 
 int vmk_vswitch_get_security(struct vmk_vswitch *vs, struct vmk_security_policy *out)
 {
+	vmk_err_clear();
 	if (vs == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no place for its security policy");
 	vmk_mutex_lock(&vs->dp->lock);
 	*out = vs->sec;
 	vmk_mutex_unlock(&vs->dp->lock);
@@ -95,8 +102,12 @@ int vmk_vswitch_set_shaping(struct vmk_vswitch *vs, const struct vmk_shaping_pol
 	struct vmk_shaping_policy old;
 	int ret;
 
-	if (vs == NULL || p == NULL || shaping_check(p) < 0)
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL || p == NULL)
+		return vmk_err(-EINVAL, "no vSwitch or no shaping policy");
+	ret = shaping_check(p);
+	if (ret < 0)
+		return vmk_err_prefix(ret, "vSwitch %s", vs->name);
 	vmk_mutex_lock(&vs->dp->lock);
 	old = vs->shaping;
 	vs->shaping = *p;
@@ -109,8 +120,9 @@ int vmk_vswitch_set_shaping(struct vmk_vswitch *vs, const struct vmk_shaping_pol
 
 int vmk_vswitch_get_shaping(struct vmk_vswitch *vs, struct vmk_shaping_policy *out)
 {
+	vmk_err_clear();
 	if (vs == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no place for its shaping policy");
 	vmk_mutex_lock(&vs->dp->lock);
 	*out = vs->shaping;
 	vmk_mutex_unlock(&vs->dp->lock);
@@ -124,12 +136,18 @@ int vmk_portgroup_set_security(struct vmk_vswitch *vs, const char *name,
 	struct portgroup *pg, old;
 	int ret;
 
-	if (vs == NULL || name == NULL || (mask != 0 && p == NULL) || (mask & ~all))
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL || name == NULL)
+		return vmk_err(-EINVAL, "no vSwitch or no port group name");
+	if (mask != 0 && p == NULL)
+		return vmk_err(-EINVAL, "port group %s: overrides without a security policy", name);
+	if (mask & ~all)
+		return vmk_err(-EINVAL, "port group %s: unknown security override bits 0x%x", name,
+			       mask & ~all);
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "no port group %s on vSwitch %s", name, vs->name);
 		goto unlock;
 	}
 	old = *pg;
@@ -149,8 +167,9 @@ int vmk_portgroup_get_security(struct vmk_vswitch *vs, const char *name,
 {
 	struct portgroup *pg;
 
+	vmk_err_clear();
 	if (vs == NULL || name == NULL || effective == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch, port group name or place for the policy");
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL) {
@@ -159,7 +178,8 @@ int vmk_portgroup_get_security(struct vmk_vswitch *vs, const char *name,
 			*mask = pg->sec_mask;
 	}
 	vmk_mutex_unlock(&vs->dp->lock);
-	return pg != NULL ? 0 : -ENOENT;
+	return pg != NULL ? 0 : vmk_err(-ENOENT, "no port group %s on vSwitch %s", name,
+					vs->name);
 }
 
 int vmk_portgroup_set_shaping(struct vmk_vswitch *vs, const char *name,
@@ -168,12 +188,18 @@ int vmk_portgroup_set_shaping(struct vmk_vswitch *vs, const char *name,
 	struct portgroup *pg, old;
 	int ret;
 
-	if (vs == NULL || name == NULL || (p != NULL && shaping_check(p) < 0))
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL || name == NULL)
+		return vmk_err(-EINVAL, "no vSwitch or no port group name");
+	if (p != NULL) {
+		ret = shaping_check(p);
+		if (ret < 0)
+			return vmk_err_prefix(ret, "port group %s", name);
+	}
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "no port group %s on vSwitch %s", name, vs->name);
 		goto unlock;
 	}
 	old = *pg;
@@ -193,8 +219,9 @@ int vmk_portgroup_get_shaping(struct vmk_vswitch *vs, const char *name,
 {
 	struct portgroup *pg;
 
+	vmk_err_clear();
 	if (vs == NULL || name == NULL || effective == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch, port group name or place for the policy");
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL) {
@@ -203,7 +230,8 @@ int vmk_portgroup_get_shaping(struct vmk_vswitch *vs, const char *name,
 			*overridden = pg->shaping_override;
 	}
 	vmk_mutex_unlock(&vs->dp->lock);
-	return pg != NULL ? 0 : -ENOENT;
+	return pg != NULL ? 0 : vmk_err(-ENOENT, "no port group %s on vSwitch %s", name,
+					vs->name);
 }
 
 void vs_pg_register_macs(struct vmk_vswitch *vs, const struct portgroup *pg, bool add)
@@ -231,12 +259,16 @@ int vmk_port_set_effective_mac(struct vmk_vswitch *vs, uint32_t port_id, const u
 	uint8_t old[6];
 	int ret;
 
-	if (vs == NULL || (mac != NULL && !fdb_mac_is_unicast(mac)))
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL)
+		return vmk_err(-EINVAL, "no vSwitch");
+	if (mac != NULL && !fdb_mac_is_unicast(mac))
+		return vmk_err(-EINVAL, "port %u: effective MAC must be unicast and not zero",
+			       port_id);
 	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL) {
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
 		goto unlock;
 	}
 	had = p->has_eff_mac;

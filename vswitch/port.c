@@ -18,6 +18,7 @@
 #include <vmknet/port.h>
 
 #include "common/clock.h"
+#include "common/error.h"
 #include "vswitch/dp.h"
 #include "common/log.h"
 #include "vswitch/link_monitor.h"
@@ -53,20 +54,26 @@ static struct vs_port *find_by_name(struct vmk_vswitch *vs, const char *name)
 static int check_params(struct vmk_vswitch *vs, const struct vmk_port_params *p,
 			const struct port_ops *ops, struct portgroup **pg)
 {
-	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) >= VMK_NAME_MAX ||
-	    (unsigned int)p->kind >= VMK_PORT_KIND_MAX)
-		return -EINVAL;
+	if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) >= VMK_NAME_MAX)
+		return vmk_err(-EINVAL, "port name must be 1..%d characters", VMK_NAME_MAX - 1);
+	if ((unsigned int)p->kind >= VMK_PORT_KIND_MAX)
+		return vmk_err(-EINVAL, "port %s: unknown port kind %d", p->name, (int)p->kind);
 	if (ops == NULL)
-		return -ENOTSUP;
+		return vmk_err(-ENOTSUP, "port %s: this build cannot add ports of kind %d",
+			       p->name, (int)p->kind);
 	if (find_by_name(vs, p->name) != NULL)
-		return -EEXIST;
+		return vmk_err(-EEXIST, "vSwitch %s already has a port %s", vs->name, p->name);
 	if (p->has_mac && !fdb_mac_is_unicast(p->mac))
-		return -EINVAL;
+		return vmk_err(-EINVAL, "port %s: MAC must be unicast and not zero", p->name);
 	*pg = NULL;
 	if (!p->uplink) {
 		*pg = vs_portgroup_find(vs, p->portgroup);
+		if (*pg == NULL && p->portgroup == NULL)
+			return vmk_err(-EINVAL, "port %s: a port that is not an uplink needs a "
+				       "port group", p->name);
 		if (*pg == NULL)
-			return p->portgroup == NULL ? -EINVAL : -ENOENT;
+			return vmk_err(-ENOENT, "port %s: no port group %s on vSwitch %s", p->name,
+				       p->portgroup, vs->name);
 	}
 	return 0;
 }
@@ -98,8 +105,9 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 	struct vs_port *p = NULL;
 	int slot = -1, ret;
 
+	vmk_err_clear();
 	if (vs == NULL || params == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no port parameters");
 	dp = vs->dp;
 	vmk_mutex_lock(&dp->lock);
 	vs_dp_held(vs);
@@ -110,18 +118,19 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		if (vs->ports[s] == NULL)
 			slot = (int)s;
 	if (slot < 0) {
-		ret = -ENOSPC;
+		ret = vmk_err(-ENOSPC, "vSwitch %s: all %u ports are in use", vs->name,
+			      vs->n_slots);
 		goto unlock;
 	}
 	p = rte_zmalloc("vmk_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
 	if (p == NULL) {
-		ret = -ENOMEM;
+		ret = vmk_err(-ENOMEM, "port %s: out of memory", params->name);
 		goto unlock;
 	}
 	p->wstats = rte_zmalloc("vmk_port_stats", (dp->max_workers + 1u) * sizeof(*p->wstats),
 				RTE_CACHE_LINE_SIZE);
 	if (p->wstats == NULL) {
-		ret = -ENOMEM;
+		ret = vmk_err(-ENOMEM, "port %s: out of memory", params->name);
 		goto free_port;
 	}
 	p->ops = ops;
@@ -136,13 +145,15 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 	memcpy(p->mac, params->mac, sizeof(p->mac));
 	p->last_uplink = LINK_UPLINK_UNKNOWN;
 	ret = p->ops->init(p, params);
-	if (ret < 0)
+	if (ret < 0) {
+		vmk_err_prefix(ret, "port %s", params->name);
 		goto free_port;
+	}
 	p->link_up = p->ops->link_get == NULL || p->ops->link_get(p);
 	p->shapers = rte_zmalloc("vmk_shapers", RTE_MAX(p->n_rxq, 1) * sizeof(*p->shapers),
 				 RTE_CACHE_LINE_SIZE);
 	if (p->shapers == NULL) {
-		ret = -ENOMEM;
+		ret = vmk_err(-ENOMEM, "port %s: out of memory", params->name);
 		p->ops->fini(p);
 		goto free_port;
 	}
@@ -150,6 +161,8 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		ret = fdb_add_static(vs->fdb, fdb_key(pg->vlan, p->mac), p->slot,
 				     vmk_clock_ms());
 		if (ret < 0) {
+			vmk_err(ret, "port %s: its MAC cannot be registered on vSwitch %s: %s",
+				p->name, vs->name, strerror(-ret));
 			p->ops->fini(p);
 			goto free_port;
 		}
@@ -162,8 +175,10 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 	ret = vs_view_publish(vs);
 	if (ret == 0)
 		ret = workers_rebalance(dp);
-	if (ret < 0)
+	if (ret < 0) {
+		vmk_err_prefix(ret, "port %s", p->name);
 		goto unpublish;
+	}
 	VMK_LOG(INFO, port, "%s: port %d \"%s\" (%s%s%s) added, %u rx queues", vs->name, slot,
 		p->name, p->uplink ? "uplink" : "port group ",
 		p->uplink ? "" : p->portgroup, "", p->n_rxq);
@@ -194,13 +209,14 @@ int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
 	struct vs_port *p;
 	struct portgroup *pg;
 
+	vmk_err_clear();
 	if (vs == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch");
 	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p == NULL) {
 		vmk_mutex_unlock(&vs->dp->lock);
-		return -ENOENT;
+		return vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
 	}
 	vs->ports[port_id] = NULL;
 	vs->n_ports--;
@@ -224,14 +240,15 @@ int vmk_port_find(struct vmk_vswitch *vs, const char *name, uint32_t *port_id)
 {
 	struct vs_port *p;
 
+	vmk_err_clear();
 	if (vs == NULL || name == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no port name");
 	vmk_mutex_lock(&vs->dp->lock);
 	p = find_by_name(vs, name);
 	if (p != NULL && port_id != NULL)
 		*port_id = p->slot;
 	vmk_mutex_unlock(&vs->dp->lock);
-	return p != NULL ? 0 : -ENOENT;
+	return p != NULL ? 0 : vmk_err(-ENOENT, "vSwitch %s has no port %s", vs->name, name);
 }
 
 int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_info *out)
@@ -239,8 +256,9 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 	struct vs_port *p;
 	struct portgroup *pg;
 
+	vmk_err_clear();
 	if (vs == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no place for the port information");
 	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL) {
@@ -256,7 +274,7 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 		p->ops->get_info(p, out);
 	}
 	vmk_mutex_unlock(&vs->dp->lock);
-	return p != NULL ? 0 : -ENOENT;
+	return p != NULL ? 0 : vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
 }
 
 unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned int max)
@@ -303,8 +321,9 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 {
 	struct vs_port *p;
 
+	vmk_err_clear();
 	if (vs == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no place for the port counters");
 	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL) {
@@ -322,21 +341,22 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 		}
 	}
 	vmk_mutex_unlock(&vs->dp->lock);
-	return p != NULL ? 0 : -ENOENT;
+	return p != NULL ? 0 : vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
 }
 
 int vmk_port_reset_stats(struct vmk_vswitch *vs, uint32_t port_id)
 {
 	struct vs_port *p;
 
+	vmk_err_clear();
 	if (vs == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch");
 	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
 	if (p != NULL)
 		stats_raw(vs, p, &p->base);
 	vmk_mutex_unlock(&vs->dp->lock);
-	return p != NULL ? 0 : -ENOENT;
+	return p != NULL ? 0 : vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
 }
 
 int vs_ports_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
@@ -357,6 +377,8 @@ int vs_ports_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
 		return 0;
 	VMK_LOG(WARNING, port, "%s: port \"%s\" cannot take MTU %u (%d); MTU unchanged",
 		vs->name, vs->ports[s]->name, mtu, ret);
+	vmk_err_prefix(ret, "vSwitch %s: port %s cannot take MTU %u", vs->name,
+		       vs->ports[s]->name, mtu);
 	while (s-- > 0)
 		if (vs->ports[s] != NULL && vs->ports[s]->ops->set_mtu != NULL)
 			vs->ports[s]->ops->set_mtu(vs->ports[s], vs->mtu);

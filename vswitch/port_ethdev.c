@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 #include <rte_spinlock.h>
 
+#include "common/error.h"
 #include "vswitch/dp.h"
 #include "common/log.h"
 #include "vswitch/port.h"
@@ -53,7 +54,8 @@ static int ethdev_claim(struct ethdev_priv *e, const char *port_name)
 	snprintf(owner.name, sizeof(owner.name), "vmknet port %s", port_name);
 	ret = rte_eth_dev_owner_set(e->port_id, &owner);
 	if (ret < 0)
-		return ret == -EPERM ? -EBUSY : ret;
+		return ret == -EPERM ? vmk_err(-EBUSY, "ethdev port %u is in use by another port "
+					      "or owner", e->port_id) : ret;
 	e->owner_id = owner.id;
 	return 0;
 }
@@ -72,16 +74,16 @@ static int ethdev_probe(const char *devargs, uint16_t *port_id)
 	int ret;
 
 	if (len == 0 || len >= sizeof(name))
-		return -EINVAL;
+		return vmk_err(-EINVAL, "devargs \"%s\" do not name a device", devargs);
 	memcpy(name, devargs, len);
 	name[len] = '\0';
-	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
-		return -EEXIST;   /* someone else's device: pass its port id instead */
+	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)   /* someone else's device: */
+		return vmk_err(-EEXIST, "device %s is already probed: pass its port id", name);
 	ret = rte_dev_probe(devargs);
 	if (ret < 0)
-		return ret;
+		return vmk_err(ret, "cannot probe %s: %s", devargs, strerror(-ret));
 	if (rte_eth_dev_get_port_by_name(name, port_id) != 0)
-		return -ENODEV;
+		return vmk_err(-ENODEV, "probing %s made no ethdev %s", devargs, name);
 	return 0;
 }
 
@@ -250,7 +252,7 @@ int port_ethdev_init(struct vs_port *p, const struct vmk_port_params *params)
 		   rte_eth_dev_is_valid_port(params->ethdev_port)) {
 		e->port_id = params->ethdev_port;
 	} else {
-		ret = -ENODEV;
+		ret = vmk_err(-ENODEV, "an uplink needs devargs or a valid ethdev port");
 		goto free_priv;
 	}
 	ret = ethdev_claim(e, p->name);

@@ -46,6 +46,7 @@
 #include <rte_spinlock.h>
 #include <rte_vhost.h>
 
+#include "common/error.h"
 #include "vswitch/dp.h"
 #include "common/log.h"
 #include "vswitch/link_monitor.h"
@@ -444,10 +445,11 @@ static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
 
 	if (params->vhost_path == NULL || params->vhost_path[0] == '\0' ||
 	    strlen(params->vhost_path) >= VHOST_PATH_MAX || nq > VHOST_MAX_QP)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "vhost-user: socket path must be 1..%d bytes and queue "
+			       "pairs at most %d", VHOST_PATH_MAX - 1, VHOST_MAX_QP);
 	d = rte_zmalloc("vmk_vhost", sizeof(*d), RTE_CACHE_LINE_SIZE);
 	if (d == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "vhost-user: out of memory");
 	d->p = p;
 	d->dp = dp;
 	d->n_workers = RTE_MIN(dp->max_workers, (unsigned int)VMK_MAX_WORKERS);
@@ -462,7 +464,8 @@ static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
 	if (dev_by_path(d->path) != NULL) {
 		pthread_mutex_unlock(&reg_lock);
 		rte_free(d);
-		return -EEXIST;
+		return vmk_err(-EEXIST, "vhost-user socket %s is used by another port",
+			       params->vhost_path);
 	}
 	d->next = reg_head;
 	reg_head = d;
@@ -470,18 +473,19 @@ static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
 
 	ret = rte_vhost_driver_register(d->path, flags);
 	if (ret != 0) {
-		ret = -EIO;
+		ret = vmk_err(-EIO, "vhost-user: cannot register socket %s", d->path);
 		goto unlist;
 	}
 	if (rte_vhost_driver_disable_features(d->path, VHOST_FEATURES_OFF) != 0 ||
 	    rte_vhost_driver_callback_register(d->path, &vhost_dev_ops) != 0) {
-		ret = -EIO;
+		ret = vmk_err(-EIO, "vhost-user: cannot set up socket %s", d->path);
 		goto unregister;
 	}
 	p->priv = d;
 	p->n_rxq = nq;
 	if (rte_vhost_driver_start(d->path) != 0) {
-		ret = -EIO;
+		ret = vmk_err(-EIO, "vhost-user: cannot %s socket %s",
+			      params->vhost_server ? "listen on" : "connect to", d->path);
 		goto unregister;
 	}
 	VMK_LOG(INFO, port, "port \"%s\": vhost-user %s %s, %u queue pairs", p->name,

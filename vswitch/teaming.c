@@ -12,6 +12,7 @@
 
 #include <vmknet/policy.h>
 
+#include "common/error.h"
 #include "vswitch/dp.h"
 #include "vswitch/vswitch.h"
 
@@ -98,23 +99,27 @@ int vs_team_pick(const struct vs_view *v, const struct vs_team *t, uint16_t in_s
 
 static int policy_check(const struct vmk_vswitch *vs, const struct vmk_teaming_policy *p)
 {
-	if ((unsigned int)p->load_balancing > VMK_LB_EXPLICIT ||
-	    p->n_active > VMK_TEAM_MAX_UPLINKS || p->n_standby > VMK_TEAM_MAX_UPLINKS ||
-	    (p->n_active == 0 && p->n_standby != 0))
-		return -EINVAL;
+	if ((unsigned int)p->load_balancing > VMK_LB_EXPLICIT)
+		return vmk_err(-EINVAL, "teaming: unknown load balancing %d",
+			       (int)p->load_balancing);
+	if (p->n_active > VMK_TEAM_MAX_UPLINKS || p->n_standby > VMK_TEAM_MAX_UPLINKS)
+		return vmk_err(-EINVAL, "teaming: %u active and %u standby uplinks; at most %d "
+			       "of each", p->n_active, p->n_standby, VMK_TEAM_MAX_UPLINKS);
+	if (p->n_active == 0 && p->n_standby != 0)
+		return vmk_err(-EINVAL, "teaming: standby uplinks without an active one");
 	for (unsigned int i = 0; i < p->n_active + p->n_standby; i++) {
 		const char *n = i < p->n_active ? p->active[i] : p->standby[i - p->n_active];
 
 		if (memchr(n, '\0', sizeof(p->active[0])) == NULL)
-			return -EINVAL;
+			return vmk_err(-EINVAL, "teaming: uplink name %u is not terminated", i);
 		if (uplink_by_name(vs, n) == NULL)
-			return -ENOENT;
+			return vmk_err(-ENOENT, "teaming: vSwitch %s has no uplink %s", vs->name, n);
 		for (unsigned int j = 0; j < i; j++) {
 			const char *m = j < p->n_active ? p->active[j] :
 						       p->standby[j - p->n_active];
 
 			if (strcmp(n, m) == 0)
-				return -EINVAL;
+				return vmk_err(-EINVAL, "teaming: uplink %s is named twice", n);
 		}
 	}
 	return 0;
@@ -125,8 +130,9 @@ int vmk_vswitch_set_teaming(struct vmk_vswitch *vs, const struct vmk_teaming_pol
 	struct vmk_teaming_policy old;
 	int ret;
 
+	vmk_err_clear();
 	if (vs == NULL || p == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no teaming policy");
 	vmk_mutex_lock(&vs->dp->lock);
 	ret = policy_check(vs, p);
 	if (ret == 0) {
@@ -142,8 +148,9 @@ int vmk_vswitch_set_teaming(struct vmk_vswitch *vs, const struct vmk_teaming_pol
 
 int vmk_vswitch_get_teaming(struct vmk_vswitch *vs, struct vmk_teaming_policy *out)
 {
+	vmk_err_clear();
 	if (vs == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no place for its teaming policy");
 	vmk_mutex_lock(&vs->dp->lock);
 	*out = vs->teaming;
 	vmk_mutex_unlock(&vs->dp->lock);
@@ -156,12 +163,13 @@ int vmk_portgroup_set_teaming(struct vmk_vswitch *vs, const char *name,
 	struct portgroup *pg, old;
 	int ret;
 
+	vmk_err_clear();
 	if (vs == NULL || name == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no port group name");
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "no port group %s on vSwitch %s", name, vs->name);
 		goto unlock;
 	}
 	ret = p != NULL ? policy_check(vs, p) : 0;
@@ -184,8 +192,9 @@ int vmk_portgroup_get_teaming(struct vmk_vswitch *vs, const char *name,
 {
 	struct portgroup *pg;
 
+	vmk_err_clear();
 	if (vs == NULL || name == NULL || effective == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch, port group name or place for the policy");
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL) {
@@ -194,5 +203,6 @@ int vmk_portgroup_get_teaming(struct vmk_vswitch *vs, const char *name,
 			*overridden = pg->teaming_override;
 	}
 	vmk_mutex_unlock(&vs->dp->lock);
-	return pg != NULL ? 0 : -ENOENT;
+	return pg != NULL ? 0 : vmk_err(-ENOENT, "no port group %s on vSwitch %s", name,
+					vs->name);
 }

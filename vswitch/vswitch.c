@@ -19,6 +19,7 @@
 #include <vmknet/vswitch.h>
 
 #include "common/clock.h"
+#include "common/error.h"
 #include "vswitch/dp.h"
 #include "common/log.h"
 #include "vswitch/vswitch.h"
@@ -139,7 +140,8 @@ int vs_view_publish(struct vmk_vswitch *vs)
 
 	v = calloc(1, sizeof(*v) + vs->n_slots * sizeof(struct vs_view_port));
 	if (v == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "vSwitch %s: out of memory for its forwarding view",
+			       vs->name);
 	v->max_frame = vs->mtu + RTE_ETHER_HDR_LEN;
 	v->n_slots = vs->n_slots;
 	for (uint32_t s = 0; s < vs->n_slots; s++) {
@@ -188,7 +190,7 @@ int vs_view_publish(struct vmk_vswitch *vs)
 	return 0;
 nomem:
 	vs_view_free(v);
-	return -ENOMEM;
+	return vmk_err(-ENOMEM, "vSwitch %s: out of memory for its forwarding view", vs->name);
 }
 
 /* ---- vSwitches ------------------------------------------------------ */
@@ -204,15 +206,19 @@ static struct vmk_vswitch *find_locked(struct vs_dp *dp, const char *name)
 static int params_check(const struct vmk_vswitch_params *p)
 {
 	if (!name_ok(p->name))
-		return -EINVAL;
+		return vmk_err(-EINVAL, "vSwitch name must be 1..%d characters", VMK_NAME_MAX - 1);
 	if (p->mtu < VMK_VSWITCH_MTU_MIN || p->mtu > VMK_VSWITCH_MTU_MAX)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "vSwitch %s: MTU %u is outside %d..%d", p->name, p->mtu,
+			       VMK_VSWITCH_MTU_MIN, VMK_VSWITCH_MTU_MAX);
 	if (p->n_ports < 8 || p->n_ports > VMK_VSWITCH_MAX_PORTS)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "vSwitch %s: %u ports is outside 8..%d", p->name,
+			       p->n_ports, VMK_VSWITCH_MAX_PORTS);
 	if (p->fdb_capacity < 16 || p->fdb_capacity > VMK_FDB_CAPACITY_MAX)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "vSwitch %s: MAC table capacity %u is outside 16..%u",
+			       p->name, p->fdb_capacity, VMK_FDB_CAPACITY_MAX);
 	if (p->fdb_aging_sec < 1 || p->fdb_aging_sec > VS_AGING_MAX)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "vSwitch %s: MAC aging %u s is outside 1..%d", p->name,
+			       p->fdb_aging_sec, VS_AGING_MAX);
 	return 0;
 }
 
@@ -240,7 +246,7 @@ static int vswitch_alloc(struct vs_dp *dp, const struct vmk_vswitch_params *p,
 	int ret;
 
 	if (vs == NULL)
-		return -ENOMEM;
+		return vmk_err(-ENOMEM, "vSwitch %s: out of memory", p->name);
 	vs->dp = dp;
 	snprintf(vs->name, sizeof(vs->name), "%s", p->name);
 	vs->mtu = p->mtu;
@@ -266,12 +272,15 @@ static int vswitch_alloc(struct vs_dp *dp, const struct vmk_vswitch_params *p,
 			goto nomem;
 	}
 	ret = fdb_create(p->fdb_capacity, p->fdb_aging_sec * 1000u, dp->socket_id, &vs->fdb);
-	if (ret < 0)
+	if (ret < 0) {
+		vmk_err(ret, "vSwitch %s: no MAC table of %u entries: %s", p->name,
+			p->fdb_capacity, strerror(-ret));
 		goto fail;
+	}
 	*out = vs;
 	return 0;
 nomem:
-	ret = -ENOMEM;
+	ret = vmk_err(-ENOMEM, "vSwitch %s: out of memory", p->name);
 fail:
 	vswitch_free(vs);
 	return ret;
@@ -283,21 +292,22 @@ int dp_vswitch_add(struct vs_dp *dp, const struct vmk_vswitch_params *params,
 	struct vmk_vswitch *vs = NULL;
 	int slot = -1, ret;
 
+	vmk_err_clear();
 	if (dp == NULL || params == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no host or no vSwitch parameters");
 	ret = params_check(params);
 	if (ret < 0)
 		return ret;
 	vmk_mutex_lock(&dp->lock);
 	if (find_locked(dp, params->name) != NULL) {
-		ret = -EEXIST;
+		ret = vmk_err(-EEXIST, "vSwitch %s already exists", params->name);
 		goto unlock;
 	}
 	for (unsigned int i = 0; i < VMK_MAX_VSWITCHES && slot < 0; i++)
 		if (dp->vswitches[i] == NULL)
 			slot = (int)i;
 	if (slot < 0) {
-		ret = -ENOSPC;
+		ret = vmk_err(-ENOSPC, "at most %d vSwitches per host", VMK_MAX_VSWITCHES);
 		goto unlock;
 	}
 	ret = vswitch_alloc(dp, params, &vs);
@@ -325,14 +335,15 @@ int dp_vswitch_remove(struct vs_dp *dp, const char *name)
 	struct vmk_vswitch *vs;
 	int ret = 0;
 
+	vmk_err_clear();
 	if (dp == NULL || name == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no host or no vSwitch name");
 	vmk_mutex_lock(&dp->lock);
 	vs = find_locked(dp, name);
 	if (vs == NULL) {
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "no vSwitch %s", name);
 	} else if (vs->n_ports > 0) {
-		ret = -EBUSY;
+		ret = vmk_err(-EBUSY, "vSwitch %s still has %u ports", name, vs->n_ports);
 	} else {
 		__atomic_store_n(&dp->vswitches[vs->index], NULL, __ATOMIC_RELEASE);
 		dp_rcu_synchronize(dp);
@@ -347,11 +358,16 @@ struct vmk_vswitch *dp_vswitch_find(struct vs_dp *dp, const char *name)
 {
 	struct vmk_vswitch *vs;
 
-	if (dp == NULL || name == NULL)
+	vmk_err_clear();
+	if (dp == NULL || name == NULL) {
+		vmk_err_set("no host or no vSwitch name");
 		return NULL;
+	}
 	vmk_mutex_lock(&dp->lock);
 	vs = find_locked(dp, name);
 	vmk_mutex_unlock(&dp->lock);
+	if (vs == NULL)
+		vmk_err_set("no vSwitch %s", name);
 	return vs;
 }
 
@@ -375,8 +391,9 @@ unsigned int dp_vswitch_list(struct vs_dp *dp, const char **names, unsigned int 
 
 int vmk_vswitch_get_info(struct vmk_vswitch *vs, struct vmk_vswitch_info *out)
 {
+	vmk_err_clear();
 	if (vs == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no place for its information");
 	vmk_mutex_lock(&vs->dp->lock);
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", vs->name);
@@ -398,8 +415,12 @@ int vmk_vswitch_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
 	uint32_t old;
 	int ret;
 
-	if (vs == NULL || mtu < VMK_VSWITCH_MTU_MIN || mtu > VMK_VSWITCH_MTU_MAX)
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL)
+		return vmk_err(-EINVAL, "no vSwitch");
+	if (mtu < VMK_VSWITCH_MTU_MIN || mtu > VMK_VSWITCH_MTU_MAX)
+		return vmk_err(-EINVAL, "vSwitch %s: MTU %u is outside %d..%d", vs->name, mtu,
+			       VMK_VSWITCH_MTU_MIN, VMK_VSWITCH_MTU_MAX);
 	vmk_mutex_lock(&vs->dp->lock);
 	old = vs->mtu;
 	ret = vs_ports_set_mtu(vs, mtu);
@@ -417,8 +438,12 @@ int vmk_vswitch_set_mtu(struct vmk_vswitch *vs, uint32_t mtu)
 
 int vmk_vswitch_set_fdb_aging(struct vmk_vswitch *vs, uint32_t seconds)
 {
-	if (vs == NULL || seconds < 1 || seconds > VS_AGING_MAX)
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL)
+		return vmk_err(-EINVAL, "no vSwitch");
+	if (seconds < 1 || seconds > VS_AGING_MAX)
+		return vmk_err(-EINVAL, "vSwitch %s: MAC aging %u s is outside 1..%d", vs->name,
+			       seconds, VS_AGING_MAX);
 	vmk_mutex_lock(&vs->dp->lock);
 	vs->aging_sec = seconds;
 	__atomic_store_n(&vs->fdb->aging_ms, seconds * 1000u, __ATOMIC_RELAXED);
@@ -449,14 +474,24 @@ int vmk_vswitch_set_fdb_capacity(struct vmk_vswitch *vs, uint32_t capacity)
 	struct fdb *nf, *old;
 	int ret;
 
+	vmk_err_clear();
 	if (vs == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch");
 	vmk_mutex_lock(&vs->dp->lock);
 	ret = fdb_create(capacity, vs->aging_sec * 1000u, vs->dp->socket_id, &nf);
-	if (ret < 0)
+	if (ret < 0) {
+		if (ret == -EINVAL)
+			vmk_err(ret, "vSwitch %s: MAC table capacity %u is outside 16..%u",
+				vs->name, capacity, VMK_FDB_CAPACITY_MAX);
+		else
+			vmk_err(ret, "vSwitch %s: no MAC table of %u entries: %s", vs->name,
+				capacity, strerror(-ret));
 		goto unlock;
+	}
 	ret = copy_static(vs->fdb, nf, vmk_clock_ms());
 	if (ret < 0) {
+		vmk_err(ret, "vSwitch %s: its registered MACs do not fit in %u entries",
+			vs->name, capacity);
 		fdb_destroy(nf);
 		goto unlock;
 	}
@@ -485,18 +520,27 @@ int vmk_portgroup_add(struct vmk_vswitch *vs, const char *name, uint16_t vlan_id
 	struct portgroup *pg = NULL;
 	int ret = 0;
 
-	if (vs == NULL || !name_ok(name) || vlan_id > VMK_VLAN_TRUNK)
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL)
+		return vmk_err(-EINVAL, "no vSwitch");
+	if (!name_ok(name))
+		return vmk_err(-EINVAL, "port group name must be 1..%d characters",
+			       VMK_NAME_MAX - 1);
+	if (vlan_id > VMK_VLAN_TRUNK)
+		return vmk_err(-EINVAL, "port group %s: VLAN %u is outside 0..%d", name, vlan_id,
+			       VMK_VLAN_TRUNK);
 	vmk_mutex_lock(&vs->dp->lock);
 	if (vs_portgroup_find(vs, name) != NULL) {
-		ret = -EEXIST;
+		ret = vmk_err(-EEXIST, "port group %s already exists on vSwitch %s", name,
+			      vs->name);
 		goto unlock;
 	}
 	for (unsigned int i = 0; i < VS_MAX_PORTGROUPS && pg == NULL; i++)
 		if (!vs->pgs[i].used)
 			pg = &vs->pgs[i];
 	if (pg == NULL) {
-		ret = -ENOSPC;
+		ret = vmk_err(-ENOSPC, "vSwitch %s has %d port groups already", vs->name,
+			      VS_MAX_PORTGROUPS);
 		goto unlock;
 	}
 	memset(pg, 0, sizeof(*pg));
@@ -514,14 +558,15 @@ int vmk_portgroup_remove(struct vmk_vswitch *vs, const char *name)
 	struct portgroup *pg;
 	int ret = 0;
 
+	vmk_err_clear();
 	if (vs == NULL || name == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no port group name");
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL)
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "no port group %s on vSwitch %s", name, vs->name);
 	else if (pg->n_ports > 0)
-		ret = -EBUSY;
+		ret = vmk_err(-EBUSY, "port group %s still has %u ports", name, pg->n_ports);
 	else
 		pg->used = false;
 	vmk_mutex_unlock(&vs->dp->lock);
@@ -534,12 +579,16 @@ int vmk_portgroup_set_vlan(struct vmk_vswitch *vs, const char *name, uint16_t vl
 	uint16_t old;
 	int ret = 0;
 
-	if (vs == NULL || name == NULL || vlan_id > VMK_VLAN_TRUNK)
-		return -EINVAL;
+	vmk_err_clear();
+	if (vs == NULL || name == NULL)
+		return vmk_err(-EINVAL, "no vSwitch or no port group name");
+	if (vlan_id > VMK_VLAN_TRUNK)
+		return vmk_err(-EINVAL, "port group %s: VLAN %u is outside 0..%d", name, vlan_id,
+			       VMK_VLAN_TRUNK);
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg == NULL) {
-		ret = -ENOENT;
+		ret = vmk_err(-ENOENT, "no port group %s on vSwitch %s", name, vs->name);
 		goto unlock;
 	}
 	old = pg->vlan;
@@ -566,14 +615,16 @@ int vmk_portgroup_get(struct vmk_vswitch *vs, const char *name, struct vmk_portg
 {
 	struct portgroup *pg;
 
+	vmk_err_clear();
 	if (vs == NULL || out == NULL)
-		return -EINVAL;
+		return vmk_err(-EINVAL, "no vSwitch or no place for the port group");
 	vmk_mutex_lock(&vs->dp->lock);
 	pg = vs_portgroup_find(vs, name);
 	if (pg != NULL)
 		pg_info(pg, out);
 	vmk_mutex_unlock(&vs->dp->lock);
-	return pg != NULL ? 0 : -ENOENT;
+	return pg != NULL ? 0 : vmk_err(-ENOENT, "no port group %s on vSwitch %s",
+					name != NULL ? name : "(null)", vs->name);
 }
 
 unsigned int vmk_portgroup_list(struct vmk_vswitch *vs, struct vmk_portgroup_info *out,

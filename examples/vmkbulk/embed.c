@@ -149,7 +149,8 @@ static int add_uplink(struct embed *e, const struct embed_opts *o, const char *p
 	pp.devargs = o->uplink;
 	ret = vmk_port_add(e->vs, &pp, NULL);
 	if (ret < 0)
-		fprintf(stderr, "%s: uplink \"%s\": %s\n", prog, o->uplink, strerror(-ret));
+		fprintf(stderr, "%s: uplink \"%s\": %s: %s\n", prog, o->uplink, strerror(-ret),
+			vmk_last_error());
 	return ret;
 }
 
@@ -169,7 +170,7 @@ static int add_vmknic(struct embed *e, const struct embed_opts *o, const char *p
 	if (ret == 0 && o->gw != 0)
 		ret = vmk_route_set_default(e->host, NULL, o->gw);
 	if (ret < 0)
-		fprintf(stderr, "%s: vmk0: %s (%s)\n", prog, strerror(-ret), vmk_ip_last_error());
+		fprintf(stderr, "%s: vmk0: %s (%s)\n", prog, strerror(-ret), vmk_last_error());
 	return ret;
 }
 
@@ -201,7 +202,7 @@ int embed_up(struct embed *e, int eal_argc, char **argv, const struct embed_opts
 	hp.max_workers = 1;
 	ret = vmk_host_create(&hp, &e->host);
 	if (ret < 0) {
-		fprintf(stderr, "%s: host: %s\n", prog, strerror(-ret));
+		fprintf(stderr, "%s: host: %s: %s\n", prog, strerror(-ret), vmk_last_error());
 		return ret;
 	}
 	vmk_vswitch_params_init(&vp);
@@ -211,14 +212,15 @@ int embed_up(struct embed *e, int eal_argc, char **argv, const struct embed_opts
 	if (ret == 0)
 		ret = vmk_portgroup_add(e->vs, "Management Network", 0);
 	if (ret < 0) {
-		fprintf(stderr, "%s: vSwitch0: %s\n", prog, strerror(-ret));
+		fprintf(stderr, "%s: vSwitch0: %s: %s\n", prog, strerror(-ret), vmk_last_error());
 		return ret;
 	}
 	if ((ret = add_uplink(e, o, prog)) < 0 || (ret = add_vmknic(e, o, prog)) < 0)
 		return ret;
 	ret = vmk_host_start(e->host, &worker, 1);
 	if (ret < 0)
-		fprintf(stderr, "%s: worker on lcore %u: %s\n", prog, worker, strerror(-ret));
+		fprintf(stderr, "%s: worker on lcore %u: %s: %s\n", prog, worker, strerror(-ret),
+			vmk_last_error());
 	return ret;
 }
 

@@ -383,7 +383,8 @@ int main(int argc, char **argv)
 	if (ret == 0)
 		ret = vmk_host_start(host, &worker, 1);
 	if (ret < 0) {
-		fprintf(stderr, "vmknet-demo: building the host failed: %s\n", strerror(-ret));
+		fprintf(stderr, "vmknet-demo: building the host failed: %s: %s\n", strerror(-ret),
+			vmk_last_error());
 		vguests_remove();
 		vmk_host_destroy(host);
 		return 1;

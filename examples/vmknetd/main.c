@@ -218,7 +218,8 @@ static int host_bring_up(struct daemon *d)
 	hp.mbuf_data_size = d->mbuf_size;
 	ret = vmk_host_create(&hp, &d->host);
 	if (ret < 0) {
-		fprintf(stderr, "vmknetd: cannot create the host: %s\n", strerror(-ret));
+		fprintf(stderr, "vmknetd: cannot create the host: %s: %s\n", strerror(-ret),
+			vmk_last_error());
 		return -1;
 	}
 	if (vmk_config_create(&empty) < 0)
@@ -238,8 +239,8 @@ static int host_bring_up(struct daemon *d)
 	if (worker < RTE_MAX_LCORE) {
 		ret = vmk_host_start(d->host, &worker, 1);
 		if (ret < 0) {
-			fprintf(stderr, "vmknetd: cannot start the worker on lcore %u: %s\n",
-				worker, strerror(-ret));
+			fprintf(stderr, "vmknetd: cannot start the worker on lcore %u: %s: %s\n",
+				worker, strerror(-ret), vmk_last_error());
 			return -1;
 		}
 	}

@@ -18,6 +18,13 @@
 
 #include "vmknetd/ops.h"
 
+const char *op_why(int ret)
+{
+	const char *why = vmk_last_error();
+
+	return why[0] != '\0' ? why : strerror(-ret);
+}
+
 void op_errf(char *err, size_t err_size, const char *fmt, ...)
 {
 	va_list ap;
@@ -222,7 +229,7 @@ static int config_get(struct daemon *d, const cJSON *args, cJSON **result, char 
 
 	(void)args;
 	if (ret < 0) {
-		op_errf(err, err_size, "cannot write the configuration: %s", strerror(-ret));
+		op_errf(err, err_size, "cannot write the configuration: %s", op_why(ret));
 		return ret;
 	}
 	*result = cJSON_Parse(text);
@@ -354,7 +361,7 @@ char *vmknetd_handle(const char *request, size_t len, void *arg)
 	cJSON_Delete(req);
 	if (ret < 0) {
 		cJSON_Delete(result);
-		return reply_error(-ret, err[0] ? err : strerror(-ret));
+		return reply_error(-ret, err[0] ? err : op_why(ret));
 	}
 	reply = reply_ok(result);
 	return reply;

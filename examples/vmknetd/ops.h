@@ -40,6 +40,9 @@ int arg_name(const cJSON *args, const char *key, const char *what, const char **
 
 void op_errf(char *err, size_t err_size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Why a library call that returned ret failed: vmk_last_error(), or
+ * strerror(-ret) when the library left no reason. */
+const char *op_why(int ret);
 
 /* A dotted-quad IPv4 argument (network byte order); -ENOENT when absent
  * and optional. */

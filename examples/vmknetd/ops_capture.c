@@ -209,14 +209,14 @@ static int capture_run(struct daemon *d, const cJSON *args, cJSON **result, char
 		if (ret == -EBUSY)
 			op_errf(err, err_size, "that port is already being captured");
 		else
-			op_errf(err, err_size, "cannot start the capture: %s", strerror(-ret));
+			op_errf(err, err_size, "cannot start the capture: %s", op_why(ret));
 		return ret;
 	}
 	written = vmk_capture_write_file(cap, file, cJSON_IsTrue(ng), count, timeout_ms, NULL);
 	vmk_capture_stats(cap, &captured, &dropped);
 	vmk_capture_stop(cap);
 	if (written < 0) {
-		op_errf(err, err_size, "cannot write %s: %s", file, strerror((int)-written));
+		op_errf(err, err_size, "cannot write %s: %s", file, op_why((int)written));
 		return (int)written;
 	}
 	*result = cJSON_CreateObject();

@@ -306,8 +306,7 @@ static int ping(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 	p.arg = replies;
 	ret = vmk_ping(d->host, &p, &res);
 	if (ret < 0) {
-		op_errf(err, err_size, "ping failed: %s", vmk_ip_last_error()[0] ?
-			vmk_ip_last_error() : strerror(-ret));
+		op_errf(err, err_size, "ping failed: %s", op_why(ret));
 		cJSON_Delete(o);
 		cJSON_Delete(replies);
 		return ret;

@@ -108,10 +108,11 @@
  *
  * Errors are 0 or a negative errno; functions that can refuse a document
  * also write a one-line reason naming the field ("vswitches[0] (vSwitch0).mtu:
- * 100 is out of range 1280..9000") into err (err_size bytes, may be 0).
+ * 100 is out of range 1280..9000") into err (err_size bytes, may be 0);
+ * the same text is the calling thread's vmk_last_error() (error.h).
  *
  * Thread: any; functions on one struct vmk_config are not synchronised.
- * The library never prints: reasons go to err only.
+ * The library never prints: reasons go to err and vmk_last_error() only.
  */
 #ifndef VMKNET_CONFIG_H
 #define VMKNET_CONFIG_H

@@ -12,8 +12,8 @@
  * struct in_addr's s_addr); prefix lengths are 0..32.
  *
  * Errors: 0 or a negative errno. When a control call fails, the text of
- * vmk_ip_last_error() (per thread) says why, e.g. which default gateway is
- * already set.
+ * vmk_last_error() (error.h; per thread, the same text as
+ * vmk_ip_last_error()) says why, e.g. which default gateway is already set.
  *
  * Thread: control plane (any non-worker thread), unless noted. The stack
  * itself runs on the worker that polls an adapter's vSwitch port.
@@ -58,8 +58,9 @@ enum vmk_ip_drop_reason {
 const char *vmk_ip_drop_reason_name(enum vmk_ip_drop_reason reason);
 
 /* Why the last failing netstack, route, vmknic or UDP control call of the
- * calling thread failed ("" if none). Valid until the thread's next call.
- * Thread: any. */
+ * calling thread failed ("" if none): the same text as vmk_last_error()
+ * (error.h), which every vmknet call sets. Valid until the thread's next
+ * call. Thread: any. */
 const char *vmk_ip_last_error(void);
 
 /*
@@ -115,7 +116,7 @@ struct vmk_route {
 /*
  * Add a static route network/prefix_len via gateway. prefix_len 0 (network
  * 0.0.0.0) sets the default gateway, which fails with -EEXIST while one is
- * set (vmk_ip_last_error() names it): replacing it is
+ * set (vmk_last_error() names it): replacing it is
  * vmk_route_set_default(). Returns 0, -EINVAL (host bits set, bad gateway),
  * -ENOENT (no such netstack), -EEXIST, -ENOSPC.
  */

@@ -5,7 +5,9 @@
  * hold for every function declared under include/vmknet/:
  *
  *  - Functions that can fail return 0 (or a count) on success and a negative
- *    errno on failure; constructors are `int vmk_x_create(..., struct vmk_x
+ *    errno (or NULL) on failure, and leave the reason, in words, for the
+ *    calling thread in vmk_last_error() (error.h; "" after a call that
+ *    succeeded). Constructors are `int vmk_x_create(..., struct vmk_x
  *    **out)` and set *out only on success. Destroy functions accept NULL.
  *  - Burst functions return counts and state who owns which mbuf afterwards.
  *  - Configuration functions ("control plane") may be called from any
@@ -17,6 +19,7 @@
 #ifndef VMKNET_VMKNET_H
 #define VMKNET_VMKNET_H
 
+#include <vmknet/error.h>
 #include <vmknet/eal.h>
 #include <vmknet/host.h>
 #include <vmknet/vswitch.h>

@@ -9,7 +9,7 @@
  * traffic sourced from it, and service tags that tell which host services
  * use it.
  *
- * Rules (each refusal leaves everything as it was, and vmk_ip_last_error()
+ * Rules (each refusal leaves everything as it was, and vmk_last_error()
  * says why): one IPv4 address per netstack; MTU not above the vSwitch's
  * (and the vSwitch MTU cannot then go below it); at most one
  * faultToleranceLogging adapter per host; an adapter of the "vmotion"
