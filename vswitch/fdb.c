@@ -106,6 +106,13 @@ static int insert_locked(struct fdb *f, uint64_t key, struct fdb_hash h, uint64_
 	return 0;
 }
 
+/* A counter of the table: written under the lock, read without it
+ * (vmk_fdb_get_stats). */
+static inline void fdb_count(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
 /* Caller holds the lock. */
 static void remove_locked(struct fdb *f, struct fdb_entry *e)
 {
@@ -121,13 +128,14 @@ int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uin
 	rte_spinlock_lock(&f->lock);
 	e = find_locked(f, key, h);
 	if (e != NULL) {
-		uint64_t v = e->val;
+		/* Workers refresh val without the lock (fdb_bucket_touch). */
+		uint64_t v = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
 
 		if (fdb_val_flags(v) & FDB_F_STATIC) {
 			ret = fdb_val_port(v) == port ? 0 : 1;
 		} else {
 			if (fdb_val_port(v) != port)
-				f->n_moved++;
+				fdb_count(&f->n_moved);
 			__atomic_store_n(&e->val, fdb_val_make(now, port, fdb_val_flags(v)),
 					 __ATOMIC_RELEASE);
 		}
@@ -138,9 +146,9 @@ int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uin
 		ret = insert_locked(f, key, h, fdb_val_make(now, port, 0));
 #endif
 		if (ret == 0)
-			f->n_learned++;
+			fdb_count(&f->n_learned);
 		else
-			f->n_full++;
+			fdb_count(&f->n_full);
 	}
 	rte_spinlock_unlock(&f->lock);
 	return ret;
@@ -156,7 +164,9 @@ int fdb_add_static(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 	rte_spinlock_lock(&f->lock);
 	e = find_locked(f, key, h);
 	if (e != NULL) {
-		if ((fdb_val_flags(e->val) & FDB_F_STATIC) && fdb_val_port(e->val) != port)
+		uint64_t v = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
+
+		if ((fdb_val_flags(v) & FDB_F_STATIC) && fdb_val_port(v) != port)
 			ret = -EEXIST;
 		else
 			__atomic_store_n(&e->val, val, __ATOMIC_RELEASE);
@@ -192,7 +202,8 @@ static unsigned int remove_where(struct fdb *f,
 
 		rte_spinlock_lock(&f->lock);
 		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
-			if (bk->e[i].key != 0 && match(bk->e[i].val, arg)) {
+			if (bk->e[i].key != 0 &&
+			    match(__atomic_load_n(&bk->e[i].val, __ATOMIC_RELAXED), arg)) {
 				remove_locked(f, &bk->e[i]);
 				n++;
 			}
@@ -232,6 +243,8 @@ unsigned int fdb_age(struct fdb *f, uint32_t now, uint32_t n_buckets)
 {
 	unsigned int n = 0;
 	uint32_t b = f->age_cursor;
+	/* Written by the control thread (vmk_vswitch_set_fdb_aging). */
+	int32_t aging_ms = (int32_t)__atomic_load_n(&f->aging_ms, __ATOMIC_RELAXED);
 
 	if (n_buckets > f->mask + 1)
 		n_buckets = f->mask + 1;
@@ -245,19 +258,19 @@ unsigned int fdb_age(struct fdb *f, uint32_t now, uint32_t n_buckets)
 
 			if (__atomic_load_n(&bk->e[i].key, __ATOMIC_RELAXED) != 0 &&
 			    !(fdb_val_flags(v) & FDB_F_STATIC) &&
-			    (int32_t)(now - fdb_val_seen(v)) > (int32_t)f->aging_ms)
+			    (int32_t)(now - fdb_val_seen(v)) > aging_ms)
 				expired = true;
 		}
 		if (!expired)
 			continue;
 		rte_spinlock_lock(&f->lock);
 		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
-			uint64_t v = bk->e[i].val;
+			uint64_t v = __atomic_load_n(&bk->e[i].val, __ATOMIC_RELAXED);
 
 			if (bk->e[i].key != 0 && !(fdb_val_flags(v) & FDB_F_STATIC) &&
-			    (int32_t)(now - fdb_val_seen(v)) > (int32_t)f->aging_ms) {
+			    (int32_t)(now - fdb_val_seen(v)) > aging_ms) {
 				remove_locked(f, &bk->e[i]);
-				f->n_aged++;
+				fdb_count(&f->n_aged);
 				n++;
 			}
 		}
