@@ -247,9 +247,9 @@ check-layers: layers
 # clang's thread-safety analysis, warnings as errors.
 TSA_CC ?= clang-14
 check-thread-safety: $(foreach l,$(LAYERS),$(BUILD)/inc/$(l)/.stamp)
-	@echo "  TSA     clang -Wthread-safety -Werror: $(words $(LIB_SRCS)) files"
+	@echo "  TSA     clang -Wthread-safety -Wthread-safety-negative -Werror: $(words $(LIB_SRCS)) files"
 	$(Q)for l in $(LAYERS); do for f in $$l/*.c; do \
-	  $(TSA_CC) -std=gnu11 -fsyntax-only -Wthread-safety -Werror -Iinclude -I$(BUILD)/inc/$$l \
+	  $(TSA_CC) -std=gnu11 -fsyntax-only -Wthread-safety -Wthread-safety-negative -Werror -Iinclude -I$(BUILD)/inc/$$l \
 	    -DVMK_VERSION=\"$(VERSION)\" $(PKG_CFLAGS) $$f || exit 1; done; done
 
 # The documented drop reasons are the counted ones (tests/check_drop_names.sh).

@@ -44,7 +44,7 @@ int fdb_create(uint32_t capacity, uint32_t aging_ms, int socket_id, struct fdb *
 	f->mask = n_buckets - 1;
 	f->capacity = capacity;
 	f->aging_ms = aging_ms;
-	rte_spinlock_init(&f->lock);
+	vmk_spin_init(&f->lock);
 	*out = f;
 	return 0;
 }
@@ -76,6 +76,7 @@ static unsigned int bucket_used(const struct fdb_bucket *b)
 
 /* Caller holds the lock. */
 static struct fdb_entry *find_locked(struct fdb *f, uint64_t key, struct fdb_hash h)
+	VMK_REQUIRES(f->lock)
 {
 	struct fdb_entry *e = bucket_slot(&f->buckets[fdb_b1(f, h)], key);
 
@@ -84,6 +85,7 @@ static struct fdb_entry *find_locked(struct fdb *f, uint64_t key, struct fdb_has
 
 /* Caller holds the lock. Returns 0 or -ENOSPC. */
 static int insert_locked(struct fdb *f, uint64_t key, struct fdb_hash h, uint64_t val)
+	VMK_REQUIRES(f->lock)
 {
 	struct fdb_entry *e;
 
@@ -114,7 +116,7 @@ static inline void fdb_count(uint64_t *c)
 }
 
 /* Caller holds the lock. */
-static void remove_locked(struct fdb *f, struct fdb_entry *e)
+static void remove_locked(struct fdb *f, struct fdb_entry *e) VMK_REQUIRES(f->lock)
 {
 	__atomic_store_n(&e->key, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&f->n_entries, f->n_entries - 1, __ATOMIC_RELAXED);
@@ -125,7 +127,7 @@ int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uin
 	struct fdb_entry *e;
 	int ret = 0;
 
-	rte_spinlock_lock(&f->lock);
+	vmk_spin_lock(&f->lock);
 	e = find_locked(f, key, h);
 	if (e != NULL) {
 		/* Workers refresh val without the lock (fdb_bucket_touch). */
@@ -150,7 +152,7 @@ int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uin
 		else
 			fdb_count(&f->n_full);
 	}
-	rte_spinlock_unlock(&f->lock);
+	vmk_spin_unlock(&f->lock);
 	return ret;
 }
 
@@ -161,7 +163,7 @@ int fdb_add_static(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 	struct fdb_entry *e;
 	int ret = 0;
 
-	rte_spinlock_lock(&f->lock);
+	vmk_spin_lock(&f->lock);
 	e = find_locked(f, key, h);
 	if (e != NULL) {
 		uint64_t v = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
@@ -173,7 +175,7 @@ int fdb_add_static(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 	} else {
 		ret = insert_locked(f, key, h, val);
 	}
-	rte_spinlock_unlock(&f->lock);
+	vmk_spin_unlock(&f->lock);
 	return ret;
 }
 
@@ -182,11 +184,11 @@ int fdb_remove(struct fdb *f, uint64_t key)
 	struct fdb_hash h = fdb_hash(f, key);
 	struct fdb_entry *e;
 
-	rte_spinlock_lock(&f->lock);
+	vmk_spin_lock(&f->lock);
 	e = find_locked(f, key, h);
 	if (e != NULL)
 		remove_locked(f, e);
-	rte_spinlock_unlock(&f->lock);
+	vmk_spin_unlock(&f->lock);
 	return e != NULL ? 0 : -ENOENT;
 }
 
@@ -200,7 +202,7 @@ static unsigned int remove_where(struct fdb *f,
 	for (uint32_t b = 0; b <= f->mask; b++) {
 		struct fdb_bucket *bk = &f->buckets[b];
 
-		rte_spinlock_lock(&f->lock);
+		vmk_spin_lock(&f->lock);
 		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
 			if (bk->e[i].key != 0 &&
 			    match(__atomic_load_n(&bk->e[i].val, __ATOMIC_RELAXED), arg)) {
@@ -208,7 +210,7 @@ static unsigned int remove_where(struct fdb *f,
 				n++;
 			}
 		}
-		rte_spinlock_unlock(&f->lock);
+		vmk_spin_unlock(&f->lock);
 	}
 	return n;
 }
@@ -263,7 +265,7 @@ unsigned int fdb_age(struct fdb *f, uint32_t now, uint32_t n_buckets)
 		}
 		if (!expired)
 			continue;
-		rte_spinlock_lock(&f->lock);
+		vmk_spin_lock(&f->lock);
 		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
 			uint64_t v = __atomic_load_n(&bk->e[i].val, __ATOMIC_RELAXED);
 
@@ -274,7 +276,7 @@ unsigned int fdb_age(struct fdb *f, uint32_t now, uint32_t n_buckets)
 				n++;
 			}
 		}
-		rte_spinlock_unlock(&f->lock);
+		vmk_spin_unlock(&f->lock);
 	}
 	f->age_cursor = b;
 	return n;
