@@ -5,6 +5,11 @@
  * creates it with the packet pools it owns and passes it nothing else;
  * nothing here knows the host, the netstacks or the adapters.
  *
+ * The datapath is the switch object that owns the lock: its vSwitches,
+ * ports, FDBs and RCU domain are its own, and one lock serves them all
+ * because the vSwitches share one set of workers and poll lists. So "a
+ * switch owns its lock" holds, with the datapath as the switch.
+ *
  * Threading: dp->lock serialises every control-plane call of vswitch/ (the
  * public vSwitch, port, policy, FDB and capture calls, the link monitor's
  * passes); workers never take it. What workers read (vSwitch slots, views,
