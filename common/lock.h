@@ -28,6 +28,9 @@
 #define VMK_COMMON_LOCK_H
 
 #include <pthread.h>
+#include <stdbool.h>
+
+#include <rte_spinlock.h>
 
 #if defined(__clang__)
 #define VMK_TSA(x) __attribute__((x))
@@ -50,6 +53,9 @@ struct VMK_CAPABILITY("mutex") vmk_mutex {
 	pthread_mutex_t m;
 };
 
+/* A file-scope vmk_mutex's initializer (as PTHREAD_MUTEX_INITIALIZER). */
+#define VMK_MUTEX_INITIALIZER { PTHREAD_MUTEX_INITIALIZER }
+
 static inline void vmk_mutex_init(struct vmk_mutex *l)
 {
 	pthread_mutex_init(&l->m, NULL);
@@ -70,6 +76,29 @@ static inline void vmk_mutex_unlock(struct vmk_mutex *l)
 	VMK_RELEASES(*l) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	pthread_mutex_unlock(&l->m);
+}
+
+/* A DPDK spinlock the analysis knows as a capability (the FDB's writer
+ * lock). */
+struct VMK_CAPABILITY("spinlock") vmk_spinlock {
+	rte_spinlock_t l;
+};
+
+static inline void vmk_spin_init(struct vmk_spinlock *l)
+{
+	rte_spinlock_init(&l->l);
+}
+
+static inline void vmk_spin_lock(struct vmk_spinlock *l)
+	VMK_ACQUIRES(*l) VMK_NO_THREAD_SAFETY_ANALYSIS
+{
+	rte_spinlock_lock(&l->l);
+}
+
+static inline void vmk_spin_unlock(struct vmk_spinlock *l)
+	VMK_RELEASES(*l) VMK_NO_THREAD_SAFETY_ANALYSIS
+{
+	rte_spinlock_unlock(&l->l);
 }
 
 #endif

@@ -72,36 +72,43 @@ struct netstack *tcpip_ns_lookup(struct tcpip_host *th, const char *name)
  * on its IP layer: same parameters after the first, same results (lib/
  * hands each the host's th).
  */
-int tcpip_netstack_add(struct tcpip_host *th, const char *name);
-int tcpip_netstack_remove(struct tcpip_host *th, const char *name);
+int tcpip_netstack_add(struct tcpip_host *th, const char *name) VMK_EXCLUDES(th->lock);
+int tcpip_netstack_remove(struct tcpip_host *th, const char *name) VMK_EXCLUDES(th->lock);
 unsigned int tcpip_netstack_list(struct tcpip_host *th, char (*names)[VMK_NAME_MAX],
-				 unsigned int max);
+				 unsigned int max) VMK_EXCLUDES(th->lock);
 int tcpip_netstack_get_stats(struct tcpip_host *th, const char *name,
-			     struct vmk_netstack_stats *out);
+			     struct vmk_netstack_stats *out) VMK_EXCLUDES(th->lock);
 unsigned int tcpip_netstack_connections(struct tcpip_host *th, const char *netstack,
-					struct vmk_ip_conn *out, unsigned int max);
+					struct vmk_ip_conn *out, unsigned int max)
+	VMK_EXCLUDES(th->lock);
 unsigned int tcpip_neigh_list(struct tcpip_host *th, const char *netstack,
-			      struct vmk_neigh *out, unsigned int max);
-int tcpip_neigh_remove(struct tcpip_host *th, const char *netstack, uint32_t ip);
+			      struct vmk_neigh *out, unsigned int max) VMK_EXCLUDES(th->lock);
+int tcpip_neigh_remove(struct tcpip_host *th, const char *netstack, uint32_t ip)
+	VMK_EXCLUDES(th->lock);
 int tcpip_route_add(struct tcpip_host *th, const char *netstack, uint32_t network,
-		    uint8_t prefix_len, uint32_t gateway);
+		    uint8_t prefix_len, uint32_t gateway) VMK_EXCLUDES(th->lock);
 int tcpip_route_remove(struct tcpip_host *th, const char *netstack, uint32_t network,
-		       uint8_t prefix_len);
-int tcpip_route_set_default(struct tcpip_host *th, const char *netstack, uint32_t gateway);
+		       uint8_t prefix_len) VMK_EXCLUDES(th->lock);
+int tcpip_route_set_default(struct tcpip_host *th, const char *netstack, uint32_t gateway)
+	VMK_EXCLUDES(th->lock);
 unsigned int tcpip_route_list(struct tcpip_host *th, const char *netstack,
-			      struct vmk_route *out, unsigned int max);
+			      struct vmk_route *out, unsigned int max) VMK_EXCLUDES(th->lock);
 int tcpip_route_lookup(struct tcpip_host *th, const char *netstack, uint32_t dst,
-		       uint32_t src, struct vmk_route *route, uint32_t *next_hop);
-int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_sock **out);
+		       uint32_t src, struct vmk_route *route, uint32_t *next_hop)
+	VMK_EXCLUDES(th->lock);
+int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_sock **out)
+	VMK_EXCLUDES(th->lock);
 int tcpip_tcp_get_params(struct tcpip_host *th, const char *netstack,
-			 struct vmk_tcp_params *out);
+			 struct vmk_tcp_params *out) VMK_EXCLUDES(th->lock);
 int tcpip_tcp_set_params(struct tcpip_host *th, const char *netstack,
-			 const struct vmk_tcp_params *params);
+			 const struct vmk_tcp_params *params) VMK_EXCLUDES(th->lock);
 int tcpip_tcp_get_stats(struct tcpip_host *th, const char *netstack,
-			struct vmk_tcp_stats *out);
+			struct vmk_tcp_stats *out) VMK_EXCLUDES(th->lock);
 unsigned int tcpip_tcp_conn_list(struct tcpip_host *th, const char *netstack,
-				 struct vmk_tcp_conn *out, unsigned int max);
-int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_sock **out);
+				 struct vmk_tcp_conn *out, unsigned int max)
+	VMK_EXCLUDES(th->lock);
+int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_sock **out)
+	VMK_EXCLUDES(th->lock);
 
 /* vmk_ping in two steps, so the adapter layer can name the source adapter:
  * check the parameters (0 or -EINVAL with the error text set), then ping

@@ -335,6 +335,7 @@ unlock:
 /* Take an adapter out of its netstack, its vSwitch and the table, and free
  * it. t->ip->lock held. */
 static void nic_destroy(struct vmknic_table *t, struct vmk_vmknic *nic)
+	VMK_REQUIRES(t->ip->lock)
 {
 	tcpip_if_detach(&nic->ifc);
 	if (__atomic_load_n(&nic->port_attached, __ATOMIC_ACQUIRE))

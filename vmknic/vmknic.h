@@ -49,7 +49,7 @@ int vmknic_table_create(struct tcpip_host *ip, struct vmknic_table **out);
 
 /* Remove every adapter (its netstack interface and its vSwitch port), then
  * free t. Before the IP layer and the datapath are destroyed. NULL ok. */
-void vmknic_table_destroy(struct vmknic_table *t);
+void vmknic_table_destroy(struct vmknic_table *t) VMK_EXCLUDES(t->ip->lock);
 
 /* ip->lock of t; nothing for a NULL t. */
 static inline void vmknic_lock(struct vmknic_table *t)
@@ -78,20 +78,30 @@ int vmknic_tag_check(struct vmknic_table *t, const struct vmk_vmknic *nic,
  * the first, same results (lib/ hands each the host's table).
  */
 int vmknic_add(struct vmknic_table *t, const struct vmk_vmknic_params *params,
-	       char name_out[VMK_NAME_MAX]);
-int vmknic_remove(struct vmknic_table *t, const char *name);
-int vmknic_set_ipv4(struct vmknic_table *t, const char *name, uint32_t addr, uint32_t mask);
-int vmknic_set_gateway(struct vmknic_table *t, const char *name, uint32_t gateway);
-int vmknic_set_mtu(struct vmknic_table *t, const char *name, uint32_t mtu);
-int vmknic_set_enabled(struct vmknic_table *t, const char *name, bool enabled);
-int vmknic_get(struct vmknic_table *t, const char *name, struct vmk_vmknic_info *out);
-unsigned int vmknic_list(struct vmknic_table *t, struct vmk_vmknic_info *out, unsigned int max);
-int vmknic_tag_add(struct vmknic_table *t, const char *name, enum vmk_service_tag tag);
-int vmknic_tag_remove(struct vmknic_table *t, const char *name, enum vmk_service_tag tag);
-int vmknic_tags_get(struct vmknic_table *t, const char *name, uint32_t *tags);
+	       char name_out[VMK_NAME_MAX]) VMK_EXCLUDES(t->ip->lock);
+int vmknic_remove(struct vmknic_table *t, const char *name) VMK_EXCLUDES(t->ip->lock);
+int vmknic_set_ipv4(struct vmknic_table *t, const char *name, uint32_t addr, uint32_t mask)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_set_gateway(struct vmknic_table *t, const char *name, uint32_t gateway)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_set_mtu(struct vmknic_table *t, const char *name, uint32_t mtu)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_set_enabled(struct vmknic_table *t, const char *name, bool enabled)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_get(struct vmknic_table *t, const char *name, struct vmk_vmknic_info *out)
+	VMK_EXCLUDES(t->ip->lock);
+unsigned int vmknic_list(struct vmknic_table *t, struct vmk_vmknic_info *out, unsigned int max)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_tag_add(struct vmknic_table *t, const char *name, enum vmk_service_tag tag)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_tag_remove(struct vmknic_table *t, const char *name, enum vmk_service_tag tag)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_tags_get(struct vmknic_table *t, const char *name, uint32_t *tags)
+	VMK_EXCLUDES(t->ip->lock);
 unsigned int vmknic_find_by_tag(struct vmknic_table *t, enum vmk_service_tag tag,
-				char (*names)[VMK_NAME_MAX], unsigned int max);
+				char (*names)[VMK_NAME_MAX], unsigned int max)
+	VMK_EXCLUDES(t->ip->lock);
 int vmknic_ping(struct vmknic_table *t, const struct vmk_ping_params *params,
-		struct vmk_ping_result *res);
+		struct vmk_ping_result *res) VMK_EXCLUDES(t->ip->lock);
 
 #endif

@@ -5,6 +5,11 @@
  * creates it with the packet pools it owns and passes it nothing else;
  * nothing here knows the host, the netstacks or the adapters.
  *
+ * The datapath is the switch object that owns the lock: its vSwitches,
+ * ports, FDBs and RCU domain are its own, and one lock serves them all
+ * because the vSwitches share one set of workers and poll lists. So "a
+ * switch owns its lock" holds, with the datapath as the switch.
+ *
  * Threading: dp->lock serialises every control-plane call of vswitch/ (the
  * public vSwitch, port, policy, FDB and capture calls, the link monitor's
  * passes); workers never take it. What workers read (vSwitch slots, views,
@@ -65,10 +70,11 @@ void dp_destroy(struct vs_dp *dp);
 
 /* Start workers on the given lcores (see vmk_host_start for the rules).
  * 0, -EINVAL or -EBUSY (already running). Takes dp->lock. */
-int dp_start(struct vs_dp *dp, const unsigned int *lcores, unsigned int n_lcores);
+int dp_start(struct vs_dp *dp, const unsigned int *lcores, unsigned int n_lcores)
+	VMK_EXCLUDES(dp->lock);
 
 /* Stop the workers and the link monitor. 0 or -EALREADY. */
-int dp_stop(struct vs_dp *dp);
+int dp_stop(struct vs_dp *dp) VMK_EXCLUDES(dp->lock);
 
 /* Wait until every running worker has passed a quiescent state, so objects
  * unpublished before the call are no longer referenced. Control thread. */
@@ -77,10 +83,11 @@ void dp_rcu_synchronize(struct vs_dp *dp);
 /* The vSwitch table (vswitch.c): as vmk_vswitch_add, _remove, _find and
  * _list of include/vmknet/vswitch.h, on this datapath. Take dp->lock. */
 int dp_vswitch_add(struct vs_dp *dp, const struct vmk_vswitch_params *params,
-		   struct vmk_vswitch **out);
-int dp_vswitch_remove(struct vs_dp *dp, const char *name);
-struct vmk_vswitch *dp_vswitch_find(struct vs_dp *dp, const char *name);
-unsigned int dp_vswitch_list(struct vs_dp *dp, const char **names, unsigned int max);
+		   struct vmk_vswitch **out) VMK_EXCLUDES(dp->lock);
+int dp_vswitch_remove(struct vs_dp *dp, const char *name) VMK_EXCLUDES(dp->lock);
+struct vmk_vswitch *dp_vswitch_find(struct vs_dp *dp, const char *name) VMK_EXCLUDES(dp->lock);
+unsigned int dp_vswitch_list(struct vs_dp *dp, const char **names, unsigned int max)
+	VMK_EXCLUDES(dp->lock);
 
 /*
  * (worker.c) Recompute which worker polls which (port, queue) and publish the lists;

@@ -44,7 +44,7 @@ int fdb_create(uint32_t capacity, uint32_t aging_ms, int socket_id, struct fdb *
 	f->mask = n_buckets - 1;
 	f->capacity = capacity;
 	f->aging_ms = aging_ms;
-	rte_spinlock_init(&f->lock);
+	vmk_spin_init(&f->lock);
 	*out = f;
 	return 0;
 }
@@ -76,6 +76,7 @@ static unsigned int bucket_used(const struct fdb_bucket *b)
 
 /* Caller holds the lock. */
 static struct fdb_entry *find_locked(struct fdb *f, uint64_t key, struct fdb_hash h)
+	VMK_REQUIRES(f->lock)
 {
 	struct fdb_entry *e = bucket_slot(&f->buckets[fdb_b1(f, h)], key);
 
@@ -84,6 +85,7 @@ static struct fdb_entry *find_locked(struct fdb *f, uint64_t key, struct fdb_has
 
 /* Caller holds the lock. Returns 0 or -ENOSPC. */
 static int insert_locked(struct fdb *f, uint64_t key, struct fdb_hash h, uint64_t val)
+	VMK_REQUIRES(f->lock)
 {
 	struct fdb_entry *e;
 
@@ -106,8 +108,15 @@ static int insert_locked(struct fdb *f, uint64_t key, struct fdb_hash h, uint64_
 	return 0;
 }
 
+/* A counter of the table: written under the lock, read without it
+ * (vmk_fdb_get_stats). */
+static inline void fdb_count(uint64_t *c)
+{
+	__atomic_store_n(c, *c + 1, __ATOMIC_RELAXED);
+}
+
 /* Caller holds the lock. */
-static void remove_locked(struct fdb *f, struct fdb_entry *e)
+static void remove_locked(struct fdb *f, struct fdb_entry *e) VMK_REQUIRES(f->lock)
 {
 	__atomic_store_n(&e->key, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&f->n_entries, f->n_entries - 1, __ATOMIC_RELAXED);
@@ -118,16 +127,17 @@ int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uin
 	struct fdb_entry *e;
 	int ret = 0;
 
-	rte_spinlock_lock(&f->lock);
+	vmk_spin_lock(&f->lock);
 	e = find_locked(f, key, h);
 	if (e != NULL) {
-		uint64_t v = e->val;
+		/* Workers refresh val without the lock (fdb_bucket_touch). */
+		uint64_t v = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
 
 		if (fdb_val_flags(v) & FDB_F_STATIC) {
 			ret = fdb_val_port(v) == port ? 0 : 1;
 		} else {
 			if (fdb_val_port(v) != port)
-				f->n_moved++;
+				fdb_count(&f->n_moved);
 			__atomic_store_n(&e->val, fdb_val_make(now, port, fdb_val_flags(v)),
 					 __ATOMIC_RELEASE);
 		}
@@ -138,11 +148,11 @@ int fdb_learn(struct fdb *f, uint64_t key, struct fdb_hash h, uint16_t port, uin
 		ret = insert_locked(f, key, h, fdb_val_make(now, port, 0));
 #endif
 		if (ret == 0)
-			f->n_learned++;
+			fdb_count(&f->n_learned);
 		else
-			f->n_full++;
+			fdb_count(&f->n_full);
 	}
-	rte_spinlock_unlock(&f->lock);
+	vmk_spin_unlock(&f->lock);
 	return ret;
 }
 
@@ -153,17 +163,19 @@ int fdb_add_static(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 	struct fdb_entry *e;
 	int ret = 0;
 
-	rte_spinlock_lock(&f->lock);
+	vmk_spin_lock(&f->lock);
 	e = find_locked(f, key, h);
 	if (e != NULL) {
-		if ((fdb_val_flags(e->val) & FDB_F_STATIC) && fdb_val_port(e->val) != port)
+		uint64_t v = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
+
+		if ((fdb_val_flags(v) & FDB_F_STATIC) && fdb_val_port(v) != port)
 			ret = -EEXIST;
 		else
 			__atomic_store_n(&e->val, val, __ATOMIC_RELEASE);
 	} else {
 		ret = insert_locked(f, key, h, val);
 	}
-	rte_spinlock_unlock(&f->lock);
+	vmk_spin_unlock(&f->lock);
 	return ret;
 }
 
@@ -172,11 +184,11 @@ int fdb_remove(struct fdb *f, uint64_t key)
 	struct fdb_hash h = fdb_hash(f, key);
 	struct fdb_entry *e;
 
-	rte_spinlock_lock(&f->lock);
+	vmk_spin_lock(&f->lock);
 	e = find_locked(f, key, h);
 	if (e != NULL)
 		remove_locked(f, e);
-	rte_spinlock_unlock(&f->lock);
+	vmk_spin_unlock(&f->lock);
 	return e != NULL ? 0 : -ENOENT;
 }
 
@@ -190,14 +202,15 @@ static unsigned int remove_where(struct fdb *f,
 	for (uint32_t b = 0; b <= f->mask; b++) {
 		struct fdb_bucket *bk = &f->buckets[b];
 
-		rte_spinlock_lock(&f->lock);
+		vmk_spin_lock(&f->lock);
 		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
-			if (bk->e[i].key != 0 && match(bk->e[i].val, arg)) {
+			if (bk->e[i].key != 0 &&
+			    match(__atomic_load_n(&bk->e[i].val, __ATOMIC_RELAXED), arg)) {
 				remove_locked(f, &bk->e[i]);
 				n++;
 			}
 		}
-		rte_spinlock_unlock(&f->lock);
+		vmk_spin_unlock(&f->lock);
 	}
 	return n;
 }
@@ -232,6 +245,8 @@ unsigned int fdb_age(struct fdb *f, uint32_t now, uint32_t n_buckets)
 {
 	unsigned int n = 0;
 	uint32_t b = f->age_cursor;
+	/* Written by the control thread (vmk_vswitch_set_fdb_aging). */
+	int32_t aging_ms = (int32_t)__atomic_load_n(&f->aging_ms, __ATOMIC_RELAXED);
 
 	if (n_buckets > f->mask + 1)
 		n_buckets = f->mask + 1;
@@ -245,23 +260,23 @@ unsigned int fdb_age(struct fdb *f, uint32_t now, uint32_t n_buckets)
 
 			if (__atomic_load_n(&bk->e[i].key, __ATOMIC_RELAXED) != 0 &&
 			    !(fdb_val_flags(v) & FDB_F_STATIC) &&
-			    (int32_t)(now - fdb_val_seen(v)) > (int32_t)f->aging_ms)
+			    (int32_t)(now - fdb_val_seen(v)) > aging_ms)
 				expired = true;
 		}
 		if (!expired)
 			continue;
-		rte_spinlock_lock(&f->lock);
+		vmk_spin_lock(&f->lock);
 		for (unsigned int i = 0; i < FDB_BUCKET_ENTRIES; i++) {
-			uint64_t v = bk->e[i].val;
+			uint64_t v = __atomic_load_n(&bk->e[i].val, __ATOMIC_RELAXED);
 
 			if (bk->e[i].key != 0 && !(fdb_val_flags(v) & FDB_F_STATIC) &&
-			    (int32_t)(now - fdb_val_seen(v)) > (int32_t)f->aging_ms) {
+			    (int32_t)(now - fdb_val_seen(v)) > aging_ms) {
 				remove_locked(f, &bk->e[i]);
-				f->n_aged++;
+				fdb_count(&f->n_aged);
 				n++;
 			}
 		}
-		rte_spinlock_unlock(&f->lock);
+		vmk_spin_unlock(&f->lock);
 	}
 	f->age_cursor = b;
 	return n;

@@ -34,7 +34,8 @@
 #include <rte_common.h>
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
-#include <rte_spinlock.h>
+
+#include "common/lock.h"
 
 #define FDB_BUCKET_ENTRIES 4
 #define FDB_SLOTS_PER_ENTRY 4   /* table slots per entry of capacity */
@@ -63,7 +64,7 @@ struct fdb {
 	uint32_t capacity;        /* most entries held */
 	uint32_t aging_ms;
 	uint32_t age_cursor;      /* next bucket the aging sweep visits */
-	rte_spinlock_t lock;      /* writers only */
+	struct vmk_spinlock lock; /* writers only */
 	uint32_t n_entries;       /* written under lock, read relaxed */
 	uint64_t n_learned, n_moved, n_aged, n_full;
 };

@@ -98,7 +98,7 @@ int vmk_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 }
 
 int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
-		const struct port_ops *ops, uint32_t *port_id)
+		const struct port_ops *ops, uint32_t *port_id) VMK_EXCLUDES(vs->dp->lock)
 {
 	struct vs_dp *dp;
 	struct portgroup *pg;

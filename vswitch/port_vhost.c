@@ -120,11 +120,11 @@ struct vhost_dev {
 	struct vhost_q tx[VHOST_MAX_QP];   /* guest rx vrings (2q) */
 };
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vhost_dev *reg_head;
-static struct vhost_dev *reg_vid[RTE_MAX_VHOST_DEVICE];
+static struct vmk_mutex reg_lock = VMK_MUTEX_INITIALIZER;
+static struct vhost_dev *reg_head VMK_GUARDED_BY(reg_lock);
+static struct vhost_dev *reg_vid[RTE_MAX_VHOST_DEVICE] VMK_GUARDED_BY(reg_lock);
 
-static struct vhost_dev *dev_by_path(const char *path)
+static struct vhost_dev *dev_by_path(const char *path) VMK_REQUIRES(reg_lock)
 {
 	for (struct vhost_dev *d = reg_head; d != NULL; d = d->next)
 		if (strcmp(d->path, path) == 0)
@@ -132,7 +132,7 @@ static struct vhost_dev *dev_by_path(const char *path)
 	return NULL;
 }
 
-static struct vhost_dev *dev_by_vid(int vid)
+static struct vhost_dev *dev_by_vid(int vid) VMK_REQUIRES(reg_lock)
 {
 	return vid >= 0 && vid < RTE_MAX_VHOST_DEVICE ? reg_vid[vid] : NULL;
 }
@@ -251,13 +251,13 @@ static void dev_refresh(struct vhost_dev *d)
 
 /* ---- rte_vhost callbacks (reg_lock held throughout) ---- */
 
-static enum rte_vhost_msg_result vhost_pre_msg(int vid, void *msg)
+static enum rte_vhost_msg_result vhost_pre_msg(int vid, void *msg) VMK_REQUIRES(!&reg_lock)
 {
 	struct vu_msg *m = msg;
 	struct vhost_dev *d;
 	enum rte_vhost_msg_result res = RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	d = dev_by_vid(vid);
 	if (d == NULL)
 		goto out;
@@ -285,16 +285,16 @@ static enum rte_vhost_msg_result vhost_pre_msg(int vid, void *msg)
 		break;
 	}
 out:
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 	return res;
 }
 
-static enum rte_vhost_msg_result vhost_post_msg(int vid, void *msg)
+static enum rte_vhost_msg_result vhost_post_msg(int vid, void *msg) VMK_REQUIRES(!&reg_lock)
 {
 	struct vhost_dev *d;
 
 	(void)msg;
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	d = dev_by_vid(vid);
 	if (d != NULL && d->paused) {
 		d->paused = false;
@@ -302,13 +302,13 @@ static enum rte_vhost_msg_result vhost_post_msg(int vid, void *msg)
 			dev_refresh(d);
 		dev_apply(d);
 	}
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
 /* The port's connection is gone (or replaced): nothing served, its vid
- * forgotten. */
-static void dev_detach(struct vhost_dev *d)
+ * forgotten. reg_lock held. */
+static void dev_detach(struct vhost_dev *d) VMK_REQUIRES(reg_lock)
 {
 	d->running = false;
 	dev_apply(d);
@@ -321,7 +321,7 @@ static const struct rte_vhost_user_extern_ops vhost_extern_ops = {
 	.post_msg_handle = vhost_post_msg,
 };
 
-static int vhost_new_connection(int vid)
+static int vhost_new_connection(int vid) VMK_REQUIRES(!&reg_lock)
 {
 	char path[VHOST_PATH_MAX];
 	struct vhost_dev *d;
@@ -330,7 +330,7 @@ static int vhost_new_connection(int vid)
 	if (vid < 0 || vid >= RTE_MAX_VHOST_DEVICE ||
 	    rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
 		return -1;
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	d = dev_by_path(path);
 	if (d != NULL && d->vid >= 0) {
 		/* A guest that reconnects at once can be accepted before its old
@@ -352,34 +352,34 @@ static int vhost_new_connection(int vid)
 			d->vid = -1;
 		}
 	}
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 	if (ret == 0)
 		VMK_LOG(INFO, port, "port \"%s\": guest connected on %s", d->p->name, path);
 	return ret;
 }
 
-static void vhost_destroy_connection(int vid)
+static void vhost_destroy_connection(int vid) VMK_REQUIRES(!&reg_lock)
 {
 	struct vhost_dev *d;
 
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	d = dev_by_vid(vid);
 	if (d != NULL) {
 		dev_detach(d);
 		VMK_LOG(INFO, port, "port \"%s\": guest disconnected", d->p->name);
 	}
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 }
 
-static int vhost_new_device(int vid)
+static int vhost_new_device(int vid) VMK_REQUIRES(!&reg_lock)
 {
 	struct vhost_dev *d;
 	uint64_t features = 0;
 
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	d = dev_by_vid(vid);
 	if (d == NULL) {
-		pthread_mutex_unlock(&reg_lock);
+		vmk_mutex_unlock(&reg_lock);
 		return -1;
 	}
 	dev_refresh(d);
@@ -392,15 +392,15 @@ static int vhost_new_device(int vid)
 	VMK_LOG(INFO, port, "port \"%s\": guest up (%s%s, %u memory regions)", d->p->name,
 		features & (1ULL << VIRTIO_NET_F_MRG_RXBUF) ? "mergeable rx buffers" : "single rx buffers",
 		features & (1ULL << VIRTIO_RING_F_EVENT_IDX) ? ", event index" : "", d->mem.n);
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 	return 0;
 }
 
-static void vhost_destroy_device(int vid)
+static void vhost_destroy_device(int vid) VMK_REQUIRES(!&reg_lock)
 {
 	struct vhost_dev *d;
 
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	d = dev_by_vid(vid);
 	if (d != NULL && d->running) {
 		dev_stop_rings(d);
@@ -408,20 +408,20 @@ static void vhost_destroy_device(int vid)
 		dev_apply(d);
 		VMK_LOG(INFO, port, "port \"%s\": guest down", d->p->name);
 	}
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 }
 
-static int vhost_vring_state_changed(int vid, uint16_t idx, int enable)
+static int vhost_vring_state_changed(int vid, uint16_t idx, int enable) VMK_REQUIRES(!&reg_lock)
 {
 	struct vhost_dev *d;
 
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	d = dev_by_vid(vid);
 	if (d != NULL && idx < 2u * d->nq) {
 		d->enabled[idx] = enable != 0;
 		dev_apply(d);
 	}
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 	return 0;
 }
 
@@ -436,6 +436,7 @@ static const struct rte_vhost_device_ops vhost_dev_ops = {
 /* ---- port ops ---- */
 
 static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
+	VMK_REQUIRES(!&reg_lock)
 {
 	struct vs_dp *dp = p->vs->dp;
 	uint16_t nq = params->n_rxq ? params->n_rxq : 1;
@@ -460,16 +461,16 @@ static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
 	for (unsigned int q = 0; q < VHOST_MAX_QP; q++)
 		rte_spinlock_init(&d->tx[q].lock);
 
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	if (dev_by_path(d->path) != NULL) {
-		pthread_mutex_unlock(&reg_lock);
+		vmk_mutex_unlock(&reg_lock);
 		rte_free(d);
 		return vmk_err(-EEXIST, "vhost-user socket %s is used by another port",
 			       params->vhost_path);
 	}
 	d->next = reg_head;
 	reg_head = d;
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 
 	ret = rte_vhost_driver_register(d->path, flags);
 	if (ret != 0) {
@@ -497,19 +498,19 @@ unregister:
 unlist:
 	VMK_LOG(ERR, port, "port \"%s\": vhost-user socket %s cannot be set up", p->name,
 		d->path);
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	for (struct vhost_dev **pp = &reg_head; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == d) {
 			*pp = d->next;
 			break;
 		}
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 	p->priv = NULL;
 	rte_free(d);
 	return ret;
 }
 
-static void vhost_fini(struct vs_port *p)
+static void vhost_fini(struct vs_port *p) VMK_REQUIRES(!&reg_lock)
 {
 	struct vhost_dev *d = p->priv;
 
@@ -518,7 +519,7 @@ static void vhost_fini(struct vs_port *p)
 	/* Closes the connection: destroy_device and destroy_connection run
 	 * (here or on rte_vhost's thread) before this returns. */
 	rte_vhost_driver_unregister(d->path);
-	pthread_mutex_lock(&reg_lock);
+	vmk_mutex_lock(&reg_lock);
 	for (struct vhost_dev **pp = &reg_head; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == d) {
 			*pp = d->next;
@@ -526,7 +527,7 @@ static void vhost_fini(struct vs_port *p)
 		}
 	if (d->vid >= 0 && reg_vid[d->vid] == d)
 		reg_vid[d->vid] = NULL;
-	pthread_mutex_unlock(&reg_lock);
+	vmk_mutex_unlock(&reg_lock);
 	rte_free(d);
 	p->priv = NULL;
 }
