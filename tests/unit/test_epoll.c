@@ -497,13 +497,79 @@ static void test_a_sleeping_wait_wakes_when_another_thread_queues_a_datagram(voi
 	teardown_ep();
 }
 
+/* ---- with a worker: the stack on lcore 1, this thread an application -- */
+
+/* Wait (up to 3 s in all) until the events of the sockets tagged 1 and 2
+ * were each seen; returns the bits seen per tag. */
+static void wait_for(uint32_t want1, uint32_t want2, uint32_t got[3])
+{
+	double t0 = mono_ms();
+
+	got[1] = got[2] = 0;
+	while (((got[1] & want1) != want1 || (got[2] & want2) != want2) &&
+	       mono_ms() - t0 < 3000.0) {
+		struct vmk_epoll_event ev[4];
+		int n = vmk_epoll_wait(ep, ev, 4, 500);
+
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.u64 == 1 || ev[i].data.u64 == 2)
+				got[ev[i].data.u64] |= ev[i].events;
+	}
+}
+
+static void test_with_a_worker_polling_the_stack_a_sleeping_wait_sees_connect_accept_and_data(void)
+{
+	unsigned int lcore = 1;
+	struct vmk_tcp_sock *l, *a, *b = NULL;
+	uint32_t got[3];
+	uint8_t buf[1000];
+	double c0;
+	struct vmk_epoll_event ev;
+
+	setup_ep();
+	CU_ASSERT_EQUAL_FATAL(vmk_host_start(host, &lcore, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, "peer", &l), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(l, VMK1_IP, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_listen(l, 4), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_set_nonblock(l, true), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, &a), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_set_nonblock(a, true), 0);
+	add_tcp(l, VMK_EPOLLIN, 1);
+	/* nothing ready: the wait sleeps while the worker polls */
+	c0 = thread_cpu_ms();
+	CU_ASSERT_EQUAL(vmk_epoll_wait(ep, &ev, 1, 200), 0);
+	CU_ASSERT(thread_cpu_ms() - c0 < 20.0);
+	CU_ASSERT_EQUAL(vmk_tcp_connect(a, VMK1_IP, PORT, 1000), -EINPROGRESS);
+	add_tcp(a, VMK_EPOLLOUT, 2);
+	wait_for(VMK_EPOLLIN, VMK_EPOLLOUT, got);
+	CU_ASSERT_EQUAL(got[1], VMK_EPOLLIN);
+	CU_ASSERT_EQUAL(got[2], VMK_EPOLLOUT);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(l, &b, NULL, NULL, 0), 0);
+	CU_ASSERT_EQUAL(vmk_epoll_ctl_tcp(ep, VMK_EPOLL_CTL_DEL, l, NULL), 0);
+	CU_ASSERT_EQUAL(vmk_epoll_ctl_tcp(ep, VMK_EPOLL_CTL_DEL, a, NULL), 0);
+	add_tcp(b, VMK_EPOLLIN | VMK_EPOLLRDHUP | VMK_EPOLLET, 1);
+	fill(buf, sizeof(buf), 4);
+	CU_ASSERT_EQUAL(vmk_tcp_send(a, buf, sizeof(buf), 0), (long)sizeof(buf));
+	wait_for(VMK_EPOLLIN, 0, got);
+	CU_ASSERT_EQUAL(got[1], VMK_EPOLLIN);
+	CU_ASSERT_EQUAL(vmk_tcp_recv(b, buf, sizeof(buf), 0), (long)sizeof(buf));
+	CU_ASSERT_EQUAL(vmk_tcp_shutdown(a, VMK_TCP_SHUT_WR), 0);
+	wait_for(VMK_EPOLLRDHUP, 0, got);
+	CU_ASSERT_EQUAL(got[1] & VMK_EPOLLRDHUP, VMK_EPOLLRDHUP);
+	vmk_tcp_close(a);
+	vmk_tcp_close(b);
+	vmk_tcp_close(l);
+	vmk_host_stop(host);
+	teardown_ep();
+}
+
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
 
 int main(void)
 {
 	CU_pSuite s;
 
-	if (th_eal_init("epoll", false) != 0 || CU_initialize_registry() != CUE_SUCCESS)
+	if (th_eal_init("epoll", true) != 0 || CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("epoll", NULL, NULL);
 	ADD(s, test_nonblocking_connect_returns_einprogress_then_epollout);
@@ -521,5 +587,6 @@ int main(void)
 	ADD(s, test_ctl_refuses_bad_requests_and_del_or_close_stops_reports);
 	ADD(s, test_a_wait_with_nothing_ready_sleeps_for_its_timeout);
 	ADD(s, test_a_sleeping_wait_wakes_when_another_thread_queues_a_datagram);
+	ADD(s, test_with_a_worker_polling_the_stack_a_sleeping_wait_sees_connect_accept_and_data);
 	return th_run_suites();
 }
