@@ -97,7 +97,8 @@ struct vmk_epoll_event {
 
 /*
  * A new, empty event set. Returns 0 and sets *out, -ENOMEM, -EMFILE (no
- * eventfd), -EINVAL. The caller destroys it with vmk_epoll_destroy().
+ * eventfd), -EINVAL. The caller owns it and destroys it with
+ * vmk_epoll_destroy(). Thread: any application thread.
  */
 int vmk_epoll_create(struct vmk_epoll **out);
 
@@ -131,7 +132,9 @@ int vmk_epoll_ctl_udp(struct vmk_epoll *ep, int op, struct vmk_udp_sock *s,
  * (0 when timeout_ms passed with nothing ready), -EINVAL, -EINTR (a signal
  * interrupted the sleep). Level-triggered sockets stay in the ready list
  * and are checked again by the next wait; when more than max are ready,
- * the rest are reported next time.
+ * the rest are reported next time. events is the caller's; written with
+ * the count returned. Thread: any application thread, several at once
+ * (all wake; each event is reported to one of them).
  */
 int vmk_epoll_wait(struct vmk_epoll *ep, struct vmk_epoll_event *events, int max,
 		   int timeout_ms);
@@ -142,7 +145,8 @@ int vmk_epoll_wait(struct vmk_epoll *ep, struct vmk_epoll_event *events, int max
  * while an event is pending, and after a wait that left level-triggered
  * sockets in the ready list (whose condition may have gone since: the
  * next vmk_epoll_wait then returns 0 and the fd turns quiet). Do not read,
- * write or close it: ep owns it. -EINVAL for a NULL ep.
+ * write or close it: ep owns it (valid until vmk_epoll_destroy). -EINVAL
+ * for a NULL ep. Thread: any.
  */
 int vmk_epoll_fd(const struct vmk_epoll *ep);
 
