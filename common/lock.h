@@ -8,6 +8,9 @@
  *                        vmknic/; mutex; never taken by workers
  *   2. vs_dp.lock        (vswitch/dp.h) control calls of vswitch/ and the
  *                        link monitor's passes; mutex; never taken by workers
+ *   2b. vmk_epoll.lock   (tcpip/epoll.h) an event set's lists (ctl, wait);
+ *                        mutex; application threads only, never held
+ *                        while sleeping nor with tcpip_host.lock
  *   3. netstack.lock     (tcpip/netstack.h) one netstack's state; spinlock;
  *                        workers only try it
  *   4. leaf locks, held for a few instructions and never around another:

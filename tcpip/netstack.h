@@ -29,6 +29,8 @@
 #include <vmknet/netstack.h>
 #include <vmknet/vswitch.h>
 
+#include "tcpip/sock_ready.h"
+
 #define NS_MAX_IFS        32        /* adapters per netstack */
 #define IF_RING_SIZE      1024
 #define NS_BURST          32
@@ -122,6 +124,7 @@ struct vmk_udp_sock {
 	rte_be32_t laddr;             /* 0: any */
 	uint16_t lport;
 	uint16_t head, n;
+	struct sock_ready rd;         /* readiness (sock_ready.h) */
 	struct udp_dgram q[UDP_QLEN];
 };
 

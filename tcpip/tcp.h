@@ -24,6 +24,7 @@
 
 #include <vmknet/tcp.h>
 
+#include "tcpip/sock_ready.h"
 #include "tcpip/wire_tcp.h"
 
 struct netstack;
@@ -262,6 +263,7 @@ struct vmk_tcp_sock {
 	uint32_t ooo_recent[TCP_MAX_SACK];
 	uint8_t n_ooo_recent;
 	uint32_t snd_size, rcv_size;  /* configured before the buffers exist */
+	struct sock_ready rd;         /* readiness (sock_ready.h) */
 };
 
 /* ---- per-netstack TCP ------------------------------------------------ */

@@ -24,6 +24,7 @@
 
 #include "common/error.h"
 #include "tcpip/netstack.h"
+#include "tcpip/sock_ready.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/tcp.h"
 
@@ -88,7 +89,17 @@ struct tcp_call {
 	uint16_t port;
 	bool flag;
 	enum vmk_tcp_state state;
+	ns_call_fn op;                /* what sock_call runs */
 };
+
+/* The call, then the socket's readiness as the call left it. */
+static void op_then_ready(struct netstack *ns, void *arg)
+{
+	struct tcp_call *c = arg;
+
+	c->op(ns, c);
+	tcp_ready_update(c->s, 0);
+}
 
 /* Run fn(ns, c) for socket s on its netstack, carried to the worker that
  * polls it (ns_call.c). false (nothing run) when the netstack went away. */
@@ -99,7 +110,8 @@ static bool sock_call(struct vmk_tcp_sock *s, ns_call_fn fn, struct tcp_call *c)
 	if (ns == NULL)
 		return false;
 	c->s = s;
-	ns_call(ns, fn, c);
+	c->op = fn;
+	ns_call(ns, op_then_ready, c);
 	return true;
 }
 
@@ -311,6 +323,7 @@ int vmk_tcp_accept(struct vmk_tcp_sock *s, struct vmk_tcp_sock **out, uint32_t *
 
 	if (s == NULL || out == NULL)
 		return -EINVAL;
+	timeout_ms = sock_ready_timeout(&s->rd, timeout_ms);
 	for (;;) {
 		struct tcp_call c = { 0 };
 
@@ -394,6 +407,7 @@ int vmk_tcp_connect(struct vmk_tcp_sock *s, uint32_t dst, uint16_t port,
 
 	if (s == NULL || dst == 0 || port == 0 || !sock_call(s, op_connect, &c))
 		return -EINVAL;
+	timeout_ms = sock_ready_timeout(&s->rd, timeout_ms);
 	if (c.ret < 0)
 		return (int)c.ret;
 	for (;;) {
@@ -490,6 +504,7 @@ static void op_posted_send(struct netstack *ns, void *arg)
 	if (send_chain(ns, s, m, bytes) <= 0)
 		rte_pktmbuf_free(m);
 	__atomic_sub_fetch(&s->posted, bytes, __ATOMIC_RELEASE);
+	tcp_ready_update(s, 0);
 }
 
 /* Post chain m (n bytes, from our pool: its headroom is ours) to the
@@ -544,6 +559,7 @@ long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned 
 		return -EINVAL;
 	if (len == 0)
 		return 0;
+	timeout_ms = sock_ready_timeout(&s->rd, timeout_ms);
 	for (;;) {
 		struct tcp_call c = { .src = buf, .len = len };
 
@@ -605,6 +621,7 @@ long vmk_tcp_send_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf *m, unsigned int 
 	bytes = chain_bytes(m);
 	if (bytes < 0)
 		return bytes;
+	timeout_ms = sock_ready_timeout(&s->rd, timeout_ms);
 	for (;;) {
 		struct tcp_call c = { .m = m, .len = (size_t)bytes };
 
@@ -699,6 +716,7 @@ long vmk_tcp_recv_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf **out, size_t max
 	if (s == NULL || out == NULL || max == 0)
 		return -EINVAL;
 	*out = NULL;
+	timeout_ms = sock_ready_timeout(&s->rd, timeout_ms);
 	for (;;) {
 		struct tcp_call c = { .out = out, .len = max };
 
@@ -715,6 +733,7 @@ long vmk_tcp_recv(struct vmk_tcp_sock *s, void *buf, size_t len, unsigned int ti
 
 	if (s == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
+	timeout_ms = sock_ready_timeout(&s->rd, timeout_ms);
 	for (;;) {
 		struct rte_mbuf *m = NULL;
 		struct tcp_call c = { .dst = buf, .len = len, .out = &m };
@@ -896,6 +915,7 @@ static void op_release(struct netstack *ns, void *arg)
 	struct vmk_tcp_sock *s = c->s;
 	uint64_t now = ns->tcp->now;
 
+	sock_ready_release(&s->rd);         /* leaves its event set, silently */
 	if (s->state == VMK_TCP_LISTEN)
 		close_listener(ns, s, now);
 	else if (c->flag || s->rcvq.len > 0)
@@ -921,7 +941,11 @@ static void release(struct vmk_tcp_sock *s, bool abort)
 		return;
 	th = s->ns != NULL ? s->ns->th : NULL;
 	tcpip_host_lock(th);
-	if (!sock_call(s, op_release, &c)) {
+	c.s = s;
+	if (s->ns != NULL) {
+		ns_call(s->ns, op_release, &c);  /* not sock_call: s may be freed */
+	} else {
+		sock_ready_release(&s->rd);
 		s->flags &= ~TCPF_USER;
 		s->state = VMK_TCP_CLOSED;
 		tcp_pcb_maybe_free(s);

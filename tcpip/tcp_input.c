@@ -561,6 +561,7 @@ static bool syn_received_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now
 		else
 			l->aq_head = p;
 		l->aq_tail = p;
+		tcp_ready_update(l, VMK_EPOLLIN);  /* one edge per connection */
 	}
 	return true;
 }
@@ -774,10 +775,17 @@ void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, ui
 			count_drop(ns, VMK_TCPDROP_NO_SOCKET);
 			reply_rst(ns, &s, now);
 		}
-	} else if (p->state == VMK_TCP_SYN_SENT) {
-		syn_sent_input(p, &s, now);
 	} else {
-		conn_input(p, &s, now);
+		/* Only a block without a handle can be freed on the way. */
+		bool user = (p->flags & TCPF_USER) != 0;
+		uint32_t rcv_nxt = p->rcv_nxt;
+
+		if (p->state == VMK_TCP_SYN_SENT)
+			syn_sent_input(p, &s, now);
+		else
+			conn_input(p, &s, now);
+		if (user)      /* new data or a FIN: an arrival, an edge */
+			tcp_ready_update(p, p->rcv_nxt != rcv_nxt ? VMK_EPOLLIN : 0);
 	}
 	if (!s.taken)
 		rte_pktmbuf_free(m);

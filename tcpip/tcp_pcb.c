@@ -81,6 +81,7 @@ void tcp_stack_fini(struct netstack *ns)
 			p->hnext = NULL;
 			p->listener = NULL;
 			p->aq_head = p->aq_tail = p->aq_next = NULL;
+			tcp_ready_update(p, 0);
 		} else {
 			pcb_free(p);
 		}
@@ -288,6 +289,8 @@ void tcp_set_closed(struct vmk_tcp_sock *p, int err)
 	tcp_pcb_unhash(p);
 	if (!(p->flags & TCPF_USER))
 		tcp_unlink_child(p);
+	else
+		tcp_ready_update(p, 0);
 	tcp_pcb_maybe_free(p);
 }
 

@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "tcpip/netstack.h"
+#include "tcpip/sock_ready.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/wire_icmp.h"
 #include "tcpip/wire_ipv4.h"
@@ -81,6 +82,7 @@ void udp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, ui
 			rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - r.payload_len));
 		d->m = m;
 		s->n++;
+		udp_ready_update(s, VMK_EPOLLIN);
 	}
 }
 
@@ -99,6 +101,7 @@ void udp_close_all(struct netstack *ns)
 			continue;
 		sock_flush(ns->socks[i]);
 		ns->socks[i]->ns = NULL;    /* a later vmk_udp_close only frees */
+		udp_ready_update(ns->socks[i], 0);
 		ns->socks[i] = NULL;
 	}
 	ns->n_socks = 0;
@@ -293,6 +296,7 @@ static void do_dequeue(struct netstack *ns, void *arg)
 		s->head = (uint16_t)((s->head + 1) % UDP_QLEN);
 		s->n--;
 		c->ret = 0;
+		udp_ready_update(s, 0);
 	}
 }
 
@@ -305,6 +309,7 @@ int vmk_udp_recvfrom(struct vmk_udp_sock *s, void *buf, size_t len, uint32_t *sr
 
 	if (s == NULL || s->ns == NULL || (buf == NULL && len > 0))
 		return -EINVAL;
+	timeout_ms = sock_ready_timeout(&s->rd, timeout_ms);
 	for (;;) {
 		ns_call(s->ns, do_dequeue, &c);
 		if (c.ret == 0) {
@@ -330,6 +335,7 @@ static void do_close(struct netstack *ns, void *arg)
 {
 	struct vmk_udp_sock *s = arg;
 
+	sock_ready_release(&s->rd);
 	sock_flush(s);
 	ns->socks[s->index] = NULL;
 	ns->n_socks--;
@@ -346,6 +352,8 @@ void vmk_udp_close(struct vmk_udp_sock *s)
 		vmk_mutex_lock(&ns->th->lock);
 		ns_call(ns, do_close, s);
 		vmk_mutex_unlock(&ns->th->lock);
+	} else {
+		sock_ready_release(&s->rd);       /* the netstack went: nothing runs */
 	}
 	rte_free(s);
 }

@@ -32,7 +32,9 @@
  * polls it); a send larger than 2 KiB is copied on the caller's thread and
  * handed over without waiting for the worker. A call that waits
  * (timeout_ms > 0) polls, every 20 us (plus the thread's timer slack) for
- * its first millisecond, then every millisecond. Errors: negative errno.
+ * its first millisecond, then every millisecond. Non-blocking mode and
+ * readiness events (epoll style, with an eventfd to sleep on):
+ * <vmknet/epoll.h>. Errors: negative errno.
  */
 #ifndef VMKNET_TCP_H
 #define VMKNET_TCP_H

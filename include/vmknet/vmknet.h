@@ -32,6 +32,7 @@
 #include <vmknet/vmknic.h>
 #include <vmknet/udp.h>
 #include <vmknet/tcp.h>
+#include <vmknet/epoll.h>
 #include <vmknet/config.h>
 #include <vmknet/ctl.h>
 

@@ -3,83 +3,9 @@
  * and the zero-copy API (vmk_tcp_send_mbuf, vmk_tcp_recv_mbuf), with a
  * crafted peer (tcp_peer.h) and two netstacks wired back to back.
  */
-#include "unit/tcp_peer.h"
+#include "unit/tcp_pair.h"
 
 /* ---- mbuf queues and the zero-copy API -------------------------------- */
-
-#define VMK1_IP  A(192, 0, 2, 3)
-
-static struct vmk_vmknic *vmk1;
-
-/* Frames vmk_from sent, into vmk_to's netstack. Returns how many. */
-static unsigned int wire(struct vmk_vmknic *from, struct vmk_vmknic *to)
-{
-	struct netstack *ns = to->ifc.ns;
-	struct rte_mbuf *m;
-	unsigned int n = 0;
-
-	while (rte_ring_dequeue(from->ifc.txq, (void **)&m) == 0) {
-		rte_spinlock_lock(&ns->lock);
-		ns_input(ns, &to->ifc, m, now);
-		rte_spinlock_unlock(&ns->lock);
-		n++;
-	}
-	return n;
-}
-
-/* A wire between vmk0 and vmk1: move frames both ways until both are quiet. */
-static void pump(void)
-{
-	while (wire(vmk0, vmk1) + wire(vmk1, vmk0) > 0)
-		;
-}
-
-/* Both netstacks' timers at t (delayed ACKs), then the wire. */
-static void pair_timers_at(uint64_t t)
-{
-	struct netstack *ns1 = vmk1->ifc.ns;
-
-	timers_at(t);
-	rte_spinlock_lock(&ns1->lock);
-	ns_timers(ns1, now);
-	rte_spinlock_unlock(&ns1->lock);
-	pump();
-}
-
-/* vmk0 (defaultTcpipStack) and vmk1 (netstack "peer", 192.0.2.3), joined
- * by pump() instead of the peer of the other tests. */
-static void setup_pair(void)
-{
-	struct vmk_vmknic_params p;
-
-	setup();
-	CU_ASSERT_EQUAL_FATAL(vmk_netstack_add(host, "peer"), 0);
-	vmk_vmknic_params_init(&p);
-	p.name = "vmk1";
-	p.vswitch = vs;
-	p.portgroup = "Management Network";
-	p.netstack = "peer";
-	p.ipv4 = VMK1_IP;
-	p.netmask = MASK24;
-	p.mtu = 9000;
-	CU_ASSERT_EQUAL_FATAL(vmk_vmknic_add(host, &p, NULL), 0);
-	vmk1 = vmknic_find(host_vmknics(host), "vmk1");
-	pump();
-}
-
-/* A connection from vmk0 (*a) to a listener on vmk1 (*b accepted). */
-static void pair_connect(struct vmk_tcp_sock **l, struct vmk_tcp_sock **a,
-			 struct vmk_tcp_sock **b)
-{
-	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, "peer", l), 0);
-	CU_ASSERT_EQUAL(vmk_tcp_bind(*l, VMK1_IP, PORT), 0);
-	CU_ASSERT_EQUAL(vmk_tcp_listen(*l, 4), 0);
-	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, NULL, a), 0);
-	CU_ASSERT_EQUAL(vmk_tcp_connect(*a, VMK1_IP, PORT, 0), -EINPROGRESS);
-	pump();                                  /* ARP, then the handshake */
-	CU_ASSERT_EQUAL(vmk_tcp_state(*a), VMK_TCP_ESTABLISHED);
-	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(*l, b, NULL, NULL, 0), 0);
-}
 
 /* A chain of n mbufs from pool with size bytes each, holding the pattern
  * fill(.., salt) from byte `from` of the stream; bufs (may be NULL) gets
