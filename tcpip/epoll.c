@@ -21,6 +21,8 @@
 
 #include <vmknet/epoll.h>
 
+#include "common/error.h"
+
 #include "tcpip/epoll.h"
 #include "tcpip/netstack.h"
 #include "tcpip/sock_ready.h"
@@ -187,9 +189,8 @@ int vmk_epoll_create(struct vmk_epoll **out)
 	if (ep->efd < 0) {
 		int err = errno == ENOMEM ? -ENOMEM : -EMFILE;
 
-		tcpip_set_error("epoll: no eventfd");
 		free(ep);
-		return err;
+		return vmk_err(err, "epoll: no eventfd");
 	}
 	vmk_mutex_init(&ep->lock);
 	*out = ep;
@@ -292,8 +293,7 @@ static int ctl_add(struct vmk_epoll *ep, struct netstack *ns, enum ep_kind kind,
 	struct ctl_call c;
 
 	if (ns == NULL) {
-		tcpip_set_error("epoll: the socket's netstack went away");
-		return -ENETDOWN;
+		return vmk_err(-ENETDOWN, "epoll: the socket's netstack went away");
 	}
 	it = calloc(1, sizeof(*it));
 	if (it == NULL)
@@ -308,10 +308,9 @@ static int ctl_add(struct vmk_epoll *ep, struct netstack *ns, enum ep_kind kind,
 	c.it = it;
 	ns_call(ns, op_attach, &c);
 	if (c.ret < 0) {
-		tcpip_set_error(c.ret == -EEXIST ? "epoll: the socket is in this set already"
-						 : "epoll: the socket is in another set");
 		free(it);
-		return c.ret;
+		return vmk_err(c.ret, "%s", c.ret == -EEXIST ? "epoll: the socket is in this set already"
+							  : "epoll: the socket is in another set");
 	}
 	it->inext = ep->items;
 	if (ep->items != NULL)
@@ -326,16 +325,12 @@ static int ctl(struct vmk_epoll *ep, int op, struct netstack *ns, enum ep_kind k
 	struct ep_item *it;
 	int ret = 0;
 
-	tcpip_clear_error();
-	if (op != VMK_EPOLL_CTL_ADD && op != VMK_EPOLL_CTL_MOD && op != VMK_EPOLL_CTL_DEL) {
-		tcpip_set_error("epoll: unknown ctl op %d", op);
-		return -EINVAL;
-	}
+	vmk_err_clear();
+	if (op != VMK_EPOLL_CTL_ADD && op != VMK_EPOLL_CTL_MOD && op != VMK_EPOLL_CTL_DEL)
+		return vmk_err(-EINVAL, "epoll: unknown ctl op %d", op);
 	if (op != VMK_EPOLL_CTL_DEL &&
-	    (ev == NULL || (ev->events & ~(EP_INTEREST | EP_FLAGS)) != 0)) {
-		tcpip_set_error("epoll: no event, or an unknown event bit");
-		return -EINVAL;
-	}
+	    (ev == NULL || (ev->events & ~(EP_INTEREST | EP_FLAGS)) != 0))
+		return vmk_err(-EINVAL, "epoll: no event, or an unknown event bit");
 	vmk_mutex_lock(&ep->lock);
 	it = __atomic_load_n(&r->item, __ATOMIC_ACQUIRE);
 	if (op == VMK_EPOLL_CTL_ADD) {
