@@ -26,6 +26,10 @@
  * OVS_REQUIRES, OVS_GUARDED_BY): `make check-thread-safety` (run by
  * `make test`) builds the library with clang -Wthread-safety -Werror. They
  * compile to nothing elsewhere.
+ *
+ * A struct field's guard: C's guarded_by cannot name a sibling member, so a
+ * field a lock guards says so in a comment of one form, `guarded by: LOCK`
+ * (grep for it), and the functions that touch it carry VMK_REQUIRES.
  */
 #ifndef VMK_COMMON_LOCK_H
 #define VMK_COMMON_LOCK_H

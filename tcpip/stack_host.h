@@ -30,7 +30,7 @@ struct tcpip_host {
 	struct vmk_mutex lock;          /* the control lock of tcpip/ and vmknic/ */
 	struct rte_mempool *pool;       /* the host's; not owned */
 	struct rte_mempool *clone_pool; /* the host's; not owned */
-	struct netstack *ns[VMK_NETSTACK_MAX];
+	struct netstack *ns[VMK_NETSTACK_MAX]; /* guarded by: lock */
 };
 
 /* The IP layer on the given pools (which must outlive it), with the

@@ -37,7 +37,7 @@ struct vmk_vmknic {
 /* The adapters of one host. Guarded by ip->lock. */
 struct vmknic_table {
 	struct tcpip_host *ip;
-	struct vmk_vmknic *nics[VMKNIC_MAX];
+	struct vmk_vmknic *nics[VMKNIC_MAX];   /* guarded by: ip->lock */
 };
 
 /* The port kind of adapters (port_vmknic.c). */

@@ -42,14 +42,14 @@ struct vs_dp {
 	/* Serialises every control-plane call; never taken by workers. */
 	struct vmk_mutex lock;
 	/* Read by workers (housekeeping) under RCU; written under lock. */
-	struct vmk_vswitch *vswitches[VMK_MAX_VSWITCHES];
+	struct vmk_vswitch *vswitches[VMK_MAX_VSWITCHES]; /* guarded by: lock */
 	struct rte_rcu_qsbr *qsbr;
-	bool running;
+	bool running;                   /* guarded by: lock */
 	/* The link monitor thread (vswitch/link_monitor.c). */
 	pthread_t link_thread;
 	bool link_running;
 	uint32_t link_stop;
-	unsigned int n_workers;
+	unsigned int n_workers;         /* guarded by: lock */
 	struct worker workers[VMK_MAX_WORKERS];
 };
 
