@@ -64,8 +64,8 @@ struct fdb {
 	uint32_t capacity;        /* most entries held */
 	uint32_t aging_ms;
 	uint32_t age_cursor;      /* next bucket the aging sweep visits */
-	struct vmk_spinlock lock; /* writers only */
-	uint32_t n_entries;       /* written under lock, read relaxed */
+	struct vmk_spinlock lock; /* writers only; keys of buckets are guarded by: lock */
+	uint32_t n_entries;       /* guarded by: lock (read relaxed) */
 	uint64_t n_learned, n_moved, n_aged, n_full;
 };
 

@@ -93,22 +93,23 @@ struct vs_port {
 	uint16_t slot;
 	uint16_t n_rxq;
 	bool uplink;
-	char name[VMK_NAME_MAX];
-	char portgroup[VMK_NAME_MAX];  /* "" for uplinks */
+	char name[VMK_NAME_MAX];       /* set when added */
+	char portgroup[VMK_NAME_MAX];  /* guarded by: dp->lock ("" for uplinks) */
 	void *priv;                    /* the kind's state */
-	bool has_mac;
-	uint8_t mac[6];                /* registered MAC */
+	bool has_mac;                  /* guarded by: dp->lock */
+	uint8_t mac[6];                /* guarded by: dp->lock (registered MAC) */
 	bool has_eff_mac;
 	uint8_t eff_mac[6];            /* the guest's current MAC, if it changed */
 	struct shaper *shapers;        /* [n_rxq], one per rx queue */
-	/* Uplinks: written by the link monitor, read by the data path. */
+	/* Uplinks: written by the link monitor (its passes hold dp->lock), read
+	 * atomically by the data path. */
 	uint8_t link_up;
 	uint8_t demoted;               /* failed; with failback off, used last */
 	/* Non-uplinks: the uplink last used (link monitor's, for notify). */
 	int last_uplink;
 	/* Packet capture attached to this port, or NULL (vswitch/capture.c). */
-	struct vmk_capture *capture;
-	struct vmk_port_stats base;    /* subtracted by vmk_port_get_stats */
+	struct vmk_capture *capture;   /* guarded by: dp->lock; read atomically by workers */
+	struct vmk_port_stats base;    /* guarded by: dp->lock (subtracted by vmk_port_get_stats) */
 	struct port_wstats *wstats;    /* [dp max_workers + 1] */
 	enum vmk_port_kind kind;       /* as added (vmk_port_get_info) */
 };

@@ -29,6 +29,8 @@
 #define VS_MAX_PORTGROUPS 512
 #define VS_N_VLANS        4096
 
+/* A port group: every field guarded by: dp->lock (the data path reads the
+ * view built from it, never the port group). */
 struct portgroup {
 	bool used;
 	char name[VMK_NAME_MAX];
@@ -84,21 +86,21 @@ struct vs_txbufs {
 };
 
 struct vmk_vswitch {
-	struct vs_dp *dp;
-	unsigned int index;
-	char name[VMK_NAME_MAX];
-	uint32_t mtu;
-	uint32_t n_slots;
-	uint32_t aging_sec;
-	struct fdb *fdb;              /* RCU-published */
-	struct vs_view *view;         /* RCU-published */
-	struct vs_port **ports;       /* control's table [n_slots] */
-	uint32_t n_ports;
-	struct portgroup pgs[VS_MAX_PORTGROUPS];
-	struct vmk_security_policy sec;   /* vSwitch policy (port groups inherit) */
-	struct vmk_shaping_policy shaping;
-	struct vmk_teaming_policy teaming;
-	struct vs_txbufs *txb;        /* [host max_workers] */
+	struct vs_dp *dp;             /* set at creation */
+	unsigned int index;           /* set at creation */
+	char name[VMK_NAME_MAX];      /* set at creation */
+	uint32_t mtu;                 /* guarded by: dp->lock */
+	uint32_t n_slots;             /* set at creation */
+	uint32_t aging_sec;           /* guarded by: dp->lock */
+	struct fdb *fdb;              /* guarded by: dp->lock; RCU-published to workers */
+	struct vs_view *view;         /* guarded by: dp->lock; RCU-published to workers */
+	struct vs_port **ports;       /* guarded by: dp->lock (control's table [n_slots]) */
+	uint32_t n_ports;             /* guarded by: dp->lock */
+	struct portgroup pgs[VS_MAX_PORTGROUPS]; /* guarded by: dp->lock */
+	struct vmk_security_policy sec;   /* guarded by: dp->lock (port groups inherit) */
+	struct vmk_shaping_policy shaping; /* guarded by: dp->lock */
+	struct vmk_teaming_policy teaming; /* guarded by: dp->lock */
+	struct vs_txbufs *txb;        /* [host max_workers]: each worker its own */
 };
 
 /* For the analysis only: vs->dp->lock is the datapath lock the caller holds
