@@ -41,8 +41,18 @@ int vmk_err_prefix(int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(err_text, sizeof(err_text), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(err_text) && old[0] != '\0')
-		snprintf(err_text + n, sizeof(err_text) - (size_t)n, ": %s", old);
+	if (n >= 0 && (size_t)n + 2 < sizeof(err_text) && old[0] != '\0') {
+		/* "<prefix>: <old>", cut to the buffer (by hand: snprintf's
+		 * truncation warning fires under -O1). */
+		size_t at = (size_t)n, len = strlen(old);
+
+		err_text[at++] = ':';
+		err_text[at++] = ' ';
+		if (len > sizeof(err_text) - 1 - at)
+			len = sizeof(err_text) - 1 - at;
+		memcpy(err_text + at, old, len);
+		err_text[at + len] = '\0';
+	}
 	return rc;
 }
 
