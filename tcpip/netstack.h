@@ -146,26 +146,27 @@ struct netstack {
 	struct rte_mempool *pool;
 	struct rte_mempool *clone_pool; /* indirect mbufs (no data room): TCP's
 					 * zero-copy slices of queued data */
-	uint32_t n_ifs;
-	struct tcpip_if *ifs[NS_MAX_IFS];
-	struct static_route routes[VMK_ROUTE_MAX];
-	rte_be32_t default_gw;
-	struct arp_entry arp[VMK_ARP_MAX];
-	uint32_t arp_queued;
-	struct reasm_slot reasm[REASM_SLOTS];
-	uint32_t reasm_mem;
-	uint32_t n_socks;
-	struct vmk_udp_sock *socks[UDP_MAX_SOCKS];
-	uint16_t next_port;
-	struct ping_session *pings[PING_MAX];
+	uint32_t n_ifs; /* guarded by: lock */
+	struct tcpip_if *ifs[NS_MAX_IFS]; /* guarded by: lock */
+	struct static_route routes[VMK_ROUTE_MAX]; /* guarded by: lock */
+	rte_be32_t default_gw; /* guarded by: lock */
+	struct arp_entry arp[VMK_ARP_MAX]; /* guarded by: lock */
+	uint32_t arp_queued; /* guarded by: lock */
+	struct reasm_slot reasm[REASM_SLOTS]; /* guarded by: lock */
+	uint32_t reasm_mem; /* guarded by: lock */
+	uint32_t n_socks; /* guarded by: lock */
+	struct vmk_udp_sock *socks[UDP_MAX_SOCKS]; /* guarded by: lock */
+	uint16_t next_port; /* guarded by: lock */
+	struct ping_session *pings[PING_MAX]; /* guarded by: lock */
 	struct tcp_stack *tcp;        /* tcpip/tcp.h */
-	uint16_t ip_id;
-	uint64_t last_timer_us;
-	uint64_t polled_us;           /* a worker's last poll (0: never) */
+	uint16_t ip_id; /* guarded by: lock */
+	uint64_t last_timer_us; /* guarded by: lock */
+	uint64_t polled_us;           /* a worker's last poll (0: never); atomic, read
+				       * without the lock (ns_call.c) */
 	struct rte_ring *reqs;        /* application requests (ns_call.c) */
-	uint64_t icmp_err_us;
-	uint32_t icmp_err_tokens;
-	struct vmk_netstack_stats st;
+	uint64_t icmp_err_us; /* guarded by: lock */
+	uint32_t icmp_err_tokens; /* guarded by: lock */
+	struct vmk_netstack_stats st; /* guarded by: lock */
 };
 
 /* ---- instances (netstack.c) ------------------------------------------ */
