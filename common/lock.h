@@ -11,8 +11,10 @@
  *   2b. vmk_epoll.lock   (tcpip/epoll.h) an event set's lists (ctl, wait);
  *                        mutex; application threads only, never held
  *                        while sleeping nor with tcpip_host.lock
- *   3. netstack.lock     (tcpip/netstack.h) one netstack's state; spinlock;
- *                        workers only try it
+ *   3. netstack.lock     (tcpip/netstack.h) one netstack's state;
+ *                        vmk_spinlock (a capability: the functions that
+ *                        need it carry VMK_REQUIRES(ns->lock)); workers
+ *                        only try it
  *   4. leaf locks, held for a few instructions and never around another:
  *                        a shared ethdev tx queue's spinlock
  *                        (vswitch/port_ethdev.c), the vhost registry's
@@ -52,6 +54,7 @@
 #define VMK_EXCLUDES(...) VMK_TSA(locks_excluded(__VA_ARGS__))
 #define VMK_ACQUIRES(...) VMK_TSA(acquire_capability(__VA_ARGS__))
 #define VMK_RELEASES(...) VMK_TSA(release_capability(__VA_ARGS__))
+#define VMK_TRY_ACQUIRES(ret, ...) VMK_TSA(try_acquire_capability(ret, __VA_ARGS__))
 #define VMK_ASSERT_HELD(...) VMK_TSA(assert_capability(__VA_ARGS__))
 #define VMK_NO_THREAD_SAFETY_ANALYSIS VMK_TSA(no_thread_safety_analysis)
 
@@ -86,7 +89,7 @@ static inline void vmk_mutex_unlock(struct vmk_mutex *l)
 }
 
 /* A DPDK spinlock the analysis knows as a capability (the FDB's writer
- * lock). */
+ * lock, netstack.lock). */
 struct VMK_CAPABILITY("spinlock") vmk_spinlock {
 	rte_spinlock_t l;
 };
@@ -100,6 +103,13 @@ static inline void vmk_spin_lock(struct vmk_spinlock *l)
 	VMK_ACQUIRES(*l) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	rte_spinlock_lock(&l->l);
+}
+
+/* true: taken. */
+static inline bool vmk_spin_trylock(struct vmk_spinlock *l)
+	VMK_TRY_ACQUIRES(true, *l) VMK_NO_THREAD_SAFETY_ANALYSIS
+{
+	return rte_spinlock_trylock(&l->l) != 0;
 }
 
 static inline void vmk_spin_unlock(struct vmk_spinlock *l)

@@ -31,6 +31,7 @@ static struct arp_entry *arp_find(struct netstack *ns, int16_t ifidx, rte_be32_t
 
 static void arp_entry_free(struct netstack *ns, struct arp_entry *e,
 			   enum vmk_ip_drop_reason why)
+	VMK_REQUIRES(ns->lock)
 {
 	for (unsigned int i = 0; i < e->n_q; i++)
 		ns_drop(ns, e->q[i], why);
@@ -40,6 +41,7 @@ static void arp_entry_free(struct netstack *ns, struct arp_entry *e,
 
 /* A free entry, else the least recently used stale one. */
 static struct arp_entry *arp_alloc(struct netstack *ns)
+	VMK_REQUIRES(ns->lock)
 {
 	struct arp_entry *victim = NULL;
 
@@ -59,6 +61,7 @@ static struct arp_entry *arp_alloc(struct netstack *ns)
 static void arp_send(struct netstack *ns, struct tcpip_if *ifc, uint16_t op,
 		     const struct rte_ether_addr *dst_mac, const struct rte_ether_addr *tha,
 		     rte_be32_t tpa)
+	VMK_REQUIRES(ns->lock)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(ns->pool);
 	struct arp_repr r;
@@ -92,6 +95,7 @@ void arp_announce(struct netstack *ns, struct tcpip_if *ifc)
 
 static void eth_push_send(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m,
 			  const struct rte_ether_addr *dst)
+	VMK_REQUIRES(ns->lock)
 {
 	struct rte_ether_hdr *h =
 		(struct rte_ether_hdr *)rte_pktmbuf_prepend(m, RTE_ETHER_HDR_LEN);
@@ -108,6 +112,7 @@ static void eth_push_send(struct netstack *ns, struct tcpip_if *ifc, struct rte_
  * waited for it. */
 static void arp_confirm(struct netstack *ns, struct tcpip_if *ifc, struct arp_entry *e,
 			const struct rte_ether_addr *mac, uint64_t now)
+	VMK_REQUIRES(ns->lock)
 {
 	e->mac = *mac;
 	e->state = ARP_REACHABLE;
@@ -295,9 +300,9 @@ unsigned int tcpip_neigh_list(struct tcpip_host *th, const char *netstack,
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
 		n = arp_list(ns, out, max, tcpip_now_us());
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 	}
 	tcpip_host_unlock(th);
 	return n;
@@ -312,7 +317,7 @@ int tcpip_neigh_remove(struct tcpip_host *th, const char *netstack, uint32_t ip)
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
 		for (unsigned int i = 0; i < VMK_ARP_MAX; i++) {
 			struct arp_entry *e = &ns->arp[i];
 
@@ -321,7 +326,7 @@ int tcpip_neigh_remove(struct tcpip_host *th, const char *netstack, uint32_t ip)
 				n++;
 			}
 		}
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 		if (n == 0)
 			vmk_err(-ENOENT, "netstack %s has no neighbour entry for that address",
 				ns->name);

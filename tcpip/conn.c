@@ -75,10 +75,10 @@ unsigned int tcpip_netstack_connections(struct tcpip_host *th, const char *netst
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
 		n = conn_list_udp(ns, out, max, n);
 		n = conn_list_tcp(ns, out, max, n);
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 	}
 	tcpip_host_unlock(th);
 	return n;

@@ -247,6 +247,7 @@ struct ctl_call {
 
 /* Lock held: watch the socket, reporting what is ready already. */
 static void op_attach(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct ctl_call *c = arg;
 	struct ep_item *it = c->it, *cur = it->r->item;
@@ -268,6 +269,7 @@ static void op_attach(struct netstack *ns, void *arg)
 
 /* Lock held: stop watching; no producer reaches the entry afterwards. */
 static void op_detach(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct ctl_call *c = arg;
 
@@ -276,7 +278,10 @@ static void op_detach(struct netstack *ns, void *arg)
 		__atomic_store_n(&c->it->r->item, NULL, __ATOMIC_RELEASE);
 }
 
+/* Not analysed: without a netstack op_detach runs directly, and there is
+ * no ns->lock to hold (its VMK_REQUIRES names the lock of a NULL ns). */
 static void detach(struct netstack *ns, struct ep_item *it)
+	VMK_NO_THREAD_SAFETY_ANALYSIS
 {
 	struct ctl_call c = { .it = it };
 

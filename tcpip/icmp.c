@@ -18,6 +18,7 @@
 
 static void echo_reply(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m,
 		       const struct ipv4_view *ip, const struct icmp_repr *req, uint64_t now)
+	VMK_REQUIRES(ns->lock)
 {
 	struct icmp_repr rep = *req;
 	struct ip_out o = {
@@ -40,6 +41,7 @@ static void echo_reply(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbu
 /* An error quoting one of our echo requests: tell its ping session. */
 static void error_to_ping(struct netstack *ns, struct rte_mbuf *m, uint32_t off,
 			  const struct icmp_repr *err, uint64_t now)
+	VMK_REQUIRES(ns->lock)
 {
 	struct ipv4_view q;
 	struct icmp_repr qi;

@@ -61,7 +61,7 @@ int tcpip_if_attach(struct netstack *ns, struct tcpip_if *ifc)
 {
 	int ret = -ENOSPC;
 
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	for (int16_t i = 0; i < NS_MAX_IFS; i++) {
 		if (ns->ifs[i] != NULL)
 			continue;
@@ -72,7 +72,7 @@ int tcpip_if_attach(struct netstack *ns, struct tcpip_if *ifc)
 		ret = 0;
 		break;
 	}
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	return ret;
 }
 
@@ -82,12 +82,12 @@ void tcpip_if_detach(struct tcpip_if *ifc)
 
 	if (ns == NULL || ifc->index < 0)
 		return;
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	arp_flush_if(ns, ifc->index);
 	ns->ifs[ifc->index] = NULL;
 	ns->n_ifs--;
 	ifc->index = -1;
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	/* Keep ifc->ns: the adapter stays tied to its netstack for
 	 * descriptions; a worker polling it checks index instead. */
 }
@@ -152,7 +152,7 @@ uint16_t tcpip_if_poll(struct tcpip_if *ifc, struct rte_mbuf **pkts, uint16_t n,
 
 	if (ns != NULL && ifc->index >= 0)
 		__atomic_store_n(&ns->polled_us, now, __ATOMIC_RELAXED);
-	if (ns != NULL && rte_spinlock_trylock(&ns->lock)) {
+	if (ns != NULL && vmk_spin_trylock(&ns->lock)) {
 		struct rte_mbuf *in[NS_BURST];
 		unsigned int k = 0;
 
@@ -168,7 +168,7 @@ uint16_t tcpip_if_poll(struct tcpip_if *ifc, struct rte_mbuf **pkts, uint16_t n,
 		}
 		if (now - ns->last_timer_us >= TIMER_PERIOD_US)
 			ns_timers(ns, now);
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 	}
 	return (uint16_t)rte_ring_sc_dequeue_burst(ifc->txq, (void **)pkts, n, NULL);
 }

@@ -49,6 +49,7 @@ static uint32_t wire_len(const struct rte_mbuf *m, const struct ipv4_view *ip)
 
 static void deliver(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m,
 		    uint16_t hlen, uint8_t proto, uint64_t now)
+	VMK_REQUIRES(ns->lock)
 {
 	switch (proto) {
 	case IPPROTO_ICMP:

@@ -23,6 +23,7 @@ static uint32_t frag_payload(const struct netstack *ns, const struct tcpip_if *i
 
 static int fragment(struct netstack *ns, struct tcpip_if *ifc, rte_be32_t nh,
 		    struct rte_mbuf *m, struct ipv4_repr *r, uint64_t now)
+	VMK_REQUIRES(ns->lock)
 {
 	uint32_t total = m->pkt_len, step = frag_payload(ns, ifc);
 

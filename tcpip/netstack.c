@@ -66,7 +66,7 @@ struct netstack *ns_create(const char *name, struct rte_mempool *pool,
 
 	if (ns == NULL)
 		return NULL;
-	rte_spinlock_init(&ns->lock);
+	vmk_spin_init(&ns->lock);
 	snprintf(ns->name, sizeof(ns->name), "%s", name);
 	ns->builtin = builtin;
 	ns->pool = pool;
@@ -90,13 +90,13 @@ void ns_destroy(struct netstack *ns)
 {
 	if (ns == NULL)
 		return;
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	ns_req_run(ns);          /* a posted request owns its memory */
 	arp_flush_if(ns, -1);
 	reasm_flush(ns);
 	udp_close_all(ns);
 	tcp_stack_fini(ns);
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	ns_req_fini(ns);
 	rte_free(ns);
 }
@@ -251,9 +251,9 @@ int tcpip_netstack_get_stats(struct tcpip_host *th, const char *name,
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, name);
 	if (ns != NULL) {
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
 		*out = ns->st;
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 	}
 	tcpip_host_unlock(th);
 	return ns != NULL ? 0 : -ENOENT;

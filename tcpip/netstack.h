@@ -26,6 +26,8 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "common/lock.h"
+
 #include <vmknet/netstack.h>
 #include <vmknet/vswitch.h>
 
@@ -137,33 +139,34 @@ struct ping_session {
 };
 
 struct netstack {
-	rte_spinlock_t lock;
+	struct vmk_spinlock lock;
 	char name[VMK_NAME_MAX];
 	bool builtin;
 	struct tcpip_host *th;        /* the IP layer it belongs to (its lock) */
 	struct rte_mempool *pool;
 	struct rte_mempool *clone_pool; /* indirect mbufs (no data room): TCP's
 					 * zero-copy slices of queued data */
-	uint32_t n_ifs;
-	struct tcpip_if *ifs[NS_MAX_IFS];
-	struct static_route routes[VMK_ROUTE_MAX];
-	rte_be32_t default_gw;
-	struct arp_entry arp[VMK_ARP_MAX];
-	uint32_t arp_queued;
-	struct reasm_slot reasm[REASM_SLOTS];
-	uint32_t reasm_mem;
-	uint32_t n_socks;
-	struct vmk_udp_sock *socks[UDP_MAX_SOCKS];
-	uint16_t next_port;
-	struct ping_session *pings[PING_MAX];
+	uint32_t n_ifs; /* guarded by: lock */
+	struct tcpip_if *ifs[NS_MAX_IFS]; /* guarded by: lock */
+	struct static_route routes[VMK_ROUTE_MAX]; /* guarded by: lock */
+	rte_be32_t default_gw; /* guarded by: lock */
+	struct arp_entry arp[VMK_ARP_MAX]; /* guarded by: lock */
+	uint32_t arp_queued; /* guarded by: lock */
+	struct reasm_slot reasm[REASM_SLOTS]; /* guarded by: lock */
+	uint32_t reasm_mem; /* guarded by: lock */
+	uint32_t n_socks; /* guarded by: lock */
+	struct vmk_udp_sock *socks[UDP_MAX_SOCKS]; /* guarded by: lock */
+	uint16_t next_port; /* guarded by: lock */
+	struct ping_session *pings[PING_MAX]; /* guarded by: lock */
 	struct tcp_stack *tcp;        /* tcpip/tcp.h */
-	uint16_t ip_id;
-	uint64_t last_timer_us;
-	uint64_t polled_us;           /* a worker's last poll (0: never) */
+	uint16_t ip_id; /* guarded by: lock */
+	uint64_t last_timer_us; /* guarded by: lock */
+	uint64_t polled_us;           /* a worker's last poll (0: never); atomic, read
+				       * without the lock (ns_call.c) */
 	struct rte_ring *reqs;        /* application requests (ns_call.c) */
-	uint64_t icmp_err_us;
-	uint32_t icmp_err_tokens;
-	struct vmk_netstack_stats st;
+	uint64_t icmp_err_us; /* guarded by: lock */
+	uint32_t icmp_err_tokens; /* guarded by: lock */
+	struct vmk_netstack_stats st; /* guarded by: lock */
 };
 
 /* ---- instances (netstack.c) ------------------------------------------ */
@@ -176,7 +179,16 @@ struct netstack *ns_create(const char *name, struct rte_mempool *pool,
  * adapter may be attached. NULL ok. */
 void ns_destroy(struct netstack *ns);
 /* Count a drop and free the mbuf (NULL ok). Lock held. */
-void ns_drop(struct netstack *ns, struct rte_mbuf *m, enum vmk_ip_drop_reason why);
+void ns_drop(struct netstack *ns, struct rte_mbuf *m, enum vmk_ip_drop_reason why)
+	VMK_REQUIRES(ns->lock);
+/* Tell the analysis that ns->lock is held where it cannot see it: ns is
+ * another name of a netstack whose lock the caller's VMK_REQUIRES names
+ * (a local `ns = p->ns`), or the one an ns_call fn runs under (c->s->ns is
+ * the ns it was called with). Checks nothing at run time. */
+static inline void ns_lock_held(const struct netstack *ns) VMK_ASSERT_HELD(ns->lock)
+{
+	(void)ns;
+}
 /* Microseconds of the TSC clock (the `now` of the public wrappers). */
 uint64_t tcpip_now_us(void);
 
@@ -207,7 +219,8 @@ void ns_call(struct netstack *ns, ns_call_fn fn, void *arg);
  * ns_call. Thread: as ns_call. */
 int ns_post(struct netstack *ns, struct ns_req *req);
 /* Run the queued requests. Lock held (the worker, once a loop). */
-void ns_req_run(struct netstack *ns);
+void ns_req_run(struct netstack *ns)
+	VMK_REQUIRES(ns->lock);
 
 /* ---- adapters (iface.c) ---------------------------------------------- */
 
@@ -224,11 +237,14 @@ void tcpip_if_detach(struct tcpip_if *ifc);
 uint16_t tcpip_if_poll(struct tcpip_if *ifc, struct rte_mbuf **pkts, uint16_t n,
 		       uint64_t now);
 /* Process one frame received on ifc (takes it). Lock held. */
-void ns_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now);
+void ns_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 /* Run timers (ARP, reassembly). Lock held. */
-void ns_timers(struct netstack *ns, uint64_t now);
+void ns_timers(struct netstack *ns, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 /* Queue a finished frame on ifc's transmit ring (takes it). Lock held. */
-void ns_xmit(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m);
+void ns_xmit(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m)
+	VMK_REQUIRES(ns->lock);
 /* Adapter ifc is usable for IP: enabled with an address. */
 static inline bool if_up(const struct tcpip_if *ifc)
 {
@@ -238,28 +254,36 @@ static inline bool if_up(const struct tcpip_if *ifc)
 /* ---- binding (bind.c) ------------------------------------------------- */
 
 /* Is addr the address of one of ns's adapters? Lock held. */
-bool ns_addr_is_local(const struct netstack *ns, rte_be32_t addr);
+bool ns_addr_is_local(const struct netstack *ns, rte_be32_t addr)
+	VMK_REQUIRES(ns->lock);
 
 /* Check addr for a bind and choose *port: kept when given and free, else
  * the next free port from *cursor (wrapping to eph_min). Returns 0,
  * -EADDRNOTAVAIL or -EADDRINUSE. Lock held. */
 int ns_bind_choose(struct netstack *ns, rte_be32_t addr, uint16_t *port, uint16_t *cursor,
-		   uint16_t eph_min, bool (*used)(struct netstack *, rte_be32_t, uint16_t));
+		   uint16_t eph_min, bool (*used)(struct netstack *, rte_be32_t, uint16_t))
+	VMK_REQUIRES(ns->lock);
 
 /* ---- ARP (arp.c) ----------------------------------------------------- */
 
-void arp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now);
+void arp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 /* Send the IP packet m (starting at its IP header) to next hop nh on ifc,
  * resolving nh first if needed (m waits in a bounded queue). Takes m. */
 void arp_output(struct netstack *ns, struct tcpip_if *ifc, rte_be32_t nh, struct rte_mbuf *m,
-		uint64_t now);
+		uint64_t now)
+	VMK_REQUIRES(ns->lock);
 /* Broadcast a gratuitous ARP for ifc's address. Lock held. */
-void arp_announce(struct netstack *ns, struct tcpip_if *ifc);
-void arp_timers(struct netstack *ns, uint64_t now);
+void arp_announce(struct netstack *ns, struct tcpip_if *ifc)
+	VMK_REQUIRES(ns->lock);
+void arp_timers(struct netstack *ns, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 /* Forget entries through ifc (all when ifc is NULL), dropping queued packets. */
-void arp_flush_if(struct netstack *ns, int16_t ifidx);
+void arp_flush_if(struct netstack *ns, int16_t ifidx)
+	VMK_REQUIRES(ns->lock);
 /* Describe up to max entries; returns how many exist. Lock held. */
-unsigned int arp_list(struct netstack *ns, struct vmk_neigh *out, unsigned int max, uint64_t now);
+unsigned int arp_list(struct netstack *ns, struct vmk_neigh *out, unsigned int max, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 
 /* ---- routes (route.c) ------------------------------------------------ */
 
@@ -275,13 +299,19 @@ struct route_result {
  * gateway for off-link destinations; out_if (NULL: any) forces the adapter.
  * Returns 0 or -ENETUNREACH. Lock held. */
 int route_lookup(struct netstack *ns, rte_be32_t dst, rte_be32_t src,
-		 const struct tcpip_if *out_if, struct route_result *r);
+		 const struct tcpip_if *out_if, struct route_result *r)
+	VMK_REQUIRES(ns->lock);
 /* The adapter whose subnet holds a (NULL: none). */
-struct tcpip_if *route_connected_if(struct netstack *ns, rte_be32_t a);
-int route_add(struct netstack *ns, rte_be32_t net, uint8_t plen, rte_be32_t gw);
-int route_remove(struct netstack *ns, rte_be32_t net, uint8_t plen);
-int route_set_default(struct netstack *ns, rte_be32_t gw);
-unsigned int route_list(struct netstack *ns, struct vmk_route *out, unsigned int max);
+struct tcpip_if *route_connected_if(struct netstack *ns, rte_be32_t a)
+	VMK_REQUIRES(ns->lock);
+int route_add(struct netstack *ns, rte_be32_t net, uint8_t plen, rte_be32_t gw)
+	VMK_REQUIRES(ns->lock);
+int route_remove(struct netstack *ns, rte_be32_t net, uint8_t plen)
+	VMK_REQUIRES(ns->lock);
+int route_set_default(struct netstack *ns, rte_be32_t gw)
+	VMK_REQUIRES(ns->lock);
+unsigned int route_list(struct netstack *ns, struct vmk_route *out, unsigned int max)
+	VMK_REQUIRES(ns->lock);
 static inline rte_be32_t prefix_mask(uint8_t plen)
 {
 	return plen == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - plen));
@@ -289,7 +319,8 @@ static inline rte_be32_t prefix_mask(uint8_t plen)
 
 /* ---- IPv4 (ipv4_input.c, ipv4_output.c, reasm.c) --------------------- */
 
-void ipv4_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now);
+void ipv4_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 
 struct ip_out {
 	rte_be32_t src;               /* 0: the adapter's address */
@@ -304,31 +335,40 @@ struct ip_out {
  * segment). Always takes m. Returns 0 (sent or waiting for ARP),
  * -ENETUNREACH, -ENETDOWN, -EMSGSIZE (DF and longer than the MTU),
  * -ENOBUFS. Lock held. */
-int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o, uint64_t now);
+int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 
 /* Take a fragment (m at its IP header, trimmed to total length): returns
  * the reassembled datagram (a chain, header fixed) or NULL (held or
  * dropped). Lock held. */
-struct rte_mbuf *reasm_input(struct netstack *ns, struct rte_mbuf *m, uint64_t now);
-void reasm_timers(struct netstack *ns, uint64_t now);
-void reasm_flush(struct netstack *ns);
+struct rte_mbuf *reasm_input(struct netstack *ns, struct rte_mbuf *m, uint64_t now)
+	VMK_REQUIRES(ns->lock);
+void reasm_timers(struct netstack *ns, uint64_t now)
+	VMK_REQUIRES(ns->lock);
+void reasm_flush(struct netstack *ns)
+	VMK_REQUIRES(ns->lock);
 
 /* ---- ICMP, UDP, ping (icmp.c, udp.c, ping.c) ------------------------- */
 
 /* m at its IP header; hlen/len of header and payload. Takes m. */
 void icmp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
-		uint64_t now);
+		uint64_t now)
+	VMK_REQUIRES(ns->lock);
 /* Answer the datagram orig (at its IP header, not freed) with an ICMP error
  * unless it must not be (an ICMP error, a non-first fragment, broadcast),
  * rate limited. */
 void icmp_send_error(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *orig,
-		     uint8_t type, uint8_t code, uint16_t mtu, uint64_t now);
+		     uint8_t type, uint8_t code, uint16_t mtu, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 void udp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
-	       uint64_t now);
-void udp_close_all(struct netstack *ns);
+	       uint64_t now)
+	VMK_REQUIRES(ns->lock);
+void udp_close_all(struct netstack *ns)
+	VMK_REQUIRES(ns->lock);
 /* An echo reply or an error about an echo request of ours arrived. */
 void ping_on_reply(struct netstack *ns, uint16_t ident, uint16_t seq, int status,
-		   rte_be32_t from, uint32_t size, uint8_t ttl, uint16_t mtu, uint64_t now);
+		   rte_be32_t from, uint32_t size, uint8_t ttl, uint16_t mtu, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 
 /* ---- packet helpers (pkt.c) ------------------------------------------ */
 

@@ -56,6 +56,8 @@ void ns_req_run(struct netstack *ns)
 			/* A posted request's storage may go with its fn. */
 			bool posted = q[i]->posted;
 
+			/* Lock held; the ns_call fns carry VMK_REQUIRES(ns->lock),
+			 * which clang does not check through a pointer. */
 			q[i]->fn(ns, q[i]->arg);
 			if (!posted)
 				__atomic_store_n(&q[i]->done, 1, __ATOMIC_RELEASE);
@@ -87,9 +89,9 @@ void ns_call(struct netstack *ns, ns_call_fn fn, void *arg)
 		while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE)) {
 			uint64_t waited = tcpip_now_us() - t0;
 
-			if (waited >= NS_CALL_TAKEOVER_US && rte_spinlock_trylock(&ns->lock)) {
+			if (waited >= NS_CALL_TAKEOVER_US && vmk_spin_trylock(&ns->lock)) {
 				ns_req_run(ns);      /* ours among them */
-				rte_spinlock_unlock(&ns->lock);
+				vmk_spin_unlock(&ns->lock);
 			} else if (waited >= NS_CALL_SPIN_US) {
 				sched_yield();
 			} else {
@@ -98,8 +100,8 @@ void ns_call(struct netstack *ns, ns_call_fn fn, void *arg)
 		}
 		return;
 	}
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	ns_req_run(ns);                      /* what was queued comes first */
-	fn(ns, arg);
-	rte_spinlock_unlock(&ns->lock);
+	fn(ns, arg); /* as in ns_req_run: not checked through the pointer */
+	vmk_spin_unlock(&ns->lock);
 }

@@ -119,16 +119,17 @@ static int session_register(struct netstack *ns, struct ping_session *p)
 
 static void session_unregister(struct netstack *ns, struct ping_session *p)
 {
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	for (unsigned int i = 0; i < PING_MAX; i++)
 		if (ns->pings[i] == p)
 			ns->pings[i] = NULL;
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 }
 
 /* Build and send request seq. Lock held. */
 static void send_one(struct netstack *ns, struct ping_session *ps, struct tcpip_if *ifc,
 		     const struct vmk_ping_params *p, uint16_t seq)
+	VMK_REQUIRES(ns->lock)
 {
 	struct icmp_repr r = { .type = ICMP_ECHO_REQUEST, .id = ps->ident, .seq = seq };
 	struct ip_out o = { .dst = p->dst, .proto = IPPROTO_ICMP, .ttl = p->ttl, .df = p->df,
@@ -168,7 +169,7 @@ static uint32_t report(struct netstack *ns, struct ping_session *ps,
 {
 	uint64_t now = tcpip_now_us();
 
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	while (reported < sent) {
 		struct vmk_ping_reply *r = &ps->r[reported];
 
@@ -187,13 +188,13 @@ static uint32_t report(struct netstack *ns, struct ping_session *ps,
 		} else if (r->status != -ETIMEDOUT) {
 			res->errors++;
 		}
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 		if (p->on_reply != NULL)
 			p->on_reply(r, p->arg);
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
 		reported++;
 	}
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	return reported;
 }
 
@@ -245,9 +246,9 @@ int tcpip_ping(struct tcpip_host *th, const struct vmk_ping_params *params,
 	ret = ping_resolve(th, &p, ifc, &ns);
 	if (ret < 0)
 		goto free_session;
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	ret = session_register(ns, ps);
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	if (ret < 0) {
 		vmk_err(ret, "too many pings in flight on %s", ns->name);
 		goto free_session;
@@ -257,9 +258,9 @@ int tcpip_ping(struct tcpip_host *th, const struct vmk_ping_params *params,
 		uint64_t now = tcpip_now_us();
 
 		if (sent < p.count && now >= next_us) {
-			rte_spinlock_lock(&ns->lock);
+			vmk_spin_lock(&ns->lock);
 			send_one(ns, ps, ifc, &p, (uint16_t)(sent + 1));
-			rte_spinlock_unlock(&ns->lock);
+			vmk_spin_unlock(&ns->lock);
 			sent++;
 			next_us = now + (uint64_t)p.interval_ms * 1000u;
 		}

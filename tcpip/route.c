@@ -55,6 +55,7 @@ static void set_result(struct route_result *r, struct tcpip_if *ifc, rte_be32_t 
 /* Off-link: the source adapter's gateway, else the netstack's default. */
 static int route_default(struct netstack *ns, rte_be32_t src, const struct tcpip_if *out_if,
 			 struct route_result *r)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcpip_if *gw_if;
 
@@ -241,17 +242,20 @@ unsigned int route_list(struct netstack *ns, struct vmk_route *out, unsigned int
 typedef int (*route_op)(struct netstack *ns, rte_be32_t a, uint8_t plen, rte_be32_t b);
 
 static int op_add(struct netstack *ns, rte_be32_t net, uint8_t plen, rte_be32_t gw)
+	VMK_REQUIRES(ns->lock)
 {
 	return route_add(ns, net, plen, gw);
 }
 
 static int op_remove(struct netstack *ns, rte_be32_t net, uint8_t plen, rte_be32_t unused)
+	VMK_REQUIRES(ns->lock)
 {
 	(void)unused;
 	return route_remove(ns, net, plen);
 }
 
 static int op_default(struct netstack *ns, rte_be32_t gw, uint8_t unused, rte_be32_t unused2)
+	VMK_REQUIRES(ns->lock)
 {
 	(void)unused;
 	(void)unused2;
@@ -268,9 +272,11 @@ static int route_call(struct tcpip_host *th, const char *netstack, route_op op, 
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
+		/* The op_* carry VMK_REQUIRES(ns->lock); clang does not check a
+		 * call through a pointer. */
 		ret = op(ns, a, plen, b);
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 	}
 	tcpip_host_unlock(th);
 	return ret;
@@ -302,9 +308,9 @@ unsigned int tcpip_route_list(struct tcpip_host *th, const char *netstack,
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
 		n = route_list(ns, out, max);
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 	}
 	tcpip_host_unlock(th);
 	return n;
@@ -321,7 +327,7 @@ int tcpip_route_lookup(struct tcpip_host *th, const char *netstack, uint32_t dst
 	tcpip_host_lock(th);
 	ns = tcpip_ns_lookup(th, netstack);
 	if (ns != NULL) {
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
 		ret = route_lookup(ns, dst, src, NULL, &r);
 		if (ret < 0)
 			vmk_err_set("netstack %s has no route to that destination", ns->name);
@@ -333,7 +339,7 @@ int tcpip_route_lookup(struct tcpip_host *th, const char *netstack, uint32_t dst
 			if (next_hop != NULL)
 				*next_hop = r.next_hop;
 		}
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 	}
 	tcpip_host_unlock(th);
 	return ret;

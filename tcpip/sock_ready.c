@@ -123,6 +123,7 @@ struct error_call {
 };
 
 static void op_take_error(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct error_call *c = arg;
 	struct vmk_tcp_sock *s = c->s;

@@ -24,6 +24,8 @@
 
 #include <vmknet/tcp.h>
 
+#include "common/lock.h"
+
 #include "tcpip/sock_ready.h"
 #include "tcpip/wire_tcp.h"
 
@@ -336,7 +338,8 @@ bool tcp_cookie_check(struct netstack *ns, const struct tcp_cookie_key *k, uint3
 
 /* tcp_input.c */
 void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
-	       uint64_t now);
+	       uint64_t now)
+	VMK_REQUIRES(ns->lock);
 
 /* tcp_sndq.c: put the payload [SND.UNA + off, + len) of p's send queue
  * (off + len <= sndq.len, len > 0) behind the headers in m (one segment):
@@ -379,19 +382,25 @@ static inline uint32_t tcp_rcvq_room(const struct vmk_tcp_sock *p)
 
 /* tcp_output.c */
 /* Send what the windows allow, and any ACK owed. */
-void tcp_output(struct vmk_tcp_sock *p, uint64_t now);
+void tcp_output(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock);
 /* Send one segment: data [seq, seq+len) from the send queue with flags. */
 int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t flags,
-		     uint64_t now);
-void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now);
-void tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now);
+		     uint64_t now)
+	VMK_REQUIRES(p->ns->lock);
+void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock);
+void tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock);
 /* Send the segment r (no payload, ports set) from laddr to faddr with no
  * connection block: RSTs and SYN cookie SYN-ACKs. */
 void tcp_send_bare(struct netstack *ns, rte_be32_t laddr, rte_be32_t faddr,
-		   const struct tcp_repr *r, uint64_t now);
+		   const struct tcp_repr *r, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 /* RST (and optionally ACK) with these numbers from laddr:lport to faddr:fport. */
 void tcp_send_rst(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32_t faddr,
-		  uint16_t fport, uint32_t seq, uint32_t ack, bool with_ack, uint64_t now);
+		  uint16_t fport, uint32_t seq, uint32_t ack, bool with_ack, uint64_t now)
+	VMK_REQUIRES(ns->lock);
 /* Payload bytes one segment on the wire carries now: the MSS less the
  * SACK blocks our next segment reports. */
 uint32_t tcp_seg_room(const struct vmk_tcp_sock *p);
@@ -399,8 +408,10 @@ uint32_t tcp_seg_room(const struct vmk_tcp_sock *p);
 uint16_t tcp_rcv_wnd_field(struct vmk_tcp_sock *p);
 uint32_t tcp_rcv_space(const struct vmk_tcp_sock *p);
 /* Our MSS for the adapter that reaches faddr (from laddr; 0: any). */
-uint16_t tcp_mss_to(struct netstack *ns, rte_be32_t faddr, rte_be32_t laddr);
-uint16_t tcp_mss_for(struct netstack *ns, struct vmk_tcp_sock *p);
+uint16_t tcp_mss_to(struct netstack *ns, rte_be32_t faddr, rte_be32_t laddr)
+	VMK_REQUIRES(ns->lock);
+uint16_t tcp_mss_for(struct netstack *ns, struct vmk_tcp_sock *p)
+	VMK_REQUIRES(ns->lock);
 /* Our window scale for a receive buffer of size bytes (RFC 7323 2.3). */
 static inline uint8_t tcp_wscale_for(uint32_t size)
 {
@@ -428,7 +439,8 @@ bool tcp_sack_is_lost(const struct vmk_tcp_sock *p, uint32_t seq);
 /* RFC 6675 SetPipe: bytes estimated in the network. */
 uint32_t tcp_sack_pipe(const struct vmk_tcp_sock *p);
 /* Retransmit lost segments (NextSeg rule 1) while cwnd - pipe >= SMSS. */
-void tcp_sack_retransmit(struct vmk_tcp_sock *p, uint64_t now);
+void tcp_sack_retransmit(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock);
 /* In loss recovery with the SACK scoreboard (else NewReno's). */
 static inline bool tcp_sack_recovery(const struct vmk_tcp_sock *p)
 {
@@ -459,12 +471,14 @@ void tcp_tlp_sack_news(struct vmk_tcp_sock *p, uint64_t now);
 /* (Re)schedule the tail loss probe after sending or an ACK (or cancel). */
 void tcp_tlp_arm(struct vmk_tcp_sock *p, uint64_t now);
 /* The probe timer expired: send one new segment or resend the last. */
-void tcp_tlp_expired(struct vmk_tcp_sock *p, uint64_t now);
+void tcp_tlp_expired(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock);
 /* A retransmission of [s, e) in SACK recovery was sent. */
 void tcp_rack_sent(struct vmk_tcp_sock *p, uint32_t s, uint32_t e, uint64_t now);
 /* Resend the recovery's retransmissions that data sent after them
  * overtook by more than the reordering window (RFC 8985 6.2 simplified). */
-void tcp_rack_detect(struct vmk_tcp_sock *p, uint64_t now);
+void tcp_rack_detect(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock);
 /* Recovery begins: remember what an undo restores. */
 void tcp_undo_save(struct vmk_tcp_sock *p, uint64_t now);
 /* The first ACK of new data in recovery: when it echoes a timestamp older

@@ -94,6 +94,7 @@ struct tcp_call {
 
 /* The call, then the socket's readiness as the call left it. */
 static void op_then_ready(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
@@ -130,13 +131,13 @@ int tcpip_tcp_open(struct tcpip_host *th, const char *netstack, struct vmk_tcp_s
 		ret = -ENOENT;
 		goto unlock;
 	}
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	p = tcp_pcb_new(ns);
 	if (p != NULL) {
 		p->flags |= TCPF_USER;
 		ns->n_socks++;
 	}
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	if (p == NULL)
 		ret = vmk_err(-ENOMEM, "netstack %s: no memory for a TCP socket", ns->name);
 	else
@@ -152,6 +153,7 @@ static bool fresh(const struct vmk_tcp_sock *p)
 }
 
 static void op_set_buffers(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 	struct vmk_tcp_sock *s = c->s;
@@ -183,11 +185,13 @@ int vmk_tcp_set_buffers(struct vmk_tcp_sock *s, uint32_t send_size, uint32_t rec
 }
 
 static void op_set_nodelay(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
 	if (c->flag) {
 		c->s->flags |= TCPF_NODELAY;
+		ns_lock_held(c->s->ns); /* the socket's netstack is ns */
 		tcp_output(c->s, ns->tcp->now);
 	} else {
 		c->s->flags &= ~TCPF_NODELAY;
@@ -204,6 +208,7 @@ int vmk_tcp_set_nodelay(struct vmk_tcp_sock *s, bool nodelay)
 }
 
 static void op_set_keepalive(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 	struct vmk_tcp_sock *s = c->s;
@@ -235,6 +240,7 @@ int vmk_tcp_set_keepalive(struct vmk_tcp_sock *s, bool on, uint32_t idle_ms,
 
 /* Lock held. */
 static int sock_bind(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t addr, uint16_t port)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_stack *t = ns->tcp;
 	int ret;
@@ -250,6 +256,7 @@ static int sock_bind(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t add
 }
 
 static void op_bind(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
@@ -266,6 +273,7 @@ int vmk_tcp_bind(struct vmk_tcp_sock *s, uint32_t addr, uint16_t port)
 }
 
 static void op_listen(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 	struct vmk_tcp_sock *s = c->s;
@@ -295,6 +303,7 @@ int vmk_tcp_listen(struct vmk_tcp_sock *s, unsigned int backlog)
 }
 
 static void op_accept(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 	struct vmk_tcp_sock *s = c->s, *child = s->aq_head;
@@ -344,6 +353,7 @@ int vmk_tcp_accept(struct vmk_tcp_sock *s, struct vmk_tcp_sock **out, uint32_t *
 
 /* Lock held. */
 static int start_connect(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t dst, uint16_t port)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_stack *t = ns->tcp;
 	struct route_result rt;
@@ -378,11 +388,13 @@ static int start_connect(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t
 	p->flags |= TCPF_RTT_TIMING;
 	p->rtt_seq = p->iss;
 	p->rtt_start_us = t->now;
+	ns_lock_held(p->ns); /* p is ns's */
 	tcp_send_syn(p, t->now);
 	return 0;
 }
 
 static void op_connect(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
@@ -391,6 +403,7 @@ static void op_connect(struct netstack *ns, void *arg)
 
 /* The state, and the error the connection ended with (c->ret). */
 static void op_state(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
@@ -438,6 +451,7 @@ static int send_check(const struct vmk_tcp_sock *p)
 /* Lock held: queue what fits (copied into the send queue's mbufs).
  * Returns bytes or a negative errno (0: full, or the pool is dry). */
 static long send_some(struct netstack *ns, struct vmk_tcp_sock *p, const void *buf, size_t len)
+	VMK_REQUIRES(p->ns->lock)
 {
 	int err = send_check(p);
 	uint32_t n;
@@ -451,9 +465,11 @@ static long send_some(struct netstack *ns, struct vmk_tcp_sock *p, const void *b
 }
 
 static void op_send_copy(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
+	ns_lock_held(c->s->ns); /* the socket's netstack is ns */
 	c->ret = send_some(ns, c->s, c->src, c->len);
 }
 
@@ -461,6 +477,7 @@ static long send_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_m
 		       uint32_t bytes);
 
 static void op_send_chain(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
@@ -493,6 +510,7 @@ struct posted_send {
 };
 
 static void op_posted_send(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	const struct posted_send *ps = arg;
 	struct vmk_tcp_sock *s = ps->s;
@@ -582,6 +600,7 @@ long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned 
  * it never fits) or another negative errno. */
 static long send_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_mbuf *m,
 		       uint32_t bytes)
+	VMK_REQUIRES(p->ns->lock)
 {
 	int err = send_check(p);
 
@@ -644,6 +663,7 @@ struct rte_mempool *vmk_tcp_pool(struct vmk_tcp_sock *s)
 /* After the reader made room: tell the peer when the window grew enough
  * (receiver silly-window avoidance, RFC 9293 3.8.6.2.2). Lock held. */
 static void window_update(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	uint32_t space = tcp_rcv_space(p), edge;
 	uint32_t thresh = RTE_MIN(2u * p->adv_mss, p->rcv_size / 2);
@@ -672,6 +692,7 @@ static long recv_none(const struct vmk_tcp_sock *p)
 
 /* Lock held: bytes read, 0 at end of stream, -EAGAIN, or an error. */
 static long recv_some(struct netstack *ns, struct vmk_tcp_sock *p, void *buf, size_t len)
+	VMK_REQUIRES(p->ns->lock)
 {
 	uint32_t n = tcp_rcvq_read(p, buf, (uint32_t)RTE_MIN(len, (size_t)UINT32_MAX));
 
@@ -684,6 +705,7 @@ static long recv_some(struct netstack *ns, struct vmk_tcp_sock *p, void *buf, si
 /* Lock held: as recv_some, the bytes detached as mbufs into *out. */
 static long recv_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_mbuf **out,
 		       size_t max)
+	VMK_REQUIRES(p->ns->lock)
 {
 	long n = tcp_rcvq_take(p, (uint32_t)RTE_MIN(max, (size_t)UINT32_MAX), out);
 
@@ -695,16 +717,20 @@ static long recv_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_m
 }
 
 static void op_recv_copy(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
+	ns_lock_held(c->s->ns); /* the socket's netstack is ns */
 	c->ret = recv_some(ns, c->s, c->dst, c->len);
 }
 
 static void op_recv_chain(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
+	ns_lock_held(c->s->ns); /* the socket's netstack is ns */
 	c->ret = recv_chain(ns, c->s, c->out, c->len);
 }
 
@@ -755,6 +781,7 @@ long vmk_tcp_recv(struct vmk_tcp_sock *s, void *buf, size_t len, unsigned int ti
 
 /* Lock held: queue our FIN after the data. */
 static void shut_wr(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	switch (p->state) {
 	case VMK_TCP_SYN_SENT:
@@ -775,6 +802,7 @@ static void shut_wr(struct vmk_tcp_sock *p, uint64_t now)
 }
 
 static void op_shutdown(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 	struct vmk_tcp_sock *s = c->s;
@@ -789,6 +817,7 @@ static void op_shutdown(struct netstack *ns, void *arg)
 		tcp_rcvq_discard(s);
 		tcp_rcvq_free_ooo(s);
 	}
+	ns_lock_held(s->ns); /* the socket's netstack is ns */
 	if (c->a & VMK_TCP_SHUT_WR)
 		shut_wr(s, ns->tcp->now);
 }
@@ -804,6 +833,7 @@ int vmk_tcp_shutdown(struct vmk_tcp_sock *s, int how)
 }
 
 static void op_poll(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 	struct vmk_tcp_sock *s = c->s;
@@ -855,6 +885,7 @@ enum vmk_tcp_state vmk_tcp_state(struct vmk_tcp_sock *s)
 }
 
 static void op_names(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 
@@ -888,6 +919,7 @@ int vmk_tcp_getpeername(struct vmk_tcp_sock *s, uint32_t *addr, uint16_t *port)
 
 /* Lock held: RST the connection and end it (p may be freed if no handle). */
 static void reset_conn(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	if (p->state != VMK_TCP_CLOSED && p->state != VMK_TCP_LISTEN &&
 	    p->state != VMK_TCP_SYN_SENT && p->state != VMK_TCP_TIME_WAIT)
@@ -903,6 +935,7 @@ static void close_listener(struct netstack *ns, struct vmk_tcp_sock *l, uint64_t
 
 	for (c = ns->tcp->all; c != NULL; c = nx) {
 		nx = c->next;                     /* resetting c frees only c */
+		ns_lock_held(c->ns); /* ns's own connection */
 		if (c->listener == l)
 			reset_conn(c, now);
 	}
@@ -910,12 +943,14 @@ static void close_listener(struct netstack *ns, struct vmk_tcp_sock *l, uint64_t
 }
 
 static void op_release(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct tcp_call *c = arg;
 	struct vmk_tcp_sock *s = c->s;
 	uint64_t now = ns->tcp->now;
 
 	sock_ready_release(&s->rd);         /* leaves its event set, silently */
+	ns_lock_held(s->ns); /* the socket's netstack is ns */
 	if (s->state == VMK_TCP_LISTEN)
 		close_listener(ns, s, now);
 	else if (c->flag || s->rcvq.len > 0)
@@ -979,13 +1014,13 @@ static struct netstack *ns_locked(struct tcpip_host *th, const char *netstack)
 		tcpip_host_unlock(th);
 		return NULL;
 	}
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	return ns;
 }
 
 static void ns_unlock(struct netstack *ns) VMK_NO_THREAD_SAFETY_ANALYSIS
 {
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	vmk_mutex_unlock(&ns->th->lock);
 }
 

@@ -37,6 +37,7 @@ static void count_drop(struct netstack *ns, enum vmk_tcp_drop_reason why)
 
 /* RFC 9293: a segment for no connection gets a RST unless it is one. */
 static void reply_rst(struct netstack *ns, const struct seg *s, uint64_t now)
+	VMK_REQUIRES(ns->lock)
 {
 	if (s->r.flags & TCP_RST)
 		return;
@@ -50,6 +51,7 @@ static void reply_rst(struct netstack *ns, const struct seg *s, uint64_t now)
 
 /* Options of the peer's SYN (or SYN-ACK): what both sides agreed. */
 static void apply_syn_options(struct vmk_tcp_sock *p, const struct seg *s)
+	VMK_REQUIRES(p->ns->lock)
 {
 	const struct tcp_repr *r = &s->r;
 	uint32_t peer_mss = r->mss != 0 ? r->mss : TCP_DEFAULT_MSS;
@@ -127,6 +129,7 @@ static struct tcp_cookie_key cookie_key(const struct seg *s, uint32_t irs)
 
 /* The backlog is full: answer the SYN with a cookie and keep nothing. */
 static void send_cookie(struct vmk_tcp_sock *l, const struct seg *s, uint64_t now)
+	VMK_REQUIRES(l->ns->lock)
 {
 	struct netstack *ns = l->ns;
 	struct tcp_cookie_key k = cookie_key(s, s->r.seq);
@@ -142,7 +145,7 @@ static void send_cookie(struct vmk_tcp_sock *l, const struct seg *s, uint64_t no
 	r.ack = s->r.seq + 1;
 	r.flags = TCP_SYN | TCP_ACK;
 	r.win = (uint16_t)RTE_MIN(l->rcv_size, 65535u);
-	r.mss = tcp_mss_to(ns, s->src, s->dst);
+	r.mss = tcp_mss_to(l->ns, s->src, s->dst);
 	if (s->r.wscale >= 0)
 		r.wscale = (int8_t)tcp_wscale_for(l->rcv_size);
 	r.sack_ok = s->r.sack_ok;
@@ -152,7 +155,7 @@ static void send_cookie(struct vmk_tcp_sock *l, const struct seg *s, uint64_t no
 		r.ts_ecr = s->r.ts_val;
 	}
 	ns->tcp->st.syncookies_sent++;
-	tcp_send_bare(ns, s->dst, s->src, &r, now);
+	tcp_send_bare(l->ns, s->dst, s->src, &r, now);
 }
 
 static unsigned int accept_queue_len(const struct vmk_tcp_sock *l)
@@ -190,6 +193,7 @@ static struct vmk_tcp_sock *cookie_child(struct vmk_tcp_sock *l, struct seg *s, 
 	c = child_new(l, s);
 	if (c == NULL)
 		return NULL;
+	ns_lock_held(c->ns); /* a child is its listener's netstack's */
 	syn.r.seq = k.irs;
 	syn.r.mss = ck.mss;
 	syn.r.wscale = ck.wscale;
@@ -207,6 +211,7 @@ static struct vmk_tcp_sock *cookie_child(struct vmk_tcp_sock *l, struct seg *s, 
 }
 
 static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
+	VMK_REQUIRES(l->ns->lock)
 {
 	struct netstack *ns = l->ns;
 	struct vmk_tcp_sock *c;
@@ -219,7 +224,7 @@ static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
 		if (c != NULL) {
 			conn_input(c, s, now);
 		} else if (!silent) {
-			reply_rst(ns, s, now);
+			reply_rst(l->ns, s, now);
 			count_drop(ns, VMK_TCPDROP_BAD_ACK);
 		}
 		return;
@@ -233,6 +238,7 @@ static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
 	c = child_new(l, s);
 	if (c == NULL)
 		return;
+	ns_lock_held(c->ns); /* a child is its listener's netstack's */
 	apply_syn_options(c, s);
 	c->iss = tcp_isn(ns, c->laddr, c->lport, c->faddr, c->fport, now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->recover = c->iss;
@@ -246,6 +252,7 @@ static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
 }
 
 static void syn_sent_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	struct netstack *ns = p->ns;
 	const struct tcp_repr *r = &s->r;
@@ -254,7 +261,7 @@ static void syn_sent_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 	if (r->flags & TCP_ACK) {
 		if (seq_le(r->ack, p->iss) || seq_gt(r->ack, p->snd_max)) {
 			if (!(r->flags & TCP_RST))
-				reply_rst(ns, s, now);
+				reply_rst(p->ns, s, now);
 			count_drop(ns, VMK_TCPDROP_BAD_ACK);
 			return;
 		}
@@ -334,6 +341,7 @@ static void trim(struct vmk_tcp_sock *p, struct seg *s)
 /* RFC 5961 3.2 and 4.2, with the per-netstack budget of 7 (an attacker
  * must not turn the challenges into a flood, nor count them). */
 static void challenge_ack(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	struct tcp_stack *t = p->ns->tcp;
 	uint32_t limit = t->params.challenge_acks_per_s;
@@ -356,6 +364,7 @@ static void challenge_ack(struct vmk_tcp_sock *p, uint64_t now)
 
 /* Retransmit the segment at SND.UNA (up to the first SACKed byte). */
 static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	uint32_t len = RTE_MIN(tcp_seg_room(p), p->sndq.len);
 
@@ -370,6 +379,7 @@ static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
 
 /* Fast retransmit: RFC 6675 5 (4) with SACK, RFC 6582 3.2 (2) without. */
 static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	/* a SACKed tail loss probe: the holes below it are lost (tcp_rack.c) */
 	p->lost_below = tcp_tlp_sacked(p) ? p->tlp_seq : p->snd_una;
@@ -391,6 +401,7 @@ static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
 
 /* New data acknowledged: returns false when p was freed (LAST-ACK done). */
 static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	uint32_t acked = ack - p->snd_una, data = RTE_MIN(acked, p->sndq.len);
 	bool fin_acked = (p->flags & TCPF_FIN_SENT) && acked > p->sndq.len;
@@ -461,6 +472,7 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
  * in recovery inflate the window (NewReno) or free pipe for more
  * retransmissions (SACK). */
 static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	bool sack = (p->flags & TCPF_SACK_OK) != 0;
 
@@ -486,6 +498,7 @@ static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 /* RFC 9293 3.10.7.4 fifth check for synchronized states. Returns false
  * when the segment is done with (or p was freed). */
 static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	const struct tcp_repr *r = &s->r;
 	bool wnd_changed = false, sack_news = false, dup;
@@ -533,6 +546,7 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 
 /* SYN-RECEIVED and an ACK of our SYN: established. */
 static bool syn_received_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	const struct tcp_repr *r = &s->r;
 	struct vmk_tcp_sock *l = p->listener;
@@ -632,6 +646,7 @@ static void data_received(struct vmk_tcp_sock *p, struct seg *s)
 }
 
 static bool rst_or_syn(struct vmk_tcp_sock *p, struct seg *s, uint32_t orig_seq, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	struct tcp_stack *t = p->ns->tcp;
 
@@ -673,6 +688,7 @@ static bool disordered_ack(const struct vmk_tcp_sock *p, const struct seg *s)
 }
 
 static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	struct tcp_stack *t = p->ns->tcp;
 	struct tcp_repr *r = &s->r;
@@ -770,6 +786,7 @@ void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, ui
 		struct vmk_tcp_sock *l = tcp_lookup_listener(ns, s.dst, s.r.dst_port);
 
 		if (l != NULL) {
+			ns_lock_held(l->ns); /* found in ns */
 			listen_input(l, &s, now);
 		} else {
 			count_drop(ns, VMK_TCPDROP_NO_SOCKET);
@@ -780,6 +797,7 @@ void tcp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, ui
 		bool user = (p->flags & TCPF_USER) != 0;
 		uint32_t rcv_nxt = p->rcv_nxt;
 
+		ns_lock_held(p->ns); /* found in ns */
 		if (p->state == VMK_TCP_SYN_SENT)
 			syn_sent_input(p, &s, now);
 		else

@@ -106,6 +106,7 @@ uint32_t tcp_seg_room(const struct vmk_tcp_sock *p)
 
 static int xmit(struct netstack *ns, struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst,
 		uint64_t now)
+	VMK_REQUIRES(ns->lock)
 {
 	struct ip_out o = { .src = src, .dst = dst, .proto = IPPROTO_TCP, .df = true };
 
@@ -182,7 +183,7 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 		p->t_delack = 0;
 		p->segs_unacked = 0;
 	}
-	return xmit(ns, m, p->laddr, p->faddr, now);
+	return xmit(p->ns, m, p->laddr, p->faddr, now);
 }
 
 void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now)
@@ -253,6 +254,7 @@ static bool worth_sending(const struct vmk_tcp_sock *p, uint32_t len, uint32_t a
  * cost a recovery each (found against Linux: a window of 4 MiB is ~2,900
  * segments at MTU 1500, the ring holds 1,024). */
 static struct rte_ring *out_ring(struct vmk_tcp_sock *p)
+	VMK_REQUIRES(p->ns->lock)
 {
 	struct route_result rt;
 

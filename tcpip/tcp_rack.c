@@ -80,6 +80,7 @@ void tcp_tlp_sack_news(struct vmk_tcp_sock *p, uint64_t now)
 /* Send [seq, seq + len) (flags) as the probe; false when no mbuf. */
 static bool tlp_send(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t flags,
 		     uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	if (tcp_send_segment(p, seq, len, flags, now) == -ENOBUFS)
 		return false;

@@ -66,6 +66,7 @@ static bool synchronized(enum vmk_tcp_state s)
 
 /* The retransmission timer expired. May free p. */
 static void rexmt_expired(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	struct tcp_stack *t = p->ns->tcp;
 	bool syn = p->state == VMK_TCP_SYN_SENT || p->state == VMK_TCP_SYN_RECEIVED;
@@ -112,6 +113,7 @@ static void rexmt_expired(struct vmk_tcp_sock *p, uint64_t now)
 /* Zero-window probe: a segment one below snd_una makes the peer answer
  * with its current window without consuming anything. */
 static void persist_expired(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	p->t_persist = 0;
 	if (p->snd_wnd != 0) {
@@ -130,6 +132,7 @@ static void persist_expired(struct vmk_tcp_sock *p, uint64_t now)
  * window is the retransmission and persist timers' business: no probe
  * then, the idle time starts again. Returns false when p was freed. */
 static bool keepalive_expired(struct vmk_tcp_sock *p, uint64_t now)
+	VMK_REQUIRES(p->ns->lock)
 {
 	if (!synchronized(p->state) || p->state == VMK_TCP_TIME_WAIT) {
 		p->t_keep = 0;
@@ -162,6 +165,7 @@ void tcp_timers(struct netstack *ns, uint64_t now)
 	t->now = now;
 	for (p = t->all; p != NULL; p = nx) {
 		nx = p->next;
+		ns_lock_held(p->ns); /* ns's own connection */
 		if (p->t_2msl != 0 && now >= p->t_2msl) {
 			tcp_set_closed(p, 0);
 			continue;

@@ -128,7 +128,7 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 		goto unlock;
 	}
 	s->ns = ns;
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	for (int16_t i = 0; i < UDP_MAX_SOCKS; i++) {
 		if (ns->socks[i] == NULL) {
 			ns->socks[i] = s;
@@ -138,7 +138,7 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 			break;
 		}
 	}
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	if (ret == 0)
 		*out = s;
 	else
@@ -164,13 +164,14 @@ static bool port_used(struct netstack *ns, rte_be32_t addr, uint16_t port)
 
 /* Lock held. */
 static int sock_bind(struct vmk_udp_sock *s, rte_be32_t addr, uint16_t port)
+	VMK_REQUIRES(s->ns->lock)
 {
 	struct netstack *ns = s->ns;
 	int ret;
 
 	if (s->bound)
 		return -EINVAL;
-	ret = ns_bind_choose(ns, addr, &port, &ns->next_port, UDP_EPHEMERAL_MIN, port_used);
+	ret = ns_bind_choose(s->ns, addr, &port, &ns->next_port, UDP_EPHEMERAL_MIN, port_used);
 	if (ret < 0)
 		return ret;
 	s->laddr = addr;
@@ -191,10 +192,12 @@ struct udp_call {
 };
 
 static void do_bind(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct udp_call *c = arg;
 
 	(void)ns;
+	ns_lock_held(c->s->ns); /* the socket's netstack is ns */
 	c->ret = sock_bind(c->s, c->addr, c->port);
 }
 
@@ -209,6 +212,7 @@ int vmk_udp_bind(struct vmk_udp_sock *s, uint32_t addr, uint16_t port)
 }
 
 static void do_getsockname(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct udp_call *c = arg;
 
@@ -232,12 +236,14 @@ int vmk_udp_getsockname(struct vmk_udp_sock *s, uint32_t *addr, uint16_t *port)
 }
 
 static void do_sendto(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct udp_call *c = arg;
 	struct vmk_udp_sock *s = c->s;
 	struct udp_repr r;
 	struct ip_out o;
 
+	ns_lock_held(s->ns); /* the socket's netstack is ns */
 	c->ret = s->bound ? 0 : sock_bind(s, 0, 0);
 	if (c->ret == 0) {
 		struct route_result rt;
@@ -285,6 +291,7 @@ static void sleep_ms(unsigned int ms)
 }
 
 static void do_dequeue(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct udp_call *c = arg;
 	struct vmk_udp_sock *s = c->s;
@@ -332,6 +339,7 @@ int vmk_udp_recvfrom(struct vmk_udp_sock *s, void *buf, size_t len, uint32_t *sr
 }
 
 static void do_close(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
 {
 	struct vmk_udp_sock *s = arg;
 

@@ -84,10 +84,10 @@ static void vmknic_port_announce(struct vs_port *p)
 
 	if (ns == NULL)
 		return;
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	if (nic->ifc.enabled && nic->ifc.addr != 0)
 		arp_announce(ns, &nic->ifc);
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 }
 
 const struct port_ops port_vmknic_ops = {

@@ -305,9 +305,9 @@ int vmknic_add(struct vmknic_table *t, const struct vmk_vmknic_params *p,
 		vmk_err(ret, "netstack %s has %d adapters already", ns->name, NS_MAX_IFS);
 		goto remove_port;
 	}
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	arp_announce(ns, &nic->ifc);
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	t->nics[slot] = nic;
 	if (name_out != NULL)
 		snprintf(name_out, VMK_NAME_MAX, "%s", nic->ifc.name);
@@ -416,14 +416,14 @@ static int op_set_ipv4(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t 
 		ret = check_unique_ip(t, ns, nic, addr);
 	if (ret < 0)
 		return ret;
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	if (nic->ifc.addr != addr || nic->ifc.mask != mask) {
 		arp_flush_if(ns, nic->ifc.index);   /* neighbours of the old subnet */
 		nic->ifc.addr = addr;
 		nic->ifc.mask = mask;
 		arp_announce(ns, &nic->ifc);
 	}
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	return 0;
 }
 
@@ -436,9 +436,9 @@ static int op_set_gateway(struct vmknic_table *t, struct vmk_vmknic *nic, uint32
 	(void)unused;
 	if (ret < 0)
 		return ret;
-	rte_spinlock_lock(&nic->ifc.ns->lock);
+	vmk_spin_lock(&nic->ifc.ns->lock);
 	nic->ifc.gw = gw;
-	rte_spinlock_unlock(&nic->ifc.ns->lock);
+	vmk_spin_unlock(&nic->ifc.ns->lock);
 	return 0;
 }
 
@@ -451,9 +451,9 @@ static int op_set_mtu(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t m
 	(void)unused;
 	if (ret < 0)
 		return ret;
-	rte_spinlock_lock(&nic->ifc.ns->lock);
+	vmk_spin_lock(&nic->ifc.ns->lock);
 	__atomic_store_n(&nic->ifc.mtu, mtu, __ATOMIC_RELAXED);
-	rte_spinlock_unlock(&nic->ifc.ns->lock);
+	vmk_spin_unlock(&nic->ifc.ns->lock);
 	return 0;
 }
 
@@ -464,7 +464,7 @@ static int op_set_enabled(struct vmknic_table *t, struct vmk_vmknic *nic, uint32
 
 	(void)t;
 	(void)unused;
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	if (nic->ifc.enabled != (on != 0)) {
 		nic->ifc.enabled = on != 0;
 		if (on)
@@ -472,7 +472,7 @@ static int op_set_enabled(struct vmknic_table *t, struct vmk_vmknic *nic, uint32
 		else
 			arp_flush_if(ns, nic->ifc.index);
 	}
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 	return 0;
 }
 
@@ -511,7 +511,7 @@ static void nic_info(const struct vmk_vmknic *nic, struct vmk_vmknic_info *o)
 	snprintf(o->portgroup, sizeof(o->portgroup), "%s", nic->portgroup);
 	o->port_id = nic->port_id;
 	o->tags = nic->tags;
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	snprintf(o->netstack, sizeof(o->netstack), "%s", ns->name);
 	memcpy(o->mac, nic->ifc.mac.addr_bytes, 6);
 	o->mtu = nic->ifc.mtu;
@@ -519,7 +519,7 @@ static void nic_info(const struct vmk_vmknic *nic, struct vmk_vmknic_info *o)
 	o->ipv4 = nic->ifc.addr;
 	o->netmask = nic->ifc.mask;
 	o->gateway = nic->ifc.gw;
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 }
 
 int vmknic_get(struct vmknic_table *t, const char *name, struct vmk_vmknic_info *out)

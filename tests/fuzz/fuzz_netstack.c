@@ -129,16 +129,16 @@ static void input(struct run *r, const uint8_t *frame, uint32_t len)
 	if (m == NULL)
 		return;
 	pkt_write(m, 0, frame, len);
-	rte_spinlock_lock(&r->ns->lock);
+	vmk_spin_lock(&r->ns->lock);
 	ns_input(r->ns, &r->nic->ifc, m, r->now);
-	rte_spinlock_unlock(&r->ns->lock);
+	vmk_spin_unlock(&r->ns->lock);
 }
 
 static void timers(struct run *r)
 {
-	rte_spinlock_lock(&r->ns->lock);
+	vmk_spin_lock(&r->ns->lock);
 	ns_timers(r->ns, r->now);
-	rte_spinlock_unlock(&r->ns->lock);
+	vmk_spin_unlock(&r->ns->lock);
 }
 
 /* Checksums of a frame in buf (len bytes) as flags ask. */

@@ -22,9 +22,9 @@ static __attribute__((unused)) unsigned int wire(struct vmk_vmknic *from, struct
 	unsigned int n = 0;
 
 	while (rte_ring_dequeue(from->ifc.txq, (void **)&m) == 0) {
-		rte_spinlock_lock(&ns->lock);
+		vmk_spin_lock(&ns->lock);
 		ns_input(ns, &to->ifc, m, now);
-		rte_spinlock_unlock(&ns->lock);
+		vmk_spin_unlock(&ns->lock);
 		n++;
 	}
 	return n;
@@ -43,9 +43,9 @@ static __attribute__((unused)) void pair_timers_at(uint64_t t)
 	struct netstack *ns1 = vmk1->ifc.ns;
 
 	timers_at(t);
-	rte_spinlock_lock(&ns1->lock);
+	vmk_spin_lock(&ns1->lock);
 	ns_timers(ns1, now);
-	rte_spinlock_unlock(&ns1->lock);
+	vmk_spin_unlock(&ns1->lock);
 	pump();
 }
 

@@ -77,18 +77,18 @@ static __attribute__((unused)) void push_eth(struct rte_mbuf *m, const uint8_t *
 
 static __attribute__((unused)) void input(struct rte_mbuf *m)
 {
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	ns_input(ns0, &vmk0->ifc, m, now);
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 }
 
 /* Run the netstack's periodic processing at time t. */
 static __attribute__((unused)) void timers_at(uint64_t t)
 {
 	now = t;
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	ns_timers(ns0, now);
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 }
 
 /* Take the next TCP segment the stack sent into o; false if none. */

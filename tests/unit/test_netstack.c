@@ -101,16 +101,16 @@ static void teardown(void)
 /* Hand a frame to the stack as the switch would. */
 static void input(struct vmk_vmknic *nic, struct rte_mbuf *m)
 {
-	rte_spinlock_lock(&nic->ifc.ns->lock);
+	vmk_spin_lock(&nic->ifc.ns->lock);
 	ns_input(nic->ifc.ns, &nic->ifc, m, now);
-	rte_spinlock_unlock(&nic->ifc.ns->lock);
+	vmk_spin_unlock(&nic->ifc.ns->lock);
 }
 
 static void timers(struct netstack *ns)
 {
-	rte_spinlock_lock(&ns->lock);
+	vmk_spin_lock(&ns->lock);
 	ns_timers(ns, now);
-	rte_spinlock_unlock(&ns->lock);
+	vmk_spin_unlock(&ns->lock);
 }
 
 /* Frames the stack queued for the wire. */
@@ -669,7 +669,7 @@ static void probe_fn(struct netstack *ns, void *arg)
 
 	p->ran_on = pthread_self();
 	p->runs++;
-	p->lock_held = rte_spinlock_is_locked(&ns->lock);
+	p->lock_held = rte_spinlock_is_locked(&ns->lock.l);
 }
 
 struct caller {
@@ -697,7 +697,7 @@ static void test_a_call_on_a_netstack_no_worker_polls_runs_in_the_caller(void)
 	CU_ASSERT_EQUAL(p.runs, 1);
 	CU_ASSERT(pthread_equal(p.ran_on, pthread_self()));
 	CU_ASSERT(p.lock_held);
-	CU_ASSERT(!rte_spinlock_is_locked(&ns0->lock));
+	CU_ASSERT(!rte_spinlock_is_locked(&ns0->lock.l));
 	teardown();
 }
 
@@ -719,9 +719,9 @@ static void test_a_call_is_carried_to_the_polling_worker_by_the_ring(void)
 	CU_ASSERT_EQUAL_FATAL(rte_ring_count(ns0->reqs), 1);
 	CU_ASSERT_EQUAL(c.probe.runs, 0);             /* waiting for the worker */
 	CU_ASSERT(!__atomic_load_n(&c.returned, __ATOMIC_ACQUIRE));
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	ns_req_run(ns0);
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 	pthread_join(t, NULL);
 	CU_ASSERT_EQUAL(c.probe.runs, 1);
 	CU_ASSERT(pthread_equal(c.probe.ran_on, pthread_self()));   /* on the "worker" */
@@ -772,9 +772,9 @@ static void test_a_posted_request_runs_on_the_worker_without_the_caller_waiting(
 	CU_ASSERT_EQUAL_FATAL(ns_post(ns0, r), 0);
 	CU_ASSERT_EQUAL(posted_runs, 0);
 	CU_ASSERT_EQUAL(rte_ring_count(ns0->reqs), 1);
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	ns_req_run(ns0);             /* the worker's loop: runs and frees it */
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 	CU_ASSERT_EQUAL(posted_runs, 1);
 	CU_ASSERT_EQUAL(rte_ring_count(ns0->reqs), 0);
 	teardown();

@@ -492,9 +492,9 @@ static void test_a_window_larger_than_the_adapter_ring_waits_for_room_instead_of
 	syn.wscale = 7;
 	c = accept_with(l, &syn, 65535);                /* 8 MiB window */
 	CU_ASSERT_EQUAL(vmk_tcp_set_nodelay(c, true), 0);  /* the short tail too */
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	c->cwnd = 8u << 20;
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 	fill(data, sizeof(data), 9);
 	CU_ASSERT_EQUAL(vmk_tcp_send(c, data, sizeof(data), 0), (long)sizeof(data));
 	next = our_iss + 1;

@@ -22,9 +22,9 @@ static struct vmk_tcp_sock *sack_sender(struct vmk_tcp_sock **l, unsigned int n)
 	syn.sack_ok = true;
 	c = accept_with(*l, &syn, 65535);
 	vmk_tcp_set_nodelay(c, true);
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	c->cwnd = n * 1460;
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 	fill(out, n * 1460, 8);
 	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, n * 1460, 0), (long)(n * 1460));
 	CU_ASSERT_EQUAL(n_out(), n);
@@ -391,17 +391,17 @@ static struct vmk_tcp_sock *sack_ts_sender(struct vmk_tcp_sock **l, unsigned int
 	syn.ts_val = 1;
 	c = accept_with(*l, &syn, 65535);
 	vmk_tcp_set_nodelay(c, true);
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	c->cwnd = n * 1448;
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 	fill(out, n * 1448, 8);
 	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, n * 1448, 0), (long)(n * 1448));
 	CU_ASSERT_EQUAL(n_out(), n);
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	c->srtt_us = 40000;                            /* a 40 ms path */
 	c->rttvar_us = 5000;
 	tcp_arm_rexmt(c, now);
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 	return c;
 }
 
@@ -538,9 +538,9 @@ static void test_without_sack_the_second_hole_waits_for_the_partial_ack(void)
 	setup_mtu(1500);
 	c = established(&l);
 	vmk_tcp_set_nodelay(c, true);
-	rte_spinlock_lock(&ns0->lock);
+	vmk_spin_lock(&ns0->lock);
 	c->cwnd = 10 * 1460;
-	rte_spinlock_unlock(&ns0->lock);
+	vmk_spin_unlock(&ns0->lock);
 	fill(out, sizeof(out), 9);
 	CU_ASSERT_EQUAL(vmk_tcp_send(c, out, sizeof(out), 0), (long)sizeof(out));
 	CU_ASSERT_EQUAL(n_out(), 10);
