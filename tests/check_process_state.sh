@@ -44,7 +44,7 @@ found=$(for a in "${archives[@]}"; do
 			for (i = 2; i <= NF; i++) if ($i ~ /^\./ && $(i - 1) ~ /^([OF]|[lgw!])$/) { sec = $i; break }
 			# Sanitizer builds add their own writable bookkeeping (ASan
 			# ODR indicators, coverage counters), not the library state.
-			if ($NF ~ /^__(odr_asan|asan|ubsan|sancov|tsan)/) next
+			if ($NF ~ /^__(odr_asan|asan|ubsan|tsan)/) next
 			if (sec ~ /^\.(bss|data|tbss|tdata)/ && sec !~ /rel\.ro/ && $NF !~ /^\./) {
 				name = $NF; sub(/\.[0-9]+$/, "", name)
 				print obj ":" name
