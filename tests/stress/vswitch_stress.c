@@ -46,6 +46,9 @@
 
 #include "vswitch/dp.h"
 
+#include "support/cunit_run.h"
+#include "support/ringport.h"
+
 #define NP        4           /* fixed ports; one more comes and goes */
 #define UPLINK    3           /* rp[] index of the uplink */
 #define N_ROUNDS  1000
@@ -445,25 +448,18 @@ static void test_forwarding_survives_concurrent_control_changes(void)
 
 int main(int argc, char **argv)
 {
-	char prefix[64];
-	char *args[] = { argv[0], "-l0-1", "--no-pci", "--no-huge", "--no-shconf", "-m256",
-			 prefix, "--log-level=*:warning", NULL };
 	CU_pSuite s;
-	unsigned int failed;
+	int rc;
 
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=vmkt_stress_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(args) - 1, args) < 0)
+	if (th_eal_init_alone(argv[0], "stress") < 0)
 		return 1;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	s = CU_add_suite("vswitch_stress", NULL, NULL);
 	CU_add_test(s, "test_forwarding_survives_concurrent_control_changes",
 		    test_forwarding_survives_concurrent_control_changes);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
+	rc = th_cunit_run();
 	rte_eal_cleanup();
-	return failed == 0 ? 0 : 1;
+	return rc;
 }

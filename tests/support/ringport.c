@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
+#include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 
@@ -136,4 +139,14 @@ void th_sleep_ms(unsigned int ms)
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+int th_eal_init_alone(const char *argv0, const char *tag)
+{
+	char prefix[64];
+	char *args[] = { (char *)argv0, "-l0-1", "--no-pci", "--no-huge", "--no-shconf", "-m256",
+			 prefix, "--log-level=*:warning", NULL };
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=vmkt_%s_%d", tag, (int)getpid());
+	return rte_eal_init((int)RTE_DIM(args) - 1, args) < 0 ? -1 : 0;
 }

@@ -50,6 +50,11 @@ int th_frame_vlan(const struct rte_mbuf *m);
 /* MAC helper: 02:00:00:00:a:b */
 void th_mac(uint8_t mac[6], uint8_t a, uint8_t b);
 
+/* Bring up EAL for a test of the switch alone (no vmk_eal, no host): lcores
+ * 0 and 1, --no-pci, --no-huge, 256 MB, its own --file-prefix
+ * vmkt_TAG_PID. Returns 0 or -1. */
+int th_eal_init_alone(const char *argv0, const char *tag);
+
 /* Milliseconds sleep. */
 void th_sleep_ms(unsigned int ms);
 

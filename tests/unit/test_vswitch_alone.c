@@ -214,15 +214,11 @@ static void test_an_ethdev_that_is_a_port_is_refused_as_a_second_one_and_keeps_f
 
 int main(int argc, char **argv)
 {
-	char prefix[64];
-	char *args[] = { argv[0], "-l0-1", "--no-pci", "--no-huge", "--no-shconf", "-m256",
-			 prefix, "--log-level=*:warning", NULL };
 	CU_pSuite s;
 	int rc;
 
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=vmkt_alone_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(args) - 1, args) < 0)
+	if (th_eal_init_alone(argv[0], "alone") < 0)
 		return 1;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
