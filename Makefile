@@ -234,6 +234,41 @@ tsan-stress:
 	  { tail -n 40 build-tsan/vswitch_stress.log; exit 1; }
 	@grep -E '^  Test:' build-tsan/vswitch_stress.log
 
+# The socket layer for unmodified programs (sockets/, docs/ARCHITECTURE.md
+# "Programs on VMkernel adapters"): sockets/server*.c is vmknetd's side of
+# the attach protocol (linked into vmknetd, on the public API only);
+# sockets/preload*.c is the program's side, libvmkpreload.so, which vmkrun
+# (sockets/vmkrun.c) preloads. Neither of the two links DPDK or libvmknet,
+# and neither is built with the sanitizers: it loads into programs that
+# were not.
+SOCK_SERVER_SRCS := $(sort $(wildcard sockets/server*.c))
+SOCK_SERVER_OBJS := $(SOCK_SERVER_SRCS:%.c=$(BUILD)/obj/%.o)
+PRELOAD_SRCS  := $(sort $(wildcard sockets/preload*.c))
+PRELOAD_OBJS  := $(PRELOAD_SRCS:%.c=$(BUILD)/obj/%.o)
+PRELOAD_LIB   := $(BUILD)/lib/libvmkpreload.so
+VMKRUN        := $(BUILD)/bin/vmkrun
+CFLAGS_APP    := -std=gnu11 -g -O2 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -I. -Iinclude \
+                 -DVMK_VERSION=\"$(VERSION)\"
+$(SOCK_SERVER_OBJS): CFLAGS += -I.
+$(BUILD)/bin/vmknetd: $(SOCK_SERVER_OBJS)
+lib: $(if $(PRELOAD_SRCS),$(PRELOAD_LIB))
+progs: $(if $(wildcard sockets/vmkrun.c),$(VMKRUN))
+
+$(PRELOAD_OBJS) $(BUILD)/obj/sockets/vmkrun.o: $(BUILD)/obj/sockets/%.o: sockets/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (no DPDK)"
+	$(Q)$(CC) $(CFLAGS_APP) -MMD -MP -c $< -o $@
+
+$(PRELOAD_LIB): $(PRELOAD_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) -shared -Wl,--no-undefined -o $@ $^ -ldl -lpthread
+
+$(VMKRUN): $(BUILD)/obj/sockets/vmkrun.o
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) -o $@ $^
+
 # Test tools the scenario scripts run (plain C, no DPDK, no library).
 $(TEST_TOOLS): $(BUILD)/tests/support/%: tests/support/%.c
 	@mkdir -p $(dir $@)
@@ -336,6 +371,7 @@ install: lib
 	install -m 0644 include/vmknet/*.h include/vmknet/*.def $(DESTDIR)$(INCDIR)/vmknet/
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
+	$(if $(PRELOAD_SRCS),install -m 0755 $(PRELOAD_LIB) $(DESTDIR)$(LIBDIR)/)
 	ln -sf libvmknet.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvmknet.so.$(VERSION_MAJOR)
 	ln -sf libvmknet.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/libvmknet.so
 	$(call write_pc,$(DESTDIR)$(LIBDIR)/pkgconfig/libvmknet.pc)
@@ -349,4 +385,5 @@ clean:
 	rm -rf build build-asan build-tsan build-mutant build-fuzz
 
 -include $(LIB_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d) $(FUZZ_COMMON:.o=.d) \
+  $(SOCK_SERVER_OBJS:.o=.d) $(PRELOAD_OBJS:.o=.d) $(BUILD)/obj/sockets/vmkrun.d \
   $(patsubst %.c,$(BUILD)/obj/%.d,$(wildcard $(addsuffix /*.c,$(PROG_DIRS))))
