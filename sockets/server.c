@@ -86,7 +86,7 @@ static void session_end(struct vmks_session *ss)
 	fprintf(stderr, "vmknetd: session %u (%s, pid %d) ended: %s%s", ss->id, ss->program,
 		ss->pid, ss->why != NULL ? ss->why : "closed", reset > 0 ? ", " : "\n");
 	if (reset > 0)
-		fprintf(stderr, "%u socket(s) reset\n", reset);
+		fprintf(stderr, "%u socket(s) left open, now closed (TCP ones reset)\n", reset);
 	session_release(ss);
 }
 

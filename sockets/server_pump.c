@@ -338,8 +338,15 @@ void srv_pump(struct vmks_server *srv, struct vmks_session *ss, uint32_t i)
 	}
 	if (sl->state == VMKS_ST_CLOSED)
 		sl->tx_dead = true;
-	if (sl->state == VMKS_ST_CONNECTED || sl->state == VMKS_ST_CLOSED)
+	if (sl->state == VMKS_ST_CONNECTED || sl->state == VMKS_ST_CLOSED) {
 		tcp_tx(ss, i);
+	} else {
+		uint64_t idx;
+
+		/* nothing to move yet, but a broken index is broken now */
+		if (!tx_tail(ss, i, &idx) || !rx_head(ss, i, &idx))
+			return;
+	}
 	if (!ss->dead && !sl->closing && sl->state == VMKS_ST_CONNECTED)
 		tcp_rx(ss, i);
 	if (!ss->dead)
