@@ -134,7 +134,7 @@ static int slot_take(struct vmks_server *srv, struct vmks_session *ss, uint32_t 
 	__atomic_store_n(&sh->mss, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sh->proto, proto, __ATOMIC_RELAXED);
 	srv_publish(ss, i);
-	ss->n_open++;
+	__atomic_fetch_add(&ss->n_open, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -91,7 +91,7 @@ void srv_slot_free(struct vmks_session *ss, uint32_t i, bool abort)
 	sl->events = 0;
 	sl->err = 0;
 	srv_publish(ss, i);
-	ss->n_open--;
+	__atomic_fetch_sub(&ss->n_open, 1, __ATOMIC_RELAXED);
 }
 
 static void violation(struct vmks_session *ss, const char *why)

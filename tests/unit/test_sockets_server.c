@@ -582,6 +582,150 @@ static void test_udp_datagrams_travel_as_records(void)
 	teardown_srv();
 }
 
+/* A session whose socket is connected to a peer with an 8 KiB receive
+ * buffer, through an 8 KiB send buffer, and has produced into its tx ring
+ * until nothing moved for 100 ms (every buffer on the way full); returns
+ * the bytes produced. */
+static uint64_t stuck_session(struct proc *p, struct sock *s, struct vmk_tcp_sock **l,
+			      struct vmk_tcp_sock **b)
+{
+	static uint8_t buf[16384];
+	uint64_t sent = 0;
+	long long quiet;
+
+	setup_srv();
+	CU_ASSERT_EQUAL_FATAL(proc_attach(p, "{\"slots\":4,\"ring_size\":16384}"), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, "peer", l), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_set_buffers(*l, 0, 8192), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(*l, VMK1_IP, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_listen(*l, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(proc_open(p, VMKS_PROTO_TCP, s), 0);
+	CU_ASSERT_EQUAL(proc_call(p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s->slot,
+				.gen = s->gen, .opt = VMKS_OPT_BUFFERS, .value = 8192 }, -1).ret, 0);
+	CU_ASSERT_EQUAL(proc_call(p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s->slot,
+				.gen = s->gen, .opt = 999 }, -1).ret, -ENOPROTOOPT);
+	CU_ASSERT(sock_call(p, s, VMKS_OP_CONNECT, VMK1_IP, PORT, 0).ret == -EINPROGRESS);
+	CU_ASSERT_FATAL(WAIT_FOR(__atomic_load_n(&shslot(p, s)->state, __ATOMIC_ACQUIRE) ==
+				 VMKS_ST_CONNECTED));
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(*l, b, NULL, NULL, WAIT_MS), 0);
+	quiet = ms_now() + 100;
+	while (ms_now() < quiet) {
+		size_t n;
+
+		pattern(buf, sizeof(buf), sent);
+		n = proc_send(p, s, buf, sizeof(buf));
+		sent += n;
+		if (n > 0)
+			quiet = ms_now() + 100;
+		usleep(200);
+	}
+	CU_ASSERT_EQUAL(p->ring - (shslot(p, s)->tx.tail - vmks_load(&shslot(p, s)->tx.head)), 0);
+	return sent;
+}
+
+/* The peer reads everything: sent bytes of the pattern, then what ret
+ * (0: FIN) says. */
+static void peer_reads_all(struct vmk_tcp_sock *b, uint64_t sent, long ret)
+{
+	static uint8_t in[65536];
+	uint64_t got = 0;
+	long n;
+
+	while ((n = vmk_tcp_recv(b, in, sizeof(in), WAIT_MS)) > 0) {
+		CU_ASSERT_FATAL(pattern_ok(in, (size_t)n, got));
+		got += (uint64_t)n;
+		if (got == sent && ret < 0)
+			break;
+	}
+	CU_ASSERT_EQUAL(got, sent);
+	if (ret == 0)
+		CU_ASSERT_EQUAL(n, 0);
+}
+
+/* A full tx ring: the program makes A unwritable and raises tx_blocked;
+ * once the peer reads, the server frees room and drains B. */
+static void test_a_full_tx_ring_blocks_a_until_the_peer_reads(void)
+{
+	struct vmk_tcp_sock *l, *b = NULL;
+	struct proc p;
+	struct sock s;
+	uint64_t sent = stuck_session(&p, &s, &l, &b);
+	char fill[4096];
+
+	while (send(s.a, fill, sizeof(fill), MSG_DONTWAIT) > 0)
+		;
+	vmks_flag_raise(&shslot(&p, &s)->tx_blocked);
+	CU_ASSERT_EQUAL(revents(s.a, POLLOUT), 0);
+	usleep(20000);
+	CU_ASSERT_EQUAL(revents(s.a, POLLOUT), 0);   /* nothing freed: still blocked */
+	peer_reads_all(b, sent, -1);
+	CU_ASSERT_TRUE(WAIT_FOR(revents(s.a, POLLOUT) & POLLOUT));
+	close(s.a);
+	vmk_tcp_close(b);
+	vmk_tcp_close(l);
+	proc_detach_close(&p);
+	teardown_srv();
+}
+
+/* Closed, then the process died with its data still in the ring: the
+ * socket was no longer its, so the data is still sent, then a FIN. */
+static void test_a_socket_closed_before_the_process_died_still_sends_its_data(void)
+{
+	struct vmk_tcp_sock *l, *b = NULL;
+	struct proc p;
+	struct sock s;
+	uint64_t sent = stuck_session(&p, &s, &l, &b);
+
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
+	CU_ASSERT_EQUAL(n_sessions(), 1);
+	proc_detach_close(&p);
+	usleep(20000);
+	CU_ASSERT_EQUAL(n_sessions(), 1);            /* lingers while the socket closes */
+	peer_reads_all(b, sent, 0);
+	CU_ASSERT_TRUE(WAIT_FOR(n_sessions() == 0));
+	close(s.a);
+	vmk_tcp_close(b);
+	vmk_tcp_close(l);
+	teardown_srv();
+}
+
+static void test_a_refused_connect_and_a_peer_reset_give_err_hup_on_a(void)
+{
+	struct vmk_tcp_sock *l, *b = NULL;
+	struct proc p;
+	struct sock s, t;
+	struct vmks_slot *sh;
+
+	setup_srv();
+	CU_ASSERT_EQUAL_FATAL(proc_attach(&p, "{\"slots\":4,\"ring_size\":16384}"), 0);
+	CU_ASSERT_EQUAL_FATAL(proc_open(&p, VMKS_PROTO_TCP, &s), 0);
+	sh = shslot(&p, &s);
+	CU_ASSERT(sock_call(&p, &s, VMKS_OP_CONNECT, VMK1_IP, PORT + 1, 0).ret == -EINPROGRESS);
+	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == VMKS_ST_CLOSED));
+	CU_ASSERT_EQUAL(sh->err, ECONNREFUSED);
+	CU_ASSERT_EQUAL(sh->events & (VMKS_EV_ERR | VMKS_EV_HUP), VMKS_EV_ERR | VMKS_EV_HUP);
+	CU_ASSERT_TRUE(WAIT_FOR(revents(s.a, POLLIN) & POLLHUP));
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
+	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == VMKS_ST_FREE));
+	close(s.a);
+	/* an established connection the peer resets */
+	l = peer_listener();
+	proc_connect(&p, &t, l, &b);
+	sh = shslot(&p, &t);
+	CU_ASSERT_EQUAL(revents(t.a, POLLIN), 0);
+	vmk_tcp_abort(b);
+	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == VMKS_ST_CLOSED));
+	CU_ASSERT_EQUAL(sh->err, ECONNRESET);
+	CU_ASSERT_TRUE(sh->events & VMKS_EV_ERR);
+	CU_ASSERT_TRUE(WAIT_FOR(revents(t.a, POLLIN) & POLLHUP));
+	CU_ASSERT_EQUAL(sock_call(&p, &t, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
+	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == VMKS_ST_FREE));
+	close(t.a);
+	vmk_tcp_close(l);
+	proc_detach_close(&p);
+	teardown_srv();
+}
+
 /* The session of p ended: its channel reads end of file. */
 static bool session_ended(struct proc *p)
 {
@@ -723,6 +867,9 @@ int main(void)
 	ADD(s, test_detach_closes_gracefully_sending_what_was_queued);
 	ADD(s, test_a_program_listens_on_its_vmknic_and_accepts);
 	ADD(s, test_udp_datagrams_travel_as_records);
+	ADD(s, test_a_full_tx_ring_blocks_a_until_the_peer_reads);
+	ADD(s, test_a_socket_closed_before_the_process_died_still_sends_its_data);
+	ADD(s, test_a_refused_connect_and_a_peer_reset_give_err_hup_on_a);
 	ADD(s, test_a_hostile_process_ends_only_its_own_session);
 	ADD(s, test_attach_refusals_reply_ok_false_with_a_reason);
 	return th_run_suites();
