@@ -316,7 +316,8 @@ unsigned int vmks_server_list(struct vmks_server *srv, struct vmks_session_info 
 		struct vmks_session *ss = &srv->sessions[i];
 		struct vmks_session_info *o;
 
-		if (__atomic_load_n(&ss->status, __ATOMIC_ACQUIRE) != SESS_ACTIVE)
+		/* RESERVED, seen from the attach thread: attached and queued */
+		if (__atomic_load_n(&ss->status, __ATOMIC_ACQUIRE) == SESS_FREE)
 			continue;
 		if (n < max) {
 			o = &out[n];

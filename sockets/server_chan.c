@@ -228,7 +228,8 @@ static int op_listen(struct vmks_session *ss, struct srv_slot *sl, const struct 
 	return ret;
 }
 
-static int op_connect(struct vmks_session *ss, struct srv_slot *sl, const struct vmks_req *req)
+static int op_connect(struct vmks_server *srv, struct vmks_session *ss, struct srv_slot *sl,
+		      const struct vmks_req *req)
 {
 	uint32_t i = (uint32_t)(sl - ss->slots);
 	int ret;
@@ -254,6 +255,7 @@ static int op_connect(struct vmks_session *ss, struct srv_slot *sl, const struct
 		sl->state = VMKS_ST_CONNECTING;
 		srv_publish(ss, i);
 	} else if (ret == 0) {
+		srv_publish_mss(srv, ss, i);
 		sl->state = VMKS_ST_CONNECTED;
 		srv_publish(ss, i);
 		vmks_flag_take(&srv_shm_slot(ss, i)->tx_blocked);
@@ -290,6 +292,7 @@ static int op_accept(struct vmks_server *srv, struct vmks_session *ss, struct sr
 	*fd_b = -1;
 	r->slot = (uint32_t)i;
 	r->gen = ss->slots[i].gen;
+	srv_publish_mss(srv, ss, (uint32_t)i);
 	srv_pump(srv, ss, (uint32_t)i);
 	return 0;
 }
@@ -406,7 +409,7 @@ static int slot_request(struct vmks_server *srv, struct vmks_session *ss,
 	case VMKS_OP_LISTEN:
 		return op_listen(ss, sl, req);
 	case VMKS_OP_CONNECT:
-		return op_connect(ss, sl, req);
+		return op_connect(srv, ss, sl, req);
 	case VMKS_OP_ACCEPT:
 		return op_accept(srv, ss, sl, fd_b, r);
 	case VMKS_OP_SHUTDOWN:

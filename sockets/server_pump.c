@@ -353,6 +353,26 @@ void srv_pump(struct vmks_server *srv, struct vmks_session *ss, uint32_t i)
 		srv_try_finish(ss, i);
 }
 
+void srv_publish_mss(struct vmks_server *srv, struct vmks_session *ss, uint32_t i)
+{
+	struct srv_slot *sl = &ss->slots[i];
+	uint32_t la, fa, mss = 0;
+	uint16_t lp, fp;
+	unsigned int n;
+
+	if (vmk_tcp_getsockname(sl->tcp, &la, &lp) < 0 || vmk_tcp_getpeername(sl->tcp, &fa, &fp) < 0)
+		return;
+	n = vmk_tcp_conn_list(srv->host, ss->netstack, srv->conns, SRV_CONNS);
+	for (unsigned int k = 0; k < n && k < SRV_CONNS && mss == 0; k++) {
+		const struct vmk_tcp_conn *c = &srv->conns[k];
+
+		if (c->local_addr == la && c->local_port == lp && c->foreign_addr == fa &&
+		    c->foreign_port == fp)
+			mss = c->mss;
+	}
+	__atomic_store_n(&srv_shm_slot(ss, i)->mss, mss, __ATOMIC_RELAXED);
+}
+
 /* A connecting socket's event: established, failed, or still under way. */
 static void connect_event(struct vmks_server *srv, struct vmks_session *ss, uint32_t i)
 {
@@ -367,6 +387,7 @@ static void connect_event(struct vmks_server *srv, struct vmks_session *ss, uint
 		srv_conn_failed(ss, i, err < 0 ? err : -ECONNREFUSED);
 		return;
 	}
+	srv_publish_mss(srv, ss, i);
 	sl->state = VMKS_ST_CONNECTED;
 	srv_publish(ss, i);
 	vmks_flag_take(&srv_shm_slot(ss, i)->tx_blocked);

@@ -347,6 +347,7 @@ static void test_a_program_connects_sends_a_mib_and_receives_through_the_rings(v
 	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) ==
 				VMKS_ST_CONNECTED));
 	CU_ASSERT_TRUE(WAIT_FOR(revents(s.a, POLLOUT) & POLLOUT));
+	CU_ASSERT_EQUAL(sh->mss, 8948);   /* MTU 9000 both ends, less timestamps */
 	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(l, &b, NULL, NULL, WAIT_MS), 0);
 	r = sock_call(&p, &s, VMKS_OP_GETNAME, 0, 0, 0);
 	CU_ASSERT_EQUAL(r.ret, 0);
@@ -507,6 +508,7 @@ static void test_a_program_listens_on_its_vmknic_and_accepts(void)
 	n.a = sv[0];
 	CU_ASSERT_NOT_EQUAL(n.slot, s.slot);
 	CU_ASSERT_EQUAL(shslot(&p, &n)->state, VMKS_ST_CONNECTED);
+	CU_ASSERT_EQUAL(shslot(&p, &n)->mss, 8948);
 	/* nothing more to accept: -EAGAIN and ACCEPT cleared */
 	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_ACCEPT, .slot = s.slot, .gen = s.gen },
