@@ -92,18 +92,20 @@ static void session_end(struct vmks_session *ss)
 
 /* The channel ended. Without DETACH the process died: every socket it
  * still had is reset (UDP closed). Sockets it had closed already, and all
- * of them after DETACH, finish closing gracefully: the session lingers
- * until they did. */
+ * of them after DETACH (one it opened after DETACH closes now), finish
+ * closing gracefully: the session lingers until they did. */
 static void session_chan_gone(struct vmks_server *srv, struct vmks_session *ss)
 {
 	unsigned int reset = 0;
 
-	for (uint32_t i = 0; !ss->detached && i < ss->n_slots; i++) {
-		if (ss->slots[i].in_use && !ss->slots[i].closing) {
-			srv_slot_free(ss, i, true);
-			reset++;
-		}
+	for (uint32_t i = 0; i < ss->n_slots && !ss->dead; i++) {
+		if (!ss->slots[i].in_use || ss->slots[i].closing)
+			continue;
+		reset += !ss->detached;
+		srv_slot_close(srv, ss, i, !ss->detached);
 	}
+	if (ss->dead)
+		return;
 	fprintf(stderr, "vmknetd: session %u (%s, pid %d): the channel closed%s, %u socket(s) "
 		"reset, %u closing\n", ss->id, ss->program, ss->pid,
 		ss->detached ? " after DETACH" : " without DETACH (the process died)", reset,

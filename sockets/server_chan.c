@@ -328,8 +328,7 @@ static int op_shutdown(struct vmks_server *srv, struct vmks_session *ss, struct 
 	return 0;
 }
 
-/* CLOSE, and each socket at DETACH. */
-static void slot_close(struct vmks_server *srv, struct vmks_session *ss, uint32_t i, bool abort)
+void srv_slot_close(struct vmks_server *srv, struct vmks_session *ss, uint32_t i, bool abort)
 {
 	struct srv_slot *sl = &ss->slots[i];
 	struct vmks_slot *sh = srv_shm_slot(ss, i);
@@ -392,7 +391,7 @@ static void op_detach(struct vmks_server *srv, struct vmks_session *ss)
 	ss->detached = true;
 	for (uint32_t i = 0; i < ss->n_slots && !ss->dead; i++)
 		if (ss->slots[i].in_use && !ss->slots[i].closing)
-			slot_close(srv, ss, i, false);
+			srv_slot_close(srv, ss, i, false);
 }
 
 /* The requests on one slot of the session. */
@@ -415,7 +414,7 @@ static int slot_request(struct vmks_server *srv, struct vmks_session *ss,
 	case VMKS_OP_SHUTDOWN:
 		return op_shutdown(srv, ss, sl, req);
 	case VMKS_OP_CLOSE:
-		slot_close(srv, ss, req->slot, req->value == 1);
+		srv_slot_close(srv, ss, req->slot, req->value == 1);
 		return 0;
 	case VMKS_OP_SETOPT:
 		return op_setopt(sl, req);

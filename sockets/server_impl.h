@@ -102,6 +102,11 @@ void srv_session_fail(struct vmks_session *ss, const char *why);
  * Returns 0, or -1 when the channel ended (EOF or error). */
 int srv_chan_serve(struct vmks_server *srv, struct vmks_session *ss);
 
+/* CLOSE (and each socket at DETACH, or when the channel ends): abort
+ * resets now; otherwise the tx ring is still sent (unread rx data makes
+ * it a reset, as Linux) and the slot frees once it is. */
+void srv_slot_close(struct vmks_server *srv, struct vmks_session *ss, uint32_t i, bool abort);
+
 /* server_pump.c */
 /* Move the data of slot i both ways and finish what waits on it. */
 void srv_pump(struct vmks_server *srv, struct vmks_session *ss, uint32_t i);
