@@ -314,6 +314,43 @@ static void send_mib(struct proc *p, struct sock *s, struct vmk_tcp_sock *b)
 	CU_ASSERT_EQUAL(got, total);
 }
 
+/* 256 KiB from the peer through the program's rx ring (64 KiB: the
+ * reader paces the peer), A readable while data waits, quiet after. */
+static void receive_paced(struct proc *p, struct sock *s, struct vmk_tcp_sock *b)
+{
+	static uint8_t buf[65536], in[65536];
+	struct vmks_slot *sh = shslot(p, s);
+	uint64_t got = 0, sent = 1000;
+	long long end;
+
+	/* nothing yet, A quiet; data makes A readable */
+	CU_ASSERT_EQUAL(revents(s->a, POLLIN), 0);
+	pattern(buf, sizeof(buf), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_send(b, buf, 1000, 0), 1000);
+	CU_ASSERT_TRUE(WAIT_FOR(revents(s->a, POLLIN) & POLLIN));
+	end = ms_now() + 4 * WAIT_MS;
+	while (got < 256u << 10 && ms_now() < end) {
+		size_t n = proc_recv(p, s, in, sizeof(in));
+		long m;
+
+		CU_ASSERT_FATAL(pattern_ok(in, n, got));
+		got += n;
+		if (sent < 256u << 10) {
+			pattern(buf, sizeof(buf), sent);
+			m = vmk_tcp_send(b, buf, (256u << 10) - sent < sizeof(buf) ?
+					 (256u << 10) - sent : sizeof(buf), 1);
+			if (m > 0)
+				sent += (uint64_t)m;
+		}
+		if (n == 0)
+			usleep(100);
+	}
+	CU_ASSERT_EQUAL(got, 256u << 10);
+	usleep(20000);   /* the server's last token, if it was still on its way */
+	proc_rx_quiet(s, sh);
+	CU_ASSERT_EQUAL(revents(s->a, POLLIN), 0);
+}
+
 static void test_a_program_connects_sends_a_mib_and_receives_through_the_rings(void)
 {
 	struct vmk_tcp_sock *l, *b = NULL;
@@ -321,10 +358,8 @@ static void test_a_program_connects_sends_a_mib_and_receives_through_the_rings(v
 	struct sock s;
 	struct vmks_slot *sh;
 	static uint8_t buf[65536], in[65536];
-	uint64_t got = 0, sent = 0;
 	struct vmks_reply r;
 	char fill[4096];
-	long long end;
 
 	setup_srv();
 	CU_ASSERT_EQUAL_FATAL(proc_attach(&p, "{\"slots\":8,\"ring_size\":65536,\"pid\":42,"
@@ -355,33 +390,7 @@ static void test_a_program_connects_sends_a_mib_and_receives_through_the_rings(v
 	CU_ASSERT_EQUAL(r.peer_addr, VMK1_IP);
 	CU_ASSERT_EQUAL(r.peer_port, PORT);
 	send_mib(&p, &s, b);
-	/* receiving: nothing yet, A quiet; data makes A readable */
-	CU_ASSERT_EQUAL(revents(s.a, POLLIN), 0);
-	pattern(buf, sizeof(buf), 0);
-	CU_ASSERT_EQUAL(vmk_tcp_send(b, buf, 1000, 0), 1000);
-	CU_ASSERT_TRUE(WAIT_FOR(revents(s.a, POLLIN) & POLLIN));
-	/* 256 KiB through a 64 KiB rx ring: the reader paces the peer */
-	end = ms_now() + 4 * WAIT_MS;
-	sent = 1000;
-	while (got < 256u << 10 && ms_now() < end) {
-		size_t n = proc_recv(&p, &s, in, sizeof(in));
-		long m;
-
-		CU_ASSERT_FATAL(pattern_ok(in, n, got));
-		got += n;
-		if (sent < 256u << 10) {
-			pattern(buf, sizeof(buf), sent);
-			m = vmk_tcp_send(b, buf, (256u << 10) - sent < sizeof(buf) ?
-					 (256u << 10) - sent : sizeof(buf), 1);
-			if (m > 0)
-				sent += (uint64_t)m;
-		}
-		if (n == 0)
-			usleep(100);
-	}
-	CU_ASSERT_EQUAL(got, 256u << 10);
-	proc_rx_quiet(&s, sh);
-	CU_ASSERT_EQUAL(revents(s.a, POLLIN), 0);
+	receive_paced(&p, &s, b);
 	/* the peer's FIN: FIN in events, A reads end of file */
 	CU_ASSERT_EQUAL(vmk_tcp_shutdown(b, VMK_TCP_SHUT_WR), 0);
 	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->events, __ATOMIC_ACQUIRE) & VMKS_EV_FIN));
