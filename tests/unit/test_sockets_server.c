@@ -757,7 +757,31 @@ static void still_works(struct proc *good, struct sock *s, struct vmk_tcp_sock *
 	CU_ASSERT_EQUAL(memcmp(buf, in, sizeof(buf)), 0);
 }
 
-enum hostility { TX_TAIL_BEYOND, RX_HEAD_PAST_TAIL, UDP_HUGE_RECORD, GARBAGE_REQ, SHORT_REQ };
+enum hostility { TX_TAIL_BEYOND, RX_HEAD_PAST_TAIL, RX_HEAD_BACKWARDS, UDP_HUGE_RECORD, GARBAGE_REQ,
+		SHORT_REQ };
+
+/* A datagram received and consumed, then rx.head moved back. */
+static void rx_head_backwards(struct proc *x)
+{
+	struct vmk_udp_sock *u;
+	struct sock s;
+	struct vmks_reply r;
+	uint8_t rec[64];
+
+	CU_ASSERT_EQUAL_FATAL(proc_open(x, VMKS_PROTO_UDP, &s), 0);
+	r = sock_call(x, &s, VMKS_OP_BIND, 0, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(r.ret, 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_udp_open(host, "peer", &u), 0);
+	CU_ASSERT_EQUAL(vmk_udp_sendto(u, "12345678", 8, VMK0_IP, r.port), 8);
+	CU_ASSERT_TRUE(WAIT_FOR(vmks_load(&shslot(x, &s)->rx.tail) == VMKS_DGRAM_SPACE(8)));
+	CU_ASSERT_EQUAL(proc_recv(x, &s, rec, sizeof(rec)), VMKS_DGRAM_SPACE(8));
+	kick(x, s.slot);
+	usleep(20000);   /* the server has seen the consumption ... */
+	vmks_store(&shslot(x, &s)->rx.head, 8);   /* ... now it goes back */
+	kick(x, s.slot);
+	vmk_udp_close(u);
+	close(s.a);
+}
 
 static void be_hostile(struct proc *x, enum hostility how)
 {
@@ -776,6 +800,9 @@ static void be_hostile(struct proc *x, enum hostility how)
 		vmks_store(&shslot(x, &s)->rx.head, 64);
 		kick(x, s.slot);
 		break;
+	case RX_HEAD_BACKWARDS:
+		rx_head_backwards(x);
+		return;
 	case UDP_HUGE_RECORD:
 		CU_ASSERT_EQUAL_FATAL(proc_open(x, VMKS_PROTO_UDP, &s), 0);
 		vmks_ring_put(vmks_ring_data(x->shm, x->data_off, x->ring, s.slot, false), x->ring,
@@ -797,8 +824,8 @@ static void be_hostile(struct proc *x, enum hostility how)
 static void test_a_hostile_process_ends_only_its_own_session(void)
 {
 	static const char *const names[] = { "tx.tail beyond the ring", "rx.head past rx.tail",
-					     "a UDP record of 100000 bytes", "a garbage request",
-					     "a short request" };
+					     "rx.head backwards", "a UDP record of 100000 bytes",
+					     "a garbage request", "a short request" };
 	struct vmk_tcp_sock *l, *b = NULL;
 	struct proc good, x;
 	struct sock s;
@@ -821,6 +848,39 @@ static void test_a_hostile_process_ends_only_its_own_session(void)
 	vmk_tcp_close(b);
 	vmk_tcp_close(l);
 	proc_detach_close(&good);
+	teardown_srv();
+}
+
+static void test_requests_on_other_slots_get_ebadf_and_a_full_table_emfile(void)
+{
+	struct proc p;
+	struct sock s, t;
+	struct vmks_reply r;
+
+	setup_srv();
+	CU_ASSERT_EQUAL_FATAL(proc_attach(&p, "{\"slots\":1,\"ring_size\":4096}"), 0);
+	CU_ASSERT_EQUAL_FATAL(proc_open(&p, VMKS_PROTO_TCP, &s), 0);
+	CU_ASSERT_EQUAL(proc_open(&p, VMKS_PROTO_UDP, &t), -EMFILE);
+	close(t.a);
+	CU_ASSERT_EQUAL(proc_open(&p, 7, &t), -EPROTONOSUPPORT);
+	close(t.a);
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_OPEN, .proto = VMKS_PROTO_TCP }, -1);
+	CU_ASSERT_EQUAL(r.ret, -EINVAL);    /* no fd B */
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_GETNAME, .slot = 5, .gen = s.gen }, -1);
+	CU_ASSERT_EQUAL(r.ret, -EBADF);     /* no such slot */
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_GETNAME, .slot = s.slot,
+					     .gen = s.gen + 1 }, -1);
+	CU_ASSERT_EQUAL(r.ret, -EBADF);     /* stale gen */
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_LISTEN, 0, 0, 0).ret, 0);
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CONNECT, VMK1_IP, PORT, 0).ret, -EINVAL);
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, -EBADF);   /* gone */
+	CU_ASSERT_EQUAL_FATAL(proc_open(&p, VMKS_PROTO_UDP, &t), 0);   /* the slot is free again */
+	CU_ASSERT_EQUAL(t.slot, s.slot);
+	CU_ASSERT_NOT_EQUAL(t.gen, s.gen);
+	close(s.a);
+	close(t.a);
+	proc_detach_close(&p);
 	teardown_srv();
 }
 
@@ -882,6 +942,7 @@ int main(void)
 	ADD(s, test_a_socket_closed_before_the_process_died_still_sends_its_data);
 	ADD(s, test_a_refused_connect_and_a_peer_reset_give_err_hup_on_a);
 	ADD(s, test_a_hostile_process_ends_only_its_own_session);
+	ADD(s, test_requests_on_other_slots_get_ebadf_and_a_full_table_emfile);
 	ADD(s, test_attach_refusals_reply_ok_false_with_a_reason);
 	return th_run_suites();
 }
