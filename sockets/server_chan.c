@@ -351,6 +351,14 @@ void srv_slot_close(struct vmks_server *srv, struct vmks_session *ss, uint32_t i
 	srv_pump(srv, ss, i);   /* sends what it can; frees the slot once all is sent */
 }
 
+/* A buffer size the library takes: 0 keeps, else 4 KiB..64 MiB. */
+static uint32_t buf_clamp(uint32_t v)
+{
+	if (v == 0)
+		return 0;
+	return v < (4u << 10) ? 4u << 10 : v > (64u << 20) ? 64u << 20 : v;
+}
+
 static int op_setopt(struct srv_slot *sl, const struct vmks_req *req)
 {
 	if (req->opt == VMKS_OPT_PRIORITY) {
@@ -366,7 +374,9 @@ static int op_setopt(struct srv_slot *sl, const struct vmks_req *req)
 		return vmk_tcp_set_keepalive(sl->tcp, req->value != 0, req->value2, req->value3,
 					     req->value4);
 	case VMKS_OPT_BUFFERS:
-		return vmk_tcp_set_buffers(sl->tcp, (uint32_t)req->value, req->value2);
+		/* Linux clamps SO_SNDBUF/SO_RCVBUF instead of refusing a size */
+		return vmk_tcp_set_buffers(sl->tcp, buf_clamp((uint32_t)req->value),
+					   buf_clamp(req->value2));
 	default:
 		return -ENOPROTOOPT;
 	}

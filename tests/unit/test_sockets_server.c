@@ -615,6 +615,8 @@ static uint64_t stuck_session(struct proc *p, struct sock *s, struct vmk_tcp_soc
 				.gen = s->gen, .opt = VMKS_OPT_BUFFERS, .value = 8192 }, -1).ret, 0);
 	CU_ASSERT_EQUAL(proc_call(p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s->slot,
 				.gen = s->gen, .opt = 999 }, -1).ret, -ENOPROTOOPT);
+	CU_ASSERT_EQUAL(proc_call(p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s->slot,
+				.gen = s->gen, .opt = VMKS_OPT_NODELAY, .value = 1 }, -1).ret, 0);
 	CU_ASSERT(sock_call(p, s, VMKS_OP_CONNECT, VMK1_IP, PORT, 0).ret == -EINPROGRESS);
 	CU_ASSERT_FATAL(WAIT_FOR(__atomic_load_n(&shslot(p, s)->state, __ATOMIC_ACQUIRE) ==
 				 VMKS_ST_CONNECTED));
@@ -871,7 +873,13 @@ static void test_requests_on_other_slots_get_ebadf_and_a_full_table_emfile(void)
 	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_GETNAME, .slot = s.slot,
 					     .gen = s.gen + 1 }, -1);
 	CU_ASSERT_EQUAL(r.ret, -EBADF);     /* stale gen */
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s.slot, .gen = s.gen,
+					     .opt = VMKS_OPT_BUFFERS, .value = 1, .value2 = 1 }, -1);
+	CU_ASSERT_EQUAL(r.ret, 0);          /* clamped to 4 KiB, as Linux clamps */
 	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_LISTEN, 0, 0, 0).ret, 0);
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s.slot, .gen = s.gen,
+					     .opt = VMKS_OPT_BUFFERS, .value = 8192 }, -1);
+	CU_ASSERT_EQUAL(r.ret, -EISCONN);   /* the library's own error */
 	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CONNECT, VMK1_IP, PORT, 0).ret, -EINVAL);
 	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
 	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, -EBADF);   /* gone */
