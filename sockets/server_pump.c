@@ -155,6 +155,8 @@ static void tcp_tx(struct vmks_session *ss, uint32_t i)
 		n = vmk_tcp_send(sl->tcp, data + off, len, 0);
 		if (n > 0) {
 			sl->tx_head += (uint64_t)n;
+			if ((uint64_t)n < len)
+				break;   /* the send buffer is full: OUT comes when it drains */
 			continue;
 		}
 		if (n == -EAGAIN)
