@@ -5,6 +5,8 @@
 
 #include <vmknet/netstack.h>
 
+#include "common/cksum.h"
+
 #include "tcpip/wire_icmp.h"
 #include "tcpip/wire_ipv4.h"
 
@@ -12,7 +14,7 @@ static int cksum_of(struct rte_mbuf *m, uint32_t off, uint32_t len, uint16_t *ou
 {
 	uint16_t raw;
 
-	if (rte_raw_cksum_mbuf(m, off, len, &raw) != 0)
+	if (vmk_cksum_mbuf(m, off, len, &raw) != 0)
 		return -1;
 	*out = raw;
 	return 0;

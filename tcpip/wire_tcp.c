@@ -7,6 +7,8 @@
 
 #include <vmknet/tcp.h>
 
+#include "common/cksum.h"
+
 #include "tcpip/wire_ipv4.h"
 #include "tcpip/wire_tcp.h"
 
@@ -117,7 +119,7 @@ int tcp_parse(struct tcp_repr *r, const struct rte_mbuf *m, uint32_t off, uint32
 	if (off + hlen > m->data_len)
 		return -VMK_TCPDROP_TRUNCATED;
 	if (!tcp_csum_trusted(m)) {
-		if (rte_raw_cksum_mbuf(m, off, len, &raw) != 0)
+		if (vmk_cksum_mbuf(m, off, len, &raw) != 0)
 			return -VMK_TCPDROP_TRUNCATED;
 		if (ipv4_cksum_finish(ipv4_pseudo_sum(src, dst, IPPROTO_TCP, (uint16_t)len) +
 				      raw) != 0)
@@ -232,7 +234,7 @@ uint16_t tcp_emit(struct rte_mbuf *m, uint32_t off, const struct tcp_repr *r,
 	uint32_t len = hlen + payload_len;
 	uint16_t raw = 0, ck;
 
-	rte_raw_cksum_mbuf(m, off, len, &raw);
+	vmk_cksum_mbuf(m, off, len, &raw);
 	ck = ipv4_cksum_finish(ipv4_pseudo_sum(src, dst, IPPROTO_TCP, (uint16_t)len) + raw);
 	memcpy(h + 16, &ck, 2);
 	return hlen;

@@ -5,6 +5,8 @@
 
 #include <vmknet/netstack.h>
 
+#include "common/cksum.h"
+
 #include "tcpip/wire_ipv4.h"
 #include "tcpip/wire_udp.h"
 
@@ -25,7 +27,7 @@ int udp_parse(struct udp_repr *r, struct rte_mbuf *m, uint32_t off, uint32_t len
 	if (h->dgram_cksum != 0) {
 		uint32_t sum = ipv4_pseudo_sum(src, dst, IPPROTO_UDP, ulen);
 
-		if (rte_raw_cksum_mbuf(m, off, ulen, &raw) != 0)
+		if (vmk_cksum_mbuf(m, off, ulen, &raw) != 0)
 			return -VMK_IPDROP_TRUNCATED;
 		sum += raw;
 		if (ipv4_cksum_finish(sum) != 0)
@@ -49,7 +51,7 @@ void udp_emit(struct rte_mbuf *m, uint32_t off, const struct udp_repr *r,
 	h->dst_port = rte_cpu_to_be_16(r->dst_port);
 	h->dgram_len = rte_cpu_to_be_16(ulen);
 	h->dgram_cksum = 0;
-	rte_raw_cksum_mbuf(m, off, ulen, &raw);
+	vmk_cksum_mbuf(m, off, ulen, &raw);
 	ck = ipv4_cksum_finish(sum + raw);
 	h->dgram_cksum = ck == 0 ? 0xffff : ck;
 }

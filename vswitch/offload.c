@@ -9,6 +9,8 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "common/cksum.h"
+
 #include "vswitch/offload.h"
 
 #define TCP_FL_FIN 0x01
@@ -61,7 +63,7 @@ static void checksums(struct rte_mbuf *m, const struct hdrs *h)
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	tcp->cksum = 0;
-	rte_raw_cksum_mbuf(m, h->l2 + h->l3, len, &raw);
+	vmk_cksum_mbuf(m, h->l2 + h->l3, len, &raw);
 	sum = (uint32_t)raw + rte_ipv4_phdr_cksum(ip, 0);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);

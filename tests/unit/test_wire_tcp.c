@@ -14,6 +14,7 @@
 
 #include <vmknet/tcp.h>
 
+#include "common/cksum.h"
 #include "support/harness.h"
 #include "tcpip/netstack.h"
 #include "tcpip/wire_ipv4.h"
@@ -53,6 +54,17 @@ static void fix_cksum(uint8_t *b, uint32_t len)
 	ck = ipv4_cksum_finish(ipv4_pseudo_sum(SRC, DST, 6, (uint16_t)len) +
 			       rte_raw_cksum(b, len));
 	memcpy(b + 16, &ck, 2);
+}
+
+/* What the checksum of the segment in b (len bytes) must be, in *ck;
+ * b's checksum field is left as it was. */
+static void fix_cksum_copy(const uint8_t *b, uint32_t len, uint16_t *ck)
+{
+	static uint8_t c[65536];
+
+	memcpy(c, b, len);
+	fix_cksum(c, len);
+	memcpy(ck, c + 16, 2);
 }
 
 /* A valid segment of r with payload_len pattern bytes, into b; returns length. */
@@ -166,6 +178,78 @@ static void test_checksum_covers_a_payload_spanning_several_buffers(void)
 	/* the wrong pseudo-header fails */
 	CU_ASSERT_EQUAL(tcp_parse(&p, m, 0, m->pkt_len, SRC, A(192, 0, 2, 3)),
 			-VMK_TCPDROP_BAD_CHECKSUM);
+	rte_pktmbuf_free(m);
+}
+
+/* A chain of n segments of the given lengths, bytes from gen. */
+static struct rte_mbuf *chain_of(const uint16_t *lens, unsigned int n, uint8_t *flat)
+{
+	struct rte_mbuf *head = NULL;
+	uint32_t at = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *p;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		p = (uint8_t *)rte_pktmbuf_append(m, lens[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		for (uint16_t k = 0; k < lens[i]; k++)   /* mostly 0xff: sums that carry */
+			p[k] = flat[at + k] = (rte_rand() & 3) ? 0xff : (uint8_t)rte_rand();
+		at += lens[i];
+		if (head == NULL)
+			head = m;
+		else
+			CU_ASSERT_EQUAL_FATAL(rte_pktmbuf_chain(head, m), 0);
+	}
+	return head;
+}
+
+/* DPDK 22.11's rte_raw_cksum_mbuf() drops the carries of a segment that
+ * starts at an odd offset; vmk_cksum_mbuf (common/cksum.h) must not. */
+static void test_checksum_of_a_chain_with_odd_segments_equals_the_flat_sum(void)
+{
+	static uint8_t flat[6 * 1500];
+
+	for (unsigned int round = 0; round < 300; round++) {
+		uint16_t lens[6];
+		unsigned int n = 2 + (unsigned int)(rte_rand() % 5);
+		uint32_t total = 0, off, len;
+		struct rte_mbuf *m;
+		uint16_t got = 0;
+
+		for (unsigned int i = 0; i < n; i++) {
+			lens[i] = (uint16_t)(1 + rte_rand() % 1500);
+			total += lens[i];
+		}
+		m = chain_of(lens, n, flat);
+		off = (uint32_t)(rte_rand() % total);
+		len = (uint32_t)(rte_rand() % (total - off + 1));
+		CU_ASSERT_EQUAL(vmk_cksum_mbuf(m, off, len, &got), 0);
+		CU_ASSERT_EQUAL(got, rte_raw_cksum(flat + off, len));
+		CU_ASSERT_EQUAL(vmk_cksum_mbuf(m, off, total - off + 1, &got), -1);
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* A segment whose payload chain has odd pieces (odd-sized application
+ * writes) goes out with the checksum of its bytes, which Linux checks. */
+static void test_segment_with_odd_payload_pieces_carries_the_flat_checksum(void)
+{
+	static uint8_t flat[TCP_HLEN + 3 * 1500];
+	uint16_t lens[4] = { TCP_HLEN, 37, 1161, 250 };
+	struct tcp_repr r, p;
+	struct rte_mbuf *m = chain_of(lens, 4, flat);
+	uint16_t ck;
+
+	tcp_repr_init(&r);
+	r.flags = TCP_ACK;
+	r.seq = 7;
+	tcp_emit(m, 0, &r, 37 + 1161 + 250, SRC, DST);
+	CU_ASSERT_EQUAL(tcp_parse(&p, m, 0, m->pkt_len, SRC, DST), 0);
+	memcpy(flat, rte_pktmbuf_mtod(m, void *), TCP_HLEN);   /* the header as emitted */
+	fix_cksum_copy(flat, m->pkt_len, &ck);
+	CU_ASSERT_EQUAL(memcmp(flat + 16, &ck, 2), 0);
 	rte_pktmbuf_free(m);
 }
 
@@ -301,6 +385,8 @@ int main(void)
 	ADD(s, test_syn_with_every_option_parses_back_as_emitted);
 	ADD(s, test_sack_blocks_and_timestamps_parse_back_with_the_payload);
 	ADD(s, test_checksum_covers_a_payload_spanning_several_buffers);
+	ADD(s, test_checksum_of_a_chain_with_odd_segments_equals_the_flat_sum);
+	ADD(s, test_segment_with_odd_payload_pieces_carries_the_flat_checksum);
 	ADD(s, test_segment_shorter_than_twenty_bytes_is_truncated);
 	ADD(s, test_data_offset_below_five_or_beyond_the_segment_is_bad_offset);
 	ADD(s, test_options_running_past_the_header_or_of_wrong_length_are_bad_options);
