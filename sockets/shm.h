@@ -202,7 +202,7 @@ struct vmks_req {
 	uint16_t opt;          /* SETOPT */
 	int32_t value;
 	uint32_t value2, value3, value4;
-	uint32_t pad[4];
+	uint32_t pad[6];
 };
 
 struct vmks_reply {
@@ -213,7 +213,7 @@ struct vmks_reply {
 	uint16_t port;
 	uint16_t peer_port;    /* GETNAME */
 	uint32_t peer_addr;    /* GETNAME */
-	uint32_t pad[9];
+	uint32_t pad[10];
 };
 
 _Static_assert(sizeof(struct vmks_req) == 64, "vmks_req is 64 bytes on the wire");
