@@ -251,6 +251,13 @@ CFLAGS_APP    := -std=gnu11 -g -O2 -Wall -Wextra -Werror -fPIC -fvisibility=hidd
                  -DVMK_VERSION=\"$(VERSION)\"
 $(SOCK_SERVER_OBJS): CFLAGS += -I.
 $(BUILD)/bin/vmknetd: $(SOCK_SERVER_OBJS)
+# The server's unit test plays the program's side against the real server.
+$(BUILD)/tests/unit/test_sockets_server: tests/unit/test_sockets_server.c $(TEST_SUPPORT_OBJS) \
+  $(SOCK_SERVER_OBJS) $(LAYER_LIBS)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) -fvisibility=default -Itests -I. $< -o $@ $(TEST_SUPPORT_OBJS) \
+	  $(SOCK_SERVER_OBJS) $(LAYER_LIBS) $(LDFLAGS_SAN) $(PKG_LIBS) -lrte_net_ring -lpthread -lm
 lib: $(if $(PRELOAD_SRCS),$(PRELOAD_LIB))
 progs: $(if $(wildcard sockets/vmkrun.c),$(VMKRUN))
 

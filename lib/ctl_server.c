@@ -42,6 +42,8 @@ struct vmk_ctl_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	vmk_ctl_handler_fn handler;
 	void *arg;
+	vmk_ctl_takeover_fn takeover;   /* NULL: none */
+	void *takeover_arg;
 	struct ctl_client clients[CTL_MAX_CLIENTS];
 };
 
@@ -193,11 +195,23 @@ static void client_drain(struct ctl_client *c)
 	}
 }
 
+/* The connection is the taker's now: forget it without closing it. */
+static void client_forget(struct ctl_client *c)
+{
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
 static void client_handle(struct vmk_ctl_server *s, struct ctl_client *c)
 {
 	char *reply;
 
 	c->buf[c->len] = '\0';
+	if (s->takeover != NULL && s->takeover(c->fd, c->buf, c->len, s->takeover_arg) == 1) {
+		client_forget(c);
+		return;
+	}
 	reply = s->handler(c->buf, c->len, s->arg);
 	if (reply == NULL) {
 		client_error(c, EIO, "internal error: the request could not be handled");
@@ -329,6 +343,15 @@ int vmk_ctl_server_poll(struct vmk_ctl_server *s, int timeout_ms)
 		}
 	}
 	vmk_err_clear();   /* the requests' calls may have failed; this call did not */
+	return 0;
+}
+
+int vmk_ctl_server_set_takeover(struct vmk_ctl_server *s, vmk_ctl_takeover_fn fn, void *arg)
+{
+	if (s == NULL)
+		return vmk_err(-EINVAL, "no control server");
+	s->takeover = fn;
+	s->takeover_arg = arg;
 	return 0;
 }
 

@@ -40,6 +40,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "sockets/server.h"
 #include "vmknetd/vmknetd.h"
 
 #define DEFAULT_CONFIG "/var/lib/vmknet/config.json"
@@ -261,6 +262,19 @@ static void signals_install(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The control server's takeover: "session.attach" becomes a session of
+ * the socket layer (sockets/server.h); anything else is a request. */
+static int take_session(int fd, const char *request, size_t len, void *arg)
+{
+	struct daemon *d = arg;
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	ret = vmks_server_attach(d->sessions, fd, request, len);
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
 static int serve(struct daemon *d, const char *control)
 {
 	struct vmk_ctl_server *srv;
@@ -268,6 +282,8 @@ static int serve(struct daemon *d, const char *control)
 
 	if (ret == 0)
 		ret = vmk_ctl_server_create(control, vmknetd_handle, d, &srv);
+	if (ret == 0)
+		vmk_ctl_server_set_takeover(srv, take_session, d);
 	if (ret < 0) {
 		fprintf(stderr, "vmknetd: control socket %s: %s%s\n", control, strerror(-ret),
 			ret == -EADDRINUSE ? " (another vmknetd serves it)" : "");
@@ -316,10 +332,16 @@ int main(int argc, char **argv)
 	if (config_load(&d) < 0 || host_bring_up(&d) < 0)
 		goto destroy_host;
 	pthread_mutex_init(&d.lock, NULL);
+	ret = vmks_server_create(d.host, &d.sessions);
+	if (ret < 0) {
+		fprintf(stderr, "vmknetd: cannot start the session server: %s\n", strerror(-ret));
+		goto destroy_host;
+	}
 	vmknetd_telemetry_register(&d);
 	if (serve(&d, o.control) == 0)
 		status = 0;
 	fprintf(stderr, "vmknetd: stopping\n");
+	vmks_server_destroy(d.sessions);
 destroy_host:
 	vmk_host_destroy(d.host);
 	vmk_config_destroy(d.cfg);

@@ -16,10 +16,13 @@
 
 #include <vmknet/vmknet.h>
 
+struct vmks_server;
+
 struct daemon {
 	pthread_mutex_t lock;       /* requests vs the DPDK telemetry thread */
 	struct vmk_host *host;
 	struct vmk_config *cfg;     /* what runs and what the file holds */
+	struct vmks_server *sessions; /* programs attached (sockets/server.h) */
 	const char *config_path;
 	uint16_t mbuf_size;         /* packet buffer data room (--mbuf-size) */
 	unsigned int n_nics;

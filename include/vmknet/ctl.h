@@ -61,6 +61,17 @@ struct vmk_ctl_server;
 typedef char *(*vmk_ctl_handler_fn)(const char *request, size_t len, void *arg);
 
 /*
+ * Offered each complete request (len bytes, NUL-terminated as well) before
+ * the handler, with the connection's fd: return 1 to take the connection
+ * (the server forgets fd without closing it; the taker replies, if it
+ * does, and closes fd when done), or 0 to leave the request to the
+ * handler. A request that wants the connection to live on (vmknetd's
+ * "session.attach", sockets/shm.h) is taken this way. fd is non-blocking
+ * and close-on-exec. Called on the thread that runs vmk_ctl_server_poll.
+ */
+typedef int (*vmk_ctl_takeover_fn)(int fd, const char *request, size_t len, void *arg);
+
+/*
  * Listen on a Unix socket at path (mode 0600). A stale socket file left by
  * a dead server is replaced; a live server there makes this fail with
  * -EADDRINUSE. Returns 0 and sets *out, or a negative errno.
@@ -78,6 +89,11 @@ int vmk_ctl_server_create(const char *path, vmk_ctl_handler_fn handler, void *ar
  * Thread: one thread at a time per server.
  */
 int vmk_ctl_server_poll(struct vmk_ctl_server *srv, int timeout_ms);
+
+/* Set (fn NULL: clear) the takeover offered every request from now on.
+ * Returns 0, or -EINVAL for a NULL srv. Thread: the poll thread, or
+ * before it runs. */
+int vmk_ctl_server_set_takeover(struct vmk_ctl_server *srv, vmk_ctl_takeover_fn fn, void *arg);
 
 /* Close every connection and the socket, remove the socket file. Accepts NULL. */
 void vmk_ctl_server_destroy(struct vmk_ctl_server *srv);
