@@ -392,9 +392,11 @@ VMKP_EXPORT int vmkp_check(void)
 	vmkp_real_init();
 	if (vmkp_session_get())
 		return 1;
+	/* without --vmknic, vmknetd names no adapter: the netstack routes */
 	printf("session %ld netstack %s vmknic %s address %s slots %u ring_size %u\n",
-	       vmkp_sess.id, vmkp_sess.netstack, vmkp_sess.vmknic, vmkp_sess.address,
-	       vmkp_sess.n_slots, vmkp_sess.ring_size);
+	       vmkp_sess.id, vmkp_sess.netstack, *vmkp_sess.vmknic ? vmkp_sess.vmknic : "-",
+	       *vmkp_sess.address ? vmkp_sess.address : "-", vmkp_sess.n_slots,
+	       vmkp_sess.ring_size);
 	return 0;
 }
 
