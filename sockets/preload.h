@@ -136,6 +136,9 @@ struct vmkp_sock {
 	int opened;                  /* vmknetd gave it a slot */
 	int connecting, bound, listening, udp_connected;
 	int shut_rd, shut_wr, err_taken;
+	struct vmkp_sock *pend;      /* listener: a connection accepted ahead */
+	int pend_fd;                 /* its end A */
+	int spare[2];                /* listener: a socketpair for the next ACCEPT */
 	uint32_t peer_addr;          /* UDP default destination, TCP peer */
 	uint16_t peer_port;
 	/* options */

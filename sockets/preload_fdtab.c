@@ -44,7 +44,7 @@ struct vmkp_sock *vmkp_sock_new(void)
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->tx_mu, NULL);
 	pthread_mutex_init(&s->rx_mu, NULL);
-	s->bfd = -1;
+	s->bfd = s->pend_fd = s->spare[0] = s->spare[1] = -1;
 	s->epoch = vmkp_sess.epoch;
 	s->refs = 1;
 	return s;

@@ -98,7 +98,7 @@ bool vmkp_rx_ready(const struct vmkp_sock *s)
 
 	if (ev & (VMKS_EV_ACCEPT | VMKS_EV_FIN | VMKS_EV_ERR | VMKS_EV_HUP))
 		return true;
-	if (s->shut_rd || vmkp_load32(&sl->state) == VMKS_ST_CLOSED)
+	if (s->shut_rd || s->pend || vmkp_load32(&sl->state) == VMKS_ST_CLOSED)
 		return true;
 	return vmks_load(&sl->rx.tail) != __atomic_load_n(&sl->rx.head, __ATOMIC_RELAXED);
 }

@@ -348,27 +348,44 @@ int vmkp_sock_connect(struct vmkp_sock *s, int fd, const struct sockaddr *sa, so
 
 /* ---- accept -------------------------------------------------------------------- */
 
-static int accept_one(struct vmkp_sock *ls, struct sockaddr *sa, socklen_t *len, int flags)
+/*
+ * vmknetd clears a listener's EV_ACCEPT only when an ACCEPT finds nothing,
+ * so after each connection handed out the library asks once more: the
+ * answer is kept (ls->pend) for the next accept, or the EAGAIN makes the
+ * listener's fd quiet. Without this look-ahead a select-based program sees
+ * the listener readable with nothing behind it and blocks in accept
+ * (iperf3 -s does). The socketpair for an ACCEPT that finds nothing is kept
+ * for the next one.
+ */
+static int accept_server(struct vmkp_sock *ls, struct vmkp_sock **out, int *afd)
 {
 	struct vmks_req req;
 	struct vmks_reply rep;
 	struct vmkp_sock *s;
-	int fds[2], err;
+	int err;
 
-	err = new_pair(flags & SOCK_CLOEXEC, fds);
-	if (err)
+	if (ls->spare[0] < 0 && (err = new_pair(SOCK_CLOEXEC, ls->spare)) < 0)
 		return err;
 	req_for(&req, ls, VMKS_OP_ACCEPT);
-	err = vmkp_call(&req, fds[1], &rep);
-	s = err ? NULL : vmkp_sock_new();
+	err = vmkp_call(&req, ls->spare[1], &rep);
+	if (err == 0 && rep.slot >= vmkp_sess.n_slots)
+		err = -EPROTO;
+	if (err)
+		return err;      /* vmknetd closed its copy of B: ours stays spare */
+	s = vmkp_sock_new();
 	if (!s) {
-		close_pair(fds);
-		return err ? err : -ENOMEM;
+		/* the connection is lost: its B goes, vmknetd sees the end */
+		close_pair(ls->spare);
+		ls->spare[0] = ls->spare[1] = -1;
+		return -ENOMEM;
 	}
 	s->domain = ls->domain;
 	s->type = SOCK_STREAM;
 	s->proto = VMKS_PROTO_TCP;
-	s->bound = 1;
+	s->bound = s->opened = 1;
+	s->slot = rep.slot;
+	s->gen = rep.gen;
+	s->bfd = ls->spare[1];
 	s->peer_addr = rep.addr;
 	s->peer_port = rep.port;
 	/* options a listener passes on, as Linux's accepted sockets inherit */
@@ -377,41 +394,91 @@ static int accept_one(struct vmkp_sock *ls, struct sockaddr *sa, socklen_t *len,
 	s->sndbuf = ls->sndbuf;
 	s->rcvbuf = ls->rcvbuf;
 	s->priority = ls->priority;
-	err = adopt(s, fds, &rep, flags & SOCK_NONBLOCK);
-	if (err < 0) {
-		vmkp_real.close(fds[0]);
-		if (!s->opened)
-			vmkp_priv_close(fds[1]);
-	} else {
-		vmkp_addr_to(s, rep.addr, rep.port, sa, len);
+	*afd = ls->spare[0];
+	ls->spare[0] = ls->spare[1] = -1;
+	*out = s;
+	return 0;
+}
+
+/* Hand an accepted socket to the program with accept4's flags. */
+static int hand_out(struct vmkp_sock *s, int afd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	int err;
+
+	if (!(flags & SOCK_CLOEXEC))
+		vmkp_real.fcntl(afd, F_SETFD, 0);
+	if (flags & SOCK_NONBLOCK) {
+		s->nonblock = 1;
+		vmkp_real.fcntl(afd, F_SETFL, vmkp_real.fcntl(afd, F_GETFL) | O_NONBLOCK);
 	}
+	err = vmkp_map(afd, s);
+	if (err)
+		vmkp_real.close(afd);
+	else
+		vmkp_addr_to(s, s->peer_addr, s->peer_port, sa, len);
 	vmkp_put(s);
-	return err;
+	return err ? err : afd;
+}
+
+/* The next connection: the one kept from the last look-ahead, or vmknetd's. */
+static int accept_next(struct vmkp_sock *ls, struct vmkp_sock **s, int *afd)
+{
+	if (ls->pend) {
+		*s = ls->pend;
+		*afd = ls->pend_fd;
+		ls->pend = NULL;
+		ls->pend_fd = -1;
+		return 0;
+	}
+	return accept_server(ls, s, afd);
 }
 
 int vmkp_sock_accept(struct vmkp_sock *ls, int fd, struct sockaddr *sa, socklen_t *len,
 		     int flags)
 {
 	int64_t deadline = -2;
-	int r;
+	struct vmkp_sock *s;
+	int r, afd;
 
 	if (!ls->listening)
 		return -EINVAL;
 	pthread_mutex_lock(&ls->rx_mu);
 	for (;;) {
-		r = accept_one(ls, sa, len, flags);
-		if (r != -EAGAIN)
+		r = accept_next(ls, &s, &afd);
+		if (r == 0)
 			break;
+		if (r != -EAGAIN)
+			goto out;
 		vmkp_rx_quiet(ls, fd);
 		if (__atomic_load_n(&ls->nonblock, __ATOMIC_RELAXED))
-			break;
+			goto out;
 		if (deadline == -2)
 			deadline = vmkp_deadline(&ls->rcvtimeo);
 		if ((r = vmkp_wait(fd, POLLIN, deadline)) < 0)
-			break;
+			goto out;
 	}
+	if (accept_server(ls, &ls->pend, &ls->pend_fd) < 0) {
+		ls->pend = NULL;
+		ls->pend_fd = -1;
+		vmkp_rx_quiet(ls, fd);
+	}
+	r = hand_out(s, afd, sa, len, flags);
+out:
 	pthread_mutex_unlock(&ls->rx_mu);
 	return r;
+}
+
+/* A listener going: the connection it kept, and its spare socketpair. */
+static void listener_release(struct vmkp_sock *ls)
+{
+	if (ls->pend) {
+		vmkp_real.close(ls->pend_fd);
+		vmkp_put(ls->pend);
+		ls->pend = NULL;
+	}
+	if (ls->spare[0] >= 0)
+		close_pair(ls->spare);
+	ls->spare[0] = ls->spare[1] = -1;
 }
 
 /* ---- shutdown, close, names -------------------------------------------------- */
@@ -445,6 +512,7 @@ void vmkp_sock_release(struct vmkp_sock *s)
 	struct vmks_req req;
 	struct vmks_reply rep;
 
+	listener_release(s);
 	if (s->opened && !vmkp_is_stale(s) && vmkp_sess.attached) {
 		req_for(&req, s, VMKS_OP_CLOSE);
 		req.value = s->linger_on && s->linger_s == 0;
