@@ -185,47 +185,61 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Read the reply line and the descriptors that came with it. */
+/* Take the descriptors a message carried. */
+static void take_fds(struct msghdr *mh, int fds[2], int *nfds)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (int i = 0; i < k; i++) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*nfds < 2)
+				fds[(*nfds)++] = got;
+			else
+				vmkp_real.close(got);
+		}
+	}
+}
+
+/* Read the reply line and the descriptors that came with it. Nothing past
+ * the line may be taken (the channel's messages follow): peek, then take
+ * up to the newline. */
 static int read_reply(int fd, char *buf, size_t cap, int fds[2], int *nfds)
 {
 	size_t n = 0;
 
 	while (n + 1 < cap) {
 		char cbuf[CMSG_SPACE(4 * sizeof(int))];
-		struct iovec iov = { buf + n, 1 };
+		struct iovec iov = { buf + n, cap - 1 - n };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 				     .msg_controllen = sizeof(cbuf) };
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		ssize_t r;
+		char *nl;
 
 		if (vmkp_real.poll(&pfd, 1, ATTACH_TIMEOUT_MS) == 0)
 			return -ETIMEDOUT;
-		/* one byte at a time: nothing past the line may be taken */
-		r = vmkp_real.recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		r = vmkp_real.recv(fd, buf + n, cap - 1 - n, MSG_PEEK);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return r < 0 ? -errno : -EPROTO;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (int i = 0; i < k; i++) {
-				int got;
-
-				memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (*nfds < 2)
-					fds[(*nfds)++] = got;
-				else
-					vmkp_real.close(got);
-			}
-		}
-		if (buf[n++] == '\n')
+		nl = memchr(buf + n, '\n', (size_t)r);
+		iov.iov_len = nl ? (size_t)(nl - (buf + n)) + 1 : (size_t)r;
+		r = vmkp_real.recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		if (r <= 0)
+			return r < 0 ? -errno : -EPROTO;
+		take_fds(&mh, fds, nfds);
+		n += (size_t)r;
+		if (nl)
 			break;
 	}
 	buf[n] = '\0';
-	return 0;
+	return n && buf[n - 1] == '\n' ? 0 : -E2BIG;
 }
 
 /* Map the segment and check it says what the reply said. */
