@@ -138,6 +138,7 @@ int vmkp_sock_open(int domain, int type, int protocol)
 	struct vmkp_sock *s;
 
 	(void)protocol;
+	vmkp_real_init();   /* a socket from a constructor may come before ours */
 	err = vmkp_session_get();
 	if (err)
 		return err;
