@@ -90,14 +90,26 @@ static void session_end(struct vmks_session *ss)
 	session_release(ss);
 }
 
-/* The channel ended: after DETACH the session lingers until its sockets
- * finished closing; otherwise the process died and everything resets. */
+/* The channel ended. Without DETACH the process died: every socket it
+ * still had is reset (UDP closed). Sockets it had closed already, and all
+ * of them after DETACH (one it opened after DETACH closes now), finish
+ * closing gracefully: the session lingers until they did. */
 static void session_chan_gone(struct vmks_server *srv, struct vmks_session *ss)
 {
-	if (!ss->detached) {
-		srv_session_fail(ss, "the process exited (channel closed)");
-		return;
+	unsigned int reset = 0;
+
+	for (uint32_t i = 0; i < ss->n_slots && !ss->dead; i++) {
+		if (!ss->slots[i].in_use || ss->slots[i].closing)
+			continue;
+		reset += !ss->detached;
+		srv_slot_close(srv, ss, i, !ss->detached);
 	}
+	if (ss->dead)
+		return;
+	fprintf(stderr, "vmknetd: session %u (%s, pid %d): the channel closed%s, %u socket(s) "
+		"reset, %u closing\n", ss->id, ss->program, ss->pid,
+		ss->detached ? " after DETACH" : " without DETACH (the process died)", reset,
+		ss->n_open);
 	epoll_ctl(srv->kep, EPOLL_CTL_DEL, ss->chan, NULL);
 	epoll_ctl(srv->kep, EPOLL_CTL_DEL, ss->doorbell, NULL);
 	ss->chan_gone = true;
@@ -184,7 +196,7 @@ static void reap(struct vmks_server *srv)
 		if (__atomic_load_n(&ss->status, __ATOMIC_ACQUIRE) != SESS_ACTIVE)
 			continue;
 		if (ss->chan_gone && !ss->dead && ss->n_open == 0) {
-			ss->why = "detached, its sockets closed";
+			ss->why = "its channel closed and its sockets finished closing";
 			ss->dead = true;
 		}
 		if (ss->dead)
@@ -306,7 +318,8 @@ unsigned int vmks_server_list(struct vmks_server *srv, struct vmks_session_info 
 		struct vmks_session *ss = &srv->sessions[i];
 		struct vmks_session_info *o;
 
-		if (__atomic_load_n(&ss->status, __ATOMIC_ACQUIRE) != SESS_ACTIVE)
+		/* RESERVED, seen from the attach thread: attached and queued */
+		if (__atomic_load_n(&ss->status, __ATOMIC_ACQUIRE) == SESS_FREE)
 			continue;
 		if (n < max) {
 			o = &out[n];

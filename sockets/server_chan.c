@@ -134,7 +134,7 @@ static int slot_take(struct vmks_server *srv, struct vmks_session *ss, uint32_t 
 	__atomic_store_n(&sh->mss, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sh->proto, proto, __ATOMIC_RELAXED);
 	srv_publish(ss, i);
-	ss->n_open++;
+	__atomic_fetch_add(&ss->n_open, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -228,7 +228,8 @@ static int op_listen(struct vmks_session *ss, struct srv_slot *sl, const struct 
 	return ret;
 }
 
-static int op_connect(struct vmks_session *ss, struct srv_slot *sl, const struct vmks_req *req)
+static int op_connect(struct vmks_server *srv, struct vmks_session *ss, struct srv_slot *sl,
+		      const struct vmks_req *req)
 {
 	uint32_t i = (uint32_t)(sl - ss->slots);
 	int ret;
@@ -254,6 +255,7 @@ static int op_connect(struct vmks_session *ss, struct srv_slot *sl, const struct
 		sl->state = VMKS_ST_CONNECTING;
 		srv_publish(ss, i);
 	} else if (ret == 0) {
+		srv_publish_mss(srv, ss, i);
 		sl->state = VMKS_ST_CONNECTED;
 		srv_publish(ss, i);
 		vmks_flag_take(&srv_shm_slot(ss, i)->tx_blocked);
@@ -290,6 +292,7 @@ static int op_accept(struct vmks_server *srv, struct vmks_session *ss, struct sr
 	*fd_b = -1;
 	r->slot = (uint32_t)i;
 	r->gen = ss->slots[i].gen;
+	srv_publish_mss(srv, ss, (uint32_t)i);
 	srv_pump(srv, ss, (uint32_t)i);
 	return 0;
 }
@@ -325,8 +328,7 @@ static int op_shutdown(struct vmks_server *srv, struct vmks_session *ss, struct 
 	return 0;
 }
 
-/* CLOSE, and each socket at DETACH. */
-static void slot_close(struct vmks_server *srv, struct vmks_session *ss, uint32_t i, bool abort)
+void srv_slot_close(struct vmks_server *srv, struct vmks_session *ss, uint32_t i, bool abort)
 {
 	struct srv_slot *sl = &ss->slots[i];
 	struct vmks_slot *sh = srv_shm_slot(ss, i);
@@ -349,6 +351,14 @@ static void slot_close(struct vmks_server *srv, struct vmks_session *ss, uint32_
 	srv_pump(srv, ss, i);   /* sends what it can; frees the slot once all is sent */
 }
 
+/* A buffer size the library takes: 0 keeps, else 4 KiB..64 MiB. */
+static uint32_t buf_clamp(uint32_t v)
+{
+	if (v == 0)
+		return 0;
+	return v < (4u << 10) ? 4u << 10 : v > (64u << 20) ? 64u << 20 : v;
+}
+
 static int op_setopt(struct srv_slot *sl, const struct vmks_req *req)
 {
 	if (req->opt == VMKS_OPT_PRIORITY) {
@@ -364,7 +374,9 @@ static int op_setopt(struct srv_slot *sl, const struct vmks_req *req)
 		return vmk_tcp_set_keepalive(sl->tcp, req->value != 0, req->value2, req->value3,
 					     req->value4);
 	case VMKS_OPT_BUFFERS:
-		return vmk_tcp_set_buffers(sl->tcp, (uint32_t)req->value, req->value2);
+		/* Linux clamps SO_SNDBUF/SO_RCVBUF instead of refusing a size */
+		return vmk_tcp_set_buffers(sl->tcp, buf_clamp((uint32_t)req->value),
+					   buf_clamp(req->value2));
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -389,7 +401,7 @@ static void op_detach(struct vmks_server *srv, struct vmks_session *ss)
 	ss->detached = true;
 	for (uint32_t i = 0; i < ss->n_slots && !ss->dead; i++)
 		if (ss->slots[i].in_use && !ss->slots[i].closing)
-			slot_close(srv, ss, i, false);
+			srv_slot_close(srv, ss, i, false);
 }
 
 /* The requests on one slot of the session. */
@@ -406,13 +418,13 @@ static int slot_request(struct vmks_server *srv, struct vmks_session *ss,
 	case VMKS_OP_LISTEN:
 		return op_listen(ss, sl, req);
 	case VMKS_OP_CONNECT:
-		return op_connect(ss, sl, req);
+		return op_connect(srv, ss, sl, req);
 	case VMKS_OP_ACCEPT:
 		return op_accept(srv, ss, sl, fd_b, r);
 	case VMKS_OP_SHUTDOWN:
 		return op_shutdown(srv, ss, sl, req);
 	case VMKS_OP_CLOSE:
-		slot_close(srv, ss, req->slot, req->value == 1);
+		srv_slot_close(srv, ss, req->slot, req->value == 1);
 		return 0;
 	case VMKS_OP_SETOPT:
 		return op_setopt(sl, req);

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <vmknet/tcp.h>
+
 #include "sockets/server.h"
 #include "sockets/shm.h"
 
@@ -22,6 +24,7 @@ struct vmk_epoll;
 
 #define SRV_NAME_MAX 64
 #define SRV_BUF_SIZE (64u << 10)   /* one UDP datagram, the largest */
+#define SRV_CONNS    256           /* connections looked through for an MSS */
 
 /* Kernel epoll tags (high 32 bits of data.u64; low: the session index). */
 enum { TAG_WAKE = 1, TAG_VMKEP, TAG_CHAN, TAG_BELL };
@@ -82,6 +85,7 @@ struct vmks_server {
 	unsigned int next_id;          /* attach thread */
 	struct vmks_session sessions[VMKS_MAX_SESSIONS];
 	uint8_t buf[SRV_BUF_SIZE];     /* server thread: one datagram */
+	struct vmk_tcp_conn conns[SRV_CONNS];   /* server thread: finding an MSS */
 };
 
 /* The shm slot of a session's slot i. */
@@ -97,6 +101,11 @@ void srv_session_fail(struct vmks_session *ss, const char *why);
 /* server_chan.c: serve every complete request waiting on the channel.
  * Returns 0, or -1 when the channel ended (EOF or error). */
 int srv_chan_serve(struct vmks_server *srv, struct vmks_session *ss);
+
+/* CLOSE (and each socket at DETACH, or when the channel ends): abort
+ * resets now; otherwise the tx ring is still sent (unread rx data makes
+ * it a reset, as Linux) and the slot frees once it is. */
+void srv_slot_close(struct vmks_server *srv, struct vmks_session *ss, uint32_t i, bool abort);
 
 /* server_pump.c */
 /* Move the data of slot i both ways and finish what waits on it. */
@@ -114,6 +123,8 @@ void srv_rx_signal(struct vmks_session *ss, uint32_t i);
 void srv_drain_b(struct srv_slot *sl);
 /* The connection ended with err (negative errno): CLOSED, ERR|HUP. */
 void srv_conn_failed(struct vmks_session *ss, uint32_t i, int err);
+/* Established: publish the connection's MSS (0 when not found). */
+void srv_publish_mss(struct vmks_server *srv, struct vmks_session *ss, uint32_t i);
 /* Release slot i's socket (abort: reset a TCP connection) and free it. */
 void srv_slot_free(struct vmks_session *ss, uint32_t i, bool abort);
 /* A closing slot whose tx ring is all sent: close it. */

@@ -45,11 +45,13 @@ void srv_rx_signal(struct vmks_session *ss, uint32_t i)
 		(void)!send(sl->fd_b, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/* At most 64 reads: a process that writes A as fast as B is drained must
+ * not hold the server thread (A's send buffer is far smaller anyway). */
 void srv_drain_b(struct srv_slot *sl)
 {
 	char sink[4096];
 
-	while (recv(sl->fd_b, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+	for (int k = 0; k < 64 && recv(sl->fd_b, sink, sizeof(sink), MSG_DONTWAIT) > 0; k++)
 		;
 }
 
@@ -91,7 +93,7 @@ void srv_slot_free(struct vmks_session *ss, uint32_t i, bool abort)
 	sl->events = 0;
 	sl->err = 0;
 	srv_publish(ss, i);
-	ss->n_open--;
+	__atomic_fetch_sub(&ss->n_open, 1, __ATOMIC_RELAXED);
 }
 
 static void violation(struct vmks_session *ss, const char *why)
@@ -153,6 +155,8 @@ static void tcp_tx(struct vmks_session *ss, uint32_t i)
 		n = vmk_tcp_send(sl->tcp, data + off, len, 0);
 		if (n > 0) {
 			sl->tx_head += (uint64_t)n;
+			if ((uint64_t)n < len)
+				break;   /* the send buffer is full: OUT comes when it drains */
 			continue;
 		}
 		if (n == -EAGAIN)
@@ -353,6 +357,26 @@ void srv_pump(struct vmks_server *srv, struct vmks_session *ss, uint32_t i)
 		srv_try_finish(ss, i);
 }
 
+void srv_publish_mss(struct vmks_server *srv, struct vmks_session *ss, uint32_t i)
+{
+	struct srv_slot *sl = &ss->slots[i];
+	uint32_t la, fa, mss = 0;
+	uint16_t lp, fp;
+	unsigned int n;
+
+	if (vmk_tcp_getsockname(sl->tcp, &la, &lp) < 0 || vmk_tcp_getpeername(sl->tcp, &fa, &fp) < 0)
+		return;
+	n = vmk_tcp_conn_list(srv->host, ss->netstack, srv->conns, SRV_CONNS);
+	for (unsigned int k = 0; k < n && k < SRV_CONNS && mss == 0; k++) {
+		const struct vmk_tcp_conn *c = &srv->conns[k];
+
+		if (c->local_addr == la && c->local_port == lp && c->foreign_addr == fa &&
+		    c->foreign_port == fp)
+			mss = c->mss;
+	}
+	__atomic_store_n(&srv_shm_slot(ss, i)->mss, mss, __ATOMIC_RELAXED);
+}
+
 /* A connecting socket's event: established, failed, or still under way. */
 static void connect_event(struct vmks_server *srv, struct vmks_session *ss, uint32_t i)
 {
@@ -367,6 +391,7 @@ static void connect_event(struct vmks_server *srv, struct vmks_session *ss, uint
 		srv_conn_failed(ss, i, err < 0 ? err : -ECONNREFUSED);
 		return;
 	}
+	srv_publish_mss(srv, ss, i);
 	sl->state = VMKS_ST_CONNECTED;
 	srv_publish(ss, i);
 	vmks_flag_take(&srv_shm_slot(ss, i)->tx_blocked);

@@ -91,5 +91,6 @@ extern const struct op ip_ops[];
 extern const struct op ip_live_ops[];
 extern const struct op capture_ops[];
 extern const struct op guest_ops[];
+extern const struct op session_ops[];  /* ops_session.c */
 
 #endif

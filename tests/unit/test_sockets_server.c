@@ -314,6 +314,43 @@ static void send_mib(struct proc *p, struct sock *s, struct vmk_tcp_sock *b)
 	CU_ASSERT_EQUAL(got, total);
 }
 
+/* 256 KiB from the peer through the program's rx ring (64 KiB: the
+ * reader paces the peer), A readable while data waits, quiet after. */
+static void receive_paced(struct proc *p, struct sock *s, struct vmk_tcp_sock *b)
+{
+	static uint8_t buf[65536], in[65536];
+	struct vmks_slot *sh = shslot(p, s);
+	uint64_t got = 0, sent = 1000;
+	long long end;
+
+	/* nothing yet, A quiet; data makes A readable */
+	CU_ASSERT_EQUAL(revents(s->a, POLLIN), 0);
+	pattern(buf, sizeof(buf), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_send(b, buf, 1000, 0), 1000);
+	CU_ASSERT_TRUE(WAIT_FOR(revents(s->a, POLLIN) & POLLIN));
+	end = ms_now() + 4 * WAIT_MS;
+	while (got < 256u << 10 && ms_now() < end) {
+		size_t n = proc_recv(p, s, in, sizeof(in));
+		long m;
+
+		CU_ASSERT_FATAL(pattern_ok(in, n, got));
+		got += n;
+		if (sent < 256u << 10) {
+			pattern(buf, sizeof(buf), sent);
+			m = vmk_tcp_send(b, buf, (256u << 10) - sent < sizeof(buf) ?
+					 (256u << 10) - sent : sizeof(buf), 1);
+			if (m > 0)
+				sent += (uint64_t)m;
+		}
+		if (n == 0)
+			usleep(100);
+	}
+	CU_ASSERT_EQUAL(got, 256u << 10);
+	usleep(20000);   /* the server's last token, if it was still on its way */
+	proc_rx_quiet(s, sh);
+	CU_ASSERT_EQUAL(revents(s->a, POLLIN), 0);
+}
+
 static void test_a_program_connects_sends_a_mib_and_receives_through_the_rings(void)
 {
 	struct vmk_tcp_sock *l, *b = NULL;
@@ -321,10 +358,8 @@ static void test_a_program_connects_sends_a_mib_and_receives_through_the_rings(v
 	struct sock s;
 	struct vmks_slot *sh;
 	static uint8_t buf[65536], in[65536];
-	uint64_t got = 0, sent = 0;
 	struct vmks_reply r;
 	char fill[4096];
-	long long end;
 
 	setup_srv();
 	CU_ASSERT_EQUAL_FATAL(proc_attach(&p, "{\"slots\":8,\"ring_size\":65536,\"pid\":42,"
@@ -347,6 +382,7 @@ static void test_a_program_connects_sends_a_mib_and_receives_through_the_rings(v
 	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) ==
 				VMKS_ST_CONNECTED));
 	CU_ASSERT_TRUE(WAIT_FOR(revents(s.a, POLLOUT) & POLLOUT));
+	CU_ASSERT_EQUAL(sh->mss, 8948);   /* MTU 9000 both ends, less timestamps */
 	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(l, &b, NULL, NULL, WAIT_MS), 0);
 	r = sock_call(&p, &s, VMKS_OP_GETNAME, 0, 0, 0);
 	CU_ASSERT_EQUAL(r.ret, 0);
@@ -354,33 +390,7 @@ static void test_a_program_connects_sends_a_mib_and_receives_through_the_rings(v
 	CU_ASSERT_EQUAL(r.peer_addr, VMK1_IP);
 	CU_ASSERT_EQUAL(r.peer_port, PORT);
 	send_mib(&p, &s, b);
-	/* receiving: nothing yet, A quiet; data makes A readable */
-	CU_ASSERT_EQUAL(revents(s.a, POLLIN), 0);
-	pattern(buf, sizeof(buf), 0);
-	CU_ASSERT_EQUAL(vmk_tcp_send(b, buf, 1000, 0), 1000);
-	CU_ASSERT_TRUE(WAIT_FOR(revents(s.a, POLLIN) & POLLIN));
-	/* 256 KiB through a 64 KiB rx ring: the reader paces the peer */
-	end = ms_now() + 4 * WAIT_MS;
-	sent = 1000;
-	while (got < 256u << 10 && ms_now() < end) {
-		size_t n = proc_recv(&p, &s, in, sizeof(in));
-		long m;
-
-		CU_ASSERT_FATAL(pattern_ok(in, n, got));
-		got += n;
-		if (sent < 256u << 10) {
-			pattern(buf, sizeof(buf), sent);
-			m = vmk_tcp_send(b, buf, (256u << 10) - sent < sizeof(buf) ?
-					 (256u << 10) - sent : sizeof(buf), 1);
-			if (m > 0)
-				sent += (uint64_t)m;
-		}
-		if (n == 0)
-			usleep(100);
-	}
-	CU_ASSERT_EQUAL(got, 256u << 10);
-	proc_rx_quiet(&s, sh);
-	CU_ASSERT_EQUAL(revents(s.a, POLLIN), 0);
+	receive_paced(&p, &s, b);
 	/* the peer's FIN: FIN in events, A reads end of file */
 	CU_ASSERT_EQUAL(vmk_tcp_shutdown(b, VMK_TCP_SHUT_WR), 0);
 	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->events, __ATOMIC_ACQUIRE) & VMKS_EV_FIN));
@@ -507,6 +517,7 @@ static void test_a_program_listens_on_its_vmknic_and_accepts(void)
 	n.a = sv[0];
 	CU_ASSERT_NOT_EQUAL(n.slot, s.slot);
 	CU_ASSERT_EQUAL(shslot(&p, &n)->state, VMKS_ST_CONNECTED);
+	CU_ASSERT_EQUAL(shslot(&p, &n)->mss, 8948);
 	/* nothing more to accept: -EAGAIN and ACCEPT cleared */
 	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_ACCEPT, .slot = s.slot, .gen = s.gen },
@@ -582,6 +593,152 @@ static void test_udp_datagrams_travel_as_records(void)
 	teardown_srv();
 }
 
+/* A session whose socket is connected to a peer with an 8 KiB receive
+ * buffer, through an 8 KiB send buffer, and has produced into its tx ring
+ * until nothing moved for 100 ms (every buffer on the way full); returns
+ * the bytes produced. */
+static uint64_t stuck_session(struct proc *p, struct sock *s, struct vmk_tcp_sock **l,
+			      struct vmk_tcp_sock **b)
+{
+	static uint8_t buf[16384];
+	uint64_t sent = 0;
+	long long quiet;
+
+	setup_srv();
+	CU_ASSERT_EQUAL_FATAL(proc_attach(p, "{\"slots\":4,\"ring_size\":16384}"), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_open(host, "peer", l), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_set_buffers(*l, 0, 8192), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_bind(*l, VMK1_IP, PORT), 0);
+	CU_ASSERT_EQUAL(vmk_tcp_listen(*l, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(proc_open(p, VMKS_PROTO_TCP, s), 0);
+	CU_ASSERT_EQUAL(proc_call(p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s->slot,
+				.gen = s->gen, .opt = VMKS_OPT_BUFFERS, .value = 8192 }, -1).ret, 0);
+	CU_ASSERT_EQUAL(proc_call(p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s->slot,
+				.gen = s->gen, .opt = 999 }, -1).ret, -ENOPROTOOPT);
+	CU_ASSERT_EQUAL(proc_call(p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s->slot,
+				.gen = s->gen, .opt = VMKS_OPT_NODELAY, .value = 1 }, -1).ret, 0);
+	CU_ASSERT(sock_call(p, s, VMKS_OP_CONNECT, VMK1_IP, PORT, 0).ret == -EINPROGRESS);
+	CU_ASSERT_FATAL(WAIT_FOR(__atomic_load_n(&shslot(p, s)->state, __ATOMIC_ACQUIRE) ==
+				 VMKS_ST_CONNECTED));
+	CU_ASSERT_EQUAL_FATAL(vmk_tcp_accept(*l, b, NULL, NULL, WAIT_MS), 0);
+	quiet = ms_now() + 100;
+	while (ms_now() < quiet) {
+		size_t n;
+
+		pattern(buf, sizeof(buf), sent);
+		n = proc_send(p, s, buf, sizeof(buf));
+		sent += n;
+		if (n > 0)
+			quiet = ms_now() + 100;
+		usleep(200);
+	}
+	CU_ASSERT_EQUAL(p->ring - (shslot(p, s)->tx.tail - vmks_load(&shslot(p, s)->tx.head)), 0);
+	return sent;
+}
+
+/* The peer reads everything: sent bytes of the pattern, then what ret
+ * (0: FIN) says. */
+static void peer_reads_all(struct vmk_tcp_sock *b, uint64_t sent, long ret)
+{
+	static uint8_t in[65536];
+	uint64_t got = 0;
+	long n;
+
+	while ((n = vmk_tcp_recv(b, in, sizeof(in), WAIT_MS)) > 0) {
+		CU_ASSERT_FATAL(pattern_ok(in, (size_t)n, got));
+		got += (uint64_t)n;
+		if (got == sent && ret < 0)
+			break;
+	}
+	CU_ASSERT_EQUAL(got, sent);
+	if (ret == 0)
+		CU_ASSERT_EQUAL(n, 0);
+}
+
+/* A full tx ring: the program makes A unwritable and raises tx_blocked;
+ * once the peer reads, the server frees room and drains B. */
+static void test_a_full_tx_ring_blocks_a_until_the_peer_reads(void)
+{
+	struct vmk_tcp_sock *l, *b = NULL;
+	struct proc p;
+	struct sock s;
+	uint64_t sent = stuck_session(&p, &s, &l, &b);
+	char fill[4096];
+
+	while (send(s.a, fill, sizeof(fill), MSG_DONTWAIT) > 0)
+		;
+	vmks_flag_raise(&shslot(&p, &s)->tx_blocked);
+	CU_ASSERT_EQUAL(revents(s.a, POLLOUT), 0);
+	usleep(20000);
+	CU_ASSERT_EQUAL(revents(s.a, POLLOUT), 0);   /* nothing freed: still blocked */
+	peer_reads_all(b, sent, -1);
+	CU_ASSERT_TRUE(WAIT_FOR(revents(s.a, POLLOUT) & POLLOUT));
+	close(s.a);
+	vmk_tcp_close(b);
+	vmk_tcp_close(l);
+	proc_detach_close(&p);
+	teardown_srv();
+}
+
+/* Closed, then the process died with its data still in the ring: the
+ * socket was no longer its, so the data is still sent, then a FIN. */
+static void test_a_socket_closed_before_the_process_died_still_sends_its_data(void)
+{
+	struct vmk_tcp_sock *l, *b = NULL;
+	struct proc p;
+	struct sock s;
+	uint64_t sent = stuck_session(&p, &s, &l, &b);
+
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
+	CU_ASSERT_EQUAL(n_sessions(), 1);
+	proc_detach_close(&p);
+	usleep(20000);
+	CU_ASSERT_EQUAL(n_sessions(), 1);            /* lingers while the socket closes */
+	peer_reads_all(b, sent, 0);
+	CU_ASSERT_TRUE(WAIT_FOR(n_sessions() == 0));
+	close(s.a);
+	vmk_tcp_close(b);
+	vmk_tcp_close(l);
+	teardown_srv();
+}
+
+static void test_a_refused_connect_and_a_peer_reset_give_err_hup_on_a(void)
+{
+	struct vmk_tcp_sock *l, *b = NULL;
+	struct proc p;
+	struct sock s, t;
+	struct vmks_slot *sh;
+
+	setup_srv();
+	CU_ASSERT_EQUAL_FATAL(proc_attach(&p, "{\"slots\":4,\"ring_size\":16384}"), 0);
+	CU_ASSERT_EQUAL_FATAL(proc_open(&p, VMKS_PROTO_TCP, &s), 0);
+	sh = shslot(&p, &s);
+	CU_ASSERT(sock_call(&p, &s, VMKS_OP_CONNECT, VMK1_IP, PORT + 1, 0).ret == -EINPROGRESS);
+	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == VMKS_ST_CLOSED));
+	CU_ASSERT_EQUAL(sh->err, ECONNREFUSED);
+	CU_ASSERT_EQUAL(sh->events & (VMKS_EV_ERR | VMKS_EV_HUP), VMKS_EV_ERR | VMKS_EV_HUP);
+	CU_ASSERT_TRUE(WAIT_FOR(revents(s.a, POLLIN) & POLLHUP));
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
+	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == VMKS_ST_FREE));
+	close(s.a);
+	/* an established connection the peer resets */
+	l = peer_listener();
+	proc_connect(&p, &t, l, &b);
+	sh = shslot(&p, &t);
+	CU_ASSERT_EQUAL(revents(t.a, POLLIN), 0);
+	vmk_tcp_abort(b);
+	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == VMKS_ST_CLOSED));
+	CU_ASSERT_EQUAL(sh->err, ECONNRESET);
+	CU_ASSERT_TRUE(sh->events & VMKS_EV_ERR);
+	CU_ASSERT_TRUE(WAIT_FOR(revents(t.a, POLLIN) & POLLHUP));
+	CU_ASSERT_EQUAL(sock_call(&p, &t, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
+	CU_ASSERT_TRUE(WAIT_FOR(__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == VMKS_ST_FREE));
+	close(t.a);
+	vmk_tcp_close(l);
+	proc_detach_close(&p);
+	teardown_srv();
+}
+
 /* The session of p ended: its channel reads end of file. */
 static bool session_ended(struct proc *p)
 {
@@ -602,7 +759,31 @@ static void still_works(struct proc *good, struct sock *s, struct vmk_tcp_sock *
 	CU_ASSERT_EQUAL(memcmp(buf, in, sizeof(buf)), 0);
 }
 
-enum hostility { TX_TAIL_BEYOND, RX_HEAD_PAST_TAIL, UDP_HUGE_RECORD, GARBAGE_REQ, SHORT_REQ };
+enum hostility { TX_TAIL_BEYOND, RX_HEAD_PAST_TAIL, RX_HEAD_BACKWARDS, UDP_HUGE_RECORD, GARBAGE_REQ,
+		SHORT_REQ };
+
+/* A datagram received and consumed, then rx.head moved back. */
+static void rx_head_backwards(struct proc *x)
+{
+	struct vmk_udp_sock *u;
+	struct sock s;
+	struct vmks_reply r;
+	uint8_t rec[64];
+
+	CU_ASSERT_EQUAL_FATAL(proc_open(x, VMKS_PROTO_UDP, &s), 0);
+	r = sock_call(x, &s, VMKS_OP_BIND, 0, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(r.ret, 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_udp_open(host, "peer", &u), 0);
+	CU_ASSERT_EQUAL(vmk_udp_sendto(u, "12345678", 8, VMK0_IP, r.port), 8);
+	CU_ASSERT_TRUE(WAIT_FOR(vmks_load(&shslot(x, &s)->rx.tail) == VMKS_DGRAM_SPACE(8)));
+	CU_ASSERT_EQUAL(proc_recv(x, &s, rec, sizeof(rec)), VMKS_DGRAM_SPACE(8));
+	kick(x, s.slot);
+	usleep(20000);   /* the server has seen the consumption ... */
+	vmks_store(&shslot(x, &s)->rx.head, 8);   /* ... now it goes back */
+	kick(x, s.slot);
+	vmk_udp_close(u);
+	close(s.a);
+}
 
 static void be_hostile(struct proc *x, enum hostility how)
 {
@@ -621,6 +802,9 @@ static void be_hostile(struct proc *x, enum hostility how)
 		vmks_store(&shslot(x, &s)->rx.head, 64);
 		kick(x, s.slot);
 		break;
+	case RX_HEAD_BACKWARDS:
+		rx_head_backwards(x);
+		return;
 	case UDP_HUGE_RECORD:
 		CU_ASSERT_EQUAL_FATAL(proc_open(x, VMKS_PROTO_UDP, &s), 0);
 		vmks_ring_put(vmks_ring_data(x->shm, x->data_off, x->ring, s.slot, false), x->ring,
@@ -642,8 +826,8 @@ static void be_hostile(struct proc *x, enum hostility how)
 static void test_a_hostile_process_ends_only_its_own_session(void)
 {
 	static const char *const names[] = { "tx.tail beyond the ring", "rx.head past rx.tail",
-					     "a UDP record of 100000 bytes", "a garbage request",
-					     "a short request" };
+					     "rx.head backwards", "a UDP record of 100000 bytes",
+					     "a garbage request", "a short request" };
 	struct vmk_tcp_sock *l, *b = NULL;
 	struct proc good, x;
 	struct sock s;
@@ -666,6 +850,45 @@ static void test_a_hostile_process_ends_only_its_own_session(void)
 	vmk_tcp_close(b);
 	vmk_tcp_close(l);
 	proc_detach_close(&good);
+	teardown_srv();
+}
+
+static void test_requests_on_other_slots_get_ebadf_and_a_full_table_emfile(void)
+{
+	struct proc p;
+	struct sock s, t;
+	struct vmks_reply r;
+
+	setup_srv();
+	CU_ASSERT_EQUAL_FATAL(proc_attach(&p, "{\"slots\":1,\"ring_size\":4096}"), 0);
+	CU_ASSERT_EQUAL_FATAL(proc_open(&p, VMKS_PROTO_TCP, &s), 0);
+	CU_ASSERT_EQUAL(proc_open(&p, VMKS_PROTO_UDP, &t), -EMFILE);
+	close(t.a);
+	CU_ASSERT_EQUAL(proc_open(&p, 7, &t), -EPROTONOSUPPORT);
+	close(t.a);
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_OPEN, .proto = VMKS_PROTO_TCP }, -1);
+	CU_ASSERT_EQUAL(r.ret, -EINVAL);    /* no fd B */
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_GETNAME, .slot = 5, .gen = s.gen }, -1);
+	CU_ASSERT_EQUAL(r.ret, -EBADF);     /* no such slot */
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_GETNAME, .slot = s.slot,
+					     .gen = s.gen + 1 }, -1);
+	CU_ASSERT_EQUAL(r.ret, -EBADF);     /* stale gen */
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s.slot, .gen = s.gen,
+					     .opt = VMKS_OPT_BUFFERS, .value = 1, .value2 = 1 }, -1);
+	CU_ASSERT_EQUAL(r.ret, 0);          /* clamped to 4 KiB, as Linux clamps */
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_LISTEN, 0, 0, 0).ret, 0);
+	r = proc_call(&p, (struct vmks_req){ .op = VMKS_OP_SETOPT, .slot = s.slot, .gen = s.gen,
+					     .opt = VMKS_OPT_BUFFERS, .value = 8192 }, -1);
+	CU_ASSERT_EQUAL(r.ret, -EISCONN);   /* the library's own error */
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CONNECT, VMK1_IP, PORT, 0).ret, -EINVAL);
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, 0);
+	CU_ASSERT_EQUAL(sock_call(&p, &s, VMKS_OP_CLOSE, 0, 0, 0).ret, -EBADF);   /* gone */
+	CU_ASSERT_EQUAL_FATAL(proc_open(&p, VMKS_PROTO_UDP, &t), 0);   /* the slot is free again */
+	CU_ASSERT_EQUAL(t.slot, s.slot);
+	CU_ASSERT_NOT_EQUAL(t.gen, s.gen);
+	close(s.a);
+	close(t.a);
+	proc_detach_close(&p);
 	teardown_srv();
 }
 
@@ -723,7 +946,11 @@ int main(void)
 	ADD(s, test_detach_closes_gracefully_sending_what_was_queued);
 	ADD(s, test_a_program_listens_on_its_vmknic_and_accepts);
 	ADD(s, test_udp_datagrams_travel_as_records);
+	ADD(s, test_a_full_tx_ring_blocks_a_until_the_peer_reads);
+	ADD(s, test_a_socket_closed_before_the_process_died_still_sends_its_data);
+	ADD(s, test_a_refused_connect_and_a_peer_reset_give_err_hup_on_a);
 	ADD(s, test_a_hostile_process_ends_only_its_own_session);
+	ADD(s, test_requests_on_other_slots_get_ebadf_and_a_full_table_emfile);
 	ADD(s, test_attach_refusals_reply_ok_false_with_a_reason);
 	return th_run_suites();
 }
