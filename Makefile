@@ -271,6 +271,8 @@ $(PRELOAD_LIB): $(PRELOAD_OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) -shared -Wl,--no-undefined -o $@ $^ -ldl -lpthread
 
+# vmkrun looks for the library next to itself (../lib), then in LIBDIR.
+$(BUILD)/obj/sockets/vmkrun.o: CFLAGS_APP += -DVMK_LIBDIR=\"$(LIBDIR)\"
 $(VMKRUN): $(BUILD)/obj/sockets/vmkrun.o
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
