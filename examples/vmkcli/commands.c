@@ -102,6 +102,42 @@ static const struct column nic_cols[] = {
 	END_COLS
 };
 
+/* esxcli's fields in its order, then vmknet's own. */
+static const struct column nic_get_cols[] = {
+	{ "Advertised Auto Negotiation", "AdvertisedAutoNegotiation",
+	  "advertised_auto_negotiation", COL_BOOL },
+	{ "Advertised Link Modes", "AdvertisedLinkModes", "advertised_link_modes", COL_LIST },
+	{ "Auto Negotiation", "AutoNegotiation", "auto_negotiation", COL_BOOL },
+	{ "Cable Type", "CableType", "cable_type", COL_STRING },
+	{ "Current Message Level", "CurrentMessageLevel", "current_message_level", COL_STRING },
+	{ "Driver Info", "DriverInfo", "driver_info", COL_STRUCT },
+	{ "Bus Info", "BusInfo", "bus_info", COL_MEMBER },
+	{ "Driver", "Driver", "driver", COL_MEMBER },
+	{ "Firmware Version", "FirmwareVersion", "firmware_version", COL_MEMBER },
+	{ "Version", "Version", "version", COL_MEMBER },
+	{ "Link Detected", "LinkDetected", "link_detected", COL_BOOL },
+	{ "Link Status", "LinkStatus", "link_status", COL_STRING },
+	{ "Name", "Name", "name", COL_STRING },
+	{ "PHYAddress", "PHYAddress", "phy_address", COL_STRING },
+	{ "Pause Autonegotiate", "PauseAutonegotiate", "pause_autonegotiate", COL_BOOL },
+	{ "Pause RX", "PauseRX", "pause_rx", COL_BOOL },
+	{ "Pause TX", "PauseTX", "pause_tx", COL_BOOL },
+	{ "Supported Ports", "SupportedPorts", "supported_ports", COL_LIST },
+	{ "Supports Auto Negotiation", "SupportsAutoNegotiation", "supports_auto_negotiation",
+	  COL_BOOL },
+	{ "Supports Pause", "SupportsPause", "supports_pause", COL_BOOL },
+	{ "Supports Wakeon", "SupportsWakeon", "supports_wakeon", COL_BOOL },
+	{ "Transceiver", "Transceiver", "transceiver", COL_STRING },
+	{ "Virtual Address", "VirtualAddress", "mac_address", COL_STRING },
+	{ "Wakeon", "Wakeon", "wakeon", COL_STRING },
+	{ "Admin Status", "AdminStatus", "admin_status", COL_STRING },
+	{ "MAC Address", "MACAddress", "mac_address", COL_STRING },
+	{ "MTU", "MTU", "mtu", COL_INT },
+	{ "Speed", "Speed", "speed", COL_INT },
+	{ "Duplex", "Duplex", "duplex", COL_STRING },
+	END_COLS
+};
+
 static const struct column nic_stats_cols[] = {
 	{ "NIC Name", "NICName", "nic_name", COL_STRING },
 	{ "Packets received", "Packetsreceived", "packets_received", COL_INT },
@@ -237,6 +273,13 @@ static const struct column pg_shaping_cols[] = {
 const struct command commands[] = {
 	{ "network nic list", "Lists the physical NICs (every ethdev vmknetd probed).",
 	  "nic.list", no_opts, OUT_TABLE, nic_cols, "PhysicalNic", NULL },
+	{ "network nic get", "Get the generic information of a physical NIC.",
+	  "nic.get", nic_stats_opts, OUT_FIELDS, nic_get_cols, "NICInfo", NULL },
+	{ "network nic down", "Take a physical NIC's link down: teams fail over from it, as if "
+	  "its cable were pulled (not kept across a restart).",
+	  "nic.down", nic_stats_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network nic up", "Bring a physical NIC's link back up after 'nic down'.",
+	  "nic.up", nic_stats_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network nic stats get", "Get the statistics of a physical NIC.",
 	  "nic.stats", nic_stats_opts, OUT_OBJECT, nic_stats_cols, "NicStats",
 	  "NIC statistics for %s" },
