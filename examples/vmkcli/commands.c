@@ -35,6 +35,9 @@ static const struct opt_spec vswitch_set_opts[] = {
 	{ 'm', "mtu", "mtu", OPT_INT, false, "The MTU of the virtual switch, 1280-9000." },
 	{ 'P', "ports", "ports", OPT_INT, false,
 	  "The number of ports (fixed at creation: only its current value is accepted)." },
+	{ 'c', "cdp-status", "cdp_status", OPT_STRING, false,
+	  "The CDP status: down, listen (the default), advertise or both (stored and "
+	  "shown; no CDP frames yet)." },
 	END_OPTS
 };
 
@@ -73,10 +76,15 @@ static const struct column vswitch_cols[] = {
 	{ "Used Ports", "UsedPorts", "used_ports", COL_INT },
 	{ "Configured Ports", "ConfiguredPorts", "configured_ports", COL_INT },
 	{ "MTU", "MTU", "mtu", COL_INT },
-	{ "MAC Table Size", "MACTableSize", "mac_table_size", COL_INT },
-	{ "MAC Aging Time", "MACAgingTime", "mac_aging_time", COL_INT },
+	{ "CDP Status", "CDPStatus", "cdp_status", COL_STRING },
+	{ "Beacon Enabled", "BeaconEnabled", "beacon_enabled", COL_BOOL },
+	{ "Beacon Interval", "BeaconInterval", "beacon_interval", COL_INT },
+	{ "Beacon Threshold", "BeaconThreshold", "beacon_threshold", COL_INT },
+	{ "Beacon Required By", "BeaconRequiredBy", "beacon_required_by", COL_LIST },
 	{ "Uplinks", "Uplinks", "uplinks", COL_LIST },
 	{ "Portgroups", "Portgroups", "portgroups", COL_LIST },
+	{ "MAC Table Size", "MACTableSize", "mac_table_size", COL_INT },
+	{ "MAC Aging Time", "MACAgingTime", "mac_aging_time", COL_INT },
 	END_COLS
 };
 
@@ -290,7 +298,7 @@ const struct command commands[] = {
 	{ "network vswitch standard remove",
 	  "Remove a virtual switch with its port groups and uplinks.",
 	  "vswitch.remove", vswitch_name_opts, OUT_NONE, NULL, NULL, NULL },
-	{ "network vswitch standard set", "Change the MTU of a virtual switch.",
+	{ "network vswitch standard set", "Change the MTU or the CDP status of a virtual switch.",
 	  "vswitch.set", vswitch_set_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network vswitch standard portgroup add", "Add a port group to a virtual switch.",
 	  "portgroup.add", portgroup_opts, OUT_NONE, NULL, NULL, NULL },
