@@ -10,7 +10,8 @@
 # and nic get), vmnic0 again after `nic up` (failback); a NIC taken down
 # stays down when it leaves its vSwitch and comes back; nic down is not
 # saved (the file is unchanged, a restart brings the NIC up); unknown NICs
-# are refused.
+# are refused. Also: `network ip neighbor remove --neighbor-addr A -v 4`
+# (and -a, --address) removes a learned neighbour; -v 6 is refused.
 # Needs root and iproute2; the namespaces and veth pairs are always deleted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -135,6 +136,16 @@ refused 2 'missing required parameter -n|--nic-name' network nic get
 
 echo "== vmnic0 active: its namespace answers"
 ping_via "$nsa"
+
+echo "== neighbor remove as esxcli spells it: --neighbor-addr A -v 4"
+json network ip neighbor list | json_check "assert [n for n in d if n['Neighbor']=='192.0.2.2'], d"
+ok network ip neighbor remove --neighbor-addr 192.0.2.2 -v 4
+json network ip neighbor list | json_check "assert not [n for n in d if n['Neighbor']=='192.0.2.2'], d"
+refused 1 'IP version "6" is not supported: use 4' network ip neighbor remove --neighbor-addr 192.0.2.2 --version 6
+ping_via "$nsa"
+ok network ip neighbor remove -a 192.0.2.2 --version=4
+ping_via "$nsa"
+ok network ip neighbor remove --address 192.0.2.2
 
 echo "== nic down vmnic0: the team fails over to vmnic1; nothing is saved"
 sum=$(md5sum <"$cfg")
