@@ -1,7 +1,7 @@
 /*
  * vmkping: ping from a VMkernel interface or netstack of a running host.
  *
- *   vmkping [--control SOCK] [-I vmkN] [-S netstack] [-s size] [-d] [-t ttl]
+ *   vmkping [--control SOCK] [-4] [-I vmkN] [-S netstack] [-s size] [-d] [-t ttl]
  *           [-c count] [-i interval] [-W timeout] [-v] host
  *   vmkping [options] -D
  *
@@ -67,6 +67,7 @@ static void usage(FILE *f)
 		"       vmkping [options] -D\n"
 		"\n"
 		"  --control SOCK  vmknetd's control socket (default %s)\n"
+		"  -4              IPv4 (the default and only version; -6 is refused)\n"
 		"  -I vmkN         send from this VMkernel interface\n"
 		"  -S netstack     use this netstack (default: the interface's, or defaultTcpipStack)\n"
 		"  -s size         ICMP data bytes (default 56)\n"
@@ -109,9 +110,14 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->count = 3;
 	o->interval_s = 1;
 	o->timeout_s = 1;
-	while ((c = getopt_long(argc, argv, "I:S:s:dt:c:i:W:vDh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46I:S:s:dt:c:i:W:vDh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'C': o->control = optarg; break;
+		case '4': break;                       /* IPv4: the only one */
+		case '6':
+			fprintf(stderr, "vmkping: -6: IPv6 is not supported (vmknet's netstacks "
+				"are IPv4 only)\n");
+			exit(2);
 		case 'I': o->vmknic = optarg; break;
 		case 'S': o->netstack = optarg; break;
 		case 's': o->size = (long)num(optarg, "size", 0, 65507); break;

@@ -159,6 +159,9 @@ sleep 1.1   # Linux sends one time-exceeded a second
 vping 0 -I vmk0 -c 1 -W 2 -t 2 198.51.100.2
 grep -q '^64 bytes from 198.51.100.2: icmp_seq=1 ttl=63 ' "$tmp/out" || fail "TTL 2 reaches the second hop"
 vping 2 -t 0 192.0.2.2
+vping 0 -4 -I vmk0 -c 1 192.0.2.2
+vping 2 -6 192.0.2.2
+grep -q 'IPv6 is not supported' "$tmp/err" || fail "-6 error"
 vping 2 -t 256 192.0.2.2
 
 echo "== -v: each outcome with its details"
