@@ -386,6 +386,18 @@ static int read_fdb(const cJSON *obj, const char *where,
 	return ret;
 }
 
+static int read_cdp(const cJSON *obj, const char *where, struct vmk_config_vswitch *vs)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "cdp_status");
+
+	if (v == NULL)
+		return 0;
+	if (!cJSON_IsString(v) || vmk_cdp_status_parse(v->valuestring, &vs->cdp_status) < 0)
+		return vmk_err(-EINVAL, "%s.cdp_status: expected \"down\", \"listen\", "
+			       "\"advertise\" or \"both\"", where);
+	return 0;
+}
+
 static int read_vswitch_lists(const cJSON *v, const char *where,
 			      struct vmk_config_vswitch *vs)
 {
@@ -418,8 +430,8 @@ static int read_vswitch_lists(const cJSON *v, const char *where,
 static int read_vswitch(const cJSON *v, unsigned int idx,
 			struct vmk_config_vswitch *vs)
 {
-	static const char *const known[] = { "name", "mtu", "ports", "fdb", "uplinks",
-					     "policy", "portgroups", NULL };
+	static const char *const known[] = { "name", "mtu", "ports", "fdb", "cdp_status",
+					     "uplinks", "policy", "portgroups", NULL };
 	char where[128];
 	int ret;
 
@@ -436,6 +448,8 @@ static int read_vswitch(const cJSON *v, unsigned int idx,
 			       &vs->n_ports);
 	if (ret == 0)
 		ret = read_fdb(v, where, vs);
+	if (ret == 0)
+		ret = read_cdp(v, where, vs);
 	if (ret == 0)
 		ret = read_vswitch_lists(v, where, vs);
 	if (ret == 0)
@@ -1042,6 +1056,8 @@ static cJSON *emit_vswitch(const struct vmk_config_vswitch *vs)
 		cJSON_AddNumberToObject(fdb, "capacity", vs->fdb_capacity);
 		cJSON_AddNumberToObject(fdb, "aging_sec", vs->fdb_aging_sec);
 	}
+	cJSON_AddStringToObject(o, "cdp_status", vmk_cdp_status_name(vs->cdp_status) != NULL ?
+				vmk_cdp_status_name(vs->cdp_status) : "listen");
 	ups = cJSON_AddArrayToObject(o, "uplinks");
 	for (unsigned int k = 0; ups != NULL && k < vs->n_uplinks; k++)
 		cJSON_AddItemToArray(ups, cJSON_CreateString(vs->uplinks[k]));

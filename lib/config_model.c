@@ -51,6 +51,28 @@ void vmk_config_init_empty(struct vmk_config *cfg)
 	cfg_netstacks_init(cfg);
 }
 
+static const char *const cdp_names[] = {
+	[VMK_CDP_DOWN] = "down", [VMK_CDP_LISTEN] = "listen",
+	[VMK_CDP_ADVERTISE] = "advertise", [VMK_CDP_BOTH] = "both",
+};
+
+const char *vmk_cdp_status_name(enum vmk_cdp_status s)
+{
+	return (unsigned int)s < sizeof(cdp_names) / sizeof(cdp_names[0]) ? cdp_names[s] : NULL;
+}
+
+int vmk_cdp_status_parse(const char *name, enum vmk_cdp_status *out)
+{
+	for (unsigned int i = 0; name != NULL && i < sizeof(cdp_names) / sizeof(cdp_names[0]);
+	     i++) {
+		if (strcmp(name, cdp_names[i]) == 0) {
+			*out = (enum vmk_cdp_status)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 void vmk_config_vswitch_init(struct vmk_config_vswitch *vs, const char *name)
 {
 	struct vmk_vswitch_params p;
@@ -62,6 +84,7 @@ void vmk_config_vswitch_init(struct vmk_config_vswitch *vs, const char *name)
 	vs->n_ports = p.n_ports;
 	vs->fdb_capacity = p.fdb_capacity;
 	vs->fdb_aging_sec = p.fdb_aging_sec;
+	vs->cdp_status = VMK_CDP_LISTEN;
 	vmk_config_security_default(&vs->security);
 	vmk_config_shaping_default(&vs->shaping);
 	vmk_config_teaming_default(&vs->teaming);

@@ -205,6 +205,9 @@ static int validate_vswitch(const struct vmk_config *cfg, unsigned int i)
 	if (ret == 0)
 		ret = check_range(where, "fdb.aging_sec", vs->fdb_aging_sec, 1,
 				  CFG_AGING_MAX);
+	if (ret == 0 && vmk_cdp_status_name(vs->cdp_status) == NULL)
+		ret = vmk_err(-EINVAL, "%s.cdp_status: %d is not a CDP mode", where,
+			      (int)vs->cdp_status);
 	if (ret == 0 && vs->n_uplinks > vs->n_ports)
 		ret = vmk_err(-EINVAL, "%s.uplinks: %u uplinks do not fit in %u ports", where,
 			 vs->n_uplinks, vs->n_ports);

@@ -40,7 +40,7 @@ static void echo_reply(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbu
 
 /* An error quoting one of our echo requests: tell its ping session. */
 static void error_to_ping(struct netstack *ns, struct rte_mbuf *m, uint32_t off,
-			  const struct icmp_repr *err, uint64_t now)
+			  const struct icmp_repr *err, rte_be32_t from, uint64_t now)
 	VMK_REQUIRES(ns->lock)
 {
 	struct ipv4_view q;
@@ -64,7 +64,8 @@ static void error_to_ping(struct netstack *ns, struct rte_mbuf *m, uint32_t off,
 	qi.seq = (uint16_t)(hdr[6] << 8 | hdr[7]);
 	status = err->type == ICMP_DEST_UNREACH && err->code == ICMP_CODE_FRAG_NEEDED ?
 		 -EMSGSIZE : err->type == ICMP_TIME_EXCEEDED ? -ETIMEDOUT : -EHOSTUNREACH;
-	ping_on_reply(ns, qi.id, qi.seq, status, 0, 0, 0, err->mtu, now);
+	/* from: the router that sent the error (vmkping's "From A ..."). */
+	ping_on_reply(ns, qi.id, qi.seq, status, from, 0, 0, err->mtu, now);
 }
 
 void icmp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uint16_t hlen,
@@ -99,7 +100,7 @@ void icmp_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, u
 		} else {
 			r.mtu = 0;
 		}
-		error_to_ping(ns, m, hlen + ICMP_HLEN, &r, now);
+		error_to_ping(ns, m, hlen + ICMP_HLEN, &r, ipv4_src(&ip), now);
 		break;
 	default:
 		break;

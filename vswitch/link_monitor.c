@@ -91,7 +91,7 @@ static bool poll_links(struct vmk_vswitch *vs) VMK_REQUIRES(vs->dp->lock)
 
 		if (p == NULL || !p->uplink || p->ops->link_get == NULL)
 			continue;
-		up = p->ops->link_get(p);
+		up = !__atomic_load_n(&p->admin_down, __ATOMIC_RELAXED) && p->ops->link_get(p);
 		if (up == (p->link_up != 0))
 			continue;
 		changed = true;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_malloc.h>
 
@@ -272,9 +273,39 @@ int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_
 		out->ethdev_port = VMK_ETHDEV_NONE;
 		out->kind = p->kind;
 		p->ops->get_info(p, out);
+		out->admin_up = !p->admin_down;
+		out->link_up = out->link_up && !p->admin_down;
 	}
 	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
+}
+
+int vmk_port_set_admin_up(struct vmk_vswitch *vs, uint32_t port_id, bool up)
+{
+	struct vmk_port_info info;
+	struct vs_port *p;
+	int ret = 0;
+
+	vmk_err_clear();
+	if (vs == NULL)
+		return vmk_err(-EINVAL, "no vSwitch to take a port %s of", up ? "up" : "down");
+	vmk_mutex_lock(&vs->dp->lock);
+	if ((p = vs_port_get(vs, port_id)) == NULL) {
+		ret = vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
+	} else if (!p->uplink) {
+		ret = vmk_err(-EINVAL, "port %s of vSwitch %s is not an uplink", p->name, vs->name);
+	} else {
+		__atomic_store_n(&p->admin_down, !up, __ATOMIC_RELAXED);
+		memset(&info, 0, sizeof(info));
+		info.ethdev_port = VMK_ETHDEV_NONE;
+		p->ops->get_info(p, &info);
+		/* Best effort: the flag above is what teaming reads. */
+		if (info.ethdev_port != VMK_ETHDEV_NONE)
+			(void)(up ? rte_eth_dev_set_link_up(info.ethdev_port) :
+			       rte_eth_dev_set_link_down(info.ethdev_port));
+	}
+	vmk_mutex_unlock(&vs->dp->lock);
+	return ret;
 }
 
 unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned int max)

@@ -105,6 +105,10 @@ struct vs_port {
 	 * atomically by the data path. */
 	uint8_t link_up;
 	uint8_t demoted;               /* failed; with failback off, used last */
+	/* Uplinks: taken down by the operator (vmk_port_set_admin_up): the
+	 * link monitor reads the link as down whatever the device says, as if
+	 * the cable were pulled. Written under dp->lock, read by the monitor. */
+	uint8_t admin_down;
 	/* Non-uplinks: the uplink last used (link monitor's, for notify). */
 	int last_uplink;
 	/* Packet capture attached to this port, or NULL (vswitch/capture.c). */

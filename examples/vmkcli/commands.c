@@ -35,6 +35,9 @@ static const struct opt_spec vswitch_set_opts[] = {
 	{ 'm', "mtu", "mtu", OPT_INT, false, "The MTU of the virtual switch, 1280-9000." },
 	{ 'P', "ports", "ports", OPT_INT, false,
 	  "The number of ports (fixed at creation: only its current value is accepted)." },
+	{ 'c', "cdp-status", "cdp_status", OPT_STRING, false,
+	  "The CDP status: down, listen (the default), advertise or both (stored and "
+	  "shown; no CDP frames yet)." },
 	END_OPTS
 };
 
@@ -73,10 +76,15 @@ static const struct column vswitch_cols[] = {
 	{ "Used Ports", "UsedPorts", "used_ports", COL_INT },
 	{ "Configured Ports", "ConfiguredPorts", "configured_ports", COL_INT },
 	{ "MTU", "MTU", "mtu", COL_INT },
-	{ "MAC Table Size", "MACTableSize", "mac_table_size", COL_INT },
-	{ "MAC Aging Time", "MACAgingTime", "mac_aging_time", COL_INT },
+	{ "CDP Status", "CDPStatus", "cdp_status", COL_STRING },
+	{ "Beacon Enabled", "BeaconEnabled", "beacon_enabled", COL_BOOL },
+	{ "Beacon Interval", "BeaconInterval", "beacon_interval", COL_INT },
+	{ "Beacon Threshold", "BeaconThreshold", "beacon_threshold", COL_INT },
+	{ "Beacon Required By", "BeaconRequiredBy", "beacon_required_by", COL_LIST },
 	{ "Uplinks", "Uplinks", "uplinks", COL_LIST },
 	{ "Portgroups", "Portgroups", "portgroups", COL_LIST },
+	{ "MAC Table Size", "MACTableSize", "mac_table_size", COL_INT },
+	{ "MAC Aging Time", "MACAgingTime", "mac_aging_time", COL_INT },
 	END_COLS
 };
 
@@ -99,6 +107,42 @@ static const struct column nic_cols[] = {
 	{ "MAC Address", "MACAddress", "mac_address", COL_STRING },
 	{ "MTU", "MTU", "mtu", COL_INT },
 	{ "Description", "Description", "description", COL_STRING },
+	END_COLS
+};
+
+/* esxcli's fields in its order, then vmknet's own. */
+static const struct column nic_get_cols[] = {
+	{ "Advertised Auto Negotiation", "AdvertisedAutoNegotiation",
+	  "advertised_auto_negotiation", COL_BOOL },
+	{ "Advertised Link Modes", "AdvertisedLinkModes", "advertised_link_modes", COL_LIST },
+	{ "Auto Negotiation", "AutoNegotiation", "auto_negotiation", COL_BOOL },
+	{ "Cable Type", "CableType", "cable_type", COL_STRING },
+	{ "Current Message Level", "CurrentMessageLevel", "current_message_level", COL_STRING },
+	{ "Driver Info", "DriverInfo", "driver_info", COL_STRUCT },
+	{ "Bus Info", "BusInfo", "bus_info", COL_MEMBER },
+	{ "Driver", "Driver", "driver", COL_MEMBER },
+	{ "Firmware Version", "FirmwareVersion", "firmware_version", COL_MEMBER },
+	{ "Version", "Version", "version", COL_MEMBER },
+	{ "Link Detected", "LinkDetected", "link_detected", COL_BOOL },
+	{ "Link Status", "LinkStatus", "link_status", COL_STRING },
+	{ "Name", "Name", "name", COL_STRING },
+	{ "PHYAddress", "PHYAddress", "phy_address", COL_STRING },
+	{ "Pause Autonegotiate", "PauseAutonegotiate", "pause_autonegotiate", COL_BOOL },
+	{ "Pause RX", "PauseRX", "pause_rx", COL_BOOL },
+	{ "Pause TX", "PauseTX", "pause_tx", COL_BOOL },
+	{ "Supported Ports", "SupportedPorts", "supported_ports", COL_LIST },
+	{ "Supports Auto Negotiation", "SupportsAutoNegotiation", "supports_auto_negotiation",
+	  COL_BOOL },
+	{ "Supports Pause", "SupportsPause", "supports_pause", COL_BOOL },
+	{ "Supports Wakeon", "SupportsWakeon", "supports_wakeon", COL_BOOL },
+	{ "Transceiver", "Transceiver", "transceiver", COL_STRING },
+	{ "Virtual Address", "VirtualAddress", "mac_address", COL_STRING },
+	{ "Wakeon", "Wakeon", "wakeon", COL_STRING },
+	{ "Admin Status", "AdminStatus", "admin_status", COL_STRING },
+	{ "MAC Address", "MACAddress", "mac_address", COL_STRING },
+	{ "MTU", "MTU", "mtu", COL_INT },
+	{ "Speed", "Speed", "speed", COL_INT },
+	{ "Duplex", "Duplex", "duplex", COL_STRING },
 	END_COLS
 };
 
@@ -237,6 +281,13 @@ static const struct column pg_shaping_cols[] = {
 const struct command commands[] = {
 	{ "network nic list", "Lists the physical NICs (every ethdev vmknetd probed).",
 	  "nic.list", no_opts, OUT_TABLE, nic_cols, "PhysicalNic", NULL },
+	{ "network nic get", "Get the generic information of a physical NIC.",
+	  "nic.get", nic_stats_opts, OUT_FIELDS, nic_get_cols, "NICInfo", NULL },
+	{ "network nic down", "Take a physical NIC's link down: teams fail over from it, as if "
+	  "its cable were pulled (not kept across a restart).",
+	  "nic.down", nic_stats_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network nic up", "Bring a physical NIC's link back up after 'nic down'.",
+	  "nic.up", nic_stats_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network nic stats get", "Get the statistics of a physical NIC.",
 	  "nic.stats", nic_stats_opts, OUT_OBJECT, nic_stats_cols, "NicStats",
 	  "NIC statistics for %s" },
@@ -247,7 +298,7 @@ const struct command commands[] = {
 	{ "network vswitch standard remove",
 	  "Remove a virtual switch with its port groups and uplinks.",
 	  "vswitch.remove", vswitch_name_opts, OUT_NONE, NULL, NULL, NULL },
-	{ "network vswitch standard set", "Change the MTU of a virtual switch.",
+	{ "network vswitch standard set", "Change the MTU or the CDP status of a virtual switch.",
 	  "vswitch.set", vswitch_set_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network vswitch standard portgroup add", "Add a port group to a virtual switch.",
 	  "portgroup.add", portgroup_opts, OUT_NONE, NULL, NULL, NULL },

@@ -125,7 +125,16 @@ static const struct column if_cols[] = {
 	{ "Portset", "Portset", "portset", COL_STRING },
 	{ "Portgroup", "Portgroup", "portgroup", COL_STRING },
 	{ "Netstack Instance", "NetstackInstance", "netstack", COL_STRING },
+	{ "VDS Name", "VDSName", "vds_name", COL_STRING },
+	{ "VDS UUID", "VDSUUID", "vds_uuid", COL_STRING },
+	{ "VDS Port", "VDSPort", "vds_port", COL_STRING },
+	{ "VDS Connection", "VDSConnection", "vds_connection", COL_INT },
+	{ "Opaque Network ID", "OpaqueNetworkID", "opaque_network_id", COL_STRING },
+	{ "Opaque Network Type", "OpaqueNetworkType", "opaque_network_type", COL_STRING },
+	{ "External ID", "ExternalID", "external_id", COL_STRING },
 	{ "MTU", "MTU", "mtu", COL_INT },
+	{ "TSO MSS", "TSOMSS", "tso_mss", COL_INT },
+	{ "RXDispQueue Size", "RXDispQueueSize", "rxdispqueue_size", COL_INT },
 	{ "Port ID", "PortID", "port_id", COL_INT },
 	END_COLS
 };

@@ -38,6 +38,14 @@ static const struct {
 	{ "standby-uplinks", "network nic list" },
 };
 
+/* Options whose values are a fixed set of words. */
+static const struct {
+	const char *option;
+	const char *words[5];
+} word_sources[] = {
+	{ "cdp-status", { "down", "listen", "advertise", "both", NULL } },
+};
+
 static const char *const formatters[] = { "table", "json", "csv", "keyvalue", "xml" };
 
 struct out {
@@ -124,6 +132,10 @@ static void offer_values(struct out *o, const char *control, const struct opt_sp
 	for (size_t i = 0; i < sizeof(name_sources) / sizeof(name_sources[0]); i++)
 		if (strcmp(name_sources[i].option, s->long_name) == 0)
 			offer_names(o, control, name_sources[i].list);
+	for (size_t i = 0; i < sizeof(word_sources) / sizeof(word_sources[0]); i++)
+		for (unsigned int k = 0; strcmp(word_sources[i].option, s->long_name) == 0 &&
+		     word_sources[i].words[k] != NULL; k++)
+			offer(o, word_sources[i].words[k]);
 }
 
 /* Options of c not among words[0..n). */

@@ -11,11 +11,28 @@
 
 #define CELL_MAX 1024
 
+/* The COL_STRUCT column a COL_MEMBER column belongs to: the one before
+ * its run of members in the same table. */
+static const struct column *col_parent(const struct column *c)
+{
+	while (c->type == COL_MEMBER)
+		c--;
+	return c;
+}
+
+/* A column's value in a record (a member's inside its structure). */
+static const cJSON *col_get(const cJSON *rec, const struct column *c)
+{
+	if (c->type == COL_MEMBER)
+		rec = cJSON_GetObjectItemCaseSensitive(rec, col_parent(c)->field);
+	return cJSON_GetObjectItemCaseSensitive(rec, c->field);
+}
+
 /* A cell as text: lists joined with ", " (table) or sep. */
 static void cell_text(const cJSON *rec, const struct column *c, const char *sep, char *out,
 		      size_t size)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, c->field);
+	const cJSON *v = col_get(rec, c);
 	size_t len = 0;
 	const cJSON *e;
 
@@ -95,8 +112,10 @@ static void print_block(const struct command *cmd, const cJSON *rec, bool titled
 			const struct column *c = &cmd->cols[i];
 
 			cell_text(rec, c, ", ", cell, sizeof(cell));
-			printf("   %s: %s%s\n", c->header, cell, c->type == COL_KBPS ? " Kbps" :
-			       c->type == COL_KBYTES ? " Kbytes" : "");
+			/* esxcli indents a nested structure's fields under its name. */
+			printf("%s%s:%s%s%s\n", c->type == COL_MEMBER ? "         " : "   ",
+			       c->header, c->type == COL_STRUCT ? "" : " ", cell,
+			       c->type == COL_KBPS ? " Kbps" : c->type == COL_KBYTES ? " Kbytes" : "");
 		}
 		return;
 	}
@@ -114,20 +133,37 @@ static void print_block(const struct command *cmd, const cJSON *rec, bool titled
 	}
 }
 
-static cJSON *json_record(const struct command *cmd, const cJSON *rec)
+/* The columns of one level of a record: with members false every column
+ * but the COL_MEMBERs (cols at the table's start); with members true a
+ * COL_STRUCT's run of members (cols at its first). */
+#define FOR_EACH_LEVEL_COLUMN(c, cols, members)					\
+	for (const struct column *c = (cols);					\
+	     c->header != NULL && (!(members) || c->type == COL_MEMBER); c++)	\
+		if ((members) || c->type != COL_MEMBER)
+
+/* A record (or a COL_STRUCT's members) with esxcli's keys. */
+static cJSON *json_fields(const struct column *cols, const cJSON *rec, bool members)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	for (unsigned int i = 0; o != NULL && cmd->cols[i].header != NULL; i++) {
-		const struct column *c = &cmd->cols[i];
+	if (o == NULL)
+		return NULL;
+	FOR_EACH_LEVEL_COLUMN(c, cols, members) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, c->field);
 
-		if (v != NULL)
+		if (c->type == COL_STRUCT)
+			cJSON_AddItemToObject(o, c->key, json_fields(c + 1, v, true));
+		else if (v != NULL)
 			cJSON_AddItemToObject(o, c->key, cJSON_Duplicate(v, true));
 		else
 			cJSON_AddNullToObject(o, c->key);
 	}
 	return o;
+}
+
+static cJSON *json_record(const struct command *cmd, const cJSON *rec)
+{
+	return json_fields(cmd->cols, rec, false);
 }
 
 static void print_json(const struct command *cmd, const cJSON *result)
@@ -170,12 +206,21 @@ static void print_csv(const struct command *cmd, const cJSON *result)
 	char cell[CELL_MAX];
 	const cJSON *r;
 
-	for (unsigned int i = 0; cmd->cols[i].header != NULL; i++)
-		printf("%s%s", i ? "," : "", cmd->cols[i].key);
+	/* A structure's members are columns of their own: DriverInfo.BusInfo. */
+	for (unsigned int i = 0, n = 0; cmd->cols[i].header != NULL; i++) {
+		const struct column *c = &cmd->cols[i];
+
+		if (c->type == COL_STRUCT)
+			continue;
+		printf("%s%s%s%s", n++ ? "," : "", c->type == COL_MEMBER ? col_parent(c)->key : "",
+		       c->type == COL_MEMBER ? "." : "", c->key);
+	}
 	printf("\n");
 	cJSON_ArrayForEach(r, result) {
-		for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
-			if (i)
+		for (unsigned int i = 0, n = 0; cmd->cols[i].header != NULL; i++) {
+			if (cmd->cols[i].type == COL_STRUCT)
+				continue;
+			if (n++)
 				putchar(',');
 			cell_text(r, &cmd->cols[i], ",", cell, sizeof(cell));
 			csv_field(cell);
@@ -187,7 +232,7 @@ static void print_csv(const struct command *cmd, const cJSON *result)
 static void print_keyvalue(const struct command *cmd, const cJSON *result)
 {
 	static const char *const type[] = { "string", "integer", "string[]", "boolean",
-					    "integer", "integer" };
+					    "integer", "integer", "", "string" };
 	char cell[CELL_MAX];
 	const cJSON *r, *e;
 
@@ -195,6 +240,14 @@ static void print_keyvalue(const struct command *cmd, const cJSON *result)
 		for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
 			const struct column *c = &cmd->cols[i];
 
+			if (c->type == COL_STRUCT)
+				continue;
+			if (c->type == COL_MEMBER) {
+				cell_text(r, c, ",", cell, sizeof(cell));
+				printf("%s.%s.%s.%s=%s\n", cmd->type_name, col_parent(c)->key, c->key,
+				       type[c->type], cell);
+				continue;
+			}
 			if (c->type != COL_LIST) {
 				cell_text(r, c, ",", cell, sizeof(cell));
 				printf("%s.%s.%s=%s\n", cmd->type_name, c->key, type[c->type], cell);
@@ -209,7 +262,7 @@ static void print_keyvalue(const struct command *cmd, const cJSON *result)
 	}
 }
 
-/* Text as XML character data (&, <, >, " escaped). */
+/* Text as XML character data (&, <, >, ", ' escaped). */
 static void xml_text(const char *s)
 {
 	for (; *s; s++) {
@@ -218,6 +271,7 @@ static void xml_text(const char *s)
 		case '<': fputs("&lt;", stdout); break;
 		case '>': fputs("&gt;", stdout); break;
 		case '"': fputs("&quot;", stdout); break;
+		case '\'': fputs("&apos;", stdout); break;
 		default: putchar(*s);
 		}
 	}
@@ -250,21 +304,32 @@ static void xml_value(const struct column *c, const cJSON *v, const char *indent
 	}
 }
 
-static void xml_structure(const struct command *cmd, const cJSON *rec, const char *indent)
+/* A <structure> of cols' fields (a COL_STRUCT's members when members:
+ * cols at the first, up to the end of their run). */
+static void xml_fields(const char *type_name, const struct column *cols, const cJSON *rec,
+		       bool members, const char *indent)
 {
-	char inner[32];
+	char inner[64];
 
 	snprintf(inner, sizeof(inner), "%s      ", indent);
-	printf("%s<structure typeName=\"%s\">\n", indent,
-	       cmd->type_name != NULL ? cmd->type_name : "Result");
-	for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
-		const struct column *c = &cmd->cols[i];
+	printf("%s<structure typeName=\"%s\">\n", indent, type_name);
+	FOR_EACH_LEVEL_COLUMN(c, cols, members) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, c->field);
 
 		printf("%s   <field name=\"%s\">\n", indent, c->key);
-		xml_value(c, cJSON_GetObjectItemCaseSensitive(rec, c->field), inner);
+		if (c->type == COL_STRUCT)
+			xml_fields(c->key, c + 1, v, true, inner);
+		else
+			xml_value(c, v, inner);
 		printf("%s   </field>\n", indent);
 	}
 	printf("%s</structure>\n", indent);
+}
+
+static void xml_structure(const struct command *cmd, const cJSON *rec, const char *indent)
+{
+	xml_fields(cmd->type_name != NULL ? cmd->type_name : "Result", cmd->cols, rec, false,
+		   indent);
 }
 
 /* esxcli's XML: a list of records is <list type="structure">, one record

@@ -38,6 +38,9 @@ enum col_type {
 	COL_BOOL,
 	COL_KBPS,    /* an integer shown as "N Kbps" in tables */
 	COL_KBYTES,  /* an integer shown as "N Kbytes" in tables */
+	COL_STRUCT,  /* a nested structure (an object in the reply), whose
+	              * fields are the COL_MEMBER columns right after it */
+	COL_MEMBER,  /* a string field of the COL_STRUCT before it */
 };
 
 struct column {

@@ -323,6 +323,7 @@ static int run_op(struct daemon *d, const struct op *op, const cJSON *args, cJSO
 	ret = op->edit(d, args, next, err, err_size);
 	if (ret == 0)
 		ret = commit(d, next, err, err_size);
+	nic_admin_reapply(d);
 	vmk_config_destroy(next);
 	return ret;
 }

@@ -83,6 +83,10 @@ static inline uint32_t host_port_id(unsigned int vs_idx, uint32_t port_id)
 	return ((vs_idx + 1u) << 24) | port_id;
 }
 
+/* After a change: uplinks of NICs taken down by `nic down` are down
+ * again (a NIC removed from a vSwitch and added back stays down). */
+void nic_admin_reapply(struct daemon *d);
+
 extern const struct op vswitch_ops[];   /* terminated by a NULL name */
 extern const struct op nic_ops[];
 extern const struct op policy_ops[];

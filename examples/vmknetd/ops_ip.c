@@ -208,6 +208,17 @@ static int interface_set(struct daemon *d, const cJSON *args, struct vmk_config 
 	return 0;
 }
 
+/* The index of the vSwitch named name in cfg (its place in host port IDs). */
+static unsigned int vswitch_index(const struct vmk_config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_vswitches; i++)
+		if (strcmp(cfg->vswitches[i].name, name) == 0)
+			break;
+	return i;
+}
+
 static int interface_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 			  size_t err_size)
 {
@@ -238,8 +249,22 @@ static int interface_list(struct daemon *d, const cJSON *args, cJSON **result, c
 		cJSON_AddStringToObject(o, "portset", c->vswitch);
 		cJSON_AddStringToObject(o, "portgroup", c->portgroup);
 		cJSON_AddStringToObject(o, "netstack", c->netstack);
+		/* A standard vSwitch: esxcli's values for no VDS, no NSX network. */
+		cJSON_AddStringToObject(o, "vds_name", "N/A");
+		cJSON_AddStringToObject(o, "vds_uuid", "N/A");
+		cJSON_AddStringToObject(o, "vds_port", "N/A");
+		cJSON_AddNumberToObject(o, "vds_connection", -1);
+		cJSON_AddStringToObject(o, "opaque_network_id", "N/A");
+		cJSON_AddStringToObject(o, "opaque_network_type", "N/A");
+		cJSON_AddStringToObject(o, "external_id", "N/A");
 		cJSON_AddNumberToObject(o, "mtu", c->mtu);
-		cJSON_AddNumberToObject(o, "port_id", info.port_id);
+		/* The adapter takes segments up to 64 KiB from its stack, as
+		 * ESXi's vmknics say (TSO MSS 65535). */
+		cJSON_AddNumberToObject(o, "tso_mss", 65535);
+		cJSON_AddNumberToObject(o, "rxdispqueue_size", 1);
+		/* Host-wide, as vmktop, pktcap --switchport and vm port list. */
+		cJSON_AddNumberToObject(o, "port_id", (double)host_port_id(
+						vswitch_index(d->cfg, c->vswitch), info.port_id));
 	}
 	*result = arr;
 	return 0;

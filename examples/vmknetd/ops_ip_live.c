@@ -243,6 +243,7 @@ static int ping_params(struct daemon *d, const cJSON *args, struct vmk_ping_para
 {
 	const cJSON *df = cJSON_GetObjectItemCaseSensitive(args, "df");
 	int ret = arg_ipv4(args, "host", true, &p->dst, "host", err, err_size);
+	uint32_t ttl = 0;
 
 	if (ret == 0 && arg_str(args, "interface_name", false, &p->vmknic, err, err_size) ==
 	    -EINVAL)
@@ -271,8 +272,12 @@ static int ping_params(struct daemon *d, const cJSON *args, struct vmk_ping_para
 	if (ret == 0 && (ret = arg_uint(args, "timeout_ms", false, 10, 10000, &p->timeout_ms,
 					"timeout (ms)", err, err_size)) == -ENOENT)
 		ret = 0;
+	if (ret == 0 && (ret = arg_uint(args, "ttl", false, 1, 255, &ttl, "TTL", err,
+					err_size)) == -ENOENT)
+		ret = 0;
 	if (ret < 0)
 		return ret;
+	p->ttl = (uint8_t)ttl;
 	p->df = cJSON_IsTrue(df);
 	if ((uint64_t)(p->count - 1) * p->interval_ms + p->timeout_ms > PING_BUDGET_MS) {
 		op_errf(err, err_size, "count %u at interval %u ms with timeout %u ms takes longer "

@@ -1,7 +1,9 @@
 /*
- * Physical NICs: esxcli's `network nic list` and `network nic stats get`.
- * A NIC is an ethdev EAL probed at start; what the switch counts on it
- * (drops by reason, multicast) is added while it is an uplink.
+ * Physical NICs: esxcli's `network nic list|get|up|down` and `network nic
+ * stats get`. A NIC is an ethdev EAL probed at start; what the switch
+ * counts on it (drops by reason, multicast) is added while it is an uplink.
+ * `nic down` is run-time state, as on ESXi: not saved, gone at restart; it
+ * follows the NIC when it is removed from a vSwitch and added again.
  *
  * Thread: the main lcore, one request at a time.
  */
@@ -10,8 +12,13 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_version.h>
 
 #include "vmknetd/ops.h"
+
+/* NICs taken down by `nic down`, by ethdev port. The daemon has one host
+ * and serves one request at a time (under d->lock), so one table is all. */
+static bool nic_admin_down[RTE_MAX_ETHPORTS];
 
 /* The uplink port of a NIC, when it is one. */
 static struct vmk_vswitch *nic_uplink(struct daemon *d, const char *name, uint32_t *port_id)
@@ -24,6 +31,21 @@ static struct vmk_vswitch *nic_uplink(struct daemon *d, const char *name, uint32
 	return vs;
 }
 
+/* The NIC named by args' "nic_name", or NULL with the reason in err. */
+static const struct vmk_config_nic *nic_arg(struct daemon *d, const cJSON *args, char *err,
+					    size_t err_size)
+{
+	const struct vmk_config_nic *nic;
+	const char *name;
+
+	if (arg_str(args, "nic_name", true, &name, err, err_size) < 0)
+		return NULL;
+	nic = nic_find(d, name);
+	if (nic == NULL)
+		op_errf(err, err_size, "no NIC named \"%s\" (see 'vmkcli network nic list')", name);
+	return nic;
+}
+
 static void add_nic(struct daemon *d, const struct vmk_config_nic *nic, cJSON *o)
 {
 	struct rte_eth_dev_info info;
@@ -33,7 +55,10 @@ static void add_nic(struct daemon *d, const struct vmk_config_nic *nic, cJSON *o
 	char desc[96];
 	uint16_t mtu = 0;
 	uint32_t port_id;
-	bool up = nic_uplink(d, nic->name, &port_id) != NULL;
+	struct vmk_vswitch *vs = nic_uplink(d, nic->name, &port_id);
+	bool admin = !nic_admin_down[nic->ethdev_port];
+	struct vmk_port_info pi;
+	bool up = vs != NULL && admin;
 
 	memset(&info, 0, sizeof(info));
 	memset(&link, 0, sizeof(link));
@@ -48,6 +73,10 @@ static void add_nic(struct daemon *d, const struct vmk_config_nic *nic, cJSON *o
 	cJSON_AddStringToObject(o, "pci_device",
 				info.device != NULL ? rte_dev_name(info.device) : "");
 	cJSON_AddStringToObject(o, "driver", info.driver_name ? info.driver_name : "");
+	/* The link as teaming sees it: the switch's reading (af_packet's
+	 * carrier, nic down) when it is an uplink. */
+	if (vs != NULL && vmk_port_get_info(vs, port_id, &pi) == 0)
+		link.link_status = pi.link_up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
 	cJSON_AddStringToObject(o, "admin_status", up ? "Up" : "Down");
 	cJSON_AddStringToObject(o, "link_status",
 				up && link.link_status == RTE_ETH_LINK_UP ? "Up" : "Down");
@@ -87,22 +116,17 @@ static int nic_list(struct daemon *d, const cJSON *args, cJSON **result, char *e
 static int nic_stats(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 		     size_t err_size)
 {
-	const struct vmk_config_nic *nic;
+	const struct vmk_config_nic *nic = nic_arg(d, args, err, err_size);
 	struct vmk_port_stats ps;
 	struct rte_eth_stats es;
 	struct vmk_vswitch *vs;
 	const char *name;
 	uint32_t port_id;
 	cJSON *o;
-	int ret = arg_str(args, "nic_name", true, &name, err, err_size);
 
-	if (ret < 0)
-		return ret;
-	nic = nic_find(d, name);
-	if (nic == NULL) {
-		op_errf(err, err_size, "no NIC named \"%s\" (see 'vmkcli network nic list')", name);
+	if (nic == NULL)
 		return -ENODEV;
-	}
+	name = nic->name;
 	memset(&es, 0, sizeof(es));
 	memset(&ps, 0, sizeof(ps));
 	rte_eth_stats_get(nic->ethdev_port, &es);
@@ -130,8 +154,166 @@ static int nic_stats(struct daemon *d, const cJSON *args, cJSON **result, char *
 	return 0;
 }
 
+/* esxcli's "Advertised Link Modes" from the speeds the device can do. */
+static cJSON *link_modes(uint32_t capa)
+{
+	static const struct { uint32_t bit; const char *mode; } modes[] = {
+		{ RTE_ETH_LINK_SPEED_10M_HD, "10BaseT/Half" },
+		{ RTE_ETH_LINK_SPEED_10M, "10BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_100M_HD, "100BaseT/Half" },
+		{ RTE_ETH_LINK_SPEED_100M, "100BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_1G, "1000BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_2_5G, "2500BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_5G, "5000BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_10G, "10000BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_25G, "25000BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_40G, "40000BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_50G, "50000BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_100G, "100000BaseT/Full" },
+		{ RTE_ETH_LINK_SPEED_200G, "200000BaseT/Full" },
+	};
+	cJSON *a = cJSON_CreateArray();
+
+	if (a != NULL && capa != 0 && !(capa & RTE_ETH_LINK_SPEED_FIXED))
+		cJSON_AddItemToArray(a, cJSON_CreateString("Auto"));
+	for (unsigned int i = 0; a != NULL && i < RTE_DIM(modes); i++)
+		if (capa & modes[i].bit)
+			cJSON_AddItemToArray(a, cJSON_CreateString(modes[i].mode));
+	return a;
+}
+
+static cJSON *driver_info(const struct rte_eth_dev_info *info, uint16_t ethdev_port)
+{
+	cJSON *o = cJSON_CreateObject();
+	char fw[64];
+
+	if (o == NULL)
+		return NULL;
+	if (rte_eth_dev_fw_version_get(ethdev_port, fw, sizeof(fw)) != 0)
+		snprintf(fw, sizeof(fw), "N/A");
+	cJSON_AddStringToObject(o, "bus_info", info->device != NULL ?
+				rte_dev_name(info->device) : "N/A");
+	cJSON_AddStringToObject(o, "driver", info->driver_name ? info->driver_name : "N/A");
+	cJSON_AddStringToObject(o, "firmware_version", fw);
+	cJSON_AddStringToObject(o, "version", rte_version());
+	return o;
+}
+
+/* Pause frames as the device reports them (false where it cannot say). */
+static void add_pause(cJSON *o, uint16_t ethdev_port)
+{
+	struct rte_eth_fc_conf fc;
+	bool known;
+
+	memset(&fc, 0, sizeof(fc));
+	known = rte_eth_dev_flow_ctrl_get(ethdev_port, &fc) == 0;
+	cJSON_AddBoolToObject(o, "pause_autonegotiate", known && fc.autoneg);
+	cJSON_AddBoolToObject(o, "pause_rx", known && (fc.mode == RTE_ETH_FC_RX_PAUSE ||
+						      fc.mode == RTE_ETH_FC_FULL));
+	cJSON_AddBoolToObject(o, "pause_tx", known && (fc.mode == RTE_ETH_FC_TX_PAUSE ||
+						      fc.mode == RTE_ETH_FC_FULL));
+	cJSON_AddBoolToObject(o, "supports_pause", known);
+}
+
+/* esxcli's `network nic get` fields, in its order (table in commands.c);
+ * what an ethdev cannot tell is "N/A" or false. */
+static int nic_get(struct daemon *d, const cJSON *args, cJSON **result, char *err,
+		   size_t err_size)
+{
+	const struct vmk_config_nic *nic = nic_arg(d, args, err, err_size);
+	struct rte_eth_dev_info info;
+	struct rte_eth_link link;
+	const cJSON *status;
+	cJSON *o;
+
+	if (nic == NULL)
+		return -ENODEV;
+	o = cJSON_CreateObject();
+	if (o == NULL)
+		return -ENOMEM;
+	add_nic(d, nic, o);     /* name, link and admin status, MAC, MTU, speed */
+	memset(&info, 0, sizeof(info));
+	memset(&link, 0, sizeof(link));
+	rte_eth_dev_info_get(nic->ethdev_port, &info);
+	rte_eth_link_get_nowait(nic->ethdev_port, &link);
+	status = cJSON_GetObjectItemCaseSensitive(o, "link_status");
+	cJSON_AddBoolToObject(o, "advertised_auto_negotiation",
+			      info.speed_capa != 0 && !(info.speed_capa & RTE_ETH_LINK_SPEED_FIXED));
+	cJSON_AddItemToObject(o, "advertised_link_modes", link_modes(info.speed_capa));
+	cJSON_AddBoolToObject(o, "auto_negotiation", link.link_autoneg == RTE_ETH_LINK_AUTONEG);
+	cJSON_AddStringToObject(o, "cable_type", "N/A");
+	cJSON_AddStringToObject(o, "current_message_level", "N/A");
+	cJSON_AddItemToObject(o, "driver_info", driver_info(&info, nic->ethdev_port));
+	cJSON_AddBoolToObject(o, "link_detected", cJSON_IsString(status) &&
+			      strcmp(status->valuestring, "Up") == 0);
+	cJSON_AddStringToObject(o, "phy_address", "N/A");
+	add_pause(o, nic->ethdev_port);
+	cJSON_AddItemToObject(o, "supported_ports", cJSON_CreateArray());
+	cJSON_AddBoolToObject(o, "supports_auto_negotiation",
+			      info.speed_capa != 0 && !(info.speed_capa & RTE_ETH_LINK_SPEED_FIXED));
+	cJSON_AddBoolToObject(o, "supports_wakeon", false);
+	cJSON_AddStringToObject(o, "transceiver", "N/A");
+	cJSON_AddStringToObject(o, "wakeon", "None");
+	*result = o;
+	return 0;
+}
+
+/* Take the uplink port of nic (if it is one) down or up for teaming. */
+static int nic_apply_admin(struct daemon *d, const struct vmk_config_nic *nic)
+{
+	struct vmk_vswitch *vs;
+	uint32_t port_id;
+
+	vs = nic_uplink(d, nic->name, &port_id);
+	if (vs == NULL)
+		return 0;
+	return vmk_port_set_admin_up(vs, port_id, !nic_admin_down[nic->ethdev_port]);
+}
+
+void nic_admin_reapply(struct daemon *d)
+{
+	for (unsigned int i = 0; i < d->n_nics; i++)
+		if (nic_admin_down[d->nics[i].ethdev_port])
+			nic_apply_admin(d, &d->nics[i]);
+}
+
+static int nic_set_admin(struct daemon *d, const cJSON *args, bool up, char *err,
+			 size_t err_size)
+{
+	const struct vmk_config_nic *nic = nic_arg(d, args, err, err_size);
+	int ret;
+
+	if (nic == NULL)
+		return -ENODEV;
+	nic_admin_down[nic->ethdev_port] = !up;
+	ret = nic_apply_admin(d, nic);
+	if (ret < 0) {
+		nic_admin_down[nic->ethdev_port] = up;
+		op_errf(err, err_size, "cannot take %s %s: %s", nic->name, up ? "up" : "down",
+			op_why(ret));
+	}
+	return ret;
+}
+
+static int nic_down(struct daemon *d, const cJSON *args, cJSON **result, char *err,
+		    size_t err_size)
+{
+	(void)result;
+	return nic_set_admin(d, args, false, err, err_size);
+}
+
+static int nic_up(struct daemon *d, const cJSON *args, cJSON **result, char *err,
+		  size_t err_size)
+{
+	(void)result;
+	return nic_set_admin(d, args, true, err, err_size);
+}
+
 const struct op nic_ops[] = {
 	{ "nic.list", nic_list, NULL },
+	{ "nic.get", nic_get, NULL },
+	{ "nic.down", nic_down, NULL },
+	{ "nic.up", nic_up, NULL },
 	{ "nic.stats", nic_stats, NULL },
 	{ NULL, NULL, NULL },
 };

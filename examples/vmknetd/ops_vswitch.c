@@ -83,11 +83,21 @@ static int vswitch_set(struct daemon *d, const cJSON *args, struct vmk_config *n
 {
 	struct vmk_config_vswitch *vs = NULL;
 	uint32_t mtu, ports;
-	int ret = find_vs(next, args, &vs, err, err_size), ret_mtu, ret_ports;
+	int ret = find_vs(next, args, &vs, err, err_size), ret_mtu, ret_ports, ret_cdp;
+	enum vmk_cdp_status cdp = VMK_CDP_LISTEN;
+	const char *cdp_word;
 
 	(void)d;
 	if (ret < 0)
 		return ret;
+	ret_cdp = arg_str(args, "cdp_status", false, &cdp_word, err, err_size);
+	if (ret_cdp == 0 && vmk_cdp_status_parse(cdp_word, &cdp) < 0) {
+		op_errf(err, err_size, "invalid CDP status \"%s\": use down, listen, advertise "
+			"or both", cdp_word);
+		return -EINVAL;
+	}
+	if (ret_cdp < 0 && ret_cdp != -ENOENT)
+		return ret_cdp;
 	ret_mtu = arg_uint(args, "mtu", false, VMK_VSWITCH_MTU_MIN, VMK_VSWITCH_MTU_MAX, &mtu,
 			   "MTU", err, err_size);
 	if (ret_mtu < 0 && ret_mtu != -ENOENT)
@@ -96,8 +106,8 @@ static int vswitch_set(struct daemon *d, const cJSON *args, struct vmk_config *n
 			     "number of ports", err, err_size);
 	if (ret_ports < 0 && ret_ports != -ENOENT)
 		return ret_ports;
-	if (ret_mtu == -ENOENT && ret_ports == -ENOENT) {
-		op_errf(err, err_size, "nothing to set: give -m|--mtu");
+	if (ret_mtu == -ENOENT && ret_ports == -ENOENT && ret_cdp == -ENOENT) {
+		op_errf(err, err_size, "nothing to set: give -m|--mtu or -c|--cdp-status");
 		return -EINVAL;
 	}
 	if (ret_ports == 0 && ports != vs->n_ports) {
@@ -107,6 +117,8 @@ static int vswitch_set(struct daemon *d, const cJSON *args, struct vmk_config *n
 	}
 	if (ret_mtu == 0)
 		vs->mtu = mtu;
+	if (ret_cdp == 0)
+		vs->cdp_status = cdp;
 	return 0;
 }
 
@@ -132,11 +144,18 @@ static int vswitch_list(struct daemon *d, const cJSON *args, cJSON **result, cha
 		}
 		vmk_vswitch_get_info(vmk_vswitch_find(d->host, c->name), &info);
 		cJSON_AddStringToObject(o, "name", c->name);
-		cJSON_AddStringToObject(o, "class", "vmknet");
+		/* ESXi 7 and 8 print "etherswitch" (older ones "cswitch"). */
+		cJSON_AddStringToObject(o, "class", "etherswitch");
 		cJSON_AddNumberToObject(o, "num_ports", info.n_ports);
 		cJSON_AddNumberToObject(o, "used_ports", info.n_ports_used);
 		cJSON_AddNumberToObject(o, "configured_ports", c->n_ports);
 		cJSON_AddNumberToObject(o, "mtu", info.mtu);
+		cJSON_AddStringToObject(o, "cdp_status", vmk_cdp_status_name(c->cdp_status));
+		/* No beacon probing (yet): ESXi's values for a vSwitch without it. */
+		cJSON_AddFalseToObject(o, "beacon_enabled");
+		cJSON_AddNumberToObject(o, "beacon_interval", 1);
+		cJSON_AddNumberToObject(o, "beacon_threshold", 3);
+		cJSON_AddArrayToObject(o, "beacon_required_by");
 		cJSON_AddNumberToObject(o, "mac_table_size", c->fdb_capacity);
 		cJSON_AddNumberToObject(o, "mac_aging_time", c->fdb_aging_sec);
 		ups = cJSON_AddArrayToObject(o, "uplinks");

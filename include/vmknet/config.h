@@ -162,6 +162,21 @@ struct vmk_config_portgroup {
 	struct vmk_teaming_policy teaming;
 };
 
+/* A vSwitch's Cisco Discovery Protocol mode, as esxcli's `vswitch standard
+ * set -c` spells it. Stored, validated, saved and shown; vmknet sends and
+ * reads no CDP frames yet. */
+enum vmk_cdp_status {
+	VMK_CDP_DOWN = 0,     /* "down": neither */
+	VMK_CDP_LISTEN,       /* "listen": learn neighbours (ESXi's default) */
+	VMK_CDP_ADVERTISE,    /* "advertise": announce the vSwitch */
+	VMK_CDP_BOTH,         /* "both" */
+};
+
+/* The esxcli name of a CDP mode ("down", "listen", ...; NULL if out of
+ * range), and back: 0, or -EINVAL for another word. */
+const char *vmk_cdp_status_name(enum vmk_cdp_status s);
+int vmk_cdp_status_parse(const char *name, enum vmk_cdp_status *out);
+
 struct vmk_config_vswitch {
 	char name[VMK_NAME_MAX];
 	uint32_t mtu;            /* VMK_VSWITCH_MTU_MIN..MAX */
@@ -169,6 +184,7 @@ struct vmk_config_vswitch {
 	                          * once the vSwitch exists */
 	uint32_t fdb_capacity;   /* 16..VMK_FDB_CAPACITY_MAX */
 	uint32_t fdb_aging_sec;  /* 1..1000000 */
+	enum vmk_cdp_status cdp_status;  /* default VMK_CDP_LISTEN */
 	unsigned int n_uplinks;
 	char uplinks[VMK_CONFIG_MAX_UPLINKS][VMK_NAME_MAX];
 	struct vmk_security_policy security; /* the vSwitch's policies */

@@ -197,13 +197,17 @@ unsigned int vmk_netstack_connections(struct vmk_host *host, const char *netstac
 
 struct vmk_ping_reply {
 	uint16_t seq;             /* 1..count */
-	int status;               /* 0: echo reply; -ETIMEDOUT; -EMSGSIZE (did not
-	                           * fit the MTU with DF, or fragmentation needed
-	                           * was received: see mtu); -EHOSTUNREACH
+	int status;               /* 0: echo reply; -ETIMEDOUT (no answer, from
+	                           * 0; or time exceeded received, from the
+	                           * router); -EMSGSIZE (did not fit the MTU with
+	                           * DF, from 0; or fragmentation needed was
+	                           * received: see mtu); -EHOSTUNREACH
 	                           * (destination unreachable received, or ARP
 	                           * failed); -ENETUNREACH (no route) */
 	uint32_t rtt_us;          /* status 0 */
-	uint32_t from;            /* who answered (network byte order) */
+	uint32_t from;            /* who answered, the echo's host or the router
+	                           * that sent an ICMP error; 0: nobody
+	                           * (network byte order) */
 	uint32_t size;            /* ICMP payload bytes in the reply */
 	uint8_t ttl;
 	uint16_t mtu;             /* next-hop MTU of a fragmentation-needed */
@@ -216,7 +220,7 @@ struct vmk_ping_params {
 	uint32_t count;           /* 1..1000; 0: 3 */
 	uint32_t size;            /* ICMP payload bytes, 0..65507; 0 is allowed */
 	bool df;                  /* set Don't Fragment */
-	uint8_t ttl;              /* 0: 64 */
+	uint8_t ttl;              /* the requests' IPv4 TTL, 1..255; 0: 64 */
 	uint32_t interval_ms;     /* between requests; 0: 1000 */
 	uint32_t timeout_ms;      /* wait per request after the last; 0: 1000 */
 	/* Called (on the calling thread) for each request's outcome, in order

@@ -100,13 +100,28 @@ struct vmk_port_info {
 	char portgroup[32];     /* "" for uplinks */
 	uint16_t vlan_id;       /* the port group's VLAN (uplinks: 4095) */
 	uint8_t mac[6];
-	bool link_up;
+	bool link_up;           /* uplinks: false too while taken down */
+	bool admin_up;          /* false: taken down by vmk_port_set_admin_up */
 	uint32_t link_speed_mbps;
 	uint16_t ethdev_port;   /* VMK_ETHDEV_NONE for non-ethdev kinds */
 };
 
 /* Describe a port. Returns 0 or -ENOENT. */
 int vmk_port_get_info(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port_info *out);
+
+/*
+ * Take an uplink's link down for teaming (up false) or bring it back (up
+ * true), as `esxcli network nic down|up` does: the link monitor then reads
+ * its link as down whatever the device reports, so teams fail over to
+ * their standby uplinks within one monitor pass (about 10 ms) and fail
+ * back per their policy when it is up again. The device is also asked to
+ * take its link down or up (rte_eth_dev_set_link_down/up); drivers that
+ * cannot are left as they are, the switch's own flag being what teaming
+ * reads. Not kept across a restart of the host (ESXi does not keep it
+ * either). Thread: control. Returns 0, or -ENOENT (no such port), -EINVAL
+ * (not an uplink).
+ */
+int vmk_port_set_admin_up(struct vmk_vswitch *vs, uint32_t port_id, bool up);
 
 /* Fill up to max port ids in slot order; returns how many ports exist. */
 unsigned int vmk_port_list(struct vmk_vswitch *vs, uint32_t *port_ids, unsigned int max);

@@ -252,9 +252,22 @@ static void test_failover_has_vmknics_announce_their_address_by_gratuitous_arp(v
 	th_drain(rp, NP);
 }
 
-static void test_failback_off_keeps_traffic_on_the_standby(void)
+/* Five frames from g1 to EXT leave by up0 (on0) and up1 (on1). */
+static void expect_g1_frames(unsigned int on0, unsigned int on1)
 {
 	struct seen s0, s1;
+
+	th_drain(rp, NP);
+	send_g(G1, 5);
+	collect(UP0, &s0, 100);
+	collect(UP1, &s1, 100);
+	CU_ASSERT_EQUAL(s0.frames, on0);
+	CU_ASSERT_EQUAL(s1.frames, on1);
+}
+
+static void test_failback_off_keeps_traffic_on_the_standby(void)
+{
+	struct seen s0;
 
 	th_drain(rp, NP);
 	set_policy("up0", "up1", VMK_LB_EXPLICIT, false);
@@ -262,12 +275,7 @@ static void test_failback_off_keeps_traffic_on_the_standby(void)
 	th_sleep_ms(100);
 	link_set(UP0, true);
 	th_sleep_ms(100);
-	th_drain(rp, NP);
-	send_g(G1, 5);
-	collect(UP0, &s0, 100);
-	collect(UP1, &s1, 100);
-	CU_ASSERT_EQUAL(s0.frames, 0);
-	CU_ASSERT_EQUAL(s1.frames, 5);
+	expect_g1_frames(0, 5);
 	/* Until the standby fails: then the recovered active is used again. */
 	link_set(UP1, false);
 	th_sleep_ms(100);
@@ -276,6 +284,30 @@ static void test_failback_off_keeps_traffic_on_the_standby(void)
 	CU_ASSERT_EQUAL(s0.frames, 5);
 	link_set(UP1, true);
 	th_sleep_ms(100);
+}
+
+/* nic down: the switch's flag holds the uplink down even while the
+ * device reports its link up (a driver that cannot take its link down). */
+static void test_admin_down_uplink_fails_over_as_if_its_cable_were_pulled(void)
+{
+	struct vmk_port_info info;
+
+	th_drain(rp, NP);
+	set_policy("up0", "up1", VMK_LB_EXPLICIT, true);
+	CU_ASSERT_EQUAL(vmk_port_set_admin_up(vs, pid[UP0], false), 0);
+	link_set(UP0, true);
+	th_sleep_ms(100);
+	expect_g1_frames(0, 5);
+	CU_ASSERT_EQUAL(vmk_port_get_info(vs, pid[UP0], &info), 0);
+	CU_ASSERT(!info.link_up && !info.admin_up);
+	CU_ASSERT_EQUAL(vmk_port_set_admin_up(vs, pid[G1], false), -EINVAL);
+	CU_ASSERT_EQUAL(vmk_port_set_admin_up(vs, 4000, false), -ENOENT);
+	/* Up again: failback to the active. */
+	CU_ASSERT_EQUAL(vmk_port_set_admin_up(vs, pid[UP0], true), 0);
+	th_sleep_ms(100);
+	expect_g1_frames(5, 0);
+	CU_ASSERT_EQUAL(vmk_port_get_info(vs, pid[UP0], &info), 0);
+	CU_ASSERT(info.link_up && info.admin_up);
 }
 
 static void test_unused_uplink_never_carries_traffic(void)
@@ -331,6 +363,8 @@ int main(void)
 		    test_failover_has_vmknics_announce_their_address_by_gratuitous_arp);
 	CU_add_test(s, "failback off keeps traffic on the standby",
 		    test_failback_off_keeps_traffic_on_the_standby);
+	CU_add_test(s, "admin down uplink fails over as if its cable were pulled",
+		    test_admin_down_uplink_fails_over_as_if_its_cable_were_pulled);
 	CU_add_test(s, "unused uplink never carries traffic",
 		    test_unused_uplink_never_carries_traffic);
 	return th_run_suites();

@@ -61,12 +61,26 @@ ok network vswitch standard portgroup add -p Temp -v vSwitch2
 ok network vswitch standard portgroup remove -p Temp -v vSwitch2
 ok network vswitch standard remove -v vSwitch2
 ok network vswitch standard add -v vSwitch2
+ok network vswitch standard set -v vSwitch1 -c both
+ok network vswitch standard set --vswitch-name vSwitch2 --cdp-status=advertise
+ok network vswitch standard set -v vSwitch2 --cdp-status down -m 1500
+python3 -c 'import json,sys; d={v["name"]:v for v in json.load(open(sys.argv[1]))["vswitches"]}; assert d["vSwitch1"]["cdp_status"]=="both" and d["vSwitch2"]["cdp_status"]=="down" and d["vSwitch0"]["cdp_status"]=="listen", d' "$cfg" \
+	|| fail "CDP status not in the configuration file"
 
 ok network vswitch standard list | tee "$tmp/out"
 grep -q '^vSwitch1$' "$tmp/out" && grep -q '^   MTU: 9000$' "$tmp/out" \
 	&& grep -q '^   Configured Ports: 128$' "$tmp/out" && grep -q '^   Uplinks: vmnic0$' "$tmp/out" \
 	&& grep -q '^   Portgroups: vMotion, Storage Network$' "$tmp/out" || fail "vSwitch1 block"
+# esxcli's fields in esxcli's order, then vmknet's own.
+awk '/^vSwitch0$/ { on = 1; next } /^$/ { on = 0 } on' "$tmp/out" | sed 's/:.*//' | tr '\n' '|' >"$tmp/fields"
+[ "$(cat "$tmp/fields")" = "   Name|   Class|   Num Ports|   Used Ports|   Configured Ports|   MTU|   CDP Status|   Beacon Enabled|   Beacon Interval|   Beacon Threshold|   Beacon Required By|   Uplinks|   Portgroups|   MAC Table Size|   MAC Aging Time|" ] \
+	|| fail "vswitch list fields: $(cat "$tmp/fields")"
+grep -q '^   Class: etherswitch$' "$tmp/out" && grep -q '^   CDP Status: listen$' "$tmp/out" \
+	&& grep -q '^   CDP Status: both$' "$tmp/out" && grep -q '^   Beacon Enabled: false$' "$tmp/out" \
+	&& grep -q '^   Beacon Interval: 1$' "$tmp/out" && grep -q '^   Beacon Threshold: 3$' "$tmp/out" \
+	&& grep -q '^   Beacon Required By: $' "$tmp/out" || fail "vswitch list CDP and beacon fields"
 ok --formatter=json network vswitch standard list | tee "$tmp/out"
+json_check "c={v['Name']:v['CDPStatus'] for v in d}; assert c=={'vSwitch0':'listen','vSwitch1':'both','vSwitch2':'down'}, c; assert d[0]['Class']=='etherswitch' and d[0]['BeaconEnabled'] is False and d[0]['BeaconInterval']==1 and d[0]['BeaconThreshold']==3 and d[0]['BeaconRequiredBy']==[], d[0]" <"$tmp/out"
 json_check "s=[v for v in d if v['Name']=='vSwitch1'][0]; assert s['MTU']==9000 and s['Uplinks']==['vmnic0'] and s['ConfiguredPorts']==128 and s['UsedPorts']==1, s; assert [v['Name'] for v in d]==['vSwitch0','vSwitch1','vSwitch2']" <"$tmp/out"
 ok network vswitch standard portgroup list | tee "$tmp/out"
 grep -q '^vMotion  *vSwitch1  *0  *20$' "$tmp/out" || fail "vMotion row"
@@ -110,6 +124,10 @@ comp() { VMKCLI_CONTROL=$sock "$CLI" --complete "$@"; }
 [ "$(comp network vswitch standard portgroup "" | tr '\n' ' ')" = "add list remove set policy " ] ||
 	fail "portgroup commands: $(comp network vswitch standard portgroup "")"
 comp network vswitch standard portgroup add -p Temp2 "" | grep -qx -- '--vswitch-name' || fail "options"
+[ "$(comp network vswitch standard set -v vSwitch0 -c "" | tr '\n' ' ')" = "down listen advertise both " ] ||
+	fail "cdp-status values: $(comp network vswitch standard set -v vSwitch0 -c "")"
+[ "$(comp network nic "" | tr '\n' ' ')" = "list get down up stats " ] ||
+	fail "nic commands: $(comp network nic "")"
 comp network vswitch standard portgroup add -p Temp2 "" | grep -q -- '--portgroup-name' &&
 	fail "an option already given is offered again"
 [ "$(comp network vswitch standard portgroup add -v "" | tr '\n' ' ')" = "vSwitch0 vSwitch1 vSwitch2 " ] ||
@@ -143,6 +161,8 @@ refused 1 'no vSwitch named' network vswitch standard set -v nope -m 1500
 refused 1 'nothing to set' network vswitch standard set -v vSwitch1
 refused 1 'MTU 9001 is out of range' network vswitch standard set -v vSwitch1 -m 9001
 refused 1 'fixed when it is created' network vswitch standard set -v vSwitch1 -P 256
+refused 1 'invalid CDP status "sometimes": use down, listen, advertise or both' network vswitch standard set -v vSwitch1 -c sometimes
+refused 1 'invalid CDP status "Both"' network vswitch standard set -v vSwitch1 --cdp-status Both
 refused 1 'already exists on vSwitch0' network vswitch standard portgroup add -p "VM Network" -v vSwitch1
 refused 1 'no vSwitch named' network vswitch standard portgroup add -p New -v nope
 refused 1 'no port group named "nope" on vSwitch1' network vswitch standard portgroup remove -p nope -v vSwitch1
@@ -245,6 +265,8 @@ echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["schema_ve
 refused_file 'schema_version: 2 is not supported'
 echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["vswitches"][1]["uplinks"]=["vmnic7"]; print(json.dumps(d))' >"$cfg"
 refused_file 'no NIC named vmnic7'
+echo "$good" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["vswitches"][1]["cdp_status"]="loud"; print(json.dumps(d))' >"$cfg"
+refused_file 'cdp_status: expected "down", "listen", "advertise" or "both"'
 echo "$good" >"$cfg"
 
 echo "== a worker lcore forwards: an uplink's NIC counts packets"

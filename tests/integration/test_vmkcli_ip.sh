@@ -71,7 +71,32 @@ ok network ip interface list | tee "$tmp/out"
 grep -q '^vmk2$' "$tmp/out" && grep -q '^   MAC Address: 02:00:00:00:00:42$' "$tmp/out" \
 	&& grep -q '^   MTU: 8000$' "$tmp/out" && grep -q '^   Netstack Instance: storage$' "$tmp/out" || fail "vmk2 block"
 json network ip interface list | tee "$tmp/out"
-json_check "r={n['Name']:n for n in d}; assert sorted(r)==['vmk0','vmk1','vmk2'], r; assert r['vmk1']=={'Name':'vmk1','MACAddress':r['vmk1']['MACAddress'],'Enabled':True,'Portset':'vSwitch1','Portgroup':'vMotion','NetstackInstance':'vmotion','MTU':9000,'PortID':r['vmk1']['PortID']}, r['vmk1']" <"$tmp/out"
+json_check "r={n['Name']:n for n in d}; assert sorted(r)==['vmk0','vmk1','vmk2'], r; assert r['vmk1']=={'Name':'vmk1','MACAddress':r['vmk1']['MACAddress'],'Enabled':True,'Portset':'vSwitch1','Portgroup':'vMotion','NetstackInstance':'vmotion','VDSName':'N/A','VDSUUID':'N/A','VDSPort':'N/A','VDSConnection':-1,'OpaqueNetworkID':'N/A','OpaqueNetworkType':'N/A','ExternalID':'N/A','MTU':9000,'TSOMSS':65535,'RXDispQueueSize':1,'PortID':r['vmk1']['PortID']}, r['vmk1']; assert list(r['vmk1'])==['Name','MACAddress','Enabled','Portset','Portgroup','NetstackInstance','VDSName','VDSUUID','VDSPort','VDSConnection','OpaqueNetworkID','OpaqueNetworkType','ExternalID','MTU','TSOMSS','RXDispQueueSize','PortID'], list(r['vmk1'])" <"$tmp/out"
+cp "$tmp/out" "$tmp/ifaces"
+ok network ip interface list | grep -q '^   TSO MSS: 65535$' || fail "TSO MSS line"
+# Port ID is host-wide: the one vmktop (port.stats) shows for the same port,
+# and pktcap --switchport takes it.
+python3 - "$sock" "$tmp/ifaces" <<'EOF' || fail "Port ID is not vmktop's"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'{"op": "port.stats"}\n')
+s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+top = {p["used_by"]: p["port_id"] for p in json.loads(data)["result"]["ports"]}
+ifs = {n["Name"]: n["PortID"] for n in json.load(open(sys.argv[2]))}
+for name, pid in ifs.items():
+    assert top[name] == pid, (name, pid, top)
+assert len(set(ifs.values())) == len(ifs), ifs
+assert ifs["vmk1"] >> 24 == 2 and ifs["vmk0"] >> 24 == 1, ifs
+EOF
+vmk1_port=$(python3 -c 'import json,sys; print([n["PortID"] for n in json.load(open(sys.argv[1])) if n["Name"]=="vmk1"][0])' "$tmp/ifaces")
+"$BUILD/bin/pktcap" --control "$sock" --switchport "$vmk1_port" -t 1 -o "$tmp/vmk1.pcap" || fail "pktcap --switchport $vmk1_port (vmk1's Port ID)"
 ok network ip interface ipv4 get -i vmk2 | grep -q '^vmk2  203.0.113.5   255.255.255.0  203.0.113.255   STATIC        203.0.113.1  false$' || fail "vmk2 ipv4"
 json network ip interface ipv4 get | json_check "r={n['Name']:n for n in d}; assert r['vmk0']['Gateway']=='192.0.2.1' and r['vmk1']['IPv4Address']=='198.51.100.1' and r['vmk1']['AddressType']=='STATIC', r"
 ok --formatter=csv network ip interface ipv4 get | tee "$tmp/out"

@@ -92,6 +92,7 @@ static void test_config_omitted_fields_take_defaults(void)
 	CU_ASSERT_EQUAL(cfg->vswitches[0].n_ports, 512);
 	CU_ASSERT_EQUAL(cfg->vswitches[0].fdb_capacity, 65536);
 	CU_ASSERT_EQUAL(cfg->vswitches[0].fdb_aging_sec, 300);
+	CU_ASSERT_EQUAL(cfg->vswitches[0].cdp_status, VMK_CDP_LISTEN);   /* ESXi's default */
 	CU_ASSERT_EQUAL(cfg->vswitches[0].n_portgroups, 0);
 	CU_ASSERT_EQUAL(cfg->n_guest_ports, 0);    /* a document from before guest ports */
 	CU_ASSERT_STRING_EQUAL(cfg->host_name, "esx1");
@@ -168,6 +169,40 @@ static void test_config_out_of_range_values_are_refused(void)
 	refused(DOC_HEAD "[{\"name\": \"0123456789012345678901234567890123\"}]}",
 		"longer than 31 bytes");
 	refused(DOC_HEAD "[{\"name\": \"tab\\there\"}]}", "control character");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"cdp_status\": \"loud\"}]}",
+		"vswitches[0] (a).cdp_status: expected \"down\", \"listen\", \"advertise\" or "
+		"\"both\"");
+	refused(DOC_HEAD "[{\"name\": \"a\", \"cdp_status\": 2}]}", "(a).cdp_status: expected");
+}
+
+static void test_config_cdp_status_round_trips_and_is_validated(void)
+{
+	static const char *const words[] = { "down", "listen", "advertise", "both" };
+	struct vmk_config *cfg;
+	char doc[256], *text;
+
+	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		enum vmk_cdp_status st;
+
+		snprintf(doc, sizeof(doc), DOC_HEAD "[{\"name\": \"vs\", \"cdp_status\": \"%s\"}]}",
+			 words[i]);
+		CU_ASSERT_EQUAL(vmk_config_from_json(doc, strlen(doc), cfg, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(cfg->vswitches[0].cdp_status, (enum vmk_cdp_status)i);
+		CU_ASSERT_FATAL(vmk_config_to_json(cfg, &text) == 0);
+		snprintf(doc, sizeof(doc), "\"cdp_status\":\t\"%s\"", words[i]);
+		CU_ASSERT_PTR_NOT_NULL(strstr(text, doc));
+		free(text);
+		CU_ASSERT_EQUAL(vmk_cdp_status_parse(words[i], &st), 0);
+		CU_ASSERT_EQUAL(st, (enum vmk_cdp_status)i);
+		CU_ASSERT_STRING_EQUAL(vmk_cdp_status_name(st), words[i]);
+	}
+	CU_ASSERT_EQUAL(vmk_cdp_status_parse("Both", &(enum vmk_cdp_status){ 0 }), -EINVAL);
+	CU_ASSERT_PTR_NULL(vmk_cdp_status_name((enum vmk_cdp_status)4));
+	cfg->vswitches[0].cdp_status = (enum vmk_cdp_status)7;
+	CU_ASSERT_EQUAL(vmk_config_validate(cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cdp_status: 7 is not a CDP mode"));
+	vmk_config_destroy(cfg);
 }
 
 static void test_config_duplicates_are_refused(void)
@@ -1083,6 +1118,8 @@ int main(void)
 		    test_config_unknown_and_missing_fields_are_refused);
 	CU_add_test(model, "out-of-range values are refused",
 		    test_config_out_of_range_values_are_refused);
+	CU_add_test(model, "CDP status round trips and is validated",
+		    test_config_cdp_status_round_trips_and_is_validated);
 	CU_add_test(model, "duplicates are refused", test_config_duplicates_are_refused);
 	CU_add_test(model, "schema version mismatch is refused",
 		    test_config_schema_version_mismatch_is_refused);
