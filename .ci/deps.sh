@@ -16,6 +16,9 @@ pkgs=(
 	# clang: fuzzing (make fuzz, tests/check_fuzz_corpus.sh), the thread-safety
 	# analysis (tests/check_thread_safety.sh), the ThreadSanitizer stress test
 	clang clang-14 libclang-rt-14-dev
+	# unmodified programs under vmkrun, and their Linux peers (tests/integration/
+	# test_vmkrun_*.sh, bench/run_sockets.sh)
+	curl nginx-light wrk tgt libiscsi-bin nfs-ganesha nfs-ganesha-vfs libnfs-utils sockperf
 	# benchmarks: the contenders and the plots
 	openvswitch-switch-dpdk gnuplot-nox
 )
@@ -35,5 +38,14 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections || true
+# Servers among them (nginx, tgt, ganesha) must not start at install: the
+# tests run their own, in namespaces. policy-rc.d says so to the packages'
+# scripts, and is removed again unless it was there before.
+rcd=/usr/sbin/policy-rc.d
+own_rcd=0
+if [ ! -e "$rcd" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$rcd" && chmod +x "$rcd" && own_rcd=1
+fi
+trap '[ "$own_rcd" = 0 ] || rm -f "$rcd"' EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

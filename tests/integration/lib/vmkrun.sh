@@ -1,0 +1,110 @@
+# Shared harness for the scripts that run unmodified programs under vmkrun
+# against Linux. Sourced, never run (outside tests/run.sh's test_*.sh glob).
+#
+# Usage, from a script that did `set -euo pipefail`, `cd` to the repository
+# root, sourced tests/integration/lib/need.sh and called need_root:
+#
+#   VMKR_NAME=vmkrun-programs     # names the namespace, files, EAL prefix
+#   VMKR_MTU=1500                 # optional: the link's MTU (9000: jumbo)
+#   . tests/integration/lib/vmkrun.sh
+#   vmkr_up                       # Linux peer + vmknetd + vmk0 192.0.2.10/24
+#
+# What vmkr_up builds (all removed on exit, whatever happens):
+#   Linux      namespace $ns, 192.0.2.2/24 on $peer (offloads off: af_packet
+#              must see real frames and checksums)
+#   vmknetd    2 lcores (one worker), uplink vmnic0 = net_af_packet on $veth
+#              (the other end of the pair), vSwitch0, vmk0 192.0.2.10/24
+#              on "Management Network" in defaultTcpipStack
+#
+# Functions:
+#   lx CMD...          run CMD in Linux's namespace
+#   vrun CMD...        run CMD under vmkrun (its sockets on vmk0)
+#   bg NAME CMD...     start CMD in the background (output to $tmp/NAME.log),
+#                      its pid in $bgpid; stopped at exit
+#   wait_port NS PORT  wait (10 s) until something listens on TCP PORT in
+#                      namespace NS ("root": vmknet's side, by vmkcli)
+#   conns              vmkcli network ip connection list (TCP rows)
+#   sha FILE           the file's SHA-256
+# Variables: ns, veth, peer, tmp, sock, BUILD, VMKRUN, and the vmknetd.sh
+# ones (cli, ok, fail, ...).
+
+: "${VMKR_NAME:?set VMKR_NAME before sourcing tests/integration/lib/vmkrun.sh}"
+: "${VMKR_MTU:=1500}"
+ns=${VMKR_NAME:0:6}$$
+veth=vr$$a
+peer=vr$$b
+bg_pids=()
+vmkr_cleanup() {
+	local p
+	for p in "${bg_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	sleep 0.2
+	for p in "${bg_pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+	ip netns del "$ns" 2>/dev/null || true
+	ip link del "$veth" 2>/dev/null || true
+}
+VMKD_NAME=$VMKR_NAME
+VMKD_LCORES=0-1
+VMKD_MEM=512
+VMKD_LOG_TAIL=60
+VMKD_EAL_ARGS=(--vdev "net_af_packet0,iface=$veth,framesz=10240,blocksz=20480")
+VMKD_DAEMON_ARGS=(--mbuf-size 10368)
+VMKD_CLEANUP_HOOK=vmkr_cleanup
+. tests/integration/lib/vmknetd.sh
+cfg=$tmp/config.json
+sock=$tmp/vmknetd.sock
+VMKRUN=$BUILD/bin/vmkrun
+[ -x "$VMKRUN" ] || fail "$VMKRUN not built"
+
+lx() { ip netns exec "$ns" "$@"; }
+vrun() { "$VMKRUN" --control "$sock" -- "$@"; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+bg() {
+	local name=$1
+	shift
+	"$@" >"$tmp/$name.log" 2>&1 &
+	bgpid=$!
+	bg_pids+=("$bgpid")
+}
+
+conns() { cli network ip connection list; }
+
+wait_port() {
+	local where=$1 port=$2
+	for _ in $(seq 1 100); do
+		if [ "$where" = root ]; then
+			conns 2>/dev/null | grep -q "[.:]$port .*LISTEN" && return 0
+		else
+			ip netns exec "$where" ss -Htln "sport = :$port" 2>/dev/null | grep -q . && return 0
+		fi
+		sleep 0.1
+	done
+	fail "nothing listens on port $port ($where)"
+}
+
+vmkr_up() {
+	echo "== Linux peer: namespace $ns, veth $veth <-> $peer, MTU $VMKR_MTU"
+	ip netns add "$ns"
+	ip link add "$veth" mtu "$VMKR_MTU" type veth peer name "$peer" mtu "$VMKR_MTU" netns "$ns"
+	ethtool -K "$veth" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true
+	lx ethtool -K "$peer" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true
+	ip link set "$veth" up
+	lx ip link set lo up
+	lx ip link set "$peer" up
+	lx ip addr add 192.0.2.2/24 dev "$peer"
+	echo "== vmknetd: vmnic0 on $veth, vmk0 192.0.2.10/24"
+	start
+	ok network vswitch standard uplink add -u vmnic0 -v vSwitch0
+	if [ "$VMKR_MTU" != 1500 ]; then
+		ok network vswitch standard set -v vSwitch0 -m "$VMKR_MTU"
+		ok network ip interface set -i vmk0 -m "$VMKR_MTU"
+	fi
+	ok network ip interface ipv4 set -i vmk0 -I 192.0.2.10 -N 255.255.255.0 -t static
+	lx ping -c 1 -W 5 192.0.2.10 >/dev/null || fail "Linux cannot reach vmk0"
+}
