@@ -34,10 +34,10 @@ struct tcpip_if;
 
 #define TCP_HASH_BUCKETS  1024
 #define TCP_MAX_CONNS     4096        /* connection blocks per netstack */
-/* Out-of-order ranges a receiver holds, and SACKed ranges a sender's
- * scoreboard keeps, per connection: 64 * 8 bytes each, 1 KiB in all (4 MiB
- * for TCP_MAX_CONNS). Reordering against Linux (20 ms +- 5 ms) left more
- * than 8 holes in a window all the time. */
+/* SACKed ranges a sender's scoreboard keeps per connection: 64 * 8 bytes
+ * (2 MiB for TCP_MAX_CONNS). Reordering against Linux (20 ms +- 5 ms) left
+ * more than 8 holes in a window all the time. (The receiver's ranges
+ * beyond holes are a table of their own: struct tcp_oooq.) */
 #define TCP_OOO_RANGES    64
 #define TCP_DEFAULT_BUF   (256u * 1024u)
 #define TCP_MIN_BUF       4096u
@@ -96,17 +96,34 @@ void tcp_sndq_consume(struct tcp_sndq *q, uint32_t n);
 /* Free every queued segment. */
 void tcp_sndq_free(struct tcp_sndq *q);
 
-/* Out-of-order ranges [start, end) in sequence space, sorted, disjoint:
- * the receiver's held data beyond a hole (the SACK blocks it reports)
- * and the sender's SACK scoreboard. */
+/* Ranges [start, end) in sequence space, sorted, disjoint: the sender's
+ * SACK scoreboard. */
 struct tcp_ooo {
 	uint8_t n;
 	uint32_t r[TCP_OOO_RANGES][2];
 };
 
-/* Receive queue: the in-order bytes from the reader's position, and the
- * segments held beyond a hole, one chain per range of p->ooo (in
- * sequence order, no byte twice). Memory: every segment counts what it
+/* A range [s, e) the receiver holds beyond a hole, and its segments (one
+ * chain, in sequence order, no byte twice). */
+struct tcp_ooo_range {
+	uint32_t s, e;
+	struct rte_mbuf *head, *tail;
+};
+
+/* The receiver's ranges beyond holes (the SACK blocks it reports), sorted,
+ * disjoint, all above RCV.NXT. The table is allocated (tcp_rcvq.c) by the
+ * first segment that arrives beyond a hole, sized for as many ranges as
+ * the receive queue's memory bound can hold segments, and kept until the
+ * connection's queues are freed: a connection that never sees reordering
+ * pays 16 bytes, one that does at most one allocation (more only if its
+ * buffer grew). */
+struct tcp_oooq {
+	struct tcp_ooo_range *r;      /* NULL until needed */
+	uint32_t n, cap;
+};
+
+/* Receive queue: the in-order bytes from the reader's position (the
+ * segments held beyond a hole are in p->ooo, one chain per range). Memory: every segment counts what it
  * pins (tcp_rcvq.c: its buffer, once per run of segments sharing one,
  * plus the mbuf itself); the total stays under mem_max. */
 struct tcp_rcvq {
@@ -116,7 +133,6 @@ struct tcp_rcvq {
 	uint32_t mem;                 /* what everything held pins, bytes */
 	uint32_t mem_max;             /* 2 x size + reserve (tcp_rcvq_init) */
 	uint32_t reserve;             /* a few pool mbufs: chain ends partly filled */
-	struct rte_mbuf *ooo_head[TCP_OOO_RANGES], *ooo_tail[TCP_OOO_RANGES];
 };
 
 /* ---- congestion control (tcp_cc_*.c) -------------------------------- */
@@ -177,6 +193,7 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name);
 #define TCPF_SACK_SEEN    0x20000 /* the peer has sent SACK blocks */
 #define TCPF_TLP_OUT      0x40000 /* a tail loss probe is unanswered */
 #define TCPF_UNDO_OK      0x80000 /* this recovery may still prove spurious */
+#define TCPF_DSACK        0x100000 /* a duplicate arrived: report p->dsack */
 
 #define TCP_RXT_TRACK     16          /* retransmissions of a recovery watched for loss */
 
@@ -259,7 +276,8 @@ struct vmk_tcp_sock {
 	uint32_t posted;              /* bytes a send posted to the worker that
 				       * are not in sndq yet (tcp_api.c; atomic) */
 	struct tcp_rcvq rcvq;         /* from the reader's position; beyond holes */
-	struct tcp_ooo ooo;           /* the ranges held beyond holes */
+	struct tcp_oooq ooo;          /* the ranges held beyond holes */
+	uint32_t dsack[2];            /* with TCPF_DSACK: the duplicate (RFC 2883) */
 	/* starts of the latest out-of-order segments, newest first: the
 	 * order of the SACK blocks we report (RFC 2018 4) */
 	uint32_t ooo_recent[TCP_MAX_SACK];
@@ -355,9 +373,10 @@ void tcp_rcvq_init(struct vmk_tcp_sock *p);
 /* Take the payload [seq, seq + len) of segment m, at byte off of m, into
  * the queue: in order (seq == RCV.NXT: RCV.NXT advances, across the
  * ranges the segment joins) or beyond a hole. Takes m in every case.
- * Returns 0, -ENOSPC (a new range and TCP_OOO_RANGES held) or -ENOBUFS
- * (over the memory bound, or no mbuf to compact it into); nothing is
- * held then. */
+ * Returns 0, -ENOSPC (a new range and no room in the table: its bound
+ * reached, or no memory for it), -ENOMEM (over the memory bound) or
+ * -ENOBUFS (no mbuf to compact it into); nothing is held then. Bytes
+ * that were held already are reported as a D-SACK (tcp_dsack_note). */
 int tcp_rcvq_input(struct vmk_tcp_sock *p, struct rte_mbuf *m, uint32_t off, uint32_t seq,
 		   uint32_t len);
 /* Copy up to n in-order bytes to dst and drop them. Returns the count. */
@@ -369,8 +388,19 @@ uint32_t tcp_rcvq_read(struct vmk_tcp_sock *p, void *dst, uint32_t n);
 long tcp_rcvq_take(struct vmk_tcp_sock *p, uint32_t max, struct rte_mbuf **out);
 /* Free the in-order bytes (shutdown of reading). */
 void tcp_rcvq_discard(struct vmk_tcp_sock *p);
-/* Free the data held beyond holes and forget the ranges. */
+/* Free the data held beyond holes, forget the ranges, free their table. */
 void tcp_rcvq_free_ooo(struct vmk_tcp_sock *p);
+/* Duplicate bytes [s, e) arrived: the next ACK's first SACK block reports
+ * them (RFC 2883); a later duplicate replaces an unsent one. */
+static inline void tcp_dsack_note(struct vmk_tcp_sock *p, uint32_t s, uint32_t e)
+{
+	p->flags |= TCPF_ACK_NOW;
+	if (!(p->flags & TCPF_SACK_OK))
+		return;
+	p->dsack[0] = s;
+	p->dsack[1] = e;
+	p->flags |= TCPF_DSACK;
+}
 /* The window to offer: the receive buffer's free bytes, or half the memory
  * the queue may still pin (beyond its reserve) when that is less. */
 uint32_t tcp_rcvq_window(const struct vmk_tcp_sock *p);

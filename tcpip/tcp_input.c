@@ -327,6 +327,8 @@ static void trim(struct vmk_tcp_sock *p, struct seg *s)
 			s->r.seq++;
 		}
 		d = RTE_MIN(d, s->len);
+		if (d > 0)                        /* RFC 2883: bytes we had */
+			tcp_dsack_note(p, s->r.seq, s->r.seq + d);
 		s->data_off += d;
 		s->len -= d;
 		s->r.seq += d;
@@ -713,6 +715,8 @@ static void conn_input(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 		if (!(r->flags & TCP_RST)) {
 			if (p->state == VMK_TCP_TIME_WAIT && (r->flags & TCP_FIN))
 				tcp_enter_time_wait(p, now);
+			if (s->len > 0 && seq_le(r->seq + s->len, p->rcv_nxt))
+				tcp_dsack_note(p, r->seq, r->seq + s->len); /* RFC 2883 */
 			tcp_send_ack(p, now);
 		}
 		count_drop(p->ns, VMK_TCPDROP_OUT_OF_WINDOW);

@@ -60,35 +60,64 @@ uint16_t tcp_rcv_wnd_field(struct vmk_tcp_sock *p)
 	return (uint16_t)w;
 }
 
-/* Append range i of the assembler to r's SACK blocks unless it is there. */
-static void sack_block(const struct tcp_ooo *o, unsigned int i, struct tcp_repr *r)
+/* Append range i of the assembler to r's SACK blocks unless it is there
+ * (a D-SACK block, from `from` on, does not count). */
+static void sack_block(const struct tcp_oooq *o, uint32_t i, struct tcp_repr *r,
+		       unsigned int from)
 {
-	for (unsigned int k = 0; k < r->n_sack; k++)
-		if (r->sack[k][0] == o->r[i][0])
+	for (unsigned int k = from; k < r->n_sack; k++)
+		if (r->sack[k][0] == o->r[i].s)
 			return;
-	r->sack[r->n_sack][0] = o->r[i][0];
-	r->sack[r->n_sack++][1] = o->r[i][1];
+	r->sack[r->n_sack][0] = o->r[i].s;
+	r->sack[r->n_sack++][1] = o->r[i].e;
 }
 
-/* SACK blocks from the out-of-order assembler (RFC 2018 4): the first
- * holds the most recently received segment, the next ones the ranges of
- * the segments received before it, newest first (so each range is
+/* The range holding seq, or o->n. */
+static uint32_t range_holding(const struct tcp_oooq *o, uint32_t base, uint32_t seq)
+{
+	uint32_t lo = 0, hi = o->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (o->r[mid].e - base <= seq - base)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < o->n && seq_le(o->r[lo].s, seq) ? lo : o->n;
+}
+
+/* SACK blocks (RFC 2018 4): first a D-SACK block when a duplicate arrived
+ * (RFC 2883 4: sent once, followed by the range that holds it, if any);
+ * then the range holding the most recently received segment, the ranges
+ * of the segments received before it, newest first (so each range is
  * reported in several ACKs), then any others in sequence order. Three
  * blocks fit beside a timestamp, four without. */
-static void add_sack(const struct vmk_tcp_sock *p, struct tcp_repr *r)
+static void add_sack(struct vmk_tcp_sock *p, struct tcp_repr *r)
 {
-	const struct tcp_ooo *o = &p->ooo;
-	unsigned int max = (p->flags & TCPF_TS) ? 3 : 4;
+	const struct tcp_oooq *o = &p->ooo;
+	unsigned int max = (p->flags & TCPF_TS) ? 3 : 4, from = 0;
+	uint32_t i;
 
 	if (!(p->flags & TCPF_SACK_OK))
 		return;
-	for (unsigned int k = 0; k < p->n_ooo_recent && r->n_sack < max; k++)
-		for (unsigned int i = 0; i < o->n; i++)
-			if (seq_le(o->r[i][0], p->ooo_recent[k]) &&
-			    seq_gt(o->r[i][1], p->ooo_recent[k]))
-				sack_block(o, i, r);
-	for (unsigned int i = 0; i < o->n && r->n_sack < max; i++)
-		sack_block(o, i, r);
+	if (p->flags & TCPF_DSACK) {
+		p->flags &= ~TCPF_DSACK;
+		r->sack[0][0] = p->dsack[0];
+		r->sack[0][1] = p->dsack[1];
+		r->n_sack = from = 1;
+		i = range_holding(o, p->rcv_nxt, p->dsack[0]);
+		if (i < o->n)
+			sack_block(o, i, r, from);
+	}
+	for (unsigned int k = 0; k < p->n_ooo_recent && r->n_sack < max; k++) {
+		i = range_holding(o, p->rcv_nxt, p->ooo_recent[k]);
+		if (i < o->n)
+			sack_block(o, i, r, from);
+	}
+	for (i = 0; i < o->n && r->n_sack < max; i++)
+		sack_block(o, i, r, from);
 }
 
 /* The largest IPv4 datagram less its header and a TCP header with the
@@ -99,8 +128,9 @@ uint32_t tcp_seg_room(const struct vmk_tcp_sock *p)
 {
 	uint32_t sack = 0;
 
-	if ((p->flags & TCPF_SACK_OK) && p->ooo.n > 0)
-		sack = 4u + 8u * RTE_MIN((uint32_t)p->ooo.n, (p->flags & TCPF_TS) ? 3u : 4u);
+	if ((p->flags & TCPF_SACK_OK) && (p->ooo.n > 0 || (p->flags & TCPF_DSACK)))
+		sack = 4u + 8u * RTE_MIN(p->ooo.n + ((p->flags & TCPF_DSACK) ? 1u : 0u),
+					 (p->flags & TCPF_TS) ? 3u : 4u);
 	return p->mss > sack + 64u ? p->mss - sack : p->mss;
 }
 

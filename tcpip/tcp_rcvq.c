@@ -4,7 +4,12 @@
  * data is one chain the reader copies from (vmk_tcp_recv) or detaches
  * (vmk_tcp_recv_mbuf); data beyond a hole is one chain per range of
  * p->ooo, in sequence order with no byte held twice, which joins the
- * in-order chain when the hole fills.
+ * in-order chain when the hole fills. The ranges are a sorted table
+ * (found by binary search), allocated on the first reordering and sized
+ * by the memory bound below, so every segment the window lets in can be
+ * held however many holes there are. Bytes that arrive again (held
+ * already beyond a hole, or covered by a retransmission) are noted for
+ * a D-SACK (RFC 2883).
  *
  * Memory. A held segment pins more than its payload: its whole buffer and
  * the mbuf itself (an indirect one, e.g. a clone of a local peer's send
@@ -29,6 +34,8 @@
  */
 #include <errno.h>
 #include <string.h>
+
+#include <rte_malloc.h>
 
 #include "tcpip/netstack.h"
 #include "tcpip/tcp.h"
@@ -258,63 +265,98 @@ static int admit(struct vmk_tcp_sock *p, struct rte_mbuf **m, uint32_t len, stru
 
 /* ---- ranges beyond a hole ----------------------------------------------- */
 
-static void range_remove(struct vmk_tcp_sock *p, unsigned int i)
+/* Every range holds at least one segment, and a segment pins at least an
+ * mbuf and a buffer, so the memory bound caps the ranges there can be: the
+ * table is sized for that (a buffer of the pool's size; smaller foreign
+ * buffers could make more, and find the table full: -ENOSPC). */
+static uint32_t ooo_cap_wanted(const struct vmk_tcp_sock *p)
 {
-	struct tcp_ooo *o = &p->ooo;
-	struct tcp_rcvq *q = &p->rcvq;
+	uint32_t seg = (uint32_t)sizeof(struct rte_mbuf) +
+		       rte_pktmbuf_data_room_size(p->ns->pool);
 
-	memmove(o->r[i], o->r[i + 1], (o->n - i - 1) * sizeof(o->r[0]));
-	memmove(&q->ooo_head[i], &q->ooo_head[i + 1], (o->n - i - 1) * sizeof(q->ooo_head[0]));
-	memmove(&q->ooo_tail[i], &q->ooo_tail[i + 1], (o->n - i - 1) * sizeof(q->ooo_tail[0]));
-	o->n--;
+	return RTE_MAX(p->rcvq.mem_max / seg + 1u, 8u);
 }
 
-/* Range i's data is duplicated by new data: free it. */
-static void range_drop(struct vmk_tcp_sock *p, unsigned int i)
+/* Room for one more range: allocates the table on first use, grows it
+ * when the bound grew since (both rare, off the per-segment path).
+ * Returns 0 or -ENOSPC. */
+static int ooo_room(struct vmk_tcp_sock *p)
 {
-	p->rcvq.mem -= chain_charge(p->rcvq.ooo_head[i], NULL);
-	rte_pktmbuf_free(p->rcvq.ooo_head[i]);
-	range_remove(p, i);
+	struct tcp_oooq *o = &p->ooo;
+	uint32_t want;
+	void *t;
+
+	if (o->n < o->cap)
+		return 0;
+	want = ooo_cap_wanted(p);
+	if (want <= o->cap)
+		return -ENOSPC;
+	if (o->r == NULL)
+		t = rte_malloc("vmk_tcp_ooo", (size_t)want * sizeof(o->r[0]), 0);
+	else
+		t = rte_realloc(o->r, (size_t)want * sizeof(o->r[0]), 0);
+	if (t == NULL)
+		return -ENOSPC;
+	o->r = t;
+	o->cap = want;
+	return 0;
 }
 
-static void range_insert(struct vmk_tcp_sock *p, uint32_t s, uint32_t e, struct rte_mbuf *head,
-			 struct rte_mbuf *tail)
+/* Sequence numbers in the ranges' order: offsets from RCV.NXT (every range
+ * lies above it). */
+static inline uint32_t rel(const struct vmk_tcp_sock *p, uint32_t x)
 {
-	struct tcp_ooo *o = &p->ooo;
-	struct tcp_rcvq *q = &p->rcvq;
-	unsigned int i = 0;
-
-	while (i < o->n && seq_lt(o->r[i][0], s))
-		i++;
-	memmove(o->r[i + 1], o->r[i], (o->n - i) * sizeof(o->r[0]));
-	memmove(&q->ooo_head[i + 1], &q->ooo_head[i], (o->n - i) * sizeof(q->ooo_head[0]));
-	memmove(&q->ooo_tail[i + 1], &q->ooo_tail[i], (o->n - i) * sizeof(q->ooo_tail[0]));
-	o->r[i][0] = s;
-	o->r[i][1] = e;
-	q->ooo_head[i] = head;
-	q->ooo_tail[i] = tail;
-	o->n++;
+	return x - p->rcv_nxt;
 }
 
-/* Charge of the ranges lying wholly within [s, e), except f and b. */
-static uint32_t covered_charge(const struct vmk_tcp_sock *p, uint32_t s, uint32_t e, int f, int b)
+/* The first range whose end is at or after x (o->n: none). */
+static uint32_t ooo_search(const struct vmk_tcp_sock *p, uint32_t x)
+{
+	const struct tcp_oooq *o = &p->ooo;
+	uint32_t lo = 0, hi = o->n, rx = rel(p, x);
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (rel(p, o->r[mid].e) < rx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Ranges [lo, hi) become the one range nr (lo == hi: nr is inserted at
+ * lo; the caller made room). */
+static void ooo_splice(struct tcp_oooq *o, uint32_t lo, uint32_t hi, const struct tcp_ooo_range *nr)
+{
+	memmove(&o->r[lo + 1], &o->r[hi], (o->n - hi) * sizeof(o->r[0]));
+	o->r[lo] = *nr;
+	o->n = o->n - (hi - lo) + 1u;
+}
+
+static uint32_t ranges_charge(const struct vmk_tcp_sock *p, uint32_t lo, uint32_t hi)
 {
 	uint32_t c = 0;
 
-	for (int i = 0; i < p->ooo.n; i++)
-		if (i != f && i != b && seq_ge(p->ooo.r[i][0], s) && seq_le(p->ooo.r[i][1], e))
-			c += chain_charge(p->rcvq.ooo_head[i], NULL);
+	for (uint32_t i = lo; i < hi; i++)
+		c += chain_charge(p->ooo.r[i].head, NULL);
 	return c;
 }
 
-static void drop_covered(struct vmk_tcp_sock *p, uint32_t s, uint32_t e)
+/* Free the data of ranges [lo, hi) and forget them. */
+static void ranges_drop(struct vmk_tcp_sock *p, uint32_t lo, uint32_t hi)
 {
-	for (unsigned int i = 0; i < p->ooo.n;) {
-		if (seq_ge(p->ooo.r[i][0], s) && seq_le(p->ooo.r[i][1], e))
-			range_drop(p, i);
-		else
-			i++;
+	struct tcp_oooq *o = &p->ooo;
+
+	if (lo == hi)
+		return;
+	for (uint32_t i = lo; i < hi; i++) {
+		p->rcvq.mem -= chain_charge(o->r[i].head, NULL);
+		rte_pktmbuf_free(o->r[i].head);
 	}
+	memmove(&o->r[lo], &o->r[hi], (o->n - hi) * sizeof(o->r[0]));
+	o->n -= hi - lo;
 }
 
 /* ---- input -------------------------------------------------------------- */
@@ -336,142 +378,156 @@ static void inorder_link(struct vmk_tcp_sock *p, struct rte_mbuf *m, uint32_t le
 	p->rcv_nxt += len;
 }
 
+/* The hole is filled up to the first range: it joins the in-order data. */
+static void join_first(struct vmk_tcp_sock *p)
+{
+	struct tcp_rcvq *q = &p->rcvq;
+	struct tcp_ooo_range *r = &p->ooo.r[0];
+
+	if (same_buf(q->tail, r->head))
+		q->mem -= r->head->buf_len;
+	if (q->tail != NULL)
+		q->tail->next = r->head;
+	else
+		q->head = r->head;
+	q->tail = r->tail;
+	q->len += r->e - r->s;
+	p->rcv_nxt = r->e;
+	memmove(&p->ooo.r[0], &p->ooo.r[1], (p->ooo.n - 1u) * sizeof(p->ooo.r[0]));
+	p->ooo.n--;
+}
+
 static int input_in_order(struct vmk_tcp_sock *p, struct rte_mbuf *m, uint32_t seq, uint32_t len)
 {
 	struct tcp_rcvq *q = &p->rcvq;
-	uint32_t e = seq + len;
+	uint32_t e = seq + len, k;
 	int64_t delta;
 	int ret;
 
-	/* Ranges the segment covers go; one it reaches into cuts it short. */
-	for (unsigned int i = 0; i < p->ooo.n; i++) {
-		if (seq_lt(p->ooo.r[i][0], e) && seq_gt(p->ooo.r[i][1], e)) {
-			e = p->ooo.r[i][0];
-			len = e - seq;
-			m = cut_back(m, len);
-			break;
-		}
+	/* Ranges 0..k-1 lie within the segment and go; range k, when the
+	 * segment reaches into it, cuts the segment short (RFC 2883: those
+	 * bytes were held already). */
+	k = ooo_search(p, e + 1u);
+	if (k < p->ooo.n && seq_lt(p->ooo.r[k].s, e)) {
+		tcp_dsack_note(p, p->ooo.r[k].s, e);
+		e = p->ooo.r[k].s;
+		len = e - seq;
+		m = cut_back(m, len);
+	} else if (k > 0) {
+		tcp_dsack_note(p, p->ooo.r[0].s, p->ooo.r[0].e);
 	}
 	/* In-order data first: data held beyond a hole makes way for it
 	 * (from the farthest range; the sender sends it again), or the hole
 	 * might never fill. */
-	while ((ret = admit(p, &m, len, q->tail, NULL, covered_charge(p, seq, e, -1, -1),
-			    &delta)) == -ENOMEM && p->ooo.n > 0) {
+	while ((ret = admit(p, &m, len, q->tail, NULL, ranges_charge(p, 0, k), &delta)) ==
+		       -ENOMEM && p->ooo.n > 0) {
 		p->ns->tcp->st.drops[VMK_TCPDROP_RCV_MEMORY]++;
-		range_drop(p, p->ooo.n - 1u);
+		ranges_drop(p, p->ooo.n - 1u, p->ooo.n);
+		k = RTE_MIN(k, p->ooo.n);
 	}
 	if (ret < 0) {
 		rte_pktmbuf_free(m);
 		return ret;
 	}
-	drop_covered(p, seq, e);
+	ranges_drop(p, 0, k);
 	q->mem = (uint32_t)((int64_t)q->mem + delta);
 	inorder_link(p, m, len);
-	/* The hole is filled up to the first range: it joins. */
-	if (p->ooo.n > 0 && p->ooo.r[0][0] == p->rcv_nxt) {
-		struct rte_mbuf *h = q->ooo_head[0];
-
-		if (same_buf(q->tail, h))
-			q->mem -= h->buf_len;
-		if (q->tail != NULL)
-			q->tail->next = h;
-		else
-			q->head = h;
-		q->tail = q->ooo_tail[0];
-		q->len += p->ooo.r[0][1] - p->ooo.r[0][0];
-		p->rcv_nxt = p->ooo.r[0][1];
-		range_remove(p, 0);
-	}
+	if (p->ooo.n > 0 && p->ooo.r[0].s == p->rcv_nxt)
+		join_first(p);
 	return 0;
 }
 
-/* Where new data [s, e) meets the held ranges: *f the one it starts in or
- * right after, *b the one it ends in or right before (-1: none); the
- * number of ranges it covers whole besides those. */
-static unsigned int neighbours(const struct tcp_ooo *o, uint32_t s, uint32_t e, int *f, int *b)
-{
-	unsigned int covered = 0;
+/* Where new data [s, e) beyond a hole meets the held ranges (sorted): f
+ * the one it starts in or right after, b the one it ends in or right
+ * before (-1: none), and between them the ranges it covers whole,
+ * [c0, c1). */
+struct meet {
+	int f, b;
+	uint32_t c0, c1;
+};
 
-	*f = *b = -1;
-	for (int i = 0; i < o->n; i++) {
-		if (seq_le(o->r[i][0], s) && seq_le(s, o->r[i][1]))
-			*f = i;
-		else if (seq_le(o->r[i][0], e) && seq_le(e, o->r[i][1]))
-			*b = i;
-		else if (seq_ge(o->r[i][0], s) && seq_le(o->r[i][1], e))
-			covered++;
+static void ooo_meet(const struct vmk_tcp_sock *p, uint32_t s, uint32_t e, struct meet *mt)
+{
+	const struct tcp_oooq *o = &p->ooo;
+	uint32_t i = ooo_search(p, s);
+
+	mt->f = mt->b = -1;
+	if (i < o->n && seq_le(o->r[i].s, s))
+		mt->f = (int)i++;
+	mt->c0 = i;
+	for (; i < o->n && seq_le(o->r[i].s, e); i++) {
+		if (seq_le(e, o->r[i].e)) {
+			mt->b = (int)i;
+			break;
+		}
 	}
-	return covered;
-}
-
-static int index_of_start(const struct tcp_ooo *o, uint32_t s)
-{
-	for (int i = 0; i < o->n; i++)
-		if (o->r[i][0] == s)
-			return i;
-	return -1;
+	mt->c1 = i;
 }
 
 /* Data beyond a hole: trimmed to the bytes no range holds, then merged with
  * the ranges it touches into one. */
 static int input_beyond(struct vmk_tcp_sock *p, struct rte_mbuf *m, uint32_t s, uint32_t len)
 {
-	struct tcp_ooo *o = &p->ooo;
-	struct tcp_rcvq *q = &p->rcvq;
-	struct rte_mbuf *fh = NULL, *ft = NULL, *bh = NULL, *bt = NULL, *head, *tail;
-	uint32_t e = s + len, start, end, fs = 0;
+	struct tcp_oooq *o = &p->ooo;
+	struct tcp_ooo_range nr;
+	struct rte_mbuf *ft = NULL;
+	uint32_t e = s + len, lo, hi;
+	struct meet mt;
+	uint32_t cov;
 	int64_t delta;
-	unsigned int covered;
-	int f, b, ret;
+	int ret;
 
-	covered = neighbours(o, s, e, &f, &b);
-	if (f >= 0 && seq_ge(o->r[f][1], e)) {    /* held already */
+	ooo_meet(p, s, e, &mt);
+	if (mt.f >= 0 && seq_ge(o->r[mt.f].e, e)) {    /* held already */
+		tcp_dsack_note(p, s, e);
 		rte_pktmbuf_free(m);
 		return 0;
 	}
-	if (o->n - covered - (f >= 0) - (b >= 0) + 1u > TCP_OOO_RANGES) {
+	lo = mt.f >= 0 ? (uint32_t)mt.f : mt.c0;
+	hi = mt.b >= 0 ? (uint32_t)mt.b + 1u : mt.c1;
+	if (lo == hi && ooo_room(p) < 0) {
 		rte_pktmbuf_free(m);
 		return -ENOSPC;
 	}
-	if (f >= 0) {
-		m = cut_front(m, o->r[f][1] - s);
-		s = o->r[f][1];
-		fs = o->r[f][0];
-		fh = q->ooo_head[f];
-		ft = q->ooo_tail[f];
+	nr.s = s;
+	if (mt.f >= 0) {
+		if (seq_lt(s, o->r[mt.f].e))
+			tcp_dsack_note(p, s, o->r[mt.f].e);
+		m = cut_front(m, o->r[mt.f].e - s);
+		s = o->r[mt.f].e;
+		nr.s = o->r[mt.f].s;
+		ft = o->r[mt.f].tail;
 	}
-	if (b >= 0) {
-		e = o->r[b][0];
-		bh = q->ooo_head[b];
-		bt = q->ooo_tail[b];
+	nr.e = e;
+	if (mt.b >= 0) {
+		e = o->r[mt.b].s;
+		nr.e = o->r[mt.b].e;
 	}
 	len = e - s;
 	m = cut_back(m, len);
-	start = f >= 0 ? fs : s;
-	end = b >= 0 ? o->r[b][1] : e;
-	ret = admit(p, &m, len, ft, bh, covered_charge(p, s, e, f, b), &delta);
+	cov = ranges_charge(p, mt.c0, mt.c1);
+	ret = admit(p, &m, len, ft, mt.b >= 0 ? o->r[mt.b].head : NULL, cov, &delta);
 	if (ret < 0) {
 		rte_pktmbuf_free(m);
 		return ret;
 	}
-	drop_covered(p, s, e);
-	q->mem = (uint32_t)((int64_t)q->mem + delta);
 	/* one chain: F's, the new bytes, B's */
-	head = fh != NULL ? fh : m;
-	tail = ft;
+	nr.head = mt.f >= 0 ? o->r[mt.f].head : m;
+	nr.tail = ft;
 	if (m != NULL) {
-		if (tail != NULL)
-			tail->next = m;
-		tail = last_seg(m);
+		if (nr.tail != NULL)
+			nr.tail->next = m;
+		nr.tail = last_seg(m);
 	}
-	if (bh != NULL) {
-		tail->next = bh;
-		tail = bt;
-		range_remove(p, (unsigned int)index_of_start(o, e));
+	if (mt.b >= 0) {
+		nr.tail->next = o->r[mt.b].head;
+		nr.tail = o->r[mt.b].tail;
 	}
-	if (fh != NULL)
-		range_remove(p, (unsigned int)index_of_start(o, start));
-	range_insert(p, start, end, head, tail);
+	/* the ranges covered whole go (their bytes came again) */
+	for (uint32_t i = mt.c0; i < mt.c1; i++)
+		rte_pktmbuf_free(o->r[i].head);
+	p->rcvq.mem = (uint32_t)((int64_t)p->rcvq.mem - cov + delta);
+	ooo_splice(o, lo, hi, &nr);
 	return 0;
 }
 
@@ -602,7 +658,10 @@ void tcp_rcvq_discard(struct vmk_tcp_sock *p)
 
 void tcp_rcvq_free_ooo(struct vmk_tcp_sock *p)
 {
-	while (p->ooo.n > 0)
-		range_drop(p, p->ooo.n - 1u);
+	ranges_drop(p, 0, p->ooo.n);
+	rte_free(p->ooo.r);
+	p->ooo.r = NULL;
+	p->ooo.cap = 0;
 	p->n_ooo_recent = 0;
+	p->flags &= ~TCPF_DSACK;
 }

@@ -285,8 +285,8 @@ static void test_out_of_order_segments_are_held_as_mbufs_and_delivered_in_order(
 	m[3] = peer_frame(peer_nxt + 4200, our_iss + 1, TCP_ACK, 65535, NULL, in + 4200, 1400);
 	input(m[3]);
 	CU_ASSERT_EQUAL(c->ooo.n, 1);
-	CU_ASSERT_PTR_EQUAL(c->rcvq.ooo_head[0], m[2]);
-	CU_ASSERT_PTR_EQUAL(c->rcvq.ooo_tail[0], m[3]);
+	CU_ASSERT_PTR_EQUAL(c->ooo.r[0].head, m[2]);
+	CU_ASSERT_PTR_EQUAL(c->ooo.r[0].tail, m[3]);
 	CU_ASSERT_PTR_EQUAL(m[2]->next, m[3]);
 	CU_ASSERT_EQUAL(c->rcvq.mem, 2 * one);
 	/* bytes held already are not held twice */
@@ -333,14 +333,14 @@ static void test_overlapping_segments_beyond_a_hole_keep_each_byte_once(void)
 	CU_ASSERT_EQUAL(c->ooo.n, 2);
 	peer_send(peer_nxt + 1500, our_iss + 1, TCP_ACK, 65535, NULL, in + 1500, 2500);
 	CU_ASSERT_EQUAL(c->ooo.n, 1);
-	CU_ASSERT_EQUAL(c->ooo.r[0][0], peer_nxt + 1500);
-	CU_ASSERT_EQUAL(c->ooo.r[0][1], peer_nxt + 4000);
+	CU_ASSERT_EQUAL(c->ooo.r[0].s, peer_nxt + 1500);
+	CU_ASSERT_EQUAL(c->ooo.r[0].e, peer_nxt + 4000);
 	CU_ASSERT_EQUAL(c->rcvq.mem, 2 * (sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE));
 	/* [600, 1700) reaches into it from below; [300, 700) joins from below */
 	peer_send(peer_nxt + 600, our_iss + 1, TCP_ACK, 65535, NULL, in + 600, 1100);
 	peer_send(peer_nxt + 300, our_iss + 1, TCP_ACK, 65535, NULL, in + 300, 400);
 	CU_ASSERT_EQUAL(c->ooo.n, 1);
-	CU_ASSERT_EQUAL(c->ooo.r[0][0], peer_nxt + 300);
+	CU_ASSERT_EQUAL(c->ooo.r[0].s, peer_nxt + 300);
 	CU_ASSERT_EQUAL(vmk_tcp_recv(c, got, sizeof(got), 0), -EAGAIN);
 	/* [0, 1000) in order, reaching into the range */
 	peer_send(peer_nxt, our_iss + 1, TCP_ACK, 65535, NULL, in, 1000);
@@ -455,7 +455,7 @@ static void test_held_mbufs_count_whole_against_the_window_and_small_segments_ar
 	CU_ASSERT_EQUAL(c->rcvq.mem, 18 * one);
 	CU_ASSERT(c->rcvq.mem <= c->rcvq.mem_max);
 	CU_ASSERT_EQUAL(c->ooo.n, 1);
-	CU_ASSERT_EQUAL(c->ooo.r[0][0], x + 33);
+	CU_ASSERT_EQUAL(c->ooo.r[0].s, x + 33);
 	CU_ASSERT_EQUAL(tcp_rcv_space(c), 0);
 	vmk_tcp_get_stats(host, NULL, &st);
 	CU_ASSERT_EQUAL(st.drops[VMK_TCPDROP_RCV_MEMORY], 1);
