@@ -326,6 +326,7 @@ fuzz: deps fuzz-build
 	@flock /tmp/vmknet-dpdk.lock tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 $(BUILD)/fuzz/fuzz_ctl: $(VMKNETD_OBJS) $(SOCK_SERVER_OBJS)
+$(BUILD)/fuzz/fuzz_session: $(SOCK_SERVER_OBJS)
 $(BUILD)/fuzz/fuzz_vmkcli: $(VMKCLI_OBJS)
 
 $(BUILD)/obj/examples/vmkcli/main_fuzz.o: examples/vmkcli/main.c

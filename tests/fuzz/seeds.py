@@ -219,3 +219,85 @@ switch_seed('fdb-full-floods', [
 switch_seed('vmknic-to-uplink', [
     burst(VMK0, [l2(M[20], VMK0_MAC, frame(60)), l2(BC, VMK0_MAC, frame(60))]),
     burst(UP0, [l2(VMK0_MAC, M[20], frame(60))])])
+
+
+# ---- session (fuzz_session.c): [config] then [op][args...]
+S_REQ, S_PRODUCE, S_CONSUME, S_INDEX, S_RECORD, S_FLAGS, S_DIRTY, S_BELL, S_PEER = range(9)
+OPEN, BIND, LISTEN, CONNECT, ACCEPT, SHUTDOWN, CLOSE, SETOPT, GETNAME, DETACH = range(1, 11)
+TCP, UDP = 1, 2
+SVMK0, SVMK1 = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 3])
+FD, FIX = 1, 4   # REQ flags: a socketpair end attached; slot and gen from the segment
+
+
+def vreq(op, slot=0, proto=0, addr=b'\0' * 4, port=0, opt=0, value=0, v2=0, v3=0, v4=0, fl=FIX):
+    return bytes([S_REQ, fl]) + struct.pack('<IIII4sHHiIII24x', op, slot, 0, proto, addr, port,
+                                           opt, value, v2, v3, v4)
+
+
+def s_produce(slot, n):
+    return struct.pack('<BBH', S_PRODUCE, slot, n)
+
+
+def s_consume(slot, n):
+    return struct.pack('<BBH', S_CONSUME, slot, n)
+
+
+def s_index(slot, which, v):
+    return struct.pack('<BBBQ', S_INDEX, slot, which, v)
+
+
+def s_record(slot, ln, addr, port, plen):
+    return struct.pack('<BBI4sHH', S_RECORD, slot, ln, addr, port, plen)
+
+
+def s_peer(what, port=0, n=0):
+    return struct.pack('<BBHB', S_PEER, what, port, n)
+
+
+PUMP = s_peer(0)
+
+
+def session_seed(name, cfg, ops):
+    os.makedirs('tests/fuzz/corpus/session', exist_ok=True)
+    with open('tests/fuzz/corpus/session/' + name, 'wb') as f:
+        f.write(bytes([cfg]) + b''.join(ops))
+
+
+# cfg: slots 4 (2), ring 8192 (1 << 2), 0x10: vmknic vmk0
+session_seed('tcp-open-connect-send', 0x06, [
+    vreq(OPEN, proto=TCP, fl=FD), vreq(CONNECT, addr=SVMK1, port=8000), PUMP, PUMP,
+    vreq(GETNAME), s_produce(0, 1000), PUMP, s_peer(2, n=4), s_consume(0, 256),
+    vreq(SHUTDOWN, value=1), PUMP, vreq(CLOSE)])
+session_seed('tcp-bind-listen-accept', 0x12, [
+    vreq(OPEN, proto=TCP, fl=FD), vreq(BIND, port=7000), vreq(LISTEN, value=8),
+    s_peer(1, 7000), PUMP, vreq(ACCEPT, fl=FD | FIX), s_peer(2, n=2), s_consume(1, 128),
+    s_produce(1, 100), PUMP, vreq(GETNAME, slot=1), vreq(CLOSE, slot=1, value=1),
+    vreq(ACCEPT, fl=FD | FIX), vreq(DETACH)])
+session_seed('udp-open-sendto-record', 0x02, [
+    vreq(OPEN, proto=UDP, fl=FD), vreq(BIND, port=9100), s_record(0, 5, SVMK1, 9000, 5), PUMP,
+    vreq(CONNECT, addr=SVMK1, port=9000), s_record(0, 32, b'\0' * 4, 0, 32),
+    s_peer(3, 9100, 2), s_consume(0, 200), vreq(GETNAME), vreq(SHUTDOWN, value=2),
+    vreq(CLOSE)])
+session_seed('tcp-options-detach-with-data', 0x06, [
+    vreq(OPEN, proto=TCP, fl=FD), vreq(SETOPT, opt=1, value=1),
+    vreq(SETOPT, opt=2, value=1, v2=1000, v3=500, v4=3), vreq(SETOPT, opt=3, value=1, v2=1 << 30),
+    vreq(SETOPT, opt=4, value=6), vreq(CONNECT, addr=SVMK1, port=8000), PUMP,
+    struct.pack('<BBBB', S_FLAGS, 0, 0, 1), s_produce(0, 8000), PUMP,
+    struct.pack('<BBQ', S_DIRTY, 0, 1), struct.pack('<BBB', S_BELL, 1, 0), vreq(DETACH)])
+session_seed('tcp-connect-refused', 0x00, [
+    vreq(OPEN, proto=TCP, fl=FD), vreq(CONNECT, addr=SVMK1, port=8001), PUMP, PUMP,
+    vreq(CONNECT, addr=SVMK1, port=8000), vreq(SHUTDOWN, value=0), vreq(CLOSE)])
+session_seed('hostile-tx-tail-beyond', 0x00, [
+    vreq(OPEN, proto=TCP, fl=FD), s_index(0, 0, 4097)])
+session_seed('hostile-rx-head-past-tail', 0x00, [
+    vreq(OPEN, proto=UDP, fl=FD), s_index(0, 1, 64)])
+session_seed('hostile-udp-huge-record', 0x00, [
+    vreq(OPEN, proto=UDP, fl=FD), s_record(0, 100000, SVMK1, 9000, 0)])
+session_seed('hostile-garbage-request', 0x00, [bytes([S_REQ, 0]) + b'\xa5' * 64])
+session_seed('hostile-short-request', 0x00, [vreq(OPEN, proto=TCP, fl=FD), bytes([S_REQ, 0]) +
+                                             b'\x09' * 10])
+session_seed('hostile-stray-descriptor', 0x00, [vreq(GETNAME, fl=FD)])
+session_seed('open-full-table-bad-fds', 0x00, [
+    vreq(OPEN, proto=TCP, fl=FD), vreq(OPEN, proto=UDP, fl=FD), vreq(OPEN, proto=TCP),
+    vreq(OPEN, proto=TCP, fl=3), vreq(OPEN, proto=7, fl=FD), vreq(OPEN, proto=UDP, fl=2),
+    vreq(CLOSE), vreq(CLOSE)])
