@@ -46,6 +46,9 @@ struct tcpip_if;
 #define TCP_RTO_MAX_US    (60ull * 1000000ull)
 #define TCP_PERSIST_MIN_US 200000ull
 #define TCP_DUPACK_THRESH 3
+/* The most reordering (segments) a sender learns, as Linux's
+ * tcp_max_reordering. */
+#define TCP_MAX_REORDERING 300
 #define TCP_EPHEMERAL_MIN 49152
 #define TCP_TXQ_RESERVE   16          /* adapter ring slots data leaves free */
 
@@ -249,7 +252,10 @@ struct vmk_tcp_sock {
 	const struct tcp_cc_ops *cc;
 	uint32_t cwnd, ssthresh, recover;
 	uint32_t bytes_acked;         /* congestion avoidance accumulator */
-	uint8_t dupacks;
+	uint16_t dupacks;
+	/* reordering the peer's SACKs showed (segments; 0: none seen): the
+	 * DupThresh of IsLost and of entering recovery (tcp_sack.c) */
+	uint16_t reordering;
 	uint64_t cc_priv[4];          /* module state (CUBIC needs a few words) */
 	/* SACK scoreboard (RFC 6675): ranges above snd_una the peer holds */
 	struct tcp_ooo sacked;
@@ -484,6 +490,16 @@ static inline bool tcp_sack_recovery(const struct vmk_tcp_sock *p)
 /* RFC 5827 early retransmit: DupThresh lowered to (outstanding segments
  * - 1) when fewer than four are outstanding and nothing new can go. */
 uint32_t tcp_dupthresh(const struct vmk_tcp_sock *p);
+/* Data from s arrived after data up to top (segments sent after it): the
+ * reordering degree is their distance in segments; DupThresh (tcp_reo_thresh)
+ * grows to exceed it, up to TCP_MAX_REORDERING, and never shrinks (as
+ * Linux's tp->reordering; RFC 4653's idea). Counted in reorder_seen. */
+void tcp_note_reordering(struct vmk_tcp_sock *p, uint32_t s, uint32_t top);
+/* DupThresh as reordering has raised it (TCP_DUPACK_THRESH at least). */
+static inline uint32_t tcp_reo_thresh(const struct vmk_tcp_sock *p)
+{
+	return p->reordering > TCP_DUPACK_THRESH ? p->reordering : TCP_DUPACK_THRESH;
+}
 /* RFC 3042 limited transmit: what the first two duplicate ACKs add to
  * the congestion window for new data. */
 static inline uint32_t tcp_limited_transmit(const struct vmk_tcp_sock *p)

@@ -20,7 +20,8 @@
  *  - RFC 3522 (Eifel) undo: the first ACK of new data in a recovery that
  *    echoes a timestamp older than the recovery's first retransmission
  *    was caused by the original segment, so the recovery was spurious
- *    (reordering): cwnd, ssthresh and the module's state come back.
+ *    (reordering): cwnd, ssthresh and the module's state come back, and
+ *    the distance the original was overtaken by raises DupThresh.
  * Lock held (see tcp.h).
  */
 #include <errno.h>
@@ -37,7 +38,7 @@ uint32_t tcp_dupthresh(const struct vmk_tcp_sock *p)
 	uint32_t unsent = p->sndq.len > out ? p->sndq.len - out : 0;
 
 	if (oseg < 2 || oseg >= 4)
-		return TCP_DUPACK_THRESH;
+		return tcp_reo_thresh(p);
 	/* RFC 5827 2.1: new data that the receive window lets go would make
 	 * duplicate ACKs of its own (limited transmit) */
 	if (unsent > 0 && seq_ge(p->snd_una + p->snd_wnd, p->snd_max + RTE_MIN(unsent, p->mss)))
@@ -217,6 +218,20 @@ void tcp_undo_save(struct vmk_tcp_sock *p, uint64_t now)
 		p->flags &= ~TCPF_UNDO_OK;
 }
 
+void tcp_note_reordering(struct vmk_tcp_sock *p, uint32_t s, uint32_t top)
+{
+	uint32_t degree;
+
+	if (p->mss == 0 || !seq_lt(s, top))
+		return;
+	degree = (top - s + p->mss - 1u) / p->mss + 1u;
+	degree = RTE_MIN(degree, (uint32_t)TCP_MAX_REORDERING);
+	if (degree > tcp_reo_thresh(p)) {
+		p->reordering = (uint16_t)degree;
+		p->ns->tcp->st.reorder_seen++;
+	}
+}
+
 bool tcp_undo_check(struct vmk_tcp_sock *p, const struct tcp_repr *r)
 {
 	if (!(p->flags & TCPF_UNDO_OK))
@@ -227,6 +242,9 @@ bool tcp_undo_check(struct vmk_tcp_sock *p, const struct tcp_repr *r)
 	if (!(p->flags & TCPF_IN_RECOVERY) || !r->has_ts || r->ts_ecr == 0 ||
 	    !seq_lt(r->ts_ecr, p->undo_tsval))
 		return false;
+	/* the original at SND.UNA came after everything SACKed above it */
+	tcp_note_reordering(p, p->snd_una, p->sacked.n > 0 ?
+			    p->sacked.r[p->sacked.n - 1][1] : r->ack);
 	p->cwnd = RTE_MAX(p->cwnd, p->undo_cwnd);
 	p->ssthresh = RTE_MAX(p->ssthresh, p->undo_ssthresh);
 	memcpy(p->cc_priv, p->undo_cc_priv, sizeof(p->cc_priv));

@@ -2,7 +2,8 @@
  * The sender's side of SACK (RFC 2018) and SACK-based loss recovery
  * (RFC 6675): a scoreboard of the ranges the peer reported holding above
  * SND.UNA, IsLost (DupThresh discontiguous SACKed ranges, or more than
- * (DupThresh - 1) * SMSS bytes SACKed above a sequence number), the pipe
+ * (DupThresh - 1) * SMSS bytes SACKed above a sequence number; DupThresh
+ * grows with the reordering an undone recovery showed), the pipe
  * estimate of what is still in the network, and NextSeg's first rule:
  * retransmit the lowest lost unSACKed data above HighRxt while
  * cwnd - pipe allows a segment. New data (NextSeg's second rule) is sent by
@@ -55,7 +56,7 @@ void tcp_sack_update(struct vmk_tcp_sock *p, const struct tcp_repr *r, bool *new
 	return;
 #endif
 	for (unsigned int i = 0; i < r->n_sack; i++) {
-		uint32_t s = r->sack[i][0], e = r->sack[i][1];
+		uint32_t s = r->sack[i][0], e = r->sack[i][1], ns;
 
 		/* D-SACKs (at or below SND.UNA) and blocks past what we sent
 		 * say nothing about what is missing; a FIN is never SACKed
@@ -68,8 +69,12 @@ void tcp_sack_update(struct vmk_tcp_sock *p, const struct tcp_repr *r, bool *new
 			e = data_end;
 		if (!seq_lt(s, e))
 			continue;
-		if (tcp_sack_sacked_end(p, s) == e)
-			continue;                      /* known already */
+		/* what it adds starts where the range holding s ends; a
+		 * block known already (or a part of one: an older ACK that
+		 * a newer one overtook, a D-SACK) adds nothing */
+		ns = tcp_sack_sacked_end(p, s);
+		if (!seq_lt(ns, e))
+			continue;
 		if (range_add(sb, s, e) == 0)        /* full: the lowest ranges are kept */
 			*news = true;
 	}
@@ -117,7 +122,9 @@ static bool lost(const struct vmk_tcp_sock *p, uint32_t seq, uint32_t ranges, ui
 {
 	if ((p->flags & TCPF_IN_RECOVERY) && seq_lt(seq, p->lost_below))
 		return true;                       /* below a SACKed tail loss probe */
-	return ranges >= TCP_DUPACK_THRESH || bytes > (TCP_DUPACK_THRESH - 1u) * p->mss;
+	uint32_t thresh = tcp_reo_thresh(p);
+
+	return ranges >= thresh || bytes > (thresh - 1u) * p->mss;
 }
 
 bool tcp_sack_is_lost(const struct vmk_tcp_sock *p, uint32_t seq)

@@ -536,7 +536,8 @@ static void report(const struct opts *o, struct embed *e, const struct result *r
 		       ",\"ip_txq_full\":%" PRIu64 ",\"ip_no_mbuf\":%" PRIu64
 		       ",\"drop_paws\":%" PRIu64 ",\"drop_ooo_full\":%" PRIu64
 		       ",\"drop_out_of_window\":%" PRIu64 ",\"tlp_probes\":%" PRIu64
-		       ",\"lost_rexmits\":%" PRIu64 ",\"recovery_undos\":%" PRIu64 "}\n",
+		       ",\"lost_rexmits\":%" PRIu64 ",\"recovery_undos\":%" PRIu64
+		       ",\"reorder_seen\":%" PRIu64 "}\n",
 		       o->mode == MODE_RECV ? "recv" : "send", o->zero_copy ? "true" : "false",
 		       ok ? "true" : "false", r->bytes,
 		       r->seconds, gbps, o->host.mtu, st.segs_tx, st.segs_rx, st.retrans,
@@ -544,7 +545,7 @@ static void report(const struct opts *o, struct embed *e, const struct result *r
 		       st.syncookies_ok, ns.drops[VMK_IPDROP_TXQ_FULL], ns.drops[VMK_IPDROP_NO_MBUF],
 		       st.drops[VMK_TCPDROP_PAWS], st.drops[VMK_TCPDROP_OOO_FULL],
 		       st.drops[VMK_TCPDROP_OUT_OF_WINDOW], st.tlp_probes, st.lost_rexmits,
-		       st.recovery_undos);
+		       st.recovery_undos, st.reorder_seen);
 	fflush(stdout);
 }
 

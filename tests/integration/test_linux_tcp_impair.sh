@@ -325,13 +325,13 @@ transfer() {
 	fi
 	local lx
 	mapfile -t lx <<<"$lx_d"
-	summary+=("$(printf '%-13s %4s MiB %6s s | link: drop %s reord %s dup %s | vmknet: retrans %s fast %s rto %s tlp %s relost %s undo %s paws %s ooo_full %s | Linux: retrans %s ofo %s dsack %s paws %s' \
+	summary+=("$(printf '%-13s %4s MiB %6s s | link: drop %s reord %s dup %s | vmknet: retrans %s fast %s rto %s tlp %s relost %s undo %s reo %s paws %s ooo_full %s | Linux: retrans %s ofo %s dsack %s paws %s' \
 		"$name" "$mib" "$secs" "$(counter "$data_dir" dropped)" \
 		"$(counter "$data_dir" reordered)" "$(counter "$data_dir" duplicated)" \
 		"$(json_get "$out" retrans)" "$(json_get "$out" fast_retrans)" \
 		"$(json_get "$out" timeouts)" "$(json_get "$out" tlp_probes)" \
 		"$(json_get "$out" lost_rexmits)" "$(json_get "$out" recovery_undos)" \
-		"$(json_get "$out" drop_paws)" \
+		"$(json_get "$out" reorder_seen)" "$(json_get "$out" drop_paws)" \
 		"$(json_get "$out" drop_ooo_full)" "${lx[@]}")")
 }
 

@@ -455,6 +455,45 @@ static void test_an_ack_echoing_the_original_undoes_a_spurious_recovery(void)
 	CU_ASSERT_EQUAL(c->ssthresh, ssthresh0);
 	vmk_tcp_get_stats(host, NULL, &st);
 	CU_ASSERT_EQUAL(st.recovery_undos, 1);
+	/* it was overtaken by 1-3: DupThresh now exceeds that distance */
+	CU_ASSERT_EQUAL(c->reordering, 5);
+	CU_ASSERT_EQUAL(tcp_dupthresh(c), 5);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* After the spurious recovery above (segment 0 overtaken by 1-3: DupThresh
+ * 5), segment 4 is late the same way: 5-8 SACKed above it start nothing,
+ * as would have at 5-7 before; a fifth segment SACKed above it makes it
+ * lost (IsLost with DupThresh 5). */
+static void test_after_an_undo_the_same_reordering_starts_no_recovery(void)
+{
+	struct vmk_tcp_sock *l, *c;
+	uint32_t ts0;
+
+	setup_mtu(1500);
+	c = sack_ts_sender(&l, 10);
+	ts0 = tcp_ts_now(now);                          /* the originals' */
+	timers_at(now + 40 * MS);
+	peer_ts_ack(TSEG(0), 1, 2, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 3, 10, ts0);
+	peer_ts_ack(TSEG(0), 1, 4, 10, ts0);
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	n_out();
+	peer_ts_ack(TSEG(4), 0, 0, 11, ts0);            /* undone */
+	CU_ASSERT_FATAL(!(c->flags & TCPF_IN_RECOVERY));
+	CU_ASSERT_EQUAL(c->reordering, 5);
+	n_out();
+	for (unsigned int k = 6; k <= 9; k++) {
+		peer_ts_ack(TSEG(4), 5, k, 12, ts0);
+		CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	}
+	CU_ASSERT_EQUAL(n_out(), 0);                    /* nothing resent */
+	peer_ts_ack(TSEG(4), 5, 10, 12, ts0);
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, TSEG(4));
 	vmk_tcp_abort(c);
 	vmk_tcp_close(l);
 	teardown();
@@ -610,6 +649,7 @@ int main(void)
 	ADD(s, test_in_recovery_each_silence_after_new_sack_information_is_probed);
 	ADD(s, test_a_lost_retransmission_is_sent_again_without_a_timeout);
 	ADD(s, test_an_ack_echoing_the_original_undoes_a_spurious_recovery);
+	ADD(s, test_after_an_undo_the_same_reordering_starts_no_recovery);
 	ADD(s, test_an_ack_echoing_the_retransmission_keeps_the_reduced_window);
 	ADD(s, test_a_disordered_duplicate_ack_passes_paws_but_old_data_does_not);
 	ADD(s, test_zero_window_is_probed_and_a_window_update_resumes_sending);
