@@ -60,8 +60,10 @@
  * channel. The server runs in this process, so a stale close of a number
  * it no longer owns could hit it; the number would then be reused by the
  * next socketpair and a request sent into it would never be answered (a
- * hang that names nobody). close() is interposed (this binary only) to
- * report the closer's stack instead. */
+ * hang that names nobody). close() is interposed (calls from this binary,
+ * the server's included) to report the closer's stack instead. (The
+ * intermittent reply hang seen so far is not that: there the session was
+ * alive and its reply arrived after the 10 s wait.) */
 static int watch_fd = -1;
 
 int close(int fd)
