@@ -126,8 +126,8 @@ struct tcp_oooq {
 };
 
 /* Receive queue: the in-order bytes from the reader's position (the
- * segments held beyond a hole are in p->ooo, one chain per range). Memory: every segment counts what it
- * pins (tcp_rcvq.c: its buffer, once per run of segments sharing one,
+ * segments held beyond a hole are in p->ooo, one chain per range).
+ * Memory: every segment counts what it pins (tcp_rcvq.c: its buffer, once per run of segments sharing one,
  * plus the mbuf itself); the total stays under mem_max. */
 struct tcp_rcvq {
 	struct rte_mbuf *head, *tail; /* in order */
@@ -253,8 +253,8 @@ struct vmk_tcp_sock {
 	uint32_t cwnd, ssthresh, recover;
 	uint32_t bytes_acked;         /* congestion avoidance accumulator */
 	uint16_t dupacks;
-	/* reordering the peer's SACKs showed (segments; 0: none seen): the
-	 * DupThresh of IsLost and of entering recovery (tcp_sack.c) */
+	/* reordering an undone recovery showed (segments; 0: none seen):
+	 * the DupThresh of IsLost and of entering recovery (tcp_rack.c) */
 	uint16_t reordering;
 	uint64_t cc_priv[4];          /* module state (CUBIC needs a few words) */
 	/* SACK scoreboard (RFC 6675): ranges above snd_una the peer holds */
@@ -394,6 +394,9 @@ uint32_t tcp_rcvq_read(struct vmk_tcp_sock *p, void *dst, uint32_t n);
 long tcp_rcvq_take(struct vmk_tcp_sock *p, uint32_t max, struct rte_mbuf **out);
 /* Free the in-order bytes (shutdown of reading). */
 void tcp_rcvq_discard(struct vmk_tcp_sock *p);
+/* The index of the range beyond a hole that holds byte seq, or p->ooo.n
+ * (none): a binary search of the sorted table. */
+uint32_t tcp_rcvq_range_holding(const struct vmk_tcp_sock *p, uint32_t seq);
 /* Free the data held beyond holes, forget the ranges, free their table. */
 void tcp_rcvq_free_ooo(struct vmk_tcp_sock *p);
 /* Duplicate bytes [s, e) arrived: the next ACK's first SACK block reports

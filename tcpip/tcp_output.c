@@ -72,22 +72,6 @@ static void sack_block(const struct tcp_oooq *o, uint32_t i, struct tcp_repr *r,
 	r->sack[r->n_sack++][1] = o->r[i].e;
 }
 
-/* The range holding seq, or o->n. */
-static uint32_t range_holding(const struct tcp_oooq *o, uint32_t base, uint32_t seq)
-{
-	uint32_t lo = 0, hi = o->n;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (o->r[mid].e - base <= seq - base)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < o->n && seq_le(o->r[lo].s, seq) ? lo : o->n;
-}
-
 /* SACK blocks (RFC 2018 4): first a D-SACK block when a duplicate arrived
  * (RFC 2883 4: sent once, followed by the range that holds it, if any);
  * then the range holding the most recently received segment, the ranges
@@ -107,12 +91,12 @@ static void add_sack(struct vmk_tcp_sock *p, struct tcp_repr *r)
 		r->sack[0][0] = p->dsack[0];
 		r->sack[0][1] = p->dsack[1];
 		r->n_sack = from = 1;
-		i = range_holding(o, p->rcv_nxt, p->dsack[0]);
+		i = tcp_rcvq_range_holding(p, p->dsack[0]);
 		if (i < o->n)
 			sack_block(o, i, r, from);
 	}
 	for (unsigned int k = 0; k < p->n_ooo_recent && r->n_sack < max; k++) {
-		i = range_holding(o, p->rcv_nxt, p->ooo_recent[k]);
+		i = tcp_rcvq_range_holding(p, p->ooo_recent[k]);
 		if (i < o->n)
 			sack_block(o, i, r, from);
 	}

@@ -326,6 +326,13 @@ static uint32_t ooo_search(const struct vmk_tcp_sock *p, uint32_t x)
 	return lo;
 }
 
+uint32_t tcp_rcvq_range_holding(const struct vmk_tcp_sock *p, uint32_t seq)
+{
+	uint32_t i = ooo_search(p, seq + 1u);
+
+	return i < p->ooo.n && seq_le(p->ooo.r[i].s, seq) ? i : p->ooo.n;
+}
+
 /* Ranges [lo, hi) become the one range nr (lo == hi: nr is inserted at
  * lo; the caller made room). */
 static void ooo_splice(struct tcp_oooq *o, uint32_t lo, uint32_t hi, const struct tcp_ooo_range *nr)

@@ -304,7 +304,7 @@ struct vmk_tcp_stats {
 	uint64_t tlp_probes;       /* tail loss probes sent (RFC 8985 7) */
 	uint64_t lost_rexmits;     /* retransmissions found lost and sent again (RACK) */
 	uint64_t recovery_undos;   /* spurious fast recoveries undone (RFC 3522) */
-	uint64_t reorder_seen;     /* times SACKs raised a connection's reordering degree */
+	uint64_t reorder_seen;     /* times an undone recovery raised a connection's DupThresh */
 };
 
 /* TCP counters of a netstack. Returns 0, -ENOENT, -EINVAL. */
