@@ -127,8 +127,9 @@ struct tcp_oooq {
 
 /* Receive queue: the in-order bytes from the reader's position (the
  * segments held beyond a hole are in p->ooo, one chain per range).
- * Memory: every segment counts what it pins (tcp_rcvq.c: its buffer, once per run of segments sharing one,
- * plus the mbuf itself); the total stays under mem_max. */
+ * Memory: every segment counts what it pins (tcp_rcvq.c: its buffer, once
+ * per run of segments sharing one, plus the mbuf itself); the total stays
+ * under mem_max. */
 struct tcp_rcvq {
 	struct rte_mbuf *head, *tail; /* in order */
 	uint32_t len;                 /* in-order bytes */
