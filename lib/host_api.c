@@ -1,17 +1,19 @@
 /*
  * The public calls that name a host and belong to the IP layer or to the
- * adapters (include/vmknet/netstack.h, tcp.h, udp.h, vmknic.h): each hands
+ * adapters (include/vmknet/netstack.h, tcp.h, udp.h, vmknic.h, firewall.h): each hands
  * the host's own layer object to that layer, which does the work, takes the
  * locks and leaves the reason of a refusal in vmk_last_error(). A NULL
  * host is passed on as a NULL object, which each layer refuses the way it
  * always has.
  */
+#include <vmknet/firewall.h>
 #include <vmknet/netstack.h>
 #include <vmknet/tcp.h>
 #include <vmknet/udp.h>
 #include <vmknet/vmknic.h>
 
 #include "lib/host.h"
+#include "tcpip/firewall.h"
 #include "tcpip/stack_host.h"
 #include "vmknic/vmknic.h"
 
@@ -194,4 +196,35 @@ unsigned int vmk_vmknic_find_by_tag(struct vmk_host *h, enum vmk_service_tag tag
 				    char (*names)[VMK_NAME_MAX], unsigned int max)
 {
 	return vmknic_find_by_tag(host_vmknics(h), tag, names, max);
+}
+
+/* ---- the host firewall ------------------------------------------------- */
+
+int vmk_firewall_apply(struct vmk_host *h, const struct vmk_fw_config *fw)
+{
+	return tcpip_firewall_apply(ip_of(h), fw);
+}
+
+int vmk_firewall_get(struct vmk_host *h, struct vmk_fw_config *out)
+{
+	return tcpip_firewall_get(ip_of(h), out);
+}
+
+int vmk_firewall_ruleset_stats(struct vmk_host *h, const char *name,
+			       struct vmk_fw_ruleset_stats *out)
+{
+	return tcpip_firewall_ruleset_stats(ip_of(h), name, out);
+}
+
+int vmk_firewall_stats(struct vmk_host *h, struct vmk_fw_stats *out)
+{
+	return tcpip_firewall_stats(ip_of(h), out);
+}
+
+int vmk_firewall_check(struct vmk_host *h, enum vmk_fw_direction dir,
+		       enum vmk_fw_protocol proto, uint32_t remote_addr, uint16_t src_port,
+		       uint16_t dst_port, bool *pass, char *ruleset)
+{
+	return tcpip_firewall_check(ip_of(h), dir, proto, remote_addr, src_port, dst_port,
+				    pass, ruleset);
 }

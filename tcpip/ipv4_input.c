@@ -1,11 +1,12 @@
 /*
  * IPv4 input of a netstack: validate (wire_ipv4), drop what is not for the
  * adapter it arrived on, answer oversized DF datagrams with
- * fragmentation-needed, reassemble fragments, then hand the datagram to
- * ICMP or UDP. Every refusal is a counted drop. Lock held (see netstack.h).
+ * fragmentation-needed, reassemble fragments, ask the host firewall
+ * (tcpip/firewall.h), then hand the datagram to ICMP, UDP or TCP. Every refusal is a counted drop. Lock held (see netstack.h).
  */
 #include <netinet/in.h>
 
+#include "tcpip/firewall.h"
 #include "tcpip/netstack.h"
 #include "tcpip/tcp.h"
 #include "tcpip/wire_icmp.h"
@@ -51,6 +52,12 @@ static void deliver(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *
 		    uint16_t hlen, uint8_t proto, uint64_t now)
 	VMK_REQUIRES(ns->lock)
 {
+	enum vmk_ip_drop_reason why;
+
+	if (!fw_input(ns, m, hlen, now, &why)) {
+		ns_drop(ns, m, why);
+		return;
+	}
 	switch (proto) {
 	case IPPROTO_ICMP:
 		ns->st.ip_delivered++;

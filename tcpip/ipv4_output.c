@@ -1,5 +1,6 @@
 /*
  * IPv4 output of a netstack: pick the route (or the forced adapter),
+ * ask the host firewall (tcpip/firewall.h),
  * refuse DF datagrams longer than the MTU (TSO ones: whose segments are),
  * fragment the others, and pass each packet to ARP for its next hop. Lock
  * held (see netstack.h).
@@ -7,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "tcpip/firewall.h"
 #include "tcpip/netstack.h"
 #include "tcpip/wire_ipv4.h"
 
@@ -53,6 +55,7 @@ static int fragment(struct netstack *ns, struct tcpip_if *ifc, rte_be32_t nh,
 
 int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o, uint64_t now)
 {
+	enum vmk_ip_drop_reason why;
 	struct route_result rt;
 	struct ipv4_repr r;
 	struct rte_ipv4_hdr *h;
@@ -64,6 +67,10 @@ int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o,
 	if (!if_up(rt.ifc)) {
 		ns_drop(ns, m, VMK_IPDROP_ADAPTER_DOWN);
 		return -ENETDOWN;
+	}
+	if (!fw_output(ns, m, o->src != 0 ? o->src : rt.ifc->addr, o->dst, o->proto, now, &why)) {
+		ns_drop(ns, m, why);
+		return -EPERM;
 	}
 	if (m->pkt_len + IPV4_HLEN > IPV4_MAX_LEN) {
 		ns_drop(ns, m, VMK_IPDROP_TOO_BIG);

@@ -22,6 +22,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "tcpip/firewall.h"
 #include "tcpip/netstack.h"
 #include "tcpip/stack_host.h"
 #include "tcpip/tcp.h"
@@ -96,6 +97,8 @@ void ns_destroy(struct netstack *ns)
 	reasm_flush(ns);
 	udp_close_all(ns);
 	tcp_stack_fini(ns);
+	fw_ns_free(ns->fw);
+	ns->fw = NULL;
 	vmk_spin_unlock(&ns->lock);
 	ns_req_fini(ns);
 	rte_free(ns);
@@ -113,6 +116,7 @@ void tcpip_host_destroy(struct tcpip_host *th)
 		return;
 	for (unsigned int i = 0; i < VMK_NETSTACK_MAX; i++)
 		ns_destroy(th->ns[i]);
+	fw_host_fini(th);
 	vmk_mutex_destroy(&th->lock);
 	free(th);
 }
@@ -130,6 +134,10 @@ int tcpip_host_create(struct rte_mempool *pool, struct rte_mempool *clone_pool,
 	vmk_mutex_init(&th->lock);
 	th->pool = pool;
 	th->clone_pool = clone_pool;
+	if (fw_host_init(th) < 0) {
+		tcpip_host_destroy(th);
+		return -ENOMEM;
+	}
 	for (unsigned int i = 0; i < RTE_DIM(builtin_names); i++) {
 		th->ns[i] = ns_create(builtin_names[i], pool, clone_pool, true);
 		if (th->ns[i] == NULL) {
@@ -182,8 +190,14 @@ int tcpip_netstack_add(struct tcpip_host *th, const char *name)
 			continue;
 		th->ns[i] = ns_create(name, th->pool, th->clone_pool, false);
 		ret = th->ns[i] != NULL ? 0 : -ENOMEM;
-		if (th->ns[i] != NULL)
+		if (th->ns[i] != NULL) {
 			th->ns[i]->th = th;
+			ret = fw_ns_attach(th, th->ns[i]);
+		}
+		if (ret < 0) {
+			ns_destroy(th->ns[i]);
+			th->ns[i] = NULL;
+		}
 		break;
 	}
 	if (ret == -ENOSPC)

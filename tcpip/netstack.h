@@ -59,6 +59,7 @@
 struct netstack;
 struct tcp_stack;
 struct tcpip_host;
+struct fw_ns;
 
 /* An adapter as the stack sees it. Owned by its vmknic (vmknic/). Every
  * field but the rings is read and written under ns->lock. */
@@ -167,6 +168,9 @@ struct netstack {
 	uint64_t icmp_err_us; /* guarded by: lock */
 	uint32_t icmp_err_tokens; /* guarded by: lock */
 	struct vmk_netstack_stats st; /* guarded by: lock */
+	struct fw_ns *fw;             /* the firewall's connection table and counters
+				       * (tcpip/firewall.h); NULL until the firewall
+				       * is first enabled; guarded by: lock */
 };
 
 /* ---- instances (netstack.c) ------------------------------------------ */

@@ -25,12 +25,14 @@
 #include "tcpip/netstack.h"
 
 struct rte_mempool;
+struct fw_host;
 
 struct tcpip_host {
 	struct vmk_mutex lock;          /* the control lock of tcpip/ and vmknic/ */
 	struct rte_mempool *pool;       /* the host's; not owned */
 	struct rte_mempool *clone_pool; /* the host's; not owned */
 	struct netstack *ns[VMK_NETSTACK_MAX]; /* guarded by: lock */
+	struct fw_host *fw;             /* the host firewall (tcpip/firewall.h) */
 };
 
 /* The IP layer on the given pools (which must outlive it), with the

@@ -430,7 +430,7 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 	VMK_REQUIRES(p->ns->lock);
 void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now)
 	VMK_REQUIRES(p->ns->lock);
-void tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now)
+int tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now)
 	VMK_REQUIRES(p->ns->lock);
 /* Send the segment r (no payload, ports set) from laddr to faddr with no
  * connection block: RSTs and SYN cookie SYN-ACKs. */

@@ -389,7 +389,17 @@ static int start_connect(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t
 	p->rtt_seq = p->iss;
 	p->rtt_start_us = t->now;
 	ns_lock_held(p->ns); /* p is ns's */
-	tcp_send_syn(p, t->now);
+	if (tcp_send_syn(p, t->now) == -EPERM) {
+		/* The host firewall refused the SYN: the connect fails at once,
+		 * as with Linux's netfilter, and the socket is as before. */
+		tcp_pcb_unhash(p);
+		p->state = VMK_TCP_CLOSED;
+		p->t_rexmt = 0;
+		p->faddr = 0;
+		p->fport = 0;
+		t->st.active_opens--;
+		return -EPERM;
+	}
 	return 0;
 }
 

@@ -205,18 +205,20 @@ void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now)
 	tcp_send_segment(p, p->snd_nxt, 0, TCP_ACK, now);
 }
 
-void tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now)
+int tcp_send_syn(struct vmk_tcp_sock *p, uint64_t now)
 {
 	uint8_t flags = TCP_SYN;
+	int ret;
 
 	if (p->state == VMK_TCP_SYN_RECEIVED)
 		flags |= TCP_ACK;
-	tcp_send_segment(p, p->iss, 0, flags, now);
+	ret = tcp_send_segment(p, p->iss, 0, flags, now);
 	if (seq_gt(p->iss + 1, p->snd_max))
 		p->snd_max = p->iss + 1;
 	p->snd_nxt = p->iss + 1;
 	if (p->t_rexmt == 0)
 		tcp_arm_rexmt(p, now);
+	return ret;
 }
 
 void tcp_send_bare(struct netstack *ns, rte_be32_t laddr, rte_be32_t faddr,

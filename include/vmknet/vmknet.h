@@ -28,6 +28,7 @@
 #include <vmknet/policy.h>
 #include <vmknet/stats.h>
 #include <vmknet/capture.h>
+#include <vmknet/firewall.h>
 #include <vmknet/netstack.h>
 #include <vmknet/vmknic.h>
 #include <vmknet/udp.h>
