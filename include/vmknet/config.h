@@ -460,6 +460,7 @@ int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
  * that a refused change touches nothing. If a step still fails (device
  * error, out of memory, a port group that has ports), the steps already
  * done are undone in reverse and the host is back as `from` described it.
+ * The firewall (vmk_firewall_apply) is applied last, when it differs.
  * The host name is not applied (it has no running counterpart yet).
  *
  * Returns 0, or a negative errno with the reason in err.

@@ -5,7 +5,9 @@
  * keep the library's rules and custom ones need rules; every broken field
  * (wrong type, unknown word, bad port or CIDR, duplicate, too many) is
  * refused with its path, and a refused document leaves the target as it
- * was.
+ * was. vmk_config_apply gives the host the document's firewall, and a
+ * change that fails part-way leaves the old firewall running (a real host,
+ * no worker).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +20,7 @@
 
 #include <vmknet/vmknet.h>
 
-#include "support/cunit_run.h"
+#include "support/harness.h"
 
 static char err[VMK_CONFIG_ERR_SIZE];
 
@@ -308,6 +310,77 @@ static void test_a_saved_firewall_survives_the_file(void)
 	vmk_config_destroy(back);
 }
 
+static struct vmk_host *host;
+
+static int apply_suite_init(void)
+{
+	if (th_eal_init("test_config_fw", false) < 0 || vmk_host_create(NULL, &host) < 0)
+		return -1;
+	return 0;
+}
+
+static int apply_suite_clean(void)
+{
+	vmk_host_destroy(host);
+	return 0;
+}
+
+/* The host runs exactly want's firewall. */
+static void host_runs(const struct vmk_fw_config *want)
+{
+	struct vmk_fw_config *got = malloc(sizeof(*got));
+
+	CU_ASSERT_FATAL(got != NULL);
+	CU_ASSERT_EQUAL(vmk_firewall_get(host, got), 0);
+	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(*got)), 0);
+	free(got);
+}
+
+static void test_apply_runs_the_documents_firewall_and_a_failure_keeps_the_old(void)
+{
+	struct vmk_config *empty, *a, *b;
+	char dir[] = "/tmp/vmkt_fwcfg_XXXXXX", missing[96];
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(missing, sizeof(missing), "%s/nodir/vm3.sock", dir);
+	CU_ASSERT_FATAL(vmk_config_create(&empty) == 0 && vmk_config_create(&a) == 0 &&
+			vmk_config_create(&b) == 0);
+	host_runs(&empty->firewall);              /* a new host: the default */
+	vmk_config_init_default(a);
+	CU_ASSERT_EQUAL_FATAL(parse_into(CUSTOM(RULE("Inbound", "TCP", "\"7000-7010\"")), a), 0);
+	vmk_config_init_default(b);               /* the parse replaced the vSwitches */
+	b->firewall = a->firewall;
+	vmk_config_copy(a, b);
+	a->firewall.enabled = true;
+	vmk_fw_config_find(&a->firewall, "sshServer")->enabled = false;
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, NULL, 0, err, sizeof(err)), 0);
+	host_runs(&a->firewall);
+
+	/* b turns the firewall off and adds a server-mode guest port whose
+	 * socket directory is missing: that step fails before the firewall's,
+	 * and the firewall that ran keeps running. */
+	vmk_config_copy(b, a);
+	b->firewall.enabled = false;
+	vmk_config_guest_port_init(&b->guest_ports[0], "vm3.eth0", "vSwitch0", "VM Network",
+				   missing);
+	b->guest_ports[0].server = true;
+	b->n_guest_ports = 1;
+	CU_ASSERT_NOT_EQUAL(vmk_config_apply(host, a, b, NULL, 0, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "vm3.eth0"));
+	host_runs(&a->firewall);
+	/* A firewall-only change applies alone; back to empty is the default. */
+	vmk_config_copy(b, a);
+	b->firewall.default_pass = true;
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, NULL, 0, err, sizeof(err)), 0);
+	host_runs(&b->firewall);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, b, empty, NULL, 0, err, sizeof(err)), 0);
+	host_runs(&empty->firewall);
+	rmdir(dir);
+	vmk_config_destroy(empty);
+	vmk_config_destroy(a);
+	vmk_config_destroy(b);
+}
+
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
 
 int main(void)
@@ -325,5 +398,7 @@ int main(void)
 	ADD(s, test_duplicates_builtin_rules_and_too_many_are_refused);
 	ADD(s, test_a_refused_firewall_leaves_the_target_unchanged);
 	ADD(s, test_a_saved_firewall_survives_the_file);
-	return th_cunit_run();
+	s = CU_add_suite("config_firewall_apply", apply_suite_init, apply_suite_clean);
+	ADD(s, test_apply_runs_the_documents_firewall_and_a_failure_keeps_the_old);
+	return th_run_suites();
 }
