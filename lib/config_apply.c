@@ -7,7 +7,9 @@
  *
  * Order: removals (guest ports, uplinks, port groups, then vSwitches),
  * changes (MTU, MAC table, VLANs), additions (vSwitches, port groups, then
- * uplinks; guest ports after the adapters), and last the policies (a teaming policy names uplinks, so they must exist). Removing
+ * uplinks; guest ports after the adapters), then the policies (a teaming
+ * policy names uplinks, so they must exist) and last the host firewall
+ * (plan_firewall says why). Removing
  * everything first lets an uplink or a port group move between vSwitches in
  * one change. The library keeps teaming by uplink name, so removing an
  * uplink a policy still names is harmless until the policy step.
@@ -24,6 +26,7 @@
 #include <rte_errno.h>
 
 #include <vmknet/config.h>
+#include <vmknet/firewall.h>
 #include <vmknet/netstack.h>
 #include <vmknet/policy.h>
 #include <vmknet/port.h>
@@ -64,6 +67,7 @@ enum step_kind {
 	STEP_NIC_MTU,       /* val, old */
 	STEP_NIC_ENABLED,
 	STEP_NIC_TAGS,
+	STEP_FIREWALL,      /* the host firewall: fw new, old_fw old */
 };
 
 struct step {
@@ -83,6 +87,8 @@ struct step {
 	/* Guest steps: the port as its document (`to` to add, `from` to
 	 * remove, which is also what undo adds back) describes it. */
 	const struct vmk_config_guest_port *guest;
+	/* The firewall step: the new and the old configuration. */
+	const struct vmk_fw_config *fw, *old_fw;
 };
 
 struct plan {
@@ -793,12 +799,14 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 			[STEP_NIC_ADD] = STEP_NIC_REMOVE, [STEP_NIC_REMOVE] = STEP_NIC_ADD,
 			[STEP_NIC_IPV4] = STEP_NIC_IPV4, [STEP_NIC_GATEWAY] = STEP_NIC_GATEWAY,
 			[STEP_NIC_MTU] = STEP_NIC_MTU, [STEP_NIC_ENABLED] = STEP_NIC_ENABLED,
-			[STEP_NIC_TAGS] = STEP_NIC_TAGS,
+			[STEP_NIC_TAGS] = STEP_NIC_TAGS, [STEP_FIREWALL] = STEP_FIREWALL,
 		};
 		k = inverse[k];
 		if (k == STEP_PG_ADD)
 			v = s->val;  /* re-adding a removed group: its own VLAN */
 	}
+	if (k == STEP_FIREWALL)
+		return vmk_firewall_apply(host, undo ? s->old_fw : s->fw);
 	if (k >= STEP_NS_ADD)
 		return ip_step_run(host, s, k, undo);
 	if (k == STEP_VS_ADD)
@@ -866,9 +874,12 @@ static void step_describe(const struct step *s, char *buf, size_t size)
 		[STEP_NIC_IPV4] = "set the IPv4 address of",
 		[STEP_NIC_GATEWAY] = "set the gateway of", [STEP_NIC_MTU] = "set the MTU of",
 		[STEP_NIC_ENABLED] = "enable or disable", [STEP_NIC_TAGS] = "set the tags of",
+		[STEP_FIREWALL] = "apply the firewall",
 	};
 
-	if (s->kind >= STEP_NS_ADD)
+	if (s->kind == STEP_FIREWALL)
+		snprintf(buf, size, "%s", what[s->kind]);
+	else if (s->kind >= STEP_NS_ADD)
 		snprintf(buf, size, "%s %s", what[s->kind], s->nic != NULL ? s->nic->name :
 			 s->name);
 	else if (s->name != NULL)
@@ -950,7 +961,27 @@ static unsigned int max_steps(const struct vmk_config *c)
 		n += 5 + 2 * c->vswitches[i].n_portgroups + c->vswitches[i].n_uplinks;
 	for (unsigned int i = 0; i < c->n_netstacks; i++)
 		n += 4 + 2 * c->netstacks[i].n_routes;
-	return n + 8 * c->n_vmknics + 2 * c->n_guest_ports;
+	return n + 8 * c->n_vmknics + 2 * c->n_guest_ports + 1;   /* + the firewall */
+}
+
+/*
+ * The firewall last: it rebuilds its lookup off the data path and swaps it
+ * in, so it fails (out of memory) before it changes anything, and a failure
+ * undoes the steps before it; nothing after it can fail and leave it
+ * applied alone.
+ */
+static void plan_firewall(struct plan *p, const struct vmk_config *from,
+			  const struct vmk_config *to)
+{
+	struct step *s;
+
+	if (memcmp(&from->firewall, &to->firewall, sizeof(to->firewall)) == 0)
+		return;
+	s = &p->steps[p->n++];
+	memset(s, 0, sizeof(*s));
+	s->kind = STEP_FIREWALL;
+	s->fw = &to->firewall;
+	s->old_fw = &from->firewall;
 }
 
 static int config_apply(struct vmk_host *host, const struct vmk_config *from,
@@ -992,6 +1023,7 @@ static int config_apply(struct vmk_host *host, const struct vmk_config *from,
 	plan_ip_additions(&p, from, to);
 	plan_guest_additions(&p, from, to);
 	plan_policies(&p, from, to);
+	plan_firewall(&p, from, to);
 	ret = plan_run(host, &p);
 	free(p.steps);
 	return ret;

@@ -19,9 +19,10 @@
 #include <vmknet/config.h>
 
 #include "common/error.h"
+#include "lib/config_json_priv.h"
 #include "lib/config_priv.h"
 
-static const char *type_name(const cJSON *v)
+const char *cfg_json_type(const cJSON *v)
 {
 	if (cJSON_IsNull(v))
 		return "null";
@@ -39,7 +40,7 @@ static const char *type_name(const cJSON *v)
 }
 
 /* Refuse members outside `known` (NULL-terminated) and repeated members. */
-static int check_fields(const cJSON *obj, const char *where,
+int cfg_json_fields(const cJSON *obj, const char *where,
 			const char *const *known)
 {
 	for (const cJSON *c = obj->child; c != NULL; c = c->next) {
@@ -58,7 +59,7 @@ static int check_fields(const cJSON *obj, const char *where,
 	return 0;
 }
 
-static const cJSON *member(const cJSON *obj, const char *where,
+const cJSON *cfg_json_member(const cJSON *obj, const char *where,
 			   const char *key, bool required, int *ret)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -70,18 +71,18 @@ static const cJSON *member(const cJSON *obj, const char *where,
 	return v;
 }
 
-static int get_uint(const cJSON *obj, const char *where, const char *key,
+int cfg_json_uint(const cJSON *obj, const char *where, const char *key,
 		    bool required, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	int ret = 0;
-	const cJSON *v = member(obj, where, key, required, &ret);
+	const cJSON *v = cfg_json_member(obj, where, key, required, &ret);
 	double d;
 
 	if (v == NULL)
 		return ret;
 	if (!cJSON_IsNumber(v))
 		return vmk_err(-EINVAL, "%s.%s: expected an integer, got %s", where, key,
-			 type_name(v));
+			 cfg_json_type(v));
 	d = v->valuedouble;
 	if (!isfinite(d) || d != floor(d))
 		return vmk_err(-EINVAL, "%s.%s: expected an integer, got %g", where, key, d);
@@ -100,7 +101,7 @@ static int get_name(const cJSON *v, const char *where, char out[VMK_NAME_MAX])
 	const char *why;
 
 	if (!cJSON_IsString(v))
-		return vmk_err(-EINVAL, "%s: expected a string, got %s", where, type_name(v));
+		return vmk_err(-EINVAL, "%s: expected a string, got %s", where, cfg_json_type(v));
 	if (strlen(v->valuestring) >= VMK_NAME_MAX)
 		return vmk_err(-EINVAL, "%s: \"%.40s...\" is longer than 31 bytes", where,
 			 v->valuestring);
@@ -111,7 +112,7 @@ static int get_name(const cJSON *v, const char *where, char out[VMK_NAME_MAX])
 	return 0;
 }
 
-static int get_array(const cJSON *obj, const char *where, const char *key,
+int cfg_json_array(const cJSON *obj, const char *where, const char *key,
 		     unsigned int max, const cJSON **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -121,7 +122,7 @@ static int get_array(const cJSON *obj, const char *where, const char *key,
 		return 0;
 	if (!cJSON_IsArray(v))
 		return vmk_err(-EINVAL, "%s.%s: expected an array, got %s", where, key,
-			 type_name(v));
+			 cfg_json_type(v));
 	if ((unsigned int)cJSON_GetArraySize(v) > max)
 		return vmk_err(-EINVAL, "%s.%s: %d entries, at most %u", where, key,
 			 cJSON_GetArraySize(v), max);
@@ -129,14 +130,14 @@ static int get_array(const cJSON *obj, const char *where, const char *key,
 	return 0;
 }
 
-static int expect_object(const cJSON *v, const char *where)
+int cfg_json_object(const cJSON *v, const char *where)
 {
 	if (cJSON_IsObject(v))
 		return 0;
-	return vmk_err(-EINVAL, "%s: expected an object, got %s", where, type_name(v));
+	return vmk_err(-EINVAL, "%s: expected an object, got %s", where, cfg_json_type(v));
 }
 
-static int get_bool(const cJSON *obj, const char *where, const char *key,
+int cfg_json_bool(const cJSON *obj, const char *where, const char *key,
 		    bool *out, bool *present)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -147,7 +148,7 @@ static int get_bool(const cJSON *obj, const char *where, const char *key,
 		return 0;
 	if (!cJSON_IsBool(v))
 		return vmk_err(-EINVAL, "%s.%s: expected true or false, got %s", where, key,
-			 type_name(v));
+			 cfg_json_type(v));
 	*out = cJSON_IsTrue(v);
 	return 0;
 }
@@ -160,7 +161,7 @@ static int get_u64(const cJSON *obj, const char *where, const char *key,
 
 	if (cJSON_GetObjectItemCaseSensitive(obj, key) == NULL)
 		return 0;
-	ret = get_uint(obj, where, key, false, 0, hi, &v);
+	ret = cfg_json_uint(obj, where, key, false, 0, hi, &v);
 	if (ret == 0)
 		*out = v;
 	return ret;
@@ -177,9 +178,9 @@ static int get_object(const cJSON *obj, const char *where, const char *key,
 	if (v == NULL)
 		return 0;
 	snprintf(at, at_size, "%s.%s", where, key);
-	ret = expect_object(v, at);
+	ret = cfg_json_object(v, at);
 	if (ret == 0)
-		ret = check_fields(v, at, known);
+		ret = cfg_json_fields(v, at, known);
 	if (ret == 0)
 		*out = v;
 	return ret;
@@ -189,16 +190,16 @@ static int get_object(const cJSON *obj, const char *where, const char *key,
  * The start of every named entry of a list: an object with only the `known`
  * fields and a "name" (1..31 printable bytes) copied into name.
  */
-static int read_entry_name(const cJSON *v, const char *where,
+int cfg_json_entry(const cJSON *v, const char *where,
 			   const char *const *known, char name[VMK_NAME_MAX])
 {
 	char at[320];
-	int ret = expect_object(v, where);
+	int ret = cfg_json_object(v, where);
 
 	if (ret == 0)
-		ret = check_fields(v, where, known);
+		ret = cfg_json_fields(v, where, known);
 	if (ret == 0)
-		member(v, where, "name", true, &ret);
+		cfg_json_member(v, where, "name", true, &ret);
 	if (ret < 0)
 		return ret;
 	snprintf(at, sizeof(at), "%s.name", where);
@@ -217,13 +218,13 @@ static int read_security(const cJSON *v, const char *at,
 	int ret;
 
 	*mask = 0;
-	ret = get_bool(v, at, "allow_promiscuous", &sec->allow_promiscuous, &present);
+	ret = cfg_json_bool(v, at, "allow_promiscuous", &sec->allow_promiscuous, &present);
 	*mask |= present ? VMK_SEC_PROMISCUOUS : 0;
 	if (ret == 0)
-		ret = get_bool(v, at, "allow_mac_changes", &sec->allow_mac_changes, &present);
+		ret = cfg_json_bool(v, at, "allow_mac_changes", &sec->allow_mac_changes, &present);
 	*mask |= present ? VMK_SEC_MAC_CHANGES : 0;
 	if (ret == 0)
-		ret = get_bool(v, at, "allow_forged_transmits", &sec->allow_forged_transmits,
+		ret = cfg_json_bool(v, at, "allow_forged_transmits", &sec->allow_forged_transmits,
 			       &present);
 	*mask |= present ? VMK_SEC_FORGED : 0;
 	return ret;
@@ -232,7 +233,7 @@ static int read_security(const cJSON *v, const char *at,
 static int read_shaping(const cJSON *v, const char *at,
 			struct vmk_shaping_policy *p)
 {
-	int ret = get_bool(v, at, "enabled", &p->enabled, NULL);
+	int ret = cfg_json_bool(v, at, "enabled", &p->enabled, NULL);
 
 	if (ret == 0)
 		ret = get_u64(v, at, "avg_kbps", (uint32_t)VMK_CONFIG_SHAPING_MAX_KBPS,
@@ -251,7 +252,7 @@ static int read_team_list(const cJSON *v, const char *at, const char *key,
 {
 	const cJSON *arr, *e;
 	char where[320];
-	int ret = get_array(v, at, key, VMK_TEAM_MAX_UPLINKS, &arr);
+	int ret = cfg_json_array(v, at, key, VMK_TEAM_MAX_UPLINKS, &arr);
 
 	if (ret < 0 || arr == NULL)
 		return ret;
@@ -287,9 +288,9 @@ static int read_teaming(const cJSON *v, const char *at,
 	if (fd != NULL && !(cJSON_IsString(fd) && strcmp(fd->valuestring, "link") == 0))
 		return vmk_err(-EINVAL, "%s.failure_detection: only \"link\" is supported",
 			 at);
-	ret = get_bool(v, at, "notify_switches", &p->notify_switches, NULL);
+	ret = cfg_json_bool(v, at, "notify_switches", &p->notify_switches, NULL);
 	if (ret == 0)
-		ret = get_bool(v, at, "failback", &p->failback, NULL);
+		ret = cfg_json_bool(v, at, "failback", &p->failback, NULL);
 	if (ret == 0)
 		ret = read_team_list(v, at, "active", p->active, &p->n_active);
 	if (ret == 0)
@@ -352,11 +353,11 @@ static int read_portgroup(const cJSON *v, const char *where,
 	int ret;
 
 	vmk_config_portgroup_init(pg, NULL);
-	ret = read_entry_name(v, where, known, pg->name);
+	ret = cfg_json_entry(v, where, known, pg->name);
 	if (ret < 0)
 		return ret;
 	snprintf(at, sizeof(at), "%s (%s)", where, pg->name);
-	ret = get_uint(v, at, "vlan_id", false, 0, VMK_VLAN_TRUNK, &vlan);
+	ret = cfg_json_uint(v, at, "vlan_id", false, 0, VMK_VLAN_TRUNK, &vlan);
 	pg->vlan_id = (uint16_t)vlan;
 	if (ret == 0)
 		ret = read_policy(v, at, &pg->security, &pg->security_mask, &pg->shaping,
@@ -375,14 +376,14 @@ static int read_fdb(const cJSON *obj, const char *where,
 	if (v == NULL)
 		return 0;
 	snprintf(at, sizeof(at), "%s.fdb", where);
-	ret = expect_object(v, at);
+	ret = cfg_json_object(v, at);
 	if (ret == 0)
-		ret = check_fields(v, at, known);
+		ret = cfg_json_fields(v, at, known);
 	if (ret == 0)
-		ret = get_uint(v, at, "capacity", false, CFG_FDB_CAPACITY_MIN,
+		ret = cfg_json_uint(v, at, "capacity", false, CFG_FDB_CAPACITY_MIN,
 			       VMK_FDB_CAPACITY_MAX, &vs->fdb_capacity);
 	if (ret == 0)
-		ret = get_uint(v, at, "aging_sec", false, 1, CFG_AGING_MAX, &vs->fdb_aging_sec);
+		ret = cfg_json_uint(v, at, "aging_sec", false, 1, CFG_AGING_MAX, &vs->fdb_aging_sec);
 	return ret;
 }
 
@@ -405,9 +406,9 @@ static int read_vswitch_lists(const cJSON *v, const char *where,
 	char at[256];
 	int ret;
 
-	ret = get_array(v, where, "portgroups", VMK_CONFIG_MAX_PORTGROUPS, &pgs);
+	ret = cfg_json_array(v, where, "portgroups", VMK_CONFIG_MAX_PORTGROUPS, &pgs);
 	if (ret == 0)
-		ret = get_array(v, where, "uplinks", VMK_CONFIG_MAX_UPLINKS, &ups);
+		ret = cfg_json_array(v, where, "uplinks", VMK_CONFIG_MAX_UPLINKS, &ups);
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, pgs) {
@@ -437,14 +438,14 @@ static int read_vswitch(const cJSON *v, unsigned int idx,
 
 	snprintf(where, sizeof(where), "vswitches[%u]", idx);
 	vmk_config_vswitch_init(vs, NULL);
-	ret = read_entry_name(v, where, known, vs->name);
+	ret = cfg_json_entry(v, where, known, vs->name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "vswitches[%u] (%s)", idx, vs->name);
-	ret = get_uint(v, where, "mtu", false, VMK_VSWITCH_MTU_MIN, VMK_VSWITCH_MTU_MAX,
+	ret = cfg_json_uint(v, where, "mtu", false, VMK_VSWITCH_MTU_MIN, VMK_VSWITCH_MTU_MAX,
 		       &vs->mtu);
 	if (ret == 0)
-		ret = get_uint(v, where, "ports", false, CFG_PORTS_MIN, VMK_VSWITCH_MAX_PORTS,
+		ret = cfg_json_uint(v, where, "ports", false, CFG_PORTS_MIN, VMK_VSWITCH_MAX_PORTS,
 			       &vs->n_ports);
 	if (ret == 0)
 		ret = read_fdb(v, where, vs);
@@ -465,20 +466,20 @@ static int get_ipv4(const cJSON *obj, const char *where, const char *key,
 		    bool required, uint32_t *out)
 {
 	int ret = 0;
-	const cJSON *v = member(obj, where, key, required, &ret);
+	const cJSON *v = cfg_json_member(obj, where, key, required, &ret);
 	struct in_addr a;
 
 	if (v == NULL)
 		return ret;
 	if (!cJSON_IsString(v) || inet_pton(AF_INET, v->valuestring, &a) != 1)
 		return vmk_err(-EINVAL, "%s.%s: expected an IPv4 address \"a.b.c.d\", got %s",
-			 where, key, cJSON_IsString(v) ? v->valuestring : type_name(v));
+			 where, key, cJSON_IsString(v) ? v->valuestring : cfg_json_type(v));
 	*out = a.s_addr;
 	return 0;
 }
 
 /* "a.b.c.d/len" into network and prefix length. */
-static int parse_cidr(const char *s, uint32_t *net, uint8_t *plen)
+int cfg_parse_cidr(const char *s, uint32_t *net, uint8_t *plen)
 {
 	char buf[32], *slash, *end;
 	struct in_addr a;
@@ -504,19 +505,19 @@ static int read_route(const cJSON *v, const char *where,
 		      struct vmk_config_route *rt)
 {
 	static const char *const known[] = { "network", "gateway", NULL };
-	int ret = expect_object(v, where);
+	int ret = cfg_json_object(v, where);
 	const cJSON *net = NULL;
 
 	if (ret == 0)
-		ret = check_fields(v, where, known);
+		ret = cfg_json_fields(v, where, known);
 	if (ret == 0)
-		net = member(v, where, "network", true, &ret);
+		net = cfg_json_member(v, where, "network", true, &ret);
 	if (ret < 0)
 		return ret;
-	if (!cJSON_IsString(net) || parse_cidr(net->valuestring, &rt->network,
+	if (!cJSON_IsString(net) || cfg_parse_cidr(net->valuestring, &rt->network,
 					       &rt->prefix_len) < 0)
 		return vmk_err(-EINVAL, "%s.network: expected \"a.b.c.d/len\", got %s",
-			 where, cJSON_IsString(net) ? net->valuestring : type_name(net));
+			 where, cJSON_IsString(net) ? net->valuestring : cfg_json_type(net));
 	return get_ipv4(v, where, "gateway", true, &rt->gateway);
 }
 
@@ -528,26 +529,26 @@ static int read_ns_tcp(const cJSON *v, const char *where,
 	char at[160];
 	const cJSON *cc;
 	int ret = 0;
-	const cJSON *t = member(v, where, "tcp", false, &ret);
+	const cJSON *t = cfg_json_member(v, where, "tcp", false, &ret);
 
 	if (t == NULL)
 		return ret;
 	snprintf(at, sizeof(at), "%s.tcp", where);
-	ret = expect_object(t, at);
+	ret = cfg_json_object(t, at);
 	if (ret == 0)
-		ret = check_fields(t, at, known);
+		ret = cfg_json_fields(t, at, known);
 	if (ret < 0)
 		return ret;
-	cc = member(t, at, "congestion_control", false, &ret);
+	cc = cfg_json_member(t, at, "congestion_control", false, &ret);
 	if (cc != NULL) {
 		if (!cJSON_IsString(cc) || cc->valuestring[0] == '\0' ||
 		    strlen(cc->valuestring) >= sizeof(ns->tcp_cc))
 			return vmk_err(-EINVAL, "%s.congestion_control: expected an "
 				 "algorithm name (\"newreno\", \"cubic\"), got %.40s", at,
-				 cJSON_IsString(cc) ? cc->valuestring : type_name(cc));
+				 cJSON_IsString(cc) ? cc->valuestring : cfg_json_type(cc));
 		snprintf(ns->tcp_cc, sizeof(ns->tcp_cc), "%s", cc->valuestring);
 	}
-	return get_uint(t, at, "rto_min_ms", false, 1, VMK_CONFIG_TCP_RTO_MIN_MAX,
+	return cfg_json_uint(t, at, "rto_min_ms", false, 1, VMK_CONFIG_TCP_RTO_MIN_MAX,
 			&ns->tcp_rto_min_ms);
 }
 
@@ -562,7 +563,7 @@ static int read_netstack(const cJSON *v, unsigned int idx,
 
 	snprintf(where, sizeof(where), "netstacks[%u]", idx);
 	memset(&tmp, 0, sizeof(tmp));
-	ret = read_entry_name(v, where, known, tmp.name);
+	ret = cfg_json_entry(v, where, known, tmp.name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "netstacks[%u] (%s)", idx, tmp.name);
@@ -570,7 +571,7 @@ static int read_netstack(const cJSON *v, unsigned int idx,
 	if (ret == 0)
 		ret = read_ns_tcp(v, where, &tmp);
 	if (ret == 0)
-		ret = get_array(v, where, "routes", VMK_CONFIG_MAX_ROUTES, &routes);
+		ret = cfg_json_array(v, where, "routes", VMK_CONFIG_MAX_ROUTES, &routes);
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, routes) {
@@ -634,7 +635,7 @@ static int read_mac(const cJSON *v, const char *where, uint8_t mac[6])
 					  &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
 		return vmk_err(-EINVAL, "%s.mac: expected a MAC address "
 			 "\"xx:xx:xx:xx:xx:xx\", got %s", where,
-			 cJSON_IsString(v) ? v->valuestring : type_name(v));
+			 cJSON_IsString(v) ? v->valuestring : cfg_json_type(v));
 	for (unsigned int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
 	return 0;
@@ -650,7 +651,7 @@ static int read_nic_ipv4(const cJSON *obj, const char *where,
 
 	if (ret < 0 || v == NULL)
 		return ret;
-	type = member(v, at, "type", true, &ret);
+	type = cfg_json_member(v, at, "type", true, &ret);
 	if (ret < 0)
 		return ret;
 	if (cJSON_IsString(type) && strcmp(type->valuestring, "none") == 0) {
@@ -674,7 +675,7 @@ static int read_nic_tags(const cJSON *obj, const char *where,
 {
 	const cJSON *arr, *e;
 	unsigned int i = 0;
-	int ret = get_array(obj, where, "tags", VMK_TAG_MAX, &arr);
+	int ret = cfg_json_array(obj, where, "tags", VMK_TAG_MAX, &arr);
 
 	if (ret < 0 || arr == NULL)
 		return ret;
@@ -706,9 +707,9 @@ static int read_vmknic(const cJSON *v, unsigned int idx,
 
 	snprintf(where, sizeof(where), "vmknics[%u]", idx);
 	vmk_config_vmknic_init(n, NULL, NULL, NULL);
-	ret = read_entry_name(v, where, known, n->name);
+	ret = cfg_json_entry(v, where, known, n->name);
 	if (ret == 0)
-		member(v, where, "portgroup", true, &ret);
+		cfg_json_member(v, where, "portgroup", true, &ret);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "vmknics[%u] (%s)", idx, n->name);
@@ -720,10 +721,10 @@ static int read_vmknic(const cJSON *v, unsigned int idx,
 	if (ret == 0)
 		ret = read_mac(cJSON_GetObjectItemCaseSensitive(v, "mac"), where, n->mac);
 	if (ret == 0)
-		ret = get_uint(v, where, "mtu", false, VMK_VMKNIC_MTU_MIN, VMK_VMKNIC_MTU_MAX,
+		ret = cfg_json_uint(v, where, "mtu", false, VMK_VMKNIC_MTU_MIN, VMK_VMKNIC_MTU_MAX,
 			       &n->mtu);
 	if (ret == 0)
-		ret = get_bool(v, where, "enabled", &n->enabled, NULL);
+		ret = cfg_json_bool(v, where, "enabled", &n->enabled, NULL);
 	if (ret == 0)
 		ret = read_nic_ipv4(v, where, n);
 	if (ret == 0)
@@ -734,11 +735,11 @@ static int read_vmknic(const cJSON *v, unsigned int idx,
 static int read_ip(const cJSON *root, struct vmk_config *cfg)
 {
 	const cJSON *nss, *nics, *e;
-	int ret = get_array(root, "document", "netstacks", VMK_NETSTACK_MAX, &nss);
+	int ret = cfg_json_array(root, "document", "netstacks", VMK_NETSTACK_MAX, &nss);
 	unsigned int i = 0;
 
 	if (ret == 0)
-		ret = get_array(root, "document", "vmknics", VMK_VMKNIC_MAX, &nics);
+		ret = cfg_json_array(root, "document", "vmknics", VMK_VMKNIC_MAX, &nics);
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, nss) {
@@ -764,7 +765,7 @@ static int read_guest_socket(const cJSON *v, const char *where,
 
 	if (!cJSON_IsString(s))
 		return vmk_err(-EINVAL, "%s.socket: expected a string, got %s", where,
-			 type_name(s));
+			 cfg_json_type(s));
 	if (strlen(s->valuestring) >= sizeof(gp->socket))
 		return vmk_err(-EINVAL, "%s.socket: \"%.40s...\" is longer than %zu bytes "
 			 "(a Unix socket address)", where, s->valuestring, sizeof(gp->socket) - 1);
@@ -785,7 +786,7 @@ static int read_guest_mode(const cJSON *v, const char *where,
 		return 0;
 	}
 	return vmk_err(-EINVAL, "%s.mode: expected \"client\" or \"server\", got %s",
-		 where, cJSON_IsString(m) ? m->valuestring : type_name(m));
+		 where, cJSON_IsString(m) ? m->valuestring : cfg_json_type(m));
 }
 
 static int read_guest_port(const cJSON *v, unsigned int idx,
@@ -798,13 +799,13 @@ static int read_guest_port(const cJSON *v, unsigned int idx,
 
 	snprintf(where, sizeof(where), "guest_ports[%u]", idx);
 	vmk_config_guest_port_init(gp, NULL, NULL, NULL, NULL);
-	ret = read_entry_name(v, where, known, gp->name);
+	ret = cfg_json_entry(v, where, known, gp->name);
 	if (ret < 0)
 		return ret;
 	snprintf(where, sizeof(where), "guest_ports[%u] (%s)", idx, gp->name);
-	member(v, where, "portgroup", true, &ret);
+	cfg_json_member(v, where, "portgroup", true, &ret);
 	if (ret == 0)
-		member(v, where, "socket", true, &ret);
+		cfg_json_member(v, where, "socket", true, &ret);
 	if (ret < 0)
 		return ret;
 	ret = read_place(v, where, cfg, gp->portgroup, gp->vswitch);
@@ -813,7 +814,7 @@ static int read_guest_port(const cJSON *v, unsigned int idx,
 	if (ret == 0)
 		ret = read_guest_mode(v, where, gp);
 	if (ret == 0)
-		ret = get_uint(v, where, "queues", false, 1, VMK_CONFIG_GUEST_QUEUES_MAX,
+		ret = cfg_json_uint(v, where, "queues", false, 1, VMK_CONFIG_GUEST_QUEUES_MAX,
 			       &gp->n_queues);
 	if (ret == 0)
 		ret = read_mac(cJSON_GetObjectItemCaseSensitive(v, "mac"), where, gp->mac);
@@ -823,7 +824,7 @@ static int read_guest_port(const cJSON *v, unsigned int idx,
 static int read_guest_ports(const cJSON *root, struct vmk_config *cfg)
 {
 	const cJSON *arr, *e;
-	int ret = get_array(root, "document", "guest_ports", VMK_CONFIG_MAX_GUEST_PORTS, &arr);
+	int ret = cfg_json_array(root, "document", "guest_ports", VMK_CONFIG_MAX_GUEST_PORTS, &arr);
 
 	if (ret < 0)
 		return ret;
@@ -840,36 +841,36 @@ static int read_guest_ports(const cJSON *root, struct vmk_config *cfg)
 static int read_root(const cJSON *root, struct vmk_config *cfg)
 {
 	static const char *const known[] = { "schema_version", "host", "vswitches", "netstacks",
-					     "vmknics", "guest_ports", NULL };
+					     "vmknics", "guest_ports", "firewall", NULL };
 	static const char *const host_known[] = { "name", NULL };
 	const cJSON *host, *vss, *e;
 	uint32_t version = 0;
-	int ret = expect_object(root, "document");
+	int ret = cfg_json_object(root, "document");
 
 	if (ret == 0)
-		ret = get_uint(root, "document", "schema_version", true, 0, UINT32_MAX, &version);
+		ret = cfg_json_uint(root, "document", "schema_version", true, 0, UINT32_MAX, &version);
 	if (ret == 0 && version != VMK_CONFIG_SCHEMA_VERSION)
 		ret = vmk_err(-EINVAL,
 			 "schema_version: %u is not supported (this vmknet reads version %u)",
 			 version, VMK_CONFIG_SCHEMA_VERSION);
 	if (ret == 0)
-		ret = check_fields(root, "document", known);
+		ret = cfg_json_fields(root, "document", known);
 	if (ret < 0)
 		return ret;
-	host = member(root, "document", "host", true, &ret);
+	host = cfg_json_member(root, "document", "host", true, &ret);
 	if (ret == 0)
-		ret = expect_object(host, "host");
+		ret = cfg_json_object(host, "host");
 	if (ret == 0)
-		ret = check_fields(host, "host", host_known);
+		ret = cfg_json_fields(host, "host", host_known);
 	if (ret == 0)
-		member(host, "host", "name", true, &ret);
+		cfg_json_member(host, "host", "name", true, &ret);
 	if (ret == 0)
 		ret = get_name(cJSON_GetObjectItemCaseSensitive(host, "name"), "host.name",
 			       cfg->host_name);
 	if (ret == 0)
-		member(root, "document", "vswitches", true, &ret);
+		cfg_json_member(root, "document", "vswitches", true, &ret);
 	if (ret == 0)
-		ret = get_array(root, "document", "vswitches", VMK_MAX_VSWITCHES, &vss);
+		ret = cfg_json_array(root, "document", "vswitches", VMK_MAX_VSWITCHES, &vss);
 	if (ret < 0)
 		return ret;
 	cJSON_ArrayForEach(e, vss) {
@@ -879,7 +880,9 @@ static int read_root(const cJSON *root, struct vmk_config *cfg)
 		cfg->n_vswitches++;
 	}
 	ret = read_ip(root, cfg);
-	return ret == 0 ? read_guest_ports(root, cfg) : ret;
+	if (ret == 0)
+		ret = read_guest_ports(root, cfg);
+	return ret == 0 ? cfg_fw_from_json(root, &cfg->firewall) : ret;
 }
 
 static bool only_space(const char *p, size_t n)
@@ -1239,7 +1242,8 @@ int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 			vss = NULL;
 		}
 	}
-	s = host != NULL && vss != NULL && emit_ip(root, cfg) && emit_guest_ports(root, cfg) ?
+	s = host != NULL && vss != NULL && emit_ip(root, cfg) && emit_guest_ports(root, cfg) &&
+	    cfg_fw_to_json(root, &cfg->firewall) ?
 	    cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
 	if (s == NULL)

@@ -49,6 +49,7 @@ void vmk_config_init_empty(struct vmk_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->host_name, sizeof(cfg->host_name), "%s", CFG_DEFAULT_HOST);
 	cfg_netstacks_init(cfg);
+	vmk_fw_config_default(&cfg->firewall);
 }
 
 static const char *const cdp_names[] = {

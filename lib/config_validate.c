@@ -227,6 +227,15 @@ static int validate_vswitch(const struct vmk_config *cfg, unsigned int i)
 	return ret;
 }
 
+/* The firewall's own rules (tcpip/fw_model.c), its path under "firewall.". */
+static int validate_firewall(const struct vmk_config *cfg)
+{
+	char why[VMK_ERR_TEXT_MAX];
+	int ret = vmk_fw_config_validate(&cfg->firewall, why, sizeof(why));
+
+	return ret < 0 ? vmk_err(ret, "firewall.%s", why) : 0;
+}
+
 int cfg_validate(const struct vmk_config *cfg)
 {
 	const char *why;
@@ -250,7 +259,7 @@ int cfg_validate(const struct vmk_config *cfg)
 		ret = cfg_validate_vmknics(cfg);
 	if (ret == 0)
 		ret = cfg_validate_guest_ports(cfg);
-	return ret;
+	return ret == 0 ? validate_firewall(cfg) : ret;
 }
 
 int vmk_config_validate(const struct vmk_config *cfg, char *err, size_t err_size)

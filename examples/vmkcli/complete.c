@@ -36,6 +36,7 @@ static const struct {
 	{ "nic-name", "network nic list" },
 	{ "active-uplinks", "network nic list" },
 	{ "standby-uplinks", "network nic list" },
+	{ "ruleset-id", "network firewall ruleset list" },
 };
 
 /* Options whose values are a fixed set of words. */
@@ -44,6 +45,9 @@ static const struct {
 	const char *words[5];
 } word_sources[] = {
 	{ "cdp-status", { "down", "listen", "advertise", "both", NULL } },
+	{ "direction", { "Inbound", "Outbound", NULL } },
+	{ "protocol", { "TCP", "UDP", "ICMP", NULL } },
+	{ "port-type", { "Dst", "Src", NULL } },
 };
 
 static const char *const formatters[] = { "table", "json", "csv", "keyvalue", "xml" };

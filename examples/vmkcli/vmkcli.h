@@ -79,6 +79,8 @@ extern const struct command ip_commands[];       /* network ip ... (commands_ip.
 extern const struct namespace_help ip_namespaces[];
 extern const struct command vm_commands[];       /* network vm ... (commands_vm.c) */
 extern const struct namespace_help vm_namespaces[];
+extern const struct command fw_commands[];       /* network firewall ... (commands_firewall.c) */
+extern const struct namespace_help fw_namespaces[];
 
 /* Every command of every table, in order: c = NULL starts, NULL ends. */
 const struct command *command_next(const struct command *c);

@@ -78,6 +78,21 @@ int arg_uint(const cJSON *args, const char *key, bool required, uint32_t lo, uin
 	return 0;
 }
 
+int arg_bool(const cJSON *args, const char *key, const char *opt, bool *out,
+	     char *err, size_t err_size)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, key);
+
+	if (v == NULL)
+		return -ENOENT;
+	if (!cJSON_IsBool(v)) {
+		op_errf(err, err_size, "%s must be true or false", opt);
+		return -EINVAL;
+	}
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
 int arg_name(const cJSON *args, const char *key, const char *what, const char **out,
 	     char *err, size_t err_size)
 {
@@ -267,7 +282,8 @@ static const struct op config_ops[] = {
 static const struct op *op_find(const char *name)
 {
 	const struct op *tables[] = { config_ops, vswitch_ops, nic_ops, policy_ops, port_ops,
-				      ip_ops, ip_live_ops, capture_ops, guest_ops, session_ops };
+				      ip_ops, ip_live_ops, capture_ops, guest_ops, session_ops,
+				      firewall_ops };
 
 	for (unsigned int t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct op *o = tables[t]; o->name != NULL; o++)

@@ -34,6 +34,10 @@ int arg_str(const cJSON *args, const char *key, bool required, const char **out,
 	    char *err, size_t err_size);
 int arg_uint(const cJSON *args, const char *key, bool required, uint32_t lo, uint32_t hi,
 	     uint32_t *out, const char *what, char *err, size_t err_size);
+/* A boolean argument (opt: the option's name for the message): 0 (set
+ * *out), -ENOENT (absent), -EINVAL. */
+int arg_bool(const cJSON *args, const char *key, const char *opt, bool *out, char *err,
+	     size_t err_size);
 /* A name argument: also checks its length and characters. */
 int arg_name(const cJSON *args, const char *key, const char *what, const char **out,
 	     char *err, size_t err_size);
@@ -96,5 +100,6 @@ extern const struct op ip_live_ops[];
 extern const struct op capture_ops[];
 extern const struct op guest_ops[];
 extern const struct op session_ops[];  /* ops_session.c */
+extern const struct op firewall_ops[]; /* ops_firewall.c */
 
 #endif

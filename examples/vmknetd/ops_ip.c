@@ -47,22 +47,6 @@ int arg_ipv4(const cJSON *args, const char *key, bool required, uint32_t *out, c
 	return 0;
 }
 
-/* An optional boolean argument: 0 (set *out), -ENOENT (absent), -EINVAL. */
-static int arg_bool_opt(const cJSON *args, const char *key, const char *opt, bool *out,
-			char *err, size_t err_size)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, key);
-
-	if (v == NULL)
-		return -ENOENT;
-	if (!cJSON_IsBool(v)) {
-		op_errf(err, err_size, "%s must be true or false", opt);
-		return -EINVAL;
-	}
-	*out = cJSON_IsTrue(v);
-	return 0;
-}
-
 struct vmk_config_vmknic *find_nic(struct vmk_config *cfg, const cJSON *args, char *err,
 				   size_t err_size)
 {
@@ -194,7 +178,7 @@ static int interface_set(struct daemon *d, const cJSON *args, struct vmk_config 
 			 err, err_size);
 	if (r_mtu < 0 && r_mtu != -ENOENT)
 		return r_mtu;
-	r_en = arg_bool_opt(args, "enabled", "-e|--enabled", &en, err, err_size);
+	r_en = arg_bool(args, "enabled", "-e|--enabled", &en, err, err_size);
 	if (r_en < 0 && r_en != -ENOENT)
 		return r_en;
 	if (r_mtu == -ENOENT && r_en == -ENOENT) {

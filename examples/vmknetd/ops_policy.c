@@ -57,22 +57,6 @@ static int holder_find(struct vmk_config *cfg, const cJSON *args, struct holder 
 	return 0;
 }
 
-/* A boolean argument: 0 (set *out), -ENOENT (absent), -EINVAL. */
-static int arg_bool(const cJSON *args, const char *key, const char *opt, bool *out,
-		    char *err, size_t err_size)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, key);
-
-	if (v == NULL)
-		return -ENOENT;
-	if (!cJSON_IsBool(v)) {
-		op_errf(err, err_size, "%s must be true or false", opt);
-		return -EINVAL;
-	}
-	*out = cJSON_IsTrue(v);
-	return 0;
-}
-
 /* --use-vswitch: true when given (and then nothing else may be). */
 static int use_vswitch(const cJSON *args, const struct holder *h, const char *const *others,
 		       bool *use, char *err, size_t err_size)

@@ -99,6 +99,33 @@
  * group may be a trunk (VLAN 4095: the guest tags). A vSwitch's uplinks,
  * vmknics and guest ports together fit in its ports.
  *
+ * The host firewall (an optional member of the root; absent means the
+ * default of include/vmknet/firewall.h, vmk_fw_config_default: disabled,
+ * DROP, the built-in rulesets in ESXi's states):
+ *
+ *     "firewall": { "enabled": true, "default_action": "DROP", "conn_max": 16384,
+ *       "rulesets": [
+ *         { "name": "sshServer", "enabled": true, "allowed_all": false,
+ *           "allowed_ip": [ "198.51.100.7", "203.0.113.0/24" ] },
+ *         { "name": "myService", "enabled": true, "allowed_all": true,
+ *           "rules": [ { "direction": "Inbound", "protocol": "TCP",
+ *                        "port_type": "Dst", "port": "8000-8010" } ] } ] }
+ *
+ * Every field may be left out except a ruleset's "name", and a custom
+ * ruleset's "rules" (1..16). "default_action" is "DROP" or "PASS";
+ * "conn_max" 16..VMK_FW_CONN_MAX. The built-in rulesets always exist, first
+ * and in the library's order: listing one sets its "enabled" (default: its
+ * ESXi default), "allowed_all" (default true) and "allowed_ip" (default
+ * empty); its rules are the library's, and a document giving others is
+ * refused. Any other name is a custom ruleset (after the built-ins, in the
+ * document's order; "enabled" and "allowed_all" default to true). A rule's
+ * "direction" is "Inbound" or "Outbound", "protocol" "TCP", "UDP" or
+ * "ICMP" (the port is then the ICMP type, 0..255), "port_type" "Dst" (the
+ * default) or "Src", "port" a port "8000", a range "8000-8010" or a number.
+ * An allowed entry is an address or a network "a.b.c.d/len" (host bits
+ * zero), each once; the list is kept while "allowed_all" is true (as on
+ * ESXi) and used when it is false. The emitter writes every field.
+ *
  * Every field is typed and ranged; unknown fields are refused (so a document
  * written by a newer vmknet is not silently half-read). In a vSwitch, "mtu",
  * "ports", "fdb", "uplinks" and "portgroups" may be left out (defaults as in
@@ -120,6 +147,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <vmknet/firewall.h>
 #include <vmknet/netstack.h>
 #include <vmknet/policy.h>
 #include <vmknet/vmknic.h>
@@ -251,6 +279,7 @@ struct vmk_config {
 	struct vmk_config_vmknic vmknics[VMK_VMKNIC_MAX];
 	unsigned int n_guest_ports;
 	struct vmk_config_guest_port guest_ports[VMK_CONFIG_MAX_GUEST_PORTS];
+	struct vmk_fw_config firewall;  /* the host firewall (firewall.h) */
 };
 
 /*
@@ -431,6 +460,7 @@ int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
  * that a refused change touches nothing. If a step still fails (device
  * error, out of memory, a port group that has ports), the steps already
  * done are undone in reverse and the host is back as `from` described it.
+ * The firewall (vmk_firewall_apply) is applied last, when it differs.
  * The host name is not applied (it has no running counterpart yet).
  *
  * Returns 0, or a negative errno with the reason in err.

@@ -45,6 +45,10 @@ declare -A args=(
 	["network ip netstack get"]="-N defaultTcpipStack"
 	["network ip neighbor list"]=""
 	["network ip connection list"]=""
+	["network firewall get"]=""
+	["network firewall ruleset list"]=""
+	["network firewall ruleset allowedip list"]=""
+	["network firewall ruleset rule list"]=""
 )
 
 # Every command of the tree (vmkcli --complete walks it).
