@@ -2,7 +2,7 @@
 # Objective: the host firewall filters what Linux sends to a service on a
 # vmknic and what the host's own programs send out, as an ESXi host's does
 # (issue 16, point 5). Linux in a namespace reaches vmk0 (192.0.2.10)
-# through an af_packet uplink; an echo service (socat under vmkrun) listens
+# through an af_packet uplink; an echo service (python3 under vmkrun) listens
 # on vmk0's TCP 80, the webAccess ruleset's port. Cases:
 #   1. firewall off: Linux reaches the service;
 #   2. on (default action DROP): webAccess (enabled by default) lets Linux
@@ -13,16 +13,16 @@
 #   4. an established connection survives a change of the list that still
 #      allows it, and is cut by one that does not;
 #   5. outbound with DROP: a program under vmkrun connecting to Linux's TCP
-#      80 fails with "Operation not permitted" while httpClient is off, and
-#      works (replies included) once it is on;
+#      3260 fails with "Operation not permitted" while the iSCSI ruleset is
+#      off (ESXi's default), and works (replies included) once it is on;
 #   6. restart on the saved file: the firewall, its rulesets and lists are
 #      back, and filter as before.
-# Needs root, iproute2, ethtool, socat; the namespace is always deleted.
+# Needs root, iproute2, ethtool, socat, python3; the namespace is always deleted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/lib/need.sh
 need_root "a network namespace and an af_packet uplink"
-need ip ethtool socat
+need ip ethtool socat python3
 VMKR_NAME=vmkfirewall
 . tests/integration/lib/vmkrun.sh
 
@@ -36,20 +36,33 @@ reach() {
 must_reach() { reach "$1" || fail "$1: Linux cannot reach vmk0:80"; echo "reached: $1"; }
 must_not_reach() { ! reach "$1" || fail "$1: Linux reached vmk0:80"; echo "refused: $1"; }
 
-# ruleset_field NAME KEY: a field of `ruleset list -r NAME` (json).
+# ruleset_field NAME KEY: a field of `ruleset list -r NAME` (Enabled) or
+# of `ruleset stats -r NAME` (PacketsAllowed, PacketsDropped), as json.
 ruleset_field() {
-	json network firewall ruleset list -r "$1" |
+	local what=list
+	[ "$2" = Enabled ] || what=stats
+	json network firewall ruleset "$what" -r "$1" |
 		python3 -c "import json,sys; d=json.load(sys.stdin); r=d[0] if isinstance(d,list) else d; print(r['$2'])"
 }
 # fw_stat KEY: a host-wide firewall counter (json).
 fw_stat() {
-	json network firewall stats get |
+	json network firewall stats |
 		python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d['$1'])"
 }
 
+# An echo service on vmk0:80: one thread a connection (vmknet's sockets
+# do not survive fork, so no socat fork).
 listener() {
-	bg echo80 timeout 300 "$VMKRUN" --control "$sock" -- \
-		socat TCP-LISTEN:80,reuseaddr,fork EXEC:/bin/cat
+	bg echo80 timeout 300 "$VMKRUN" --control "$sock" -- python3 -c '
+import socketserver
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(line)
+            self.wfile.flush()
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer.daemon_threads = True
+socketserver.ThreadingTCPServer(("0.0.0.0", 80), Echo).serve_forever()'
 	wait_port root 80
 }
 
@@ -66,14 +79,14 @@ ok network firewall get | tee "$tmp/get"
 grep -Eiq 'Enabled: *true' "$tmp/get" || fail "firewall get does not say enabled"
 grep -Eiq 'Default Action: *DROP' "$tmp/get" || fail "default action is not DROP"
 must_reach webAccess-on
-a0=$(ruleset_field webAccess Allowed)
+a0=$(ruleset_field webAccess PacketsAllowed)
 [ "$a0" -gt 0 ] || fail "webAccess counted no packet allowed ($a0)"
 ok network firewall ruleset set -r webAccess --enabled false
-d0=$(fw_stat "Default Dropped Inbound")
+d0=$(fw_stat InboundDropped)
 must_not_reach webAccess-off
-d1=$(fw_stat "Default Dropped Inbound")
+d1=$(fw_stat InboundDropped)
 [ "$d1" -gt "$d0" ] || fail "no inbound drop counted ($d0 -> $d1)"
-[ "$(ruleset_field webAccess Dropped)" -gt 0 ] || fail "webAccess counted no drop"
+[ "$(ruleset_field webAccess PacketsDropped)" -gt 0 ] || fail "webAccess counted no drop"
 lx ip neigh flush dev "$peer"
 lx ping -c 1 -W 2 192.0.2.10 >/dev/null || fail "ICMP/ARP to vmk0 failed with the firewall on"
 lx ip neigh show dev "$peer" | grep -q '192.0.2.10 .*lladdr' || fail "vmk0 did not answer ARP"
@@ -110,18 +123,18 @@ exec 7>&-
 kill "$long" 2>/dev/null || true
 ok network firewall ruleset allowedip add -r webAccess -i 192.0.2.2
 
-echo "== 5. outbound with DROP: httpClient"
-bg lx80 lx timeout 120 socat TCP-LISTEN:80,reuseaddr,fork EXEC:/bin/cat
-wait_port "$ns" 80
+echo "== 5. outbound with DROP: iSCSI (3260 out, off by default)"
+bg lx3260 lx timeout 120 socat TCP-LISTEN:3260,reuseaddr,fork EXEC:/bin/cat
+wait_port "$ns" 3260
 rc=0
-echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:80 \
+echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:3260 \
 	>"$tmp/out1" 2>"$tmp/err1" || rc=$?
 cat "$tmp/err1"
-[ "$rc" -ne 0 ] || fail "an outbound connect passed with httpClient off"
+[ "$rc" -ne 0 ] || fail "an outbound connect passed with iSCSI off"
 grep -qi 'not permitted' "$tmp/err1" || fail "the refused connect did not say EPERM"
-ok network firewall ruleset set -r httpClient --enabled true
-got=$(echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:80) ||
-	fail "outbound with httpClient on failed"
+ok network firewall ruleset set -r iSCSI --enabled true
+got=$(echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:3260) ||
+	fail "outbound with iSCSI on failed"
 [ "$got" = out ] || fail "outbound reply lost: '$got'"
 echo "outbound: refused with EPERM, then passed with its reply"
 
@@ -134,8 +147,8 @@ ok network firewall get | tee "$tmp/get2"
 grep -Eiq 'Enabled: *true' "$tmp/get2" || fail "restart lost the enabled firewall"
 ok network firewall ruleset allowedip list -r webAccess | tee "$tmp/al"
 grep -q '198.51.100.0/24' "$tmp/al" || fail "restart lost the allowed list"
-[ "$(ruleset_field httpClient Enabled)" = True ] || [ "$(ruleset_field httpClient Enabled)" = true ] ||
-	fail "restart lost httpClient's state"
+[ "$(ruleset_field iSCSI Enabled)" = True ] || [ "$(ruleset_field iSCSI Enabled)" = true ] ||
+	fail "restart lost iSCSI's state"
 must_not_reach after-restart
 ok network firewall ruleset allowedip add -r webAccess -i 192.0.2.0/24
 must_reach after-restart-allowed
