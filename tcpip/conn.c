@@ -60,6 +60,8 @@ static unsigned int conn_list_tcp(struct netstack *ns, struct vmk_ip_conn *out,
 			c->recv_q = p->rcvq.len;
 			c->send_q = p->sndq.len;
 			snprintf(c->state, sizeof(c->state), "%s", vmk_tcp_state_name(p->state));
+			snprintf(c->cc_algo, sizeof(c->cc_algo), "%s",
+				 p->cc != NULL ? p->cc->name : "");
 		}
 		n++;
 	}

@@ -56,14 +56,25 @@ struct fw_host {
 	uint64_t log_suppressed;      /* atomic */
 };
 
+/* A connection of the table (fw_conn.c). */
+struct fw_conn {
+	uint64_t last_tsc;            /* rte_rdtsc() of its last packet */
+	uint64_t gen;                 /* the view it was last checked against */
+	uint8_t slot;                 /* counter slot, FW_SLOT_NONE: default action */
+	uint8_t dir;                  /* direction of the packet that opened it */
+	uint8_t closing;
+	uint8_t icmp_echo;
+};
+
 /* Counters and connections of one netstack; all under ns->lock. */
-struct fw_conn;
 struct fw_ns {
 	struct rte_hash *h;           /* key: struct fw_ckey; position: conns[] */
 	struct fw_conn *conns;
 	uint32_t cap;                 /* the conn_max it was made with */
 	uint32_t count;
 	uint32_t sweep_next;          /* rte_hash_iterate cursor of the sweep */
+	uint64_t tmo[4];              /* idle timeouts in TSC cycles: TCP, TCP
+				       * closing, UDP, ICMP */
 	uint64_t conn_passed, icmp_err_passed, conn_refused, conn_expired;
 	uint64_t default_dropped[2], default_passed[2];
 	uint64_t rs_allowed[VMK_FW_RULESETS_MAX], rs_dropped[VMK_FW_RULESETS_MAX];
@@ -89,12 +100,14 @@ struct fw_ns *fw_ns_alloc(uint32_t conn_max);
  * The verdicts. fw_input: m starts at the IP header (hlen bytes), the
  * datagram whole (reassembled). fw_output: m starts at the L4 header of a
  * datagram from src to dst. Each returns true to pass; false when the
- * caller must drop m with *why (a VMK_IPDROP_FW_* reason). ns->lock held.
+ * caller must drop m with *why (a VMK_IPDROP_FW_* reason). The table
+ * keeps time with the TSC, whatever clock the caller runs on (the tests
+ * drive theirs). ns->lock held.
  */
-bool fw_input(struct netstack *ns, const struct rte_mbuf *m, uint16_t hlen, uint64_t now,
+bool fw_input(struct netstack *ns, const struct rte_mbuf *m, uint16_t hlen,
 	      enum vmk_ip_drop_reason *why);
 bool fw_output(struct netstack *ns, const struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst,
-	       uint8_t proto, uint64_t now, enum vmk_ip_drop_reason *why);
+	       uint8_t proto, enum vmk_ip_drop_reason *why);
 
 /* The ACL lookup (fw_view.c): the ruleset index + 1 that passes a packet
  * (0: none) in ctx. dirproto: direction * 4 + protocol; remote, ports in

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
@@ -45,15 +46,6 @@ struct fw_ckey {
 	uint16_t lport, rport;        /* host order */
 	uint8_t proto;
 	uint8_t pad[3];
-};
-
-struct fw_conn {
-	uint64_t last_us;
-	uint64_t gen;                 /* the view it was last checked against */
-	uint8_t slot;                 /* counter slot, FW_SLOT_NONE: default action */
-	uint8_t dir;                  /* direction of the packet that opened it */
-	uint8_t closing;
-	uint8_t icmp_echo;
 };
 
 /* A datagram as the firewall sees it. */
@@ -103,6 +95,10 @@ struct fw_ns *fw_ns_alloc(uint32_t conn_max)
 	if (f->conns == NULL)
 		goto free_hash;
 	f->cap = conn_max;
+	f->tmo[0] = TCP_IDLE_US * rte_get_tsc_hz() / 1000000ull;
+	f->tmo[1] = TCP_CLOSING_US * rte_get_tsc_hz() / 1000000ull;
+	f->tmo[2] = UDP_IDLE_US * rte_get_tsc_hz() / 1000000ull;
+	f->tmo[3] = ICMP_IDLE_US * rte_get_tsc_hz() / 1000000ull;
 	return f;
 free_hash:
 	rte_hash_free(f->h);
@@ -224,11 +220,19 @@ static unsigned int fw_proto(uint8_t proto)
 
 /* ---- the table ---------------------------------------------------------- */
 
-static uint64_t idle_limit(const struct fw_ckey *k, const struct fw_conn *c)
+static uint64_t idle_limit(const struct fw_ns *f, const struct fw_ckey *k,
+			   const struct fw_conn *c)
 {
 	if (k->proto == IPPROTO_TCP)
-		return c->closing ? TCP_CLOSING_US : TCP_IDLE_US;
-	return k->proto == IPPROTO_UDP ? UDP_IDLE_US : ICMP_IDLE_US;
+		return f->tmo[c->closing ? 1 : 0];
+	return f->tmo[k->proto == IPPROTO_UDP ? 2 : 3];
+}
+
+/* Idle past its timeout? (A clock behind the entry's is not.) */
+static bool idle(const struct fw_ns *f, const struct fw_ckey *k, const struct fw_conn *c,
+		 uint64_t now)
+{
+	return now > c->last_tsc && now - c->last_tsc > idle_limit(f, k, c);
 }
 
 static void conn_remove(struct fw_ns *f, const struct fw_ckey *k)
@@ -249,7 +253,7 @@ static void sweep(struct fw_ns *f, unsigned int n, uint64_t now)
 			f->sweep_next = 0;
 			continue;
 		}
-		if (now - f->conns[pos].last_us > idle_limit(key, &f->conns[pos])) {
+		if (idle(f, key, &f->conns[pos], now)) {
 			struct fw_ckey k;
 
 			memcpy(&k, key, sizeof(k));
@@ -265,7 +269,7 @@ static struct fw_conn *conn_find(struct fw_ns *f, const struct fw_ckey *k, uint6
 
 	if (pos < 0)
 		return NULL;
-	if (now - f->conns[pos].last_us > idle_limit(k, &f->conns[pos])) {
+	if (idle(f, k, &f->conns[pos], now)) {
 		conn_remove(f, k);
 		f->conn_expired++;
 		return NULL;
@@ -288,7 +292,7 @@ static struct fw_conn *conn_add(struct fw_ns *f, const struct fw_pkt *p, uint8_t
 	if (pos < 0)
 		return NULL;
 	f->count++;
-	f->conns[pos] = (struct fw_conn){ .last_us = now, .gen = gen, .slot = slot,
+	f->conns[pos] = (struct fw_conn){ .last_tsc = now, .gen = gen, .slot = slot,
 					  .dir = (uint8_t)p->dir,
 					  .icmp_echo = p->proto == IPPROTO_ICMP };
 	return &f->conns[pos];
@@ -334,7 +338,7 @@ static bool conn_pass(struct fw_ns *f, const struct fw_view *v, struct fw_conn *
 		c->slot = (uint8_t)slot;
 		c->gen = v->gen;
 	}
-	c->last_us = now;
+	c->last_tsc = now;
 	if (p->tcp_flags & (TCPF_FIN | TCPF_RST))
 		c->closing = 1;
 	f->conn_passed++;
@@ -397,10 +401,10 @@ static const struct fw_view *active(struct netstack *ns) VMK_REQUIRES(ns->lock)
 }
 
 static bool verdict(struct netstack *ns, const struct fw_view *v, struct fw_pkt *p,
-		    const struct rte_mbuf *m, uint32_t l4off, uint64_t now,
-		    enum vmk_ip_drop_reason *why)
+		    const struct rte_mbuf *m, uint32_t l4off, enum vmk_ip_drop_reason *why)
 	VMK_REQUIRES(ns->lock)
 {
+	uint64_t now = rte_rdtsc();
 	struct fw_ns *f = ns->fw;
 	struct fw_conn *c;
 
@@ -419,7 +423,7 @@ static bool verdict(struct netstack *ns, const struct fw_view *v, struct fw_pkt 
 	return by_rules(ns, f, v, p, now, why);
 }
 
-bool fw_input(struct netstack *ns, const struct rte_mbuf *m, uint16_t hlen, uint64_t now,
+bool fw_input(struct netstack *ns, const struct rte_mbuf *m, uint16_t hlen,
 	      enum vmk_ip_drop_reason *why)
 {
 	const struct fw_view *v;
@@ -435,11 +439,11 @@ bool fw_input(struct netstack *ns, const struct rte_mbuf *m, uint16_t hlen, uint
 	p.proto = h[9];
 	memcpy(&p.remote, h + 12, 4);
 	memcpy(&p.local, h + 16, 4);
-	return verdict(ns, v, &p, m, hlen, now, why);
+	return verdict(ns, v, &p, m, hlen, why);
 }
 
 bool fw_output(struct netstack *ns, const struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst,
-	       uint8_t proto, uint64_t now, enum vmk_ip_drop_reason *why)
+	       uint8_t proto, enum vmk_ip_drop_reason *why)
 {
 	const struct fw_view *v;
 	struct fw_pkt p;
@@ -453,5 +457,5 @@ bool fw_output(struct netstack *ns, const struct rte_mbuf *m, rte_be32_t src, rt
 	p.proto = proto;
 	p.local = src;
 	p.remote = dst;
-	return verdict(ns, v, &p, m, 0, now, why);
+	return verdict(ns, v, &p, m, 0, why);
 }

@@ -69,13 +69,13 @@ uint32_t fw_classify(const struct rte_acl_ctx *ctx, unsigned int dirproto, rte_b
 }
 
 static void rule_fill(struct fw_acl_rule *a, const struct vmk_fw_rule *r, unsigned int index,
-		      uint32_t net, uint8_t plen)
+		      unsigned int rank, uint32_t net, uint8_t plen)
 {
 	bool dst = r->port_type == VMK_FW_PORT_DST;
 
 	memset(a, 0, sizeof(*a));
 	a->data.category_mask = 1;
-	a->data.priority = (int32_t)(RTE_ACL_MAX_PRIORITY - index);
+	a->data.priority = (int32_t)(RTE_ACL_MAX_PRIORITY - rank);
 	a->data.userdata = index + 1;
 	a->field[F_DIRPROTO].value.u8 = (uint8_t)(r->direction * 4 + r->protocol);
 	a->field[F_DIRPROTO].mask_range.u8 = 0xff;
@@ -124,12 +124,15 @@ static int acl_fill(struct rte_acl_ctx *ctx, const struct vmk_fw_config *fw, boo
 		const struct vmk_fw_ruleset *rs = &fw->rulesets[i];
 		bool any = blame || rs->allowed_all;
 		unsigned int n_addr = any ? 1 : rs->n_allowed;
+		/* Blame prefers an enabled ruleset (its list refused the
+		 * packet) to a disabled one. */
+		unsigned int rank = i + (rs->enabled ? 0 : VMK_FW_RULESETS_MAX);
 
 		if (!blame && !rs->enabled)
 			continue;
 		for (unsigned int r = 0; r < rs->n_rules && ret == 0; r++) {
 			for (unsigned int a = 0; a < n_addr && ret == 0; a++) {
-				rule_fill(&batch[n++], &rs->rules[r], i,
+				rule_fill(&batch[n++], &rs->rules[r], i, rank,
 					  any ? 0 : rs->allowed[a].network,
 					  any ? 0 : rs->allowed[a].prefix_len);
 				if (n == ADD_BATCH)

@@ -54,7 +54,7 @@ static void deliver(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *
 {
 	enum vmk_ip_drop_reason why;
 
-	if (!fw_input(ns, m, hlen, now, &why)) {
+	if (!fw_input(ns, m, hlen, &why)) {
 		ns_drop(ns, m, why);
 		return;
 	}

@@ -68,7 +68,7 @@ int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o,
 		ns_drop(ns, m, VMK_IPDROP_ADAPTER_DOWN);
 		return -ENETDOWN;
 	}
-	if (!fw_output(ns, m, o->src != 0 ? o->src : rt.ifc->addr, o->dst, o->proto, now, &why)) {
+	if (!fw_output(ns, m, o->src != 0 ? o->src : rt.ifc->addr, o->dst, o->proto, &why)) {
 		ns_drop(ns, m, why);
 		return -EPERM;
 	}

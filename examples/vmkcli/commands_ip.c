@@ -202,6 +202,7 @@ static const struct column conn_cols[] = {
 	{ "Local Address", "LocalAddress", "local_address", COL_STRING },
 	{ "Foreign Address", "ForeignAddress", "foreign_address", COL_STRING },
 	{ "State", "State", "state", COL_STRING },
+	{ "CC Algo", "CCAlgo", "cc_algo", COL_STRING },
 	{ "Netstack", "Netstack", "netstack", COL_STRING },
 	END_COLS
 };

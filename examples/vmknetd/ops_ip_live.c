@@ -210,6 +210,7 @@ static int connection_list(struct daemon *d, const cJSON *args, cJSON **result, 
 			cJSON_AddStringToObject(o, "local_address", la);
 			cJSON_AddStringToObject(o, "foreign_address", ra);
 			cJSON_AddStringToObject(o, "state", c->state);
+			cJSON_AddStringToObject(o, "cc_algo", c->cc_algo);
 			cJSON_AddStringToObject(o, "netstack", names[k]);
 		}
 	}

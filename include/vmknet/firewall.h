@@ -165,8 +165,11 @@ int vmk_firewall_get(struct vmk_host *host, struct vmk_fw_config *out);
  * applied (a re-apply that keeps the name keeps the counts). */
 struct vmk_fw_ruleset_stats {
 	uint64_t allowed;             /* packets that opened or passed by its rules */
-	uint64_t dropped;             /* packets of connections it allowed that a
-				       * new configuration no longer does */
+	uint64_t dropped;             /* packets its rules match that were dropped:
+				       * a remote not in its allowed list, the
+				       * ruleset disabled (when no enabled one
+				       * matches), or a connection it allowed
+				       * that a new configuration no longer does */
 };
 
 /* Host-wide counters, summed over the netstacks. */

@@ -186,6 +186,8 @@ struct vmk_ip_conn {
 	uint32_t recv_q;          /* bytes waiting to be read */
 	uint32_t send_q;          /* bytes waiting to be sent (or acknowledged) */
 	char state[16];           /* TCP state name ("ESTABLISHED"); "" for UDP */
+	char cc_algo[16];         /* TCP congestion control ("newreno", "cubic");
+	                           * "" for UDP */
 };
 
 /* Describe up to max sockets of a netstack; returns how many exist (0 for an

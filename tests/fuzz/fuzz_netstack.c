@@ -19,6 +19,12 @@
  * time passes before the frame (0: none, k: 4^k microseconds, up to
  * about 18 minutes).
  *
+ * The host firewall is on (tcpip/fw_*.c): default action DROP, the
+ * built-in rulesets (vMotion lets TCP 8000 through), and "fuzzUdp" for UDP
+ * 9000 both ways from 192.0.2.0/25 only; a connection table of 64
+ * entries, so inputs reach its verdicts, ICMP-error matching and a full
+ * table.
+ *
  * Invariants checked: every frame the stack sends is well formed as an
  * mbuf and no longer than the MTU allows; no mbuf is lost (when the
  * netstack is gone the pool holds what it held before).
@@ -68,6 +74,33 @@ struct run {
 	uint32_t our_iss;
 };
 
+static void firewall_on(void)
+{
+	static const struct vmk_fw_rule udp[] = {
+		{ VMK_FW_INBOUND, VMK_FW_UDP, VMK_FW_PORT_DST, UPORT, UPORT },
+		{ VMK_FW_OUTBOUND, VMK_FW_UDP, VMK_FW_PORT_SRC, UPORT, UPORT },
+	};
+	struct vmk_fw_config *fw = malloc(sizeof(*fw));
+	struct vmk_fw_ruleset *rs;
+
+	if (fw == NULL)
+		abort();
+	vmk_fw_config_default(fw);
+	fw->enabled = true;
+	fw->conn_max = 64;
+	rs = &fw->rulesets[fw->n_rulesets++];
+	memset(rs, 0, sizeof(*rs));
+	snprintf(rs->name, sizeof(rs->name), "fuzzUdp");
+	rs->enabled = true;
+	rs->n_rules = 2;
+	memcpy(rs->rules, udp, sizeof(udp));
+	rs->n_allowed = 1;
+	rs->allowed[0] = (struct vmk_fw_allowed){ A(192, 0, 2, 0), 25 };
+	if (vmk_firewall_apply(host, fw) < 0)
+		abort();
+	free(fw);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct vmk_host_params hp;
@@ -86,6 +119,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    vmk_portgroup_add(vs, "PG", 0) < 0)
 		abort();
 	pool = vmk_host_mempool(host);
+	firewall_on();
 	return 0;
 }
 
