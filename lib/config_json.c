@@ -40,8 +40,7 @@ const char *cfg_json_type(const cJSON *v)
 }
 
 /* Refuse members outside `known` (NULL-terminated) and repeated members. */
-int cfg_json_fields(const cJSON *obj, const char *where,
-			const char *const *known)
+int cfg_json_fields(const cJSON *obj, const char *where, const char *const *known)
 {
 	for (const cJSON *c = obj->child; c != NULL; c = c->next) {
 		bool ok = false;
@@ -59,8 +58,8 @@ int cfg_json_fields(const cJSON *obj, const char *where,
 	return 0;
 }
 
-const cJSON *cfg_json_member(const cJSON *obj, const char *where,
-			   const char *key, bool required, int *ret)
+const cJSON *cfg_json_member(const cJSON *obj, const char *where, const char *key,
+			     bool required, int *ret)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
@@ -72,7 +71,7 @@ const cJSON *cfg_json_member(const cJSON *obj, const char *where,
 }
 
 int cfg_json_uint(const cJSON *obj, const char *where, const char *key,
-		    bool required, uint32_t lo, uint32_t hi, uint32_t *out)
+		  bool required, uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	int ret = 0;
 	const cJSON *v = cfg_json_member(obj, where, key, required, &ret);
@@ -113,7 +112,7 @@ static int get_name(const cJSON *v, const char *where, char out[VMK_NAME_MAX])
 }
 
 int cfg_json_array(const cJSON *obj, const char *where, const char *key,
-		     unsigned int max, const cJSON **out)
+		   unsigned int max, const cJSON **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
@@ -138,7 +137,7 @@ int cfg_json_object(const cJSON *v, const char *where)
 }
 
 int cfg_json_bool(const cJSON *obj, const char *where, const char *key,
-		    bool *out, bool *present)
+		  bool *out, bool *present)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
@@ -191,7 +190,7 @@ static int get_object(const cJSON *obj, const char *where, const char *key,
  * fields and a "name" (1..31 printable bytes) copied into name.
  */
 int cfg_json_entry(const cJSON *v, const char *where,
-			   const char *const *known, char name[VMK_NAME_MAX])
+		   const char *const *known, char name[VMK_NAME_MAX])
 {
 	char at[320];
 	int ret = cfg_json_object(v, where);

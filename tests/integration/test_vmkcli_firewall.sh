@@ -86,6 +86,19 @@ grep -q '^   Inbound Dropped: [0-9][0-9]*$' "$tmp/out" && grep -q '^   Generatio
 ok --formatter=json $FW ruleset stats -r myService | json_check "assert d==[{'Name':'myService','PacketsAllowed':0,'PacketsDropped':0}], d"
 ok --formatter=json $FW stats | json_check "assert d['Generation']>=1 and d['ConnectionCapacity']>=0, d"
 
+echo "== completion"
+comp() { VMKCLI_CONTROL=$sock "$CLI" --complete "$@"; }
+[ "$(comp network firewall "" | tr '\n' ' ')" = "get set refresh stats ruleset " ] ||
+	fail "firewall commands: $(comp network firewall "")"
+[ "$(comp network firewall ruleset "" | tr '\n' ' ')" = "list set add remove stats allowedip rule " ] ||
+	fail "ruleset commands: $(comp network firewall ruleset "")"
+comp network firewall ruleset set -r "" | grep -qx myService || fail "ruleset names from the daemon"
+comp network firewall ruleset allowedip add -r ss | grep -qx sshServer || fail "ruleset name prefix"
+[ "$(comp network firewall ruleset rule add -r myService -d "" | tr '\n' ' ')" = "Inbound Outbound " ] ||
+	fail "direction values"
+[ "$(comp network firewall ruleset add -p "" | tr '\n' ' ')" = "TCP UDP ICMP " ] || fail "protocol values"
+[ "$(comp network firewall set -e "" | tr '\n' ' ')" = "true false " ] || fail "boolean values"
+
 echo "== xml"
 for c in "get" "ruleset list" "ruleset allowedip list" "ruleset rule list" "stats" "ruleset stats"; do
 	# shellcheck disable=SC2086  # the command's words
