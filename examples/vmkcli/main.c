@@ -56,9 +56,10 @@ bool namespace_exists(const char *path)
 }
 
 /* The command tables and their namespaces, in the order help lists them. */
-static const struct command *const tables[] = { commands, ip_commands, vm_commands };
+static const struct command *const tables[] = { commands, ip_commands, vm_commands,
+						diag_commands };
 static const struct namespace_help *const ns_tables[] = { namespaces, ip_namespaces,
-							  vm_namespaces };
+							  vm_namespaces, diag_namespaces };
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
 /* The first command of tables[t] or a later one, or NULL. */

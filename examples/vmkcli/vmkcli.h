@@ -41,6 +41,9 @@ enum col_type {
 	COL_STRUCT,  /* a nested structure (an object in the reply), whose
 	              * fields are the COL_MEMBER columns right after it */
 	COL_MEMBER,  /* a string field of the COL_STRUCT before it */
+	COL_STRUCT_LIST, /* a list of structures (an array of objects in the
+	                  * reply: esxcli diag ping's Trace), whose fields are
+	                  * the COL_MEMBER columns right after it */
 };
 
 struct column {
@@ -79,6 +82,8 @@ extern const struct command ip_commands[];       /* network ip ... (commands_ip.
 extern const struct namespace_help ip_namespaces[];
 extern const struct command vm_commands[];       /* network vm ... (commands_vm.c) */
 extern const struct namespace_help vm_namespaces[];
+extern const struct command diag_commands[];     /* network diag ... (commands_diag.c) */
+extern const struct namespace_help diag_namespaces[];
 
 /* Every command of every table, in order: c = NULL starts, NULL ends. */
 const struct command *command_next(const struct command *c);

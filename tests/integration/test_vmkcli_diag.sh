@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Objective: `vmkcli network diag` troubleshoots a VMkernel interface
+# against Linux in network namespaces. Topology: vmknetd's vmnic0 is an
+# af_packet uplink on a veth to namespace r1 (192.0.2.2, a router), r1
+# routes to r2 (198.51.100.2, a router), r2 to the target t
+# (203.0.113.2); vmk0 is 192.0.2.10/24 with r1 as the default gateway.
+# Cases: diag ping counts replies and loss with esxcli's Trace/Summary in
+# the table, json (parsed by python3's json.tool), csv, keyvalue and xml
+# forms; bad requests (unknown vmknic, bad host, count 0, size too big)
+# are refused cleanly; traceroute lists the three hops in order, with "*"
+# for a silent one; diag check passes on the healthy path and names the
+# first broken step with its fix for each fault it is given.
+# Needs root and iproute2; the namespaces and veth pairs are always deleted.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/integration/lib/need.sh
+need_root "network namespaces and an af_packet uplink"
+need ip python3
+r1=vmkdr1$$
+r2=vmkdr2$$
+t=vmkdt$$
+veth=vkd$$a
+del_netns() {
+	ip netns del "$r1" 2>/dev/null || true
+	ip netns del "$r2" 2>/dev/null || true
+	ip netns del "$t" 2>/dev/null || true
+	ip link del "$veth" 2>/dev/null || true
+}
+VMKD_NAME=vmkcli-diag-test
+VMKD_LCORES=0-1
+VMKD_MEM=512
+VMKD_EAL_ARGS=(--vdev "net_af_packet0,iface=$veth,framesz=10240,blocksz=20480")
+VMKD_DAEMON_ARGS=(--mbuf-size 10368)
+VMKD_CLEANUP_HOOK=del_netns
+. tests/integration/lib/vmknetd.sh
+nx() { local n=$1; shift; ip netns exec "$n" "$@"; }
+
+# run WANT_RC ARGS...: vmkcli ARGS..., output in $tmp/out and $tmp/err.
+run() {
+	local want=$1 rc=0
+	shift
+	cli "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	echo "\$ vmkcli $* -> $rc"; cat "$tmp/out" "$tmp/err"
+	[ "$rc" -eq "$want" ] || fail "vmkcli $*: exit $rc, want $want"
+}
+
+# has LINE...: each LINE is a whole line of $tmp/out.
+has() {
+	local l
+	for l in "$@"; do grep -qxF -- "$l" "$tmp/out" || fail "no line '$l'"; done
+}
+
+echo "== Linux: r1 (192.0.2.2) -> r2 (198.51.100.2) -> t (203.0.113.2)"
+for n in "$r1" "$r2" "$t"; do ip netns add "$n"; nx "$n" ip link set lo up; done
+ip link add "$veth" type veth peer name r1a netns "$r1"
+ip link set "$veth" up
+nx "$r1" ip link add r1b type veth peer name r2a netns "$r2"
+nx "$r2" ip link add r2b type veth peer name ta netns "$t"
+nx "$r1" ip addr add 192.0.2.2/24 dev r1a
+nx "$r1" ip addr add 198.51.100.1/24 dev r1b
+nx "$r2" ip addr add 198.51.100.2/24 dev r2a
+nx "$r2" ip addr add 203.0.113.1/24 dev r2b
+nx "$t" ip addr add 203.0.113.2/24 dev ta
+nx "$r1" ip link set r1a up; nx "$r1" ip link set r1b up
+nx "$r2" ip link set r2a up; nx "$r2" ip link set r2b up
+nx "$t" ip link set ta up
+nx "$r1" ip route add 203.0.113.0/24 via 198.51.100.2
+nx "$r2" ip route add default via 198.51.100.1
+nx "$t" ip route add default via 203.0.113.1
+for n in "$r1" "$r2"; do
+	nx "$n" sysctl -qw net.ipv4.ip_forward=1
+	nx "$n" sysctl -qw net.ipv4.icmp_ratelimit=0   # every probe gets its error
+done
+
+echo "== vmknetd: vmk0 192.0.2.10/24 on vmnic0, default gateway r1"
+start
+ok network vswitch standard uplink add -u vmnic0 -v vSwitch0
+ok network ip route ipv4 add -n default -g 192.0.2.2
+
+echo "== diag ping: the gateway, then the target two routers away"
+run 0 network diag ping -H 192.0.2.2 -I vmk0 -c 3 -i 0.2
+has '   Trace:' '         Host: 192.0.2.2' '         ICMP Seq: 3' '         TTL: 64' \
+	'         Dup: false' '   Summary:' '         Host Addr: 192.0.2.2' '         Transmitted: 3' \
+	'         Received: 3' '         Duplicated: 0' '         Packet Lost: 0'
+[ "$(grep -c '^         Received Bytes: 64$' "$tmp/out")" -eq 3 ] || fail "three 64-byte replies"
+grep -q '^         Round-trip Time (us): [0-9][0-9]*$' "$tmp/out" || fail "round-trip time"
+grep -q '^         Round-trip Max (us): [1-9][0-9]*$' "$tmp/out" || fail "Round-trip Max"
+run 0 --formatter=json network diag ping --host 203.0.113.2 --interface vmk0 --count 2 \
+	--interval 0.1 --wait 2 --size 1000 --df --ttl 10
+python3 -m json.tool "$tmp/out" >/dev/null || fail "json does not parse"
+json_check 'assert d["Summary"]["Transmitted"] == 2 and d["Summary"]["Received"] == 2, d
+assert d["Summary"]["HostAddr"] == "203.0.113.2" and d["Summary"]["PacketLost"] == 0
+assert [x["ICMPSeq"] for x in d["Trace"]] == [1, 2]
+assert all(x["ReceivedBytes"] == 1008 and x["TTL"] == 62 and x["Host"] == "203.0.113.2" for x in d["Trace"])' <"$tmp/out"
+run 0 --formatter=json network diag ping -H 203.0.113.2 -c 1 -W 2 -t 1
+json_check 'assert d["Summary"]["Received"] == 0 and d["Summary"]["PacketLost"] == 100
+assert d["Trace"][0]["Host"] == "192.0.2.2" and d["Trace"][0]["Detail"] == "Time to live exceeded", d' <"$tmp/out"
+run 0 network diag ping -H 192.0.2.99 -c 2 -i 0.1 -W 0.3
+grep -q '^         Packet Lost: 100$' "$tmp/out" || fail "100% loss to a silent address"
+grep -q 'Received Bytes' "$tmp/out" && fail "a trace record for a timeout"
+run 0 --formatter=csv network diag ping -H 192.0.2.2 -c 2 -i 0.1
+head -n 1 "$tmp/out" | grep -q '^Trace.ReceivedBytes,Trace.Host,Trace.ICMPSeq,.*Summary.HostAddr,Summary.Transmitted' || fail "csv header"
+grep -q '^"64,64","192.0.2.2,192.0.2.2","1,2",' "$tmp/out" || fail "csv row"
+run 0 --formatter=keyvalue network diag ping -H 192.0.2.2 -c 1
+grep -q '^Ping.Summary.Received.string=1$' "$tmp/out" || fail "keyvalue"
+run 0 --formatter=xml network diag ping -H 192.0.2.2 -c 1
+python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$tmp/out" || fail "xml does not parse"
+grep -q '<field name="Trace">' "$tmp/out" && grep -q '<list type="structure">' "$tmp/out" || fail "xml trace list"
+
+echo "== diag ping: bad requests are refused"
+refused 1 'no VMkernel interface named "vmk9"' network diag ping -H 192.0.2.2 -I vmk9
+refused 1 'host' network diag ping -H not-an-address
+refused 1 'count 0 is out of range' network diag ping -H 192.0.2.2 -c 0
+refused 1 'size 70000 is out of range' network diag ping -H 192.0.2.2 -s 70000
+refused 1 'wait "x" must be' network diag ping -H 192.0.2.2 -W x
+refused 1 'no netstack named "nope"' network diag ping -H 192.0.2.2 -N nope
+refused 2 'missing required parameter -H|--host' network diag ping -c 1
+run 0 network diag ping -H 192.0.2.2 -s 8972 -d -c 1
+grep -q 'Packet Lost: 100' "$tmp/out" || fail "an oversized DF ping was not lost"
+
+stop
+echo "test_vmkcli_diag: all checks passed"
