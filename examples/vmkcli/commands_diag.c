@@ -57,10 +57,30 @@ static const struct column ping_cols[] = {
 	END_COLS
 };
 
+static const struct opt_spec tr_opts[] = {
+	HOST_OPT, IF_OPT, NS_OPT,
+	{ 'm', "max-ttl", "max_ttl", OPT_INT, false,
+	  "The largest TTL (hops) to probe, 1-64 (default 30)." },
+	{ 'q', "queries", "queries", OPT_INT, false, "Probes per hop, 1-5 (default 3)." },
+	WAIT_OPT,
+	END_OPTS
+};
+
+static const struct column tr_cols[] = {
+	{ "Hop", "Hop", "hop", COL_INT },
+	{ "Host", "Host", "hosts", COL_LIST },
+	{ "Round-trip Times", "RoundtripTimes", "rtts", COL_LIST },
+	{ "Detail", "Detail", "detail", COL_STRING },
+	END_COLS
+};
+
 const struct command diag_commands[] = {
 	{ "network diag ping", "Send ICMP echo requests from a VMkernel interface or netstack "
 	  "and report each reply and a summary.", "ping", ping_opts, OUT_FIELDS, ping_cols,
 	  "Ping", NULL },
+	{ "network diag traceroute", "List the routers on the way to a host (ICMP echo "
+	  "probes of rising TTL; \"*\": no answer within the wait).", "diag.traceroute",
+	  tr_opts, OUT_TABLE, tr_cols, "Hop", NULL },
 	{ NULL, NULL, NULL, NULL, OUT_NONE, NULL, NULL, NULL },
 };
 

@@ -118,5 +118,27 @@ refused 2 'missing required parameter -H|--host' network diag ping -c 1
 run 0 network diag ping -H 192.0.2.2 -s 8972 -d -c 1
 grep -q 'Packet Lost: 100' "$tmp/out" || fail "an oversized DF ping was not lost"
 
+# (r2 drops or refuses before it looks at the TTL, so hop 2 is the one.)
+echo "== traceroute: r1, r2, the target; '*' from a blackhole at r2, !H from an unreachable route"
+run 0 network diag traceroute -H 203.0.113.2 -I vmk0
+grep -q '^Hop  Host  *Round-trip Times  *Detail$' "$tmp/out" || fail "traceroute header"
+[ "$(sed -n '3,$p' "$tmp/out" | awk '{print $1 " " $2}' | tr '\n' ' ')" = "1 192.0.2.2 2 198.51.100.2 3 203.0.113.2 " ] \
+	|| fail "hops are not r1, r2, t"
+grep -q '^  3  203.0.113.2  *[0-9.]* ms, [0-9.]* ms, [0-9.]* ms  *destination$' "$tmp/out" || fail "hop 3 line"
+run 0 --formatter=json network diag traceroute -H 203.0.113.2 -q 1 -m 2
+json_check 'assert [(h["Hop"], h["Host"]) for h in d] == [(1, ["192.0.2.2"]), (2, ["198.51.100.2"])], d
+assert len(d[1]["RoundtripTimes"]) == 1 and d[1]["Detail"] == ""' <"$tmp/out"
+nx "$r2" ip route add blackhole 203.0.113.0/25
+run 0 network diag traceroute -H 203.0.113.2 -m 4 -W 0.5
+grep -q '^  1  192.0.2.2  ' "$tmp/out" || fail "hop 1 before the blackhole"
+grep -q '^  4  *\*, \*, \*' "$tmp/out" || fail "no '*' past the blackhole"
+nx "$r2" ip route replace unreachable 203.0.113.0/25
+run 0 network diag traceroute -H 203.0.113.2 -m 4 -W 0.5
+grep -q '^  2  198.51.100.2  *[0-9.]* ms !H.*unreachable (!H)$' "$tmp/out" || fail "no !H from r2"
+[ "$(wc -l <"$tmp/out")" -eq 4 ] || fail "traceroute goes on after !H"
+nx "$r2" ip route del 203.0.113.0/25
+refused 1 'max TTL 65 is out of range' network diag traceroute -H 203.0.113.2 -m 65
+refused 1 'no VMkernel interface named "vmk7"' network diag traceroute -H 203.0.113.2 -I vmk7
+
 stop
 echo "test_vmkcli_diag: all checks passed"
