@@ -74,6 +74,39 @@ static const struct column tr_cols[] = {
 	END_COLS
 };
 
+static const struct opt_spec check_opts[] = {
+	{ 'I', "interface", "interface_name", OPT_STRING, true,
+	  "The VMkernel interface whose path is checked (vmkN)." },
+	HOST_OPT,
+	{ 'p', "port", "port", OPT_INT, false,
+	  "The service port on the host (for the firewall step), 1-65535." },
+	NS_OPT,
+	END_OPTS
+};
+
+static const struct column check_cols[] = {
+	{ "Step", "Step", "step", COL_STRING },
+	{ "Verdict", "Verdict", "verdict", COL_STRING },
+	{ "Evidence", "Evidence", "evidence", COL_STRING },
+	{ "Fix", "Fix", "fix", COL_STRING },
+	END_COLS
+};
+
+bool result_has_failure(const struct command *c, const cJSON *result)
+{
+	const cJSON *r;
+
+	if (strcmp(c->op, "diag.check") != 0)
+		return false;
+	cJSON_ArrayForEach(r, result) {
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "verdict"));
+
+		if (v != NULL && strcmp(v, "FAIL") == 0)
+			return true;
+	}
+	return false;
+}
+
 const struct command diag_commands[] = {
 	{ "network diag ping", "Send ICMP echo requests from a VMkernel interface or netstack "
 	  "and report each reply and a summary.", "ping", ping_opts, OUT_FIELDS, ping_cols,
@@ -81,6 +114,10 @@ const struct command diag_commands[] = {
 	{ "network diag traceroute", "List the routers on the way to a host (ICMP echo "
 	  "probes of rising TTL; \"*\": no answer within the wait).", "diag.traceroute",
 	  tr_opts, OUT_TABLE, tr_cols, "Hop", NULL },
+	{ "network diag check", "Walk the path from a VMkernel interface to a host (adapter, "
+	  "VLAN, uplinks, route, ARP, echo, path MTU, firewall, port drops) and name the first "
+	  "broken step with its fix; exit status 1 when a step fails.", "diag.check",
+	  check_opts, OUT_TABLE, check_cols, "Step", NULL },
 	{ NULL, NULL, NULL, NULL, OUT_NONE, NULL, NULL, NULL },
 };
 

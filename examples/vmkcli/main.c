@@ -7,7 +7,7 @@
  * the options after a command become the arguments of one control request
  * to vmknetd (include/vmknet/ctl.h). A namespace (or --help anywhere) shows
  * what is under it. Exit status: 0 done, 1 refused or failed (the reason on
- * stderr), 2 bad usage.
+ * stderr; or a result with a failed step, as diag check's), 2 bad usage.
  */
 #include <errno.h>
 #include <limits.h>
@@ -399,8 +399,10 @@ static int run_command(const struct global *g, const struct command *c, cJSON *a
 		return EXIT_REFUSED;
 	}
 	format_result(c, cJSON_GetObjectItemCaseSensitive(reply, "result"), g->fmt);
+	ret = result_has_failure(c, cJSON_GetObjectItemCaseSensitive(reply, "result")) ?
+	      EXIT_REFUSED : 0;
 	cJSON_Delete(reply);
-	return 0;
+	return ret;
 }
 
 int main(int argc, char **argv)

@@ -84,6 +84,9 @@ extern const struct command vm_commands[];       /* network vm ... (commands_vm.
 extern const struct namespace_help vm_namespaces[];
 extern const struct command diag_commands[];     /* network diag ... (commands_diag.c) */
 extern const struct namespace_help diag_namespaces[];
+/* Does a command's result report a failed step (diag check's FAIL rows)?
+ * vmkcli then exits 1 after printing it. */
+bool result_has_failure(const struct command *c, const cJSON *result);
 
 /* Every command of every table, in order: c = NULL starts, NULL ends. */
 const struct command *command_next(const struct command *c);

@@ -104,5 +104,6 @@ extern const struct op capture_ops[];
 extern const struct op guest_ops[];
 extern const struct op session_ops[];  /* ops_session.c */
 extern const struct op diag_ops[];     /* ops_diag.c */
+extern const struct op diag_check_ops[]; /* ops_diag_check.c */
 
 #endif
