@@ -3,9 +3,12 @@
  * each step a verdict (ok, FAIL, warn, skipped) with its evidence and, for
  * a failure, the command that fixes it; the last row names the first
  * failed step. The steps, in the order a frame meets them: the adapter,
- * its port group's VLAN, the uplinks of its team, the route and next hop,
- * ARP for the next hop, an echo to the host, the path MTU (DF probes),
- * the firewall, and the drop counters of the ports involved.
+ * the drop counters of the ports involved (the adapter's port applies the
+ * security and shaping policies as its frames enter the switch), its port
+ * group's VLAN, the uplinks of its team, the route and next hop, ARP for
+ * the next hop, an echo to the host, the path MTU (DF probes) and the
+ * firewall. (The route is chosen before the switch sees a frame, but a
+ * route is only worth checking once the adapter's port forwards at all.)
  *
  * The probes run first (their outcomes and the counters they move are
  * the evidence of the earlier steps: an ARP that fails while the uplink
@@ -46,6 +49,7 @@ struct check {
 	struct vmk_teaming_policy team;
 	struct check_port ports[CHECK_MAX_PORTS];
 	unsigned int n_ports;
+	uint64_t now_security, now_shaped; /* policy drops while the check ran */
 	int route_ret;
 	struct vmk_route route;
 	uint32_t next_hop;
@@ -241,17 +245,23 @@ static void probe_mtu(struct check *c)
 	c->path_mtu = good + 28;
 }
 
-static void gather_after(struct check *c)
-{
-	for (unsigned int i = 0; i < c->n_ports; i++)
-		vmk_port_get_stats(c->vs, c->ports[i].id, &c->ports[i].after);
-}
-
 /* Drops of reason r on the port, in one direction, during the check. */
 static uint64_t delta(const struct check_port *p, bool rx, enum vmk_drop_reason r)
 {
 	return rx ? p->after.rx_drops[r] - p->before.rx_drops[r] :
 		    p->after.tx_drops[r] - p->before.tx_drops[r];
+}
+
+static void gather_after(struct check *c)
+{
+	for (unsigned int i = 0; i < c->n_ports; i++) {
+		struct check_port *p = &c->ports[i];
+
+		vmk_port_get_stats(c->vs, p->id, &p->after);
+		c->now_security += delta(p, true, VMK_DROP_SECURITY) +
+				   delta(p, false, VMK_DROP_SECURITY);
+		c->now_shaped += delta(p, true, VMK_DROP_SHAPED) + delta(p, false, VMK_DROP_SHAPED);
+	}
 }
 
 /* ---- the steps ----------------------------------------------------------- */
@@ -501,6 +511,12 @@ static void step_mtu(struct check *c)
 	snprintf(ev, sizeof(ev), "DF echo of %u bytes (MTU %u) lost%s; the largest that came "
 		 "back is %u bytes: path MTU %u", c->nic.mtu - 28, c->nic.mtu, rt,
 		 c->path_mtu - 28, c->path_mtu);
+	if (c->now_security + c->now_shaped > 0) {
+		/* The probes themselves were dropped by a policy: no MTU verdict. */
+		row(c, "path MTU", "warn", ev, "probes were dropped by the port's policy (see port "
+		    "drops): check again once that is fixed");
+		return;
+	}
 	snprintf(fix, sizeof(fix), "vmkcli network ip interface set -i %s -m %u (or raise the MTU "
 		 "of every link on the path to %u)", c->vmk, c->path_mtu, c->nic.mtu);
 	row(c, "path MTU", "FAIL", ev, fix);
@@ -515,8 +531,7 @@ static void step_firewall(struct check *c)
 }
 
 /* "vmk0 rx security 3 (+3 now)" for the policy drops of one port. */
-static size_t port_drops_text(const struct check_port *p, char *out, size_t size,
-			      uint64_t *now_policy)
+static size_t port_drops_text(const struct check_port *p, char *out, size_t size)
 {
 	static const enum vmk_drop_reason why[] = { VMK_DROP_SECURITY, VMK_DROP_SHAPED,
 						    VMK_DROP_MTU, VMK_DROP_NO_UPLINK };
@@ -529,8 +544,6 @@ static size_t port_drops_text(const struct check_port *p, char *out, size_t size
 
 			if (total == 0)
 				continue;
-			if (k < 2)
-				*now_policy += now;
 			len += (size_t)snprintf(out + len, size - len, "%s%s %s %s %llu (+%llu "
 						"during this check)", len ? "; " : "", p->name,
 						rx ? "rx" : "tx", vmk_drop_reason_name(why[k]),
@@ -543,15 +556,14 @@ static size_t port_drops_text(const struct check_port *p, char *out, size_t size
 static void step_counters(struct check *c)
 {
 	char ev[TEXT] = "", fix[TEXT];
-	uint64_t now_policy = 0;
+	const char *pg = c->nic.portgroup;
 	size_t len = 0;
 
 	for (unsigned int i = 0; i < c->n_ports && len < sizeof(ev); i++) {
 		if (len > 0)
 			len += (size_t)snprintf(ev + len, sizeof(ev) - len, "; ");
 		if (len < sizeof(ev))
-			len += port_drops_text(&c->ports[i], ev + len, sizeof(ev) - len,
-					       &now_policy);
+			len += port_drops_text(&c->ports[i], ev + len, sizeof(ev) - len);
 	}
 	while (len > 0 && (ev[len - 1] == ' ' || ev[len - 1] == ';'))
 		ev[--len] = '\0';
@@ -561,11 +573,15 @@ static void step_counters(struct check *c)
 		row(c, "port drops", "ok", ev, "");
 		return;
 	}
-	snprintf(fix, sizeof(fix), "forged transmits: vmkcli network vswitch standard portgroup "
-		 "policy security set -p \"%s\" -f true; shaping: vmkcli network vswitch standard "
-		 "portgroup policy shaping set -p \"%s\" -e false (or a higher average)",
-		 c->nic.portgroup, c->nic.portgroup);
-	row(c, "port drops", now_policy > 0 ? "FAIL" : "warn", ev, now_policy > 0 ? fix : "");
+	if (c->now_security > 0)
+		snprintf(fix, sizeof(fix), "forged transmits are rejected: vmkcli network vswitch "
+			 "standard portgroup policy security set -p \"%s\" -f true", pg);
+	else if (c->now_shaped > 0)
+		snprintf(fix, sizeof(fix), "the port group's shaping drops the adapter's frames: "
+			 "vmkcli network vswitch standard portgroup policy shaping set -p \"%s\" "
+			 "-e false (or a higher average)", pg);
+	row(c, "port drops", c->now_security + c->now_shaped > 0 ? "FAIL" : "warn", ev,
+	    c->now_security + c->now_shaped > 0 ? fix : "");
 }
 
 static int check_args(struct check *c, const cJSON *args, char *err, size_t err_size)
@@ -619,6 +635,7 @@ static int diag_check(struct daemon *d, const cJSON *args, cJSON **result, char 
 	gather_after(&c);
 	step_adapter(&c);
 	if (c.vs != NULL) {
+		step_counters(&c);   /* the adapter's port applies the policies first */
 		step_vlan(&c);
 		step_uplinks(&c);
 		step_route(&c);
@@ -626,7 +643,6 @@ static int diag_check(struct daemon *d, const cJSON *args, cJSON **result, char 
 		step_echo(&c);
 		step_mtu(&c);
 		step_firewall(&c);
-		step_counters(&c);
 	}
 	row(&c, "result", c.failed ? "FAIL" : "ok", c.failed ? "first failed step" :
 	    "every step passed", c.failed ? c.first : "");

@@ -159,9 +159,9 @@ done
 grep -q '^firewall  *skipped  *firewall: not checked (no firewall in this build)' "$tmp/out" || fail "firewall row"
 grep -q '^route  *ok  *203.0.113.2: vmk0 via 192.0.2.2 (default route 0.0.0.0/0), next hop 192.0.2.2' "$tmp/out" || fail "route evidence"
 run 0 --formatter=json network diag check -I vmk0 -H 192.0.2.2
-json_check 'assert [r["Step"] for r in d][:3] == ["adapter", "portgroup VLAN", "uplinks"], d
+json_check 'assert [r["Step"] for r in d][:4] == ["adapter", "port drops", "portgroup VLAN", "uplinks"], d
 assert d[-1] == {"Step": "result", "Verdict": "ok", "Evidence": "every step passed", "Fix": ""}, d[-1]
-assert "on-link" in d[3]["Evidence"]' <"$tmp/out"
+assert "on-link" in d[4]["Evidence"]' <"$tmp/out"
 python3 -m json.tool "$tmp/out" >/dev/null || fail "json does not parse"
 refused 1 'no VMkernel interface named "vmk5"' network diag ping -H 192.0.2.2 -I vmk5
 refused 1 'no netstack named "nope"' network diag check -I vmk0 -H 192.0.2.2 -N nope
@@ -210,6 +210,13 @@ ok network vswitch standard portgroup set -p "Management Network" -v 0
 # The 1500 link is r1 -> r2: r1 says "fragmentation needed". (A frame above
 # the MTU of a veth's peer, as r1a at 1500 would be, makes this kernel drop
 # every later frame of vmknetd's af_packet uplink: see the known bugs.)
+echo "== diag check: the port group's shaping drops the adapter's frames"
+ok network vswitch standard portgroup policy shaping set -p "Management Network" -e true -k 1 -t 1 -b 2
+cli network diag ping -H 192.0.2.2 -c 1 -s 3000 >/dev/null   # empties the bucket
+fault 192.0.2.2 'port drops' 'vmkcli network vswitch standard portgroup policy shaping set -p "Management Network" -e false'
+grep -q '^port drops  *FAIL  *vmk0 rx shaped [0-9]* (+[1-9][0-9]* during this check)' "$tmp/out" || fail "shaped evidence"
+ok network vswitch standard portgroup policy shaping set -p "Management Network" -e false
+
 echo "== diag check: MTU 9000 on vmk0, 1500 on the path (r1 -> r2)"
 ip link set "$veth" mtu 9000
 nx "$r1" ip link set r1a mtu 9000
