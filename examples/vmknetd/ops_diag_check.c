@@ -319,7 +319,8 @@ static void step_vlan(struct check *c)
 		 "uplinks received %llu frames, %llu reached %s%s", c->nic.portgroup,
 		 c->nic.vswitch, c->nic_port.vlan_id, c->nic_port.vlan_id == 0 ? " (untagged)" : "",
 		 (unsigned long long)uplink_rx, (unsigned long long)to_nic, c->vmk,
-		 suspect ? ", and the next hop did not answer ARP: the peer is on another VLAN" : "");
+		 suspect ? ", and the next hop did not answer ARP: the peer is on another VLAN" :
+		 "");
 	if (suspect) {
 		snprintf(fix, sizeof(fix), "vmkcli network vswitch standard portgroup set -p \"%s\" "
 			 "-v PEER_VLAN (0 if the peer is untagged), or put the peer's switch port "
@@ -479,8 +480,9 @@ static void step_echo(struct check *c)
 		return;
 	}
 	ip(c->dst, d);
-	snprintf(ev, sizeof(ev), "%u of %u echo replies from %s, average %u us%s%s", c->echo.received,
-		 c->echo.sent, d, c->echo.rtt_avg_us, c->echo_err.from ? "; ICMP error from " : "",
+	snprintf(ev, sizeof(ev), "%u of %u echo replies from %s, average %u us%s%s",
+		 c->echo.received, c->echo.sent, d, c->echo.rtt_avg_us,
+		 c->echo_err.from ? "; ICMP error from " : "",
 		 c->echo_err.from ? ip(c->echo_err.from, f) : "");
 	if (c->echo.received > 0) {
 		row(c, "echo host", c->echo.received < c->echo.sent ? "warn" : "ok", ev, "");
@@ -584,9 +586,39 @@ static void step_counters(struct check *c)
 	    c->now_security + c->now_shaped > 0 ? fix : "");
 }
 
+/* Not 0/8, loopback, multicast, class E or the limited broadcast. */
+static bool host_is_unicast(uint32_t dst)
+{
+	uint32_t h = ntohl(dst);
+
+	return (h >> 24) != 0 && (h >> 24) != 127 && (h >> 28) < 0xe;
+}
+
+/* The host is the adapter itself or its subnet's broadcast address. */
+static int check_host_vs_adapter(const struct check *c, char *err, size_t err_size)
+{
+	char a[16];
+
+	if (c->nic.ipv4 == 0)
+		return 0;
+	if (c->dst == c->nic.ipv4) {
+		op_errf(err, err_size, "%s is %s's own address: give the peer's", ip(c->dst, a),
+			c->vmk);
+		return -EINVAL;
+	}
+	if (c->nic.netmask != 0xffffffff && (c->dst & ~c->nic.netmask) == ~c->nic.netmask &&
+	    (c->dst & c->nic.netmask) == (c->nic.ipv4 & c->nic.netmask)) {
+		op_errf(err, err_size, "%s is the broadcast address of %s's subnet: give the peer's",
+			ip(c->dst, a), c->vmk);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_args(struct check *c, const cJSON *args, char *err, size_t err_size)
 {
 	const char *ns = NULL;
+	char a[16];
 	int ret = arg_str(args, "interface_name", true, &c->vmk, err, err_size);
 
 	if (ret == 0)
@@ -598,6 +630,11 @@ static int check_args(struct check *c, const cJSON *args, char *err, size_t err_
 		ret = -EINVAL;
 	if (ret < 0)
 		return ret;
+	if (!host_is_unicast(c->dst)) {
+		op_errf(err, err_size, "host %s is not a unicast address: give the peer's",
+			ip(c->dst, a));
+		return -EINVAL;
+	}
 	if (ns != NULL && vmk_config_find_netstack(c->d->cfg, ns) == NULL) {
 		op_errf(err, err_size, "no netstack named \"%s\" (see 'vmkcli network ip netstack "
 			"list')", ns);
@@ -626,6 +663,11 @@ static int diag_check(struct daemon *d, const cJSON *args, cJSON **result, char 
 	if ((c.rows = cJSON_CreateArray()) == NULL)
 		return -ENOMEM;
 	gather_config(&c);
+	ret = check_host_vs_adapter(&c, err, err_size);
+	if (ret < 0) {
+		cJSON_Delete(c.rows);
+		return ret;
+	}
 	c.route_ret = c.nic_ok ? vmk_route_lookup(d->host, c.nic.netstack, c.dst, c.nic.ipv4,
 						  &c.route, &c.next_hop) : -ENETDOWN;
 	if (c.vs != NULL && c.route_ret == 0) {

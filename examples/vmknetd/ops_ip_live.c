@@ -345,7 +345,8 @@ static int esxcli_shape(cJSON *o, const struct vmk_ping_params *p,
 	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(o, "replies")) {
 		const cJSON *from = cJSON_GetObjectItemCaseSensitive(r, "from");
 		cJSON *t;
-		bool reply = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "status")) == 0;
+		const cJSON *status = cJSON_GetObjectItemCaseSensitive(r, "status");
+		bool reply = cJSON_GetNumberValue(status) == 0;
 
 		if (!reply && strcmp(cJSON_GetStringValue(from), "0.0.0.0") == 0)
 			continue;

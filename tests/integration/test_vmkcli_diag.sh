@@ -172,6 +172,14 @@ refused 2 'missing required parameter -I|--interface' network diag check -H 192.
 run 1 network diag check -I vmk3 -H 192.0.2.2
 grep -q '^adapter  *FAIL  *no VMkernel interface named vmk3' "$tmp/out" || fail "missing adapter"
 
+echo "== diag check: hosts that are not a peer are refused"
+refused 1 '192.0.2.10 is vmk0.s own address' network diag check -I vmk0 -H 192.0.2.10
+refused 1 '192.0.2.255 is the broadcast address of vmk0.s subnet' network diag check -I vmk0 -H 192.0.2.255
+for h in 0.0.0.0 255.255.255.255 224.0.0.1 127.0.0.1; do
+	refused 1 "host $h is not a unicast address" network diag check -I vmk0 -H "$h"
+done
+run 0 network diag ping -H 192.0.2.2 -c 1
+
 echo "== diag check: adapter disabled"
 ok network ip interface set -i vmk0 -e false
 fault 203.0.113.2 adapter 'vmkcli network ip interface set -i vmk0 -e true'
