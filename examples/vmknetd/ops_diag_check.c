@@ -4,7 +4,8 @@
  * a failure, the command that fixes it; the last row names the first
  * failed step. The steps, in the order a frame meets them: the adapter,
  * the drop counters of the ports involved (the adapter's port applies the
- * security and shaping policies as its frames enter the switch), its port
+ * security and shaping policies as its frames enter the switch; a VM's
+ * port on the same VLAN drops the VM's forged frames), its port
  * group's VLAN, the uplinks of its team, the route and next hop, ARP for
  * the next hop, an echo to the host, the path MTU (DF probes) and the
  * firewall. (The route is chosen before the switch sees a frame, but a
@@ -28,13 +29,15 @@
 
 #define CHECK_WAIT_MS    1000u  /* ARP and echo probes */
 #define CHECK_MTU_WAIT_MS 300u  /* each DF probe of the MTU search */
-#define CHECK_MAX_PORTS  (1 + 2 * VMK_TEAM_MAX_UPLINKS)
+#define CHECK_MAX_PORTS  32     /* the adapter's, its uplinks, peers on its VLAN */
 #define TEXT             512
 
 struct check_port {
 	char name[32];
+	char portgroup[32];
 	uint32_t id;
 	bool uplink;
+	bool peer;                    /* another port on the adapter's VLAN (a VM) */
 	struct vmk_port_stats before, after;
 };
 
@@ -50,6 +53,8 @@ struct check {
 	struct check_port ports[CHECK_MAX_PORTS];
 	unsigned int n_ports;
 	uint64_t now_security, now_shaped; /* policy drops while the check ran */
+	uint64_t peer_security, peer_shaped; /* of them, on peer ports */
+	const struct check_port *peer_dropping; /* the first such peer port */
 	int route_ret;
 	struct vmk_route route;
 	uint32_t next_hop;
@@ -93,20 +98,44 @@ static void row(struct check *c, const char *step, const char *verdict, const ch
 
 /* ---- gathering ----------------------------------------------------------- */
 
-static void add_port(struct check *c, const char *name, uint32_t id, bool uplink)
+static struct check_port *add_port(struct check *c, const char *name, uint32_t id, bool uplink)
 {
 	struct check_port *p;
 
 	for (unsigned int i = 0; i < c->n_ports; i++)
 		if (c->ports[i].id == id)
-			return;
+			return NULL;
 	if (c->n_ports >= CHECK_MAX_PORTS)
-		return;
+		return NULL;
 	p = &c->ports[c->n_ports++];
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->id = id;
 	p->uplink = uplink;
 	vmk_port_get_stats(c->vs, id, &p->before);
+	return p;
+}
+
+/* The other ports on the adapter's VLAN: a peer VM's port drops what it
+ * sends when forged transmits are rejected, and the check can only see
+ * that in the port's counters. */
+static void add_peers(struct check *c)
+{
+	uint32_t ids[VMK_VSWITCH_MAX_PORTS];
+	unsigned int n = vmk_port_list(c->vs, ids, VMK_VSWITCH_MAX_PORTS);
+	struct vmk_port_info pi;
+	struct check_port *p;
+
+	for (unsigned int i = 0; i < n && i < VMK_VSWITCH_MAX_PORTS; i++) {
+		if (vmk_port_get_info(c->vs, ids[i], &pi) < 0 || pi.uplink ||
+		    ids[i] == c->nic.port_id || (pi.vlan_id != c->nic_port.vlan_id &&
+						 pi.vlan_id != VMK_VLAN_TRUNK))
+			continue;
+		p = add_port(c, pi.name, ids[i], false);
+		if (p != NULL) {
+			p->peer = true;
+			snprintf(p->portgroup, sizeof(p->portgroup), "%s", pi.portgroup);
+		}
+	}
 }
 
 /* No active list: every uplink of the vSwitch is active, in slot order
@@ -151,6 +180,7 @@ static void gather_config(struct check *c)
 		if (vmk_port_find(c->vs, u, &id) == 0)
 			add_port(c, u, id, true);
 	}
+	add_peers(c);
 }
 
 static void keep_error(const struct vmk_ping_reply *r, void *arg)
@@ -257,10 +287,20 @@ static void gather_after(struct check *c)
 	for (unsigned int i = 0; i < c->n_ports; i++) {
 		struct check_port *p = &c->ports[i];
 
+		uint64_t sec, shp;
+
 		vmk_port_get_stats(c->vs, p->id, &p->after);
-		c->now_security += delta(p, true, VMK_DROP_SECURITY) +
-				   delta(p, false, VMK_DROP_SECURITY);
-		c->now_shaped += delta(p, true, VMK_DROP_SHAPED) + delta(p, false, VMK_DROP_SHAPED);
+		sec = delta(p, true, VMK_DROP_SECURITY) + delta(p, false, VMK_DROP_SECURITY);
+		shp = delta(p, true, VMK_DROP_SHAPED) + delta(p, false, VMK_DROP_SHAPED);
+		if (p->peer) {
+			c->peer_security += sec;
+			c->peer_shaped += shp;
+			if (sec + shp > 0 && c->peer_dropping == NULL)
+				c->peer_dropping = p;
+			continue;
+		}
+		c->now_security += sec;
+		c->now_shaped += shp;
 	}
 }
 
@@ -298,7 +338,7 @@ static void vlan_traffic(const struct check *c, uint64_t *uplink_rx, uint64_t *t
 
 		if (p->uplink)
 			*uplink_rx += p->after.rx_packets - p->before.rx_packets;
-		else
+		else if (p->id == c->nic.port_id)
 			*to_nic += p->after.tx_packets - p->before.tx_packets;
 	}
 }
@@ -555,6 +595,31 @@ static size_t port_drops_text(const struct check_port *p, char *out, size_t size
 	return len;
 }
 
+/* A peer port on the adapter's VLAN dropped frames by policy while the
+ * check ran and the peer it tried to reach stayed silent: likely the
+ * peer, a VM, is that port (the check cannot tell which VM owns an
+ * address it never heard from). */
+static bool peer_blamed(const struct check *c)
+{
+	return c->peer_dropping != NULL && c->route_ret == 0 &&
+	       (!c->arp_ok || c->echo.received == 0);
+}
+
+static void peer_fix(const struct check *c, char *fix, size_t size)
+{
+	const struct check_port *p = c->peer_dropping;
+
+	if (c->peer_security > 0)
+		snprintf(fix, size, "%s (port group \"%s\") sends from a MAC that is not its "
+			 "port's and forged transmits are rejected: give the VM its port's MAC, or "
+			 "vmkcli network vswitch standard portgroup policy security set -p \"%s\" "
+			 "-f true", p->name, p->portgroup, p->portgroup);
+	else
+		snprintf(fix, size, "the shaping of port group \"%s\" drops what %s sends: vmkcli "
+			 "network vswitch standard portgroup policy shaping set -p \"%s\" -e false "
+			 "(or a higher average)", p->portgroup, p->name, p->portgroup);
+}
+
 static void step_counters(struct check *c)
 {
 	char ev[TEXT] = "", fix[TEXT];
@@ -562,13 +627,12 @@ static void step_counters(struct check *c)
 	size_t len = 0;
 
 	for (unsigned int i = 0; i < c->n_ports && len < sizeof(ev); i++) {
-		if (len > 0)
-			len += (size_t)snprintf(ev + len, sizeof(ev) - len, "; ");
-		if (len < sizeof(ev))
-			len += port_drops_text(&c->ports[i], ev + len, sizeof(ev) - len);
+		char one[TEXT / 2];
+
+		if (port_drops_text(&c->ports[i], one, sizeof(one)) > 0)
+			len += (size_t)snprintf(ev + len, sizeof(ev) - len, "%s%s", len ? "; " : "",
+						one);
 	}
-	while (len > 0 && (ev[len - 1] == ' ' || ev[len - 1] == ';'))
-		ev[--len] = '\0';
 	if (len == 0) {
 		snprintf(ev, sizeof(ev), "no security, shaping, MTU or no-uplink drops on %u "
 			 "port(s) of the path", c->n_ports);
@@ -582,8 +646,12 @@ static void step_counters(struct check *c)
 		snprintf(fix, sizeof(fix), "the port group's shaping drops the adapter's frames: "
 			 "vmkcli network vswitch standard portgroup policy shaping set -p \"%s\" "
 			 "-e false (or a higher average)", pg);
-	row(c, "port drops", c->now_security + c->now_shaped > 0 ? "FAIL" : "warn", ev,
-	    c->now_security + c->now_shaped > 0 ? fix : "");
+	else if (peer_blamed(c))
+		peer_fix(c, fix, sizeof(fix));
+	if (c->now_security + c->now_shaped > 0 || peer_blamed(c))
+		row(c, "port drops", "FAIL", ev, fix);
+	else
+		row(c, "port drops", "warn", ev, "");
 }
 
 /* Not 0/8, loopback, multicast, class E or the limited broadcast. */

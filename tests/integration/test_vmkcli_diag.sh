@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/lib/need.sh
 need_root "network namespaces and an af_packet uplink"
-need ip python3
+need ip python3 dpdk-testpmd
 r1=vmkdr1$$
 r2=vmkdr2$$
 t=vmkdt$$
@@ -25,6 +25,7 @@ del_netns() {
 	ip netns del "$r2" 2>/dev/null || true
 	ip netns del "$t" 2>/dev/null || true
 	ip link del "$veth" 2>/dev/null || true
+	[ -z "${tpid:-}" ] || kill "$tpid" 2>/dev/null || true
 }
 VMKD_NAME=vmkcli-diag-test
 VMKD_LCORES=0-1
@@ -234,6 +235,35 @@ fault 203.0.113.2 'path MTU' 'vmkcli network ip interface set -i vmk0 -m 1500'
 grep -q 'router 192.0.2.2 sent fragmentation needed, next-hop MTU 1500; the largest that came back is 1472 bytes: path MTU 1500' "$tmp/out" || fail "path MTU evidence"
 ok network ip interface set -i vmk0 -m 1500
 run 0 network diag check -I vmk0 -H 203.0.113.2
+
+# testpmd is the VM: its virtio-user MAC is not the one its port was given,
+# so every frame it sends is a forged transmit.
+echo "== diag check: a VM whose frames forged transmits reject"
+M1=02:0c:29:00:01:01 M3=02:0c:29:00:09:09
+ok network vm port add -n g1.eth0 -p "VM Network" -s "$tmp/g1.sock" -m "$M1"
+ok network vswitch standard portgroup policy security set -p "VM Network" -f false
+mkfifo "$tmp/testpmd.in"
+timeout 120 dpdk-testpmd -l 0-1 --no-pci --no-huge --no-shconf -m 512 \
+	--file-prefix="$VMKD_NAME-testpmd-$$" --log-level='*:warning' \
+	--vdev "net_virtio_user0,path=$tmp/g1.sock,server=1,queues=1,queue_size=256,mac=$M3" \
+	-- -i --total-num-mbufs=4096 <"$tmp/testpmd.in" >"$tmp/testpmd.log" 2>&1 &
+tpid=$!
+exec 7>"$tmp/testpmd.in"
+for _ in $(seq 1 150); do
+	json network vm port list -n g1.eth0 | grep -q '"Link":"Up"' && break
+	sleep 0.2
+done
+json network vm port list -n g1.eth0 | grep -q '"Link":"Up"' || { cat "$tmp/testpmd.log"; fail "the VM's link did not come up"; }
+echo "set fwd txonly" >&7
+echo "start" >&7
+sleep 1
+fault 192.0.2.50 'port drops' 'g1.eth0 (port group "VM Network") sends from a MAC that is not its port'
+grep -q '^port drops  *FAIL  *.*g1.eth0 rx security [0-9]* (+[1-9][0-9]* during this check)' "$tmp/out" || fail "forged evidence"
+echo "stop" >&7
+echo "quit" >&7
+exec 7>&-
+wait "$tpid" || true
+tpid=
 
 stop
 echo "test_vmkcli_diag: all checks passed"
