@@ -6,11 +6,19 @@
 # (203.0.113.2); vmk0 is 192.0.2.10/24 with r1 as the default gateway.
 # Cases: diag ping counts replies and loss with esxcli's Trace/Summary in
 # the table, json (parsed by python3's json.tool), csv, keyvalue and xml
-# forms; bad requests (unknown vmknic, bad host, count 0, size too big)
-# are refused cleanly; traceroute lists the three hops in order, with "*"
-# for a silent one; diag check passes on the healthy path and names the
-# first broken step with its fix for each fault it is given.
-# Needs root and iproute2; the namespaces and veth pairs are always deleted.
+# forms, a router's Time Exceeded as a Trace record; bad requests (unknown
+# vmknic or netstack, bad host, count 0, size too big, bad wait) are
+# refused cleanly; traceroute lists r1, r2, t in order, "*" past a
+# blackhole, !H (and the end) at an unreachable route; diag check passes on
+# the healthy path in table and json, refuses hosts that are not a peer,
+# and names the first broken step with its fix for: adapter disabled,
+# wrong netmask, no default route, a gateway that does not answer ARP,
+# the uplink taken down, VLAN 20 on the port group with Linux untagged,
+# shaping that drops the adapter's frames, MTU 9000 on vmk0 with 1500 on
+# the path (r1 -> r2), and a VM (testpmd on a guest port) whose frames
+# forged-transmit rejection drops.
+# Needs root, iproute2 and dpdk-testpmd; the namespaces, veth pairs and
+# testpmd are always removed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/lib/need.sh
