@@ -115,7 +115,7 @@ const struct command diag_commands[] = {
 	  "probes of rising TTL; \"*\": no answer within the wait).", "diag.traceroute",
 	  tr_opts, OUT_TABLE, tr_cols, "Hop", NULL },
 	{ "network diag check", "Walk the path from a VMkernel interface to a host (adapter, "
-	  "VLAN, uplinks, route, ARP, echo, path MTU, firewall, port drops) and name the first "
+	  "port drops, VLAN, uplinks, route, ARP, echo, path MTU, firewall) and name the first "
 	  "broken step with its fix; exit status 1 when a step fails.", "diag.check",
 	  check_opts, OUT_TABLE, check_cols, "Step", NULL },
 	{ NULL, NULL, NULL, NULL, OUT_NONE, NULL, NULL, NULL },
