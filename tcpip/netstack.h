@@ -137,6 +137,7 @@ struct ping_session {
 	uint64_t *sent_us;            /* [count]; 0: not sent yet */
 	struct vmk_ping_reply *r;     /* [count] */
 	uint8_t *done;                /* [count] */
+	uint32_t dups;                /* replies to requests already answered */
 };
 
 struct netstack {

@@ -36,6 +36,8 @@ void ping_on_reply(struct netstack *ns, uint16_t ident, uint16_t seq, int status
 
 		if (p == NULL || p->ident != ident || seq == 0 || seq > p->count)
 			continue;
+		if (p->done[seq - 1] && status == 0 && p->r[seq - 1].status == 0)
+			p->dups++;     /* a second echo reply to one request */
 		if (p->done[seq - 1] || p->sent_us[seq - 1] == 0)
 			return;
 		r = &p->r[seq - 1];
@@ -132,7 +134,8 @@ static void send_one(struct netstack *ns, struct ping_session *ps, struct tcpip_
 	VMK_REQUIRES(ns->lock)
 {
 	struct icmp_repr r = { .type = ICMP_ECHO_REQUEST, .id = ps->ident, .seq = seq };
-	struct ip_out o = { .dst = p->dst, .proto = IPPROTO_ICMP, .ttl = p->ttl, .df = p->df,
+	uint8_t ttl = p->ttl_probes ? (uint8_t)RTE_MIN(255, 1 + (seq - 1) / p->ttl_probes) : p->ttl;
+	struct ip_out o = { .dst = p->dst, .proto = IPPROTO_ICMP, .ttl = ttl, .df = p->df,
 			    .ifc = ifc, .src = ifc != NULL ? ifc->addr : 0 };
 	uint64_t now = tcpip_now_us();
 	struct rte_mbuf *m = pkt_alloc(ns->pool, ICMP_HLEN + p->size);
@@ -269,6 +272,9 @@ int tcpip_ping(struct tcpip_host *th, const struct vmk_ping_params *params,
 			sleep_us(200);
 	}
 	res->sent = sent;
+	vmk_spin_lock(&ns->lock);
+	res->duplicated = ps->dups;
+	vmk_spin_unlock(&ns->lock);
 	if (res->received > 0)
 		res->rtt_avg_us /= res->received;
 	session_unregister(ns, ps);

@@ -28,11 +28,38 @@ static const cJSON *col_get(const cJSON *rec, const struct column *c)
 	return cJSON_GetObjectItemCaseSensitive(rec, c->field);
 }
 
+static void value_text(const cJSON *v, const char *sep, char *out, size_t size);
+
+/* A member of a COL_STRUCT_LIST: every element's value, joined by sep. */
+static void list_member_text(const cJSON *rec, const struct column *c, const char *sep,
+			     char *out, size_t size)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rec, col_parent(c)->field), *e;
+	char one[CELL_MAX];
+	size_t len = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(e, arr) {
+		if (len >= size)
+			break;
+		value_text(cJSON_GetObjectItemCaseSensitive(e, c->field), sep, one, sizeof(one));
+		len += (size_t)snprintf(out + len, size - len, "%s%s", e != arr->child ? sep : "",
+					one);
+	}
+}
+
 /* A cell as text: lists joined with ", " (table) or sep. */
 static void cell_text(const cJSON *rec, const struct column *c, const char *sep, char *out,
 		      size_t size)
 {
-	const cJSON *v = col_get(rec, c);
+	if (c->type == COL_MEMBER && col_parent(c)->type == COL_STRUCT_LIST)
+		list_member_text(rec, c, sep, out, size);
+	else
+		value_text(col_get(rec, c), sep, out, size);
+}
+
+static void value_text(const cJSON *v, const char *sep, char *out, size_t size)
+{
 	size_t len = 0;
 	const cJSON *e;
 
@@ -103,6 +130,26 @@ static void print_table(const struct command *cmd, const cJSON *rows)
 	free(width);
 }
 
+/* esxcli's list of structures in a block: the name, then each element's
+ * fields indented under it, a blank line between elements. */
+static void print_struct_list(const struct column *c, const cJSON *rec)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rec, c->field), *e;
+	char cell[CELL_MAX];
+
+	printf("   %s:\n", c->header);
+	cJSON_ArrayForEach(e, arr) {
+		for (const struct column *m = c + 1; m->header != NULL && m->type == COL_MEMBER;
+		     m++) {
+			value_text(cJSON_GetObjectItemCaseSensitive(e, m->field), ", ", cell,
+				   sizeof(cell));
+			printf("         %s: %s\n", m->header, cell);
+		}
+		if (e->next != NULL)
+			printf("\n");
+	}
+}
+
 static void print_block(const struct command *cmd, const cJSON *rec, bool titled)
 {
 	char cell[CELL_MAX];
@@ -111,6 +158,12 @@ static void print_block(const struct command *cmd, const cJSON *rec, bool titled
 		for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
 			const struct column *c = &cmd->cols[i];
 
+			if (c->type == COL_STRUCT_LIST) {
+				print_struct_list(c, rec);
+				continue;
+			}
+			if (c->type == COL_MEMBER && col_parent(c)->type == COL_STRUCT_LIST)
+				continue;
 			cell_text(rec, c, ", ", cell, sizeof(cell));
 			/* esxcli indents a nested structure's fields under its name. */
 			printf("%s%s:%s%s%s\n", c->type == COL_MEMBER ? "         " : "   ",
@@ -141,6 +194,19 @@ static void print_block(const struct command *cmd, const cJSON *rec, bool titled
 	     c->header != NULL && (!(members) || c->type == COL_MEMBER); c++)	\
 		if ((members) || c->type != COL_MEMBER)
 
+static cJSON *json_fields(const struct column *cols, const cJSON *rec, bool members);
+
+/* A COL_STRUCT_LIST: an array of its members' objects. */
+static cJSON *json_list(const struct column *members, const cJSON *arr)
+{
+	cJSON *out = cJSON_CreateArray();
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, arr)
+		cJSON_AddItemToArray(out, json_fields(members, e, true));
+	return out;
+}
+
 /* A record (or a COL_STRUCT's members) with esxcli's keys. */
 static cJSON *json_fields(const struct column *cols, const cJSON *rec, bool members)
 {
@@ -153,6 +219,8 @@ static cJSON *json_fields(const struct column *cols, const cJSON *rec, bool memb
 
 		if (c->type == COL_STRUCT)
 			cJSON_AddItemToObject(o, c->key, json_fields(c + 1, v, true));
+		else if (c->type == COL_STRUCT_LIST)
+			cJSON_AddItemToObject(o, c->key, json_list(c + 1, v));
 		else if (v != NULL)
 			cJSON_AddItemToObject(o, c->key, cJSON_Duplicate(v, true));
 		else
@@ -210,7 +278,7 @@ static void print_csv(const struct command *cmd, const cJSON *result)
 	for (unsigned int i = 0, n = 0; cmd->cols[i].header != NULL; i++) {
 		const struct column *c = &cmd->cols[i];
 
-		if (c->type == COL_STRUCT)
+		if (c->type == COL_STRUCT || c->type == COL_STRUCT_LIST)
 			continue;
 		printf("%s%s%s%s", n++ ? "," : "", c->type == COL_MEMBER ? col_parent(c)->key : "",
 		       c->type == COL_MEMBER ? "." : "", c->key);
@@ -218,7 +286,7 @@ static void print_csv(const struct command *cmd, const cJSON *result)
 	printf("\n");
 	cJSON_ArrayForEach(r, result) {
 		for (unsigned int i = 0, n = 0; cmd->cols[i].header != NULL; i++) {
-			if (cmd->cols[i].type == COL_STRUCT)
+			if (cmd->cols[i].type == COL_STRUCT || cmd->cols[i].type == COL_STRUCT_LIST)
 				continue;
 			if (n++)
 				putchar(',');
@@ -232,7 +300,7 @@ static void print_csv(const struct command *cmd, const cJSON *result)
 static void print_keyvalue(const struct command *cmd, const cJSON *result)
 {
 	static const char *const type[] = { "string", "integer", "string[]", "boolean",
-					    "integer", "integer", "", "string" };
+					    "integer", "integer", "", "string", "" };
 	char cell[CELL_MAX];
 	const cJSON *r, *e;
 
@@ -240,7 +308,7 @@ static void print_keyvalue(const struct command *cmd, const cJSON *result)
 		for (unsigned int i = 0; cmd->cols[i].header != NULL; i++) {
 			const struct column *c = &cmd->cols[i];
 
-			if (c->type == COL_STRUCT)
+			if (c->type == COL_STRUCT || c->type == COL_STRUCT_LIST)
 				continue;
 			if (c->type == COL_MEMBER) {
 				cell_text(r, c, ",", cell, sizeof(cell));
@@ -304,6 +372,8 @@ static void xml_value(const struct column *c, const cJSON *v, const char *indent
 	}
 }
 
+static void xml_list(const struct column *c, const cJSON *arr, const char *indent);
+
 /* A <structure> of cols' fields (a COL_STRUCT's members when members:
  * cols at the first, up to the end of their run). */
 static void xml_fields(const char *type_name, const struct column *cols, const cJSON *rec,
@@ -319,11 +389,26 @@ static void xml_fields(const char *type_name, const struct column *cols, const c
 		printf("%s   <field name=\"%s\">\n", indent, c->key);
 		if (c->type == COL_STRUCT)
 			xml_fields(c->key, c + 1, v, true, inner);
+		else if (c->type == COL_STRUCT_LIST)
+			xml_list(c, v, inner);
 		else
 			xml_value(c, v, inner);
 		printf("%s   </field>\n", indent);
 	}
 	printf("%s</structure>\n", indent);
+}
+
+/* A COL_STRUCT_LIST: <list type="structure"> of its elements. */
+static void xml_list(const struct column *c, const cJSON *arr, const char *indent)
+{
+	char inner[80];
+	const cJSON *e;
+
+	snprintf(inner, sizeof(inner), "%s   ", indent);
+	printf("%s<list type=\"structure\">\n", indent);
+	cJSON_ArrayForEach(e, arr)
+		xml_fields(c->key, c + 1, e, true, inner);
+	printf("%s</list>\n", indent);
 }
 
 static void xml_structure(const struct command *cmd, const cJSON *rec, const char *indent)

@@ -7,7 +7,7 @@
  * the options after a command become the arguments of one control request
  * to vmknetd (include/vmknet/ctl.h). A namespace (or --help anywhere) shows
  * what is under it. Exit status: 0 done, 1 refused or failed (the reason on
- * stderr), 2 bad usage.
+ * stderr; or a result with a failed step, as diag check's), 2 bad usage.
  */
 #include <errno.h>
 #include <limits.h>
@@ -57,9 +57,10 @@ bool namespace_exists(const char *path)
 
 /* The command tables and their namespaces, in the order help lists them. */
 static const struct command *const tables[] = { commands, ip_commands, vm_commands,
-						 fw_commands };
+						 fw_commands, diag_commands };
 static const struct namespace_help *const ns_tables[] = { namespaces, ip_namespaces,
-							  vm_namespaces, fw_namespaces };
+							  vm_namespaces, fw_namespaces,
+							  diag_namespaces };
 #define N_TABLES (sizeof(tables) / sizeof(tables[0]))
 
 /* The first command of tables[t] or a later one, or NULL. */
@@ -399,8 +400,10 @@ static int run_command(const struct global *g, const struct command *c, cJSON *a
 		return EXIT_REFUSED;
 	}
 	format_result(c, cJSON_GetObjectItemCaseSensitive(reply, "result"), g->fmt);
+	ret = result_has_failure(c, cJSON_GetObjectItemCaseSensitive(reply, "result")) ?
+	      EXIT_REFUSED : 0;
 	cJSON_Delete(reply);
-	return 0;
+	return ret;
 }
 
 int main(int argc, char **argv)

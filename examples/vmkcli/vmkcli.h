@@ -41,6 +41,9 @@ enum col_type {
 	COL_STRUCT,  /* a nested structure (an object in the reply), whose
 	              * fields are the COL_MEMBER columns right after it */
 	COL_MEMBER,  /* a string field of the COL_STRUCT before it */
+	COL_STRUCT_LIST, /* a list of structures (an array of objects in the
+	                  * reply: esxcli diag ping's Trace), whose fields are
+	                  * the COL_MEMBER columns right after it */
 };
 
 struct column {
@@ -81,6 +84,11 @@ extern const struct command vm_commands[];       /* network vm ... (commands_vm.
 extern const struct namespace_help vm_namespaces[];
 extern const struct command fw_commands[];       /* network firewall ... (commands_firewall.c) */
 extern const struct namespace_help fw_namespaces[];
+extern const struct command diag_commands[];     /* network diag ... (commands_diag.c) */
+extern const struct namespace_help diag_namespaces[];
+/* Does a command's result report a failed step (diag check's FAIL rows)?
+ * vmkcli then exits 1 after printing it. */
+bool result_has_failure(const struct command *c, const cJSON *result);
 
 /* Every command of every table, in order: c = NULL starts, NULL ends. */
 const struct command *command_next(const struct command *c);

@@ -91,6 +91,13 @@ static inline uint32_t host_port_id(unsigned int vs_idx, uint32_t port_id)
  * again (a NIC removed from a vSwitch and added back stays down). */
 void nic_admin_reapply(struct daemon *d);
 
+/* The arguments of a "ping" request (host, interface_name, netstack, count,
+ * size, df, interval_ms or interval (seconds), timeout_ms or wait, ttl)
+ * into *p, which vmk_ping_params_init filled; checked against the time one
+ * request may take. 0 or a negative errno with the reason in err. */
+int op_ping_params(struct daemon *d, const cJSON *args, struct vmk_ping_params *p,
+		   char *err, size_t err_size);
+
 extern const struct op vswitch_ops[];   /* terminated by a NULL name */
 extern const struct op nic_ops[];
 extern const struct op policy_ops[];
@@ -101,5 +108,7 @@ extern const struct op capture_ops[];
 extern const struct op guest_ops[];
 extern const struct op session_ops[];  /* ops_session.c */
 extern const struct op firewall_ops[]; /* ops_firewall.c */
+extern const struct op diag_ops[];     /* ops_diag.c */
+extern const struct op diag_check_ops[]; /* ops_diag_check.c */
 
 #endif

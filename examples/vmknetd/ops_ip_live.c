@@ -239,8 +239,30 @@ static void on_reply(const struct vmk_ping_reply *r, void *arg)
 	cJSON_AddNumberToObject(o, "mtu", r->mtu);
 }
 
-static int ping_params(struct daemon *d, const cJSON *args, struct vmk_ping_params *p,
-		       char *err, size_t err_size)
+/* esxcli's --interval and --wait: seconds as text ("0.2"), into ms within
+ * lo..hi ms. 0, -ENOENT (absent) or -EINVAL. */
+static int arg_seconds(const cJSON *args, const char *key, uint32_t lo, uint32_t hi,
+		       uint32_t *ms, char *err, size_t err_size)
+{
+	const char *s;
+	char *end;
+	double v;
+	int ret = arg_str(args, key, false, &s, err, err_size);
+
+	if (ret < 0)
+		return ret;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !(v * 1000.0 >= lo && v * 1000.0 <= hi)) {
+		op_errf(err, err_size, "%s \"%s\" must be %g..%g seconds", key, s, lo / 1000.0,
+			hi / 1000.0);
+		return -EINVAL;
+	}
+	*ms = (uint32_t)(v * 1000.0 + 0.5);
+	return 0;
+}
+
+int op_ping_params(struct daemon *d, const cJSON *args, struct vmk_ping_params *p,
+		   char *err, size_t err_size)
 {
 	const cJSON *df = cJSON_GetObjectItemCaseSensitive(args, "df");
 	int ret = arg_ipv4(args, "host", true, &p->dst, "host", err, err_size);
@@ -273,6 +295,12 @@ static int ping_params(struct daemon *d, const cJSON *args, struct vmk_ping_para
 	if (ret == 0 && (ret = arg_uint(args, "timeout_ms", false, 10, 10000, &p->timeout_ms,
 					"timeout (ms)", err, err_size)) == -ENOENT)
 		ret = 0;
+	if (ret == 0 && (ret = arg_seconds(args, "interval", 10, 10000, &p->interval_ms, err,
+					   err_size)) == -ENOENT)
+		ret = 0;
+	if (ret == 0 && (ret = arg_seconds(args, "wait", 10, 10000, &p->timeout_ms, err,
+					   err_size)) == -ENOENT)
+		ret = 0;
 	if (ret == 0 && (ret = arg_uint(args, "ttl", false, 1, 255, &ttl, "TTL", err,
 					err_size)) == -ENOENT)
 		ret = 0;
@@ -289,6 +317,69 @@ static int ping_params(struct daemon *d, const cJSON *args, struct vmk_ping_para
 	return 0;
 }
 
+/* What an outcome that is not a reply means, in esxcli's Detail. */
+static const char *reply_detail(const cJSON *r)
+{
+	switch ((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "status"))) {
+	case 0: return "";
+	case ETIMEDOUT: return "Time to live exceeded";
+	case EMSGSIZE: return "Message too long (fragmentation needed, see MTU)";
+	case EHOSTUNREACH: return "Destination unreachable";
+	case ENETUNREACH: return "Network unreachable";
+	default: return "Error";
+	}
+}
+
+/* esxcli network diag ping's result beside vmkping's: "trace" (a record
+ * per reply, or per ICMP error from a router; a request nobody answered
+ * has none) and "summary". */
+static int esxcli_shape(cJSON *o, const struct vmk_ping_params *p,
+			const struct vmk_ping_result *res)
+{
+	cJSON *trace = cJSON_AddArrayToObject(o, "trace");
+	cJSON *sum = cJSON_AddObjectToObject(o, "summary");
+	const cJSON *r;
+	char s[16];
+
+	if (trace == NULL || sum == NULL)
+		return -ENOMEM;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(o, "replies")) {
+		const cJSON *from = cJSON_GetObjectItemCaseSensitive(r, "from");
+		cJSON *t;
+		const cJSON *status = cJSON_GetObjectItemCaseSensitive(r, "status");
+		bool reply = cJSON_GetNumberValue(status) == 0;
+
+		if (!reply && strcmp(cJSON_GetStringValue(from), "0.0.0.0") == 0)
+			continue;
+		if ((t = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(trace, t)) {
+			cJSON_Delete(t);
+			return -ENOMEM;
+		}
+		/* Received Bytes counts the ICMP header, as esxcli does (64 for 56). */
+		cJSON_AddNumberToObject(t, "received_bytes", reply ? cJSON_GetNumberValue(
+			cJSON_GetObjectItemCaseSensitive(r, "size")) + 8 : 0);
+		cJSON_AddStringToObject(t, "host", cJSON_GetStringValue(from));
+		cJSON_AddNumberToObject(t, "icmp_seq", cJSON_GetNumberValue(
+			cJSON_GetObjectItemCaseSensitive(r, "seq")));
+		cJSON_AddNumberToObject(t, "ttl", cJSON_GetNumberValue(
+			cJSON_GetObjectItemCaseSensitive(r, "ttl")));
+		cJSON_AddNumberToObject(t, "roundtrip_time_us", reply ? cJSON_GetNumberValue(
+			cJSON_GetObjectItemCaseSensitive(r, "rtt_us")) : 0);
+		cJSON_AddBoolToObject(t, "dup", false);   /* duplicates: summary only */
+		cJSON_AddStringToObject(t, "detail", reply_detail(r));
+	}
+	cJSON_AddStringToObject(sum, "host_addr", ip_str(p->dst, s));
+	cJSON_AddNumberToObject(sum, "transmitted", res->sent);
+	cJSON_AddNumberToObject(sum, "received", res->received);
+	cJSON_AddNumberToObject(sum, "duplicated", res->duplicated);
+	cJSON_AddNumberToObject(sum, "packet_lost", res->sent ?
+				(res->sent - res->received) * 100u / res->sent : 0);
+	cJSON_AddNumberToObject(sum, "roundtrip_min_us", res->rtt_min_us);
+	cJSON_AddNumberToObject(sum, "roundtrip_avg_us", res->rtt_avg_us);
+	cJSON_AddNumberToObject(sum, "roundtrip_max_us", res->rtt_max_us);
+	return 0;
+}
+
 static int ping(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 		size_t err_size)
 {
@@ -298,7 +389,7 @@ static int ping(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 	int ret;
 
 	vmk_ping_params_init(&p);
-	ret = ping_params(d, args, &p, err, err_size);
+	ret = op_ping_params(d, args, &p, err, err_size);
 	if (ret < 0)
 		return ret;
 	o = cJSON_CreateObject();
@@ -323,7 +414,12 @@ static int ping(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 	cJSON_AddNumberToObject(o, "rtt_min_us", res.rtt_min_us);
 	cJSON_AddNumberToObject(o, "rtt_avg_us", res.rtt_avg_us);
 	cJSON_AddNumberToObject(o, "rtt_max_us", res.rtt_max_us);
+	cJSON_AddNumberToObject(o, "duplicated", res.duplicated);
 	cJSON_AddItemToObject(o, "replies", replies);
+	if (esxcli_shape(o, &p, &res) < 0) {
+		cJSON_Delete(o);
+		return -ENOMEM;
+	}
 	*result = o;
 	return 0;
 }

@@ -223,6 +223,11 @@ struct vmk_ping_params {
 	uint32_t size;            /* ICMP payload bytes, 0..65507; 0 is allowed */
 	bool df;                  /* set Don't Fragment */
 	uint8_t ttl;              /* the requests' IPv4 TTL, 1..255; 0: 64 */
+	/* traceroute: when not 0, request n goes out with TTL
+	 * 1 + (n - 1) / ttl_probes (ttl_probes requests per hop, ttl unused),
+	 * so one call probes every hop at once; a Time Exceeded quoting a
+	 * request comes back as its outcome (-ETIMEDOUT from the router). */
+	uint8_t ttl_probes;
 	uint32_t interval_ms;     /* between requests; 0: 1000 */
 	uint32_t timeout_ms;      /* wait per request after the last; 0: 1000 */
 	/* Called (on the calling thread) for each request's outcome, in order
@@ -233,6 +238,8 @@ struct vmk_ping_params {
 
 struct vmk_ping_result {
 	uint32_t sent, received, errors;
+	uint32_t duplicated;      /* echo replies to a request already answered
+	                           * (not in received) */
 	uint32_t rtt_min_us, rtt_avg_us, rtt_max_us; /* over replies received */
 };
 
