@@ -2,8 +2,9 @@
 # Objective: the host firewall filters what Linux sends to a service on a
 # vmknic and what the host's own programs send out, as an ESXi host's does
 # (issue 16, point 5). Linux in a namespace reaches vmk0 (192.0.2.10)
-# through an af_packet uplink; an echo service (socat under vmkrun) listens
-# on vmk0's TCP 80, the webAccess ruleset's port. Cases:
+# through an af_packet uplink; an echo service (a one-process Python server
+# under vmkrun: socat's fork does not carry a vmknet socket into its child)
+# listens on vmk0's TCP 80, the webAccess ruleset's port. Cases:
 #   1. firewall off: Linux reaches the service;
 #   2. on (default action DROP): webAccess (enabled by default) lets Linux
 #      in, counted on the ruleset; disabled: refused, counted as a drop of
@@ -13,8 +14,9 @@
 #   4. an established connection survives a change of the list that still
 #      allows it, and is cut by one that does not;
 #   5. outbound with DROP: a program under vmkrun connecting to Linux's TCP
-#      80 fails with "Operation not permitted" while httpClient is off, and
-#      works (replies included) once it is on;
+#      443 fails with "Operation not permitted" while httpClient is off, and
+#      works (replies included) once it is on (not 80: faultTolerance opens
+#      outbound TCP 80, as on ESXi);
 #   6. restart on the saved file: the firewall, its rulesets and lists are
 #      back, and filter as before.
 # Needs root, iproute2, ethtool, socat; the namespace is always deleted.
@@ -22,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/lib/need.sh
 need_root "a network namespace and an af_packet uplink"
-need ip ethtool socat
+need ip ethtool socat python3
 VMKR_NAME=vmkfirewall
 . tests/integration/lib/vmkrun.sh
 
@@ -47,9 +49,39 @@ fw_stat() {
 		python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d['$1'])"
 }
 
+# One process for every connection (selectors over vmknet's epoll).
+cat >"$tmp/echo80.py" <<'EOF'
+import selectors, socket
+sel = selectors.DefaultSelector()
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("0.0.0.0", 80))
+srv.listen(16)
+srv.setblocking(False)
+sel.register(srv, selectors.EVENT_READ)
+while True:
+    for key, _ in sel.select():
+        s = key.fileobj
+        if s is srv:
+            c, _ = srv.accept()
+            c.setblocking(False)
+            sel.register(c, selectors.EVENT_READ)
+            continue
+        try:
+            data = s.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:
+            data = b""
+        if data:
+            s.sendall(data)
+        else:
+            sel.unregister(s)
+            s.close()
+EOF
+
 listener() {
-	bg echo80 timeout 300 "$VMKRUN" --control "$sock" -- \
-		socat TCP-LISTEN:80,reuseaddr,fork EXEC:/bin/cat
+	bg echo80 timeout 300 "$VMKRUN" --control "$sock" -- python3 "$tmp/echo80.py"
 	wait_port root 80
 }
 
@@ -69,9 +101,9 @@ must_reach webAccess-on
 a0=$(ruleset_field webAccess Allowed)
 [ "$a0" -gt 0 ] || fail "webAccess counted no packet allowed ($a0)"
 ok network firewall ruleset set -r webAccess --enabled false
-d0=$(fw_stat "Default Dropped Inbound")
+d0=$(fw_stat DefaultDroppedInbound)
 must_not_reach webAccess-off
-d1=$(fw_stat "Default Dropped Inbound")
+d1=$(fw_stat DefaultDroppedInbound)
 [ "$d1" -gt "$d0" ] || fail "no inbound drop counted ($d0 -> $d1)"
 [ "$(ruleset_field webAccess Dropped)" -gt 0 ] || fail "webAccess counted no drop"
 lx ip neigh flush dev "$peer"
@@ -111,16 +143,16 @@ kill "$long" 2>/dev/null || true
 ok network firewall ruleset allowedip add -r webAccess -i 192.0.2.2
 
 echo "== 5. outbound with DROP: httpClient"
-bg lx80 lx timeout 120 socat TCP-LISTEN:80,reuseaddr,fork EXEC:/bin/cat
-wait_port "$ns" 80
+bg lx443 lx timeout 120 socat TCP-LISTEN:443,reuseaddr,fork EXEC:/bin/cat
+wait_port "$ns" 443
 rc=0
-echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:80 \
+echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:443 \
 	>"$tmp/out1" 2>"$tmp/err1" || rc=$?
 cat "$tmp/err1"
 [ "$rc" -ne 0 ] || fail "an outbound connect passed with httpClient off"
 grep -qi 'not permitted' "$tmp/err1" || fail "the refused connect did not say EPERM"
 ok network firewall ruleset set -r httpClient --enabled true
-got=$(echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:80) ||
+got=$(echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:443) ||
 	fail "outbound with httpClient on failed"
 [ "$got" = out ] || fail "outbound reply lost: '$got'"
 echo "outbound: refused with EPERM, then passed with its reply"
