@@ -3,8 +3,9 @@
  * commands, options and column names (get, set, refresh, ruleset list|set,
  * ruleset allowedip list|add|remove, ruleset rule list), and vmknet's own
  * rows for custom rulesets (ruleset add|remove, ruleset rule add|remove;
- * ESXi takes them from a VIB's XML file) and the counters (stats, ruleset
- * stats). The vmknetd operations are in examples/vmknetd/ops_firewall.c.
+ * ESXi takes them from a VIB's XML file) and the counters (stats get;
+ * `ruleset list` adds each ruleset's counters to esxcli's columns).
+ * The vmknetd operations are in examples/vmknetd/ops_firewall.c.
  */
 #include <stddef.h>
 
@@ -75,9 +76,12 @@ static const struct column fw_cols[] = {
 	END_COLS
 };
 
+/* esxcli's Name and Enabled, then the ruleset's counters (packets). */
 static const struct column rs_cols[] = {
 	{ "Name", "Name", "name", COL_STRING },
 	{ "Enabled", "Enabled", "enabled", COL_BOOL },
+	{ "Allowed", "Allowed", "allowed", COL_INT },
+	{ "Dropped", "Dropped", "dropped", COL_INT },
 	END_COLS
 };
 
@@ -100,23 +104,16 @@ static const struct column rule_cols[] = {
 static const struct column stats_cols[] = {
 	{ "Connection Packets Passed", "ConnectionPacketsPassed", "conn_passed", COL_INT },
 	{ "ICMP Errors Passed", "ICMPErrorsPassed", "icmp_err_passed", COL_INT },
-	{ "Inbound Dropped", "InboundDropped", "in_dropped", COL_INT },
-	{ "Outbound Dropped", "OutboundDropped", "out_dropped", COL_INT },
-	{ "Inbound Default Passed", "InboundDefaultPassed", "in_passed", COL_INT },
-	{ "Outbound Default Passed", "OutboundDefaultPassed", "out_passed", COL_INT },
+	{ "Default Dropped Inbound", "DefaultDroppedInbound", "in_dropped", COL_INT },
+	{ "Default Dropped Outbound", "DefaultDroppedOutbound", "out_dropped", COL_INT },
+	{ "Default Passed Inbound", "DefaultPassedInbound", "in_passed", COL_INT },
+	{ "Default Passed Outbound", "DefaultPassedOutbound", "out_passed", COL_INT },
 	{ "Connections Refused", "ConnectionsRefused", "conn_refused", COL_INT },
 	{ "Connections Expired", "ConnectionsExpired", "conn_expired", COL_INT },
 	{ "Log Lines Suppressed", "LogLinesSuppressed", "log_suppressed", COL_INT },
 	{ "Connections", "Connections", "conn_count", COL_INT },
 	{ "Connection Capacity", "ConnectionCapacity", "conn_capacity", COL_INT },
 	{ "Generation", "Generation", "generation", COL_INT },
-	END_COLS
-};
-
-static const struct column rs_stats_cols[] = {
-	{ "Name", "Name", "name", COL_STRING },
-	{ "Packets Allowed", "PacketsAllowed", "allowed", COL_INT },
-	{ "Packets Dropped", "PacketsDropped", "dropped", COL_INT },
 	END_COLS
 };
 
@@ -127,9 +124,11 @@ const struct command fw_commands[] = {
 	  "firewall.set", fw_set_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network firewall refresh", "Read the saved configuration's firewall again and "
 	  "apply it.", "firewall.refresh", no_opts, OUT_NONE, NULL, NULL, NULL },
-	{ "network firewall stats", "The firewall's host-wide counters (every netstack).",
+	{ "network firewall stats get", "The firewall's host-wide counters (every netstack).",
 	  "firewall.stats", no_opts, OUT_FIELDS, stats_cols, "FirewallStats", NULL },
-	{ "network firewall ruleset list", "List the rulesets and whether each is enabled.",
+	{ "network firewall ruleset list", "List the rulesets, whether each is enabled, and "
+	  "the packets it allowed and dropped (of connections it allowed that a new "
+	  "configuration no longer does).",
 	  "firewall.ruleset.list", rs_opt_opts, OUT_TABLE, rs_cols, "Ruleset", NULL },
 	{ "network firewall ruleset set", "Enable or disable a ruleset, or set whether it "
 	  "allows every remote address.", "firewall.ruleset.set", rs_set_opts, OUT_NONE,
@@ -138,9 +137,6 @@ const struct command fw_commands[] = {
 	  "firewall.ruleset.add", rs_add_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network firewall ruleset remove", "Remove a custom ruleset.",
 	  "firewall.ruleset.remove", rs_remove_opts, OUT_NONE, NULL, NULL, NULL },
-	{ "network firewall ruleset stats", "Packets each ruleset allowed, and packets of "
-	  "connections it allowed that a new configuration dropped.", "firewall.ruleset.stats",
-	  rs_opt_opts, OUT_TABLE, rs_stats_cols, "RulesetStats", NULL },
 	{ "network firewall ruleset allowedip list", "List the allowed IP addresses of the "
 	  "rulesets.", "firewall.ruleset.allowedip.list", rs_opt_opts, OUT_TABLE,
 	  allowed_cols, "RulesetAllowedIp", NULL },
@@ -165,6 +161,7 @@ const struct namespace_help fw_namespaces[] = {
 	{ "network firewall ruleset", "Commands to list and manipulate firewall rulesets." },
 	{ "network firewall ruleset allowedip", "Commands to list and manipulate the allowed "
 	  "IP addresses of a ruleset." },
+	{ "network firewall stats", "The firewall's counters." },
 	{ "network firewall ruleset rule", "Commands to list (and, for custom rulesets, "
 	  "change) the rules of a ruleset." },
 	{ NULL, NULL },

@@ -3,7 +3,8 @@
  * `network firewall ruleset list|set`, `ruleset allowedip list|add|remove`,
  * `ruleset rule list`, and vmknet's own `ruleset add|remove`,
  * `ruleset rule add|remove` (custom rulesets; on ESXi a VIB's XML file
- * brings them) and `stats`, `ruleset stats` (the counters of firewall.h).
+ * brings them) and `stats get` (the counters of firewall.h; `ruleset list`
+ * shows each ruleset's).
  * Changes are edits of the configuration's firewall (the commit path in
  * ops.c validates, applies and saves them); reads report the configuration,
  * which is what runs, and the counters the host keeps.
@@ -155,13 +156,18 @@ static int fw_refresh(struct daemon *d, const cJSON *args, struct vmk_config *ne
 
 /* ---- network firewall ruleset list|set ---- */
 
+/* Name and state (esxcli's columns) and the ruleset's counters; ctx is
+ * the host. A ruleset not applied yet has no counts. */
 static bool ruleset_row(cJSON *arr, const struct vmk_fw_ruleset *rs, void *ctx)
 {
+	struct vmk_fw_ruleset_stats st = { 0, 0 };
 	cJSON *o = row_add(arr);
 
-	(void)ctx;
+	(void)vmk_firewall_ruleset_stats(ctx, rs->name, &st);
 	return o != NULL && cJSON_AddStringToObject(o, "name", rs->name) != NULL &&
-	       cJSON_AddBoolToObject(o, "enabled", rs->enabled) != NULL;
+	       cJSON_AddBoolToObject(o, "enabled", rs->enabled) != NULL &&
+	       cJSON_AddNumberToObject(o, "allowed", (double)st.allowed) != NULL &&
+	       cJSON_AddNumberToObject(o, "dropped", (double)st.dropped) != NULL;
 }
 
 static int ruleset_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
@@ -170,7 +176,7 @@ static int ruleset_list(struct daemon *d, const cJSON *args, cJSON **result, cha
 	struct vmk_fw_ruleset *rs;
 	int ret = ruleset_arg(&d->cfg->firewall, args, false, &rs, err, err_size);
 
-	return ret < 0 ? ret : ruleset_rows(&d->cfg->firewall, rs, ruleset_row, NULL, result);
+	return ret < 0 ? ret : ruleset_rows(&d->cfg->firewall, rs, ruleset_row, d->host, result);
 }
 
 static int ruleset_set(struct daemon *d, const cJSON *args, struct vmk_config *next,
@@ -545,7 +551,7 @@ static int ruleset_remove(struct daemon *d, const cJSON *args, struct vmk_config
 	return 0;
 }
 
-/* ---- counters: network firewall stats, ruleset stats ---- */
+/* ---- counters: network firewall stats get ---- */
 
 static int fw_stats(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 		    size_t err_size)
@@ -578,27 +584,6 @@ static int fw_stats(struct daemon *d, const cJSON *args, cJSON **result, char *e
 	return 0;
 }
 
-static bool stats_row(cJSON *arr, const struct vmk_fw_ruleset *rs, void *ctx)
-{
-	struct vmk_fw_ruleset_stats st = { 0, 0 };
-	cJSON *o = row_add(arr);
-
-	/* A ruleset not applied yet (none) has no counts. */
-	(void)vmk_firewall_ruleset_stats(ctx, rs->name, &st);
-	return o != NULL && cJSON_AddStringToObject(o, "name", rs->name) != NULL &&
-	       cJSON_AddNumberToObject(o, "allowed", (double)st.allowed) != NULL &&
-	       cJSON_AddNumberToObject(o, "dropped", (double)st.dropped) != NULL;
-}
-
-static int ruleset_stats(struct daemon *d, const cJSON *args, cJSON **result, char *err,
-			 size_t err_size)
-{
-	struct vmk_fw_ruleset *rs;
-	int ret = ruleset_arg(&d->cfg->firewall, args, false, &rs, err, err_size);
-
-	return ret < 0 ? ret : ruleset_rows(&d->cfg->firewall, rs, stats_row, d->host, result);
-}
-
 const struct op firewall_ops[] = {
 	{ "firewall.get", fw_get, NULL },
 	{ "firewall.set", NULL, fw_set },
@@ -608,7 +593,6 @@ const struct op firewall_ops[] = {
 	{ "firewall.ruleset.set", NULL, ruleset_set },
 	{ "firewall.ruleset.add", NULL, ruleset_add },
 	{ "firewall.ruleset.remove", NULL, ruleset_remove },
-	{ "firewall.ruleset.stats", ruleset_stats, NULL },
 	{ "firewall.ruleset.allowedip.list", allowed_list, NULL },
 	{ "firewall.ruleset.allowedip.add", NULL, allowed_add },
 	{ "firewall.ruleset.allowedip.remove", NULL, allowed_remove },

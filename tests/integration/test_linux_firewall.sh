@@ -2,8 +2,9 @@
 # Objective: the host firewall filters what Linux sends to a service on a
 # vmknic and what the host's own programs send out, as an ESXi host's does
 # (issue 16, point 5). Linux in a namespace reaches vmk0 (192.0.2.10)
-# through an af_packet uplink; an echo service (python3 under vmkrun) listens
-# on vmk0's TCP 80, the webAccess ruleset's port. Cases:
+# through an af_packet uplink; an echo service (a one-process Python server
+# under vmkrun: socat's fork does not carry a vmknet socket into its child)
+# listens on vmk0's TCP 80, the webAccess ruleset's port. Cases:
 #   1. firewall off: Linux reaches the service;
 #   2. on (default action DROP): webAccess (enabled by default) lets Linux
 #      in, counted on the ruleset; disabled: refused, counted as a drop of
@@ -13,11 +14,12 @@
 #   4. an established connection survives a change of the list that still
 #      allows it, and is cut by one that does not;
 #   5. outbound with DROP: a program under vmkrun connecting to Linux's TCP
-#      3260 fails with "Operation not permitted" while the iSCSI ruleset is
-#      off (ESXi's default), and works (replies included) once it is on;
+#      443 fails with "Operation not permitted" while httpClient is off, and
+#      works (replies included) once it is on (not 80: faultTolerance opens
+#      outbound TCP 80, as on ESXi);
 #   6. restart on the saved file: the firewall, its rulesets and lists are
 #      back, and filter as before.
-# Needs root, iproute2, ethtool, socat, python3; the namespace is always deleted.
+# Needs root, iproute2, ethtool, socat; the namespace is always deleted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/integration/lib/need.sh
@@ -36,33 +38,50 @@ reach() {
 must_reach() { reach "$1" || fail "$1: Linux cannot reach vmk0:80"; echo "reached: $1"; }
 must_not_reach() { ! reach "$1" || fail "$1: Linux reached vmk0:80"; echo "refused: $1"; }
 
-# ruleset_field NAME KEY: a field of `ruleset list -r NAME` (Enabled) or
-# of `ruleset stats -r NAME` (PacketsAllowed, PacketsDropped), as json.
+# ruleset_field NAME KEY: a field of `ruleset list -r NAME` (json).
 ruleset_field() {
-	local what=list
-	[ "$2" = Enabled ] || what=stats
-	json network firewall ruleset "$what" -r "$1" |
+	json network firewall ruleset list -r "$1" |
 		python3 -c "import json,sys; d=json.load(sys.stdin); r=d[0] if isinstance(d,list) else d; print(r['$2'])"
 }
 # fw_stat KEY: a host-wide firewall counter (json).
 fw_stat() {
-	json network firewall stats |
+	json network firewall stats get |
 		python3 -c "import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d['$1'])"
 }
 
-# An echo service on vmk0:80: one thread a connection (vmknet's sockets
-# do not survive fork, so no socat fork).
+# One process for every connection (selectors over vmknet's epoll).
+cat >"$tmp/echo80.py" <<'EOF'
+import selectors, socket
+sel = selectors.DefaultSelector()
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("0.0.0.0", 80))
+srv.listen(16)
+srv.setblocking(False)
+sel.register(srv, selectors.EVENT_READ)
+while True:
+    for key, _ in sel.select():
+        s = key.fileobj
+        if s is srv:
+            c, _ = srv.accept()
+            c.setblocking(False)
+            sel.register(c, selectors.EVENT_READ)
+            continue
+        try:
+            data = s.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:
+            data = b""
+        if data:
+            s.sendall(data)
+        else:
+            sel.unregister(s)
+            s.close()
+EOF
+
 listener() {
-	bg echo80 timeout 300 "$VMKRUN" --control "$sock" -- python3 -c '
-import socketserver
-class Echo(socketserver.StreamRequestHandler):
-    def handle(self):
-        for line in self.rfile:
-            self.wfile.write(line)
-            self.wfile.flush()
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-socketserver.ThreadingTCPServer.daemon_threads = True
-socketserver.ThreadingTCPServer(("0.0.0.0", 80), Echo).serve_forever()'
+	bg echo80 timeout 300 "$VMKRUN" --control "$sock" -- python3 "$tmp/echo80.py"
 	wait_port root 80
 }
 
@@ -79,14 +98,14 @@ ok network firewall get | tee "$tmp/get"
 grep -Eiq 'Enabled: *true' "$tmp/get" || fail "firewall get does not say enabled"
 grep -Eiq 'Default Action: *DROP' "$tmp/get" || fail "default action is not DROP"
 must_reach webAccess-on
-a0=$(ruleset_field webAccess PacketsAllowed)
+a0=$(ruleset_field webAccess Allowed)
 [ "$a0" -gt 0 ] || fail "webAccess counted no packet allowed ($a0)"
 ok network firewall ruleset set -r webAccess --enabled false
-d0=$(fw_stat InboundDropped)
+d0=$(fw_stat DefaultDroppedInbound)
 must_not_reach webAccess-off
-d1=$(fw_stat InboundDropped)
+d1=$(fw_stat DefaultDroppedInbound)
 [ "$d1" -gt "$d0" ] || fail "no inbound drop counted ($d0 -> $d1)"
-[ "$(ruleset_field webAccess PacketsDropped)" -gt 0 ] || fail "webAccess counted no drop"
+[ "$(ruleset_field webAccess Dropped)" -gt 0 ] || fail "webAccess counted no drop"
 lx ip neigh flush dev "$peer"
 lx ping -c 1 -W 2 192.0.2.10 >/dev/null || fail "ICMP/ARP to vmk0 failed with the firewall on"
 lx ip neigh show dev "$peer" | grep -q '192.0.2.10 .*lladdr' || fail "vmk0 did not answer ARP"
@@ -123,18 +142,18 @@ exec 7>&-
 kill "$long" 2>/dev/null || true
 ok network firewall ruleset allowedip add -r webAccess -i 192.0.2.2
 
-echo "== 5. outbound with DROP: iSCSI (3260 out, off by default)"
-bg lx3260 lx timeout 120 socat TCP-LISTEN:3260,reuseaddr,fork EXEC:/bin/cat
-wait_port "$ns" 3260
+echo "== 5. outbound with DROP: httpClient"
+bg lx443 lx timeout 120 socat TCP-LISTEN:443,reuseaddr,fork EXEC:/bin/cat
+wait_port "$ns" 443
 rc=0
-echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:3260 \
+echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:443 \
 	>"$tmp/out1" 2>"$tmp/err1" || rc=$?
 cat "$tmp/err1"
-[ "$rc" -ne 0 ] || fail "an outbound connect passed with iSCSI off"
+[ "$rc" -ne 0 ] || fail "an outbound connect passed with httpClient off"
 grep -qi 'not permitted' "$tmp/err1" || fail "the refused connect did not say EPERM"
-ok network firewall ruleset set -r iSCSI --enabled true
-got=$(echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:3260) ||
-	fail "outbound with iSCSI on failed"
+ok network firewall ruleset set -r httpClient --enabled true
+got=$(echo out | timeout 10 "$VMKRUN" --control "$sock" -- socat -T 2 - TCP:192.0.2.2:443) ||
+	fail "outbound with httpClient on failed"
 [ "$got" = out ] || fail "outbound reply lost: '$got'"
 echo "outbound: refused with EPERM, then passed with its reply"
 
@@ -147,8 +166,8 @@ ok network firewall get | tee "$tmp/get2"
 grep -Eiq 'Enabled: *true' "$tmp/get2" || fail "restart lost the enabled firewall"
 ok network firewall ruleset allowedip list -r webAccess | tee "$tmp/al"
 grep -q '198.51.100.0/24' "$tmp/al" || fail "restart lost the allowed list"
-[ "$(ruleset_field iSCSI Enabled)" = True ] || [ "$(ruleset_field iSCSI Enabled)" = true ] ||
-	fail "restart lost iSCSI's state"
+[ "$(ruleset_field httpClient Enabled)" = True ] || [ "$(ruleset_field httpClient Enabled)" = true ] ||
+	fail "restart lost httpClient's state"
 must_not_reach after-restart
 ok network firewall ruleset allowedip add -r webAccess -i 192.0.2.0/24
 must_reach after-restart-allowed

@@ -2,8 +2,8 @@
 # Objective: the host firewall through vmkcli against a running vmknetd, as
 # esxcli spells it. `network firewall get|set|refresh`, `ruleset
 # list|set`, `ruleset allowedip list|add|remove`, `ruleset rule list` and
-# vmknet's `ruleset add|remove`, `ruleset rule add|remove`, `stats`,
-# `ruleset stats` work in table, json, csv, keyvalue and xml form; the
+# vmknet's `ruleset add|remove`, `ruleset rule add|remove`, `stats get`
+# work in table, json, csv, keyvalue and xml form; the
 # saved file holds what they set and the host runs it; every bad argument
 # (unknown ruleset, bad boolean, bad address, host bits, reversed range, a
 # built-in's rules, duplicates) is refused with the reason and leaves the
@@ -35,15 +35,15 @@ ok --formatter=csv $FW get | head -n 1 | grep -q '^DefaultAction,Enabled,Loaded$
 
 echo "== ruleset list and set"
 ok $FW ruleset list | tee "$tmp/out"
-head -n 2 "$tmp/out" | head -n 1 | grep -q '^Name  *Enabled$' || fail "ruleset list header"
-grep -q '^sshServer  *true$' "$tmp/out" && grep -q '^iSCSI  *false$' "$tmp/out" \
-	&& grep -q '^vMotion  *true$' "$tmp/out" && grep -q '^icmp  *true$' "$tmp/out" || fail "ruleset list rows"
-ok --formatter=json $FW ruleset list -r nfsClient | json_check "assert d==[{'Name':'nfsClient','Enabled':False}], d"
+head -n 1 "$tmp/out" | grep -q '^Name  *Enabled  *Allowed  *Dropped$' || fail "ruleset list header"
+grep -q '^sshServer  *true  *0  *0$' "$tmp/out" && grep -q '^iSCSI  *false  *0  *0$' "$tmp/out" \
+	&& grep -q '^vMotion  *true ' "$tmp/out" && grep -q '^icmp  *true ' "$tmp/out" || fail "ruleset list rows"
+ok --formatter=json $FW ruleset list -r nfsClient | json_check "assert d==[{'Name':'nfsClient','Enabled':False,'Allowed':0,'Dropped':0}], d"
 ok $FW ruleset set -r nfsClient --enabled true
 ok $FW ruleset set --ruleset-id sshServer -e false
 ok --formatter=json $FW ruleset list | json_check "e={r['Name']:r['Enabled'] for r in d}; assert e['nfsClient'] and not e['sshServer'], e"
 ok --formatter=csv $FW ruleset list | tee "$tmp/out" >/dev/null
-head -n 1 "$tmp/out" | grep -q '^Name,Enabled$' && grep -q '^nfsClient,true$' "$tmp/out" || fail "ruleset list csv"
+head -n 1 "$tmp/out" | grep -q '^Name,Enabled,Allowed,Dropped$' && grep -q '^nfsClient,true,0,0$' "$tmp/out" || fail "ruleset list csv"
 ok --formatter=keyvalue $FW ruleset list -r vMotion | grep -q '^Ruleset.Enabled.boolean=true$' || fail "ruleset keyvalue"
 json_check "r=[r for r in d['firewall']['rulesets'] if r['name']=='sshServer'][0]; assert r['enabled'] is False and 'rules' not in r, r" <"$cfg"
 
@@ -75,22 +75,22 @@ ok --formatter=csv $FW ruleset rule list -r myService | head -n 1 \
 	| grep -q '^Ruleset,Direction,Protocol,PortType,PortBegin,PortEnd$' || fail "rule list csv"
 ok $FW ruleset rule remove -r myService -d Outbound -p UDP -t Src -P 53
 ok $FW ruleset add -r other -d Outbound -p TCP -P 9000 --enabled false --allowed-all false
-ok --formatter=json $FW ruleset list -r other | json_check "assert d==[{'Name':'other','Enabled':False}], d"
+ok --formatter=json $FW ruleset list -r other | json_check "assert d[0]['Name']=='other' and d[0]['Enabled'] is False, d"
 json_check "r=[r for r in d['firewall']['rulesets'] if r['name']=='myService'][0]; assert r['rules']==[{'direction':'Inbound','protocol':'TCP','port_type':'Dst','port':'7000-7010'},{'direction':'Inbound','protocol':'ICMP','port_type':'Dst','port':'8'}], r" <"$cfg"
 ok $FW ruleset remove -r other
 json_check "assert 'other' not in [r['name'] for r in d['firewall']['rulesets']]" <"$cfg"
 
 echo "== counters"
-ok $FW stats | tee "$tmp/out"
-grep -q '^   Inbound Dropped: [0-9][0-9]*$' "$tmp/out" && grep -q '^   Generation: [1-9][0-9]*$' "$tmp/out" || fail "stats"
-ok --formatter=json $FW ruleset stats -r myService | json_check "assert d==[{'Name':'myService','PacketsAllowed':0,'PacketsDropped':0}], d"
-ok --formatter=json $FW stats | json_check "assert d['Generation']>=1 and d['ConnectionCapacity']>=0, d"
+ok $FW stats get | tee "$tmp/out"
+grep -q '^   Default Dropped Inbound: [0-9][0-9]*$' "$tmp/out" && grep -q '^   Generation: [1-9][0-9]*$' "$tmp/out" || fail "stats"
+ok --formatter=json $FW ruleset list -r myService | json_check "assert d==[{'Name':'myService','Enabled':True,'Allowed':0,'Dropped':0}], d"
+ok --formatter=json $FW stats get | json_check "assert d['Generation']>=1 and d['ConnectionCapacity']>=0 and 'DefaultDroppedInbound' in d, d"
 
 echo "== completion"
 comp() { VMKCLI_CONTROL=$sock "$CLI" --complete "$@"; }
 [ "$(comp network firewall "" | tr '\n' ' ')" = "get set refresh stats ruleset " ] ||
 	fail "firewall commands: $(comp network firewall "")"
-[ "$(comp network firewall ruleset "" | tr '\n' ' ')" = "list set add remove stats allowedip rule " ] ||
+[ "$(comp network firewall ruleset "" | tr '\n' ' ')" = "list set add remove allowedip rule " ] ||
 	fail "ruleset commands: $(comp network firewall ruleset "")"
 comp network firewall ruleset set -r "" | grep -qx myService || fail "ruleset names from the daemon"
 comp network firewall ruleset allowedip add -r ss | grep -qx sshServer || fail "ruleset name prefix"
@@ -100,7 +100,7 @@ comp network firewall ruleset allowedip add -r ss | grep -qx sshServer || fail "
 [ "$(comp network firewall set -e "" | tr '\n' ' ')" = "true false " ] || fail "boolean values"
 
 echo "== xml"
-for c in "get" "ruleset list" "ruleset allowedip list" "ruleset rule list" "stats" "ruleset stats"; do
+for c in "get" "ruleset list" "ruleset allowedip list" "ruleset rule list" "stats get"; do
 	# shellcheck disable=SC2086  # the command's words
 	ok --formatter=xml $FW $c >"$tmp/xml"
 	python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$tmp/xml" || fail "$c: xml"
@@ -148,7 +148,7 @@ EOF
 ok $FW get | grep -q '^   Default Action: DROP$' || fail "running changed before refresh"
 ok $FW refresh
 ok $FW get | grep -q '^   Default Action: PASS$' || fail "refresh did not apply the file's default action"
-ok --formatter=json $FW ruleset list -r dns | json_check "assert d==[{'Name':'dns','Enabled':False}], d"
+ok --formatter=json $FW ruleset list -r dns | json_check "assert d[0]['Name']=='dns' and d[0]['Enabled'] is False, d"
 ok $FW set -d false
 
 echo "== a restart keeps the firewall"
@@ -162,7 +162,7 @@ for c in "get" "ruleset list" "ruleset allowedip list" "ruleset rule list"; do
 	# shellcheck disable=SC2086
 	cmp "$tmp/before.${c// /_}" <(cli --formatter=json $FW $c) || fail "'$c' differs after restart"
 done
-ok --formatter=json $FW stats | json_check "assert d['Generation']>=1, d"
+ok --formatter=json $FW stats get | json_check "assert d['Generation']>=1, d"
 stop
 
 echo "== a broken firewall section is refused at start"

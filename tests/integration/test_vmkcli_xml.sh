@@ -46,6 +46,7 @@ declare -A args=(
 	["network ip neighbor list"]=""
 	["network ip connection list"]=""
 	["network firewall get"]=""
+	["network firewall stats get"]=""
 	["network firewall ruleset list"]=""
 	["network firewall ruleset allowedip list"]=""
 	["network firewall ruleset rule list"]=""
