@@ -6,9 +6,10 @@
  * the drop counters of the ports involved (the adapter's port applies the
  * security and shaping policies as its frames enter the switch; a VM's
  * port on the same VLAN drops the VM's forged frames), its port
- * group's VLAN, the uplinks of its team, the route and next hop, ARP for
- * the next hop, an echo to the host, the path MTU (DF probes) and the
- * firewall. (The route is chosen before the switch sees a frame, but a
+ * group's VLAN, the uplinks of its team, the route and next hop, the host
+ * firewall's verdict on what the check sends (an echo, or a TCP connection
+ * to -p PORT), ARP for the next hop, an echo to the host and the path MTU
+ * (DF probes). (The route is chosen before the switch sees a frame, but a
  * route is only worth checking once the adapter's port forwards at all.)
  *
  * The probes run first (their outcomes and the counters they move are
@@ -23,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmknetd/ops.h"
@@ -564,12 +566,83 @@ static void step_mtu(struct check *c)
 	row(c, "path MTU", "FAIL", ev, fix);
 }
 
-/* PLACEHOLDER for the firewall (issue 16, points 1-3, branch fw): the lead
- * replaces this body with a call to vmk_firewall_check(host, outbound,
- * the protocol, c->dst, 0, c->port, &pass, ruleset) and its verdict. */
+/* The ruleset whose rules match an outbound packet to port (ICMP: the echo
+ * request type), whatever its state and list: the one to fix. NULL when
+ * none has such a rule. */
+static const struct vmk_fw_ruleset *fw_ruleset_for(const struct vmk_fw_config *fw,
+						   enum vmk_fw_protocol proto, uint16_t port)
+{
+	for (unsigned int i = 0; i < fw->n_rulesets; i++) {
+		const struct vmk_fw_ruleset *rs = &fw->rulesets[i];
+
+		for (unsigned int k = 0; k < rs->n_rules; k++) {
+			const struct vmk_fw_rule *r = &rs->rules[k];
+
+			if (r->direction == VMK_FW_OUTBOUND && r->protocol == proto &&
+			    r->port_type == VMK_FW_PORT_DST && port >= r->port_begin &&
+			    port <= r->port_end)
+				return rs;
+		}
+	}
+	return NULL;
+}
+
+/* The firewall's verdict on what the check sends (an echo request, or a
+ * TCP SYN to -p PORT): replies come back through the connection table, so
+ * the outbound verdict is the one that matters; the fix names the ruleset
+ * to enable or the allowed address to add, or a custom ruleset. */
 static void step_firewall(struct check *c)
 {
-	row(c, "firewall", "skipped", "firewall: not checked (no firewall in this build)", "");
+	enum vmk_fw_protocol proto = c->port != 0 ? VMK_FW_TCP : VMK_FW_ICMP;
+	uint16_t port = c->port != 0 ? (uint16_t)c->port : 8;
+	char ev[TEXT], fix[TEXT], rs[VMK_NAME_MAX], a[16];
+	const struct vmk_fw_ruleset *want;
+	struct vmk_fw_config *fw;
+	bool pass;
+
+	fw = malloc(sizeof(*fw));
+	if (fw == NULL || vmk_firewall_get(c->d->host, fw) < 0 ||
+	    vmk_firewall_check(c->d->host, VMK_FW_OUTBOUND, proto, c->dst, 0, port, &pass,
+			       rs) < 0) {
+		row(c, "firewall", "warn", "the firewall's state could not be read", "");
+		free(fw);
+		return;
+	}
+	if (!fw->enabled) {
+		row(c, "firewall", "ok", "the host firewall is disabled", "");
+		free(fw);
+		return;
+	}
+	snprintf(ev, sizeof(ev), "outbound %s %s %u to %s: ", proto == VMK_FW_TCP ? "TCP" : "ICMP",
+		 proto == VMK_FW_TCP ? "port" : "type", port, ip(c->dst, a));
+	if (pass) {
+		size_t len = strlen(ev);
+
+		snprintf(ev + len, sizeof(ev) - len, "passed by %s%s", rs[0] ? "ruleset " : "",
+			 rs[0] ? rs : "the default action PASS");
+		row(c, "firewall", "ok", ev, "");
+		free(fw);
+		return;
+	}
+	want = fw_ruleset_for(fw, proto, port);
+	strncat(ev, "dropped by the default action DROP", sizeof(ev) - strlen(ev) - 1);
+	if (want == NULL)
+		snprintf(fix, sizeof(fix), "vmkcli network firewall ruleset add -r myService -d "
+			 "Outbound -p %s -P %u", proto == VMK_FW_TCP ? "TCP" : "ICMP", port);
+	else if (!want->enabled)
+		snprintf(fix, sizeof(fix), "vmkcli network firewall ruleset set -r %s --enabled true",
+			 want->name);
+	else
+		snprintf(fix, sizeof(fix), "vmkcli network firewall ruleset allowedip add -r %s -i %s",
+			 want->name, a);
+	if (want != NULL) {
+		size_t len = strlen(ev);
+
+		snprintf(ev + len, sizeof(ev) - len, " (ruleset %s has the rule but is %s)",
+			 want->name, !want->enabled ? "disabled" : "not allowing that address");
+	}
+	row(c, "firewall", "FAIL", ev, fix);
+	free(fw);
 }
 
 /* "vmk0 rx security 3 (+3 now)" for the policy drops of one port. */
@@ -749,10 +822,11 @@ static int diag_check(struct daemon *d, const cJSON *args, cJSON **result, char 
 		step_vlan(&c);
 		step_uplinks(&c);
 		step_route(&c);
+		step_firewall(&c);   /* before the frame leaves: ARP is never filtered,
+				      * but the echo and the connection are */
 		step_arp(&c);
 		step_echo(&c);
 		step_mtu(&c);
-		step_firewall(&c);
 	}
 	row(&c, "result", c.failed ? "FAIL" : "ok", c.failed ? "first failed step" :
 	    "every step passed", c.failed ? c.first : "");

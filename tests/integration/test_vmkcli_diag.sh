@@ -15,8 +15,10 @@
 # wrong netmask, no default route, a gateway that does not answer ARP,
 # the uplink taken down, VLAN 20 on the port group with Linux untagged,
 # shaping that drops the adapter's frames, MTU 9000 on vmk0 with 1500 on
-# the path (r1 -> r2), and a VM (testpmd on a guest port) whose frames
-# forged-transmit rejection drops.
+# the path (r1 -> r2), the host firewall dropping what the check sends
+# (iSCSI's ruleset off, then on with 203.0.113.2 not in its allowed list,
+# then the icmp ruleset off), and a VM (testpmd on a guest port) whose
+# frames forged-transmit rejection drops.
 # Needs root, iproute2 and dpdk-testpmd; the namespaces, veth pairs and
 # testpmd are always removed.
 set -euo pipefail
@@ -153,7 +155,8 @@ refused 1 'no VMkernel interface named "vmk7"' network diag traceroute -H 203.0.
 # with FIX (a fixed string) in its fix; the output is kept in the log.
 fault() {
 	local host=$1 step=$2 fix=$3
-	run 1 network diag check -I vmk0 -H "$host"
+	shift 3
+	run 1 network diag check -I vmk0 -H "$host" "$@"
 	grep -q "^result  *FAIL  *first failed step  *$step: " "$tmp/out" || fail "first failure is not $step"
 	grep '^result ' "$tmp/out" | grep -qF -- "$fix" || fail "fix for $step lacks '$fix'"
 	[ "$(grep -c '  FAIL  ' "$tmp/out")" -ge 2 ] || fail "no FAIL row besides the result"
@@ -161,11 +164,11 @@ fault() {
 
 echo "== diag check: the healthy path, every form"
 run 0 network diag check -I vmk0 -H 203.0.113.2 -p 22
-for s in adapter 'portgroup VLAN' uplinks route 'ARP next hop' 'echo host' 'path MTU' \
-	'port drops' result; do
+for s in adapter 'portgroup VLAN' uplinks route firewall 'ARP next hop' 'echo host' \
+	'path MTU' 'port drops' result; do
 	grep -q "^$s  *ok  " "$tmp/out" || fail "step $s is not ok"
 done
-grep -q '^firewall  *skipped  *firewall: not checked (no firewall in this build)' "$tmp/out" || fail "firewall row"
+grep -q '^firewall  *ok  *the host firewall is disabled' "$tmp/out" || fail "firewall row"
 grep -q '^route  *ok  *203.0.113.2: vmk0 via 192.0.2.2 (default route 0.0.0.0/0), next hop 192.0.2.2' "$tmp/out" || fail "route evidence"
 run 0 --formatter=json network diag check -I vmk0 -H 192.0.2.2
 json_check 'assert [r["Step"] for r in d][:4] == ["adapter", "port drops", "portgroup VLAN", "uplinks"], d
@@ -243,6 +246,22 @@ fault 203.0.113.2 'path MTU' 'vmkcli network ip interface set -i vmk0 -m 1500'
 grep -q 'router 192.0.2.2 sent fragmentation needed, next-hop MTU 1500; the largest that came back is 1472 bytes: path MTU 1500' "$tmp/out" || fail "path MTU evidence"
 ok network ip interface set -i vmk0 -m 1500
 run 0 network diag check -I vmk0 -H 203.0.113.2
+
+echo "== diag check: the host firewall drops what the check sends"
+ok network firewall set --enabled true
+run 0 network diag check -I vmk0 -H 203.0.113.2
+grep -q '^firewall  *ok  *outbound ICMP type 8 to 203.0.113.2: passed by ruleset icmp' "$tmp/out" ||
+	fail "firewall row with icmp allowed"
+fault 203.0.113.2 firewall 'vmkcli network firewall ruleset set -r iSCSI --enabled true' -p 3260
+grep -q '^firewall  *FAIL  *outbound TCP port 3260 to 203.0.113.2: dropped by the default action DROP (ruleset iSCSI has the rule but is disabled)' \
+	"$tmp/out" || fail "firewall evidence"
+ok network firewall ruleset set -r iSCSI --enabled true --allowed-all false
+ok network firewall ruleset allowedip add -r iSCSI -i 198.51.100.0/24
+fault 203.0.113.2 firewall 'vmkcli network firewall ruleset allowedip add -r iSCSI -i 203.0.113.2' -p 3260
+ok network firewall ruleset set -r icmp --enabled false
+fault 203.0.113.2 firewall 'vmkcli network firewall ruleset set -r icmp --enabled true'
+ok network firewall set --enabled false
+run 0 network diag check -I vmk0 -H 203.0.113.2 -p 3260
 
 # testpmd is the VM: its virtio-user MAC is not the one its port was given,
 # so every frame it sends is a forged transmit.
