@@ -72,7 +72,7 @@ static uint32_t ckey_hash(const void *key, uint32_t len, uint32_t init)
 
 struct fw_ns *fw_ns_alloc(uint32_t conn_max)
 {
-	static uint32_t serial;
+	static uint32_t seq;
 	struct fw_ns *f = calloc(1, sizeof(*f));
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters p = {
@@ -84,7 +84,7 @@ struct fw_ns *fw_ns_alloc(uint32_t conn_max)
 
 	if (f == NULL)
 		return NULL;
-	snprintf(name, sizeof(name), "vmkfwc%u", __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
+	snprintf(name, sizeof(name), "vmkfwc%u", __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 	f->h = rte_hash_create(&p);
 	if (f->h == NULL)
 		goto free_f;

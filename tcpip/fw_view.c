@@ -149,7 +149,7 @@ static int acl_fill(struct rte_acl_ctx *ctx, const struct vmk_fw_config *fw, boo
 /* An ACL context holding the rules (NULL in *out when there are none). */
 static int acl_build(const struct vmk_fw_config *fw, bool blame, struct rte_acl_ctx **out)
 {
-	static uint32_t serial;
+	static uint32_t seq;
 	uint32_t n = acl_rule_count(fw, blame);
 	char name[RTE_ACL_NAMESIZE];
 	struct rte_acl_param p = { .name = name, .socket_id = SOCKET_ID_ANY,
@@ -162,7 +162,7 @@ static int acl_build(const struct vmk_fw_config *fw, bool blame, struct rte_acl_
 	if (n == 0)
 		return 0;
 	/* rte_acl_create hands back an existing context of the same name. */
-	snprintf(name, sizeof(name), "vmkfw%u", __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED));
+	snprintf(name, sizeof(name), "vmkfw%u", __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 	ctx = rte_acl_create(&p);
 	if (ctx == NULL)
 		return vmk_err(-ENOMEM, "firewall: no memory for a rule lookup of %u rules", n);

@@ -30,6 +30,8 @@ allowed=(
 	"iface.o:seq|a counter for unique DPDK object names (ring names)"
 	"ns_call.o:seq|a counter for unique DPDK object names (ring names)"
 	"capture.o:seq|a counter for unique DPDK object names (ring names)"
+	"fw_view.o:seq|a counter for unique DPDK object names (rte_acl context names)"
+	"fw_conn.o:seq|a counter for unique DPDK object names (rte_hash names)"
 )
 
 archives=("$BUILD"/lib/layers/libvmk_*.a)
