@@ -153,7 +153,7 @@ linux_run() {
 		ip netns exec "$NSA" taskset -c "$MAIN_CORE" "$BIN/linux-tcp-bench" --role client \
 		--mode "$mode" --connect "$ADDR_B" --count "$RR_COUNT" --seconds "$SECONDS_PER_RUN" "$@"
 	res=$cli
-	if [ "$mode" = stream ]; then  # the server reports, and exits, after the client closed
+	if [ "$mode" = stream ] || [ "$mode" = udp ]; then  # the server reports, and exits, after the client stopped
 		res=$srv
 		if wait_exit "$SRV" 30; then wait "$SRV"; RC=$((RC | $?)); else RC=124; fi
 		[ "$RC" = 0 ] || NOTE="$(why "$srv.log") $(why "$cli.log")"
@@ -412,4 +412,5 @@ tcp_main() {
 	[ "$rc" = 0 ] || die "some runs failed (listed above)"
 }
 
-tcp_main "$@"
+# Run when executed; only define when sourced (bench/run_firewall.sh reuses the helpers).
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then tcp_main "$@"; fi
