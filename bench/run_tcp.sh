@@ -385,14 +385,12 @@ tcp_main() {
 	    "load average $load0"
 	for r in $(seq 1 "$ROUNDS"); do
 		for t in $TESTS; do
+			# shellcheck disable=SC2086 # the contender lists are word lists
 			case $t in
 			stream) for mtu in $MTUS; do
-					# shellcheck disable=SC2086
 					for who in $(round_order "$r" $streams); do stream_one "$r" "$mtu" "$who"; done
 				done ;;
-			# shellcheck disable=SC2086
 			rr) for who in $(round_order "$r" linux linux-spin vmknet $base); do rr_one "$r" "$who"; done ;;
-			# shellcheck disable=SC2086
 			crr) for who in $(round_order "$r" linux vmknet $base); do crr_one "$r" "$who"; done ;;
 			*) die "bad test '$t' (stream, rr, crr)" ;;
 			esac
