@@ -23,6 +23,7 @@
 # make            build everything          make test    build + run all tests
 # make asan       tests under ASan+UBSan     make bench   side-by-side benchmark
 #                                            make bench-tcp  TCP against Linux
+#                                            make bench-firewall  the firewall's cost
 # make demo       run the demo host          make install PREFIX=/usr/local DESTDIR=
 # make deps       install missing Debian packages (called by demo, test, bench)
 # make test-mutants  every deliberate fault (VMK_MUTANT_*) fails a test
@@ -102,7 +103,7 @@ SHARED_LIB    := $(BUILD)/lib/libvmknet.so.$(VERSION)
 PC_FILE       := $(BUILD)/lib/pkgconfig/libvmknet.pc
 
 .SECONDARY:
-.PHONY: all layers check-layers check-names check-thread-safety tsan-stress lib progs tests test test-mutants asan bench bench-tcp demo install deps clean check-symbols \
+.PHONY: all layers check-layers check-names check-thread-safety tsan-stress lib progs tests test test-mutants asan bench bench-tcp demo install deps clean check-symbols bench-firewall \
 	fuzz fuzz-build fuzzers
 .DEFAULT_GOAL := all
 
@@ -369,6 +370,11 @@ bench: deps
 bench-tcp: deps
 	@$(MAKE) --no-print-directory all
 	@flock /tmp/vmknet-dpdk.lock bench/run_tcp.sh
+
+# The host firewall's cost (issue 16), vmknet against nftables, in rounds.
+bench-firewall: deps
+	@$(MAKE) --no-print-directory all
+	@flock /tmp/vmknet-dpdk.lock bench/run_firewall.sh
 
 # The library embedded in a program, then the host daemon driven by vmkcli.
 demo: deps

@@ -19,8 +19,8 @@ pkgs=(
 	# unmodified programs under vmkrun, and their Linux peers (tests/integration/
 	# test_vmkrun_*.sh, bench/run_sockets.sh)
 	curl nginx-light wrk tgt libiscsi-bin nfs-ganesha nfs-ganesha-vfs libnfs-utils sockperf
-	# benchmarks: the contenders and the plots
-	openvswitch-switch-dpdk gnuplot-nox
+	# benchmarks: the contenders (nftables: bench/run_firewall.sh) and the plots
+	openvswitch-switch-dpdk nftables gnuplot-nox
 )
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${pkgs[@]}"

@@ -4,10 +4,10 @@
  * the server and the client in two network namespaces over a veth pair),
  * and of its stream mode.
  *
- *   linux-tcp-bench --role server --mode rr|crr|stream [--bind A.B.C.D]
+ *   linux-tcp-bench --role server --mode rr|crr|stream|udp [--bind A.B.C.D]
  *                   [--port P] [--size N] [--seconds S] [--warmup S]
  *                   [--verify full|sample|none] [--corrupt-at BYTE]
- *   linux-tcp-bench --role client --mode rr|crr|stream --connect A.B.C.D
+ *   linux-tcp-bench --role client --mode rr|crr|stream|udp --connect A.B.C.D
  *                   [--port P] [--count N] [--warmup-count N] [--seconds S]
  *                   [--warmup S] [--size N] [--spin] [--verify L]
  *
@@ -27,6 +27,14 @@
  *        connections/s over --seconds. The client's TIME-WAIT sockets are
  *        the kernel's (run_tcp.sh sets net.ipv4.tcp_tw_reuse=1 and the
  *        port range 1024-65535 in the client's namespace).
+ *   udp  one flow (one connected socket each side, as iperf3 -u; the
+ *        contender of vmk-tcp-bench --mode udp): the client sends
+ *        bench/tcp_pattern.h's 64-byte datagrams as fast as send() takes
+ *        them for --warmup + --seconds + 1 s; the server checks each (a
+ *        wrong one fails it, a gap in the numbers counts as lost), counts
+ *        those received in the --seconds after --warmup seconds from its
+ *        first, and prints datagrams/s once nothing came for 1 s after the
+ *        window, then exits.
  *
  * By default the calls block (the kernel wakes the thread, as netperf and
  * every ordinary service do); --spin makes the client and server read with
@@ -47,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,7 +66,7 @@
 #define LB_RBUF      (1024u * 1024u)  /* stream: bytes taken per recv */
 
 struct lb_opts {
-	bool server, rr, stream, spin;
+	bool server, rr, stream, udp, spin;
 	struct in_addr addr;       /* server: bind address; client: the server */
 	uint16_t port;
 	uint32_t size, count, warmup_count;
@@ -84,7 +93,7 @@ static uint64_t lb_now_ns(void)
 
 static void lb_usage(FILE *f)
 {
-	fprintf(f, "Usage: linux-tcp-bench --role server|client --mode rr|crr|stream\n"
+	fprintf(f, "Usage: linux-tcp-bench --role server|client --mode rr|crr|stream|udp\n"
 		   "  [--bind A.B.C.D | --connect A.B.C.D] [--port P] [--size N] [--count N]\n"
 		   "  [--warmup-count N] [--seconds S] [--warmup S] [--spin]\n"
 		   "  [--verify full|sample|none] [--corrupt-at BYTE]\n");
@@ -115,7 +124,8 @@ static int lb_parse_one(struct lb_opts *o, int c, const char *arg)
 		  return o->server || strcmp(arg, "client") == 0 ? 0 : -1;
 	case 'm': o->rr = strcmp(arg, "rr") == 0;
 		  o->stream = strcmp(arg, "stream") == 0;
-		  return o->rr || o->stream || strcmp(arg, "crr") == 0 ? 0 : -1;
+		  o->udp = strcmp(arg, "udp") == 0;
+		  return o->rr || o->stream || o->udp || strcmp(arg, "crr") == 0 ? 0 : -1;
 	case 'b':
 	case 'c': return inet_pton(AF_INET, arg, &o->addr) == 1 ? 0 : -1;
 	case 'p': if (lb_u32(arg, 1, 65535, &v) < 0)
@@ -321,17 +331,19 @@ static int lb_server(const struct lb_opts *o)
 
 /* ---------------------------------------------------------------- client - */
 
-static int lb_connect(const struct lb_opts *o)
+/* A socket of type bound (bind_it) or connected to o->addr:o->port. */
+static int lb_open(const struct lb_opts *o, int type, bool bind_it)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(o->port),
 				  .sin_addr = o->addr };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(AF_INET, type, 0);
 
 	if (fd < 0)
 		return -1;
-	if (!o->stream)
+	if (type == SOCK_STREAM && !o->stream)
 		lb_nodelay(fd);        /* the stream, as vmk-tcp-bench's, keeps Nagle */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if ((bind_it ? bind(fd, (struct sockaddr *)&sa, sizeof(sa)) :
+		       connect(fd, (struct sockaddr *)&sa, sizeof(sa))) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -339,6 +351,11 @@ static int lb_connect(const struct lb_opts *o)
 		return -1;
 	}
 	return fd;
+}
+
+static int lb_connect(const struct lb_opts *o)
+{
+	return lb_open(o, SOCK_STREAM, false);
 }
 
 static int lb_cmp_u64(const void *x, const void *y)
@@ -479,6 +496,91 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------ udp -- */
+
+/* Receiver: the first datagram starts the clock; ends 1 s after the last
+ * once the window is over. */
+static int lb_udp_server(const struct lb_opts *o)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	uint8_t buf[2048];
+	uint64_t w0 = 0, w1 = 0, n = 0, now, lost0 = 0, lost1 = 0;
+	struct tp_dgram_rcv rcv = { 0 };
+	int fd = lb_open(o, SOCK_DGRAM, o->server);
+	ssize_t k;
+
+	if (fd < 0) {
+		perror("linux-tcp-bench: udp: bind");
+		return 1;
+	}
+	fprintf(stderr, "linux-tcp-bench: udp on port %u\n", o->port);
+	for (;;) {
+		k = recv(fd, buf, sizeof(buf), 0);
+		now = lb_now_ns();
+		if (k < 0 && errno == EAGAIN && w1 != 0 && now >= w1)
+			break;                     /* the client stopped */
+		if (k < 0 && (errno == EAGAIN || (errno == EINTR && !lb_quit)))
+			continue;
+		if (k < 0) {
+			perror("linux-tcp-bench: udp: recv");
+			goto fail;
+		}
+		if (tp_dgram_check(&rcv, buf, (size_t)k) < 0) {
+			tp_dgram_complain(&rcv, "linux-tcp-bench");
+			goto fail;
+		}
+		if (w0 == 0) {
+			w0 = now + (uint64_t)(o->warmup * 1e9);
+			w1 = w0 + (uint64_t)(o->seconds * 1e9);
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		}
+		if (now < w0)
+			lost0 = rcv.lost;
+		else if (now < w1)
+			n++;
+		if (now < w1)
+			lost1 = rcv.lost;
+	}
+	printf("{\"tool\":\"linux-tcp-bench\",\"mode\":\"udp\",\"seconds\":%.6f,"
+	       "\"datagrams\":%" PRIu64 ",\"pps\":%.1f", o->seconds, n, (double)n / o->seconds);
+	tp_dgram_json(&rcv);
+	printf(",\"window_lost\":%" PRIu64 ",\"warmup_lost\":%" PRIu64 "}\n", lost1 - lost0, lost0);
+	fflush(stdout);
+	close(fd);
+	return 0;
+fail:
+	close(fd);
+	return 1;
+}
+
+/* Sender: datagrams 0, 1, ... for warmup + seconds + 1 s. */
+static int lb_udp_client(const struct lb_opts *o)
+{
+	uint64_t end = lb_now_ns() + (uint64_t)((o->warmup + o->seconds + 1) * 1e9), seq = 0;
+	uint8_t d[TP_DGRAM_LEN];
+	int fd = lb_open(o, SOCK_DGRAM, o->server);
+
+	if (fd < 0) {
+		perror("linux-tcp-bench: udp: connect");
+		return 1;
+	}
+	while (!lb_quit && lb_now_ns() < end) {
+		tp_dgram_fill(d, seq);
+		if (send(fd, d, sizeof(d), 0) == (ssize_t)sizeof(d))
+			seq++;
+		else if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR &&
+			 errno != ECONNREFUSED) {   /* an ICMP error before the server is up */
+			perror("linux-tcp-bench: udp: send");
+			close(fd);
+			return 1;
+		}
+	}
+	printf("{\"tool\":\"linux-tcp-bench\",\"mode\":\"udp\",\"role\":\"client\","
+	       "\"sent\":%" PRIu64 "}\n", seq);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = lb_on_signal };
@@ -488,6 +590,8 @@ int main(int argc, char **argv)
 		return 2;
 	sigaction(SIGINT, &sa, NULL);      /* no SA_RESTART: accept() returns */
 	sigaction(SIGTERM, &sa, NULL);
+	if (o.udp)
+		return o.server ? lb_udp_server(&o) : lb_udp_client(&o);
 	if (o.server)
 		return lb_server(&o);
 	if (o.stream)

@@ -10,15 +10,19 @@ point and metric:
   - the reference contender's ratio to each other contender per round,
     pairing the two runs of the same round (a round where either failed has
     no ratio), with the ratios' median, min and max;
+  - with --pair A/B (repeatable) only the ratios A/B listed, instead of
+    each reference's to every other contender (bench/run_firewall.sh:
+    each contender with the firewall on against its own "off");
   - with --target "POINT/METRIC[/CONTENDER]>=X" (or <=X), whether the
     ratio to that contender (to every other one when none is named) meets
-    it, at the median and in how many rounds.
+    it, at the median and in how many rounds; "POINT/METRIC/A/B>=X" names
+    one --pair.
 Then every run that is not ok, with its reason. Exit status 1 when any run
 failed (status "failed"; "n/a" is a point a contender cannot run by design,
 with the reason given), else 0.
 
   rounds.py CSV [--ref vmknet ...] [--target "POINT/METRIC[/CONTENDER]>=X" ...]
-                [--no-ratio METRIC ...] [--json OUT]
+                [--pair A/B ...] [--no-ratio METRIC ...] [--json OUT]
 
 --json writes the summary (medians, min, max, ratios) for plots and docs.
 """
@@ -50,6 +54,8 @@ def main():
                     help="reference contender(s), default vmknet: ratios are ref/other")
     ap.add_argument("--target", action="append", default=[])
     ap.add_argument("--no-ratio", action="append", default=[])
+    ap.add_argument("--pair", action="append", default=[],
+                    help="A/B: the ratio A/B only (repeatable), instead of ref/every other")
     ap.add_argument("--json")
     a = ap.parse_args()
     refs = a.ref or ["vmknet"]
@@ -78,8 +84,13 @@ def main():
                                       "runs": len(v), "by_round": ok[c]}
             print("  %-12s median %10s  min %10s  max %10s   by round: %s" % (
                 c, fmt(st[0]), fmt(st[1]), fmt(st[2]), by))
-        pairs = [] if metric in a.no_ratio else [
-            (ref, c) for ref in refs if ref in ok for c in who if c not in refs]
+        if metric in a.no_ratio:
+            pairs = []
+        elif a.pair:
+            pairs = [tuple(p.split("/", 1)) for p in a.pair]
+            pairs = [(x, y) for x, y in pairs if x in ok and y in ok]
+        else:
+            pairs = [(ref, c) for ref in refs if ref in ok for c in who if c not in refs]
         for ref, c in pairs:
             pr = [(n, ok[ref][n] / ok[c][n]) for n in rounds
                   if n in ok[ref] and n in ok[c] and ok[c][n]]
@@ -92,7 +103,9 @@ def main():
                                   "by_round": dict(pr)}
             line = "  %s/%s per round: %s   median %.2fx min %.2fx max %.2fx (%d rounds)" % (
                 ref, c, " ".join("%.2fx" % x for x in v), med, min(v), max(v), len(v))
-            tk = "%s/%s/%s" % (point, metric, c)
+            tk = "%s/%s/%s/%s" % (point, metric, ref, c)
+            if tk not in targets:
+                tk = "%s/%s/%s" % (point, metric, c)
             if tk not in targets:
                 tk = "%s/%s" % (point, metric)
             if tk in targets:

@@ -153,7 +153,7 @@ linux_run() {
 		ip netns exec "$NSA" taskset -c "$MAIN_CORE" "$BIN/linux-tcp-bench" --role client \
 		--mode "$mode" --connect "$ADDR_B" --count "$RR_COUNT" --seconds "$SECONDS_PER_RUN" "$@"
 	res=$cli
-	if [ "$mode" = stream ]; then  # the server reports, and exits, after the client closed
+	if [ "$mode" = stream ] || [ "$mode" = udp ]; then  # the server reports, and exits, after the client stopped
 		res=$srv
 		if wait_exit "$SRV" 30; then wait "$SRV"; RC=$((RC | $?)); else RC=124; fi
 		[ "$RC" = 0 ] || NOTE="$(why "$srv.log") $(why "$cli.log")"
@@ -385,14 +385,12 @@ tcp_main() {
 	    "load average $load0"
 	for r in $(seq 1 "$ROUNDS"); do
 		for t in $TESTS; do
+			# shellcheck disable=SC2086 # the contender lists are word lists
 			case $t in
 			stream) for mtu in $MTUS; do
-					# shellcheck disable=SC2086
 					for who in $(round_order "$r" $streams); do stream_one "$r" "$mtu" "$who"; done
 				done ;;
-			# shellcheck disable=SC2086
 			rr) for who in $(round_order "$r" linux linux-spin vmknet $base); do rr_one "$r" "$who"; done ;;
-			# shellcheck disable=SC2086
 			crr) for who in $(round_order "$r" linux vmknet $base); do crr_one "$r" "$who"; done ;;
 			*) die "bad test '$t' (stream, rr, crr)" ;;
 			esac
@@ -412,4 +410,5 @@ tcp_main() {
 	[ "$rc" = 0 ] || die "some runs failed (listed above)"
 }
 
-tcp_main "$@"
+# Run when executed; only define when sourced (bench/run_firewall.sh reuses the helpers).
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then tcp_main "$@"; fi

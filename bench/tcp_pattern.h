@@ -15,6 +15,8 @@
  *           a flipped byte only when it hits a sampled word);
  *   none    nothing written or checked (to measure what checking costs).
  *
+ * The UDP tests' datagrams (tp_dgram_*, at the end) carry the same words.
+ *
  * Header only, static inline, no DPDK: each program is one file. Threads:
  * a struct belongs to one thread.
  */
@@ -246,6 +248,79 @@ static inline void tp_rcv_json(const struct tp_rcv *r)
 	       tp_level_name(r->level),
 	       (unsigned long long)(r->level == TP_NONE ? 0 : r->off),
 	       (unsigned long long)r->checked);
+}
+
+/* --------------------------------------------------------- datagrams --- */
+
+/*
+ * The UDP tests' datagrams (vmk-tcp-bench and linux-tcp-bench --mode udp):
+ * TP_DGRAM_LEN bytes, word 0 the sequence number (0, 1, ...), words 1..7
+ * the stream's words 8 * seq + 1..7, so a datagram is whole and right or it
+ * is not. The receiver counts a gap in the sequence as lost and a number
+ * below the next expected one as late (reordered or duplicated: a
+ * reordered datagram was also counted lost when it was skipped).
+ */
+#define TP_DGRAM_LEN 64u
+
+struct tp_dgram_rcv {
+	uint64_t next;            /* sequence number expected next */
+	uint64_t received;        /* right datagrams, late ones included */
+	uint64_t lost, late;
+	uint64_t bad_seq;         /* the wrong datagram's number (bad set) */
+	size_t bad_len;
+	bool bad;
+};
+
+static inline void tp_dgram_fill(uint8_t *p, uint64_t seq)
+{
+	memcpy(p, &seq, 8);
+	for (unsigned int j = 1; j < TP_DGRAM_LEN / 8; j++) {
+		uint64_t w = tp_word(8 * seq + j);
+
+		memcpy(p + 8 * j, &w, 8);
+	}
+}
+
+/* A datagram of len bytes at p came: 0, or -EBADMSG when its length or a
+ * byte is wrong (recorded; the run must fail). */
+static inline int tp_dgram_check(struct tp_dgram_rcv *r, const uint8_t *p, size_t len)
+{
+	uint64_t seq = 0, w, d = 0;
+
+	if (len >= 8)
+		memcpy(&seq, p, 8);
+	for (unsigned int j = 1; len == TP_DGRAM_LEN && j < TP_DGRAM_LEN / 8; j++) {
+		memcpy(&w, p + 8 * j, 8);
+		d |= w ^ tp_word(8 * seq + j);
+	}
+	if (len != TP_DGRAM_LEN || d != 0) {
+		r->bad = true;
+		r->bad_seq = seq;
+		r->bad_len = len;
+		return -EBADMSG;
+	}
+	r->received++;
+	if (seq < r->next) {
+		r->late++;
+		return 0;
+	}
+	r->lost += seq - r->next;
+	r->next = seq + 1;
+	return 0;
+}
+
+static inline void tp_dgram_complain(const struct tp_dgram_rcv *r, const char *who)
+{
+	fprintf(stderr, "%s: datagram %llu wrong (%zu bytes; %u sent)\n", who,
+		(unsigned long long)r->bad_seq, r->bad_len, TP_DGRAM_LEN);
+}
+
+/* The JSON members every udp result carries about its check. */
+static inline void tp_dgram_json(const struct tp_dgram_rcv *r)
+{
+	printf(",\"payload\":%u,\"checked_datagrams\":%llu,\"lost\":%llu,\"late\":%llu",
+	       TP_DGRAM_LEN, (unsigned long long)r->received, (unsigned long long)r->lost,
+	       (unsigned long long)r->late);
 }
 
 #endif
