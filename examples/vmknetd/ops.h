@@ -96,5 +96,6 @@ extern const struct op ip_live_ops[];
 extern const struct op capture_ops[];
 extern const struct op guest_ops[];
 extern const struct op session_ops[];  /* ops_session.c */
+extern const struct op nioc_ops[];     /* ops_nioc.c */
 
 #endif
