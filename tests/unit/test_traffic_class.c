@@ -372,6 +372,46 @@ static void test_class_counters_count_bytes_and_reset_with_the_port(void)
 	CU_ASSERT_EQUAL(vmk_port_get_class_stats(NULL, up0, s), -EINVAL);
 }
 
+/* An uplink whose device takes 63 frames and no more (a tx ring nobody
+ * drains): what it refuses is counted as drops of the frames' class. */
+static void test_class_drops_count_what_a_full_uplink_refused(void)
+{
+	struct rte_ring *rx = rte_ring_create("tc_full_rx", 64, SOCKET_ID_ANY, 0);
+	struct rte_ring *tx = rte_ring_create("tc_full_tx", 64, SOCKET_ID_ANY, 0);
+	struct vmk_traffic_class_stats s[VMK_TC_COUNT];
+	struct vmk_port_stats ps;
+	struct vmk_vswitch *vs2;
+	struct vmk_udp_sock *u;
+	uint32_t up2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rx);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tx);
+	CU_ASSERT_EQUAL_FATAL(add_switch("vSwitch2", &vs2), 0);
+	CU_ASSERT_EQUAL_FATAL(add_uplink(vs2, "up2", rx, tx, &up2), 0);
+	CU_ASSERT_EQUAL_FATAL(add_vmknic("vmk4", vs2, "Mgmt", NULL, A(203, 0, 113, 1)), 0);
+	th_sleep_ms(50);   /* its gratuitous ARP */
+	CU_ASSERT_EQUAL_FATAL(vmk_udp_open(host, NULL, &u), 0);
+	CU_ASSERT_EQUAL(vmk_udp_bind(u, A(203, 0, 113, 1), 0), 0);
+	/* to the subnet's broadcast: no neighbour to resolve */
+	for (int i = 0; i < 100; i++)
+		CU_ASSERT_EQUAL(vmk_udp_sendto(u, "x", 1, A(203, 0, 113, 255), 3260), 1);
+	th_sleep_ms(100);
+	vmk_udp_close(u);
+	CU_ASSERT_EQUAL(vmk_port_get_class_stats(vs2, up2, s), 0);
+	CU_ASSERT_EQUAL(vmk_port_get_stats(vs2, up2, &ps), 0);
+	CU_ASSERT_EQUAL(s[VMK_TC_ISCSI].tx_packets + s[VMK_TC_ISCSI].tx_drops, 100);
+	CU_ASSERT_TRUE(s[VMK_TC_ISCSI].tx_drops >= 37);
+	CU_ASSERT_EQUAL(total_packets(s), 63);
+	CU_ASSERT_EQUAL(ps.tx_packets, 63);
+	CU_ASSERT_EQUAL(ps.tx_drops[VMK_DROP_TXQ_FULL],
+			s[VMK_TC_ISCSI].tx_drops + s[VMK_TC_MANAGEMENT].tx_drops);
+	CU_ASSERT_EQUAL(vmk_vmknic_remove(host, "vmk4"), 0);
+	CU_ASSERT_EQUAL(vmk_port_remove(vs2, up2), 0);
+	CU_ASSERT_EQUAL(vmk_vswitch_remove(host, "vSwitch2"), 0);
+	for (struct rte_mbuf *m; rte_ring_dequeue(tx, (void **)&m) == 0;)
+		rte_pktmbuf_free(m);
+}
+
 /* ---- marking --------------------------------------------------------- */
 
 static void test_marking_validates_and_reads_back(void)
@@ -628,6 +668,8 @@ int main(void)
 	CU_add_test(s, "guest frames are virtualMachine", test_guest_frames_are_virtual_machine);
 	CU_add_test(s, "class counters count bytes and reset with the port",
 		    test_class_counters_count_bytes_and_reset_with_the_port);
+	CU_add_test(s, "class drops count what a full uplink refused",
+		    test_class_drops_count_what_a_full_uplink_refused);
 	CU_add_test(s, "marking validates and reads back", test_marking_validates_and_reads_back);
 	CU_add_test(s, "DSCP is written with a valid checksum only for its class",
 		    test_dscp_is_written_with_a_valid_checksum_only_for_its_class);
