@@ -460,16 +460,20 @@ static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbu
 {
 	struct port_wstats *st = &p->wstats[widx];
 	struct vmk_capture *cap = __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE);
+	/* Guests' frames to an uplink with virtualMachine unmarked (the
+	 * common case of a VM host) are all one class: counted per burst. */
+	const bool per_frame = p->uplink &&
+		(classed || tc_cos_of(p->vs->dp, VMK_TC_VIRTUAL_MACHINE) != 0);
 	uint8_t cls[2 * VS_BURST];
 	uint32_t len[2 * VS_BURST];
 	uint16_t sent;
 
-	if (p->uplink)
+	if (per_frame)
 		n = uplink_prepare(p, st, pkts, n, classed, cls, len, &bytes);
 	if (unlikely(cap != NULL))
 		capture_frames(cap, pkts, n, VMK_CAPTURE_OUT, rte_rdtsc());
 	sent = n > 0 ? p->ops->tx_burst(p, widx, pkts, n) : 0;
-	if (p->uplink)
+	if (per_frame)
 		uplink_count(st, n, sent, cls, len);
 	if (unlikely(sent < n)) {
 		for (uint16_t i = sent; i < n; i++) {
@@ -477,6 +481,11 @@ static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbu
 			rte_pktmbuf_free(pkts[i]);
 		}
 		st->tx_drops[VMK_DROP_TXQ_FULL] += n - sent;
+	}
+	if (p->uplink && !per_frame) {
+		st->tc_packets[VMK_TC_VIRTUAL_MACHINE] += sent;
+		st->tc_bytes[VMK_TC_VIRTUAL_MACHINE] += bytes;
+		st->tc_drops[VMK_TC_VIRTUAL_MACHINE] += n - sent;
 	}
 	st->tx_packets += sent;
 	st->tx_bytes += bytes;
