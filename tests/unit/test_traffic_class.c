@@ -631,6 +631,48 @@ static void test_priority_tag_on_untagged_port_group_only_when_asked(void)
 	mark(VMK_TC_ISCSI, -1, -1, false);
 }
 
+static void send_guest_frames(void)
+{
+	static const uint8_t far[6] = { 0x02, 0xee, 0, 0, 0, 9 };
+	uint8_t gmac[6];
+
+	th_mac(gmac, 0x71, 1);
+	for (int i = 0; i < 2; i++) {
+		struct rte_mbuf *m = th_frame(pool, far, gmac, -1, 0x88b5, 100);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		th_inject(&g0, m);
+	}
+}
+
+static void test_virtual_machine_cos_marks_guest_frames_at_the_uplink(void)
+{
+	struct vmk_traffic_class_stats before[VMK_TC_COUNT], after[VMK_TC_COUNT];
+	struct rte_mbuf *f[64];
+	unsigned int n, n_guest = 0;
+
+	mark(VMK_TC_VIRTUAL_MACHINE, -1, 3, true);
+	class_stats(before);
+	n = captured(send_guest_frames, f, RTE_DIM(f));
+	class_stats(after);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *p = rte_pktmbuf_mtod(f[i], const uint8_t *);
+
+		if (p[0] != 0x02 || p[1] != 0xee)
+			continue;
+		n_guest++;
+		CU_ASSERT_TRUE(p[12] == 0x81 && p[13] == 0x00 && p[14] == 3 << 5 && p[15] == 0);
+		CU_ASSERT_EQUAL(f[i]->pkt_len, 104);
+	}
+	th_free(f, n);
+	CU_ASSERT_EQUAL(n_guest, 2);
+	CU_ASSERT_EQUAL(after[VMK_TC_VIRTUAL_MACHINE].tx_packets -
+			before[VMK_TC_VIRTUAL_MACHINE].tx_packets, 2);
+	CU_ASSERT_EQUAL(after[VMK_TC_VIRTUAL_MACHINE].tx_bytes -
+			before[VMK_TC_VIRTUAL_MACHINE].tx_bytes, 208);
+	mark(VMK_TC_VIRTUAL_MACHINE, -1, -1, false);
+}
+
 static void test_class_names_parse_as_nioc_spells_them(void)
 {
 	enum vmk_traffic_class c;
@@ -679,6 +721,8 @@ int main(void)
 		    test_cos_goes_into_the_tag_of_a_tagged_port_group);
 	CU_add_test(s, "priority tag on untagged port group only when asked",
 		    test_priority_tag_on_untagged_port_group_only_when_asked);
+	CU_add_test(s, "virtualMachine CoS marks guest frames at the uplink",
+		    test_virtual_machine_cos_marks_guest_frames_at_the_uplink);
 	CU_add_test(s, "class names parse as NIOC spells them",
 		    test_class_names_parse_as_nioc_spells_them);
 	return th_run_suites();
