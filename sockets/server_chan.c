@@ -18,6 +18,7 @@
 
 #include <vmknet/epoll.h>
 #include <vmknet/tcp.h>
+#include <vmknet/traffic.h>
 #include <vmknet/udp.h>
 
 #include "sockets/server_impl.h"
@@ -362,8 +363,16 @@ static uint32_t buf_clamp(uint32_t v)
 static int op_setopt(struct srv_slot *sl, const struct vmks_req *req)
 {
 	if (req->opt == VMKS_OPT_PRIORITY) {
-		sl->priority = req->value;
-		return 0;
+		/* SO_PRIORITY 1..8 names a traffic class (include/vmknet/traffic.h);
+		 * any other value gives the class back to ports and tags. */
+		unsigned int tc = req->value >= 1 && req->value < 1 + VMK_TC_VIRTUAL_MACHINE ?
+			(unsigned int)req->value - 1 : VMK_TC_NONE;
+		int ret = sl->proto == VMKS_PROTO_TCP ? vmk_tcp_set_class(sl->tcp, tc) :
+			vmk_udp_set_class(sl->udp, tc);
+
+		if (ret == 0)
+			sl->priority = req->value;
+		return ret;
 	}
 	if (sl->proto != VMKS_PROTO_TCP)
 		return -ENOPROTOOPT;

@@ -12,6 +12,7 @@
 #include "tcpip/stack_host.h"
 
 #include "common/log.h"
+#include "common/tclass.h"
 #include "tcpip/netstack.h"
 #include "tcpip/wire_arp.h"
 #include "tcpip/wire_eth.h"
@@ -81,6 +82,7 @@ static void arp_send(struct netstack *ns, struct tcpip_if *ifc, uint16_t op,
 	r.tha = *tha;
 	r.tpa = tpa;
 	arp_emit((struct rte_arp_hdr *)(p + RTE_ETHER_HDR_LEN), &r);
+	vmk_mbuf_set_tclass(m, ifc->tclass);   /* the adapter's class (traffic.h) */
 	ns->st.arp_tx++;
 	ns_xmit(ns, ifc, m);
 }

@@ -1,6 +1,9 @@
 /*
  * IPv4 output of a netstack: pick the route (or the forced adapter),
- * ask the host firewall (tcpip/firewall.h),
+ * ask the host firewall (tcpip/firewall.h), decide the datagram's traffic
+ * class (tclass.c: carried on the mbuf, common/tclass.h) and write its DSCP
+ * into the header (ipv4_emit computes the checksum over it; the switch
+ * copies the header into every TSO segment it cuts and recomputes theirs),
  * refuse DF datagrams longer than the MTU (TSO ones: whose segments are),
  * fragment the others, and pass each packet to ARP for its next hop. Lock
  * held (see netstack.h).
@@ -8,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/tclass.h"
 #include "tcpip/firewall.h"
 #include "tcpip/netstack.h"
 #include "tcpip/wire_ipv4.h"
@@ -24,7 +28,7 @@ static uint32_t frag_payload(const struct netstack *ns, const struct tcpip_if *i
 }
 
 static int fragment(struct netstack *ns, struct tcpip_if *ifc, rte_be32_t nh,
-		    struct rte_mbuf *m, struct ipv4_repr *r, uint64_t now)
+		    struct rte_mbuf *m, struct ipv4_repr *r, uint8_t tc, uint64_t now)
 	VMK_REQUIRES(ns->lock)
 {
 	uint32_t total = m->pkt_len, step = frag_payload(ns, ifc);
@@ -46,6 +50,7 @@ static int fragment(struct netstack *ns, struct tcpip_if *ifc, rte_be32_t nh,
 		r->mf = off + len < total;
 		r->payload_len = (uint16_t)len;
 		ipv4_emit(h, r);
+		vmk_mbuf_set_tclass(f, tc);
 		ns->st.frags_tx++;
 		arp_output(ns, ifc, nh, f, now);
 	}
@@ -59,6 +64,7 @@ int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o,
 	struct route_result rt;
 	struct ipv4_repr r;
 	struct rte_ipv4_hdr *h;
+	uint8_t tc;
 
 	if (route_lookup(ns, o->dst, o->src, o->ifc, &rt) < 0) {
 		ns_drop(ns, m, VMK_IPDROP_NO_ROUTE);
@@ -76,7 +82,9 @@ int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o,
 		ns_drop(ns, m, VMK_IPDROP_TOO_BIG);
 		return -EMSGSIZE;
 	}
+	tc = tclass_classify(m, o, rt.ifc);
 	memset(&r, 0, sizeof(r));
+	r.tos = tclass_tos(ns->th, tc);
 	r.src = o->src != 0 ? o->src : rt.ifc->addr;
 	r.dst = o->dst;
 	r.proto = o->proto;
@@ -92,7 +100,7 @@ int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o,
 			ns_drop(ns, m, VMK_IPDROP_TOO_BIG);
 			return -EMSGSIZE;
 		}
-		return fragment(ns, rt.ifc, rt.next_hop, m, &r, now);
+		return fragment(ns, rt.ifc, rt.next_hop, m, &r, tc, now);
 	}
 	r.payload_len = (uint16_t)m->pkt_len;
 	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, IPV4_HLEN);
@@ -101,6 +109,7 @@ int ipv4_output(struct netstack *ns, struct rte_mbuf *m, const struct ip_out *o,
 		return -ENOBUFS;
 	}
 	ipv4_emit(h, &r);
+	vmk_mbuf_set_tclass(m, tc);
 	m->l3_len = IPV4_HLEN;
 	arp_output(ns, rt.ifc, rt.next_hop, m, now);
 	return 0;

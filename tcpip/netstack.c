@@ -134,6 +134,7 @@ int tcpip_host_create(struct rte_mempool *pool, struct rte_mempool *clone_pool,
 	vmk_mutex_init(&th->lock);
 	th->pool = pool;
 	th->clone_pool = clone_pool;
+	memset(th->dscp, VMK_TC_NONE, sizeof(th->dscp));
 	if (fw_host_init(th) < 0) {
 		tcpip_host_destroy(th);
 		return -ENOMEM;

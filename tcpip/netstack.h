@@ -29,6 +29,7 @@
 #include "common/lock.h"
 
 #include <vmknet/netstack.h>
+#include <vmknet/traffic.h>
 #include <vmknet/vswitch.h>
 
 #include "tcpip/sock_ready.h"
@@ -71,6 +72,8 @@ struct tcpip_if {
 	uint32_t mtu;
 	bool enabled;
 	rte_be32_t addr, mask, gw;    /* 0: none */
+	uint8_t tclass;               /* class by its service tags (traffic.h
+				       * rule 3); set by vmknic/ (tcpip_if_set_tclass) */
 	struct rte_ring *rxq;         /* from the switch */
 	struct rte_ring *txq;         /* to the switch */
 };
@@ -126,6 +129,8 @@ struct vmk_udp_sock {
 	bool bound;
 	rte_be32_t laddr;             /* 0: any */
 	uint16_t lport;
+	uint8_t tclass;               /* vmk_udp_set_class (VMK_TC_NONE: none);
+				       * atomic: set by the owner, read by sends */
 	uint16_t head, n;
 	struct sock_ready rd;         /* readiness (sock_ready.h) */
 	struct udp_dgram q[UDP_QLEN];
@@ -333,8 +338,24 @@ struct ip_out {
 	uint8_t proto;
 	uint8_t ttl;                  /* 0: 64 */
 	bool df;
+	bool has_tclass;              /* the socket's class (traffic.h rule 1) */
+	uint8_t tclass;               /* with has_tclass */
 	struct tcpip_if *ifc;         /* NULL: the route decides */
 };
+
+/* ---- traffic classes (tclass.c) --------------------------------------- */
+
+/* The class of the L4 message m (at its TCP/UDP/ICMP header) leaving by
+ * ifc: o's class, else a well-known port, else the adapter's
+ * (include/vmknet/traffic.h). */
+uint8_t tclass_classify(const struct rte_mbuf *m, const struct ip_out *o,
+			const struct tcpip_if *ifc);
+/* The IPv4 TOS byte for class c on this host (DSCP << 2, or 0). Any
+ * thread (the table is read atomically). */
+uint8_t tclass_tos(const struct tcpip_host *th, uint8_t c);
+/* Set an adapter's class by tags (takes its netstack's lock when it is
+ * attached). */
+void tcpip_if_set_tclass(struct tcpip_if *ifc, uint8_t c);
 
 /* Send the L4 message m (headroom for IPv4 + Ethernet in its first
  * segment). Always takes m. Returns 0 (sent or waiting for ARP),

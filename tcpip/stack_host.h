@@ -19,6 +19,7 @@
 
 #include <vmknet/netstack.h>
 #include <vmknet/tcp.h>
+#include <vmknet/traffic.h>
 #include <vmknet/udp.h>
 
 #include "common/lock.h"
@@ -33,6 +34,9 @@ struct tcpip_host {
 	struct rte_mempool *clone_pool; /* the host's; not owned */
 	struct netstack *ns[VMK_NETSTACK_MAX]; /* guarded by: lock */
 	struct fw_host *fw;             /* the host firewall (tcpip/firewall.h) */
+	/* DSCP per traffic class (include/vmknet/traffic.h), VMK_TC_NONE for
+	 * none: written under lock, read by workers atomically (tclass.c). */
+	uint8_t dscp[VMK_TC_COUNT];
 };
 
 /* The IP layer on the given pools (which must outlive it), with the
@@ -111,6 +115,12 @@ unsigned int tcpip_tcp_conn_list(struct tcpip_host *th, const char *netstack,
 	VMK_EXCLUDES(th->lock);
 int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_sock **out)
 	VMK_EXCLUDES(th->lock);
+
+/* The DSCP of class c (VMK_TC_NONE: none) for every netstack of th:
+ * set (dscp 0..63 or VMK_TC_NONE; 0 or -EINVAL) and get. Take th->lock. */
+int tcpip_tclass_set_dscp(struct tcpip_host *th, unsigned int c, uint8_t dscp)
+	VMK_EXCLUDES(th->lock);
+uint8_t tcpip_tclass_dscp(struct tcpip_host *th, unsigned int c) VMK_EXCLUDES(th->lock);
 
 /* vmk_ping in two steps, so the adapter layer can name the source adapter:
  * check the parameters (0 or -EINVAL with the error text set), then ping

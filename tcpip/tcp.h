@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 
 #include <vmknet/tcp.h>
+#include <vmknet/traffic.h>
 
 #include "common/lock.h"
 
@@ -223,6 +224,9 @@ struct vmk_tcp_sock {
 	uint32_t flags;               /* TCPF_* */
 	int err;                      /* -errno the connection ended with */
 	bool hashed;
+	uint8_t tclass;               /* set by the program (vmk_tcp_set_class),
+				       * inherited by accepted children;
+				       * VMK_TC_NONE: ports and tags decide */
 
 	rte_be32_t laddr, faddr;
 	uint16_t lport, fport;

@@ -238,6 +238,27 @@ int vmk_tcp_set_keepalive(struct vmk_tcp_sock *s, bool on, uint32_t idle_ms,
 	return 0;
 }
 
+static void op_set_class(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
+{
+	struct tcp_call *c = arg;
+
+	(void)ns;
+	c->s->tclass = (uint8_t)c->a;
+}
+
+int vmk_tcp_set_class(struct vmk_tcp_sock *s, unsigned int tclass)
+{
+	struct tcp_call c = { .a = tclass };
+
+	/* virtualMachine is the guests' class, not a socket's. */
+	if (s == NULL || (tclass >= VMK_TC_VIRTUAL_MACHINE && tclass != VMK_TC_NONE))
+		return -EINVAL;
+	if (!sock_call(s, op_set_class, &c))
+		return -EINVAL;
+	return 0;
+}
+
 /* Lock held. */
 static int sock_bind(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t addr, uint16_t port)
 	VMK_REQUIRES(ns->lock)

@@ -118,11 +118,13 @@ uint32_t tcp_seg_room(const struct vmk_tcp_sock *p)
 	return p->mss > sack + 64u ? p->mss - sack : p->mss;
 }
 
+/* tc: the socket's class, or VMK_TC_NONE (ports and tags decide). */
 static int xmit(struct netstack *ns, struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst,
-		uint64_t now)
+		uint8_t tc, uint64_t now)
 	VMK_REQUIRES(ns->lock)
 {
-	struct ip_out o = { .src = src, .dst = dst, .proto = IPPROTO_TCP, .df = true };
+	struct ip_out o = { .src = src, .dst = dst, .proto = IPPROTO_TCP, .df = true,
+			    .has_tclass = tc != VMK_TC_NONE, .tclass = tc };
 
 	ns->tcp->st.segs_tx++;
 	return ipv4_output(ns, m, &o, now);
@@ -197,7 +199,7 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 		p->t_delack = 0;
 		p->segs_unacked = 0;
 	}
-	return xmit(p->ns, m, p->laddr, p->faddr, now);
+	return xmit(p->ns, m, p->laddr, p->faddr, p->tclass, now);
 }
 
 void tcp_send_ack(struct vmk_tcp_sock *p, uint64_t now)
@@ -231,7 +233,7 @@ void tcp_send_bare(struct netstack *ns, rte_be32_t laddr, rte_be32_t faddr,
 		return;
 	}
 	tcp_emit(m, 0, r, 0, laddr, faddr);
-	xmit(ns, m, laddr, faddr, now);
+	xmit(ns, m, laddr, faddr, VMK_TC_NONE, now);
 }
 
 void tcp_send_rst(struct netstack *ns, rte_be32_t laddr, uint16_t lport, rte_be32_t faddr,

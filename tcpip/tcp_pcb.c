@@ -103,6 +103,7 @@ struct vmk_tcp_sock *tcp_pcb_new(struct netstack *ns)
 	p->ns = ns;
 	p->state = VMK_TCP_CLOSED;
 	p->snd_size = TCP_DEFAULT_BUF;
+	p->tclass = VMK_TC_NONE;
 	p->rcv_size = TCP_DEFAULT_BUF;
 	p->rto_us = t->params.rto_initial_us;
 	p->cc = t->cc;

@@ -128,6 +128,7 @@ int tcpip_udp_open(struct tcpip_host *th, const char *netstack, struct vmk_udp_s
 		goto unlock;
 	}
 	s->ns = ns;
+	s->tclass = VMK_TC_NONE;
 	vmk_spin_lock(&ns->lock);
 	for (int16_t i = 0; i < UDP_MAX_SOCKS; i++) {
 		if (ns->socks[i] == NULL) {
@@ -254,6 +255,8 @@ static void do_sendto(struct netstack *ns, void *arg)
 			o.src = rt.ifc->addr;
 		o.dst = c->addr;
 		o.proto = IPPROTO_UDP;
+		o.tclass = __atomic_load_n(&s->tclass, __ATOMIC_RELAXED);
+		o.has_tclass = o.tclass != VMK_TC_NONE;
 		r.src_port = s->lport;
 		r.dst_port = c->port;
 		r.payload_len = (uint16_t)c->len;
@@ -262,6 +265,15 @@ static void do_sendto(struct netstack *ns, void *arg)
 		c->ret = ipv4_output(ns, c->m, &o, tcpip_now_us());
 		c->m = NULL;
 	}
+}
+
+int vmk_udp_set_class(struct vmk_udp_sock *s, unsigned int tclass)
+{
+	/* virtualMachine is the guests' class, not a socket's. */
+	if (s == NULL || (tclass >= VMK_TC_VIRTUAL_MACHINE && tclass != VMK_TC_NONE))
+		return -EINVAL;
+	__atomic_store_n(&s->tclass, (uint8_t)tclass, __ATOMIC_RELAXED);
+	return 0;
 }
 
 int vmk_udp_sendto(struct vmk_udp_sock *s, const void *buf, size_t len, uint32_t dst,

@@ -102,4 +102,5 @@ const struct port_ops port_vmknic_ops = {
 	.link_get = NULL,
 	.announce = vmknic_port_announce,
 	.tx_offload = true,
+	.tx_classed = true,
 };

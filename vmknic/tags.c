@@ -3,13 +3,18 @@
  * tag API (add, remove, get, "which adapter carries service X").
  *
  * Rules: at most one faultToleranceLogging adapter per host; an adapter of
- * the vmotion netstack carries only VMotion. Threading: t->ip->lock.
+ * the vmotion netstack carries only VMotion. The tags also give the
+ * adapter's traffic class (include/vmknet/traffic.h rule 3), handed to its
+ * netstack on every change. Threading: t->ip->lock.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include <rte_common.h>
+
+#include <vmknet/traffic.h>
 #include <vmknet/vmknic.h>
 
 #include "common/error.h"
@@ -45,6 +50,30 @@ int vmk_service_tag_parse(const char *name, enum vmk_service_tag *tag)
 	return -EINVAL;
 }
 
+/* Rule 3 of traffic.h: the first tag of this order that the adapter
+ * carries gives its class; Management and no tag give management. */
+static const struct {
+	enum vmk_service_tag tag;
+	enum vmk_traffic_class tc;
+} tag_class_order[] = {
+	{ VMK_TAG_FT_LOGGING, VMK_TC_FT_LOGGING },
+	{ VMK_TAG_VMOTION, VMK_TC_VMOTION },
+	{ VMK_TAG_VSAN, VMK_TC_VSAN },
+	{ VMK_TAG_VSAN_WITNESS, VMK_TC_VSAN },
+	{ VMK_TAG_VSPHERE_REPLICATION, VMK_TC_REPLICATION },
+	{ VMK_TAG_VSPHERE_REPLICATION_NFC, VMK_TC_REPLICATION },
+	{ VMK_TAG_PROVISIONING, VMK_TC_PROVISIONING },
+	{ VMK_TAG_VSPHERE_BACKUP_NFC, VMK_TC_PROVISIONING },
+};
+
+uint8_t vmknic_tags_class(uint32_t tags)
+{
+	for (unsigned int i = 0; i < RTE_DIM(tag_class_order); i++)
+		if (tags & (1u << tag_class_order[i].tag))
+			return (uint8_t)tag_class_order[i].tc;
+	return VMK_TC_MANAGEMENT;
+}
+
 int vmknic_tag_check(struct vmknic_table *t, const struct vmk_vmknic *nic,
 		     enum vmk_service_tag tag)
 {
@@ -77,8 +106,10 @@ int vmknic_tag_add(struct vmknic_table *t, const char *name, enum vmk_service_ta
 		vmk_err(-ENOENT, "no vmknic %s", name != NULL ? name : "(null)");
 	else
 		ret = vmknic_tag_check(t, nic, tag);
-	if (ret == 0)
+	if (ret == 0) {
 		nic->tags |= 1u << tag;
+		tcpip_if_set_tclass(&nic->ifc, vmknic_tags_class(nic->tags));
+	}
 	vmknic_unlock(t);
 	return ret;
 }
@@ -97,6 +128,7 @@ int vmknic_tag_remove(struct vmknic_table *t, const char *name, enum vmk_service
 		ret = vmk_err(-ENOENT, "no vmknic %s", name != NULL ? name : "(null)");
 	} else {
 		nic->tags &= ~(1u << tag);
+		tcpip_if_set_tclass(&nic->ifc, vmknic_tags_class(nic->tags));
 	}
 	vmknic_unlock(t);
 	return ret;

@@ -68,6 +68,8 @@ static inline void vmknic_unlock(struct vmknic_table *t)
 struct vmk_vmknic *vmknic_find(struct vmknic_table *t, const char *name)
 	VMK_REQUIRES(t->ip->lock);
 
+/* The traffic class that tags give an adapter (tags.c; traffic.h rule 3). */
+uint8_t vmknic_tags_class(uint32_t tags);
 /* Tag rules (tags.c): may nic carry tag? 0 or -errno with the error text set. */
 int vmknic_tag_check(struct vmknic_table *t, const struct vmk_vmknic *nic,
 		     enum vmk_service_tag tag) VMK_REQUIRES(t->ip->lock);

@@ -26,6 +26,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include <vmknet/host.h>
+#include <vmknet/traffic.h>
 #include <vmknet/vswitch.h>
 
 #include "common/lock.h"
@@ -50,6 +51,9 @@ struct vs_dp {
 	bool link_running;
 	uint32_t link_stop;
 	unsigned int n_workers;         /* guarded by: lock */
+	/* 802.1p marking per traffic class (vswitch/tclass.h: TC_COS_*; 0:
+	 * none): written under lock, read by workers byte by byte. */
+	uint8_t tc_cos[VMK_TC_COUNT];
 	struct worker workers[VMK_MAX_WORKERS];
 };
 

@@ -67,16 +67,21 @@ static void rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint
 	struct rte_mbuf *m = rarp_build(vs->dp->pool, mac, vlan);
 	struct port_wstats *st = &uplink->wstats[cw];
 
+	/* A guest's announcement: virtualMachine (vswitch/tclass.h), unmarked. */
 	if (m == NULL) {
 		st->tx_drops[VMK_DROP_NO_MBUF]++;
+		st->tc_drops[VMK_TC_VIRTUAL_MACHINE]++;
 		return;
 	}
 	if (uplink->ops->tx_burst(uplink, cw, &m, 1) == 1) {
 		st->tx_packets++;
 		st->tx_bytes += RARP_LEN;
+		st->tc_packets[VMK_TC_VIRTUAL_MACHINE]++;
+		st->tc_bytes[VMK_TC_VIRTUAL_MACHINE] += RARP_LEN;
 	} else {
 		rte_pktmbuf_free(m);
 		st->tx_drops[VMK_DROP_TXQ_FULL]++;
+		st->tc_drops[VMK_TC_VIRTUAL_MACHINE]++;
 	}
 }
 

@@ -178,6 +178,7 @@ static int segment(const struct rte_mbuf *m, const struct hdrs *h, uint32_t segs
 		memcpy(rte_pktmbuf_mtod(f, uint8_t *), rte_pktmbuf_mtod(m, const uint8_t *), hl);
 		copy_into(f, hl, m, hl + off, len);
 		f->port = m->port;
+		f->hash = m->hash;   /* the traffic class (common/tclass.h) */
 		ip = rte_pktmbuf_mtod_offset(f, struct rte_ipv4_hdr *, h->l2);
 		tcp = rte_pktmbuf_mtod_offset(f, struct rte_tcp_hdr *, h->l2 + h->l3);
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(h->l3 + h->l4 + len));

@@ -23,6 +23,7 @@
 #include "vswitch/dp.h"
 #include "common/log.h"
 #include "vswitch/link_monitor.h"
+#include "vswitch/tclass.h"
 #include "vswitch/vswitch.h"
 #include "vswitch/worker.h"
 
@@ -384,8 +385,10 @@ int vmk_port_reset_stats(struct vmk_vswitch *vs, uint32_t port_id)
 		return vmk_err(-EINVAL, "no vSwitch");
 	vmk_mutex_lock(&vs->dp->lock);
 	p = vs_port_get(vs, port_id);
-	if (p != NULL)
+	if (p != NULL) {
 		stats_raw(vs, p, &p->base);
+		tc_stats_raw(vs, p, p->tc_base);
+	}
 	vmk_mutex_unlock(&vs->dp->lock);
 	return p != NULL ? 0 : vmk_err(-ENOENT, "vSwitch %s has no port %u", vs->name, port_id);
 }

@@ -20,6 +20,7 @@
 
 #include <vmknet/port.h>
 #include <vmknet/stats.h>
+#include <vmknet/traffic.h>
 #include <vmknet/vswitch.h>
 
 #include "vswitch/shaper.h"
@@ -63,6 +64,10 @@ struct port_ops {
 	 * vswitch/offload.h) as they are: a vmknic, whose stack is in this
 	 * host. For the other kinds the switch finishes them in software. */
 	bool tx_offload;
+	/* The frames it hands the switch carry their traffic class on the
+	 * mbuf (common/tclass.h): a vmknic. Frames of the other kinds are
+	 * virtualMachine. */
+	bool tx_classed;
 };
 
 extern const struct port_ops port_ethdev_ops;
@@ -85,6 +90,8 @@ struct port_wstats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_multicast;
 	uint64_t rx_drops[VMK_DROP_MAX];
 	uint64_t tx_drops[VMK_DROP_MAX];
+	/* Uplinks: what was sent and given up, per traffic class (tclass.c). */
+	uint64_t tc_packets[VMK_TC_COUNT], tc_bytes[VMK_TC_COUNT], tc_drops[VMK_TC_COUNT];
 } __rte_cache_aligned;
 
 struct vs_port {
@@ -114,6 +121,8 @@ struct vs_port {
 	/* Packet capture attached to this port, or NULL (vswitch/capture.c). */
 	struct vmk_capture *capture;   /* guarded by: dp->lock; read atomically by workers */
 	struct vmk_port_stats base;    /* guarded by: dp->lock (subtracted by vmk_port_get_stats) */
+	struct vmk_traffic_class_stats tc_base[VMK_TC_COUNT]; /* guarded by: dp->lock (idem,
+				       * vmk_port_get_class_stats) */
 	struct port_wstats *wstats;    /* [dp max_workers + 1] */
 	enum vmk_port_kind kind;       /* as added (vmk_port_get_info) */
 };

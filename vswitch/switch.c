@@ -27,6 +27,7 @@
 #include "vswitch/capture.h"
 #include "vswitch/fdb.h"
 #include "vswitch/offload.h"
+#include "vswitch/tclass.h"
 #include "vswitch/teaming.h"
 #include "vswitch/vlan.h"
 #include "vswitch/vswitch.h"
@@ -409,24 +410,82 @@ static void unicast_promisc(const struct vs_view *v, struct vs_port *in, struct 
 	fanout(v, tb, m, c, pool, widx, dst, n_dst);
 }
 
-/* Capture, transmit and count n frames to port p; what it refuses is freed
- * and counted. bytes: their total length. */
+/* An uplink's frames about to leave: each one's traffic class into cls[]
+ * and its length into len[], the class's 802.1p marking applied (a frame
+ * that could not be marked is dropped and counted). Returns the frames
+ * left, compacted in pkts; *bytes is their total length. */
+static inline uint16_t uplink_prepare(struct vs_port *p, struct port_wstats *st,
+				      struct rte_mbuf **pkts, uint16_t n, bool classed,
+				      uint8_t *cls, uint32_t *len, uint64_t *bytes)
+{
+	const struct vs_dp *dp = p->vs->dp;
+	uint64_t b = 0;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t c = tc_of(m, classed), cos = tc_cos_of(dp, c);
+
+		if (unlikely(cos != 0) && tc_mark(&m, cos, dp->pool) != 0) {
+			st->tx_drops[VMK_DROP_NO_MBUF]++;
+			st->tc_drops[c]++;
+			continue;
+		}
+		cls[k] = c;
+		len[k] = m->pkt_len;
+		b += m->pkt_len;
+		pkts[k++] = m;
+	}
+	*bytes = b;
+	return k;
+}
+
+/* Per-class counters of an uplink after its tx burst took `sent` of n. */
+static inline void uplink_count(struct port_wstats *st, uint16_t n, uint16_t sent,
+				const uint8_t *cls, const uint32_t *len)
+{
+	for (uint16_t i = 0; i < sent; i++) {
+		st->tc_packets[cls[i]]++;
+		st->tc_bytes[cls[i]] += len[i];
+	}
+	for (uint16_t i = sent; i < n; i++)
+		st->tc_drops[cls[i]]++;
+}
+
+/* Capture, transmit and count n frames (at most 2 bursts) to port p; what
+ * it refuses is freed and counted. bytes: their total length. classed:
+ * they carry their traffic class (the ingress port is a vmknic). */
 static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbuf **pkts,
-			    uint16_t n, uint64_t bytes)
+			    uint16_t n, uint64_t bytes, bool classed)
 {
 	struct port_wstats *st = &p->wstats[widx];
 	struct vmk_capture *cap = __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE);
+	/* Guests' frames to an uplink with virtualMachine unmarked (the
+	 * common case of a VM host) are all one class: counted per burst. */
+	const bool per_frame = p->uplink &&
+		(classed || tc_cos_of(p->vs->dp, VMK_TC_VIRTUAL_MACHINE) != 0);
+	uint8_t cls[2 * VS_BURST];
+	uint32_t len[2 * VS_BURST];
 	uint16_t sent;
 
+	if (per_frame)
+		n = uplink_prepare(p, st, pkts, n, classed, cls, len, &bytes);
 	if (unlikely(cap != NULL))
 		capture_frames(cap, pkts, n, VMK_CAPTURE_OUT, rte_rdtsc());
-	sent = p->ops->tx_burst(p, widx, pkts, n);
+	sent = n > 0 ? p->ops->tx_burst(p, widx, pkts, n) : 0;
+	if (per_frame)
+		uplink_count(st, n, sent, cls, len);
 	if (unlikely(sent < n)) {
 		for (uint16_t i = sent; i < n; i++) {
 			bytes -= pkts[i]->pkt_len;
 			rte_pktmbuf_free(pkts[i]);
 		}
 		st->tx_drops[VMK_DROP_TXQ_FULL] += n - sent;
+	}
+	if (p->uplink && !per_frame) {
+		st->tc_packets[VMK_TC_VIRTUAL_MACHINE] += sent;
+		st->tc_bytes[VMK_TC_VIRTUAL_MACHINE] += bytes;
+		st->tc_drops[VMK_TC_VIRTUAL_MACHINE] += n - sent;
 	}
 	st->tx_packets += sent;
 	st->tx_bytes += bytes;
@@ -437,7 +496,7 @@ static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbu
  * fills. */
 static __rte_noinline void transmit_sw(struct vs_port *p, unsigned int widx,
 				       struct rte_mbuf **pkts, uint16_t n,
-				       struct rte_mempool *pool)
+				       struct rte_mempool *pool, bool classed)
 {
 	struct rte_mbuf *out[2 * VS_BURST];
 	uint64_t bytes = 0;
@@ -450,21 +509,25 @@ static __rte_noinline void transmit_sw(struct vs_port *p, unsigned int widx,
 		if (!(m->ol_flags & OFFLOAD_TX_WORK)) {
 			got = 1;
 			if (k == RTE_DIM(out)) {
-				transmit(p, widx, out, k, bytes);
+				transmit(p, widx, out, k, bytes, classed);
 				k = 0;
 				bytes = 0;
 			}
 			out[k] = m;
 		} else {
 			if (k + offload_max_frames(m) > RTE_DIM(out)) {
-				transmit(p, widx, out, k, bytes);
+				transmit(p, widx, out, k, bytes, classed);
 				k = 0;
 				bytes = 0;
 			}
+			uint8_t c = tc_of(m, classed);   /* m is gone on failure */
+
 			got = offload_finish(m, pool, out + k, RTE_DIM(out) - k);
 			if (got < 0) {
 				p->wstats[widx].tx_drops[got == -ENOBUFS ? VMK_DROP_NO_MBUF :
 							 VMK_DROP_MALFORMED]++;
+				if (p->uplink)
+					p->wstats[widx].tc_drops[c]++;
 				continue;
 			}
 		}
@@ -473,11 +536,13 @@ static __rte_noinline void transmit_sw(struct vs_port *p, unsigned int widx,
 		k = (uint16_t)(k + got);
 	}
 	if (k > 0)
-		transmit(p, widx, out, k, bytes);
+		transmit(p, widx, out, k, bytes, classed);
 }
 
+/* Send what the burst staged. classed: its frames carry their traffic
+ * class (the burst came from a vmknic). */
 static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int widx,
-		  struct rte_mempool *pool)
+		  struct rte_mempool *pool, bool classed)
 {
 	for (uint16_t k = 0; k < tb->n_dirty; k++) {
 		uint16_t s = tb->dirty[k];
@@ -490,9 +555,9 @@ static void flush(const struct vs_view *v, struct vs_txbufs *tb, unsigned int wi
 			ofl |= b->pkts[i]->ol_flags;
 		}
 		if (unlikely(ofl & OFFLOAD_TX_WORK) && !p->ops->tx_offload)
-			transmit_sw(p, widx, b->pkts, b->n, pool);
+			transmit_sw(p, widx, b->pkts, b->n, pool, classed);
 		else
-			transmit(p, widx, b->pkts, b->n, bytes);
+			transmit(p, widx, b->pkts, b->n, bytes, classed);
 		b->n = 0;
 	}
 	tb->n_dirty = 0;
@@ -623,6 +688,6 @@ void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)
 	}
 	if (run != NULL)
 		run->n = run_n;
-	flush(v, tb, widx, pool);
+	flush(v, tb, widx, pool, in->ops->tx_classed);
 	b->n = 0;
 }

@@ -68,6 +68,7 @@ struct rte_mbuf *vlan_reencap(struct rte_mbuf *m, bool m_tagged, bool push, uint
 	/* Transmit offloads (a vmknic's TSO frame) go with the frame. */
 	h->ol_flags = m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK;
 	h->tx_offload = m->tx_offload;
+	h->hash = m->hash;   /* a vmknic's traffic class (common/tclass.h) */
 	h->l2_len = new_l2;
 	return h;
 }

@@ -164,6 +164,24 @@ static const struct column nic_stats_cols[] = {
 	END_COLS
 };
 
+/* ---- traffic classes: `network nioc class list|stats get` ---------- */
+
+static const struct column nioc_class_cols[] = {
+	{ "Class", "Class", "class", COL_STRING },
+	{ "DSCP", "DSCP", "dscp", COL_INT },
+	{ "CoS", "CoS", "cos", COL_INT },
+	{ "Priority Tag", "PriorityTag", "priority_tag", COL_BOOL },
+	END_COLS
+};
+
+static const struct column nioc_stats_cols[] = {
+	{ "Class", "Class", "class", COL_STRING },
+	{ "Packets Sent", "PacketsSent", "packets_sent", COL_INT },
+	{ "Bytes Sent", "BytesSent", "bytes_sent", COL_INT },
+	{ "Packets Dropped", "PacketsDropped", "packets_dropped", COL_INT },
+	END_COLS
+};
+
 /* ---- policies: `[portgroup] policy security|failover|shaping get|set` ---- */
 
 #define VS_OPT(req) { 'v', "vswitch-name", "vswitch_name", OPT_STRING, req, \
@@ -291,6 +309,11 @@ const struct command commands[] = {
 	{ "network nic stats get", "Get the statistics of a physical NIC.",
 	  "nic.stats", nic_stats_opts, OUT_OBJECT, nic_stats_cols, "NicStats",
 	  "NIC statistics for %s" },
+	{ "network nioc class list", "List the traffic classes and their marking (DSCP, "
+	  "CoS: -1 none).",
+	  "nioc.class.list", no_opts, OUT_TABLE, nioc_class_cols, "TrafficClass", NULL },
+	{ "network nioc class stats get", "Get what a physical NIC sent of each traffic class.",
+	  "nioc.class.stats", nic_stats_opts, OUT_TABLE, nioc_stats_cols, "ClassStats", NULL },
 	{ "network vswitch standard add", "Add a new virtual switch.",
 	  "vswitch.add", vswitch_add_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network vswitch standard list", "List the virtual switches of the host.",
@@ -363,6 +386,9 @@ const struct namespace_help namespaces[] = {
 	{ "network", "Operations that pertain to the VMkernel network stack." },
 	{ "network nic", "Operations on the physical NICs." },
 	{ "network nic stats", "Statistics of the physical NICs." },
+	{ "network nioc", "Network I/O Control: traffic classes on the uplinks." },
+	{ "network nioc class", "The traffic classes: marking and counters." },
+	{ "network nioc class stats", "Per-class statistics of the physical NICs." },
 	{ "network vswitch", "Commands to list and manipulate virtual switches." },
 	{ "network vswitch standard", "Commands to list and manipulate standard virtual "
 	  "switches." },

@@ -110,5 +110,6 @@ extern const struct op session_ops[];  /* ops_session.c */
 extern const struct op firewall_ops[]; /* ops_firewall.c */
 extern const struct op diag_ops[];     /* ops_diag.c */
 extern const struct op diag_check_ops[]; /* ops_diag_check.c */
+extern const struct op nioc_ops[];     /* ops_nioc.c */
 
 #endif

@@ -107,6 +107,15 @@ int vmk_tcp_set_buffers(struct vmk_tcp_sock *s, uint32_t send_size, uint32_t rec
 int vmk_tcp_set_nodelay(struct vmk_tcp_sock *s, bool nodelay);
 
 /*
+ * The traffic class of everything the socket sends (an enum
+ * vmk_traffic_class of <vmknet/traffic.h> below virtualMachine), or
+ * VMK_TC_NONE to leave it to the well-known ports and the adapter's tags
+ * (the default). A listener's class is inherited by the connections it
+ * accepts. Any time; applies from the next segment. Returns 0 or -EINVAL.
+ */
+int vmk_tcp_set_class(struct vmk_tcp_sock *s, unsigned int tclass);
+
+/*
  * Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6), off by default. On: once
  * a synchronized connection has received nothing for idle_ms, a probe (an
  * ACK with no data at SEG.SEQ = SND.NXT - 1, which the peer must answer)

@@ -40,6 +40,14 @@ int vmk_udp_bind(struct vmk_udp_sock *s, uint32_t addr, uint16_t port);
 int vmk_udp_getsockname(struct vmk_udp_sock *s, uint32_t *addr, uint16_t *port);
 
 /*
+ * The traffic class of the datagrams the socket sends (an enum
+ * vmk_traffic_class of <vmknet/traffic.h> below virtualMachine), or
+ * VMK_TC_NONE (the default): the well-known ports and the adapter's tags
+ * decide. Applies from the next send. Returns 0 or -EINVAL.
+ */
+int vmk_udp_set_class(struct vmk_udp_sock *s, unsigned int tclass);
+
+/*
  * Send len bytes (0..65507) to dst:port; an unbound socket is bound to an
  * ephemeral port first. Returns len, or -EINVAL, -EMSGSIZE, -ENETUNREACH,
  * -ENETDOWN, -ENOBUFS. The datagram may still wait for ARP resolution.

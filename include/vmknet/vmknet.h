@@ -29,6 +29,7 @@
 #include <vmknet/stats.h>
 #include <vmknet/capture.h>
 #include <vmknet/firewall.h>
+#include <vmknet/traffic.h>
 #include <vmknet/netstack.h>
 #include <vmknet/vmknic.h>
 #include <vmknet/udp.h>
