@@ -88,55 +88,57 @@ static bool near(double got, double want, double pct)
 	return true;
 }
 
+/* A scheduler with p, the classes of mask backlogged for a second: their
+ * Mbit/s in r[]. */
+static void rates(const struct nioc_params *p, unsigned int mask, double *r)
+{
+	struct nioc_sched *s;
+
+	CU_ASSERT_EQUAL_FATAL(nioc_create(p, 256, SOCKET_ID_ANY, &s), 0);
+	run(s, mask, HZ, r);
+	nioc_destroy(s);
+}
+
 static void test_backlogged_classes_share_the_uplink_by_their_shares(void)
 {
 	struct nioc_params p;
-	struct nioc_sched *s;
 	double r[NIOC_CLASSES];
 
 	params_init(&p, 2000);
 	p.cls[0].shares = 100;
 	p.cls[1].shares = 50;
 	p.cls[2].shares = 25;
-	CU_ASSERT_EQUAL_FATAL(nioc_create(&p, 256, SOCKET_ID_ANY, &s), 0);
-	run(s, 0x7, HZ, r);
+	rates(&p, 0x7, r);
 	CU_ASSERT(near(r[0], 2000.0 * 100 / 175, 2));
 	CU_ASSERT(near(r[1], 2000.0 * 50 / 175, 2));
 	CU_ASSERT(near(r[2], 2000.0 * 25 / 175, 2));
 	CU_ASSERT(near(r[0] + r[1] + r[2], 2000.0, 1));
-	nioc_destroy(s);
 }
 
 static void test_a_class_alone_may_use_the_whole_uplink(void)
 {
 	struct nioc_params p;
-	struct nioc_sched *s;
 	double r[NIOC_CLASSES];
 
 	params_init(&p, 2000);
 	p.cls[4].shares = 25;
-	CU_ASSERT_EQUAL_FATAL(nioc_create(&p, 256, SOCKET_ID_ANY, &s), 0);
-	run(s, 1u << 4, HZ, r);
+	rates(&p, 1u << 4, r);
 	CU_ASSERT(near(r[4], 2000.0, 1));
-	nioc_destroy(s);
 }
 
 static void test_a_reservation_holds_and_the_rest_goes_by_shares(void)
 {
 	struct nioc_params p;
-	struct nioc_sched *s;
 	double r[NIOC_CLASSES];
 
 	params_init(&p, 2000);
 	p.cls[3].shares = 25;                  /* FT: little share, a reservation */
 	p.cls[3].reservation_bps = 1000 * MBPS;
 	p.cls[1].shares = 100;                 /* vMotion floods */
-	CU_ASSERT_EQUAL_FATAL(nioc_create(&p, 256, SOCKET_ID_ANY, &s), 0);
-	run(s, (1u << 3) | (1u << 1), HZ, r);
+	rates(&p, (1u << 3) | (1u << 1), r);
 	/* 1000 reserved, the other 1000 split 25:100. */
 	CU_ASSERT(near(r[3], 1000.0 + 1000.0 * 25 / 125, 3));
 	CU_ASSERT(near(r[1], 1000.0 * 100 / 125, 3));
-	nioc_destroy(s);
 }
 
 static void test_a_limited_class_stays_at_its_limit_alone_and_in_contention(void)
