@@ -36,6 +36,8 @@ static unsigned int conn_list_udp(struct netstack *ns, struct vmk_ip_conn *out,
 			for (uint16_t k = 0; k < s->n; k++)
 				bytes += s->q[(s->head + k) % UDP_QLEN].m->pkt_len;
 			c->recv_q = bytes;
+			c->traffic_class = tclass_of_socket(ns, s->tclass, s->laddr, c->local_port,
+							    0);
 		}
 		n++;
 	}
@@ -62,6 +64,8 @@ static unsigned int conn_list_tcp(struct netstack *ns, struct vmk_ip_conn *out,
 			snprintf(c->state, sizeof(c->state), "%s", vmk_tcp_state_name(p->state));
 			snprintf(c->cc_algo, sizeof(c->cc_algo), "%s",
 				 p->cc != NULL ? p->cc->name : "");
+			c->traffic_class = tclass_of_socket(ns, p->tclass, p->laddr, p->lport,
+							    p->fport);
 		}
 		n++;
 	}

@@ -353,6 +353,11 @@ uint8_t tclass_classify(const struct rte_mbuf *m, const struct ip_out *o,
 /* The IPv4 TOS byte for class c on this host (DSCP << 2, or 0). Any
  * thread (the table is read atomically). */
 uint8_t tclass_tos(const struct tcpip_host *th, uint8_t c);
+/* The class a socket's datagrams get, for listings (connection list): its
+ * own (own < VMK_TC_COUNT), else the ports', else the tags of the adapter
+ * with laddr (0: the first adapter), else management. ns->lock held. */
+uint8_t tclass_of_socket(const struct netstack *ns, uint8_t own, rte_be32_t laddr,
+			 uint16_t lport, uint16_t fport);
 /* Set an adapter's class by tags (takes its netstack's lock when it is
  * attached). */
 void tcpip_if_set_tclass(struct tcpip_if *ifc, uint8_t c);

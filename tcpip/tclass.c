@@ -93,6 +93,21 @@ int tcpip_tclass_set_dscp(struct tcpip_host *th, unsigned int c, uint8_t dscp)
 	return 0;
 }
 
+uint8_t tclass_of_socket(const struct netstack *ns, uint8_t own, rte_be32_t laddr,
+			 uint16_t lport, uint16_t fport)
+{
+	uint8_t c = own < VMK_TC_COUNT ? own : port_class(fport);
+
+	if (c == VMK_TC_NONE)
+		c = port_class(lport);
+	if (c != VMK_TC_NONE)
+		return c;
+	for (unsigned int i = 0; i < NS_MAX_IFS; i++)
+		if (ns->ifs[i] != NULL && (laddr == 0 || ns->ifs[i]->addr == laddr))
+			return ns->ifs[i]->tclass;
+	return VMK_TC_MANAGEMENT;
+}
+
 uint8_t tcpip_tclass_dscp(struct tcpip_host *th, unsigned int c)
 {
 	uint8_t d;

@@ -203,6 +203,7 @@ static const struct column conn_cols[] = {
 	{ "Foreign Address", "ForeignAddress", "foreign_address", COL_STRING },
 	{ "State", "State", "state", COL_STRING },
 	{ "CC Algo", "CCAlgo", "cc_algo", COL_STRING },
+	{ "Traffic Class", "TrafficClass", "traffic_class", COL_STRING },
 	{ "Netstack", "Netstack", "netstack", COL_STRING },
 	END_COLS
 };

@@ -193,6 +193,7 @@ static int connection_list(struct daemon *d, const cJSON *args, cJSON **result, 
 		for (unsigned int i = 0; i < n && i < 256; i++) {
 			const struct vmk_ip_conn *c = &tab[i];
 			char a[16], la[32], ra[32];
+			const char *tc;
 			cJSON *o;
 
 			if (strcmp(type, "all") != 0 && strcmp(type, "ip") != 0 &&
@@ -211,6 +212,8 @@ static int connection_list(struct daemon *d, const cJSON *args, cJSON **result, 
 			cJSON_AddStringToObject(o, "foreign_address", ra);
 			cJSON_AddStringToObject(o, "state", c->state);
 			cJSON_AddStringToObject(o, "cc_algo", c->cc_algo);
+			tc = vmk_traffic_class_name((enum vmk_traffic_class)c->traffic_class);
+			cJSON_AddStringToObject(o, "traffic_class", tc != NULL ? tc : "");
 			cJSON_AddStringToObject(o, "netstack", names[k]);
 		}
 	}

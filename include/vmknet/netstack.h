@@ -188,6 +188,9 @@ struct vmk_ip_conn {
 	char state[16];           /* TCP state name ("ESTABLISHED"); "" for UDP */
 	char cc_algo[16];         /* TCP congestion control ("newreno", "cubic");
 	                           * "" for UDP */
+	uint8_t traffic_class;    /* enum vmk_traffic_class its datagrams get
+	                           * (traffic.h's order: the socket's, a
+	                           * well-known port, the adapter's tags) */
 };
 
 /* Describe up to max sockets of a netstack; returns how many exist (0 for an

@@ -87,6 +87,9 @@ listener() {
 
 vmkr_up
 listener
+# The listener in the connection list, with esxcli's CC Algo and its
+# traffic class (port 80 is no well-known class port; vmk0 has no tags).
+json network ip connection list -t tcp | json_check "r=[c for c in d if c['LocalAddress'].endswith(':80') and c['State']=='LISTEN']; assert r and r[0]['CCAlgo'] in ('newreno','cubic') and r[0]['TrafficClass']=='management', d"
 
 echo "== 1. firewall off"
 ok network firewall get

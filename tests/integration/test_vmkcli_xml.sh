@@ -50,6 +50,8 @@ declare -A args=(
 	["network firewall ruleset list"]=""
 	["network firewall ruleset allowedip list"]=""
 	["network firewall ruleset rule list"]=""
+	["network nioc class list"]=""
+	["network nioc class stats get"]="-n vmnic0"
 )
 
 # Every command of the tree (vmkcli --complete walks it).
