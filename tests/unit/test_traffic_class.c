@@ -33,7 +33,8 @@
 
 #include "support/harness.h"
 
-#define A(a, b, c, d) rte_cpu_to_be_32((uint32_t)((a) << 24 | (b) << 16 | (c) << 8 | (d)))
+#define A(a, b, c, d) \
+	rte_cpu_to_be_32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 #define VMK0_IP A(192, 0, 2, 1)
 #define VMK1_IP A(192, 0, 2, 3)
 #define VMK2_IP A(198, 51, 100, 1)
