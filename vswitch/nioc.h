@@ -80,14 +80,16 @@ void nioc_destroy(struct nioc_sched *s);
 int nioc_set_params(struct nioc_sched *s, const struct nioc_params *p);
 
 /* Queue frames: pkts[i] of class cls[i] (>= NIOC_CLASSES counts as the
- * last class). A frame whose queue is full is freed and counted as a drop.
+ * last class). Every frame becomes the scheduler's: queued, or, when its
+ * queue is full, freed and counted as a drop.
  * Returns how many were queued. */
 unsigned int nioc_enqueue(struct nioc_sched *s, struct rte_mbuf **pkts, const uint8_t *cls,
 			  unsigned int n);
 
 /* The frames that may leave now (at TSC tsc, hz ticks a second), at most
- * max, in out, and their classes in cls. The caller sends them; what the
- * device does not take it hands back with nioc_hold. */
+ * max, in out, and their classes in cls. They become the caller's: it
+ * sends them, and hands what the device does not take back with nioc_hold
+ * (or frees it). */
 unsigned int nioc_dequeue(struct nioc_sched *s, uint64_t tsc, uint64_t hz,
 			  struct rte_mbuf **out, uint8_t *cls, unsigned int max);
 
