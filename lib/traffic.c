@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "lib/host.h"
 #include "tcpip/stack_host.h"
+#include "vswitch/dp.h"
 #include "vswitch/tclass.h"
 
 /* vSphere Network I/O Control's names of the system traffic types. */
@@ -94,5 +95,81 @@ int vmk_traffic_marking_get(struct vmk_host *h, enum vmk_traffic_class c,
 	d = tcpip_tclass_dscp(h->ip, (unsigned int)c);
 	out->dscp = d <= VMK_DSCP_MAX ? d : -1;
 	out->cos = dp_tclass_cos(h->dp, (unsigned int)c, &out->priority_tag);
+	return 0;
+}
+
+/* ---- Network I/O Control ---------------------------------------------- */
+
+static int nioc_class_check(unsigned int c, const struct vmk_nioc_class *p)
+{
+	if (c >= VMK_TC_COUNT || p == NULL)
+		return vmk_err(-EINVAL, "no traffic class %u, or no settings", c);
+	if (p->shares < 1 || p->shares > VMK_NIOC_SHARES_MAX)
+		return vmk_err(-EINVAL, "%s: shares %u are out of 1..%d", class_names[c],
+			       p->shares, VMK_NIOC_SHARES_MAX);
+	if (p->reservation_mbps > VMK_LINK_SPEED_MAX_MBPS)
+		return vmk_err(-EINVAL, "%s: reservation %u Mbit/s is out of 0..%d", class_names[c],
+			       p->reservation_mbps, VMK_LINK_SPEED_MAX_MBPS);
+	if (p->limit_mbps != VMK_NIOC_UNLIMITED &&
+	    (p->limit_mbps < 1 || p->limit_mbps > VMK_LINK_SPEED_MAX_MBPS))
+		return vmk_err(-EINVAL, "%s: limit %lld Mbit/s is out of 1..%d (-1: unlimited)",
+			       class_names[c], (long long)p->limit_mbps, VMK_LINK_SPEED_MAX_MBPS);
+	if (p->limit_mbps != VMK_NIOC_UNLIMITED && p->limit_mbps < (int64_t)p->reservation_mbps)
+		return vmk_err(-EINVAL, "%s: limit %lld Mbit/s is below its reservation %u Mbit/s",
+			       class_names[c], (long long)p->limit_mbps, p->reservation_mbps);
+	return 0;
+}
+
+int vmk_nioc_set_enabled(struct vmk_host *h, bool enabled)
+{
+	struct dp_nioc t;
+
+	vmk_err_clear();
+	if (h == NULL)
+		return vmk_err(-EINVAL, "no host");
+	dp_nioc_get(h->dp, &t);
+	t.enabled = enabled;
+	return dp_nioc_set(h->dp, &t);
+}
+
+int vmk_nioc_get_enabled(struct vmk_host *h, bool *enabled)
+{
+	struct dp_nioc t;
+
+	vmk_err_clear();
+	if (h == NULL || enabled == NULL)
+		return vmk_err(-EINVAL, "no host or no place for the state");
+	dp_nioc_get(h->dp, &t);
+	*enabled = t.enabled;
+	return 0;
+}
+
+int vmk_nioc_class_set(struct vmk_host *h, enum vmk_traffic_class c,
+		       const struct vmk_nioc_class *p)
+{
+	struct dp_nioc t;
+	int ret;
+
+	vmk_err_clear();
+	if (h == NULL)
+		return vmk_err(-EINVAL, "no host");
+	ret = nioc_class_check((unsigned int)c, p);
+	if (ret < 0)
+		return ret;
+	dp_nioc_get(h->dp, &t);
+	t.cls[c] = *p;
+	return dp_nioc_set(h->dp, &t);
+}
+
+int vmk_nioc_class_get(struct vmk_host *h, enum vmk_traffic_class c, struct vmk_nioc_class *out)
+{
+	struct dp_nioc t;
+
+	vmk_err_clear();
+	if (h == NULL || out == NULL || (unsigned int)c >= VMK_TC_COUNT)
+		return vmk_err(-EINVAL, "no host, no place for the settings, or no class %d",
+			       (int)c);
+	dp_nioc_get(h->dp, &t);
+	*out = t.cls[c];
 	return 0;
 }

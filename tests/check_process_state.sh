@@ -30,6 +30,7 @@ allowed=(
 	"iface.o:seq|a counter for unique DPDK object names (ring names)"
 	"ns_call.o:seq|a counter for unique DPDK object names (ring names)"
 	"capture.o:seq|a counter for unique DPDK object names (ring names)"
+	"nioc_port.o:seq|a counter for unique DPDK object names (ring names)"
 	"fw_view.o:seq|a counter for unique DPDK object names (rte_acl context names)"
 	"fw_conn.o:seq|a counter for unique DPDK object names (rte_hash names)"
 )

@@ -40,6 +40,7 @@ int dp_create(const struct dp_params *p, struct vs_dp **out)
 	dp->socket_id = p->socket_id;
 	dp->max_workers = p->max_workers;
 	vmk_mutex_init(&dp->lock);
+	dp_nioc_init(&dp->nioc);
 	qsz = rte_rcu_qsbr_get_memsize(VMK_MAX_WORKERS);
 	dp->qsbr = rte_zmalloc("vmk_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (dp->qsbr == NULL) {
@@ -139,6 +140,9 @@ int dp_start(struct vs_dp *dp, const unsigned int *lcores, unsigned int n_lcores
 	ret = workers_rebalance(dp);
 	if (ret < 0)
 		goto unregister;
+	/* The schedulers' owners among these workers (an uplink whose list
+	 * got no memory is left as it is, and says so). */
+	(void)dp_nioc_apply(dp);
 	dp->running = true;
 	for (unsigned int i = 0; i < n_lcores; i++) {
 		ret = rte_eal_remote_launch(worker_main, &dp->workers[i], lcores[i]);
@@ -149,6 +153,7 @@ int dp_start(struct vs_dp *dp, const unsigned int *lcores, unsigned int n_lcores
 			}
 			dp->running = false;
 			workers_free_polls(dp);
+			dp_nioc_workers_stopped(dp);
 			goto unregister;
 		}
 	}
@@ -185,6 +190,7 @@ int dp_stop(struct vs_dp *dp)
 	}
 	dp->running = false;
 	workers_free_polls(dp);
+	dp_nioc_workers_stopped(dp);
 	dp->n_workers = 0;
 	VMK_LOG(INFO, host, "host %s: workers stopped", dp->name);
 	vmk_mutex_unlock(&dp->lock);

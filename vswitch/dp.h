@@ -30,6 +30,7 @@
 #include <vmknet/vswitch.h>
 
 #include "common/lock.h"
+#include "vswitch/nioc_port.h"
 #include "vswitch/worker.h"
 
 struct rte_mempool;
@@ -54,6 +55,8 @@ struct vs_dp {
 	/* 802.1p marking per traffic class (vswitch/tclass.h: TC_COS_*; 0:
 	 * none): written under lock, read by workers byte by byte. */
 	uint8_t tc_cos[VMK_TC_COUNT];
+	/* Network I/O Control (nioc_port.h): the host's table. */
+	struct dp_nioc nioc;            /* guarded by: lock */
 	struct worker workers[VMK_MAX_WORKERS];
 };
 

@@ -50,6 +50,7 @@ struct nioc_sched {
 	unsigned int drr;             /* class whose DRR turn it is */
 	bool drr_fresh;               /* its quantum not yet added this turn */
 	uint32_t n_held, held_head;
+	uint32_t backlog;             /* frames queued and held, all classes */
 	struct rte_mbuf *held[NIOC_HOLD_MAX];
 	uint8_t held_cls[NIOC_HOLD_MAX];
 	struct nioc_class c[NIOC_CLASSES];
@@ -155,23 +156,29 @@ int nioc_set_params(struct nioc_sched *s, const struct nioc_params *p)
 	return 0;
 }
 
-unsigned int nioc_enqueue(struct nioc_sched *s, struct rte_mbuf **pkts, const uint8_t *cls,
+unsigned int nioc_enqueue(struct nioc_sched *s, struct rte_mbuf **pkts, uint8_t *cls,
 			  unsigned int n)
 {
-	unsigned int queued = 0;
+	unsigned int queued = 0, refused = 0;
+	struct rte_mbuf *back[n];   /* refused frames, n is a burst */
+	uint8_t back_cls[n];
 
 	for (unsigned int i = 0; i < n; i++) {
 		struct nioc_class *c = &s->c[RTE_MIN(cls[i], NIOC_CLASSES - 1)];
 
 		if (c->f.n == s->qlen) {
 			c->st.drops++;
-			rte_pktmbuf_free(pkts[i]);
+			back[refused] = pkts[i];
+			back_cls[refused++] = cls[i];
 			continue;
 		}
 		c->f.q[(c->f.head + c->f.n) % s->qlen] = pkts[i];
 		c->f.n++;
+		s->backlog++;
 		queued++;
 	}
+	memcpy(pkts + queued, back, refused * sizeof(*back));
+	memcpy(cls + queued, back_cls, refused);
 	return queued;
 }
 
@@ -223,6 +230,7 @@ static void take(struct nioc_sched *s, unsigned int ci, uint64_t need, struct rt
 		c->lim_tok -= need;
 	c->f.head = (c->f.head + 1) % s->qlen;
 	c->f.n--;
+	s->backlog--;
 	c->st.packets++;
 	c->st.bytes += m->pkt_len;
 	out[n] = m;
@@ -319,6 +327,7 @@ unsigned int nioc_dequeue(struct nioc_sched *s, uint64_t tsc, uint64_t hz,
 		s->c[ci].st.bytes += out[n]->pkt_len;
 		s->held_head = (s->held_head + 1) % NIOC_HOLD_MAX;
 		s->n_held--;
+		s->backlog--;
 		n++;
 	}
 	refill(s, tsc, hz);
@@ -331,20 +340,16 @@ unsigned int nioc_hold(struct nioc_sched *s, struct rte_mbuf **pkts, const uint8
 {
 	unsigned int kept = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n && s->n_held < NIOC_HOLD_MAX; i++) {
 		struct nioc_class *c = &s->c[RTE_MIN(cls[i], NIOC_CLASSES - 1)];
 
 		c->st.packets--;
 		c->st.bytes -= pkts[i]->pkt_len;
-		if (s->n_held == NIOC_HOLD_MAX) {
-			c->st.drops++;
-			rte_pktmbuf_free(pkts[i]);
-			continue;
-		}
 		s->held[(s->held_head + s->n_held) % NIOC_HOLD_MAX] = pkts[i];
 		s->held_cls[(s->held_head + s->n_held) % NIOC_HOLD_MAX] =
 			(uint8_t)RTE_MIN(cls[i], NIOC_CLASSES - 1);
 		s->n_held++;
+		s->backlog++;
 		kept++;
 	}
 	return kept;
@@ -352,11 +357,7 @@ unsigned int nioc_hold(struct nioc_sched *s, struct rte_mbuf **pkts, const uint8
 
 unsigned int nioc_backlog(const struct nioc_sched *s)
 {
-	unsigned int n = s->n_held;
-
-	for (unsigned int i = 0; i < NIOC_CLASSES; i++)
-		n += s->c[i].f.n;
-	return n;
+	return s->backlog;
 }
 
 void nioc_class_stats(const struct nioc_sched *s, unsigned int c, struct nioc_class_stats *out)

@@ -56,7 +56,7 @@ struct nioc_params {
 
 struct nioc_class_stats {
 	uint64_t packets, bytes;      /* sent */
-	uint64_t drops;               /* refused: its queue was full */
+	uint64_t drops;               /* refused by nioc_enqueue: its queue was full */
 	uint32_t queued;              /* frames waiting now */
 };
 
@@ -80,10 +80,12 @@ void nioc_destroy(struct nioc_sched *s);
 int nioc_set_params(struct nioc_sched *s, const struct nioc_params *p);
 
 /* Queue frames: pkts[i] of class cls[i] (>= NIOC_CLASSES counts as the
- * last class). Every frame becomes the scheduler's: queued, or, when its
- * queue is full, freed and counted as a drop.
+ * last class). The queued frames become the scheduler's; those whose
+ * class queue is full stay the caller's (to free and count), moved with
+ * their classes to pkts[ret..n-1] and cls[ret..n-1], and are counted in
+ * the class's drops. n is a burst (it sizes a stack array).
  * Returns how many were queued. */
-unsigned int nioc_enqueue(struct nioc_sched *s, struct rte_mbuf **pkts, const uint8_t *cls,
+unsigned int nioc_enqueue(struct nioc_sched *s, struct rte_mbuf **pkts, uint8_t *cls,
 			  unsigned int n);
 
 /* The frames that may leave now (at TSC tsc, hz ticks a second), at most
@@ -95,9 +97,9 @@ unsigned int nioc_dequeue(struct nioc_sched *s, uint64_t tsc, uint64_t hz,
 
 /* Give back n frames (and their classes, as nioc_dequeue gave them) that
  * the device refused: their tokens stay spent and they leave first on the
- * next dequeue, no longer counted as sent until then. Returns how many
- * were kept; the rest (beyond NIOC_HOLD_MAX) are freed and counted as
- * drops of their class. */
+ * next dequeue, no longer counted as sent until then. At most
+ * NIOC_HOLD_MAX are held: returns how many were kept, pkts[0..ret-1];
+ * the rest stay the caller's (to free and count). */
 #define NIOC_HOLD_MAX 64u
 unsigned int nioc_hold(struct nioc_sched *s, struct rte_mbuf **pkts, const uint8_t *cls,
 		       unsigned int n);

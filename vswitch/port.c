@@ -181,6 +181,9 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		vmk_err_prefix(ret, "port %s", p->name);
 		goto unpublish;
 	}
+	/* An uplink comes under NIOC when it is on (or says why not). */
+	if (p->uplink)
+		(void)dp_nioc_apply(dp);
 	VMK_LOG(INFO, port, "%s: port %d \"%s\" (%s%s%s) added, %u rx queues", vs->name, slot,
 		p->name, p->uplink ? "uplink" : "port group ",
 		p->uplink ? "" : p->portgroup, "", p->n_rxq);
@@ -231,6 +234,7 @@ int vmk_port_remove(struct vmk_vswitch *vs, uint32_t port_id)
 	while (workers_rebalance(vs->dp) < 0 || vs_view_publish(vs) < 0)
 		rte_delay_ms(1);
 	fdb_flush_port(vs->fdb, p->slot, true);
+	dp_nioc_port_detach(vs->dp, p);
 	p->ops->fini(p);
 	VMK_LOG(INFO, port, "%s: port %u \"%s\" removed", vs->name, port_id, p->name);
 	port_free(p);

@@ -26,6 +26,7 @@
 #include "vswitch/shaper.h"
 
 struct vs_port;
+struct vs_nioc;
 struct vmk_vswitch;
 
 struct port_ops {
@@ -124,6 +125,10 @@ struct vs_port {
 	struct vmk_traffic_class_stats tc_base[VMK_TC_COUNT]; /* guarded by: dp->lock (idem,
 				       * vmk_port_get_class_stats) */
 	struct port_wstats *wstats;    /* [dp max_workers + 1] */
+	/* Uplinks: Network I/O Control (nioc_port.h). */
+	uint32_t speed_mbps;           /* guarded by: dp->lock (0: the device's) */
+	struct vs_nioc *nioc;          /* guarded by: dp->lock; read atomically by workers */
+	char nioc_why[160];             /* guarded by: dp->lock: why NIOC does not schedule it */
 	enum vmk_port_kind kind;       /* as added (vmk_port_get_info) */
 };
 

@@ -462,14 +462,20 @@ static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbu
 	struct vmk_capture *cap = __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE);
 	/* Guests' frames to an uplink with virtualMachine unmarked (the
 	 * common case of a VM host) are all one class: counted per burst. */
+	struct vs_nioc *nioc = p->uplink ? __atomic_load_n(&p->nioc, __ATOMIC_ACQUIRE) : NULL;
 	const bool per_frame = p->uplink &&
-		(classed || tc_cos_of(p->vs->dp, VMK_TC_VIRTUAL_MACHINE) != 0);
+		(classed || nioc != NULL || tc_cos_of(p->vs->dp, VMK_TC_VIRTUAL_MACHINE) != 0);
 	uint8_t cls[2 * VS_BURST];
 	uint32_t len[2 * VS_BURST];
 	uint16_t sent;
 
 	if (per_frame)
 		n = uplink_prepare(p, st, pkts, n, classed, cls, len, &bytes);
+	if (unlikely(nioc != NULL)) {
+		/* Scheduled: NIOC sends, captures and counts them. */
+		nioc_port_tx(nioc, p, widx, pkts, cls, n);
+		return;
+	}
 	if (unlikely(cap != NULL))
 		capture_frames(cap, pkts, n, VMK_CAPTURE_OUT, rte_rdtsc());
 	sent = n > 0 ? p->ops->tx_burst(p, widx, pkts, n) : 0;

@@ -91,6 +91,9 @@ int worker_main(void *arg)
 		}
 		if (prev != NULL)
 			vs_burst_finish(prev, w->idx, now);
+		/* The uplinks it schedules: other workers' frames, and what
+		 * the rates held back. */
+		nioc_worker_poll(__atomic_load_n(&w->nioc, __ATOMIC_ACQUIRE), w->idx);
 		w->n_loops++;
 		w->n_busy_loops += busy;
 		if (now != last_hk) {

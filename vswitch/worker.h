@@ -12,6 +12,7 @@
 
 struct vs_dp;
 struct vs_port;
+struct nioc_list;
 
 struct poll_entry {
 	struct vs_port *port;
@@ -29,6 +30,7 @@ struct worker {
 	unsigned int lcore;
 	uint32_t stop;             /* set by the control thread */
 	struct poll_list *polls;   /* RCU-published */
+	struct nioc_list *nioc;    /* RCU-published: the uplinks it schedules */
 	uint64_t n_loops;
 	uint64_t n_busy_loops;     /* loops that received something */
 	uint64_t n_packets;        /* frames received */

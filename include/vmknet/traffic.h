@@ -30,6 +30,8 @@
  * priority tag, VLAN 0, is added only when priority_tag is set).
  * virtualMachine takes a CoS only (guests write their own DSCP).
  *
+ * Network I/O Control: see its section below.
+ *
  * Thread: control plane (any non-worker thread). Errors: negative errno,
  * with vmk_last_error() saying why.
  */
@@ -111,6 +113,80 @@ struct vmk_traffic_class_stats {
  */
 int vmk_port_get_class_stats(struct vmk_vswitch *vs, uint32_t port_id,
 			     struct vmk_traffic_class_stats out[VMK_TC_COUNT]);
+
+/* ---- Network I/O Control ---------------------------------------------- */
+
+/*
+ * NIOC v3's model, per host and applied to every uplink of every vSwitch:
+ * each class has shares, a reservation and a limit on each uplink; the
+ * uplink's capacity is its link speed (vmk_port_set_link_speed for a
+ * virtual NIC that reports none, or to schedule below the wire's rate).
+ * Under contention an uplink's bandwidth goes first to the reservations of
+ * the classes that have something to send, then by shares; a class alone
+ * may use the whole uplink up to its limit, and never more than its limit.
+ * Off (the default), uplinks send as fast as the device takes frames.
+ * An uplink whose capacity is unknown, or too small for the sum of the
+ * reservations, is not scheduled (vmk_port_get_nioc says why).
+ *
+ * Defaults, as vSphere's: every class normal shares (50) except
+ * virtualMachine high (100), no reservation, no limit.
+ *
+ * Thread: control plane. Errors: negative errno, vmk_last_error() says
+ * why, naming the class or the uplink; on a refusal nothing changes.
+ */
+#define VMK_NIOC_SHARES_LOW     25
+#define VMK_NIOC_SHARES_NORMAL  50
+#define VMK_NIOC_SHARES_HIGH    100
+#define VMK_NIOC_SHARES_MAX     100
+#define VMK_NIOC_UNLIMITED      (-1)
+#define VMK_NIOC_RESERVABLE_PCT 75     /* of an uplink's capacity, all classes */
+#define VMK_LINK_SPEED_MAX_MBPS 400000
+
+struct vmk_nioc_class {
+	uint32_t shares;            /* 1..100 */
+	uint32_t reservation_mbps;  /* Mbit/s guaranteed on each uplink; 0: none */
+	int64_t limit_mbps;         /* Mbit/s at most on each uplink, >= the
+				     * reservation and > 0; VMK_NIOC_UNLIMITED */
+};
+
+/* Turn NIOC on or off on every uplink. Frames queued when it goes off
+ * are sent or freed; nothing else is lost. 0 or -EINVAL / -ENOMEM. */
+int vmk_nioc_set_enabled(struct vmk_host *host, bool enabled);
+
+/* Whether NIOC is on. 0 or -EINVAL. */
+int vmk_nioc_get_enabled(struct vmk_host *host, bool *enabled);
+
+/*
+ * Set one class's shares, reservation and limit. -EINVAL when a value is
+ * out of range, the limit is below the reservation, or the reservations of
+ * all classes would exceed VMK_NIOC_RESERVABLE_PCT % of some uplink's
+ * capacity (the message names it). Applies to the next frames each uplink
+ * schedules.
+ */
+int vmk_nioc_class_set(struct vmk_host *host, enum vmk_traffic_class c,
+		       const struct vmk_nioc_class *p);
+
+/* One class's settings. 0 or -EINVAL. */
+int vmk_nioc_class_get(struct vmk_host *host, enum vmk_traffic_class c,
+		       struct vmk_nioc_class *out);
+
+/*
+ * The capacity NIOC gives an uplink: mbps 1..VMK_LINK_SPEED_MAX_MBPS, or 0
+ * to go back to the speed its device reports. -EINVAL (not an uplink, out
+ * of range, or too small for the reservations), -ENOENT.
+ */
+int vmk_port_set_link_speed(struct vmk_vswitch *vs, uint32_t port_id, uint32_t mbps);
+
+struct vmk_nioc_uplink {
+	uint32_t speed_mbps;        /* set by vmk_port_set_link_speed; 0: none */
+	uint32_t capacity_mbps;     /* scheduled against: the setting, else the
+				     * device's link speed; 0: unknown */
+	bool scheduled;             /* NIOC is on and schedules this uplink */
+	char why_not[160];          /* when on but not scheduled: the reason */
+};
+
+/* An uplink's NIOC state. 0, -EINVAL (not an uplink) or -ENOENT. */
+int vmk_port_get_nioc(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_nioc_uplink *out);
 
 #pragma GCC visibility pop
 

@@ -159,7 +159,7 @@ static void test_a_limited_class_stays_at_its_limit_alone_and_in_contention(void
 	nioc_destroy(s);
 }
 
-static void test_a_full_class_queue_drops_and_counts_and_others_go_on(void)
+static void test_a_full_class_queue_refuses_to_the_caller_counts_and_others_go_on(void)
 {
 	struct nioc_class_stats st;
 	struct nioc_params p;
@@ -168,11 +168,23 @@ static void test_a_full_class_queue_drops_and_counts_and_others_go_on(void)
 
 	params_init(&p, 1000);
 	CU_ASSERT_EQUAL_FATAL(nioc_create(&p, 8, SOCKET_ID_ANY, &s), 0);
-	for (unsigned int i = 0; i < 12; i++) {
-		struct rte_mbuf *m = frame(FRAME);
-		uint8_t c = 6;
+	{
+		struct rte_mbuf *m[12];
+		uint8_t c[12];
 
-		nioc_enqueue(s, &m, &c, 1);
+		for (unsigned int i = 0; i < 12; i++) {
+			m[i] = frame(FRAME);
+			c[i] = 6;
+		}
+		m[11]->pkt_len = 77;             /* to find it among the refused */
+		CU_ASSERT_EQUAL(nioc_enqueue(s, m, c, 12), 8);
+		/* the 4 refused stay the caller's, at the end, with their class */
+		CU_ASSERT_PTR_NOT_NULL(m[8]);
+		CU_ASSERT_EQUAL(m[11]->pkt_len, 77);
+		for (unsigned int i = 8; i < 12; i++) {
+			CU_ASSERT_EQUAL(c[i], 6);
+			rte_pktmbuf_free(m[i]);
+		}
 	}
 	{
 		struct rte_mbuf *m = frame(FRAME);
@@ -294,7 +306,7 @@ int main(void)
 	ADD(s, test_a_class_alone_may_use_the_whole_uplink);
 	ADD(s, test_a_reservation_holds_and_the_rest_goes_by_shares);
 	ADD(s, test_a_limited_class_stays_at_its_limit_alone_and_in_contention);
-	ADD(s, test_a_full_class_queue_drops_and_counts_and_others_go_on);
+	ADD(s, test_a_full_class_queue_refuses_to_the_caller_counts_and_others_go_on);
 	ADD(s, test_frames_the_device_refused_leave_first_next_time);
 	ADD(s, test_bad_parameters_are_refused_with_the_class_named);
 	ADD(s, test_new_parameters_apply_to_what_is_queued);
