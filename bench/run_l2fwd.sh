@@ -47,6 +47,13 @@
 #                    commit before a change): its bin/vmk-l2fwd-bench runs as
 #                    the contender "baseline" with the same arguments, so a
 #                    change is measured against its parent side by side
+#   NIOC_MBPS        NIOC's cost (issue 15): vmknet's second port becomes an
+#                    uplink (--uplink: the guest-to-uplink path), and the
+#                    contender "nioc" runs the same binary with Network I/O
+#                    Control on and that uplink's speed set to NIOC_MBPS
+#                    (--nioc), above the offered rate so that nothing
+#                    contends; the target is nioc >= 0.9x vmknet. Use with
+#                    SKIP_OVS=1 SKIP_TESTPMD=1 (they bridge two plain ports).
 #   OVS_PER_PORT_MEMORY=1   OVS with other_config:per-port-memory=true
 #                    (default: OVS's shared mempools)
 #   MAIN_CORE, WORKER_CORE   cores (default 0 and 1)
@@ -81,6 +88,7 @@ SKIP_OVS=${SKIP_OVS:-0}
 SKIP_TESTPMD=${SKIP_TESTPMD:-0}
 SKIP_VMKNET=${SKIP_VMKNET:-0}
 BASELINE=${BASELINE:-}
+NIOC_MBPS=${NIOC_MBPS:-}
 OVS_PER_PORT_MEMORY=${OVS_PER_PORT_MEMORY:-0}
 MAIN_CORE=${MAIN_CORE:-0}
 WORKER_CORE=${WORKER_CORE:-1}
@@ -316,15 +324,20 @@ load_now() { cut -d' ' -f1-3 /proc/loadavg; }
 # ---------------------------------------------------------------- vmknet ---
 
 run_vmknet() {      # run_vmknet N PCAP_A PCAP_B LOGDIR
-	l2fwd_run vmknet "$BIN" "$@"
+	l2fwd_run vmknet "$BIN" "$@" ${NIOC_MBPS:+--uplink}
+}
+
+run_nioc() {        # the same path, with NIOC scheduling the uplink
+	l2fwd_run nioc "$BIN" "$@" --nioc "$NIOC_MBPS"
 }
 
 run_baseline() {    # the same, with BASELINE's binary
 	l2fwd_run baseline "$BASELINE/bin" "$@"
 }
 
-l2fwd_run() {       # l2fwd_run NAME BINDIR N PCAP_A PCAP_B LOGDIR
+l2fwd_run() {       # l2fwd_run NAME BINDIR N PCAP_A PCAP_B LOGDIR [BENCH ARGS...]
 	local name=$1 n=$3 a=$4 b=$5 logd=$6 json=$TMP/$1.json
+	local extra=("${@:7}")
 	local bin=$2/vmk-l2fwd-bench
 	RESULT_MPPS=""; RESULT_NOTE=""
 	[ -x "$bin" ] || { RESULT_NOTE="$bin not built"; return 1; }
@@ -337,7 +350,7 @@ l2fwd_run() {       # l2fwd_run NAME BINDIR N PCAP_A PCAP_B LOGDIR
 		--seconds "$SECONDS_PER_RUN" --warmup "$WARMUP_SECONDS" \
 		--expect-macs $((2 * n)) --fdb-capacity "$(fdb_capacity_for "$n")" \
 		--fdb-aging 3600 --mbufs "$(mbufs_for "$n")" --mbuf-size "$MBUF_SIZE" \
-		--lcore "$WORKER_CORE" --tx-tolerance "$TX_TOLERANCE"
+		--lcore "$WORKER_CORE" --tx-tolerance "$TX_TOLERANCE" "${extra[@]}"
 	cp "$json" "$logd/$name-$n.json" 2>/dev/null
 	# A non-zero exit (the tx cross-check included) fails the run.
 	if [ "$RC" != 0 ] || ! python3 - "$json" > "$TMP/$name.parsed" 2>/dev/null <<'EOF'
@@ -598,6 +611,9 @@ report() {          # rounds.py's summary, a table of medians, PNG via gnuplot
 		targets+=(--target "macs $n/mpps/ovs>=3")
 	done
 	targets+=(--target "macs ${MACS%% *}/mpps/testpmd>=0.5")
+	[ -z "$NIOC_MBPS" ] || for n in $MACS; do   # NIOC costs at most 10%
+		targets+=(--target "macs $n/mpps/nioc<=1.111")
+	done
 	python3 "$ROOT/bench/rounds.py" "$CSV" --json "$OUT_DIR/l2fwd.json" "${targets[@]}"
 	rc=$?
 	python3 - "$OUT_DIR/l2fwd.json" "$OUT_DIR/l2fwd.dat" <<'EOF'
@@ -685,6 +701,7 @@ main() {
 	[ "$SKIP_TESTPMD" = 1 ] || who+=" testpmd"
 	[ "$SKIP_OVS" = 1 ] || who+=" ovs"
 	[ -z "$BASELINE" ] || who+=" baseline"
+	[ -z "$NIOC_MBPS" ] || who+=" nioc"
 	load0=$(load_now)
 	log "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
 	    "main core $MAIN_CORE, worker core $WORKER_CORE; $ROUNDS rounds, ${SECONDS_PER_RUN}s per run;" \

@@ -4,7 +4,7 @@
  *   vmk-l2fwd-bench [EAL args] -- --port DEVARGS --port DEVARGS
  *       [--seconds N] [--warmup N] [--expect-macs N] [--fdb-capacity N]
  *       [--fdb-aging N] [--mbufs N] [--mbuf-size N] [--lcore N]
- *       [--tx-tolerance FRACTION]
+ *       [--tx-tolerance FRACTION] [--uplink] [--nioc MBPS]
  *
  * Builds one host with one vSwitch whose ports are access ports of one port
  * group ("bench", VLAN 0): uplinks never forward to each other, so a bridge
@@ -18,6 +18,13 @@
  * runs); otherwise, or when a port has no ethdev counter to compare, the
  * JSON says "tx_check":"failed" and the exit status is 1.
  * Errors go to stderr with a non-zero exit (2: usage, 1: run-time).
+ *
+ * --uplink makes the second port an uplink (the first stays an access
+ * port): what the first receives leaves through the uplink, as a guest's
+ * frames do. --nioc MBPS (implies --uplink) turns Network I/O Control on
+ * with the uplink's capacity set to MBPS, so every frame the uplink sends
+ * goes through its scheduler: with MBPS above the offered rate nothing
+ * contends, and the rate against a run without --nioc is NIOC's cost.
  *
  * Built on the public API (vmknet/vmknet.h) plus DPDK's ethdev counters, read
  * only to cross-check the switch's own tx counters.
@@ -57,6 +64,8 @@ struct bench_opts {
 	uint32_t mbuf_size;
 	int lcore;                /* -1: the first worker lcore */
 	double tx_tolerance;      /* allowed |switch tx - ethdev tx| / larger */
+	bool uplink;              /* the second port is an uplink */
+	uint32_t nioc_mbps;       /* 0: NIOC off */
 };
 
 struct bench_sample {
@@ -116,7 +125,10 @@ static void bench_usage(FILE *f, const char *prog)
 		"  --mbuf-size N       data room per mbuf, headroom included (default 2176)\n"
 		"  --lcore N           worker lcore (default: first EAL worker lcore)\n"
 		"  --tx-tolerance F    largest allowed difference between the switch's and\n"
-		"                      the devices' tx counts, as a fraction (default 0.001)\n",
+		"                      the devices' tx counts, as a fraction (default 0.001)\n"
+		"  --uplink            the second port is an uplink (guest-to-uplink path)\n"
+		"  --nioc MBPS         Network I/O Control on, the uplink's speed MBPS\n"
+		"                      (implies --uplink)\n",
 		prog);
 }
 
@@ -190,6 +202,12 @@ static int bench_parse_one(struct bench_opts *o, int c, const char *arg)
 		return 0;
 	case 't':
 		return bench_parse_secs(arg, 0.0, &o->tx_tolerance);
+	case 'u':
+		o->uplink = true;
+		return 0;
+	case 'n':
+		o->uplink = true;
+		return bench_parse_u32(arg, 1, VMK_LINK_SPEED_MAX_MBPS, &o->nioc_mbps);
 	default:
 		return -EINVAL;
 	}
@@ -209,6 +227,8 @@ static int bench_parse(struct bench_opts *o, int argc, char **argv)
 		{ "mbuf-size", required_argument, NULL, 'z' },
 		{ "lcore", required_argument, NULL, 'l' },
 		{ "tx-tolerance", required_argument, NULL, 't' },
+		{ "uplink", no_argument, NULL, 'u' },
+		{ "nioc", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -264,8 +284,8 @@ static int bench_setup_switch(struct bench_ctx *b, const struct bench_opts *o)
 		snprintf(name, sizeof(name), "p%u", i);
 		pp.name = name;
 		pp.kind = VMK_PORT_ETHDEV;
-		pp.uplink = false;
-		pp.portgroup = BENCH_PG_NAME;
+		pp.uplink = o->uplink && i == 1;
+		pp.portgroup = pp.uplink ? NULL : BENCH_PG_NAME;
 		pp.devargs = o->devargs[i];
 		ret = vmk_port_add(b->vs, &pp, &b->port_id[i]);
 		if (ret < 0) {
@@ -277,6 +297,13 @@ static int bench_setup_switch(struct bench_ctx *b, const struct bench_opts *o)
 		ret = vmk_port_get_info(b->vs, b->port_id[i], &info);
 		b->ethdev[i] = ret == 0 ? info.ethdev_port : VMK_ETHDEV_NONE;
 	}
+	if (o->nioc_mbps == 0)
+		return 0;
+	ret = vmk_port_set_link_speed(b->vs, b->port_id[1], o->nioc_mbps);
+	if (ret == 0)
+		ret = vmk_nioc_set_enabled(b->host, true);
+	if (ret < 0)
+		return bench_fail("NIOC", ret);
 	return 0;
 }
 

@@ -7,10 +7,12 @@
  * shares. A frame leaves only when the capacity bucket and its class's
  * limit bucket hold it.
  *
- * Bucket depths: the capacity and each limit hold 1 ms of their rate, at
+ * Bucket depths: the capacity and each limit hold 10 ms of their rate, at
  * least NIOC_MIN_DEPTH (a few jumbo frames), so a burst after idling is
- * short and a rate is kept over any window of a few milliseconds; a
- * reservation bucket the same for its own rate.
+ * short and a rate is kept over any window of tens of milliseconds; a
+ * reservation bucket the same for its own rate. Deeper than one poll
+ * loop needs: a worker the host deschedules for a few milliseconds (a
+ * shared core) must not lose the uplink's capacity for that time.
  *
  * Threading: the owning worker only (nioc.h).
  */
@@ -42,7 +44,8 @@ struct nioc_class {
 };
 
 struct nioc_sched {
-	uint32_t qlen;
+	uint32_t qlen;                /* a power of two */
+	uint32_t qmask;
 	uint64_t cap_Bps, cap_depth, cap_tok;
 	uint64_t last_tsc;
 	bool started;
@@ -83,7 +86,7 @@ int nioc_params_check(const struct nioc_params *p)
 
 static uint64_t depth_of(uint64_t Bps)
 {
-	return RTE_MAX(Bps / 1000, (uint64_t)NIOC_MIN_DEPTH);
+	return RTE_MAX(Bps / 100, (uint64_t)NIOC_MIN_DEPTH);
 }
 
 static void params_load(struct nioc_sched *s, const struct nioc_params *p)
@@ -115,9 +118,10 @@ int nioc_create(const struct nioc_params *p, uint32_t qlen, int socket_id,
 	s = rte_zmalloc_socket("vmk_nioc", sizeof(*s), RTE_CACHE_LINE_SIZE, socket_id);
 	if (s == NULL)
 		return vmk_err(-ENOMEM, "NIOC: no memory for a scheduler");
-	s->qlen = qlen;
+	s->qlen = rte_align32pow2(qlen);
+	s->qmask = s->qlen - 1;
 	for (unsigned int i = 0; i < NIOC_CLASSES; i++) {
-		s->c[i].f.q = rte_zmalloc_socket("vmk_nioc_q", qlen * sizeof(struct rte_mbuf *),
+		s->c[i].f.q = rte_zmalloc_socket("vmk_nioc_q", s->qlen * sizeof(struct rte_mbuf *),
 						 0, socket_id);
 		if (s->c[i].f.q == NULL) {
 			nioc_destroy(s);
@@ -138,7 +142,7 @@ void nioc_destroy(struct nioc_sched *s)
 		struct nioc_fifo *f = &s->c[i].f;
 
 		for (uint32_t k = 0; f->q != NULL && k < f->n; k++)
-			rte_pktmbuf_free(f->q[(f->head + k) % s->qlen]);
+			rte_pktmbuf_free(f->q[(f->head + k) & s->qmask]);
 		rte_free(f->q);
 	}
 	for (uint32_t k = 0; k < s->n_held; k++)
@@ -172,7 +176,7 @@ unsigned int nioc_enqueue(struct nioc_sched *s, struct rte_mbuf **pkts, uint8_t 
 			back_cls[refused++] = cls[i];
 			continue;
 		}
-		c->f.q[(c->f.head + c->f.n) % s->qlen] = pkts[i];
+		c->f.q[(c->f.head + c->f.n) & s->qmask] = pkts[i];
 		c->f.n++;
 		s->backlog++;
 		queued++;
@@ -180,6 +184,12 @@ unsigned int nioc_enqueue(struct nioc_sched *s, struct rte_mbuf **pkts, uint8_t 
 	memcpy(pkts + queued, back, refused * sizeof(*back));
 	memcpy(cls + queued, back_cls, refused);
 	return queued;
+}
+
+/* May c's head (need byte-ticks) leave by capacity and limit? */
+static bool room_for(const struct nioc_sched *s, const struct nioc_class *c, uint64_t need)
+{
+	return s->cap_tok >= need && (c->lim_Bps == 0 || c->lim_tok >= need);
 }
 
 static void refill(struct nioc_sched *s, uint64_t tsc, uint64_t hz)
@@ -202,9 +212,55 @@ static void refill(struct nioc_sched *s, uint64_t tsc, uint64_t hz)
 	for (unsigned int i = 0; i < NIOC_CLASSES; i++) {
 		struct nioc_class *c = &s->c[i];
 
-		c->res_tok = RTE_MIN(c->res_tok + dt * c->res_Bps, c->res_depth * hz);
-		c->lim_tok = RTE_MIN(c->lim_tok + dt * c->lim_Bps, c->lim_depth * hz);
+		if (c->res_Bps != 0)
+			c->res_tok = RTE_MIN(c->res_tok + dt * c->res_Bps, c->res_depth * hz);
+		if (c->lim_Bps != 0)
+			c->lim_tok = RTE_MIN(c->lim_tok + dt * c->lim_Bps, c->lim_depth * hz);
 	}
+}
+
+/* ---- frames that need no queue ---------------------------------------- */
+
+unsigned int nioc_admit(struct nioc_sched *s, uint64_t tsc, uint64_t hz,
+			struct rte_mbuf *const *pkts, const uint8_t *cls, unsigned int n)
+{
+	unsigned int k = 0;
+
+	if (s->backlog != 0)
+		return 0;
+	refill(s, tsc, hz);
+	for (; k < n; k++) {
+		struct nioc_class *c = &s->c[RTE_MIN(cls[k], NIOC_CLASSES - 1)];
+		uint64_t need = (uint64_t)pkts[k]->pkt_len * hz;
+
+		if (!room_for(s, c, need))
+			break;
+		s->cap_tok -= need;
+		if (c->lim_Bps != 0)
+			c->lim_tok -= need;
+		c->st.packets++;
+		c->st.bytes += pkts[k]->pkt_len;
+	}
+	return k;
+}
+
+bool nioc_admit_burst(struct nioc_sched *s, uint64_t tsc, uint64_t hz, uint8_t cls,
+		      unsigned int n, uint64_t bytes)
+{
+	struct nioc_class *c = &s->c[RTE_MIN(cls, NIOC_CLASSES - 1)];
+	uint64_t need = bytes * hz;
+
+	if (s->backlog != 0)
+		return false;
+	refill(s, tsc, hz);
+	if (!room_for(s, c, need))
+		return false;
+	s->cap_tok -= need;
+	if (c->lim_Bps != 0)
+		c->lim_tok -= need;
+	c->st.packets += n;
+	c->st.bytes += bytes;
+	return true;
 }
 
 static struct rte_mbuf *head_of(const struct nioc_class *c)
@@ -212,11 +268,6 @@ static struct rte_mbuf *head_of(const struct nioc_class *c)
 	return c->f.n > 0 ? c->f.q[c->f.head] : NULL;
 }
 
-/* May c's head (need byte-ticks) leave by capacity and limit? */
-static bool room_for(const struct nioc_sched *s, const struct nioc_class *c, uint64_t need)
-{
-	return s->cap_tok >= need && (c->lim_Bps == 0 || c->lim_tok >= need);
-}
 
 /* c's head leaves into out[n]: buckets, counters, the FIFO. */
 static void take(struct nioc_sched *s, unsigned int ci, uint64_t need, struct rte_mbuf **out,
@@ -228,7 +279,7 @@ static void take(struct nioc_sched *s, unsigned int ci, uint64_t need, struct rt
 	s->cap_tok -= need;
 	if (c->lim_Bps != 0)
 		c->lim_tok -= need;
-	c->f.head = (c->f.head + 1) % s->qlen;
+	c->f.head = (c->f.head + 1) & s->qmask;
 	c->f.n--;
 	s->backlog--;
 	c->st.packets++;

@@ -4,7 +4,8 @@
  * each class has shares (1..100), a reservation and a limit (bits per
  * second; limit 0: none); the uplink has a capacity (its link speed).
  *
- * What it guarantees, over any interval longer than a few milliseconds:
+ * What it guarantees, over any interval longer than a few tens of
+ * milliseconds (its buckets hold 10 ms of their rates, nioc.c):
  *   - the uplink never sends faster than its capacity;
  *   - a class never exceeds its limit;
  *   - a backlogged class gets at least its reservation (the sum of the
@@ -94,6 +95,19 @@ unsigned int nioc_enqueue(struct nioc_sched *s, struct rte_mbuf **pkts, uint8_t 
  * (or frees it). */
 unsigned int nioc_dequeue(struct nioc_sched *s, uint64_t tsc, uint64_t hz,
 			  struct rte_mbuf **out, uint8_t *cls, unsigned int max);
+
+/* Frames that may leave at once, without a queue: when nothing is queued
+ * or held (no class waits, so none can be wronged), as many of pkts[0..n-1]
+ * (classes cls) as the capacity's and their classes' limit buckets hold, in
+ * order; they are charged and counted as sent, and stay the caller's to
+ * send. Returns how many, 0 whenever something is queued. */
+unsigned int nioc_admit(struct nioc_sched *s, uint64_t tsc, uint64_t hz,
+			struct rte_mbuf *const *pkts, const uint8_t *cls, unsigned int n);
+
+/* The same for n frames of one class cls and bytes bytes in all: all of
+ * them or none. */
+bool nioc_admit_burst(struct nioc_sched *s, uint64_t tsc, uint64_t hz, uint8_t cls,
+		      unsigned int n, uint64_t bytes);
 
 /* Give back n frames (and their classes, as nioc_dequeue gave them) that
  * the device refused: their tokens stay spent and they leave first on the

@@ -400,6 +400,17 @@ static void send_due(struct vs_nioc *n, unsigned int widx, uint64_t tsc)
 	}
 }
 
+uint16_t nioc_port_admit(struct vs_nioc *n, unsigned int widx, struct rte_mbuf *const *pkts,
+			 const uint8_t *cls, uint16_t k, uint64_t bytes)
+{
+	if (widx != n->owner || k == 0)
+		return 0;
+	if (cls == NULL)
+		return nioc_admit_burst(n->sched, rte_rdtsc(), n->hz, VMK_TC_VIRTUAL_MACHINE, k,
+					bytes) ? k : 0;
+	return (uint16_t)nioc_admit(n->sched, rte_rdtsc(), n->hz, pkts, cls, k);
+}
+
 void nioc_port_tx(struct vs_nioc *n, struct vs_port *p, unsigned int widx,
 		  struct rte_mbuf **pkts, uint8_t *cls, uint16_t k)
 {

@@ -68,6 +68,14 @@ void dp_nioc_port_detach(struct vs_dp *dp, struct vs_port *p) VMK_REQUIRES(dp->l
  * they hold, until the next start or detach). dp->lock held. */
 void dp_nioc_workers_stopped(struct vs_dp *dp) VMK_REQUIRES(dp->lock);
 
+/* Worker: how many of the k frames for the uplink n schedules may leave
+ * at once (a prefix; nioc.h's nioc_admit: only when nothing waits, and
+ * only on the owner); the caller sends them as an unscheduled uplink's,
+ * then hands the rest to nioc_port_tx. cls NULL: all virtualMachine, of
+ * bytes bytes in all (then all or none). */
+uint16_t nioc_port_admit(struct vs_nioc *n, unsigned int widx, struct rte_mbuf *const *pkts,
+			 const uint8_t *cls, uint16_t k, uint64_t bytes);
+
 /* Worker: frames for uplink p, which is scheduled by n, with their
  * classes; they become NIOC's (queued, sent, or freed and counted). */
 void nioc_port_tx(struct vs_nioc *n, struct vs_port *p, unsigned int widx,

@@ -464,17 +464,24 @@ static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbu
 	 * common case of a VM host) are all one class: counted per burst. */
 	struct vs_nioc *nioc = p->uplink ? __atomic_load_n(&p->nioc, __ATOMIC_ACQUIRE) : NULL;
 	const bool per_frame = p->uplink &&
-		(classed || nioc != NULL || tc_cos_of(p->vs->dp, VMK_TC_VIRTUAL_MACHINE) != 0);
+		(classed || tc_cos_of(p->vs->dp, VMK_TC_VIRTUAL_MACHINE) != 0);
 	uint8_t cls[2 * VS_BURST];
 	uint32_t len[2 * VS_BURST];
-	uint16_t sent;
+	uint16_t sent, queue = 0;
 
 	if (per_frame)
 		n = uplink_prepare(p, st, pkts, n, classed, cls, len, &bytes);
 	if (unlikely(nioc != NULL)) {
-		/* Scheduled: NIOC sends, captures and counts them. */
-		nioc_port_tx(nioc, p, widx, pkts, cls, n);
-		return;
+		/* Scheduled: what may leave at once goes on here; the rest,
+		 * after it, to NIOC's queues (it sends, captures and counts). */
+		uint16_t k = nioc_port_admit(nioc, widx, pkts, per_frame ? cls : NULL, n, bytes);
+
+		queue = n - k;
+		if (queue != 0 && !per_frame)
+			memset(cls, VMK_TC_VIRTUAL_MACHINE, n);
+		for (uint16_t i = k; i < n; i++)
+			bytes -= pkts[i]->pkt_len;
+		n = k;
 	}
 	if (unlikely(cap != NULL))
 		capture_frames(cap, pkts, n, VMK_CAPTURE_OUT, rte_rdtsc());
@@ -495,6 +502,8 @@ static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbu
 	}
 	st->tx_packets += sent;
 	st->tx_bytes += bytes;
+	if (unlikely(queue != 0))
+		nioc_port_tx(nioc, p, widx, pkts + n, cls + n, queue);
 }
 
 /* A port that cannot take transmit offloads, and some of the frames ask
