@@ -252,9 +252,13 @@ bool nioc_admit_burst(struct nioc_sched *s, uint64_t tsc, uint64_t hz, uint8_t c
 
 	if (s->backlog != 0)
 		return false;
-	refill(s, tsc, hz);
-	if (!room_for(s, c, need))
-		return false;
+	/* Refilled only when short: later refills then add what an earlier
+	 * one would have (capped the same), so this never admits more. */
+	if (!room_for(s, c, need)) {
+		refill(s, tsc, hz);
+		if (!room_for(s, c, need))
+			return false;
+	}
 	s->cap_tok -= need;
 	if (c->lim_Bps != 0)
 		c->lim_tok -= need;

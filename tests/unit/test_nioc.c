@@ -290,6 +290,41 @@ static void test_new_parameters_apply_to_what_is_queued(void)
 	nioc_destroy(s);
 }
 
+/* Without a backlog, frames leave at once up to the buckets (capacity, the
+ * class's limit), the rates still held over time; with one, nothing skips
+ * the queue. */
+static void test_frames_skip_the_queue_only_when_nothing_waits(void)
+{
+	struct nioc_params p;
+	struct nioc_sched *s;
+	struct rte_mbuf *m[4];
+	uint8_t c[4] = { 2, 2, 2, 2 };
+	uint64_t bytes = 0;
+
+	params_init(&p, 1000);
+	p.cls[2].limit_bps = 100 * MBPS;
+	CU_ASSERT_EQUAL_FATAL(nioc_create(&p, 8, SOCKET_ID_ANY, &s), 0);
+	for (unsigned int i = 0; i < 4; i++)
+		m[i] = frame(FRAME);
+	CU_ASSERT_EQUAL(nioc_admit(s, clock_ns, HZ, m, c, 4), 4);
+	/* one second of bursts of 4 frames, each 1/10000 s: the limit holds */
+	for (unsigned int t = 0; t < 10000; t++) {
+		clock_ns += HZ / 10000;
+		if (nioc_admit_burst(s, clock_ns, HZ, 2, 4, 4 * FRAME))
+			bytes += 4 * FRAME;
+	}
+	/* 100 Mbit in the second, and the bucket's 10 ms it started with */
+	CU_ASSERT(near((double)bytes * 8 / 1e6, 101.0, 3));
+	/* a frame queued: nobody skips it */
+	CU_ASSERT_EQUAL(nioc_enqueue(s, &m[0], &c[0], 1), 1);
+	clock_ns += HZ;
+	CU_ASSERT_EQUAL(nioc_admit(s, clock_ns, HZ, &m[1], &c[1], 3), 0);
+	CU_ASSERT_FALSE(nioc_admit_burst(s, clock_ns, HZ, 2, 3, 3 * FRAME));
+	for (unsigned int i = 1; i < 4; i++)
+		rte_pktmbuf_free(m[i]);
+	nioc_destroy(s);
+}
+
 #define ADD(s, fn) CU_add_test(s, #fn, fn)
 
 int main(void)
@@ -311,5 +346,6 @@ int main(void)
 	ADD(s, test_frames_the_device_refused_leave_first_next_time);
 	ADD(s, test_bad_parameters_are_refused_with_the_class_named);
 	ADD(s, test_new_parameters_apply_to_what_is_queued);
+	ADD(s, test_frames_skip_the_queue_only_when_nothing_waits);
 	return th_run_suites();
 }
