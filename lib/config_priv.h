@@ -49,6 +49,15 @@ int cfg_validate_vmknics(const struct vmk_config *cfg);
 /* The guest ports' rules (config_validate_guest.c): 0 or -EINVAL, the field named in the thread's reason. */
 int cfg_validate_guest_ports(const struct vmk_config *cfg);
 
+/* Take the host's marking, NIOC classes, uplink speeds and NIOC state to
+ * cfg's (config_apply_nioc.c): all or nothing; 0 or a negative errno with
+ * the library's reason. */
+struct vmk_host;
+int cfg_nioc_apply(struct vmk_host *host, const struct vmk_config *cfg);
+
+/* Marking and NIOC (config_validate_nioc.c): 0 or -EINVAL, the field named in the thread's reason. */
+int cfg_validate_nioc(const struct vmk_config *cfg);
+
 /* Is name a VMkernel interface's: vmk0, vmk1, ... (no leading zeros)? */
 bool cfg_vmk_name_ok(const char *name);
 
