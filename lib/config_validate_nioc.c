@@ -74,10 +74,10 @@ static int validate_speeds(const struct vmk_config_nioc *n, uint64_t reserved)
 			return vmk_err(-EINVAL, "nioc.uplinks.%s.speedMbps: %u is out of range "
 				       "1..%d", s->nic, s->speed_mbps, VMK_LINK_SPEED_MAX_MBPS);
 		if (reserved * 100 > (uint64_t)s->speed_mbps * VMK_NIOC_RESERVABLE_PCT)
-			return vmk_err(-EINVAL, "nioc.uplinks.%s.speedMbps: %u Mbit/s is too small "
-				       "for the reservations (%llu Mbit/s in all, at most %d%% of "
-				       "the speed)", s->nic, s->speed_mbps,
-				       (unsigned long long)reserved, VMK_NIOC_RESERVABLE_PCT);
+			return vmk_err(-EINVAL, "nioc.uplinks.%s.speedMbps: the reservations total "
+				       "%llu Mbit/s, more than %d%% of %s's %u Mbit/s", s->nic,
+				       (unsigned long long)reserved, VMK_NIOC_RESERVABLE_PCT,
+				       s->nic, s->speed_mbps);
 	}
 	return 0;
 }
