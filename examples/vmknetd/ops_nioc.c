@@ -77,9 +77,10 @@ static int class_list(struct daemon *d, const cJSON *args, cJSON **result, char 
 		if (o == NULL)
 			return -ENOMEM;
 		cJSON_AddStringToObject(o, "class", vmk_traffic_class_name(c));
-		if (add_sched(d, c, o, err, err_size) < 0) {
+		ret = add_sched(d, c, o, err, err_size);
+		if (ret < 0) {
 			cJSON_Delete(arr);
-			return -EIO;
+			return ret;
 		}
 		cJSON_AddNumberToObject(o, "dscp", m.dscp);
 		cJSON_AddNumberToObject(o, "cos", m.cos);

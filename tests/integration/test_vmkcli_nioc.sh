@@ -121,6 +121,7 @@ ok network nioc class set -t vMotion -s low -l -1 -p true
 expect_cls vMotion "{'Shares': 25, 'SharesLevel': 'low', 'Limit': -1, 'CoS': 4, 'PriorityTag': True}"
 ok network nioc class set --traffic-class faultToleranceLogging --shares normal --dscp 46 --cos 6
 expect_cls faultToleranceLogging "{'Shares': 50, 'SharesLevel': 'normal', 'DSCP': 46, 'CoS': 6}"
+ok network nioc class list
 expect_cls management "{'Shares': 50, 'Reservation': 0, 'Limit': -1, 'DSCP': -1, 'CoS': -1}"
 expect_cls virtualMachine "{'Shares': 100, 'SharesLevel': 'high'}"
 python3 - "$cfg" <<'PY' || fail "saved nioc section"
@@ -184,6 +185,13 @@ ok network nic set -n vmnic0 --speed 0
 json network nioc get | json_check "assert d['Uplinks'][0]['Speed'] == 0, d"
 python3 -c "import json; assert json.load(open('$cfg'))['nioc']['uplinks'] == {}" ||
 	fail "speed 0 left in the file"
+# The device's own speed (af_packet: 10000) is checked when the change is
+# applied: refused by the library, with the uplink named; the DSCP given
+# with it is not applied either.
+before=$(state)
+refused 1 'reservations total 7501 Mbit/s, more than 75% of vmnic0' \
+	network nioc class set -t iSCSI --reservation 7401 --dscp 10
+[ "$before" = "$(state)" ] || fail "a change the library refused changed the daemon"
 ok network nioc set --enabled false
 ok network nioc class set -t vMotion --shares normal --reservation 0 --limit -1 --dscp -1 --cos -1 --priority-tag false
 expect_cls vMotion "{'Shares': 50, 'Reservation': 0, 'Limit': -1, 'DSCP': -1, 'CoS': -1, 'PriorityTag': False}"
