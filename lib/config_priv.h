@@ -1,8 +1,9 @@
 /*
  * Shared by the config_*.c files: limits the public header states in
  * words, and the helpers of the model (config_model.c) that the files above
- * it use. Order, bottom to top: model <- validate_ip, validate_guest <-
- * validate <- json <- file, apply; no file calls one above it.
+ * it use. Order, bottom to top: model <- validate_ip, validate_guest,
+ * validate_nioc <- validate <- json (json_fw, json_nioc) <- file, apply
+ * (apply_nioc); no file calls one above it.
  */
 #ifndef VMK_LIB_CONFIG_PRIV_H
 #define VMK_LIB_CONFIG_PRIV_H
