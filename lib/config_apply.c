@@ -8,7 +8,8 @@
  * Order: removals (guest ports, uplinks, port groups, then vSwitches),
  * changes (MTU, MAC table, VLANs), additions (vSwitches, port groups, then
  * uplinks; guest ports after the adapters), then the policies (a teaming
- * policy names uplinks, so they must exist) and last the host firewall
+ * policy names uplinks, so they must exist), marking and NIOC (the uplinks'
+ * speeds: config_apply_nioc.c) and last the host firewall
  * (plan_firewall says why). Removing
  * everything first lets an uplink or a port group move between vSwitches in
  * one change. The library keeps teaming by uplink name, so removing an
@@ -68,6 +69,7 @@ enum step_kind {
 	STEP_NIC_ENABLED,
 	STEP_NIC_TAGS,
 	STEP_FIREWALL,      /* the host firewall: fw new, old_fw old */
+	STEP_NIOC,          /* marking, NIOC, uplink speeds: cfg new, old_cfg old */
 };
 
 struct step {
@@ -89,6 +91,8 @@ struct step {
 	const struct vmk_config_guest_port *guest;
 	/* The firewall step: the new and the old configuration. */
 	const struct vmk_fw_config *fw, *old_fw;
+	/* The NIOC step: the new and the old documents. */
+	const struct vmk_config *cfg, *old_cfg;
 };
 
 struct plan {
@@ -351,6 +355,10 @@ static int check_transition(const struct plan *p, const struct vmk_config *from,
 				 p->nics[0].name, p->nics[p->n_nics - 1].name);
 		}
 	}
+	for (unsigned int i = 0; i < to->nioc.n_speeds; i++)
+		if (nic_in(p, to->nioc.speeds[i].nic) == NULL)
+			return vmk_err(-ENODEV, "nioc.uplinks.%s: no NIC named %s",
+				       to->nioc.speeds[i].nic, to->nioc.speeds[i].nic);
 	return 0;
 }
 
@@ -800,6 +808,7 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 			[STEP_NIC_IPV4] = STEP_NIC_IPV4, [STEP_NIC_GATEWAY] = STEP_NIC_GATEWAY,
 			[STEP_NIC_MTU] = STEP_NIC_MTU, [STEP_NIC_ENABLED] = STEP_NIC_ENABLED,
 			[STEP_NIC_TAGS] = STEP_NIC_TAGS, [STEP_FIREWALL] = STEP_FIREWALL,
+			[STEP_NIOC] = STEP_NIOC,
 		};
 		k = inverse[k];
 		if (k == STEP_PG_ADD)
@@ -807,6 +816,8 @@ static int step_run(struct vmk_host *host, const struct step *s, bool undo)
 	}
 	if (k == STEP_FIREWALL)
 		return vmk_firewall_apply(host, undo ? s->old_fw : s->fw);
+	if (k == STEP_NIOC)
+		return cfg_nioc_apply(host, undo ? s->old_cfg : s->cfg);
 	if (k >= STEP_NS_ADD)
 		return ip_step_run(host, s, k, undo);
 	if (k == STEP_VS_ADD)
@@ -875,9 +886,10 @@ static void step_describe(const struct step *s, char *buf, size_t size)
 		[STEP_NIC_GATEWAY] = "set the gateway of", [STEP_NIC_MTU] = "set the MTU of",
 		[STEP_NIC_ENABLED] = "enable or disable", [STEP_NIC_TAGS] = "set the tags of",
 		[STEP_FIREWALL] = "apply the firewall",
+		[STEP_NIOC] = "apply the traffic marking and NIOC settings",
 	};
 
-	if (s->kind == STEP_FIREWALL)
+	if (s->kind == STEP_FIREWALL || s->kind == STEP_NIOC)
 		snprintf(buf, size, "%s", what[s->kind]);
 	else if (s->kind >= STEP_NS_ADD)
 		snprintf(buf, size, "%s %s", what[s->kind], s->nic != NULL ? s->nic->name :
@@ -961,7 +973,7 @@ static unsigned int max_steps(const struct vmk_config *c)
 		n += 5 + 2 * c->vswitches[i].n_portgroups + c->vswitches[i].n_uplinks;
 	for (unsigned int i = 0; i < c->n_netstacks; i++)
 		n += 4 + 2 * c->netstacks[i].n_routes;
-	return n + 8 * c->n_vmknics + 2 * c->n_guest_ports + 1;   /* + the firewall */
+	return n + 8 * c->n_vmknics + 2 * c->n_guest_ports + 2;   /* + firewall, NIOC */
 }
 
 /*
@@ -982,6 +994,22 @@ static void plan_firewall(struct plan *p, const struct vmk_config *from,
 	s->kind = STEP_FIREWALL;
 	s->fw = &to->firewall;
 	s->old_fw = &from->firewall;
+}
+
+/*
+ * NIOC after the uplinks (their speeds) and before the firewall (which
+ * must come last). The step sets only what differs from what runs, so it
+ * is always planned: a new uplink gets its NIC's speed.
+ */
+static void plan_nioc(struct plan *p, const struct vmk_config *from,
+		      const struct vmk_config *to)
+{
+	struct step *s = &p->steps[p->n++];
+
+	memset(s, 0, sizeof(*s));
+	s->kind = STEP_NIOC;
+	s->cfg = to;
+	s->old_cfg = from;
 }
 
 static int config_apply(struct vmk_host *host, const struct vmk_config *from,
@@ -1023,6 +1051,7 @@ static int config_apply(struct vmk_host *host, const struct vmk_config *from,
 	plan_ip_additions(&p, from, to);
 	plan_guest_additions(&p, from, to);
 	plan_policies(&p, from, to);
+	plan_nioc(&p, from, to);
 	plan_firewall(&p, from, to);
 	ret = plan_run(host, &p);
 	free(p.steps);

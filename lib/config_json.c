@@ -840,7 +840,8 @@ static int read_guest_ports(const cJSON *root, struct vmk_config *cfg)
 static int read_root(const cJSON *root, struct vmk_config *cfg)
 {
 	static const char *const known[] = { "schema_version", "host", "vswitches", "netstacks",
-					     "vmknics", "guest_ports", "firewall", NULL };
+					     "vmknics", "guest_ports", "firewall", "nioc",
+					     NULL };
 	static const char *const host_known[] = { "name", NULL };
 	const cJSON *host, *vss, *e;
 	uint32_t version = 0;
@@ -881,7 +882,9 @@ static int read_root(const cJSON *root, struct vmk_config *cfg)
 	ret = read_ip(root, cfg);
 	if (ret == 0)
 		ret = read_guest_ports(root, cfg);
-	return ret == 0 ? cfg_fw_from_json(root, &cfg->firewall) : ret;
+	if (ret == 0)
+		ret = cfg_fw_from_json(root, &cfg->firewall);
+	return ret == 0 ? cfg_nioc_from_json(root, &cfg->nioc) : ret;
 }
 
 static bool only_space(const char *p, size_t n)
@@ -1242,7 +1245,7 @@ int vmk_config_to_json(const struct vmk_config *cfg, char **text)
 		}
 	}
 	s = host != NULL && vss != NULL && emit_ip(root, cfg) && emit_guest_ports(root, cfg) &&
-	    cfg_fw_to_json(root, &cfg->firewall) ?
+	    cfg_fw_to_json(root, &cfg->firewall) && cfg_nioc_to_json(root, &cfg->nioc) ?
 	    cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
 	if (s == NULL)

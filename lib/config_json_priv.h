@@ -58,4 +58,14 @@ int cfg_fw_from_json(const cJSON *root, struct vmk_fw_config *fw);
 /* Add "firewall" to root: false when out of memory. */
 bool cfg_fw_to_json(cJSON *root, const struct vmk_fw_config *fw);
 
+struct vmk_config_nioc;
+
+/* The document's "nioc" section (config_json_nioc.c): absent leaves nioc
+ * as it is (the default); present, what it leaves out keeps the default.
+ * 0 or -EINVAL with the path in the reason. */
+int cfg_nioc_from_json(const cJSON *root, struct vmk_config_nioc *nioc);
+
+/* Add "nioc" to root: false when out of memory. */
+bool cfg_nioc_to_json(cJSON *root, const struct vmk_config_nioc *nioc);
+
 #endif

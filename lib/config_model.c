@@ -50,6 +50,55 @@ void vmk_config_init_empty(struct vmk_config *cfg)
 	snprintf(cfg->host_name, sizeof(cfg->host_name), "%s", CFG_DEFAULT_HOST);
 	cfg_netstacks_init(cfg);
 	vmk_fw_config_default(&cfg->firewall);
+	vmk_config_nioc_default(&cfg->nioc);
+}
+
+void vmk_config_nioc_default(struct vmk_config_nioc *n)
+{
+	memset(n, 0, sizeof(*n));
+	for (unsigned int c = 0; c < VMK_TC_COUNT; c++) {
+		struct vmk_config_nioc_class *k = &n->classes[c];
+
+		k->sched.shares = c == VMK_TC_VIRTUAL_MACHINE ? VMK_NIOC_SHARES_HIGH :
+				  VMK_NIOC_SHARES_NORMAL;
+		k->sched.limit_mbps = VMK_NIOC_UNLIMITED;
+		k->mark.dscp = -1;
+		k->mark.cos = -1;
+	}
+}
+
+uint32_t vmk_config_nic_speed(const struct vmk_config *cfg, const char *nic)
+{
+	for (unsigned int i = 0; cfg != NULL && nic != NULL && i < cfg->nioc.n_speeds &&
+	     i < VMK_CONFIG_MAX_NIC_SPEEDS; i++)
+		if (strcmp(cfg->nioc.speeds[i].nic, nic) == 0)
+			return cfg->nioc.speeds[i].speed_mbps;
+	return 0;
+}
+
+int vmk_config_set_nic_speed(struct vmk_config *cfg, const char *nic, uint32_t mbps)
+{
+	struct vmk_config_nioc *n = &cfg->nioc;
+	unsigned int i = 0;
+
+	while (i < n->n_speeds && strcmp(n->speeds[i].nic, nic) != 0)
+		i++;
+	if (mbps == 0) {
+		if (i < n->n_speeds) {
+			memmove(&n->speeds[i], &n->speeds[i + 1],
+				(n->n_speeds - i - 1) * sizeof(n->speeds[0]));
+			n->n_speeds--;
+		}
+		return 0;
+	}
+	if (i == n->n_speeds) {
+		if (n->n_speeds >= VMK_CONFIG_MAX_NIC_SPEEDS)
+			return -ENOSPC;
+		snprintf(n->speeds[i].nic, sizeof(n->speeds[i].nic), "%s", nic);
+		n->n_speeds++;
+	}
+	n->speeds[i].speed_mbps = mbps;
+	return 0;
 }
 
 static const char *const cdp_names[] = {

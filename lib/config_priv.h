@@ -1,8 +1,9 @@
 /*
  * Shared by the config_*.c files: limits the public header states in
  * words, and the helpers of the model (config_model.c) that the files above
- * it use. Order, bottom to top: model <- validate_ip, validate_guest <-
- * validate <- json <- file, apply; no file calls one above it.
+ * it use. Order, bottom to top: model <- validate_ip, validate_guest,
+ * validate_nioc <- validate <- json (json_fw, json_nioc) <- file, apply
+ * (apply_nioc); no file calls one above it.
  */
 #ifndef VMK_LIB_CONFIG_PRIV_H
 #define VMK_LIB_CONFIG_PRIV_H
@@ -48,6 +49,15 @@ int cfg_validate_vmknics(const struct vmk_config *cfg);
 
 /* The guest ports' rules (config_validate_guest.c): 0 or -EINVAL, the field named in the thread's reason. */
 int cfg_validate_guest_ports(const struct vmk_config *cfg);
+
+/* Take the host's marking, NIOC classes, uplink speeds and NIOC state to
+ * cfg's (config_apply_nioc.c): all or nothing; 0 or a negative errno with
+ * the library's reason. */
+struct vmk_host;
+int cfg_nioc_apply(struct vmk_host *host, const struct vmk_config *cfg);
+
+/* Marking and NIOC (config_validate_nioc.c): 0 or -EINVAL, the field named in the thread's reason. */
+int cfg_validate_nioc(const struct vmk_config *cfg);
 
 /* Is name a VMkernel interface's: vmk0, vmk1, ... (no leading zeros)? */
 bool cfg_vmk_name_ok(const char *name);

@@ -259,6 +259,8 @@ int cfg_validate(const struct vmk_config *cfg)
 		ret = cfg_validate_vmknics(cfg);
 	if (ret == 0)
 		ret = cfg_validate_guest_ports(cfg);
+	if (ret == 0)
+		ret = cfg_validate_nioc(cfg);
 	return ret == 0 ? validate_firewall(cfg) : ret;
 }
 

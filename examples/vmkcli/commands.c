@@ -164,10 +164,60 @@ static const struct column nic_stats_cols[] = {
 	END_COLS
 };
 
-/* ---- traffic classes: `network nioc class list|stats get` ---------- */
+/* ---- Network I/O Control: `network nioc get|set`, `nioc class list|set|stats get` */
+
+static const struct opt_spec nic_set_opts[] = {
+	{ 'n', "nic-name", "nic_name", OPT_STRING, true, "The physical NIC (vmnicN)." },
+	{ 'S', "speed", "speed", OPT_INT, true,
+	  "The speed in Mbit/s Network I/O Control schedules the NIC against while it is an "
+	  "uplink, 1-400000; 0: the speed the device reports." },
+	END_OPTS
+};
+
+static const struct opt_spec nioc_set_opts[] = {
+	{ 'e', "enabled", "enabled", OPT_BOOL, true,
+	  "Turn Network I/O Control on or off on every uplink." },
+	END_OPTS
+};
+
+static const struct opt_spec nioc_class_set_opts[] = {
+	{ 't', "traffic-class", "traffic_class", OPT_STRING, true,
+	  "The traffic class (management, vMotion, vSphereProvisioning, faultToleranceLogging, "
+	  "iSCSI, NFS, vSAN, vSphereReplication, virtualMachine; any case)." },
+	{ 's', "shares", "shares", OPT_STRING, false,
+	  "The class's shares: low (25), normal (50), high (100) or a number 1-100." },
+	{ 'r', "reservation", "reservation", OPT_INT, false,
+	  "Mbit/s guaranteed on each uplink (0: none; all classes together at most 75% of an "
+	  "uplink's speed)." },
+	{ 'l', "limit", "limit", OPT_INT, false,
+	  "Mbit/s at most on each uplink, not below the reservation; -1: unlimited." },
+	{ 'd', "dscp", "dscp", OPT_INT, false,
+	  "The DSCP written into the class's IPv4 headers, 0-63; -1: none." },
+	{ 'c', "cos", "cos", OPT_INT, false,
+	  "The 802.1p priority (CoS) of the class's tagged frames, 0-7; -1: none." },
+	{ 'p', "priority-tag", "priority_tag", OPT_BOOL, false,
+	  "With a CoS: give untagged frames a priority tag (VLAN 0) to carry it." },
+	END_OPTS
+};
+
+static const struct column nioc_get_cols[] = {
+	{ "Enabled", "Enabled", "enabled", COL_BOOL },
+	{ "Uplinks", "Uplinks", "uplinks", COL_STRUCT_LIST },
+	{ "Name", "Name", "name", COL_MEMBER },
+	{ "vSwitch", "vSwitch", "vswitch", COL_MEMBER },
+	{ "Speed", "Speed", "speed", COL_MEMBER },
+	{ "Capacity", "Capacity", "capacity", COL_MEMBER },
+	{ "Scheduled", "Scheduled", "scheduled", COL_MEMBER },
+	{ "Reason", "Reason", "reason", COL_MEMBER },
+	END_COLS
+};
 
 static const struct column nioc_class_cols[] = {
 	{ "Class", "Class", "class", COL_STRING },
+	{ "Shares", "Shares", "shares", COL_INT },
+	{ "Shares Level", "SharesLevel", "shares_level", COL_STRING },
+	{ "Reservation", "Reservation", "reservation", COL_INT },
+	{ "Limit", "Limit", "limit", COL_INT },
 	{ "DSCP", "DSCP", "dscp", COL_INT },
 	{ "CoS", "CoS", "cos", COL_INT },
 	{ "Priority Tag", "PriorityTag", "priority_tag", COL_BOOL },
@@ -301,6 +351,9 @@ const struct command commands[] = {
 	  "nic.list", no_opts, OUT_TABLE, nic_cols, "PhysicalNic", NULL },
 	{ "network nic get", "Get the generic information of a physical NIC.",
 	  "nic.get", nic_stats_opts, OUT_FIELDS, nic_get_cols, "NICInfo", NULL },
+	{ "network nic set", "Set the speed Network I/O Control gives a physical NIC (for a "
+	  "virtual NIC that reports none, or to schedule below the wire's rate).",
+	  "nic.set", nic_set_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network nic down", "Take a physical NIC's link down: teams fail over from it, as if "
 	  "its cable were pulled (not kept across a restart).",
 	  "nic.down", nic_stats_opts, OUT_NONE, NULL, NULL, NULL },
@@ -309,8 +362,16 @@ const struct command commands[] = {
 	{ "network nic stats get", "Get the statistics of a physical NIC.",
 	  "nic.stats", nic_stats_opts, OUT_OBJECT, nic_stats_cols, "NicStats",
 	  "NIC statistics for %s" },
-	{ "network nioc class list", "List the traffic classes and their marking (DSCP, "
-	  "CoS: -1 none).",
+	{ "network nioc get", "Get whether Network I/O Control is on, and each uplink's speed, "
+	  "capacity and whether it is scheduled.", "nioc.get", no_opts, OUT_FIELDS,
+	  nioc_get_cols, "NetworkIOControl", NULL },
+	{ "network nioc set", "Turn Network I/O Control on or off.",
+	  "nioc.set", nioc_set_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network nioc class set", "Set a traffic class's shares, reservation, limit and "
+	  "marking (only the options given change; all or nothing).",
+	  "nioc.class.set", nioc_class_set_opts, OUT_NONE, NULL, NULL, NULL },
+	{ "network nioc class list", "List the traffic classes: shares, reservation and limit "
+	  "(Mbit/s, -1 unlimited), and marking (DSCP, CoS: -1 none).",
 	  "nioc.class.list", no_opts, OUT_TABLE, nioc_class_cols, "TrafficClass", NULL },
 	{ "network nioc class stats get", "Get what a physical NIC sent of each traffic class.",
 	  "nioc.class.stats", nic_stats_opts, OUT_TABLE, nioc_stats_cols, "ClassStats", NULL },
@@ -387,7 +448,8 @@ const struct namespace_help namespaces[] = {
 	{ "network nic", "Operations on the physical NICs." },
 	{ "network nic stats", "Statistics of the physical NICs." },
 	{ "network nioc", "Network I/O Control: traffic classes on the uplinks." },
-	{ "network nioc class", "The traffic classes: marking and counters." },
+	{ "network nioc class", "The traffic classes: shares, reservation, limit, marking and "
+	  "counters." },
 	{ "network nioc class stats", "Per-class statistics of the physical NICs." },
 	{ "network vswitch", "Commands to list and manipulate virtual switches." },
 	{ "network vswitch standard", "Commands to list and manipulate standard virtual "

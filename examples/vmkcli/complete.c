@@ -37,6 +37,7 @@ static const struct {
 	{ "active-uplinks", "network nic list" },
 	{ "standby-uplinks", "network nic list" },
 	{ "ruleset-id", "network firewall ruleset list" },
+	{ "traffic-class", "network nioc class list" },
 };
 
 /* Options whose values are a fixed set of words. */
@@ -48,6 +49,7 @@ static const struct {
 	{ "direction", { "Inbound", "Outbound", NULL } },
 	{ "protocol", { "TCP", "UDP", "ICMP", NULL } },
 	{ "port-type", { "Dst", "Src", NULL } },
+	{ "shares", { "low", "normal", "high", NULL } },
 };
 
 static const char *const formatters[] = { "table", "json", "csv", "keyvalue", "xml" };

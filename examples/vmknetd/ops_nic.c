@@ -1,6 +1,9 @@
 /*
- * Physical NICs: esxcli's `network nic list|get|up|down` and `network nic
- * stats get`. A NIC is an ethdev EAL probed at start; what the switch
+ * Physical NICs: esxcli's `network nic list|get|set|up|down` and `network
+ * nic stats get`. `nic set -S` sets the speed Network I/O Control
+ * schedules the NIC against while it is an uplink (the configuration's
+ * "nioc.uplinks"; saved, like every change); list and get show it as the
+ * Speed when set. A NIC is an ethdev EAL probed at start; what the switch
  * counts on it (drops by reason, multicast) is added while it is an uplink.
  * `nic down` is run-time state, as on ESXi: not saved, gone at restart; it
  * follows the NIC when it is removed from a vSwitch and added again.
@@ -80,7 +83,10 @@ static void add_nic(struct daemon *d, const struct vmk_config_nic *nic, cJSON *o
 	cJSON_AddStringToObject(o, "admin_status", up ? "Up" : "Down");
 	cJSON_AddStringToObject(o, "link_status",
 				up && link.link_status == RTE_ETH_LINK_UP ? "Up" : "Down");
-	cJSON_AddNumberToObject(o, "speed", up && link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN ?
+	/* The speed NIOC uses: the one set (nic set -S), else the link's. */
+	cJSON_AddNumberToObject(o, "speed", vmk_config_nic_speed(d->cfg, nic->name) != 0 ?
+				vmk_config_nic_speed(d->cfg, nic->name) :
+				up && link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN ?
 				link.link_speed : 0);
 	cJSON_AddStringToObject(o, "duplex",
 				link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "Full" : "Half");
@@ -309,7 +315,36 @@ static int nic_up(struct daemon *d, const cJSON *args, cJSON **result, char *err
 	return nic_set_admin(d, args, true, err, err_size);
 }
 
+/* `nic set -n vmnicN -S MBPS`: the speed NIOC schedules the NIC against
+ * (0: back to the device's). A change like any other: the commit checks
+ * that the reservations fit and saves it. */
+static int nic_set(struct daemon *d, const cJSON *args, struct vmk_config *next, char *err,
+		   size_t err_size)
+{
+	const struct vmk_config_nic *nic = nic_arg(d, args, err, err_size);
+	uint32_t mbps;
+	int ret;
+
+	if (nic == NULL)
+		return -ENODEV;
+	ret = arg_uint(args, "speed", false, 0, VMK_LINK_SPEED_MAX_MBPS, &mbps, "--speed", err,
+		       err_size);
+	if (ret == -ENOENT) {
+		op_errf(err, err_size, "nothing to set: give -S|--speed MBPS (0: the device's)");
+		return -EINVAL;
+	}
+	if (ret < 0)
+		return ret;
+	if (vmk_config_set_nic_speed(next, nic->name, mbps) < 0) {
+		op_errf(err, err_size, "speeds are set on %u NICs already, the most there can be",
+			VMK_CONFIG_MAX_NIC_SPEEDS);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 const struct op nic_ops[] = {
+	{ "nic.set", NULL, nic_set },
 	{ "nic.list", nic_list, NULL },
 	{ "nic.get", nic_get, NULL },
 	{ "nic.down", nic_down, NULL },

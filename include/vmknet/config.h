@@ -126,6 +126,31 @@
  * zero), each once; the list is kept while "allowed_all" is true (as on
  * ESXi) and used when it is false. The emitter writes every field.
  *
+ * Traffic marking and Network I/O Control (include/vmknet/traffic.h; an
+ * optional member of the root, absent means the library's defaults:
+ * NIOC off, every class normal shares except virtualMachine high, no
+ * reservation, no limit, no marking, no speed set):
+ *
+ *     "nioc": { "enabled": true,
+ *       "classes": {
+ *         "vMotion": { "shares": 100, "reservationMbps": 0, "limitMbps": -1,
+ *                      "dscp": 26, "cos": 4, "priorityTag": false } },
+ *       "uplinks": { "vmnic0": { "speedMbps": 2000 } } }
+ *
+ * "classes" is keyed by class name (vmk_traffic_class_parse: any case,
+ * each class once); a class not listed, and a field left out, keeps its
+ * default. "shares" 1..100, "reservationMbps" 0..VMK_LINK_SPEED_MAX_MBPS,
+ * "limitMbps" 1..VMK_LINK_SPEED_MAX_MBPS or -1 (unlimited) and not below
+ * the reservation, "dscp" 0..63 or -1 (none; virtualMachine takes none),
+ * "cos" 0..7 or -1, "priorityTag" only with a CoS. "uplinks" holds the
+ * capacity NIOC gives a NIC (vmk_port_set_link_speed), keyed by NIC
+ * name, "speedMbps" 1..VMK_LINK_SPEED_MAX_MBPS; a NIC not listed uses its
+ * device's speed. The setting belongs to the NIC: it applies whenever the
+ * NIC is an uplink, on any vSwitch. The reservations of all classes
+ * together fit in VMK_NIOC_RESERVABLE_PCT % of every speed listed (a
+ * device's own speed is checked when the change is applied). The emitter
+ * writes every class with every field, and only the speeds set.
+ *
  * Every field is typed and ranged; unknown fields are refused (so a document
  * written by a newer vmknet is not silently half-read). In a vSwitch, "mtu",
  * "ports", "fdb", "uplinks" and "portgroups" may be left out (defaults as in
@@ -150,6 +175,7 @@
 #include <vmknet/firewall.h>
 #include <vmknet/netstack.h>
 #include <vmknet/policy.h>
+#include <vmknet/traffic.h>
 #include <vmknet/vmknic.h>
 #include <vmknet/vswitch.h>
 
@@ -269,6 +295,27 @@ struct vmk_config_guest_port {
 	uint8_t mac[6];                /* registered in the FDB; all zero: none yet */
 };
 
+/* A class's Network I/O Control settings and marking (traffic.h). */
+struct vmk_config_nioc_class {
+	struct vmk_nioc_class sched;      /* shares, reservation, limit */
+	struct vmk_traffic_marking mark;  /* DSCP, CoS, priority tag */
+};
+
+/* The capacity NIOC gives a NIC while it is an uplink. */
+struct vmk_config_nic_speed {
+	char nic[VMK_NAME_MAX];
+	uint32_t speed_mbps;              /* 1..VMK_LINK_SPEED_MAX_MBPS */
+};
+
+#define VMK_CONFIG_MAX_NIC_SPEEDS 64
+
+struct vmk_config_nioc {
+	bool enabled;
+	struct vmk_config_nioc_class classes[VMK_TC_COUNT];
+	unsigned int n_speeds;
+	struct vmk_config_nic_speed speeds[VMK_CONFIG_MAX_NIC_SPEEDS];
+};
+
 struct vmk_config {
 	char host_name[VMK_NAME_MAX];
 	unsigned int n_vswitches;
@@ -280,6 +327,7 @@ struct vmk_config {
 	unsigned int n_guest_ports;
 	struct vmk_config_guest_port guest_ports[VMK_CONFIG_MAX_GUEST_PORTS];
 	struct vmk_fw_config firewall;  /* the host firewall (firewall.h) */
+	struct vmk_config_nioc nioc;    /* marking and NIOC (traffic.h) */
 };
 
 /*
@@ -387,6 +435,14 @@ struct vmk_config_guest_port *vmk_config_find_guest_port(struct vmk_config *cfg,
  */
 unsigned int vmk_config_guest_fill_macs(struct vmk_config *cfg);
 
+/* The library's NIOC and marking defaults (see "nioc" above). */
+void vmk_config_nioc_default(struct vmk_config_nioc *n);
+
+/* The speed set for NIC nic (0: none, the device's), and setting it
+ * (0 removes it). Set returns 0, or -ENOSPC when the table is full. */
+uint32_t vmk_config_nic_speed(const struct vmk_config *cfg, const char *nic);
+int vmk_config_set_nic_speed(struct vmk_config *cfg, const char *nic, uint32_t mbps);
+
 /* The vSwitch an uplink is attached to, or NULL when it is free. */
 struct vmk_config_vswitch *vmk_config_find_uplink(struct vmk_config *cfg, const char *name);
 
@@ -460,7 +516,9 @@ int vmk_config_save_file(const char *path, const struct vmk_config *cfg,
  * that a refused change touches nothing. If a step still fails (device
  * error, out of memory, a port group that has ports), the steps already
  * done are undone in reverse and the host is back as `from` described it.
- * The firewall (vmk_firewall_apply) is applied last, when it differs.
+ * Marking and NIOC (the "nioc" section) are applied after the uplinks
+ * exist, as one all-or-nothing step, and the firewall
+ * (vmk_firewall_apply) last, when it differs.
  * The host name is not applied (it has no running counterpart yet).
  *
  * Returns 0, or a negative errno with the reason in err.

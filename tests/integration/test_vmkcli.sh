@@ -126,7 +126,7 @@ comp() { VMKCLI_CONTROL=$sock "$CLI" --complete "$@"; }
 comp network vswitch standard portgroup add -p Temp2 "" | grep -qx -- '--vswitch-name' || fail "options"
 [ "$(comp network vswitch standard set -v vSwitch0 -c "" | tr '\n' ' ')" = "down listen advertise both " ] ||
 	fail "cdp-status values: $(comp network vswitch standard set -v vSwitch0 -c "")"
-[ "$(comp network nic "" | tr '\n' ' ')" = "list get down up stats " ] ||
+[ "$(comp network nic "" | tr '\n' ' ')" = "list get set down up stats " ] ||
 	fail "nic commands: $(comp network nic "")"
 comp network vswitch standard portgroup add -p Temp2 "" | grep -q -- '--portgroup-name' &&
 	fail "an option already given is offered again"
@@ -136,6 +136,10 @@ comp network vswitch standard portgroup remove -v vSwitch1 -p St | grep -qx 'Sto
 	fail "port group names from the daemon"
 [ "$(comp network ip interface ipv4 get -i "" | head -n 1)" = vmk0 ] || fail "interface names"
 comp --formatter "" | grep -qx xml || fail "formatters"
+[ "$(comp network nioc class set -t "" | head -n 2 | tr '\n' ' ')" = "management vMotion " ] ||
+	fail "traffic class names: $(comp network nioc class set -t "")"
+[ "$(comp network nioc class set -t vMotion --shares "" | tr '\n' ' ')" = "low normal high " ] ||
+	fail "shares levels: $(comp network nioc class set -t vMotion --shares "")"
 [ -z "$(comp network bogus "")" ] || fail "an unknown word completes to something"
 # bash's own completion, through the installed file: a name with a space is quoted.
 out=$(VMKCLI_CONTROL=$sock bash -c '. examples/vmkcli/vmkcli.bash-completion

@@ -50,6 +50,7 @@ declare -A args=(
 	["network firewall ruleset list"]=""
 	["network firewall ruleset allowedip list"]=""
 	["network firewall ruleset rule list"]=""
+	["network nioc get"]=""
 	["network nioc class list"]=""
 	["network nioc class stats get"]="-n vmnic0"
 )

@@ -20,9 +20,9 @@
 
 #include <vmknet/vmknet.h>
 
+#include "support/config_doc.h"
 #include "support/harness.h"
 
-static char err[VMK_CONFIG_ERR_SIZE];
 
 #define DOC(fw) "{\"schema_version\": 1, \"host\": {\"name\": \"esx1\"}, \"vswitches\": []" \
 	fw "}"
@@ -31,27 +31,6 @@ static char err[VMK_CONFIG_ERR_SIZE];
 #define CUSTOM(rules) RS("{\"name\": \"myService\", \"rules\": [" rules "]}")
 #define RULE(d, p, port) "{\"direction\": \"" d "\", \"protocol\": \"" p "\", \"port\": " port "}"
 
-static int parse_into(const char *text, struct vmk_config *cfg)
-{
-	err[0] = '\0';
-	return vmk_config_from_json(text, strlen(text), cfg, err, sizeof(err));
-}
-
-/* The document is refused with -EINVAL and a reason containing `why`. */
-static void refused(const char *text, const char *why)
-{
-	struct vmk_config *cfg;
-
-	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0);
-	CU_ASSERT_EQUAL(parse_into(text, cfg), -EINVAL);
-	if (strstr(err, why) == NULL) {
-		printf("\n      reason \"%s\" lacks \"%s\"", err, why);
-		CU_FAIL("reason does not name the problem");
-	}
-	CU_ASSERT_STRING_EQUAL(vmk_last_error(), err);
-	vmk_config_destroy(cfg);
-}
-
 static void test_a_document_without_firewall_runs_the_default_one(void)
 {
 	struct vmk_config *cfg;
@@ -59,16 +38,16 @@ static void test_a_document_without_firewall_runs_the_default_one(void)
 
 	CU_ASSERT_FATAL(def != NULL && vmk_config_create(&cfg) == 0);
 	vmk_fw_config_default(def);
-	CU_ASSERT_EQUAL(parse_into(DOC(""), cfg), 0);
+	CU_ASSERT_EQUAL(th_cfg_parse(DOC(""), cfg), 0);
 	CU_ASSERT_EQUAL(memcmp(&cfg->firewall, def, sizeof(*def)), 0);
 	CU_ASSERT_FALSE(cfg->firewall.enabled);
 	/* An empty section is the default too. */
-	CU_ASSERT_EQUAL(parse_into(FW(""), cfg), 0);
+	CU_ASSERT_EQUAL(th_cfg_parse(FW(""), cfg), 0);
 	CU_ASSERT_EQUAL(memcmp(&cfg->firewall, def, sizeof(*def)), 0);
 	/* The built-in default configuration carries it. */
 	vmk_config_init_default(cfg);
 	CU_ASSERT_EQUAL(memcmp(&cfg->firewall, def, sizeof(*def)), 0);
-	CU_ASSERT_EQUAL(vmk_config_validate(cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_config_validate(cfg, th_cfg_err, sizeof(th_cfg_err)), 0);
 	free(def);
 	vmk_config_destroy(cfg);
 }
@@ -100,13 +79,13 @@ static void test_every_firewall_field_round_trips(void)
 	rs->rules[1] = (struct vmk_fw_rule){ VMK_FW_OUTBOUND, VMK_FW_UDP, VMK_FW_PORT_SRC,
 					     53, 53 };
 	rs->rules[2] = (struct vmk_fw_rule){ VMK_FW_INBOUND, VMK_FW_ICMP, VMK_FW_PORT_DST, 8, 8 };
-	CU_ASSERT_EQUAL(vmk_config_validate(cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_config_validate(cfg, th_cfg_err, sizeof(th_cfg_err)), 0);
 	CU_ASSERT_EQUAL_FATAL(vmk_config_to_json(cfg, &text), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"default_action\":\t\"PASS\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"8000-8010\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"198.51.100.7\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"203.0.113.0/24\""));
-	CU_ASSERT_EQUAL(parse_into(text, back), 0);
+	CU_ASSERT_EQUAL(th_cfg_parse(text, back), 0);
 	CU_ASSERT_EQUAL(memcmp(&cfg->firewall, &back->firewall, sizeof(cfg->firewall)), 0);
 	CU_ASSERT_EQUAL(memcmp(cfg, back, sizeof(*cfg)), 0);
 	CU_ASSERT_EQUAL_FATAL(vmk_config_to_json(back, &again), 0);
@@ -123,11 +102,11 @@ static void test_omitted_ruleset_fields_take_defaults(void)
 	struct vmk_fw_ruleset *rs;
 
 	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0);
-	CU_ASSERT_EQUAL(parse_into(RS("{\"name\": \"vMotion\", \"enabled\": false},"
+	CU_ASSERT_EQUAL(th_cfg_parse(RS("{\"name\": \"vMotion\", \"enabled\": false},"
 				      "{\"name\": \"myService\", \"rules\": ["
 				      RULE("inbound", "tcp", "\"900\"") ","
 				      RULE("Outbound", "UDP", "7000") "]}"), cfg), 0);
-	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_STRING_EQUAL(th_cfg_err, "");
 	CU_ASSERT_FALSE(cfg->firewall.enabled);
 	CU_ASSERT_FALSE(cfg->firewall.default_pass);
 	CU_ASSERT_EQUAL(cfg->firewall.conn_max, VMK_FW_CONN_DEFAULT);
@@ -150,7 +129,7 @@ static void test_omitted_ruleset_fields_take_defaults(void)
 	CU_ASSERT_EQUAL(rs->rules[1].protocol, VMK_FW_UDP);
 	CU_ASSERT_EQUAL(rs->rules[1].port_begin, 7000);
 	/* A built-in given its own rules (any order) is accepted. */
-	CU_ASSERT_EQUAL(parse_into(RS("{\"name\": \"vMotion\", \"rules\": ["
+	CU_ASSERT_EQUAL(th_cfg_parse(RS("{\"name\": \"vMotion\", \"rules\": ["
 				      RULE("Outbound", "TCP", "\"8000\"") ","
 				      RULE("Inbound", "TCP", "8000") "]}"), cfg), 0);
 	vmk_config_destroy(cfg);
@@ -158,35 +137,35 @@ static void test_omitted_ruleset_fields_take_defaults(void)
 
 static void test_wrong_types_and_unknown_words_name_the_path(void)
 {
-	refused(DOC(", \"firewall\": []"), "firewall: expected an object, got an array");
-	refused(FW("\"enabled\": 1"), "firewall.enabled: expected true or false, got a number");
-	refused(FW("\"default_action\": \"REJECT\""),
+	th_cfg_refused(DOC(", \"firewall\": []"), "firewall: expected an object, got an array");
+	th_cfg_refused(FW("\"enabled\": 1"), "firewall.enabled: expected true or false, got a number");
+	th_cfg_refused(FW("\"default_action\": \"REJECT\""),
 		"firewall.default_action: expected \"DROP\" or \"PASS\", got REJECT");
-	refused(FW("\"default_action\": true"), "firewall.default_action: expected \"DROP\"");
-	refused(FW("\"conn_max\": 8"), "firewall.conn_max: 8 is out of range 16..1048576");
-	refused(FW("\"conn_max\": \"16\""), "firewall.conn_max: expected an integer");
-	refused(FW("\"colour\": 1"), "firewall: unknown field \"colour\"");
-	refused(FW("\"rulesets\": {}"), "firewall.rulesets: expected an array, got an object");
-	refused(RS("7"), "firewall.rulesets[0]: expected an object, got a number");
-	refused(RS("{\"enabled\": true}"), "firewall.rulesets[0]: missing field \"name\"");
-	refused(RS("{\"name\": \"sshServer\", \"allowed_all\": \"no\"}"),
+	th_cfg_refused(FW("\"default_action\": true"), "firewall.default_action: expected \"DROP\"");
+	th_cfg_refused(FW("\"conn_max\": 8"), "firewall.conn_max: 8 is out of range 16..1048576");
+	th_cfg_refused(FW("\"conn_max\": \"16\""), "firewall.conn_max: expected an integer");
+	th_cfg_refused(FW("\"colour\": 1"), "firewall: unknown field \"colour\"");
+	th_cfg_refused(FW("\"rulesets\": {}"), "firewall.rulesets: expected an array, got an object");
+	th_cfg_refused(RS("7"), "firewall.rulesets[0]: expected an object, got a number");
+	th_cfg_refused(RS("{\"enabled\": true}"), "firewall.rulesets[0]: missing field \"name\"");
+	th_cfg_refused(RS("{\"name\": \"sshServer\", \"allowed_all\": \"no\"}"),
 		"firewall.rulesets[0] (sshServer).allowed_all: expected true or false");
-	refused(RS("{\"name\": \"sshServer\", \"port\": 22}"),
+	th_cfg_refused(RS("{\"name\": \"sshServer\", \"port\": 22}"),
 		"firewall.rulesets[0]: unknown field \"port\"");
-	refused(CUSTOM(RULE("Sideways", "TCP", "1")),
+	th_cfg_refused(CUSTOM(RULE("Sideways", "TCP", "1")),
 		"firewall.rulesets[0] (myService).rules[0].direction: expected \"Inbound\" or "
 		"\"Outbound\", got Sideways");
-	refused(CUSTOM(RULE("Inbound", "SCTP", "1")),
+	th_cfg_refused(CUSTOM(RULE("Inbound", "SCTP", "1")),
 		"(myService).rules[0].protocol: expected \"TCP\", \"UDP\" or \"ICMP\", got SCTP");
-	refused(CUSTOM("{\"direction\": \"Inbound\", \"protocol\": \"TCP\", \"port_type\": "
+	th_cfg_refused(CUSTOM("{\"direction\": \"Inbound\", \"protocol\": \"TCP\", \"port_type\": "
 		       "\"Both\", \"port\": 1}"),
 		"(myService).rules[0].port_type: expected \"Dst\" or \"Src\", got Both");
-	refused(CUSTOM("{\"direction\": \"Inbound\", \"protocol\": \"TCP\"}"),
+	th_cfg_refused(CUSTOM("{\"direction\": \"Inbound\", \"protocol\": \"TCP\"}"),
 		"(myService).rules[0]: missing field \"port\"");
-	refused(CUSTOM("[]"), "(myService).rules[0]: expected an object, got an array");
-	refused(RS("{\"name\": \"myService\"}"),
+	th_cfg_refused(CUSTOM("[]"), "(myService).rules[0]: expected an object, got an array");
+	th_cfg_refused(RS("{\"name\": \"myService\"}"),
 		"firewall.rulesets[0] (myService): missing field \"rules\"");
-	refused(RS("{\"name\": \"my service\", \"rules\": [" RULE("Inbound", "TCP", "1") "]}"),
+	th_cfg_refused(RS("{\"name\": \"my service\", \"rules\": [" RULE("Inbound", "TCP", "1") "]}"),
 		"firewall.rulesets[24].name: must not contain a space");
 }
 
@@ -201,23 +180,23 @@ static void test_bad_ports_and_addresses_are_refused(void)
 
 		snprintf(doc, sizeof(doc), CUSTOM("{\"direction\": \"Inbound\", \"protocol\": "
 						  "\"TCP\", \"port\": %s}"), ports[i]);
-		refused(doc, "firewall.rulesets[0] (myService).rules[0].port: ");
+		th_cfg_refused(doc, "firewall.rulesets[0] (myService).rules[0].port: ");
 	}
-	refused(CUSTOM(RULE("Inbound", "TCP", "\"900-80\"")),
+	th_cfg_refused(CUSTOM(RULE("Inbound", "TCP", "\"900-80\"")),
 		"firewall.rulesets[24] (myService).rules[0]: port range 900..80 is reversed");
-	refused(CUSTOM(RULE("Inbound", "ICMP", "\"0-300\"")),
+	th_cfg_refused(CUSTOM(RULE("Inbound", "ICMP", "\"0-300\"")),
 		"(myService).rules[0]: ICMP type range 0..300 is beyond 0..255");
-	refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.300\"]}"),
+	th_cfg_refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.300\"]}"),
 		"firewall.rulesets[0] (sshServer).allowed_ip[0]: expected an address \"a.b.c.d\" "
 		"or a network \"a.b.c.d/len\", got 198.51.100.300");
-	refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.0/33\"]}"),
+	th_cfg_refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.0/33\"]}"),
 		"(sshServer).allowed_ip[0]: expected an address");
-	refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.1\", 7]}"),
+	th_cfg_refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.1\", 7]}"),
 		"(sshServer).allowed_ip[1]: expected an address \"a.b.c.d\" or a network "
 		"\"a.b.c.d/len\", got a number");
-	refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.1/24\"]}"),
+	th_cfg_refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.1/24\"]}"),
 		"firewall.rulesets[0] (sshServer).allowed_ip[0]: 198.51.100.1/24 has host bits set");
-	refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.1\", "
+	th_cfg_refused(RS("{\"name\": \"sshServer\", \"allowed_ip\": [\"198.51.100.1\", "
 		   "\"198.51.100.1/32\"]}"),
 		"(sshServer).allowed_ip[1]: 198.51.100.1/32 is already in the list");
 }
@@ -248,29 +227,29 @@ static void test_duplicates_builtin_rules_and_too_many_are_refused(void)
 		RULE("Inbound", "TCP", "1") "]}";
 	char *doc;
 
-	refused(RS("{\"name\": \"dns\"}, {\"name\": \"dns\"}"),
+	th_cfg_refused(RS("{\"name\": \"dns\"}, {\"name\": \"dns\"}"),
 		"firewall.rulesets[1] (dns).name: ruleset \"dns\" appears twice");
-	refused(RS("{\"name\": \"x\", \"rules\": [" RULE("Inbound", "TCP", "1") "]},"
+	th_cfg_refused(RS("{\"name\": \"x\", \"rules\": [" RULE("Inbound", "TCP", "1") "]},"
 		   "{\"name\": \"x\", \"rules\": [" RULE("Inbound", "TCP", "2") "]}"),
 		"firewall.rulesets[1] (x).name: ruleset \"x\" appears twice");
-	refused(RS("{\"name\": \"vMotion\", \"rules\": [" RULE("Inbound", "TCP", "8001") "]}"),
+	th_cfg_refused(RS("{\"name\": \"vMotion\", \"rules\": [" RULE("Inbound", "TCP", "8001") "]}"),
 		"(vMotion).rules: vMotion is a built-in ruleset: its rules are the library's");
-	refused(CUSTOM(RULE("Inbound", "TCP", "1") "," RULE("Inbound", "TCP", "1")),
+	th_cfg_refused(CUSTOM(RULE("Inbound", "TCP", "1") "," RULE("Inbound", "TCP", "1")),
 		"(myService).rules[1]: the same rule as rules[0]");
-	refused(CUSTOM(""), "(myService).rules: 0 rules, a ruleset has 1..16");
+	th_cfg_refused(CUSTOM(""), "(myService).rules: 0 rules, a ruleset has 1..16");
 	doc = list_doc(CUSTOM(""), strlen("]}]}}"), RULE("Inbound", "TCP", "%u"), 17);
-	refused(doc, "firewall.rulesets[0] (myService).rules: 17 entries, at most 16");
+	th_cfg_refused(doc, "firewall.rulesets[0] (myService).rules: 17 entries, at most 16");
 	free(doc);
 	doc = list_doc(RS(""), strlen("]}}"), one_ruleset, 65);
-	refused(doc, "firewall.rulesets: 65 entries, at most 64");
+	th_cfg_refused(doc, "firewall.rulesets: 65 entries, at most 64");
 	free(doc);
 	/* 41 custom ones and the 24 built-ins: 65. */
 	doc = list_doc(RS(""), strlen("]}}"), one_ruleset, 41);
-	refused(doc, "firewall.rulesets[40] (r40): more than 64 rulesets with the built-in ones");
+	th_cfg_refused(doc, "firewall.rulesets[40] (r40): more than 64 rulesets with the built-in ones");
 	free(doc);
 	doc = list_doc(RS("{\"name\": \"sshServer\", \"allowed_ip\": []}"), strlen("]}]}}"),
 		       "\"198.18.%u.%u\"", 1025);
-	refused(doc, "firewall.rulesets[0] (sshServer).allowed_ip: 1025 entries, at most 1024");
+	th_cfg_refused(doc, "firewall.rulesets[0] (sshServer).allowed_ip: 1025 entries, at most 1024");
 	free(doc);
 }
 
@@ -279,9 +258,9 @@ static void test_a_refused_firewall_leaves_the_target_unchanged(void)
 	struct vmk_config *cfg, *before;
 
 	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0 && vmk_config_create(&before) == 0);
-	CU_ASSERT_EQUAL(parse_into(FW("\"enabled\": true"), cfg), 0);
+	CU_ASSERT_EQUAL(th_cfg_parse(FW("\"enabled\": true"), cfg), 0);
 	vmk_config_copy(before, cfg);
-	CU_ASSERT_EQUAL(parse_into(CUSTOM(RULE("Inbound", "TCP", "\"9-1\"")), cfg), -EINVAL);
+	CU_ASSERT_EQUAL(th_cfg_parse(CUSTOM(RULE("Inbound", "TCP", "\"9-1\"")), cfg), -EINVAL);
 	CU_ASSERT_EQUAL(memcmp(cfg, before, sizeof(*cfg)), 0);
 	CU_ASSERT_TRUE(cfg->firewall.enabled);
 	vmk_config_destroy(cfg);
@@ -298,11 +277,11 @@ static void test_a_saved_firewall_survives_the_file(void)
 	close(fd);
 	CU_ASSERT_FATAL(vmk_config_create(&cfg) == 0 && vmk_config_create(&back) == 0);
 	vmk_config_init_default(cfg);
-	CU_ASSERT_EQUAL(parse_into(CUSTOM(RULE("Inbound", "UDP", "\"5000-5100\"")), cfg), 0);
+	CU_ASSERT_EQUAL(th_cfg_parse(CUSTOM(RULE("Inbound", "UDP", "\"5000-5100\"")), cfg), 0);
 	cfg->firewall.enabled = true;
 	vmk_fw_config_find(&cfg->firewall, "NFC")->enabled = false;
-	CU_ASSERT_EQUAL(vmk_config_save_file(path, cfg, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(vmk_config_load_file(path, back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_config_save_file(path, cfg, th_cfg_err, sizeof(th_cfg_err)), 0);
+	CU_ASSERT_EQUAL(vmk_config_load_file(path, back, th_cfg_err, sizeof(th_cfg_err)), 0);
 	CU_ASSERT_EQUAL(memcmp(&cfg->firewall, &back->firewall, sizeof(cfg->firewall)), 0);
 	CU_ASSERT_FALSE(vmk_fw_config_find(&back->firewall, "NFC")->enabled);
 	unlink(path);
@@ -347,13 +326,13 @@ static void test_apply_runs_the_documents_firewall_and_a_failure_keeps_the_old(v
 			vmk_config_create(&b) == 0);
 	host_runs(&empty->firewall);              /* a new host: the default */
 	vmk_config_init_default(a);
-	CU_ASSERT_EQUAL_FATAL(parse_into(CUSTOM(RULE("Inbound", "TCP", "\"7000-7010\"")), a), 0);
+	CU_ASSERT_EQUAL_FATAL(th_cfg_parse(CUSTOM(RULE("Inbound", "TCP", "\"7000-7010\"")), a), 0);
 	vmk_config_init_default(b);               /* the parse replaced the vSwitches */
 	b->firewall = a->firewall;
 	vmk_config_copy(a, b);
 	a->firewall.enabled = true;
 	vmk_fw_config_find(&a->firewall, "sshServer")->enabled = false;
-	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, NULL, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_apply(host, empty, a, NULL, 0, th_cfg_err, sizeof(th_cfg_err)), 0);
 	host_runs(&a->firewall);
 
 	/* b turns the firewall off and adds a server-mode guest port whose
@@ -365,15 +344,15 @@ static void test_apply_runs_the_documents_firewall_and_a_failure_keeps_the_old(v
 				   missing);
 	b->guest_ports[0].server = true;
 	b->n_guest_ports = 1;
-	CU_ASSERT_NOT_EQUAL(vmk_config_apply(host, a, b, NULL, 0, err, sizeof(err)), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "vm3.eth0"));
+	CU_ASSERT_NOT_EQUAL(vmk_config_apply(host, a, b, NULL, 0, th_cfg_err, sizeof(th_cfg_err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(th_cfg_err, "vm3.eth0"));
 	host_runs(&a->firewall);
 	/* A firewall-only change applies alone; back to empty is the default. */
 	vmk_config_copy(b, a);
 	b->firewall.default_pass = true;
-	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, NULL, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, a, b, NULL, 0, th_cfg_err, sizeof(th_cfg_err)), 0);
 	host_runs(&b->firewall);
-	CU_ASSERT_EQUAL(vmk_config_apply(host, b, empty, NULL, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vmk_config_apply(host, b, empty, NULL, 0, th_cfg_err, sizeof(th_cfg_err)), 0);
 	host_runs(&empty->firewall);
 	rmdir(dir);
 	vmk_config_destroy(empty);
