@@ -34,6 +34,7 @@
 #include "vswitch/worker.h"
 
 struct rte_mempool;
+struct vs_port;
 
 struct vs_dp {
 	char name[VMK_NAME_MAX];        /* the host's, for logs */
@@ -102,6 +103,22 @@ unsigned int dp_vswitch_list(struct vs_dp *dp, const char **names, unsigned int 
  * held. Returns 0 or -ENOMEM (old lists stay in place).
  */
 int workers_rebalance(struct vs_dp *dp) VMK_REQUIRES(dp->lock);
+
+/*
+ * (nioc_port.c) Bring every uplink's NIOC scheduler in line with the
+ * host's table, the uplinks' capacities and the workers running: create,
+ * retune or remove, and publish the owners' lists. 0 or -ENOMEM (an uplink
+ * that got no memory is left unscheduled and says so). dp->lock held.
+ */
+int dp_nioc_apply(struct vs_dp *dp) VMK_REQUIRES(dp->lock);
+
+/* An uplink leaves: unschedule it (its queued frames are freed) before its
+ * device goes. dp->lock held. */
+void dp_nioc_port_detach(struct vs_dp *dp, struct vs_port *p) VMK_REQUIRES(dp->lock);
+
+/* The workers stopped: free their NIOC lists (the schedulers stay, with
+ * what they hold, until the next start or detach). dp->lock held. */
+void dp_nioc_workers_stopped(struct vs_dp *dp) VMK_REQUIRES(dp->lock);
 
 /* As vmk_host_get_worker_stats (worker.c). */
 int dp_worker_stats(struct vs_dp *dp, unsigned int idx, struct vmk_worker_stats *out);

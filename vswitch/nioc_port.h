@@ -23,7 +23,6 @@
 
 #include <vmknet/traffic.h>
 
-#include "common/lock.h"
 
 struct rte_mbuf;
 struct vs_dp;
@@ -54,19 +53,8 @@ int dp_nioc_set(struct vs_dp *dp, const struct dp_nioc *t);
 /* The host's table. Takes dp->lock. */
 void dp_nioc_get(struct vs_dp *dp, struct dp_nioc *out);
 
-/* Bring every uplink's scheduler in line with the table, the uplinks'
- * capacities and the workers running: create, retune or remove, and
- * publish the owners' lists. 0 or -ENOMEM (an uplink that got no memory
- * is left unscheduled and says so). dp->lock held. */
-int dp_nioc_apply(struct vs_dp *dp) VMK_REQUIRES(dp->lock);
-
-/* An uplink leaves: unschedule it (its queued frames are freed) before
- * its device goes. dp->lock held. */
-void dp_nioc_port_detach(struct vs_dp *dp, struct vs_port *p) VMK_REQUIRES(dp->lock);
-
-/* The workers stopped: free their lists (the schedulers stay, with what
- * they hold, until the next start or detach). dp->lock held. */
-void dp_nioc_workers_stopped(struct vs_dp *dp) VMK_REQUIRES(dp->lock);
+/* dp_nioc_apply, dp_nioc_port_detach and dp_nioc_workers_stopped, which
+ * need dp->lock held, are declared in dp.h (after struct vs_dp). */
 
 /* Worker: how many of the k frames for the uplink n schedules may leave
  * at once (a prefix; nioc.h's nioc_admit: only when nothing waits, and
