@@ -97,21 +97,8 @@ ip link set vmks-v$$ up
 ip -n "$NSB" addr add 198.18.1.2/24 dev vmks-w
 ip -n "$NSB" link set vmks-w up
 
-HUGE_OLD=$(cat /proc/sys/vm/nr_hugepages)
-echo $((HUGE_OLD + 512)) >/proc/sys/vm/nr_hugepages && HUGE_SET=1
-mkdir -p "$TMP/huge" && mount -t hugetlbfs nodev "$TMP/huge" || die "hugetlbfs"
-SOCK=$TMP/vmknetd.sock
-CLI() { "$BUILD/bin/vmkcli" --control "$SOCK" "$@"; }
-taskset -c "$MAIN_CORE,$WORKER_CORE" "$BUILD/bin/vmknetd" -l "$MAIN_CORE,$WORKER_CORE" \
-	--main-lcore "$MAIN_CORE" --no-pci --huge-dir "$TMP/huge" -m 512 \
-	--file-prefix "vmks-$$" --log-level='*:warning' \
-	--vdev "net_af_packet0,iface=vmks-v$$,framesz=10240,blocksz=20480" \
-	-- --config "$TMP/config.json" --control "$SOCK" --mbuf-size 10368 \
-	>"$OUT_DIR/logs/sockets-vmknetd.log" 2>&1 &
-DPID=$!
-for _ in $(seq 1 200); do CLI network nic list >/dev/null 2>&1 && break; sleep 0.1; done
-CLI network vswitch standard uplink add -u vmnic0 -v vSwitch0 || die "uplink"
-CLI network ip interface ipv4 set -i vmk0 -I 198.18.1.1 -N 255.255.255.0 -t static || die "vmk0"
+. "$ROOT/bench/vmknetd_up.sh"
+vmknetd_up "vmks-$$" "vmks-v$$" "$OUT_DIR/logs/sockets-vmknetd.log"
 
 set_mtu() {        # vmk0 may not exceed its vSwitch: lower it first, raise it last
 	ip -n "$NSA" link set vmks-a mtu "$1"; ip -n "$NSB" link set vmks-b mtu "$1"

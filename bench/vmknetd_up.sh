@@ -1,0 +1,30 @@
+# Sourced by the benchmarks that run one vmknetd on an af_packet uplink
+# (bench/run_sockets.sh, bench/run_nioc_ft.sh); never run.
+#
+# vmknetd_up PREFIX IFACE LOG: 512 more 2 MB hugepages (HUGE_OLD and
+# HUGE_SET=1 for the caller's cleanup to give back, a hugetlbfs at
+# $TMP/huge), vmknetd on MAIN_CORE and WORKER_CORE (the worker) with its
+# uplink vmnic0 = net_af_packet on IFACE, EAL file prefix PREFIX, its log
+# in LOG; then vSwitch0's uplink and vmk0 198.18.1.1/24. Sets SOCK and DPID
+# (the daemon's pid) and defines CLI (vmkcli on SOCK). Needs TMP, BUILD,
+# MAIN_CORE, WORKER_CORE and a die function.
+vmknetd_up() {
+	local prefix=$1 iface=$2 logf=$3
+	HUGE_OLD=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((HUGE_OLD + 512)) >/proc/sys/vm/nr_hugepages && HUGE_SET=1
+	mkdir -p "$TMP/huge" && mount -t hugetlbfs nodev "$TMP/huge" || die "hugetlbfs"
+	SOCK=$TMP/vmknetd.sock
+	taskset -c "$MAIN_CORE,$WORKER_CORE" "$BUILD/bin/vmknetd" -l "$MAIN_CORE,$WORKER_CORE" \
+		--main-lcore "$MAIN_CORE" --no-pci --huge-dir "$TMP/huge" -m 512 \
+		--file-prefix "$prefix" --log-level='*:warning' \
+		--vdev "net_af_packet0,iface=$iface,framesz=10240,blocksz=20480" \
+		-- --config "$TMP/config.json" --control "$SOCK" --mbuf-size 10368 \
+		>"$logf" 2>&1 &
+	DPID=$!
+	for _ in $(seq 1 200); do CLI network nic list >/dev/null 2>&1 && break; sleep 0.1; done
+	CLI network vswitch standard uplink add -u vmnic0 -v vSwitch0 || die "uplink"
+	CLI network ip interface ipv4 set -i vmk0 -I 198.18.1.1 -N 255.255.255.0 -t static ||
+		die "vmk0"
+}
+
+CLI() { "$BUILD/bin/vmkcli" --control "$SOCK" "$@"; }
