@@ -63,20 +63,14 @@ cleanup() {
 	ip netns pids "$NSB" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
 	ip link del "$VETH" 2>/dev/null
-	if [ "$HUGE_SET" = 1 ]; then
-		umount "$TMP/huge" 2>/dev/null
-		echo "$HUGE_OLD" >/proc/sys/vm/nr_hugepages
-	fi
+	vmknetd_huge_back
 	rm -rf "$TMP"
 }
+. "$ROOT/bench/vmknetd_up.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-[ "$(id -u)" -eq 0 ] || die "needs root"
-for t in iperf3 sockperf ip ethtool python3 taskset; do
-	command -v "$t" >/dev/null || die "$t missing: run 'make deps' as root"
-done
-[ -x "$BUILD/bin/vmkrun" ] && [ -x "$BUILD/bin/vmknetd" ] || die "build first (make)"
+vmknetd_bench_need iperf3 sockperf ip ethtool python3 taskset
 mkdir -p "$OUT_DIR/logs"
 echo "point,metric,round,contender,value,unit,status,note" >"$CSV"
 
@@ -89,7 +83,6 @@ ip -n "$NSB" link set lo up
 ip -n "$NSB" addr add 198.18.1.2/24 dev vmkft-w
 ip -n "$NSB" link set vmkft-w up
 
-. "$ROOT/bench/vmknetd_up.sh"
 vmknetd_up "vmkft-$$" "$VETH" "$OUT_DIR/logs/nioc_ft-vmknetd.log"
 CLI network nic set -n vmnic0 --speed "$SPEED" || die "speed"
 CLI network nioc class set -t faultToleranceLogging --shares high \

@@ -64,20 +64,14 @@ cleanup() {
 		ip netns del "$n" 2>/dev/null
 	done
 	ip link del vmks-v$$ 2>/dev/null
-	if [ "$HUGE_SET" = 1 ]; then
-		umount "$TMP/huge" 2>/dev/null
-		echo "$HUGE_OLD" >/proc/sys/vm/nr_hugepages
-	fi
+	vmknetd_huge_back
 	rm -rf "$TMP"
 }
+. "$ROOT/bench/vmknetd_up.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-[ "$(id -u)" -eq 0 ] || die "needs root"
-for t in iperf3 sockperf ip ethtool python3 taskset; do
-	command -v "$t" >/dev/null || die "$t missing: run 'make deps' as root"
-done
-[ -x "$BUILD/bin/vmkrun" ] && [ -x "$BUILD/bin/vmknetd" ] || die "build first (make)"
+vmknetd_bench_need iperf3 sockperf ip ethtool python3 taskset
 mkdir -p "$OUT_DIR/logs"
 echo "point,metric,round,contender,value,unit,status,note" >"$CSV"
 
@@ -97,7 +91,6 @@ ip link set vmks-v$$ up
 ip -n "$NSB" addr add 198.18.1.2/24 dev vmks-w
 ip -n "$NSB" link set vmks-w up
 
-. "$ROOT/bench/vmknetd_up.sh"
 vmknetd_up "vmks-$$" "vmks-v$$" "$OUT_DIR/logs/sockets-vmknetd.log"
 
 set_mtu() {        # vmk0 may not exceed its vSwitch: lower it first, raise it last

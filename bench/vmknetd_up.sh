@@ -28,3 +28,21 @@ vmknetd_up() {
 }
 
 CLI() { "$BUILD/bin/vmkcli" --control "$SOCK" "$@"; }
+
+# vmknetd_huge_back: give back what vmknetd_up took (for the cleanup trap).
+vmknetd_huge_back() {
+	[ "${HUGE_SET:-0}" = 1 ] || return 0
+	umount "$TMP/huge" 2>/dev/null
+	echo "$HUGE_OLD" >/proc/sys/vm/nr_hugepages
+	HUGE_SET=0
+}
+
+# vmknetd_bench_need TOOL...: root, the tools, vmknetd and vmkrun built.
+vmknetd_bench_need() {
+	local t
+	[ "$(id -u)" -eq 0 ] || die "needs root"
+	for t in "$@"; do
+		command -v "$t" >/dev/null || die "$t missing: run 'make deps' as root"
+	done
+	[ -x "$BUILD/bin/vmkrun" ] && [ -x "$BUILD/bin/vmknetd" ] || die "build first (make)"
+}
