@@ -485,6 +485,7 @@ static int op_set_enabled(struct vmknic_table *t, struct vmk_vmknic *nic, uint32
 /* The address of an adapter with a DHCP client is the lease's. */
 static int op_set_ipv4(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t addr,
 		       uint32_t mask)
+	VMK_REQUIRES(t->ip->lock)
 {
 	if (nic->dhcp != NULL)
 		return vmk_err(-EBUSY, "the address of %s is leased by DHCP: stop its client "
