@@ -122,6 +122,9 @@ static int on_event(struct vmknic_table *t, struct vmk_vmknic *nic, enum dhcp_ev
 			apply(t, nic, now);
 			return 1;
 		}
+		/* Takes the netstack's DHCP gateway if another adapter gave it up. */
+		if (d->c.lease.router != 0)
+			set_router(nic, d->c.lease.router);
 		return 0;
 	case DHCP_EV_LOST:
 		VMKNIC_LOG(INFO, "%s: DHCP lease lost", nic->ifc.name);
@@ -157,6 +160,14 @@ static int run_one(struct vmknic_table *t, struct vmk_vmknic *nic, uint64_t now)
 	return changed;
 }
 
+/* Has a worker polled the adapter's netstack in the last 10 ms? */
+static bool worker_polls(const struct vmk_vmknic *nic)
+{
+	uint64_t polled = __atomic_load_n(&nic->ifc.ns->polled_us, __ATOMIC_RELAXED);
+
+	return polled != 0 && (int64_t)(tcpip_now_us() - polled) < 10000;
+}
+
 void vmknic_dhcp_end(struct vmknic_table *t, struct vmk_vmknic *nic, bool release)
 {
 	struct vmknic_dhcp *d = nic->dhcp;
@@ -168,8 +179,10 @@ void vmknic_dhcp_end(struct vmknic_table *t, struct vmk_vmknic *nic, bool releas
 
 		dhcp_client_release(&d->c, &d->out);
 		send_out(nic, &d->out, true);
-		/* The worker drains the transmit ring every loop. */
-		while (d->out.len > 0 && rte_ring_count(nic->ifc.txq) > 0 && tcpip_now_us() < until)
+		/* The worker drains the transmit ring every loop; without one
+		 * (a host not started) nothing would leave anyway. */
+		while (d->out.len > 0 && rte_ring_count(nic->ifc.txq) > 0 && worker_polls(nic) &&
+		       tcpip_now_us() < until)
 			usleep(1000);
 	}
 	unapply(t, nic);
