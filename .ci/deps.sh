@@ -13,6 +13,9 @@ pkgs=(
 	libcunit1-dev
 	# tests: Linux's side in namespaces, captures, peers
 	iproute2 iputils-ping ethtool tshark tcpdump socat iperf3 python3
+	# the DHCP server vmknics lease from (tests/integration/test_linux_dhcp.sh):
+	# the executable only, no system service
+	dnsmasq-base
 	# clang: fuzzing (make fuzz, tests/check_fuzz_corpus.sh), the thread-safety
 	# analysis (tests/check_thread_safety.sh), the ThreadSanitizer stress test
 	clang clang-14 libclang-rt-14-dev

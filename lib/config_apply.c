@@ -27,6 +27,7 @@
 #include <rte_errno.h>
 
 #include <vmknet/config.h>
+#include <vmknet/dhcp.h>
 #include <vmknet/firewall.h>
 #include <vmknet/netstack.h>
 #include <vmknet/policy.h>
@@ -610,7 +611,8 @@ static void plan_nic_changes(struct plan *p, const struct vmk_config *from,
 			add_ip_step(p, STEP_NIC_MTU, NULL, NULL, t, f, t->mtu, f->mtu);
 		if (before_vswitches)
 			continue;
-		if (f->ipv4 != t->ipv4 || f->netmask != t->netmask)
+		if (f->ipv4 != t->ipv4 || f->netmask != t->netmask || f->dhcp != t->dhcp ||
+		    f->peer_dns != t->peer_dns)
 			add_ip_step(p, STEP_NIC_IPV4, NULL, NULL, t, f, 0, 0);
 		if (f->gateway != t->gateway)
 			add_ip_step(p, STEP_NIC_GATEWAY, NULL, NULL, t, f, t->gateway, f->gateway);
@@ -711,6 +713,25 @@ static int tags_set(struct vmk_host *host, const char *name, uint32_t want)
 	return ret;
 }
 
+/*
+ * Give the adapter c's IPv4 settings: a DHCP client that runs and is not
+ * wanted as it is goes first (with a DHCPRELEASE, as ESXi does when an
+ * interface is set static), then the static address or a new client.
+ */
+static int nic_ipv4_set(struct vmk_host *host, const struct vmk_config_vmknic *c)
+{
+	struct vmk_dhcp_info di;
+	bool running = vmk_dhcp_get(host, c->name, &di) == 0;
+
+	if (running && (!c->dhcp || di.peer_dns != c->peer_dns)) {
+		vmk_dhcp_stop(host, c->name, true);
+		running = false;
+	}
+	if (c->dhcp)
+		return running ? 0 : vmk_dhcp_start(host, c->name, c->peer_dns);
+	return vmk_vmknic_set_ipv4(host, c->name, c->ipv4, c->netmask);
+}
+
 static int nic_add(struct vmk_host *host, const struct vmk_config_vmknic *c)
 {
 	struct vmk_vmknic_params np;
@@ -731,6 +752,11 @@ static int nic_add(struct vmk_host *host, const struct vmk_config_vmknic *c)
 	if (np.vswitch == NULL)
 		return -ENOENT;
 	ret = vmk_vmknic_add(host, &np, name);
+	if (ret == 0 && c->dhcp) {
+		ret = vmk_dhcp_start(host, c->name, c->peer_dns);
+		if (ret < 0)
+			vmk_vmknic_remove(host, c->name);
+	}
 	if (ret == 0 && c->tags != 0) {
 		ret = tags_set(host, c->name, c->tags);
 		if (ret < 0)
@@ -763,7 +789,7 @@ static int ip_step_run(struct vmk_host *host, const struct step *s, enum step_ki
 	case STEP_NIC_REMOVE:
 		return vmk_vmknic_remove(host, s->nic->name);
 	case STEP_NIC_IPV4:
-		return vmk_vmknic_set_ipv4(host, n->name, n->ipv4, n->netmask);
+		return nic_ipv4_set(host, n);
 	case STEP_NIC_GATEWAY:
 		return vmk_vmknic_set_gateway(host, n->name, v);
 	case STEP_NIC_MTU:

@@ -643,7 +643,8 @@ static int read_mac(const cJSON *v, const char *where, uint8_t mac[6])
 static int read_nic_ipv4(const cJSON *obj, const char *where,
 			 struct vmk_config_vmknic *n)
 {
-	static const char *const known[] = { "type", "address", "netmask", "gateway", NULL };
+	static const char *const known[] = { "type", "address", "netmask", "gateway",
+					     "peer_dns", NULL };
 	const cJSON *v, *type;
 	char at[192];
 	int ret = get_object(obj, where, "ipv4", known, &v, at, sizeof(at));
@@ -659,8 +660,20 @@ static int read_nic_ipv4(const cJSON *obj, const char *where,
 				 "or gateway", at);
 		return 0;
 	}
+	/* DHCP: the document holds the type, never the leased address. */
+	if (cJSON_IsString(type) && strcmp(type->valuestring, "dhcp") == 0) {
+		if (cJSON_GetObjectItemCaseSensitive(v, "address") != NULL ||
+		    cJSON_GetObjectItemCaseSensitive(v, "netmask") != NULL ||
+		    cJSON_GetObjectItemCaseSensitive(v, "gateway") != NULL)
+			return vmk_err(-EINVAL, "%s: type \"dhcp\" takes no address, netmask or "
+				 "gateway (the lease gives them)", at);
+		n->dhcp = true;
+		return cfg_json_bool(v, at, "peer_dns", &n->peer_dns, NULL);
+	}
+	if (cJSON_GetObjectItemCaseSensitive(v, "peer_dns") != NULL)
+		return vmk_err(-EINVAL, "%s.peer_dns: only for type \"dhcp\"", at);
 	if (!cJSON_IsString(type) || strcmp(type->valuestring, "static") != 0)
-		return vmk_err(-EINVAL, "%s.type: expected \"static\" or \"none\"", at);
+		return vmk_err(-EINVAL, "%s.type: expected \"static\", \"dhcp\" or \"none\"", at);
 	ret = get_ipv4(v, at, "address", true, &n->ipv4);
 	if (ret == 0)
 		ret = get_ipv4(v, at, "netmask", true, &n->netmask);
@@ -1150,7 +1163,10 @@ static cJSON *emit_vmknic(const struct vmk_config_vmknic *n)
 	cJSON_AddNumberToObject(o, "mtu", n->mtu);
 	cJSON_AddBoolToObject(o, "enabled", n->enabled);
 	ip = cJSON_AddObjectToObject(o, "ipv4");
-	if (ip != NULL && n->ipv4 == 0) {
+	if (ip != NULL && n->dhcp) {
+		cJSON_AddStringToObject(ip, "type", "dhcp");
+		cJSON_AddBoolToObject(ip, "peer_dns", n->peer_dns);
+	} else if (ip != NULL && n->ipv4 == 0) {
 		cJSON_AddStringToObject(ip, "type", "none");
 	} else if (ip != NULL) {
 		cJSON_AddStringToObject(ip, "type", "static");

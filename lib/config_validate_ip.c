@@ -160,6 +160,11 @@ static int validate_nic_ipv4(const struct vmk_config_vmknic *n, const char *wher
 	uint32_t a = ntohl(n->ipv4), m = ntohl(n->netmask);
 	char s[16];
 
+	if (n->dhcp && (n->ipv4 != 0 || n->netmask != 0 || n->gateway != 0))
+		return vmk_err(-EINVAL, "%s.ipv4: type \"dhcp\" takes no address, netmask or "
+			 "gateway", where);
+	if (!n->dhcp && n->peer_dns)
+		return vmk_err(-EINVAL, "%s.ipv4.peer_dns: only for type \"dhcp\"", where);
 	if (n->ipv4 == 0 && n->netmask == 0) {
 		if (n->gateway != 0)
 			return vmk_err(-EINVAL, "%s.ipv4.gateway: an adapter without an address "

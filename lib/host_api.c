@@ -1,11 +1,12 @@
 /*
  * The public calls that name a host and belong to the IP layer or to the
- * adapters (include/vmknet/netstack.h, tcp.h, udp.h, vmknic.h, firewall.h): each hands
+ * adapters (include/vmknet/netstack.h, tcp.h, udp.h, vmknic.h, dhcp.h, firewall.h): each hands
  * the host's own layer object to that layer, which does the work, takes the
  * locks and leaves the reason of a refusal in vmk_last_error(). A NULL
  * host is passed on as a NULL object, which each layer refuses the way it
  * always has.
  */
+#include <vmknet/dhcp.h>
 #include <vmknet/firewall.h>
 #include <vmknet/netstack.h>
 #include <vmknet/tcp.h>
@@ -196,6 +197,28 @@ unsigned int vmk_vmknic_find_by_tag(struct vmk_host *h, enum vmk_service_tag tag
 				    char (*names)[VMK_NAME_MAX], unsigned int max)
 {
 	return vmknic_find_by_tag(host_vmknics(h), tag, names, max);
+}
+
+/* ---- DHCP clients of adapters ------------------------------------------ */
+
+int vmk_dhcp_start(struct vmk_host *h, const char *vmknic, bool peer_dns)
+{
+	return vmknic_dhcp_start(host_vmknics(h), vmknic, peer_dns);
+}
+
+int vmk_dhcp_stop(struct vmk_host *h, const char *vmknic, bool release)
+{
+	return vmknic_dhcp_stop(host_vmknics(h), vmknic, release);
+}
+
+int vmk_dhcp_get(struct vmk_host *h, const char *vmknic, struct vmk_dhcp_info *out)
+{
+	return vmknic_dhcp_get(host_vmknics(h), vmknic, out);
+}
+
+int vmk_dhcp_poll(struct vmk_host *h, unsigned int *next_ms)
+{
+	return vmknic_dhcp_poll(host_vmknics(h), next_ms);
 }
 
 /* ---- the host firewall ------------------------------------------------- */

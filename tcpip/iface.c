@@ -120,6 +120,20 @@ void ns_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, uin
 	int ret;
 
 	ns->st.rx_frames++;
+	/* A flooded frame is one mbuf shared by every port it went to (the
+	 * switch adds references): the stack moves its data offset and may
+	 * write into it, so it works on a copy while another holder is left
+	 * (adapters of one vSwitch that take the same broadcast). */
+	if (rte_mbuf_refcnt_read(m) > 1) {
+		struct rte_mbuf *c = rte_pktmbuf_copy(m, ns->pool, 0, UINT32_MAX);
+
+		rte_pktmbuf_free(m);
+		if (c == NULL) {
+			ns_drop(ns, NULL, VMK_IPDROP_NO_MBUF);
+			return;
+		}
+		m = c;
+	}
 	ret = eth_parse(&eth, m);
 	if (ret < 0) {
 		ns_drop(ns, m, (enum vmk_ip_drop_reason)-ret);

@@ -100,6 +100,10 @@ void ipv4_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m, u
 		ns_drop(ns, m, VMK_IPDROP_BAD_ADDR);
 		return;
 	}
+	/* The DHCP client's replies come before the adapter has an address,
+	 * to the address offered, or broadcast. */
+	if (ifc->dhcp_rx != NULL && !ipv4_is_fragment(&ip) && dhcp_io_input(ns, ifc, m, ip.hlen))
+		return;
 	if (!if_up(ifc) || !dst_ours(ifc, ipv4_dst(&ip))) {
 		ns_drop(ns, m, VMK_IPDROP_NOT_FOR_US);
 		return;

@@ -73,6 +73,7 @@ struct netstack *ns_create(const char *name, struct rte_mempool *pool,
 	ns->pool = pool;
 	ns->clone_pool = clone_pool;
 	ns->next_port = UDP_EPHEMERAL_MIN;
+	ns->dhcp_gw_if = -1;
 	ns->ip_id = (uint16_t)rte_rdtsc();
 	ns->icmp_err_tokens = ICMP_ERR_BURST;
 	if (ns_req_init(ns) < 0) {

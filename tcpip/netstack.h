@@ -76,6 +76,8 @@ struct tcpip_if {
 				       * rule 3); set by vmknic/ (tcpip_if_set_tclass) */
 	struct rte_ring *rxq;         /* from the switch */
 	struct rte_ring *txq;         /* to the switch */
+	struct rte_ring *dhcp_rx;     /* DHCP replies for its client (dhcp_io.c);
+				       * NULL: none runs */
 };
 
 enum arp_state { ARP_FREE = 0, ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE };
@@ -157,6 +159,10 @@ struct netstack {
 	struct tcpip_if *ifs[NS_MAX_IFS]; /* guarded by: lock */
 	struct static_route routes[VMK_ROUTE_MAX]; /* guarded by: lock */
 	rte_be32_t default_gw; /* guarded by: lock */
+	rte_be32_t dhcp_gw;           /* a DHCP router, the default route while
+				       * default_gw is 0; guarded by: lock */
+	int16_t dhcp_gw_if;           /* the adapter it came from (-1: none);
+				       * guarded by: lock */
 	struct arp_entry arp[VMK_ARP_MAX]; /* guarded by: lock */
 	uint32_t arp_queued; /* guarded by: lock */
 	struct reasm_slot reasm[REASM_SLOTS]; /* guarded by: lock */
@@ -260,6 +266,38 @@ static inline bool if_up(const struct tcpip_if *ifc)
 {
 	return ifc->enabled && ifc->addr != 0;
 }
+
+/* ---- DHCP client I/O (dhcp_io.c) ------------------------------------ */
+
+/* Give ifc a queue for DHCP replies (UDP 67 -> 68), taken from now on even
+ * while it has no address. Returns 0, -EEXIST or -ENOMEM. Control thread,
+ * lock not held. */
+int tcpip_if_dhcp_open(struct tcpip_if *ifc);
+/* Remove the queue and what waits in it. NULL-safe for a closed one. */
+void tcpip_if_dhcp_close(struct tcpip_if *ifc);
+/* Take a datagram the worker found for ifc's client (ipv4_input; m at its
+ * IP header, ip parsed). Returns true when m was taken (queued or
+ * dropped). Lock held. */
+bool dhcp_io_input(struct netstack *ns, struct tcpip_if *ifc, struct rte_mbuf *m,
+		   uint16_t hlen)
+	VMK_REQUIRES(ns->lock);
+/* Copy the oldest queued reply's UDP payload into buf (up to size bytes);
+ * *server_mac gets the frame's source. Returns its length, or -EAGAIN.
+ * Control thread. */
+int tcpip_if_dhcp_recv(struct tcpip_if *ifc, uint8_t *buf, size_t size,
+		       struct rte_ether_addr *server_mac);
+/* Send a DHCP request (UDP 68 -> 67) of len bytes from src (0 before a
+ * lease) to dst by ifc: a broadcast dst, or a dst_mac given, makes the
+ * frame here; otherwise it is routed (ARP) as any datagram. Returns 0,
+ * -ENOBUFS, -ENETDOWN, -ENETUNREACH, -EPERM (the firewall). Control
+ * thread, lock not held. */
+int tcpip_if_dhcp_send(struct tcpip_if *ifc, const uint8_t *buf, size_t len, rte_be32_t src,
+		       rte_be32_t dst, const struct rte_ether_addr *dst_mac);
+/* Give ns the DHCP router gw of adapter ifidx (0: take back that
+ * adapter's). The first adapter holds it until it gives it back. Returns
+ * true when ns uses it now. Lock held. */
+bool route_set_dhcp(struct netstack *ns, int16_t ifidx, rte_be32_t gw)
+	VMK_REQUIRES(ns->lock);
 
 /* ---- binding (bind.c) ------------------------------------------------- */
 

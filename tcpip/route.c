@@ -58,6 +58,7 @@ static int route_default(struct netstack *ns, rte_be32_t src, const struct tcpip
 	VMK_REQUIRES(ns->lock)
 {
 	struct tcpip_if *gw_if;
+	rte_be32_t gw;
 
 	for (unsigned int i = 0; i < NS_MAX_IFS; i++) {
 		struct tcpip_if *ifc = ns->ifs[i];
@@ -69,13 +70,32 @@ static int route_default(struct netstack *ns, rte_be32_t src, const struct tcpip
 			return 0;
 		}
 	}
-	if (ns->default_gw == 0)
+	gw = ns->default_gw != 0 ? ns->default_gw : ns->dhcp_gw;
+	if (gw == 0)
 		return -ENETUNREACH;
-	gw_if = route_connected_if(ns, ns->default_gw);
+	gw_if = route_connected_if(ns, gw);
 	if (gw_if == NULL || (out_if != NULL && gw_if != out_if))
 		return -ENETUNREACH;
-	set_result(r, gw_if, ns->default_gw, 0, 0, VMK_ROUTE_DEFAULT);
+	set_result(r, gw_if, gw, 0, 0, ns->default_gw != 0 ? VMK_ROUTE_DEFAULT : VMK_ROUTE_DHCP);
 	return 0;
+}
+
+/* The configured default gateway wins (as on ESXi); DHCP's is the default
+ * route only while none is configured, so there is never a second one. */
+bool route_set_dhcp(struct netstack *ns, int16_t ifidx, rte_be32_t gw)
+{
+	if (gw == 0) {
+		if (ns->dhcp_gw_if == ifidx) {
+			ns->dhcp_gw = 0;
+			ns->dhcp_gw_if = -1;
+		}
+		return false;
+	}
+	if (ns->dhcp_gw_if >= 0 && ns->dhcp_gw_if != ifidx)
+		return false;
+	ns->dhcp_gw = gw;
+	ns->dhcp_gw_if = ifidx;
+	return ns->default_gw == 0;
 }
 
 int route_lookup(struct netstack *ns, rte_be32_t dst, rte_be32_t src,
@@ -228,10 +248,12 @@ unsigned int route_list(struct netstack *ns, struct vmk_route *out, unsigned int
 				   VMK_ROUTE_STATIC);
 		n++;
 	}
-	if (ns->default_gw != 0) {
+	if (ns->default_gw != 0 || ns->dhcp_gw != 0) {
+		rte_be32_t gw = ns->default_gw != 0 ? ns->default_gw : ns->dhcp_gw;
+
 		if (out != NULL && n < max)
-			fill_route(&out[n], 0, 0, ns->default_gw,
-				   route_connected_if(ns, ns->default_gw), VMK_ROUTE_DEFAULT);
+			fill_route(&out[n], 0, 0, gw, route_connected_if(ns, gw),
+				   ns->default_gw != 0 ? VMK_ROUTE_DEFAULT : VMK_ROUTE_DHCP);
 		n++;
 	}
 	return n;

@@ -337,6 +337,7 @@ unlock:
 static void nic_destroy(struct vmknic_table *t, struct vmk_vmknic *nic)
 	VMK_REQUIRES(t->ip->lock)
 {
+	vmknic_dhcp_end(t, nic, true);   /* DHCPRELEASE, before the port goes */
 	tcpip_if_detach(&nic->ifc);
 	if (__atomic_load_n(&nic->port_attached, __ATOMIC_ACQUIRE))
 		vmk_port_remove(nic->vs, nic->port_id);
@@ -366,9 +367,14 @@ void vmknic_table_destroy(struct vmknic_table *t)
 	if (t == NULL)
 		return;
 	vmknic_lock(t);
-	for (unsigned int i = 0; i < VMKNIC_MAX; i++)
-		if (t->nics[i] != NULL)
-			nic_destroy(t, t->nics[i]);
+	for (unsigned int i = 0; i < VMKNIC_MAX; i++) {
+		if (t->nics[i] == NULL)
+			continue;
+		/* The host stopping keeps its leases (no DHCPRELEASE): they are
+		 * asked for again when it starts, as ESXi does after a reboot. */
+		vmknic_dhcp_end(t, t->nics[i], false);
+		nic_destroy(t, t->nics[i]);
+	}
 	vmknic_unlock(t);
 	free(t);
 }
@@ -406,8 +412,8 @@ static int nic_call(struct vmknic_table *t, const char *name, nic_op op, uint32_
 	return ret;
 }
 
-static int op_set_ipv4(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t addr,
-		       uint32_t mask)
+int vmknic_nic_set_ipv4(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t addr,
+			uint32_t mask)
 {
 	struct netstack *ns = nic->ifc.ns;
 	int ret = check_ipv4(addr, mask);
@@ -474,6 +480,17 @@ static int op_set_enabled(struct vmknic_table *t, struct vmk_vmknic *nic, uint32
 	}
 	vmk_spin_unlock(&ns->lock);
 	return 0;
+}
+
+/* The address of an adapter with a DHCP client is the lease's. */
+static int op_set_ipv4(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t addr,
+		       uint32_t mask)
+	VMK_REQUIRES(t->ip->lock)
+{
+	if (nic->dhcp != NULL)
+		return vmk_err(-EBUSY, "the address of %s is leased by DHCP: stop its client "
+				"first", nic->ifc.name);
+	return vmknic_nic_set_ipv4(t, nic, addr, mask);
 }
 
 int vmknic_set_ipv4(struct vmknic_table *t, const char *name, uint32_t addr,

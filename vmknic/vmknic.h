@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include <vmknet/dhcp.h>
 #include <vmknet/netstack.h>
 #include <vmknet/vmknic.h>
 
@@ -23,6 +24,7 @@
 #define VMKNIC_MAX 64
 
 struct port_ops;
+struct vmknic_dhcp;
 
 struct vmk_vmknic {
 	struct tcpip_if ifc;            /* name, MAC, MTU, address, rings */
@@ -32,6 +34,7 @@ struct vmk_vmknic {
 	uint32_t port_id;
 	bool port_attached;             /* false once the vSwitch dropped the port */
 	uint32_t tags;
+	struct vmknic_dhcp *dhcp;       /* its DHCP client (dhcp.c); NULL: none */
 };
 
 /* The adapters of one host. Guarded by ip->lock. */
@@ -73,6 +76,26 @@ uint8_t vmknic_tags_class(uint32_t tags);
 /* Tag rules (tags.c): may nic carry tag? 0 or -errno with the error text set. */
 int vmknic_tag_check(struct vmknic_table *t, const struct vmk_vmknic *nic,
 		     enum vmk_service_tag tag) VMK_REQUIRES(t->ip->lock);
+
+/* Set nic's address (validated; a DHCP client's lease goes this way).
+ * 0 or -errno with the error text set. ip->lock held. */
+int vmknic_nic_set_ipv4(struct vmknic_table *t, struct vmk_vmknic *nic, uint32_t addr,
+			uint32_t mask) VMK_REQUIRES(t->ip->lock);
+
+/* Stop nic's DHCP client, if it has one (dhcp.c): a DHCPRELEASE first when
+ * release, then the address and the DHCP gateway go. ip->lock held. */
+void vmknic_dhcp_end(struct vmknic_table *t, struct vmk_vmknic *nic, bool release)
+	VMK_REQUIRES(t->ip->lock);
+
+/* include/vmknet/dhcp.h on the host's adapter table (dhcp.c). */
+int vmknic_dhcp_start(struct vmknic_table *t, const char *name, bool peer_dns)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_dhcp_stop(struct vmknic_table *t, const char *name, bool release)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_dhcp_get(struct vmknic_table *t, const char *name, struct vmk_dhcp_info *out)
+	VMK_EXCLUDES(t->ip->lock);
+int vmknic_dhcp_poll(struct vmknic_table *t, unsigned int *next_ms)
+	VMK_EXCLUDES(t->ip->lock);
 
 /*
  * The calls of include/vmknet/vmknic.h that name a host, and vmk_ping (which

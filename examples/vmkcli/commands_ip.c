@@ -48,9 +48,12 @@ static const struct opt_spec ipv4_set_opts[] = {
 	{ 'I', "ipv4", "ipv4", OPT_STRING, false, "The static IPv4 address." },
 	{ 'N', "netmask", "netmask", OPT_STRING, false, "The IPv4 netmask." },
 	{ 't', "type", "type", OPT_STRING, false,
-	  "static (default: needs -I and -N) or none (removes the address)." },
+	  "static (default: needs -I and -N), dhcp (lease the address, netmask and gateway) "
+	  "or none (removes the address)." },
 	{ 'g', "gateway", "gateway", OPT_STRING, false,
 	  "The interface's own gateway, used only for traffic sourced from it." },
+	{ 'P', "peer-dns", "peer_dns", OPT_BOOL, false,
+	  "With -t dhcp: record the DNS servers the DHCP server gives (default false)." },
 	END_OPTS
 };
 
@@ -147,6 +150,36 @@ static const struct column ipv4_cols[] = {
 	{ "Address Type", "AddressType", "address_type", COL_STRING },
 	{ "Gateway", "Gateway", "gateway", COL_STRING },
 	{ "DHCP DNS", "DHCPDNS", "dhcp_dns", COL_BOOL },
+	{ "DNS Servers", "DNSServers", "dns_servers", COL_STRING },
+	END_COLS
+};
+
+/* vmknet's own: the DHCP client of each interface set -t dhcp. */
+static const struct column dhcp_cols[] = {
+	{ "Name", "Name", "name", COL_STRING },
+	{ "State", "State", "state", COL_STRING },
+	{ "Address", "Address", "address", COL_STRING },
+	{ "Netmask", "Netmask", "netmask", COL_STRING },
+	{ "Router", "Router", "router", COL_STRING },
+	{ "Router In Use", "RouterInUse", "router_in_use", COL_BOOL },
+	{ "Server", "Server", "server", COL_STRING },
+	{ "Lease Time", "LeaseTime", "lease_time", COL_INT },
+	{ "Renewal Time", "RenewalTime", "renewal_time", COL_INT },
+	{ "Rebinding Time", "RebindingTime", "rebinding_time", COL_INT },
+	{ "Remaining", "Remaining", "remaining", COL_INT },
+	{ "Peer DNS", "PeerDNS", "peer_dns", COL_BOOL },
+	{ "DNS Servers", "DNSServers", "dns_servers", COL_STRING },
+	{ "Discovers", "Discovers", "discovers", COL_INT },
+	{ "Requests", "Requests", "requests", COL_INT },
+	{ "Renewals", "Renewals", "renewals", COL_INT },
+	{ "Rebinds", "Rebinds", "rebinds", COL_INT },
+	{ "Releases", "Releases", "releases", COL_INT },
+	{ "Offers", "Offers", "offers", COL_INT },
+	{ "Acks", "Acks", "acks", COL_INT },
+	{ "Naks", "Naks", "naks", COL_INT },
+	{ "Leases", "Leases", "leases", COL_INT },
+	{ "Expired", "Expired", "expired", COL_INT },
+	{ "Dropped", "Dropped", "dropped", COL_STRING },
 	END_COLS
 };
 
@@ -223,6 +256,9 @@ const struct command ip_commands[] = {
 	       "interface.", "interface.ipv4.set", ipv4_set_opts),
 	{ "network ip interface ipv4 get", "Get the IPv4 settings of the VMkernel interfaces.",
 	  "interface.ipv4.get", if_name_opt_opts, OUT_TABLE, ipv4_cols, "IPv4Interface", NULL },
+	{ "network ip interface ipv4 dhcp get", "Get the DHCP client of the VMkernel interfaces "
+	  "set -t dhcp: state, lease, counters (vmknet's own).", "interface.ipv4.dhcp.get",
+	  if_name_opt_opts, OUT_LIST, dhcp_cols, "DHCPClient", NULL },
 	CHANGE("network ip interface tag add", "Tag a VMkernel interface for a service.",
 	       "interface.tag.add", tag_opts),
 	CHANGE("network ip interface tag remove", "Remove a service tag from a VMkernel "
@@ -258,6 +294,7 @@ const struct namespace_help ip_namespaces[] = {
 	{ "network ip", "Operations on VMkernel interfaces, routes, netstacks and neighbours." },
 	{ "network ip interface", "VMkernel interfaces." },
 	{ "network ip interface ipv4", "IPv4 settings of VMkernel interfaces." },
+	{ "network ip interface ipv4 dhcp", "DHCP clients of VMkernel interfaces." },
 	{ "network ip interface tag", "Service tags of VMkernel interfaces." },
 	{ "network ip route", "Routing tables of the netstacks." },
 	{ "network ip route ipv4", "IPv4 routes." },

@@ -26,7 +26,9 @@
  * --mbuf-size 10368) and set the kernel interface's MTU.
  *
  * Thread: the main lcore runs the control loop; requests are handled one at
- * a time, so changes are serialised.
+ * a time, so changes are serialised. Between requests it runs the
+ * adapters' DHCP clients (vmk_dhcp_poll), at least once a second and when
+ * one is due.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -291,7 +293,14 @@ static int serve(struct daemon *d, const char *control)
 	}
 	fprintf(stderr, "vmknetd: ready, control socket %s\n", control);
 	while (!stop_requested) {
-		ret = vmk_ctl_server_poll(srv, 1000);
+		unsigned int next_ms = 1000;
+
+		/* The adapters' DHCP clients run between requests, under the lock
+		 * requests take (the telemetry thread reads the host too). */
+		pthread_mutex_lock(&d->lock);
+		vmk_dhcp_poll(d->host, &next_ms);
+		pthread_mutex_unlock(&d->lock);
+		ret = vmk_ctl_server_poll(srv, (int)(next_ms < 20 ? 20 : next_ms));
 		if (ret < 0) {
 			fprintf(stderr, "vmknetd: control socket failed: %s\n", strerror(-ret));
 			break;

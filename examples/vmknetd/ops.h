@@ -111,5 +111,18 @@ extern const struct op firewall_ops[]; /* ops_firewall.c */
 extern const struct op diag_ops[];     /* ops_diag.c */
 extern const struct op diag_check_ops[]; /* ops_diag_check.c */
 extern const struct op nioc_ops[];     /* ops_nioc.c */
+extern const struct op dhcp_ops[];     /* ops_dhcp.c */
+
+/* The rows of a per-interface read: every interface of the configuration
+ * (or only "interface_name" when given) that want (NULL: all) accepts,
+ * each an object filled by fill (ops_ip.c). 0, -ENOENT or -ENOMEM. */
+int nic_rows(struct daemon *d, const cJSON *args,
+	     bool (*want)(struct daemon *, const struct vmk_config_vmknic *),
+	     void (*fill)(struct daemon *, const struct vmk_config_vmknic *, cJSON *),
+	     cJSON **result, char *err, size_t err_size);
+
+/* The `ipv4 get` fields of an adapter with -t dhcp, from its running
+ * client (ops_dhcp.c). */
+void dhcp_ipv4_fields(struct daemon *d, const struct vmk_config_vmknic *c, cJSON *o);
 
 #endif

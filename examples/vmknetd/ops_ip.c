@@ -262,7 +262,8 @@ static int ipv4_set(struct daemon *d, const cJSON *args, struct vmk_config *next
 	struct vmk_config_vmknic *n = find_nic(next, args, err, err_size);
 	const char *type = "static";
 	uint32_t addr = 0, mask = 0, gw = 0;
-	int r_t, r_a, r_m, r_g;
+	bool peer_dns = false;
+	int r_t, r_a, r_m, r_g, r_p;
 
 	(void)d;
 	if (n == NULL)
@@ -270,9 +271,17 @@ static int ipv4_set(struct daemon *d, const cJSON *args, struct vmk_config *next
 	r_t = arg_str(args, "type", false, &type, err, err_size);
 	if (r_t < 0 && r_t != -ENOENT)
 		return r_t;
-	if (strcmp(type, "static") != 0 && strcmp(type, "none") != 0) {
-		op_errf(err, err_size, "type \"%s\" is not supported: use static or none (DHCP "
-			"is not available)", type);
+	if (strcmp(type, "static") != 0 && strcmp(type, "none") != 0 &&
+	    strcmp(type, "dhcp") != 0) {
+		op_errf(err, err_size, "type \"%s\" is not supported: use static, dhcp or none",
+			type);
+		return -EINVAL;
+	}
+	r_p = arg_bool(args, "peer_dns", "-P|--peer-dns", &peer_dns, err, err_size);
+	if (r_p == -EINVAL)
+		return r_p;
+	if (r_p == 0 && strcmp(type, "dhcp") != 0) {
+		op_errf(err, err_size, "-P|--peer-dns applies to -t dhcp only");
 		return -EINVAL;
 	}
 	r_a = arg_ipv4(args, "ipv4", false, &addr, "address", err, err_size);
@@ -284,14 +293,19 @@ static int ipv4_set(struct daemon *d, const cJSON *args, struct vmk_config *next
 	r_g = arg_ipv4(args, "gateway", false, &gw, "gateway", err, err_size);
 	if (r_g == -EINVAL)
 		return r_g;
-	if (strcmp(type, "none") == 0) {
+	if (strcmp(type, "none") == 0 || strcmp(type, "dhcp") == 0) {
 		if (r_a == 0 || r_m == 0 || r_g == 0) {
-			op_errf(err, err_size, "-t none removes the address: give no -I, -N or -g");
+			op_errf(err, err_size, "-t %s %s: give no -I, -N or -g", type,
+				type[0] == 'n' ? "removes the address" :
+				"leases the address, netmask and gateway");
 			return -EINVAL;
 		}
 		n->ipv4 = n->netmask = n->gateway = 0;
+		n->dhcp = type[0] == 'd';
+		n->peer_dns = n->dhcp && peer_dns;
 		return 0;
 	}
+	n->dhcp = n->peer_dns = false;
 	if (r_a != 0 || r_m != 0) {
 		op_errf(err, err_size, "-t static needs both -I|--ipv4 and -N|--netmask");
 		return -EINVAL;
@@ -309,8 +323,27 @@ static void add_ip(cJSON *o, const char *key, uint32_t a)
 	cJSON_AddStringToObject(o, key, ip_str(a, s));
 }
 
-static int ipv4_get(struct daemon *d, const cJSON *args, cJSON **result, char *err,
-		    size_t err_size)
+/* One interface's `ipv4 get` row: the configured address, or the lease. */
+static void ipv4_row(struct daemon *d, const struct vmk_config_vmknic *c, cJSON *o)
+{
+	cJSON_AddStringToObject(o, "name", c->name);
+	if (c->dhcp) {   /* the lease, as it runs */
+		dhcp_ipv4_fields(d, c, o);
+		return;
+	}
+	add_ip(o, "ipv4_address", c->ipv4);
+	add_ip(o, "ipv4_netmask", c->netmask);
+	add_ip(o, "ipv4_broadcast", c->ipv4 != 0 ? (c->ipv4 | ~c->netmask) : 0);
+	cJSON_AddStringToObject(o, "address_type", c->ipv4 != 0 ? "STATIC" : "NONE");
+	add_ip(o, "gateway", c->gateway);
+	cJSON_AddBoolToObject(o, "dhcp_dns", false);
+	cJSON_AddStringToObject(o, "dns_servers", "");
+}
+
+int nic_rows(struct daemon *d, const cJSON *args,
+	     bool (*want)(struct daemon *, const struct vmk_config_vmknic *),
+	     void (*fill)(struct daemon *, const struct vmk_config_vmknic *, cJSON *),
+	     cJSON **result, char *err, size_t err_size)
 {
 	const struct vmk_config_vmknic *only = NULL;
 	cJSON *arr;
@@ -327,7 +360,7 @@ static int ipv4_get(struct daemon *d, const cJSON *args, cJSON **result, char *e
 		const struct vmk_config_vmknic *c = &d->cfg->vmknics[i];
 		cJSON *o;
 
-		if (only != NULL && only != c)
+		if ((only != NULL && only != c) || (want != NULL && !want(d, c)))
 			continue;
 		o = cJSON_CreateObject();
 		if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
@@ -335,16 +368,16 @@ static int ipv4_get(struct daemon *d, const cJSON *args, cJSON **result, char *e
 			cJSON_Delete(arr);
 			return -ENOMEM;
 		}
-		cJSON_AddStringToObject(o, "name", c->name);
-		add_ip(o, "ipv4_address", c->ipv4);
-		add_ip(o, "ipv4_netmask", c->netmask);
-		add_ip(o, "ipv4_broadcast", c->ipv4 != 0 ? (c->ipv4 | ~c->netmask) : 0);
-		cJSON_AddStringToObject(o, "address_type", c->ipv4 != 0 ? "STATIC" : "NONE");
-		add_ip(o, "gateway", c->gateway);
-		cJSON_AddBoolToObject(o, "dhcp_dns", false);
+		fill(d, c, o);
 	}
 	*result = arr;
 	return 0;
+}
+
+static int ipv4_get(struct daemon *d, const cJSON *args, cJSON **result, char *err,
+		    size_t err_size)
+{
+	return nic_rows(d, args, NULL, ipv4_row, result, err, err_size);
 }
 
 /* ---- network ip interface tag -------------------------------------------- */
@@ -597,7 +630,7 @@ static int route_remove(struct daemon *d, const cJSON *args, struct vmk_config *
 static int route_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 		      size_t err_size)
 {
-	static const char *const source[] = { "Local", "MANUAL", "MANUAL" };
+	static const char *const source[] = { "Local", "MANUAL", "MANUAL", "DHCP" };
 	struct vmk_config_netstack *ns = ns_arg(d->cfg, args, err, err_size);
 	struct vmk_route routes[VMK_ROUTE_MAX];
 	unsigned int n;
@@ -624,7 +657,7 @@ static int route_list(struct daemon *d, const cJSON *args, cJSON **result, char 
 		add_ip(o, "netmask", r->prefix_len ? htonl(~0u << (32 - r->prefix_len)) : 0);
 		add_ip(o, "gateway", r->gateway);
 		cJSON_AddStringToObject(o, "interface", r->ifname[0] ? r->ifname : "None");
-		cJSON_AddStringToObject(o, "source", source[r->origin <= 2 ? r->origin : 1]);
+		cJSON_AddStringToObject(o, "source", source[r->origin <= 3 ? r->origin : 1]);
 		cJSON_AddStringToObject(o, "netstack", ns->name);
 	}
 	*result = arr;

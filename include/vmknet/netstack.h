@@ -102,6 +102,8 @@ enum vmk_route_origin {
 	VMK_ROUTE_CONNECTED = 0,  /* follows an adapter's address */
 	VMK_ROUTE_STATIC,         /* network/prefix via gateway */
 	VMK_ROUTE_DEFAULT,        /* the netstack's one default gateway */
+	VMK_ROUTE_DHCP,           /* ... learnt by DHCP (dhcp.h): the default
+	                           * route while none is configured */
 };
 
 struct vmk_route {

@@ -32,6 +32,7 @@
 #include <vmknet/traffic.h>
 #include <vmknet/netstack.h>
 #include <vmknet/vmknic.h>
+#include <vmknet/dhcp.h>
 #include <vmknet/udp.h>
 #include <vmknet/tcp.h>
 #include <vmknet/epoll.h>

@@ -301,3 +301,33 @@ session_seed('open-full-table-bad-fds', 0x00, [
     vreq(OPEN, proto=TCP, fl=FD), vreq(OPEN, proto=UDP, fl=FD), vreq(OPEN, proto=TCP),
     vreq(OPEN, proto=TCP, fl=3), vreq(OPEN, proto=7, fl=FD), vreq(OPEN, proto=UDP, fl=2),
     vreq(CLOSE), vreq(CLOSE)])
+
+
+# ---- dhcp (tests/fuzz/fuzz_dhcp.c): [flags][len LE16][payload] records --
+def dhcp_reply(mtype, yiaddr=b'\xc6\x33\x64\x32', opts=b''):
+    h = struct.pack('!BBBBIHH4s4s4s4s16s64s128sI', 2, 1, 6, 0, 0, 0, 0x8000, b'\0' * 4,
+                    yiaddr, b'\0' * 4, b'\0' * 4, b'\0' * 16, b'', b'', 0x63825363)
+    return h + bytes([53, 1, mtype]) + opts + b'\xff'
+
+
+DHCP_LEASE = (bytes([54, 4, 198, 51, 100, 1, 1, 4, 255, 255, 255, 0, 3, 4, 198, 51, 100, 1,
+                     51, 4, 0, 0, 0, 120, 58, 4, 0, 0, 0, 30, 59, 4, 0, 0, 0, 90,
+                     6, 8, 198, 51, 100, 53, 198, 51, 100, 54]))
+
+
+def dhcp_seed(name, records):
+    os.makedirs('tests/fuzz/corpus/dhcp', exist_ok=True)
+    with open('tests/fuzz/corpus/dhcp/' + name, 'wb') as f:
+        for flags, payload in records:
+            f.write(struct.pack('<BH', flags, len(payload)) + payload)
+
+
+OFFER, ACK, NAK = (dhcp_reply(t, opts=DHCP_LEASE) for t in (2, 5, 6))
+dhcp_seed('lease', [(3, OFFER), (3, ACK)])
+dhcp_seed('lease-renew', [(3, OFFER), (3, ACK), (0xd3, b''), (0x13, ACK)])  # 4^13 us: past T1
+dhcp_seed('lease-rebind-expire', [(3, OFFER), (3, ACK), (0xd3, b''), (0xd3, b''),
+                                  (0xd3, b'')])
+dhcp_seed('lease-nak', [(3, OFFER), (3, ACK), (0xd3, b''), (3, NAK)])
+dhcp_seed('lease-decline', [(3, OFFER), (7, ACK)])
+dhcp_seed('overload', [(3, dhcp_reply(2, opts=bytes([52, 1, 3])))])
+dhcp_seed('foreign', [(0, OFFER), (1, OFFER), (2, ACK), (3, OFFER[:100])])

@@ -24,8 +24,8 @@ grep -q '^vmk0$' "$tmp/out" && grep -q '^   Portgroup: Management Network$' "$tm
 	&& grep -q '^   Enabled: true$' "$tmp/out" && grep -q '^   MTU: 1500$' "$tmp/out" \
 	&& grep -q '^   MAC Address: [0-9a-f:]\{17\}$' "$tmp/out" || fail "vmk0 block"
 ok network ip interface ipv4 get | tee "$tmp/out"
-head -n 1 "$tmp/out" | grep -q '^Name  IPv4 Address  IPv4 Netmask   IPv4 Broadcast  Address Type  Gateway  DHCP DNS$' || fail "ipv4 header"
-grep -q '^vmk0  192.0.2.10    255.255.255.0  192.0.2.255     STATIC        0.0.0.0  false$' "$tmp/out" || fail "vmk0 ipv4 row"
+head -n 1 "$tmp/out" | grep -q '^Name  IPv4 Address  IPv4 Netmask   IPv4 Broadcast  Address Type  Gateway  DHCP DNS  DNS Servers$' || fail "ipv4 header"
+grep -q '^vmk0  192.0.2.10    255.255.255.0  192.0.2.255     STATIC        0.0.0.0  false     $' "$tmp/out" || fail "vmk0 ipv4 row"
 ok network ip interface tag get -i vmk0 | grep -q '^   Tags: Management$' || fail "vmk0 tag"
 mac0=$(json network ip interface list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["MACAddress"])')
 json_check "n=d['vmknics'][0]; assert n['name']=='vmk0' and n['mac']=='$mac0' and n['ipv4']['address']=='192.0.2.10' and n['tags']==['Management'], n" <"$cfg"
@@ -97,11 +97,11 @@ assert ifs["vmk1"] >> 24 == 2 and ifs["vmk0"] >> 24 == 1, ifs
 EOF
 vmk1_port=$(python3 -c 'import json,sys; print([n["PortID"] for n in json.load(open(sys.argv[1])) if n["Name"]=="vmk1"][0])' "$tmp/ifaces")
 "$BUILD/bin/pktcap" --control "$sock" --switchport "$vmk1_port" -t 1 -o "$tmp/vmk1.pcap" || fail "pktcap --switchport $vmk1_port (vmk1's Port ID)"
-ok network ip interface ipv4 get -i vmk2 | grep -q '^vmk2  203.0.113.5   255.255.255.0  203.0.113.255   STATIC        203.0.113.1  false$' || fail "vmk2 ipv4"
+ok network ip interface ipv4 get -i vmk2 | grep -q '^vmk2  203.0.113.5   255.255.255.0  203.0.113.255   STATIC        203.0.113.1  false     $' || fail "vmk2 ipv4"
 json network ip interface ipv4 get | json_check "r={n['Name']:n for n in d}; assert r['vmk0']['Gateway']=='192.0.2.1' and r['vmk1']['IPv4Address']=='198.51.100.1' and r['vmk1']['AddressType']=='STATIC', r"
 ok --formatter=csv network ip interface ipv4 get | tee "$tmp/out"
-head -n 1 "$tmp/out" | grep -q '^Name,IPv4Address,IPv4Netmask,IPv4Broadcast,AddressType,Gateway,DHCPDNS$' || fail "csv header"
-grep -q '^vmk1,198.51.100.1,255.255.255.0,198.51.100.255,STATIC,0.0.0.0,false$' "$tmp/out" || fail "csv row"
+head -n 1 "$tmp/out" | grep -q '^Name,IPv4Address,IPv4Netmask,IPv4Broadcast,AddressType,Gateway,DHCPDNS,DNSServers$' || fail "csv header"
+grep -q '^vmk1,198.51.100.1,255.255.255.0,198.51.100.255,STATIC,0.0.0.0,false,$' "$tmp/out" || fail "csv row"
 ok --formatter=keyvalue network ip interface tag get -i vmk2 | grep -q '^Tags.Tags.string\[\]=faultToleranceLogging$' || fail "keyvalue tags"
 json network ip interface tag get -i vmk1 | json_check "assert d=={'Tags':['VMotion']}, d"
 ok network ip route ipv4 list | tee "$tmp/out"
@@ -149,7 +149,8 @@ refused 1 'not a usable host address' network ip interface ipv4 set -i vmk5 -I 1
 refused 1 'not a usable netmask' network ip interface ipv4 set -i vmk5 -I 192.0.2.20 -N 255.0.255.0
 refused 1 'needs both -I|--ipv4 and -N|--netmask' network ip interface ipv4 set -i vmk5 -I 192.0.2.20
 refused 1 '-t none removes the address' network ip interface ipv4 set -i vmk5 -t none -I 192.0.2.20
-refused 1 'type "dhcp" is not supported' network ip interface ipv4 set -i vmk5 -t dhcp
+refused 1 'type "bootp" is not supported' network ip interface ipv4 set -i vmk5 -t bootp
+refused 1 '-t dhcp leases the address' network ip interface ipv4 set -i vmk5 -t dhcp -I 192.0.2.20 -N 255.255.255.0
 refused 1 'already carries faultToleranceLogging' network ip interface tag add -i vmk0 -t faultToleranceLogging
 refused 1 'carries only the VMotion tag' network ip interface tag add -i vmk1 -t Management
 refused 1 'unknown tag "Bogus"' network ip interface tag add -i vmk0 -t Bogus

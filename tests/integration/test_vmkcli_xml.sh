@@ -19,6 +19,7 @@ ok network vswitch standard uplink add -u vmnic0 -v vSwitch0
 ok network vswitch standard portgroup add -p "$odd" -v vSwitch0
 ok network ip interface add -i vmk1 -p "$odd"
 ok network ip interface ipv4 set -i vmk0 -I 192.0.2.10 -N 255.255.255.0
+ok network ip interface ipv4 set -i vmk1 -t dhcp -P true
 ok network ip interface tag add -i vmk0 -t Management
 ok network ip route ipv4 add -n 198.51.100.0/24 -g 192.0.2.1
 
@@ -39,6 +40,7 @@ declare -A args=(
 	["network vm list"]=""
 	["network ip interface list"]=""
 	["network ip interface ipv4 get"]=""
+	["network ip interface ipv4 dhcp get"]=""
 	["network ip interface tag get"]="-i vmk0"
 	["network ip route ipv4 list"]=""
 	["network ip netstack list"]=""

@@ -619,6 +619,17 @@ static void test_config_ip_round_trips_and_bad_values_name_the_field(void)
 	CU_ASSERT_EQUAL(vmk_config_from_json(text, strlen(text), back, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(memcmp(cfg, back, sizeof(*cfg)), 0);
 	free(text);
+	/* DHCP: the file holds the type and peer DNS, never a lease. */
+	cfg->vmknics[0].ipv4 = cfg->vmknics[0].netmask = cfg->vmknics[0].gateway = 0;
+	cfg->vmknics[0].dhcp = cfg->vmknics[0].peer_dns = true;
+	CU_ASSERT_EQUAL(vmk_config_validate(cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_config_to_json(cfg, &text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"dhcp\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "\"peer_dns\""));
+	CU_ASSERT_PTR_NULL(strstr(text, "\"192.0.2.10\""));
+	CU_ASSERT_EQUAL(vmk_config_from_json(text, strlen(text), back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(memcmp(cfg, back, sizeof(*cfg)), 0);
+	free(text);
 	vmk_config_destroy(cfg);
 	vmk_config_destroy(back);
 
@@ -644,7 +655,18 @@ static void test_config_ip_round_trips_and_bad_values_name_the_field(void)
 	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"mac\": "
 		       "\"01:00:5e:00:00:01\"}", ""), "is a multicast address");
 	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"ipv4\": "
-		       "{\"type\": \"dhcp\"}}", ""), "ipv4.type: expected \"static\" or \"none\"");
+		       "{\"type\": \"bootp\"}}", ""),
+		"ipv4.type: expected \"static\", \"dhcp\" or \"none\"");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"ipv4\": "
+		       "{\"type\": \"dhcp\", \"address\": \"192.0.2.10\"}}", ""),
+		"type \"dhcp\" takes no address, netmask or gateway");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"ipv4\": "
+		       "{\"type\": \"static\", \"address\": \"192.0.2.10\", \"netmask\": "
+		       "\"255.255.255.0\", \"peer_dns\": true}}", ""),
+		"peer_dns: only for type \"dhcp\"");
+	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"ipv4\": "
+		       "{\"type\": \"dhcp\", \"peer_dns\": 1}}", ""),
+		"peer_dns: expected true or false");
 	refused(IP_DOC("{\"name\": \"vmk0\", \"portgroup\": \"Management Network\", \"netstack\": "
 		       "\"nope\"}", ""), "vmknics[0] (vmk0).netstack: no netstack named \"nope\"");
 	refused(IP_DOC("", "{\"name\": \"storage\", \"routes\": [{\"network\": \"198.18.0.1/15\", "
