@@ -101,7 +101,7 @@ dr=$((SECONDS - t))
 echo "qemu-img convert: 1 GiB written in ${dw}s ($((1024 / (dw ? dw : 1))) MiB/s), read in ${dr}s ($((1024 / (dr ? dr : 1))) MiB/s), SHA-256 equal ($want)"
 rm -f "$src" "$back"
 
-phase "iscsi-test-cu (libiscsi's SCSI conformance suite, all tests, dataloss allowed): Linux's own stack, then vmkrun"
+phase "iscsi-test-cu (libiscsi's SCSI conformance suite, 24 suites, dataloss allowed): Linux's own stack, then vmkrun"
 # Each run gets a fresh 64 MiB LUN of its own, so both start from the same
 # state (the reservation tests leave theirs behind). Linux's initiator runs
 # in the target's namespace; vmkrun's through vmk2, VLAN 30 and the relay.
@@ -111,17 +111,29 @@ for tid in 2 3; do
 	tadm --op new --mode logicalunit --tid "$tid" --lun 1 -b "$lun.$tid"
 	tadm --op bind --mode target --tid "$tid" -I ALL
 done
-# cu_run NAME TID CMD...: the suite under CMD (a prefix) into $tmp/cu.NAME
-# (one "PASS|FAIL Suite.Test" a line), its duration in cu_secs.
+# The suites run: the data commands, the inquiry and capacity ones, the
+# reservations, and the iSCSI layer's own (residuals, CmdSN, DataSN, task
+# management). ALL of them takes 23 s on Linux and 61 s under vmkrun here
+# (its reset and nexus-loss tests log in again and again); these keep the
+# test under two minutes.
+cu_suites="Inquiry ReadCapacity10 ReadCapacity16 TestUnitReady Read10 Read16 Write10 Write16
+	WriteVerify10 Verify10 CompareAndWrite WriteSame10 Unmap OrWrite Prefetch10 ModeSense6
+	ReportSupportedOpcodes PrinReadKeys ProutRegister ProutReserve iSCSIResiduals iSCSIcmdsn
+	iSCSIdatasn iSCSITMF"
+# cu_run NAME TID CMD...: the suites under CMD (a prefix) into $tmp/cu.NAME
+# (one "PASS|FAIL Suite.Test" a line), the duration in cu_secs.
 cu_run() {
-	local name=$1 tid=$2 t=$SECONDS rc=0
+	local name=$1 tid=$2 t=$SECONDS rc suite
 	shift 2
-	mkdir -p "$tmp/cu-$name"
-	(cd "$tmp/cu-$name" && timeout 100 "$@" iscsi-test-cu -d -x -t ALL \
-		"iscsi://$STORAGE_IP/$iqn-cu$tid/1" >"$tmp/cu-$name/out" 2>&1) || rc=$?
-	[ "$rc" -ne 124 ] || fail "iscsi-test-cu ($name) did not finish within 100 s"
-	cu_secs=$((SECONDS - t))
-	python3 - "$tmp/cu-$name/CUnitAutomated-Results.xml" >"$tmp/cu.$name" <<'PY' ||
+	: >"$tmp/cu.$name"
+	for suite in $cu_suites; do
+		rm -rf "$tmp/cu-$name"
+		mkdir -p "$tmp/cu-$name"
+		rc=0
+		(cd "$tmp/cu-$name" && timeout 60 "$@" iscsi-test-cu -d -x -t "ALL.$suite" \
+			"iscsi://$STORAGE_IP/$iqn-cu$tid/1" >"$tmp/cu-$name/out" 2>&1) || rc=$?
+		[ "$rc" -ne 124 ] || fail "iscsi-test-cu ($name, $suite) did not finish within 60 s"
+		python3 - "$tmp/cu-$name/CUnitAutomated-Results.xml" >>"$tmp/cu.$name" <<'PY' ||
 import re, sys
 suite = None
 for m in re.finditer(r"<SUITE_NAME> (.*?) </SUITE_NAME>|<CUNIT_RUN_TEST_(SUCCESS|FAILURE)>\s*"
@@ -131,7 +143,9 @@ for m in re.finditer(r"<SUITE_NAME> (.*?) </SUITE_NAME>|<CUNIT_RUN_TEST_(SUCCESS
     else:
         print("%s %s.%s" % ("PASS" if m.group(2) == "SUCCESS" else "FAIL", suite, m.group(3)))
 PY
-		fail "iscsi-test-cu ($name): no results ($(tail -n 5 "$tmp/cu-$name/out"))"
+			fail "iscsi-test-cu ($name, $suite): no results ($(tail -n 5 "$tmp/cu-$name/out"))"
+	done
+	cu_secs=$((SECONDS - t))
 	echo "iscsi-test-cu on $name: $(grep -c ^PASS "$tmp/cu.$name") passed," \
 		"$(grep -c ^FAIL "$tmp/cu.$name") failed, ${cu_secs}s"
 }
@@ -144,7 +158,7 @@ grep ^PASS "$tmp/cu.vmkrun" | cut -d' ' -f2 | awk -F. '
 	{ line = line " " $2 } END { print line }'
 echo "tests that fail on both (tgt's answers, not the transport's):"
 grep ^FAIL "$tmp/cu.vmkrun" | sed 's/^FAIL /  /'
-[ "$(grep -c ^PASS "$tmp/cu.linux")" -ge 200 ] || fail "iscsi-test-cu on Linux: fewer than 200 tests passed"
+[ "$(grep -c ^PASS "$tmp/cu.linux")" -ge 100 ] || fail "iscsi-test-cu on Linux: fewer than 100 tests passed"
 diff "$tmp/cu.linux" "$tmp/cu.vmkrun" >"$tmp/cu.diff" ||
 	{ cat "$tmp/cu.diff"; fail "iscsi-test-cu: different results under vmkrun than on Linux's stack (< linux, > vmkrun)"; }
 echo "iscsi-test-cu: the same $(grep -c ^PASS "$tmp/cu.linux") tests pass on both (Linux ${cu_linux_secs}s, vmkrun ${cu_secs}s)"
