@@ -21,7 +21,10 @@ pkgs=(
 	clang clang-14 libclang-rt-14-dev
 	# unmodified programs under vmkrun, and their Linux peers (tests/integration/
 	# test_vmkrun_*.sh, bench/run_sockets.sh)
-	curl nginx-light wrk tgt libiscsi-bin nfs-ganesha nfs-ganesha-vfs libnfs-utils sockperf
+	curl nginx-light wrk tgt libiscsi-bin nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils sockperf
+	# qemu-img with qemu's iSCSI and NFS block drivers (libiscsi, libnfs):
+	# tests/integration/test_vmkrun_{iscsi,nfs}_bound_adapter.sh
+	qemu-utils qemu-block-extra
 	# benchmarks: the contenders (nftables: bench/run_firewall.sh) and the plots
 	openvswitch-switch-dpdk nftables gnuplot-nox
 )

@@ -9,12 +9,20 @@
  *
  *   vmk-impair [--dir ab|ba|both] [--loss PCT] [--duplicate PCT]
  *              [--delay-ms MS] [--jitter-ms MS] [--limit N] [--seed N]
- *              IF_A IF_B
+ *              [--access-vlan VID] IF_A IF_B
  *
  * --dir scopes the impairment options after it (ab: frames from IF_A to
  * IF_B; default both). The random generator is seeded (--seed, default 1),
  * one stream per direction, so the same frames meet the same fate in every
  * run. A duplicate gets its own delay and is never lost.
+ *
+ * --access-vlan VID makes the bridge the access port a physical switch
+ * would give (this kernel has neither 802.1Q devices nor a VLAN-filtering
+ * bridge): IF_A is the tagged side, IF_B the untagged one. A frame from A
+ * passes only with an 802.1Q tag of VLAN VID, which is popped; a frame from
+ * B passes only untagged and gets the tag (priority 0) pushed. Anything
+ * else is dropped and counted (vlan_dropped), before any impairment, as a
+ * switch port's ingress filter would.
  *
  * One thread: ppoll() on two AF_PACKET sockets (ETH_P_ALL, bound to each
  * interface, promiscuous) with the next release time as timeout; frames are
@@ -28,8 +36,8 @@
  * per direction, frames received, forwarded (sent, duplicates included),
  * dropped (loss), duplicated, reordered (released while a frame received
  * earlier in the same direction was still held), overflow (over --limit
- * held frames), tx_errors, oversize and kernel_drops (the receiving
- * socket's buffer overran). Exit status 2: bad arguments; 1: a system error.
+ * held frames), tx_errors, oversize, kernel_drops (the receiving
+ * socket's buffer overran) and vlan_dropped (--access-vlan). Exit status 2: bad arguments; 1: a system error.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -67,6 +75,7 @@ struct impair {
 struct dir_stats {
 	uint64_t rx, forwarded, dropped, duplicated, reordered;
 	uint64_t overflow, tx_errors, oversize, kernel_drops;
+	uint64_t vlan_dropped;
 };
 
 /* A held frame. seq: its place in its direction's receive order. */
@@ -116,6 +125,7 @@ struct bridge {
 	uint64_t rng[2];
 	uint64_t seed;
 	size_t limit, held[2];
+	uint16_t access_vlan;        /* 0: none; else IF_A tagged, IF_B untagged */
 	struct frame **heap;
 	size_t n_heap, cap_heap;
 	struct rxq rx;
@@ -390,6 +400,33 @@ static uint8_t *rx_frame(struct rxq *q, unsigned int i, uint32_t *len)
 	return p;
 }
 
+/* The access port's ingress (--access-vlan): frame p of *len bytes from
+ * side d, with VLAN_ROOM bytes free before it. Returns the frame to forward
+ * (tag popped from A's, pushed onto B's), or NULL to drop it. */
+static uint8_t *access_port(const struct bridge *br, int d, uint8_t *p, uint32_t *len)
+{
+	bool tagged = *len >= 18 && p[12] == 0x81 && p[13] == 0x00;
+	uint16_t tag[2];
+
+	if (br->access_vlan == 0)
+		return p;
+	if (d == 0) {
+		if (!tagged || (((p[14] << 8) | p[15]) & 0x0fff) != br->access_vlan)
+			return NULL;
+		memmove(p + VLAN_ROOM, p, 12);
+		*len -= VLAN_ROOM;
+		return p + VLAN_ROOM;
+	}
+	if (tagged || *len < 14)
+		return NULL;
+	tag[0] = htons(ETH_P_8021Q);
+	tag[1] = htons(br->access_vlan);
+	memmove(p - VLAN_ROOM, p, 12);
+	memcpy(p - VLAN_ROOM + 12, tag, sizeof(tag));
+	*len += VLAN_ROOM;
+	return p - VLAN_ROOM;
+}
+
 static int rx_side(struct bridge *br, int d)
 {
 	struct rxq *q = &br->rx;
@@ -423,7 +460,12 @@ static int rx_side(struct bridge *br, int d)
 				br->st[d].oversize++;
 				continue;
 			}
-			p = rx_frame(q, (unsigned int)i, &len);
+			p = access_port(br, d, rx_frame(q, (unsigned int)i, &len), &len);
+			if (p == NULL) {
+				br->st[d].rx++;
+				br->st[d].vlan_dropped++;
+				continue;
+			}
 			on_frame(br, d, p, len, now);
 		}
 		tx_flush(br, 1 - d);         /* before the buffers are read into again */
@@ -553,6 +595,8 @@ static void usage(FILE *f)
 		"                      leave in time order, so they reorder (0-60000)\n"
 		"  --limit N           frames held per direction at most (default 10000)\n"
 		"  --seed N            random seed (default 1)\n"
+		"  --access-vlan VID   an access port: IF_A carries VLAN VID tagged (1-4094),\n"
+		"                      IF_B untagged; other frames are dropped\n"
 		"SIGINT or SIGTERM: print the counters as one JSON line and exit 0.\n");
 }
 
@@ -599,6 +643,7 @@ static int parse(int argc, char **argv, struct bridge *br)
 		{ "jitter-ms", required_argument, NULL, 'j' },
 		{ "limit", required_argument, NULL, 'L' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "access-vlan", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -635,6 +680,11 @@ static int parse(int argc, char **argv, struct bridge *br)
 		case 's':
 			if (parse_u64(name, optarg, 0, UINT64_MAX, &br->seed) < 0)
 				return -1;
+			continue;
+		case 'V':
+			if (parse_u64(name, optarg, 1, 4094, &u) < 0)
+				return -1;
+			br->access_vlan = (uint16_t)u;
 			continue;
 		case 'l': case 'u':
 			if (parse_num(name, optarg, 100, &v) < 0)
@@ -691,9 +741,10 @@ static void print_stats(const struct bridge *br)
 		printf(",\"%s\":{\"rx\":%" PRIu64 ",\"forwarded\":%" PRIu64 ",\"dropped\":%" PRIu64
 		       ",\"duplicated\":%" PRIu64 ",\"reordered\":%" PRIu64 ",\"overflow\":%" PRIu64
 		       ",\"tx_errors\":%" PRIu64 ",\"oversize\":%" PRIu64 ",\"kernel_drops\":%"
-		       PRIu64 ",\"held_at_exit\":%zu}",
+		       PRIu64 ",\"vlan_dropped\":%" PRIu64 ",\"held_at_exit\":%zu}",
 		       key[d], s->rx, s->forwarded, s->dropped, s->duplicated, s->reordered,
-		       s->overflow, s->tx_errors, s->oversize, s->kernel_drops, br->held[d]);
+		       s->overflow, s->tx_errors, s->oversize, s->kernel_drops, s->vlan_dropped,
+		       br->held[d]);
 	}
 	printf("}\n");
 	fflush(stdout);
