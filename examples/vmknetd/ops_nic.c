@@ -49,6 +49,17 @@ static const struct vmk_config_nic *nic_arg(struct daemon *d, const cJSON *args,
 	return nic;
 }
 
+/* vmknet's own field: the uplink's beacon probing (policy.h), "off" when
+ * it is not an uplink or not probed. */
+static void add_beacon(struct vmk_vswitch *vs, uint32_t port_id, cJSON *o)
+{
+	struct vmk_beacon_status b;
+
+	if (vs == NULL || vmk_port_get_beacon_status(vs, port_id, &b) < 0)
+		b.state = VMK_BEACON_OFF;
+	cJSON_AddStringToObject(o, "beacon_status", vmk_beacon_state_name(b.state));
+}
+
 static void add_nic(struct daemon *d, const struct vmk_config_nic *nic, cJSON *o)
 {
 	struct rte_eth_dev_info info;
@@ -93,6 +104,7 @@ static void add_nic(struct daemon *d, const struct vmk_config_nic *nic, cJSON *o
 	cJSON_AddStringToObject(o, "mac_address", macs);
 	cJSON_AddNumberToObject(o, "mtu", mtu);
 	cJSON_AddStringToObject(o, "description", desc);
+	add_beacon(vs, port_id, o);
 }
 
 static int nic_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
