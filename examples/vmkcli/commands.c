@@ -169,6 +169,12 @@ static const struct column nic_stats_cols[] = {
 	{ "Total receive errors", "Totalreceiveerrors", "total_receive_errors", COL_INT },
 	{ "Receive missed errors", "Receivemissederrors", "receive_missed_errors", COL_INT },
 	{ "Total transmit errors", "Totaltransmiterrors", "total_transmit_errors", COL_INT },
+	{ "Beacons sent", "Beaconssent", "beacons_sent", COL_INT },
+	{ "Beacons received", "Beaconsreceived", "beacons_received", COL_INT },
+	{ "Beacons heard by other uplinks", "Beaconsheardbyotheruplinks", "beacons_heard",
+	  COL_INT },
+	{ "Foreign beacons", "Foreignbeacons", "beacons_foreign", COL_INT },
+	{ "Malformed beacons", "Malformedbeacons", "beacons_malformed", COL_INT },
 	END_COLS
 };
 
