@@ -30,7 +30,7 @@ ok network vswitch standard portgroup list | tee "$tmp/out"
 head -n 1 "$tmp/out" | grep -q '^Name  *Virtual Switch  Active Clients  VLAN ID$' || fail "portgroup header"
 grep -q '^Management Network  *vSwitch0  *1  *0$' "$tmp/out" || fail "Management Network row (vmk0 is its client)"
 ok network nic list | tee "$tmp/out"
-head -n 1 "$tmp/out" | grep -q '^Name    PCI Device  Driver  *Admin Status  Link Status  Speed  Duplex  MAC Address  *MTU  *Description$' \
+head -n 1 "$tmp/out" | grep -q '^Name    PCI Device  Driver  *Admin Status  Link Status  Speed  Duplex  MAC Address  *MTU  *Description  *Beacon Status$' \
 	|| fail "nic list header"
 grep -q '^vmnic0  net_null0 ' "$tmp/out" || fail "vmnic0 row"
 grep -q '^vmnic1  net_null1 ' "$tmp/out" || fail "vmnic1 row"
