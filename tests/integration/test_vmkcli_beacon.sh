@@ -13,7 +13,10 @@
 # (Enabled, Interval, Threshold, Required By), -f beacon|link on the
 # vSwitch and on a port group, --beacon-interval/--beacon-threshold saved
 # and refused out of range, beacons counted per NIC, a malformed beacon
-# counted as a drop, and probing stops with -f link. Needs root and iproute2 (bridge); the namespace and veths are
+# counted as a drop, and probing stops with -f link. With two uplinks and
+# one path cut neither can be blamed: both are "ambiguous", none is failed
+# (vmknet does not do ESXi's shotgun), the team stays where link status
+# puts it. Needs root and iproute2 (bridge); the namespace and veths are
 # always deleted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -148,6 +151,23 @@ beacon_is vmnic0 ok 3
 json network vswitch standard list | json_check "assert d[0]['BeaconFailedUplinks']==[], d"
 sleep 0.5
 ping_via 0
+
+echo "== two uplinks, one path cut: neither is blamed (no shotgun: the link-status choice stays)"
+ok network vswitch standard uplink remove -u vmnic2 -v vSwitch0
+json network vswitch standard portgroup policy failover get -p "Management Network" | json_check "assert d['ActiveAdapters']==['vmnic0','vmnic1'] and d['StandbyAdapters']==[], d"
+ip netns exec "$ns" bridge link set dev vbp0 state 0
+beacon_is vmnic0 ambiguous 4
+beacon_is vmnic1 ambiguous 1
+sleep 3.5        # past the threshold: still nobody failed
+json network nic list | json_check "d={n['Name']:n for n in d}; assert d['vmnic0']['BeaconStatus']=='ambiguous' and d['vmnic1']['BeaconStatus']=='ambiguous', d"
+json network vswitch standard list | json_check "assert d[0]['BeaconFailedUplinks']==[], d"
+if "$PING" --control "$sock" -I vmk0 -c 2 -i 0.2 -W 0.5 198.51.100.2 >/dev/null 2>&1; then
+	fail "pings answered: the team left vmnic0 on an ambiguous verdict"
+fi
+ip netns exec "$ns" bridge link set dev vbp0 state 3
+beacon_is vmnic0 ok 3
+beacon_is vmnic1 ok 1
+ok network vswitch standard uplink add -u vmnic2 -v vSwitch0
 
 echo "== beacon interval and threshold: set, saved, refused out of range"
 ok network vswitch standard set -v vSwitch0 --beacon-interval 2 --beacon-threshold 2
