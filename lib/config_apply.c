@@ -156,7 +156,9 @@ static void add_step(struct plan *p, enum step_kind kind, const struct vmk_confi
 
 static bool team_equal(const struct vmk_teaming_policy *a, const struct vmk_teaming_policy *b)
 {
-	if (a->load_balancing != b->load_balancing || a->notify_switches != b->notify_switches ||
+	if (a->load_balancing != b->load_balancing ||
+	    a->failure_detection != b->failure_detection ||
+	    a->notify_switches != b->notify_switches ||
 	    a->failback != b->failback || a->n_active != b->n_active ||
 	    a->n_standby != b->n_standby)
 		return false;
@@ -185,7 +187,9 @@ static bool shaping_equal(const struct vmk_shaping_policy *a, const struct vmk_s
 static bool vs_policy_equal(const struct vmk_config_vswitch *a, const struct vmk_config_vswitch *b)
 {
 	return sec_equal(&a->security, &b->security) && shaping_equal(&a->shaping, &b->shaping) &&
-	       team_equal(&a->teaming, &b->teaming);
+	       team_equal(&a->teaming, &b->teaming) &&
+	       a->beacon_interval_sec == b->beacon_interval_sec &&
+	       a->beacon_threshold == b->beacon_threshold;
 }
 
 static bool pg_policy_none(const struct vmk_config_portgroup *p)
@@ -253,6 +257,8 @@ static int vs_policy_apply(struct vmk_vswitch *vs, const struct vmk_config_vswit
 		ret = vmk_vswitch_set_shaping(vs, &c->shaping);
 	if (ret == 0)
 		ret = vmk_vswitch_set_teaming(vs, &c->teaming);
+	if (ret == 0)
+		ret = vmk_vswitch_set_beacon(vs, c->beacon_interval_sec, c->beacon_threshold);
 	return ret;
 }
 

@@ -284,9 +284,15 @@ static int read_teaming(const cJSON *v, const char *at,
 				 "\"mac\", \"iphash\" or \"explicit\"", at);
 		p->load_balancing = (enum vmk_load_balancing)i;
 	}
-	if (fd != NULL && !(cJSON_IsString(fd) && strcmp(fd->valuestring, "link") == 0))
-		return vmk_err(-EINVAL, "%s.failure_detection: only \"link\" is supported",
-			 at);
+	if (fd != NULL) {
+		if (cJSON_IsString(fd) && strcmp(fd->valuestring, "link") == 0)
+			p->failure_detection = VMK_FD_LINK;
+		else if (cJSON_IsString(fd) && strcmp(fd->valuestring, "beacon") == 0)
+			p->failure_detection = VMK_FD_BEACON;
+		else
+			return vmk_err(-EINVAL, "%s.failure_detection: expected \"link\" or "
+				       "\"beacon\"", at);
+	}
 	ret = cfg_json_bool(v, at, "notify_switches", &p->notify_switches, NULL);
 	if (ret == 0)
 		ret = cfg_json_bool(v, at, "failback", &p->failback, NULL);
@@ -398,6 +404,23 @@ static int read_cdp(const cJSON *obj, const char *where, struct vmk_config_vswit
 	return 0;
 }
 
+static int read_beacon(const cJSON *obj, const char *where, struct vmk_config_vswitch *vs)
+{
+	static const char *const known[] = { "interval_sec", "threshold", NULL };
+	const cJSON *v;
+	char at[256];
+	int ret = get_object(obj, where, "beacon", known, &v, at, sizeof(at));
+
+	if (ret < 0 || v == NULL)
+		return ret;
+	ret = cfg_json_uint(v, at, "interval_sec", false, 1, VMK_BEACON_INTERVAL_MAX,
+			    &vs->beacon_interval_sec);
+	if (ret == 0)
+		ret = cfg_json_uint(v, at, "threshold", false, 1, VMK_BEACON_THRESHOLD_MAX,
+				    &vs->beacon_threshold);
+	return ret;
+}
+
 static int read_vswitch_lists(const cJSON *v, const char *where,
 			      struct vmk_config_vswitch *vs)
 {
@@ -431,7 +454,7 @@ static int read_vswitch(const cJSON *v, unsigned int idx,
 			struct vmk_config_vswitch *vs)
 {
 	static const char *const known[] = { "name", "mtu", "ports", "fdb", "cdp_status",
-					     "uplinks", "policy", "portgroups", NULL };
+					     "beacon", "uplinks", "policy", "portgroups", NULL };
 	char where[128];
 	int ret;
 
@@ -450,6 +473,8 @@ static int read_vswitch(const cJSON *v, unsigned int idx,
 		ret = read_fdb(v, where, vs);
 	if (ret == 0)
 		ret = read_cdp(v, where, vs);
+	if (ret == 0)
+		ret = read_beacon(v, where, vs);
 	if (ret == 0)
 		ret = read_vswitch_lists(v, where, vs);
 	if (ret == 0)
@@ -1004,7 +1029,8 @@ static void emit_teaming(cJSON *pol, const struct vmk_teaming_policy *p)
 	cJSON_AddStringToObject(o, "load_balancing",
 				(unsigned int)p->load_balancing <= VMK_LB_EXPLICIT ?
 				lb_names[p->load_balancing] : "portid");
-	cJSON_AddStringToObject(o, "failure_detection", "link");
+	cJSON_AddStringToObject(o, "failure_detection",
+				p->failure_detection == VMK_FD_BEACON ? "beacon" : "link");
 	cJSON_AddBoolToObject(o, "notify_switches", p->notify_switches);
 	cJSON_AddBoolToObject(o, "failback", p->failback);
 	a = cJSON_AddArrayToObject(o, "active");
@@ -1062,7 +1088,7 @@ static void emit_pg_policy(cJSON *o, const struct vmk_config_portgroup *pg)
 
 static cJSON *emit_vswitch(const struct vmk_config_vswitch *vs)
 {
-	cJSON *o = cJSON_CreateObject(), *fdb, *ups, *pgs;
+	cJSON *o = cJSON_CreateObject(), *fdb, *beacon, *ups, *pgs;
 
 	if (o == NULL)
 		return NULL;
@@ -1076,6 +1102,11 @@ static cJSON *emit_vswitch(const struct vmk_config_vswitch *vs)
 	}
 	cJSON_AddStringToObject(o, "cdp_status", vmk_cdp_status_name(vs->cdp_status) != NULL ?
 				vmk_cdp_status_name(vs->cdp_status) : "listen");
+	beacon = cJSON_AddObjectToObject(o, "beacon");
+	if (beacon != NULL) {
+		cJSON_AddNumberToObject(beacon, "interval_sec", vs->beacon_interval_sec);
+		cJSON_AddNumberToObject(beacon, "threshold", vs->beacon_threshold);
+	}
 	ups = cJSON_AddArrayToObject(o, "uplinks");
 	for (unsigned int k = 0; ups != NULL && k < vs->n_uplinks; k++)
 		cJSON_AddItemToArray(ups, cJSON_CreateString(vs->uplinks[k]));

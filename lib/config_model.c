@@ -135,6 +135,8 @@ void vmk_config_vswitch_init(struct vmk_config_vswitch *vs, const char *name)
 	vs->fdb_capacity = p.fdb_capacity;
 	vs->fdb_aging_sec = p.fdb_aging_sec;
 	vs->cdp_status = VMK_CDP_LISTEN;
+	vs->beacon_interval_sec = VMK_BEACON_INTERVAL_DEFAULT;
+	vs->beacon_threshold = VMK_BEACON_THRESHOLD_DEFAULT;
 	vmk_config_security_default(&vs->security);
 	vmk_config_shaping_default(&vs->shaping);
 	vmk_config_teaming_default(&vs->teaming);

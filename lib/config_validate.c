@@ -64,6 +64,9 @@ static int validate_teaming(const struct vmk_config_vswitch *vs,
 	if ((unsigned int)p->load_balancing > VMK_LB_EXPLICIT)
 		return vmk_err(-EINVAL, "%s.load_balancing: unknown value %u", where,
 			 (unsigned int)p->load_balancing);
+	if ((unsigned int)p->failure_detection > VMK_FD_BEACON)
+		return vmk_err(-EINVAL, "%s.failure_detection: unknown value %u", where,
+			 (unsigned int)p->failure_detection);
 	if (p->n_active > VMK_TEAM_MAX_UPLINKS || p->n_standby > VMK_TEAM_MAX_UPLINKS)
 		return vmk_err(-EINVAL, "%s: at most %u active and %u standby uplinks", where,
 			 VMK_TEAM_MAX_UPLINKS, VMK_TEAM_MAX_UPLINKS);
@@ -208,6 +211,12 @@ static int validate_vswitch(const struct vmk_config *cfg, unsigned int i)
 	if (ret == 0 && vmk_cdp_status_name(vs->cdp_status) == NULL)
 		ret = vmk_err(-EINVAL, "%s.cdp_status: %d is not a CDP mode", where,
 			      (int)vs->cdp_status);
+	if (ret == 0)
+		ret = check_range(where, "beacon.interval_sec", vs->beacon_interval_sec, 1,
+				  VMK_BEACON_INTERVAL_MAX);
+	if (ret == 0)
+		ret = check_range(where, "beacon.threshold", vs->beacon_threshold, 1,
+				  VMK_BEACON_THRESHOLD_MAX);
 	if (ret == 0 && vs->n_uplinks > vs->n_ports)
 		ret = vmk_err(-EINVAL, "%s.uplinks: %u uplinks do not fit in %u ports", where,
 			 vs->n_uplinks, vs->n_ports);

@@ -10,6 +10,7 @@
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include <vmknet/port.h>
 
@@ -39,6 +40,7 @@ int dp_create(const struct dp_params *p, struct vs_dp **out)
 	dp->clone_pool = p->clone_pool;
 	dp->socket_id = p->socket_id;
 	dp->max_workers = p->max_workers;
+	dp->beacon_token = rte_rand();
 	vmk_mutex_init(&dp->lock);
 	dp_nioc_init(&dp->nioc);
 	qsz = rte_rcu_qsbr_get_memsize(VMK_MAX_WORKERS);

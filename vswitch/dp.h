@@ -56,6 +56,9 @@ struct vs_dp {
 	/* 802.1p marking per traffic class (vswitch/tclass.h: TC_COS_*; 0:
 	 * none): written under lock, read by workers byte by byte. */
 	uint8_t tc_cos[VMK_TC_COUNT];
+	/* Random at creation: marks this host's beacons (beacon.c) apart from
+	 * another host's on the same network. */
+	uint64_t beacon_token;
 	/* Network I/O Control (nioc_port.h): the host's table. */
 	struct dp_nioc nioc;            /* guarded by: lock */
 	struct worker workers[VMK_MAX_WORKERS];

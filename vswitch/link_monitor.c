@@ -2,7 +2,7 @@
  * The link monitor: a DPDK control thread per host ("vmk-link") that reads
  * every uplink's link state every LINK_POLL_MS, publishes it to the data
  * path (which then picks other uplinks at once: failover), tracks failback
- * state, and on a change tells the physical network where each guest MAC
+ * state, runs beacon probing (beacon.c), and on a change tells the physical network where each guest MAC
  * now is (a RARP out of the uplink its team now uses) and has each
  * VMkernel adapter send a gratuitous ARP, as ESXi's "notify switches" does.
  *
@@ -85,6 +85,16 @@ static void rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint
 	}
 }
 
+void link_demote(struct vmk_vswitch *vs, uint32_t slot) VMK_REQUIRES(vs->dp->lock)
+{
+	/* Failback off: it stays out of use when it recovers, until another
+	 * uplink fails, which restores the rest. */
+	for (uint32_t k = 0; k < vs->n_slots; k++)
+		if (vs->ports[k] != NULL && vs->ports[k]->uplink && k != slot)
+			__atomic_store_n(&vs->ports[k]->demoted, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&vs->ports[slot]->demoted, 1, __ATOMIC_RELAXED);
+}
+
 /* Read every uplink's link; returns true when one changed. */
 static bool poll_links(struct vmk_vswitch *vs) VMK_REQUIRES(vs->dp->lock)
 {
@@ -101,14 +111,8 @@ static bool poll_links(struct vmk_vswitch *vs) VMK_REQUIRES(vs->dp->lock)
 			continue;
 		changed = true;
 		VMK_LOG(NOTICE, port, "%s: uplink %s link %s", vs->name, p->name, up ? "up" : "down");
-		if (!up) {
-			/* Failback off: it stays out of use when it recovers,
-			 * until another uplink fails, which restores the rest. */
-			for (uint32_t k = 0; k < vs->n_slots; k++)
-				if (vs->ports[k] != NULL && vs->ports[k]->uplink && k != s)
-					__atomic_store_n(&vs->ports[k]->demoted, 0, __ATOMIC_RELAXED);
-			__atomic_store_n(&p->demoted, 1, __ATOMIC_RELAXED);
-		}
+		if (!up)
+			link_demote(vs, s);
 		__atomic_store_n(&p->link_up, up, __ATOMIC_RELEASE);
 	}
 	return changed;
@@ -156,16 +160,23 @@ static void *monitor_main(void *arg)
 {
 	struct vs_dp *dp = arg;
 	const struct timespec period = { 0, LINK_POLL_MS * 1000000L };
+	struct timespec now;
 
 	while (!__atomic_load_n(&dp->link_stop, __ATOMIC_ACQUIRE)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
 		vmk_mutex_lock(&dp->lock);
 		for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
 			struct vmk_vswitch *vs = dp->vswitches[i];
+			bool moved;
 
 			if (vs == NULL)
 				continue;
 			vs_dp_held(vs);       /* a vSwitch of dp */
-			notify_moves(vs, poll_links(vs));
+			moved = poll_links(vs);
+			/* Both run: a link change and a beacon verdict may come together. */
+			moved = beacon_poll(vs, (uint64_t)now.tv_sec * 1000u +
+						(uint64_t)now.tv_nsec / 1000000u) || moved;
+			notify_moves(vs, moved);
 		}
 		vmk_mutex_unlock(&dp->lock);
 		nanosleep(&period, NULL);

@@ -23,6 +23,7 @@
 #include <vmknet/traffic.h>
 #include <vmknet/vswitch.h>
 
+#include "vswitch/beacon.h"
 #include "vswitch/shaper.h"
 
 struct vs_port;
@@ -93,6 +94,11 @@ struct port_wstats {
 	uint64_t tx_drops[VMK_DROP_MAX];
 	/* Uplinks: what was sent and given up, per traffic class (tclass.c). */
 	uint64_t tc_packets[VMK_TC_COUNT], tc_bytes[VMK_TC_COUNT], tc_drops[VMK_TC_COUNT];
+	/* Uplinks, beacon probing (beacon.c): this vSwitch's beacons of another
+	 * uplink received here; this uplink's own beacons received by another
+	 * uplink (written by the receiving worker, in its own slot); beacons
+	 * of another host or vSwitch. */
+	uint64_t beacon_rx, beacon_heard, beacon_foreign;
 } __rte_cache_aligned;
 
 struct vs_port {
@@ -117,6 +123,10 @@ struct vs_port {
 	 * link monitor reads the link as down whatever the device says, as if
 	 * the cable were pulled. Written under dp->lock, read by the monitor. */
 	uint8_t admin_down;
+	/* Uplinks: failed by beacon probing (beacon.c), for the teams that
+	 * probe. Written by the link monitor, read atomically by the data path. */
+	uint8_t beacon_failed;
+	struct beacon_uplink beacon;   /* the link monitor's (its passes hold dp->lock) */
 	/* Non-uplinks: the uplink last used (link monitor's, for notify). */
 	int last_uplink;
 	/* Packet capture attached to this port, or NULL (vswitch/capture.c). */

@@ -24,6 +24,7 @@
 #include <rte_prefetch.h>
 
 #include "vswitch/dp.h"
+#include "vswitch/beacon.h"
 #include "vswitch/capture.h"
 #include "vswitch/fdb.h"
 #include "vswitch/offload.h"
@@ -102,11 +103,12 @@ static inline bool tso_fits(const struct rte_mbuf *m, uint32_t max_frame)
  * port (forged transmits accepted, no shaping) gets a copy of the loop
  * without those two tests. */
 static __rte_always_inline void
-classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
+classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in, unsigned int widx,
 	       struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
 	       struct pkt_cls *c, struct shaper *shp, uint64_t hz, const bool checks)
 {
 	const struct vs_view_port *vp = &v->port[in->slot];
+	const bool in_uplink = vp->uplink;
 	/* A small table stays in L1: prefetching it only costs issue slots. */
 	const bool pf = __atomic_load_n(&f->n_entries, __ATOMIC_RELAXED) > FDB_PREFETCH_MIN;
 	/* The port's settings, read once: stores to c[] could alias them. */
@@ -132,6 +134,11 @@ classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 		c[i].dst = DST_DROP;
 		if (unlikely(vlan_parse(m, &vid, &tagged) != 0)) {
 			count_rx_drop(st, VMK_DROP_MALFORMED);
+			continue;
+		}
+		/* Beacon probing's frames end here, at the uplink's input. */
+		if (in_uplink && beacon_is(m, tagged)) {
+			beacon_input(v, in, widx, m, tagged);
 			continue;
 		}
 		vl = ingress_vlan(in_trunk, in_vlan, tagged, vid);
@@ -185,13 +192,15 @@ classify_burst(const struct vs_view *v, struct fdb *f, struct vs_port *in,
 }
 
 static void classify(const struct vs_view *v, struct fdb *f, struct vs_port *in,
-		     struct port_wstats *st, struct rte_mbuf **pkts, uint16_t n,
+		     unsigned int widx, struct rte_mbuf **pkts, uint16_t n,
 		     struct pkt_cls *c, struct shaper *shp, uint64_t hz)
 {
+	struct port_wstats *st = &in->wstats[widx];
+
 	if (unlikely((v->port[in->slot].sec & VP_FORGED_REJECT) || shp != NULL))
-		classify_burst(v, f, in, st, pkts, n, c, shp, hz, true);
+		classify_burst(v, f, in, widx, st, pkts, n, c, shp, hz, true);
 	else
-		classify_burst(v, f, in, st, pkts, n, c, NULL, 0, false);
+		classify_burst(v, f, in, widx, st, pkts, n, c, NULL, 0, false);
 }
 
 static inline void set_destination(const struct vs_view *v, struct vs_port *in,
@@ -602,7 +611,7 @@ void vs_burst_prepare(struct vs_burst *b, struct vmk_vswitch *vs, struct vs_port
 		shp = &in->shapers[qid < in->n_rxq ? qid : 0];
 		shaper_refill(shp, &b->view->port[in->slot].shaping, tsc, hz);
 	}
-	classify(b->view, b->fdb, in, &in->wstats[widx], b->pkts, n, b->c, shp, hz);
+	classify(b->view, b->fdb, in, widx, b->pkts, n, b->c, shp, hz);
 }
 
 void vs_burst_finish(struct vs_burst *b, unsigned int widx, uint32_t now)

@@ -34,6 +34,7 @@ void vs_team_build(const struct vmk_vswitch *vs, const struct vmk_teaming_policy
 	out->lb = (uint8_t)p->load_balancing;
 	out->notify = p->notify_switches;
 	out->failback = p->failback;
+	out->beacon = p->failure_detection == VMK_FD_BEACON;
 	if (p->n_active == 0) {
 		for (uint32_t s = 0; s < vs->n_slots && out->n_active < VMK_TEAM_MAX_UPLINKS; s++)
 			if (vs->ports[s] != NULL && vs->ports[s]->uplink)
@@ -60,11 +61,13 @@ void vs_pg_teaming(const struct vmk_vswitch *vs, const struct portgroup *pg,
 	*out = pg != NULL && pg->teaming_override ? pg->teaming : vs->teaming;
 }
 
-static inline bool usable(const struct vs_view *v, uint16_t s, bool skip_demoted)
+static inline bool usable(const struct vs_view *v, const struct vs_team *t, uint16_t s,
+			  bool skip_demoted)
 {
 	const struct vs_port *u = v->port[s].port;
 
 	return u != NULL && __atomic_load_n(&u->link_up, __ATOMIC_RELAXED) &&
+	       !(t->beacon && __atomic_load_n(&u->beacon_failed, __ATOMIC_RELAXED)) &&
 	       !(skip_demoted && __atomic_load_n(&u->demoted, __ATOMIC_RELAXED));
 }
 
@@ -76,14 +79,14 @@ int vs_team_pick(const struct vs_view *v, const struct vs_team *t, uint16_t in_s
 	const bool skip_demoted = !t->failback;
 
 	for (unsigned int i = 0; i < t->n_active; i++)
-		if (usable(v, t->active[i], skip_demoted))
+		if (usable(v, t, t->active[i], skip_demoted))
 			cand[n++] = t->active[i];
 	for (unsigned int i = 0; n == 0 && i < t->n_standby; i++)
-		if (usable(v, t->standby[i], false))
+		if (usable(v, t, t->standby[i], false))
 			cand[n++] = t->standby[i];
 	/* Failback off: a recovered active uplink is used only as a last resort. */
 	for (unsigned int i = 0; n == 0 && skip_demoted && i < t->n_active; i++)
-		if (usable(v, t->active[i], false))
+		if (usable(v, t, t->active[i], false))
 			cand[n++] = t->active[i];
 	if (n == 0)
 		return -1;
@@ -102,6 +105,9 @@ static int policy_check(const struct vmk_vswitch *vs, const struct vmk_teaming_p
 	if ((unsigned int)p->load_balancing > VMK_LB_EXPLICIT)
 		return vmk_err(-EINVAL, "teaming: unknown load balancing %d",
 			       (int)p->load_balancing);
+	if ((unsigned int)p->failure_detection > VMK_FD_BEACON)
+		return vmk_err(-EINVAL, "teaming: unknown failure detection %d",
+			       (int)p->failure_detection);
 	if (p->n_active > VMK_TEAM_MAX_UPLINKS || p->n_standby > VMK_TEAM_MAX_UPLINKS)
 		return vmk_err(-EINVAL, "teaming: %u active and %u standby uplinks; at most %d "
 			       "of each", p->n_active, p->n_standby, VMK_TEAM_MAX_UPLINKS);

@@ -259,6 +259,8 @@ static int vswitch_alloc(struct vs_dp *dp, const struct vmk_vswitch_params *p,
 	vs->teaming.load_balancing = VMK_LB_PORT_ID;
 	vs->teaming.notify_switches = true;
 	vs->teaming.failback = true;
+	vs->beacon_interval_sec = VMK_BEACON_INTERVAL_DEFAULT;
+	vs->beacon_threshold = VMK_BEACON_THRESHOLD_DEFAULT;
 	vs->ports = calloc(vs->n_slots, sizeof(*vs->ports));
 	vs->txb = calloc(dp->max_workers, sizeof(*vs->txb));
 	if (vs->ports == NULL || vs->txb == NULL)

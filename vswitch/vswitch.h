@@ -100,6 +100,11 @@ struct vmk_vswitch {
 	struct vmk_security_policy sec;   /* guarded by: dp->lock (port groups inherit) */
 	struct vmk_shaping_policy shaping; /* guarded by: dp->lock */
 	struct vmk_teaming_policy teaming; /* guarded by: dp->lock */
+	/* Beacon probing (beacon.c): settings, and the link monitor's clock. */
+	uint32_t beacon_interval_sec;  /* guarded by: dp->lock */
+	uint32_t beacon_threshold;     /* guarded by: dp->lock */
+	uint64_t beacon_next_ms;       /* guarded by: dp->lock; 0: not probing */
+	uint32_t beacon_seq;           /* guarded by: dp->lock */
 	struct vs_txbufs *txb;        /* [host max_workers]: each worker its own */
 };
 
@@ -173,6 +178,17 @@ void vs_pg_teaming(const struct vmk_vswitch *vs, const struct portgroup *pg,
  * team is up. Any thread. */
 int vs_team_pick(const struct vs_view *v, const struct vs_team *t, uint16_t in_slot,
 		 uint32_t hash);
+
+/* Beacon probing, the link monitor's pass (beacon.c): at each interval of a
+ * vSwitch whose teams probe, judge the last interval and send the next
+ * beacons. now_ms: a monotonic clock. Returns true when an uplink failed or
+ * recovered (the monitor then announces the moves). */
+bool beacon_poll(struct vmk_vswitch *vs, uint64_t now_ms) VMK_REQUIRES(vs->dp->lock);
+
+/* Uplink `slot` of vs just failed (link or beacons; link_monitor.c): it is
+ * used last by teams without failback, and the others it had displaced are
+ * restored. */
+void link_demote(struct vmk_vswitch *vs, uint32_t slot) VMK_REQUIRES(vs->dp->lock);
 
 /* The data path's form of a shaping policy. */
 void vs_shaping_profile(const struct vmk_shaping_policy *p, struct shaper_profile *out);

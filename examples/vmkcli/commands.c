@@ -38,6 +38,11 @@ static const struct opt_spec vswitch_set_opts[] = {
 	{ 'c', "cdp-status", "cdp_status", OPT_STRING, false,
 	  "The CDP status: down, listen (the default), advertise or both (stored and "
 	  "shown; no CDP frames yet)." },
+	{ 0, "beacon-interval", "beacon_interval", OPT_INT, false,
+	  "vmknet: seconds between beacons, 1-60 (default 1), for teams with "
+	  "failure detection beacon." },
+	{ 0, "beacon-threshold", "beacon_threshold", OPT_INT, false,
+	  "vmknet: intervals without beacons before an uplink is failed, 1-60 (default 3)." },
 	END_OPTS
 };
 
@@ -85,6 +90,7 @@ static const struct column vswitch_cols[] = {
 	{ "Portgroups", "Portgroups", "portgroups", COL_LIST },
 	{ "MAC Table Size", "MACTableSize", "mac_table_size", COL_INT },
 	{ "MAC Aging Time", "MACAgingTime", "mac_aging_time", COL_INT },
+	{ "Beacon Failed Uplinks", "BeaconFailedUplinks", "beacon_failed_uplinks", COL_LIST },
 	END_COLS
 };
 
@@ -107,6 +113,7 @@ static const struct column nic_cols[] = {
 	{ "MAC Address", "MACAddress", "mac_address", COL_STRING },
 	{ "MTU", "MTU", "mtu", COL_INT },
 	{ "Description", "Description", "description", COL_STRING },
+	{ "Beacon Status", "BeaconStatus", "beacon_status", COL_STRING },
 	END_COLS
 };
 
@@ -143,6 +150,7 @@ static const struct column nic_get_cols[] = {
 	{ "MTU", "MTU", "mtu", COL_INT },
 	{ "Speed", "Speed", "speed", COL_INT },
 	{ "Duplex", "Duplex", "duplex", COL_STRING },
+	{ "Beacon Status", "BeaconStatus", "beacon_status", COL_STRING },
 	END_COLS
 };
 
@@ -161,6 +169,12 @@ static const struct column nic_stats_cols[] = {
 	{ "Total receive errors", "Totalreceiveerrors", "total_receive_errors", COL_INT },
 	{ "Receive missed errors", "Receivemissederrors", "receive_missed_errors", COL_INT },
 	{ "Total transmit errors", "Totaltransmiterrors", "total_transmit_errors", COL_INT },
+	{ "Beacons sent", "Beaconssent", "beacons_sent", COL_INT },
+	{ "Beacons received", "Beaconsreceived", "beacons_received", COL_INT },
+	{ "Beacons heard by other uplinks", "Beaconsheardbyotheruplinks", "beacons_heard",
+	  COL_INT },
+	{ "Foreign beacons", "Foreignbeacons", "beacons_foreign", COL_INT },
+	{ "Malformed beacons", "Malformedbeacons", "beacons_malformed", COL_INT },
 	END_COLS
 };
 
@@ -267,7 +281,8 @@ static const struct opt_spec pg_security_set_opts[] = {
 	  "Load balancing: portid (originating port), mac (source MAC hash), iphash, " \
 	  "explicit (failover order)." }, \
 	{ 'f', "failure-detection", "failure_detection", OPT_STRING, false, \
-	  "Network failure detection: link (link status only)." }, \
+	  "Network failure detection: link (link status only) or beacon (link status " \
+	  "and beacon probing)." }, \
 	{ 'n', "notify-switches", "notify_switches", OPT_BOOL, false, \
 	  "Send RARPs for the guests' MACs out of the uplink taking over." }, \
 	{ 'b', "failback", "failback", OPT_BOOL, false, \

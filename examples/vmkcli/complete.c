@@ -46,6 +46,8 @@ static const struct {
 	const char *words[5];
 } word_sources[] = {
 	{ "cdp-status", { "down", "listen", "advertise", "both", NULL } },
+	{ "failure-detection", { "beacon", "link", NULL } },
+	{ "load-balancing", { "explicit", "iphash", "mac", "portid", NULL } },
 	{ "direction", { "Inbound", "Outbound", NULL } },
 	{ "protocol", { "TCP", "UDP", "ICMP", NULL } },
 	{ "port-type", { "Dst", "Src", NULL } },

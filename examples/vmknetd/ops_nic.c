@@ -49,6 +49,32 @@ static const struct vmk_config_nic *nic_arg(struct daemon *d, const cJSON *args,
 	return nic;
 }
 
+/* vmknet's own field: the uplink's beacon probing (policy.h), "off" when
+ * it is not an uplink or not probed. */
+static void add_beacon(struct vmk_vswitch *vs, uint32_t port_id, cJSON *o)
+{
+	struct vmk_beacon_status b;
+
+	if (vs == NULL || vmk_port_get_beacon_status(vs, port_id, &b) < 0)
+		b.state = VMK_BEACON_OFF;
+	cJSON_AddStringToObject(o, "beacon_status", vmk_beacon_state_name(b.state));
+}
+
+/* vmknet's own counters of beacon probing (zero when not an uplink). */
+static void add_beacon_counts(struct vmk_vswitch *vs, uint32_t port_id,
+			      const struct vmk_port_stats *ps, cJSON *o)
+{
+	struct vmk_beacon_status b;
+
+	if (vs == NULL || vmk_port_get_beacon_status(vs, port_id, &b) < 0)
+		memset(&b, 0, sizeof(b));
+	cJSON_AddNumberToObject(o, "beacons_sent", (double)b.sent);
+	cJSON_AddNumberToObject(o, "beacons_received", (double)b.received);
+	cJSON_AddNumberToObject(o, "beacons_heard", (double)b.heard);
+	cJSON_AddNumberToObject(o, "beacons_foreign", (double)b.foreign);
+	cJSON_AddNumberToObject(o, "beacons_malformed", (double)ps->rx_drops[VMK_DROP_BEACON]);
+}
+
 static void add_nic(struct daemon *d, const struct vmk_config_nic *nic, cJSON *o)
 {
 	struct rte_eth_dev_info info;
@@ -93,6 +119,7 @@ static void add_nic(struct daemon *d, const struct vmk_config_nic *nic, cJSON *o
 	cJSON_AddStringToObject(o, "mac_address", macs);
 	cJSON_AddNumberToObject(o, "mtu", mtu);
 	cJSON_AddStringToObject(o, "description", desc);
+	add_beacon(vs, port_id, o);
 }
 
 static int nic_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
@@ -156,6 +183,7 @@ static int nic_stats(struct daemon *d, const cJSON *args, cJSON **result, char *
 	cJSON_AddNumberToObject(o, "total_receive_errors", (double)es.ierrors);
 	cJSON_AddNumberToObject(o, "receive_missed_errors", (double)es.imissed);
 	cJSON_AddNumberToObject(o, "total_transmit_errors", (double)es.oerrors);
+	add_beacon_counts(vs, port_id, &ps, o);
 	*result = o;
 	return 0;
 }

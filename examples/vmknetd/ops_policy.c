@@ -222,7 +222,8 @@ static int failover_get(struct daemon *d, const cJSON *args, cJSON **result, cha
 	if (o == NULL)
 		return -ENOMEM;
 	cJSON_AddStringToObject(o, "load_balancing", lb_get_names[t.load_balancing & 3]);
-	cJSON_AddStringToObject(o, "failure_detection", "link");
+	cJSON_AddStringToObject(o, "failure_detection",
+				t.failure_detection == VMK_FD_BEACON ? "beacon" : "link");
 	cJSON_AddBoolToObject(o, "notify_switches", t.notify_switches);
 	cJSON_AddBoolToObject(o, "failback", t.failback);
 	act = cJSON_AddArrayToObject(o, "active_adapters");
@@ -383,11 +384,16 @@ static int failover_set(struct daemon *d, const cJSON *args, struct vmk_config *
 		}
 		t.load_balancing = (enum vmk_load_balancing)i;
 	}
-	if (arg_str(args, "failure_detection", false, &s, err, err_size) == 0 &&
-	    strcmp(s, "link") != 0) {
-		op_errf(err, err_size, "invalid failure detection \"%s\": only link is supported "
-			"(beacon probing is not)", s);
-		return -EINVAL;
+	if (arg_str(args, "failure_detection", false, &s, err, err_size) == 0) {
+		if (strcmp(s, "link") == 0) {
+			t.failure_detection = VMK_FD_LINK;
+		} else if (strcmp(s, "beacon") == 0) {
+			t.failure_detection = VMK_FD_BEACON;
+		} else {
+			op_errf(err, err_size, "invalid failure detection \"%s\": use link (link "
+				"status only) or beacon (beacon probing)", s);
+			return -EINVAL;
+		}
 	}
 	ret = arg_bool(args, "notify_switches", "-n|--notify-switches", &t.notify_switches, err,
 		       err_size);

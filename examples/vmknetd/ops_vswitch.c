@@ -78,12 +78,33 @@ static int vswitch_remove(struct daemon *d, const cJSON *args, struct vmk_config
 	return 0;
 }
 
+/* vmknet's --beacon-interval and --beacon-threshold (esxcli has no option
+ * for them). Returns 1 when one was given, 0 when none, or a negative errno. */
+static int beacon_args(const cJSON *args, struct vmk_config_vswitch *vs, char *err,
+		       size_t err_size)
+{
+	uint32_t interval = vs->beacon_interval_sec, threshold = vs->beacon_threshold;
+	int ri = arg_uint(args, "beacon_interval", false, 1, VMK_BEACON_INTERVAL_MAX, &interval,
+			  "beacon interval (seconds)", err, err_size);
+	int rt;
+
+	if (ri < 0 && ri != -ENOENT)
+		return ri;
+	rt = arg_uint(args, "beacon_threshold", false, 1, VMK_BEACON_THRESHOLD_MAX, &threshold,
+		      "beacon threshold (intervals)", err, err_size);
+	if (rt < 0 && rt != -ENOENT)
+		return rt;
+	vs->beacon_interval_sec = interval;
+	vs->beacon_threshold = threshold;
+	return ri == 0 || rt == 0;
+}
+
 static int vswitch_set(struct daemon *d, const cJSON *args, struct vmk_config *next,
 		       char *err, size_t err_size)
 {
 	struct vmk_config_vswitch *vs = NULL;
 	uint32_t mtu, ports;
-	int ret = find_vs(next, args, &vs, err, err_size), ret_mtu, ret_ports, ret_cdp;
+	int ret = find_vs(next, args, &vs, err, err_size), ret_mtu, ret_ports, ret_cdp, ret_bc;
 	enum vmk_cdp_status cdp = VMK_CDP_LISTEN;
 	const char *cdp_word;
 
@@ -106,8 +127,12 @@ static int vswitch_set(struct daemon *d, const cJSON *args, struct vmk_config *n
 			     "number of ports", err, err_size);
 	if (ret_ports < 0 && ret_ports != -ENOENT)
 		return ret_ports;
-	if (ret_mtu == -ENOENT && ret_ports == -ENOENT && ret_cdp == -ENOENT) {
-		op_errf(err, err_size, "nothing to set: give -m|--mtu or -c|--cdp-status");
+	ret_bc = beacon_args(args, vs, err, err_size);
+	if (ret_bc < 0)
+		return ret_bc;
+	if (ret_mtu == -ENOENT && ret_ports == -ENOENT && ret_cdp == -ENOENT && ret_bc == 0) {
+		op_errf(err, err_size, "nothing to set: give -m|--mtu, -c|--cdp-status, "
+			"--beacon-interval or --beacon-threshold");
 		return -EINVAL;
 	}
 	if (ret_ports == 0 && ports != vs->n_ports) {
@@ -120,6 +145,45 @@ static int vswitch_set(struct daemon *d, const cJSON *args, struct vmk_config *n
 	if (ret_cdp == 0)
 		vs->cdp_status = cdp;
 	return 0;
+}
+
+/* ESXi's beacon fields: enabled while a team of the vSwitch probes; the
+ * teams that do (the vSwitch's own policy by its name, then the port
+ * groups whose effective policy probes). */
+static void add_beacon(cJSON *o, const struct vmk_config_vswitch *c)
+{
+	cJSON *by = cJSON_CreateArray();
+	bool on = c->teaming.failure_detection == VMK_FD_BEACON;
+
+	if (on)
+		cJSON_AddItemToArray(by, cJSON_CreateString(c->name));
+	for (unsigned int k = 0; k < c->n_portgroups; k++) {
+		const struct vmk_config_portgroup *pg = &c->portgroups[k];
+		const struct vmk_teaming_policy *t = pg->has_teaming ? &pg->teaming : &c->teaming;
+
+		if (t->failure_detection != VMK_FD_BEACON)
+			continue;
+		on = true;
+		cJSON_AddItemToArray(by, cJSON_CreateString(pg->name));
+	}
+	cJSON_AddBoolToObject(o, "beacon_enabled", on);
+	cJSON_AddNumberToObject(o, "beacon_interval", c->beacon_interval_sec);
+	cJSON_AddNumberToObject(o, "beacon_threshold", c->beacon_threshold);
+	cJSON_AddItemToObject(o, "beacon_required_by", by);
+}
+
+/* vmknet's own field: the uplinks beacon probing has failed. */
+static void add_beacon_failed(cJSON *o, struct vmk_vswitch *vs,
+			      const struct vmk_config_vswitch *c)
+{
+	cJSON *failed = cJSON_AddArrayToObject(o, "beacon_failed_uplinks");
+	struct vmk_beacon_status b;
+	uint32_t id;
+
+	for (unsigned int k = 0; vs != NULL && failed != NULL && k < c->n_uplinks; k++)
+		if (vmk_port_find(vs, c->uplinks[k], &id) == 0 &&
+		    vmk_port_get_beacon_status(vs, id, &b) == 0 && b.state == VMK_BEACON_FAILED)
+			cJSON_AddItemToArray(failed, cJSON_CreateString(c->uplinks[k]));
 }
 
 static int vswitch_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
@@ -151,11 +215,7 @@ static int vswitch_list(struct daemon *d, const cJSON *args, cJSON **result, cha
 		cJSON_AddNumberToObject(o, "configured_ports", c->n_ports);
 		cJSON_AddNumberToObject(o, "mtu", info.mtu);
 		cJSON_AddStringToObject(o, "cdp_status", vmk_cdp_status_name(c->cdp_status));
-		/* No beacon probing (yet): ESXi's values for a vSwitch without it. */
-		cJSON_AddFalseToObject(o, "beacon_enabled");
-		cJSON_AddNumberToObject(o, "beacon_interval", 1);
-		cJSON_AddNumberToObject(o, "beacon_threshold", 3);
-		cJSON_AddArrayToObject(o, "beacon_required_by");
+		add_beacon(o, c);
 		cJSON_AddNumberToObject(o, "mac_table_size", c->fdb_capacity);
 		cJSON_AddNumberToObject(o, "mac_aging_time", c->fdb_aging_sec);
 		ups = cJSON_AddArrayToObject(o, "uplinks");
@@ -164,6 +224,7 @@ static int vswitch_list(struct daemon *d, const cJSON *args, cJSON **result, cha
 		pgs = cJSON_AddArrayToObject(o, "portgroups");
 		for (unsigned int k = 0; pgs != NULL && k < c->n_portgroups; k++)
 			cJSON_AddItemToArray(pgs, cJSON_CreateString(c->portgroups[k].name));
+		add_beacon_failed(o, vmk_vswitch_find(d->host, c->name), c);
 	}
 	*result = arr;
 	return 0;

@@ -41,7 +41,10 @@
  * defaults). Teaming names must be uplinks of the vSwitch, each listed once;
  * an empty active list means every uplink in the order added, and then the
  * standby list must be empty too. Load balancing is "portid", "mac",
- * "iphash" or "explicit"; failure detection is "link" (the only one).
+ * "iphash" or "explicit"; failure detection is "link" (link status only)
+ * or "beacon" (link status and beacon probing, policy.h). A vSwitch's
+ * "beacon": { "interval_sec": 1, "threshold": 3 } sets its probing (those
+ * are the defaults; either may be left out).
  *
  * IP layer (optional members of the root; absent means none):
  *
@@ -244,6 +247,8 @@ struct vmk_config_vswitch {
 	uint32_t fdb_capacity;   /* 16..VMK_FDB_CAPACITY_MAX */
 	uint32_t fdb_aging_sec;  /* 1..1000000 */
 	enum vmk_cdp_status cdp_status;  /* default VMK_CDP_LISTEN */
+	uint32_t beacon_interval_sec;    /* 1..VMK_BEACON_INTERVAL_MAX (policy.h) */
+	uint32_t beacon_threshold;       /* 1..VMK_BEACON_THRESHOLD_MAX */
 	unsigned int n_uplinks;
 	char uplinks[VMK_CONFIG_MAX_UPLINKS][VMK_NAME_MAX];
 	struct vmk_security_policy security; /* the vSwitch's policies */

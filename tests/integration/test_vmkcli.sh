@@ -30,7 +30,7 @@ ok network vswitch standard portgroup list | tee "$tmp/out"
 head -n 1 "$tmp/out" | grep -q '^Name  *Virtual Switch  Active Clients  VLAN ID$' || fail "portgroup header"
 grep -q '^Management Network  *vSwitch0  *1  *0$' "$tmp/out" || fail "Management Network row (vmk0 is its client)"
 ok network nic list | tee "$tmp/out"
-head -n 1 "$tmp/out" | grep -q '^Name    PCI Device  Driver  *Admin Status  Link Status  Speed  Duplex  MAC Address  *MTU  *Description$' \
+head -n 1 "$tmp/out" | grep -q '^Name    PCI Device  Driver  *Admin Status  Link Status  Speed  Duplex  MAC Address  *MTU  *Description  *Beacon Status$' \
 	|| fail "nic list header"
 grep -q '^vmnic0  net_null0 ' "$tmp/out" || fail "vmnic0 row"
 grep -q '^vmnic1  net_null1 ' "$tmp/out" || fail "vmnic1 row"
@@ -73,7 +73,7 @@ grep -q '^vSwitch1$' "$tmp/out" && grep -q '^   MTU: 9000$' "$tmp/out" \
 	&& grep -q '^   Portgroups: vMotion, Storage Network$' "$tmp/out" || fail "vSwitch1 block"
 # esxcli's fields in esxcli's order, then vmknet's own.
 awk '/^vSwitch0$/ { on = 1; next } /^$/ { on = 0 } on' "$tmp/out" | sed 's/:.*//' | tr '\n' '|' >"$tmp/fields"
-[ "$(cat "$tmp/fields")" = "   Name|   Class|   Num Ports|   Used Ports|   Configured Ports|   MTU|   CDP Status|   Beacon Enabled|   Beacon Interval|   Beacon Threshold|   Beacon Required By|   Uplinks|   Portgroups|   MAC Table Size|   MAC Aging Time|" ] \
+[ "$(cat "$tmp/fields")" = "   Name|   Class|   Num Ports|   Used Ports|   Configured Ports|   MTU|   CDP Status|   Beacon Enabled|   Beacon Interval|   Beacon Threshold|   Beacon Required By|   Uplinks|   Portgroups|   MAC Table Size|   MAC Aging Time|   Beacon Failed Uplinks|" ] \
 	|| fail "vswitch list fields: $(cat "$tmp/fields")"
 grep -q '^   Class: etherswitch$' "$tmp/out" && grep -q '^   CDP Status: listen$' "$tmp/out" \
 	&& grep -q '^   CDP Status: both$' "$tmp/out" && grep -q '^   Beacon Enabled: false$' "$tmp/out" \

@@ -117,6 +117,7 @@ cat >"$tmp/want" <<'EOF'
    MTU
    Speed
    Duplex
+   Beacon Status
 EOF
 diff "$tmp/want" "$tmp/fields" || fail "nic get fields"
 grep -q '^   Name: vmnic0$' "$tmp/out" || fail "nic get Name"

@@ -86,7 +86,7 @@ refused 1 'vmnic0 is listed twice' $VS policy failover set -v vSwitch0 -a vmnic0
 refused 1 'both active and standby' $VS policy failover set -v vSwitch0 -a vmnic0 -s vmnic0
 refused 1 'need at least one active uplink' $VS policy failover set -v vSwitch0 -a "" -s vmnic0
 refused 1 'invalid load balancing "rr"' $VS policy failover set -v vSwitch0 -l rr
-refused 1 'only link is supported' $VS portgroup policy failover set -p "VM Network" -f beacon
+refused 1 'invalid failure detection "arp": use link' $VS portgroup policy failover set -p "VM Network" -f arp
 refused 1 'peak bandwidth 10 Kbps is below the average bandwidth 50000 Kbps' $VS policy shaping set -v vSwitch0 -t 10
 refused 1 'average bandwidth (Kbps) 0 is out of range' $VS policy shaping set -v vSwitch0 -k 0
 refused 1 'burst size (KB) 1 is out of range' $VS portgroup policy shaping set -p "VM Network" -b 1

@@ -429,7 +429,8 @@ static void test_config_bad_policies_are_refused_with_the_field(void)
 		      "policy.teaming.active[0]: vmnic5 is not an uplink of vs");
 	refuse_policy("{\"teaming\":{\"standby\":[\"vmnic0\"]}}", "need active uplinks");
 	refuse_policy("{\"teaming\":{\"load_balancing\":\"rr\"}}", "load_balancing: expected");
-	refuse_policy("{\"teaming\":{\"failure_detection\":\"beacon\"}}", "only \"link\"");
+	refuse_policy("{\"teaming\":{\"failure_detection\":\"arp\"}}",
+		      "expected \"link\" or \"beacon\"");
 	refuse_policy("{\"teaming\":{\"active\":[\"vmnic0\"],\"standby\":[\"vmnic0\"]}}",
 		      "listed twice");
 }

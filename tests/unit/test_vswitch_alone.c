@@ -212,6 +212,41 @@ static void test_an_ethdev_that_is_a_port_is_refused_as_a_second_one_and_keeps_f
 	teardown();
 }
 
+/* Beacon probing's frames (EtherType 0x8922, vswitch/beacon.h) end at an
+ * uplink's input: a malformed one is a counted drop, never delivered; from
+ * a guest port the same frame is just a frame. */
+static void test_a_beacon_from_the_uplink_is_consumed_and_a_malformed_one_counted(void)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct vmk_port_stats st;
+	unsigned int got[NP];
+	uint8_t src[6];
+
+	setup();
+	mac_of(src, UP0);
+	th_inject(&rp[UP0].r, th_frame(pool, bcast, src, -1, 0x8922, 64));
+	th_inject(&rp[UP0].r, th_frame(pool, bcast, src, 20, 0x8922, 64));
+	collect(got);
+	CU_ASSERT_EQUAL(got[G0] + got[G1] + got[V0] + got[UP0], 0);
+	CU_ASSERT_EQUAL_FATAL(vmk_port_get_stats(vs, rp[UP0].vs_port, &st), 0);
+	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_BEACON], 2);
+	CU_ASSERT_EQUAL(st.rx_packets, 2);
+	/* Another EtherType from the uplink is delivered as before. */
+	th_inject(&rp[UP0].r, th_frame(pool, bcast, src, -1, 0x8921, 64));
+	collect(got);
+	CU_ASSERT_EQUAL(got[G0], 1);
+	CU_ASSERT_EQUAL(got[G1], 1);
+	/* From a guest port, 0x8922 is a frame like any other. */
+	mac_of(src, G0);
+	th_inject(&rp[G0].r, th_frame(pool, bcast, src, -1, 0x8922, 64));
+	collect(got);
+	CU_ASSERT_EQUAL(got[G1], 1);
+	CU_ASSERT_EQUAL(got[UP0], 1);
+	CU_ASSERT_EQUAL_FATAL(vmk_port_get_stats(vs, rp[G0].vs_port, &st), 0);
+	CU_ASSERT_EQUAL(st.rx_drops[VMK_DROP_BEACON], 0);
+	teardown();
+}
+
 int main(int argc, char **argv)
 {
 	CU_pSuite s;
@@ -231,6 +266,8 @@ int main(int argc, char **argv)
 		    test_removed_port_gets_nothing_and_its_entries_flood);
 	CU_add_test(s, "test_an_ethdev_that_is_a_port_is_refused_as_a_second_one_and_keeps_forwarding",
 		    test_an_ethdev_that_is_a_port_is_refused_as_a_second_one_and_keeps_forwarding);
+	CU_add_test(s, "test_a_beacon_from_the_uplink_is_consumed_and_a_malformed_one_counted",
+		    test_a_beacon_from_the_uplink_is_consumed_and_a_malformed_one_counted);
 	rc = th_cunit_run();
 	rte_eal_cleanup();
 	return rc;
