@@ -91,7 +91,16 @@ uint32_t udp_ready_mask(const struct vmk_udp_sock *s)
 
 void tcp_ready_update(struct vmk_tcp_sock *p, uint32_t edge)
 {
-	sock_ready_set(&p->rd, tcp_ready_mask(p), edge);
+	uint32_t mask = tcp_ready_mask(p);
+
+	/* A sender that was given less than it asked for waits for OUT: it
+	 * comes now that there is room, even if OUT never went down (an ACK
+	 * may have freed the room before the short send's chain was queued,
+	 * and room lost to an empty pool never lowers OUT at all). */
+	if ((mask & VMK_EPOLLOUT) && __atomic_load_n(&p->out_wanted, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&p->out_wanted, 0u, __ATOMIC_ACQ_REL))
+		edge |= VMK_EPOLLOUT;
+	sock_ready_set(&p->rd, mask, edge);
 }
 
 void udp_ready_update(struct vmk_udp_sock *s, uint32_t edge)

@@ -286,6 +286,10 @@ struct vmk_tcp_sock {
 	struct tcp_sndq sndq;         /* from snd_una */
 	uint32_t posted;              /* bytes a send posted to the worker that
 				       * are not in sndq yet (tcp_api.c; atomic) */
+	uint32_t out_wanted;          /* atomic: a send took less than it was
+				       * given; the next update that finds the
+				       * socket writable reports an OUT edge
+				       * (Linux's SOCK_NOSPACE; sock_ready.c) */
 	struct tcp_rcvq rcvq;         /* from the reader's position; beyond holes */
 	struct tcp_oooq ooo;          /* the ranges held beyond holes */
 	uint32_t dsack[2];            /* with TCPF_DSACK: the duplicate (RFC 2883) */

@@ -600,6 +600,25 @@ static long send_large(struct vmk_tcp_sock *s, const void *buf, size_t len)
 	return c.ret == -EAGAIN ? 0 : c.ret;
 }
 
+static void op_nothing(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
+{
+	(void)ns;
+	(void)arg;
+}
+
+/* A send took less than it was given (short, or -EAGAIN): ask for an OUT
+ * edge once there is room, then look at the room on the worker (through
+ * op_then_ready), which reports the edge at once if the room came back
+ * before the flag was up. One call per short send, not per byte. */
+static void want_out(struct vmk_tcp_sock *s)
+{
+	struct tcp_call c = { 0 };
+
+	__atomic_store_n(&s->out_wanted, 1u, __ATOMIC_SEQ_CST);
+	(void)sock_call(s, op_nothing, &c);
+}
+
 long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned int timeout_ms)
 {
 	uint64_t t0 = tcpip_now_us();
@@ -619,10 +638,14 @@ long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned 
 		} else if (!sock_call(s, op_send_copy, &c)) {
 			return -EPIPE;
 		}
+		if (c.ret > 0 && (size_t)c.ret < len)
+			want_out(s);
 		if (c.ret != 0)
 			return c.ret;
-		if (!wait_more(t0, timeout_ms))
+		if (!wait_more(t0, timeout_ms)) {
+			want_out(s);
 			return -EAGAIN;
+		}
 	}
 }
 
@@ -679,8 +702,10 @@ long vmk_tcp_send_mbuf(struct vmk_tcp_sock *s, struct rte_mbuf *m, unsigned int 
 			return -EPIPE;
 		if (c.ret != 0)
 			return c.ret;
-		if (!wait_more(t0, timeout_ms))
+		if (!wait_more(t0, timeout_ms)) {
+			want_out(s);
 			return -EAGAIN;
+		}
 	}
 }
 

@@ -19,7 +19,10 @@
  *   - VMK_EPOLLET: reported once per new readiness edge: a condition that
  *     appears, and every arrival (new in-order data or FIN, a connection
  *     joining a listener's accept queue) while it already holds. A send
- *     buffer reports OUT again only after it fell below its writable mark;
+ *     buffer reports OUT again after it fell below its writable mark, or
+ *     after a send took less than it was given (short, or -EAGAIN for any
+ *     reason, a lack of mbufs included), once it is writable (as Linux's
+ *     SOCK_NOSPACE): so a writer that stops at a short send hears again;
  *   - VMK_EPOLLONESHOT: reported once, then disabled until VMK_EPOLL_CTL_MOD;
  *   - VMK_EPOLLERR and VMK_EPOLLHUP are always watched (they need not be
  *     asked for).

@@ -210,6 +210,37 @@ static void test_a_writer_that_fills_the_send_buffer_gets_eagain_then_epollout_w
 	teardown_ep();
 }
 
+/* A send that takes nothing while OUT holds (no mbuf to copy into) must
+ * still be followed by an OUT edge, or an edge-triggered writer (vmkrun's
+ * session server) waits forever with data to send. */
+static void test_a_send_refused_for_want_of_mbufs_reports_out_again_edge_triggered(void)
+{
+	static struct rte_mbuf *held[1 << 16];
+	static uint8_t buf[8192];
+	struct vmk_tcp_sock *l, *a, *b;
+	struct rte_mempool *mp;
+	unsigned int n_held = 0;
+
+	setup_ep();
+	connect_sized(&l, &a, &b, 65536);
+	CU_ASSERT_EQUAL(vmk_tcp_set_nonblock(a, true), 0);
+	add_tcp(a, VMK_EPOLLOUT | VMK_EPOLLET, 5);
+	CU_ASSERT_EQUAL(one_event(NULL), VMK_EPOLLOUT);  /* room at the start */
+	CU_ASSERT_EQUAL(one_event(NULL), 0);             /* once */
+	mp = vmk_tcp_pool(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mp);
+	while (n_held < RTE_DIM(held) && (held[n_held] = rte_pktmbuf_alloc(mp)) != NULL)
+		n_held++;
+	CU_ASSERT_EQUAL(vmk_tcp_send(a, buf, sizeof(buf), 0), -EAGAIN);
+	/* OUT never went down (the send buffer is empty), yet it is reported */
+	CU_ASSERT_EQUAL(one_event(NULL), VMK_EPOLLOUT);
+	for (unsigned int i = 0; i < n_held; i++)
+		rte_pktmbuf_free(held[i]);
+	CU_ASSERT_EQUAL(vmk_tcp_send(a, buf, sizeof(buf), 0), (long)sizeof(buf));
+	close3(l, a, b);
+	teardown_ep();
+}
+
 static void test_peer_close_gives_rdhup_then_hup_after_local_shutdown(void)
 {
 	struct vmk_tcp_sock *l, *a, *b;
@@ -577,6 +608,7 @@ int main(void)
 	ADD(s, test_level_triggered_in_reports_until_the_data_is_drained);
 	ADD(s, test_edge_triggered_in_reports_once_per_arrival);
 	ADD(s, test_a_writer_that_fills_the_send_buffer_gets_eagain_then_epollout_when_acks_free_room);
+	ADD(s, test_a_send_refused_for_want_of_mbufs_reports_out_again_edge_triggered);
 	ADD(s, test_peer_close_gives_rdhup_then_hup_after_local_shutdown);
 	ADD(s, test_a_reset_gives_err_and_hup_with_econnreset);
 	ADD(s, test_a_refused_connect_gives_err_with_econnrefused);
