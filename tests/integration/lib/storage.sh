@@ -26,6 +26,10 @@
 #   sw CMD...          run CMD in the switch's namespace
 #   phase WORDS        print a step's heading with the seconds since the start
 #   relay_stop         stop the access port; its counters (JSON) in $tmp/relay.json
+#   relay_check MIN [untagged]
+#                      after relay_stop: only VLAN 30 passed, at least MIN frames
+#                      forwarded toward Linux (and, with "untagged", vmk0's
+#                      untagged frames seen and dropped)
 #   tagged_capture_start / tagged_capture_stop
 #                      tcpdump on $swa (the tagged side) into $tmp/tagged.pcap
 # Variables: SRUN (below), sw, swa, swb, vmk2_mac, STORAGE_IP (198.51.100.2), VMK2_IP, IMPAIR.
@@ -120,6 +124,20 @@ relay_stop() {
 	kill -TERM "$relay_pid"
 	wait "$relay_pid" || fail "vmk-impair exited with $?"
 	cat "$tmp/relay.json"
+}
+
+relay_check() {
+	python3 - "$tmp/relay.json" "$1" "${2:-}" <<'EOF' || fail "the access port's counters"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ab, ba = d["a_to_b"], d["b_to_a"]
+print("vmknet -> Linux: %d frames in, %d forwarded (tag popped), %d dropped (not VLAN 30)" %
+      (ab["rx"], ab["forwarded"], ab["vlan_dropped"]))
+print("Linux -> vmknet: %d frames in, %d forwarded (VLAN 30 pushed)" % (ba["rx"], ba["forwarded"]))
+assert ab["forwarded"] >= int(sys.argv[2]), "the transfer took fewer frames than it can"
+assert ab["forwarded"] + ab["vlan_dropped"] == ab["rx"] and ab["tx_errors"] == 0
+assert sys.argv[3] != "untagged" or ab["vlan_dropped"] > 0, "vmk0's untagged frames were not dropped"
+EOF
 }
 
 # The tagged side's frames (headers only), to show VLAN 30 on the wire.
