@@ -156,6 +156,12 @@ static int op_open(struct vmks_server *srv, struct vmks_session *ss, const struc
 		vmk_udp_open(srv->host, ss->netstack, (struct vmk_udp_sock **)&sock);
 	if (ret < 0)
 		return ret;
+	/* World ID in `connection list`: the program's pid (accepted
+	 * connections inherit it from their listener) */
+	if (req->proto == VMKS_PROTO_TCP)
+		(void)vmk_tcp_set_world(sock, (uint32_t)ss->pid);
+	else
+		(void)vmk_udp_set_world(sock, (uint32_t)ss->pid);
 	ret = slot_take(srv, ss, (uint32_t)i, req->proto, sock, *fd_b,
 			req->proto == VMKS_PROTO_UDP ? VMKS_ST_CONNECTED : VMKS_ST_OPEN);
 	if (ret < 0) {

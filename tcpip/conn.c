@@ -38,6 +38,7 @@ static unsigned int conn_list_udp(struct netstack *ns, struct vmk_ip_conn *out,
 			c->recv_q = bytes;
 			c->traffic_class = tclass_of_socket(ns, s->tclass, s->laddr, c->local_port,
 							    0);
+			c->world = __atomic_load_n(&s->world, __ATOMIC_RELAXED);
 		}
 		n++;
 	}
@@ -66,6 +67,7 @@ static unsigned int conn_list_tcp(struct netstack *ns, struct vmk_ip_conn *out,
 				 p->cc != NULL ? p->cc->name : "");
 			c->traffic_class = tclass_of_socket(ns, p->tclass, p->laddr, p->lport,
 							    p->fport);
+			c->world = p->world;
 		}
 		n++;
 	}

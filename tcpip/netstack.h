@@ -133,6 +133,7 @@ struct vmk_udp_sock {
 	uint16_t lport;
 	uint8_t tclass;               /* vmk_udp_set_class (VMK_TC_NONE: none);
 				       * atomic: set by the owner, read by sends */
+	uint32_t world;               /* vmk_udp_set_world; atomic */
 	uint16_t head, n;
 	struct sock_ready rd;         /* readiness (sock_ready.h) */
 	struct udp_dgram q[UDP_QLEN];

@@ -227,6 +227,8 @@ struct vmk_tcp_sock {
 	uint8_t tclass;               /* set by the program (vmk_tcp_set_class),
 				       * inherited by accepted children;
 				       * VMK_TC_NONE: ports and tags decide */
+	uint32_t world;               /* vmk_tcp_set_world (0: the stack's
+				       * process), inherited by accepted children */
 
 	rte_be32_t laddr, faddr;
 	uint16_t lport, fport;

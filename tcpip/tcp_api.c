@@ -259,6 +259,24 @@ int vmk_tcp_set_class(struct vmk_tcp_sock *s, unsigned int tclass)
 	return 0;
 }
 
+static void op_set_world(struct netstack *ns, void *arg)
+	VMK_REQUIRES(ns->lock)
+{
+	struct tcp_call *c = arg;
+
+	(void)ns;
+	c->s->world = c->a;
+}
+
+int vmk_tcp_set_world(struct vmk_tcp_sock *s, uint32_t world)
+{
+	struct tcp_call c = { .a = world };
+
+	if (s == NULL || !sock_call(s, op_set_world, &c))
+		return -EINVAL;
+	return 0;
+}
+
 /* Lock held. */
 static int sock_bind(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t addr, uint16_t port)
 	VMK_REQUIRES(ns->lock)

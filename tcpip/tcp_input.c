@@ -108,6 +108,7 @@ static struct vmk_tcp_sock *child_new(struct vmk_tcp_sock *l, const struct seg *
 	c->rcv_size = l->rcv_size;
 	c->flags = TCPF_PASSIVE | (l->flags & TCPF_NODELAY);
 	c->tclass = l->tclass;
+	c->world = l->world;
 	c->ka_idle_ms = l->ka_idle_ms;
 	c->ka_intvl_ms = l->ka_intvl_ms;
 	c->ka_count = l->ka_count;

@@ -276,6 +276,14 @@ int vmk_udp_set_class(struct vmk_udp_sock *s, unsigned int tclass)
 	return 0;
 }
 
+int vmk_udp_set_world(struct vmk_udp_sock *s, uint32_t world)
+{
+	if (s == NULL)
+		return -EINVAL;
+	__atomic_store_n(&s->world, world, __ATOMIC_RELAXED);
+	return 0;
+}
+
 int vmk_udp_sendto(struct vmk_udp_sock *s, const void *buf, size_t len, uint32_t dst,
 		   uint16_t port)
 {

@@ -235,7 +235,9 @@ static const struct column conn_cols[] = {
 	{ "Local Address", "LocalAddress", "local_address", COL_STRING },
 	{ "Foreign Address", "ForeignAddress", "foreign_address", COL_STRING },
 	{ "State", "State", "state", COL_STRING },
+	{ "World ID", "WorldID", "world_id", COL_INT },
 	{ "CC Algo", "CCAlgo", "cc_algo", COL_STRING },
+	{ "World Name", "WorldName", "world_name", COL_STRING },
 	{ "Traffic Class", "TrafficClass", "traffic_class", COL_STRING },
 	{ "Netstack", "Netstack", "netstack", COL_STRING },
 	END_COLS

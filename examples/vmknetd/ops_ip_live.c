@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sockets/server.h"
 #include "vmknetd/ops.h"
 
 #define PING_MAX_COUNT  100
@@ -166,9 +168,29 @@ static const char *proto_name(uint8_t p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : "ip";
 }
 
+/* World ID and World Name as ESXi prints them: the program a vmkrun
+ * session runs for the sockets it opened (its pid), vmknetd for its own. */
+static void add_world(cJSON *o, uint32_t world, const struct vmks_session_info *ses,
+		      unsigned int n_ses)
+{
+	const char *name = "";
+
+	if (world == 0) {
+		world = (uint32_t)getpid();
+		name = "vmknetd";
+	}
+	for (unsigned int i = 0; i < n_ses && *name == '\0'; i++)
+		if ((uint32_t)ses[i].pid == world)
+			name = ses[i].program;
+	cJSON_AddNumberToObject(o, "world_id", world);
+	cJSON_AddStringToObject(o, "world_name", name);
+}
+
 static int connection_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 			   size_t err_size)
 {
+	static struct vmks_session_info ses[VMKS_MAX_SESSIONS];
+	unsigned int n_ses;
 	static struct vmk_ip_conn tab[256];
 	const char *names[VMK_NETSTACK_MAX], *type = "all";
 	unsigned int n_ns;
@@ -187,6 +209,8 @@ static int connection_list(struct daemon *d, const cJSON *args, cJSON **result, 
 	arr = cJSON_CreateArray();
 	if (arr == NULL)
 		return -ENOMEM;
+	n_ses = vmks_server_list(d->sessions, ses, VMKS_MAX_SESSIONS);
+	n_ses = n_ses < VMKS_MAX_SESSIONS ? n_ses : VMKS_MAX_SESSIONS;
 	for (unsigned int k = 0; k < n_ns; k++) {
 		unsigned int n = vmk_netstack_connections(d->host, names[k], tab, 256);
 
@@ -212,6 +236,7 @@ static int connection_list(struct daemon *d, const cJSON *args, cJSON **result, 
 			cJSON_AddStringToObject(o, "foreign_address", ra);
 			cJSON_AddStringToObject(o, "state", c->state);
 			cJSON_AddStringToObject(o, "cc_algo", c->cc_algo);
+			add_world(o, c->world, ses, n_ses);
 			tc = vmk_traffic_class_name((enum vmk_traffic_class)c->traffic_class);
 			cJSON_AddStringToObject(o, "traffic_class", tc != NULL ? tc : "");
 			cJSON_AddStringToObject(o, "netstack", names[k]);

@@ -193,6 +193,9 @@ struct vmk_ip_conn {
 	uint8_t traffic_class;    /* enum vmk_traffic_class its datagrams get
 	                           * (traffic.h's order: the socket's, a
 	                           * well-known port, the adapter's tags) */
+	uint32_t world;           /* vmk_tcp_set_world / vmk_udp_set_world:
+	                           * the owning program's pid; 0: the process
+	                           * that runs the stack */
 };
 
 /* Describe up to max sockets of a netstack; returns how many exist (0 for an

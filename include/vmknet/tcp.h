@@ -116,6 +116,16 @@ int vmk_tcp_set_nodelay(struct vmk_tcp_sock *s, bool nodelay);
 int vmk_tcp_set_class(struct vmk_tcp_sock *s, unsigned int tclass);
 
 /*
+ * The world (process) the socket belongs to, shown as World ID in
+ * vmk_netstack_connections (esxcli's `network ip connection list`): a
+ * program's pid for the sockets a session server runs on its behalf
+ * (vmkrun), 0 (the default) for the process that runs the stack. A
+ * listener's world is inherited by the connections it accepts. Returns 0
+ * or -EINVAL.
+ */
+int vmk_tcp_set_world(struct vmk_tcp_sock *s, uint32_t world);
+
+/*
  * Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6), off by default. On: once
  * a synchronized connection has received nothing for idle_ms, a probe (an
  * ACK with no data at SEG.SEQ = SND.NXT - 1, which the peer must answer)

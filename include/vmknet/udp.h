@@ -47,6 +47,9 @@ int vmk_udp_getsockname(struct vmk_udp_sock *s, uint32_t *addr, uint16_t *port);
  */
 int vmk_udp_set_class(struct vmk_udp_sock *s, unsigned int tclass);
 
+/* The world (process) the socket belongs to, as vmk_tcp_set_world. */
+int vmk_udp_set_world(struct vmk_udp_sock *s, uint32_t world);
+
 /*
  * Send len bytes (0..65507) to dst:port; an unbound socket is bound to an
  * ephemeral port first. Returns len, or -EINVAL, -EMSGSIZE, -ENETUNREACH,

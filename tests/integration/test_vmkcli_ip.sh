@@ -117,7 +117,7 @@ ok network ip netstack get -N storage | grep -q '^   Interfaces: vmk2$' || fail 
 json network ip netstack get --netstack vmotion | json_check "assert d['DefaultGateway']=='198.51.100.254' and d['Interfaces']==['vmk1'] and d['Type']=='built-in', d"
 ok network ip neighbor list | head -n 1 | grep -q '^Neighbor  Mac Address  Vmknic  Expiry  State  Type  Netstack$' || fail "neighbor header"
 json network ip neighbor list -N storage | json_check "assert d==[], d"
-ok network ip connection list | head -n 1 | grep -q '^Proto  Recv Q  Send Q  Local Address  Foreign Address  State  CC Algo  Traffic Class  Netstack$' || fail "connection header"
+ok network ip connection list | head -n 1 | grep -q '^Proto  Recv Q  Send Q  Local Address  Foreign Address  State  World ID  CC Algo  World Name  Traffic Class  Netstack$' || fail "connection header"
 json network ip connection list -t udp | json_check "assert isinstance(d, list), d"
 json_check "s={n['name']:n for n in d['netstacks']}; assert s['defaultTcpipStack']['default_gateway']=='192.0.2.2' and s['defaultTcpipStack']['routes']==[{'network':'198.18.0.0/15','gateway':'192.0.2.253'}] and 'storage' in s and 'scratch' not in s, s; v={n['name']:n for n in d['vmknics']}; assert v['vmk2']['mac']=='02:00:00:00:00:42' and v['vmk2']['tags']==['faultToleranceLogging'] and v['vmk2']['ipv4']['gateway']=='203.0.113.1' and v['vmk1']['mtu']==9000, v" <"$cfg"
 

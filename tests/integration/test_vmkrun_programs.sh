@@ -185,6 +185,9 @@ victim=$!
 bg_pids+=("$victim")
 sleep 2
 conns | grep -q "192.0.2.2:7004 *ESTABLISHED" || { conns; fail "the victim's connection is not listed"; }
+# World ID and World Name, as esxcli prints them: the program's pid and
+# name (vmkrun execs it: its pid is the program's)
+json network ip connection list -t tcp | json_check "r=[c for c in d if c['ForeignAddress']=='192.0.2.2:7004']; assert r and r[0]['WorldID']==$victim and r[0]['WorldName']=='socat', d"
 kill -KILL "$victim"
 wait "$victim" 2>/dev/null || true
 wait "$sink_pid" || { cat "$tmp/sink.log"; fail "Linux's receiver did not see a reset"; }
