@@ -181,7 +181,10 @@ int vs_port_add(struct vmk_vswitch *vs, const struct vmk_port_params *params,
 		vmk_err_prefix(ret, "port %s", p->name);
 		goto unpublish;
 	}
-	/* An uplink comes under NIOC when it is on (or says why not). */
+	/* An uplink comes under NIOC when it is on (or says why not). A
+	 * failure (no memory for a scheduler) leaves this uplink unscheduled
+	 * with its reason in `nioc get`, not the port unadded: the port is
+	 * added and 0 returned, the error text notwithstanding. */
 	if (p->uplink)
 		(void)dp_nioc_apply(dp);
 	VMK_LOG(INFO, port, "%s: port %d \"%s\" (%s%s%s) added, %u rx queues", vs->name, slot,

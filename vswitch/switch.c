@@ -498,6 +498,10 @@ static inline void transmit(struct vs_port *p, unsigned int widx, struct rte_mbu
 	if (per_frame)
 		uplink_count(st, n, sent, cls, len);
 	if (unlikely(sent < n)) {
+		/* The device refused them: dropped and counted as with NIOC
+		 * off. Under NIOC their tokens stay spent (admitted is
+		 * admitted; handing them back would let a full device queue
+		 * mint bandwidth for the class). */
 		for (uint16_t i = sent; i < n; i++) {
 			bytes -= pkts[i]->pkt_len;
 			rte_pktmbuf_free(pkts[i]);

@@ -294,6 +294,11 @@ static int class_opts(const cJSON *args, struct vmk_config_nioc_class *k, char *
 	return ret == -EINVAL ? ret : 0;
 }
 
+/* The options class_opts reads: at least one must be given. */
+static const char *const class_keys[] = {
+	"shares", "reservation", "limit", "dscp", "cos", "priority_tag", NULL
+};
+
 /* `nioc class set`: one class's NIOC settings and marking together; the
  * commit validates the whole (limit above the reservation, reservations
  * within every uplink, a priority tag with a CoS) before anything runs. */
@@ -311,7 +316,12 @@ static int class_set(struct daemon *d, const cJSON *args, struct vmk_config *nex
 			"list')", name);
 		return -EINVAL;
 	}
-	return class_opts(args, &next->nioc.classes[c], err, err_size);
+	for (const char *const *k = class_keys; *k != NULL; k++)
+		if (cJSON_GetObjectItemCaseSensitive(args, *k) != NULL)
+			return class_opts(args, &next->nioc.classes[c], err, err_size);
+	op_errf(err, err_size, "nothing to set for %s: give --shares, --reservation, --limit, "
+		"--dscp, --cos or --priority-tag", name);
+	return -EINVAL;
 }
 
 const struct op nioc_ops[] = {

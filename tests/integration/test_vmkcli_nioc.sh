@@ -149,6 +149,7 @@ before=$(state)
 refused 1 'dscp 64' network nioc class set -t vMotion --dscp 64
 refused 1 'cos 8' network nioc class set -t vMotion --cos 8
 refused 1 'cos -2' network nioc class set -t vMotion --cos -2
+refused 1 'nothing to set for vMotion' network nioc class set -t vMotion
 refused 1 'shares 0' network nioc class set -t vMotion --shares 0
 refused 1 'shares 101' network nioc class set -t vMotion --shares 101
 refused 1 'shares lots' network nioc class set -t vMotion --shares lots
