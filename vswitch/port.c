@@ -371,6 +371,7 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 		out->tx_packets -= b->tx_packets;
 		out->tx_bytes -= b->tx_bytes;
 		out->rx_multicast -= b->rx_multicast;
+		out->announces -= b->announces;
 		for (unsigned int r = 0; r < VMK_DROP_MAX; r++) {
 			out->rx_drops[r] -= b->rx_drops[r];
 			out->tx_drops[r] -= b->tx_drops[r];

@@ -33,6 +33,8 @@ struct vmk_port_stats {
 	uint64_t rx_multicast; /* of rx_packets: multicast and broadcast */
 	uint64_t rx_drops[VMK_DROP_MAX]; /* given up on receive, by reason */
 	uint64_t tx_drops[VMK_DROP_MAX]; /* given up on transmit, by reason */
+	uint64_t announces;    /* RARPs a guest port sent for its VM's MAC (link up
+	                        * here, or QEMU's SEND_RARP); of rx_packets */
 };
 
 /* Frames dropped in one direction: the per-reason counters summed, except
