@@ -349,6 +349,7 @@ static void stats_raw(const struct vmk_vswitch *vs, struct vs_port *p, struct vm
 			s->tx_drops[r] += __atomic_load_n(&ws->tx_drops[r], __ATOMIC_RELAXED);
 		}
 	}
+	s->announces = __atomic_load_n(&p->announces, __ATOMIC_RELAXED);
 	if (p->ops->add_dev_stats != NULL)
 		p->ops->add_dev_stats(p, s);
 }

@@ -72,13 +72,6 @@
 	 (1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_GUEST_UFO) |      \
 	 (1ULL << VIRTIO_F_RING_PACKED))
 
-/* RARPs announcing a guest's MAC when its link comes up here (a VM booted
- * or migrated to this host) or QEMU asks (SEND_RARP): at once, then 50, 150
- * and 300 ms later, gaps growing as QEMU's announce-self does, so a switch
- * that missed one still learns where the VM now is. */
-#define VHOST_RARP_N     4
-static const unsigned int rarp_after_ms[VHOST_RARP_N] = { 0, 50, 150, 300 };
-
 /* vhost-user requests this file looks at (the protocol's numbers). */
 enum {
 	VU_GET_FEATURES = 1,
@@ -118,16 +111,9 @@ struct vhost_dev {
 	bool running;
 	bool paused;
 	bool enabled[2 * VHOST_MAX_QP];
-	/* Announcements (RARPs from rarp_mac): armed by the control side
-	 * (rarp_gen bumped after rarp_mac and rarp_at are written), sent by the
-	 * worker polling rx queue 0, which alone writes rarp_seen, rarp_sent
-	 * and announces. */
-	uint32_t rarp_gen;
+	uint8_t rarp_pending;           /* SEND_RARP seen: announce rarp_mac */
 	uint8_t rarp_mac[6];
-	uint64_t rarp_at;               /* TSC of the arming */
-	uint32_t rarp_seen;             /* the generation being sent */
-	uint32_t rarp_sent;             /* of its VHOST_RARP_N frames */
-	uint64_t announces;             /* RARPs handed to the switch */
+	uint64_t announces;             /* SEND_RARPs announced (qid 0's worker) */
 	struct vring_mem mem;
 	uint8_t tx_ready;               /* txq_of and shared are current */
 	uint16_t txq_of[VMK_MAX_WORKERS + 1];
@@ -150,45 +136,6 @@ static struct vhost_dev *dev_by_path(const char *path) VMK_REQUIRES(reg_lock)
 static struct vhost_dev *dev_by_vid(int vid) VMK_REQUIRES(reg_lock)
 {
 	return vid >= 0 && vid < RTE_MAX_VHOST_DEVICE ? reg_vid[vid] : NULL;
-}
-
-/* Announce mac from now on (VHOST_RARP_N frames, a new series replacing
- * one under way). Control side, reg_lock held. */
-static void rarp_arm(struct vhost_dev *d, const uint8_t mac[6])
-{
-	memcpy(d->rarp_mac, mac, sizeof(d->rarp_mac));
-	d->rarp_at = rte_get_tsc_cycles();
-	__atomic_fetch_add(&d->rarp_gen, 1, __ATOMIC_RELEASE);
-}
-
-/* The next announcement when one is due, else NULL (one the pool had no
- * mbuf for counts in st as lost); the polling worker of rx queue 0. A
- * series re-armed while it is read is taken on the next poll. */
-static struct rte_mbuf *rarp_due(struct vhost_dev *d, struct vring_stats *st)
-{
-	uint32_t gen = __atomic_load_n(&d->rarp_gen, __ATOMIC_ACQUIRE);
-	uint8_t mac[6];
-	uint64_t at;
-	struct rte_mbuf *m;
-
-	if (gen != d->rarp_seen) {
-		d->rarp_seen = gen;
-		d->rarp_sent = 0;
-	}
-	if (d->rarp_sent >= VHOST_RARP_N)
-		return NULL;
-	memcpy(mac, d->rarp_mac, sizeof(mac));
-	at = d->rarp_at;
-	if (__atomic_load_n(&d->rarp_gen, __ATOMIC_ACQUIRE) != gen ||
-	    rte_get_tsc_cycles() < at + rte_get_tsc_hz() / 1000 * rarp_after_ms[d->rarp_sent])
-		return NULL;
-	m = rarp_build(d->pool, mac, 0);
-	d->rarp_sent++;
-	if (m != NULL)
-		__atomic_store_n(&d->announces, d->announces + 1, __ATOMIC_RELAXED);
-	else
-		st->no_mbuf++;
-	return m;
 }
 
 static struct vhost_q *vring_q(struct vhost_dev *d, unsigned int idx)
@@ -322,7 +269,8 @@ static enum rte_vhost_msg_result vhost_pre_msg(int vid, void *msg) VMK_REQUIRES(
 		res = RTE_VHOST_MSG_RESULT_REPLY;
 		break;
 	case VU_SEND_RARP:              /* the VM moved here: announce it */
-		rarp_arm(d, (const uint8_t *)&m->u64);
+		memcpy(d->rarp_mac, &m->u64, sizeof(d->rarp_mac));
+		__atomic_store_n(&d->rarp_pending, 1, __ATOMIC_RELEASE);
 		break;
 	case VU_GET_FEATURES:
 	case VU_GET_PROTOCOL_FEATURES:
@@ -441,8 +389,6 @@ static int vhost_new_device(int vid) VMK_REQUIRES(!&reg_lock)
 	d->running = true;
 	d->paused = false;
 	dev_apply(d);
-	if (d->p->has_mac)
-		rarp_arm(d, d->p->mac);    /* tell the physical network the VM is here */
 	rte_vhost_get_negotiated_features(vid, &features);
 	VMK_LOG(INFO, port, "port \"%s\": guest up (%s%s, %u memory regions)", d->p->name,
 		features & (1ULL << VIRTIO_NET_F_MRG_RXBUF) ? "mergeable rx buffers" : "single rx buffers",
@@ -512,7 +458,6 @@ static int vhost_init(struct vs_port *p, const struct vmk_port_params *params)
 	d->pool = dp->pool;
 	d->nq = nq;
 	d->vid = -1;
-	d->rarp_sent = VHOST_RARP_N;      /* nothing to announce yet */
 	snprintf(d->path, sizeof(d->path), "%s", params->vhost_path);
 	for (unsigned int q = 0; q < VHOST_MAX_QP; q++)
 		rte_spinlock_init(&d->tx[q].lock);
@@ -593,11 +538,14 @@ static uint16_t vhost_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts
 	struct vhost_dev *d = p->priv;
 	struct vhost_q *q = &d->rx[qid];
 
-	if (unlikely(qid == 0 && (d->rarp_sent < VHOST_RARP_N ||
-				  __atomic_load_n(&d->rarp_gen, __ATOMIC_RELAXED) != d->rarp_seen))) {
-		pkts[0] = rarp_due(d, &q->vr.st);
-		if (pkts[0] != NULL)
+	if (unlikely(qid == 0 && __atomic_load_n(&d->rarp_pending, __ATOMIC_RELAXED)) &&
+	    __atomic_exchange_n(&d->rarp_pending, 0, __ATOMIC_ACQUIRE)) {
+		pkts[0] = rarp_build(d->pool, d->rarp_mac, 0);
+		if (pkts[0] != NULL) {
+			__atomic_store_n(&d->announces, d->announces + 1, __ATOMIC_RELAXED);
 			return 1;
+		}
+		q->vr.st.no_mbuf++;              /* the announcement is lost */
 	}
 	if (!__atomic_load_n(&q->live, __ATOMIC_ACQUIRE))
 		return 0;

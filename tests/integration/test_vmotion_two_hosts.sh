@@ -31,8 +31,10 @@ cd "$(dirname "$0")/../.."
 VMKD_NAME=vmotion-2h
 VMKD_LCORES=0-1
 VMKD_LOG_TAIL=40
+VMKD_MEM=512
 VMKD_CLEANUP_HOOK=teardown
 MIB=${VMOTION_MIB:-256}
+MTU=${VMOTION_MTU:-9000}
 nss=vmos$$ nsp=vmop$$ nsv=vmov$$
 upa=vmoa$$ upb=vmob$$
 VMMAC=02:0c:29:7e:00:10
@@ -66,12 +68,14 @@ ip link add "$upb" type veth peer name swb netns "$nss"
 ip -n "$nsp" link add pe type veth peer name swp netns "$nss"
 ip -n "$nsv" link add vmeth type veth peer name vmr
 offload_off() { ip netns exec "$1" ethtool -K "$2" tso off gso off gro off tx off rx off >/dev/null 2>&1 || true; }
+ip -n "$nss" link set swa mtu "$MTU"
+ip -n "$nss" link set swb mtu "$MTU"
 for i in swa swb swp; do
 	ip -n "$nss" link set "$i" master br0 up
 	offload_off "$nss" "$i"
 done
 ip -n "$nss" link set br0 up
-for i in "$upa" "$upb"; do ip link set "$i" up; ethtool -K "$i" tso off gso off gro off tx off rx off >/dev/null 2>&1 || true; done
+for i in "$upa" "$upb"; do ip link set "$i" mtu "$MTU" up; ethtool -K "$i" tso off gso off gro off tx off rx off >/dev/null 2>&1 || true; done
 ip -n "$nsp" link set lo up; ip -n "$nsp" link set pe up; offload_off "$nsp" pe
 ip -n "$nsp" addr add "$PEERIP/24" dev pe
 ip -n "$nsv" link set lo up
@@ -87,13 +91,19 @@ host() {
 	shift 4
 	mkdir -p "$tmp/$name/etc"
 	cfg=$tmp/$name/etc/config.json sock=$tmp/$name/run/vmknetd.sock log=$tmp/$name.log
-	VMKD_EAL_ARGS=(--vdev "net_af_packet0,iface=$up" "$@")
+	if [ "$MTU" -gt 1500 ]; then
+		VMKD_EAL_ARGS=(--vdev "net_af_packet0,iface=$up,framesz=10240,blocksz=20480" "$@")
+		VMKD_DAEMON_ARGS=(--mbuf-size 10368)
+	else
+		VMKD_EAL_ARGS=(--vdev "net_af_packet0,iface=$up" "$@")
+	fi
 	start
+	ok network vswitch standard set -v vSwitch0 -m "$MTU"
 	ok network vswitch standard uplink add -u vmnic0 -v vSwitch0
 	ok network ip interface ipv4 set -i vmk0 -I "$vmk0" -N 255.255.255.0
 	ok network vswitch standard portgroup add -p vMotion -v vSwitch0
 	ok network vswitch standard portgroup set -p vMotion --vlan-id 20
-	ok network ip interface add -i vmk1 -p vMotion -N vmotion
+	ok network ip interface add -i vmk1 -p vMotion -N vmotion -m "$MTU"
 	ok network ip interface ipv4 set -i vmk1 -I "$vmk1" -N 255.255.255.0 -t static
 	ok network ip interface tag add -i vmk1 -t VMotion
 	ok network vm port add -n vm1.eth0 -p "VM Network" -s "$tmp/$name/vm1.sock" --server -m "$VMMAC"
