@@ -119,12 +119,15 @@ cli_b() { "$CLI" --control "$sock_b" "$@"; }
 link_of() { "$CLI" --control "$1" --formatter=json network vm port list -n vm1.eth0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Link"])'; }
 
 # relay HOST MAIN_LCORE: the VM's NIC on HOST's guest port; sets relay_pid.
+# The virtio-user port starts last, right before forwarding does, as a VM's
+# virtio-net starts when the VM resumes.
 relay() {
 	ip netns exec "$nsv" timeout -k 2 120 dpdk-testpmd -l 0-1 --main-lcore "$2" --no-pci \
 		--no-huge --no-shconf -m 256 --file-prefix="$VMKD_NAME-relay$1-$$" \
 		--log-level='*:warning' \
+		--vdev net_af_packet0,iface=vmr \
 		--vdev "net_virtio_user0,path=$tmp/$1/vm1.sock,server=0,queues=1,queue_size=256,mac=$VMMAC" \
-		--vdev net_af_packet0,iface=vmr -- --forward-mode=io --stats-period 60 \
+		-- --forward-mode=io --stats-period 60 --disable-link-check --no-flush-rx \
 		--total-num-mbufs=4096 --txd=256 --rxd=256 >"$tmp/relay-$1.log" 2>&1 &
 	relay_pid=$!
 	bg+=("$relay_pid")
@@ -163,7 +166,9 @@ for _ in $(seq 1 50); do [ "$(state "$sock_b")" = done ] && break; sleep 0.1; do
 wait "$tdv" 2>/dev/null || true
 n=$(tcpdump -r "$tmp/vmotion.pcap" -n 'vlan 20 and tcp port 8000' 2>/dev/null | wc -l)
 [ "$n" -ge 10 ] || fail "only $n vMotion frames tagged VLAN 20 seen on host A's wire"
-echo "vMotion frames on host A's wire carry VLAN 20 ($n captured)"
+big=$(tcpdump -r "$tmp/vmotion.pcap" -n -e 2>/dev/null | sed -n 's/.*, length \([0-9]*\): .*/\1/p' | sort -n | tail -n 1)
+echo "vMotion frames on host A's wire carry VLAN 20 ($n captured, the largest $big bytes)"
+[ "$MTU" -le 1500 ] || [ "${big:-0}" -gt 1518 ] || fail "no jumbo frame among the vMotion frames at MTU $MTU"
 
 echo "== 3. switch-over: the VM leaves host A and comes up on host B"
 ip netns exec "$nss" tcpdump -n -e -tt -i swb -w "$tmp/swb.pcap" "ether src $VMMAC" >"$tmp/tcpdump-b.log" 2>&1 &
@@ -181,7 +186,7 @@ sleep 2
 kill -INT "$ping_pid"; wait "$ping_pid" 2>/dev/null || true
 kill -TERM "$tdb"; wait "$tdb" 2>/dev/null || true
 echo '{"op":"port.stats"}' | socat - "UNIX-CONNECT:$sock_b" \
-	| json_check "p={x['used_by']:x for x in d['result']['ports']}; assert p['vm1.eth0']['announces']>=1, p['vm1.eth0']; print('host B vm1.eth0 announces:', p['vm1.eth0']['announces'])"
+	| json_check "p={x['used_by']:x for x in d['result']['ports']}; assert p['vm1.eth0']['announces']>=1, p['vm1.eth0']; v=p['vm1.eth0']; print('host B vm1.eth0: announces %d, tx %d, tx dropped %d, rx %d' % (v['announces'], v['tx_packets'], v['tx_dropped'], v['rx_packets']))"
 tcpdump -r "$tmp/swb.pcap" -n -e -tt 2>/dev/null >"$tmp/swb.txt" || true
 python3 - "$tmp/swb.txt" "$tmp/ping.log" "$t_stop" <<'PY' || fail "switch-over"
 import re, sys
