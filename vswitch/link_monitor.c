@@ -4,7 +4,9 @@
  * path (which then picks other uplinks at once: failover), tracks failback
  * state, runs beacon probing (beacon.c), and on a change tells the physical network where each guest MAC
  * now is (a RARP out of the uplink its team now uses) and has each
- * VMkernel adapter send a gratuitous ARP, as ESXi's "notify switches" does.
+ * VMkernel adapter send a gratuitous ARP, as ESXi's "notify switches" does;
+ * it also announces a guest port's MAC when the port's link comes up (a VM
+ * booted or migrated here).
  *
  * Threading: its own thread, off the workers, because reading a link may be
  * a system call. It takes the datapath lock (dp->lock) for each pass (a few microseconds),
@@ -26,6 +28,9 @@
 #include "vswitch/vswitch.h"
 
 #define LINK_POLL_MS 10
+/* Announcements of a guest port whose link came up, and the gap after each. */
+#define ANNOUNCE_N 4
+static const unsigned int announce_gap_ms[ANNOUNCE_N] = { 50, 100, 150, 0 };
 
 /* A RARP "reverse request" announcing mac, as hypervisors send after a VM
  * moves (QEMU's announce, ESXi's notify switches). */
@@ -60,7 +65,8 @@ struct rte_mbuf *rarp_build(struct rte_mempool *pool, const uint8_t mac[6], uint
 	return m;
 }
 
-static void rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint8_t mac[6],
+/* One RARP for mac out of uplink; true when the uplink took it. */
+static bool rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint8_t mac[6],
 		      uint16_t vlan)
 {
 	const unsigned int cw = vs->dp->max_workers;   /* control thread's slot */
@@ -71,18 +77,19 @@ static void rarp_send(struct vmk_vswitch *vs, struct vs_port *uplink, const uint
 	if (m == NULL) {
 		st->tx_drops[VMK_DROP_NO_MBUF]++;
 		st->tc_drops[VMK_TC_VIRTUAL_MACHINE]++;
-		return;
+		return false;
 	}
 	if (uplink->ops->tx_burst(uplink, cw, &m, 1) == 1) {
 		st->tx_packets++;
 		st->tx_bytes += RARP_LEN;
 		st->tc_packets[VMK_TC_VIRTUAL_MACHINE]++;
 		st->tc_bytes[VMK_TC_VIRTUAL_MACHINE] += RARP_LEN;
-	} else {
-		rte_pktmbuf_free(m);
-		st->tx_drops[VMK_DROP_TXQ_FULL]++;
-		st->tc_drops[VMK_TC_VIRTUAL_MACHINE]++;
+		return true;
 	}
+	rte_pktmbuf_free(m);
+	st->tx_drops[VMK_DROP_TXQ_FULL]++;
+	st->tc_drops[VMK_TC_VIRTUAL_MACHINE]++;
+	return false;
 }
 
 void link_demote(struct vmk_vswitch *vs, uint32_t slot) VMK_REQUIRES(vs->dp->lock)
@@ -156,6 +163,45 @@ static void notify_moves(struct vmk_vswitch *vs, bool announce)
 	}
 }
 
+/* When a guest port's link comes up (a VM booted here, or moved here: a
+ * vMotion's switch-over), the vSwitch announces the port's MAC: RARPs out of
+ * the uplink its team uses, at once and 50, 150 and 300 ms later (gaps
+ * growing as QEMU's announce-self spaces them, so a switch that missed one
+ * still learns), as ESXi's "notify switches" does when a vNIC connects.
+ * Nothing is flooded to the other ports of the vSwitch. */
+static void announce_guests(struct vmk_vswitch *vs, uint64_t now_ms)
+	VMK_REQUIRES(vs->dp->lock)
+{
+	const struct vs_view *v = vs->view;
+
+	for (uint32_t s = 0; s < vs->n_slots; s++) {
+		struct vs_port *p = vs->ports[s];
+		const struct vs_view_port *vp = &v->port[s];
+		bool up;
+		int u;
+
+		if (p == NULL || p->uplink || vp->port != p || p->ops->link_get == NULL ||
+		    !p->has_mac)
+			continue;
+		up = p->ops->link_get(p);
+		if (up && !p->ann_link && vp->team.notify) {
+			p->ann_left = ANNOUNCE_N;
+			p->ann_due_ms = now_ms;
+		}
+		p->ann_link = up;
+		if (!up)
+			p->ann_left = 0;
+		if (p->ann_left == 0 || now_ms < p->ann_due_ms)
+			continue;
+		u = vs_team_pick(v, &vp->team, p->slot,
+				 rte_hash_crc_8byte(fdb_key(vp->vlan, p->mac), 0x9e3779b9));
+		if (u >= 0 && rarp_send(vs, vs->ports[u], p->mac, vp->vlan))
+			__atomic_store_n(&p->announces, p->announces + 1, __ATOMIC_RELAXED);
+		p->ann_left--;
+		p->ann_due_ms = now_ms + announce_gap_ms[ANNOUNCE_N - p->ann_left - 1];
+	}
+}
+
 static void *monitor_main(void *arg)
 {
 	struct vs_dp *dp = arg;
@@ -163,7 +209,10 @@ static void *monitor_main(void *arg)
 	struct timespec now;
 
 	while (!__atomic_load_n(&dp->link_stop, __ATOMIC_ACQUIRE)) {
+		uint64_t now_ms;
+
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		now_ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
 		vmk_mutex_lock(&dp->lock);
 		for (unsigned int i = 0; i < VMK_MAX_VSWITCHES; i++) {
 			struct vmk_vswitch *vs = dp->vswitches[i];
@@ -174,9 +223,9 @@ static void *monitor_main(void *arg)
 			vs_dp_held(vs);       /* a vSwitch of dp */
 			moved = poll_links(vs);
 			/* Both run: a link change and a beacon verdict may come together. */
-			moved = beacon_poll(vs, (uint64_t)now.tv_sec * 1000u +
-						(uint64_t)now.tv_nsec / 1000000u) || moved;
+			moved = beacon_poll(vs, now_ms) || moved;
 			notify_moves(vs, moved);
+			announce_guests(vs, now_ms);
 		}
 		vmk_mutex_unlock(&dp->lock);
 		nanosleep(&period, NULL);

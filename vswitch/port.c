@@ -352,6 +352,7 @@ static void stats_raw(const struct vmk_vswitch *vs, struct vs_port *p, struct vm
 			s->tx_drops[r] += __atomic_load_n(&ws->tx_drops[r], __ATOMIC_RELAXED);
 		}
 	}
+	s->announces = __atomic_load_n(&p->announces, __ATOMIC_RELAXED);
 	if (p->ops->add_dev_stats != NULL)
 		p->ops->add_dev_stats(p, s);
 }
@@ -374,6 +375,7 @@ int vmk_port_get_stats(struct vmk_vswitch *vs, uint32_t port_id, struct vmk_port
 		out->tx_packets -= b->tx_packets;
 		out->tx_bytes -= b->tx_bytes;
 		out->rx_multicast -= b->rx_multicast;
+		out->announces -= b->announces;
 		for (unsigned int r = 0; r < VMK_DROP_MAX; r++) {
 			out->rx_drops[r] -= b->rx_drops[r];
 			out->tx_drops[r] -= b->tx_drops[r];

@@ -129,6 +129,14 @@ struct vs_port {
 	struct beacon_uplink beacon;   /* the link monitor's (its passes hold dp->lock) */
 	/* Non-uplinks: the uplink last used (link monitor's, for notify). */
 	int last_uplink;
+	/* Non-uplinks with a link of their own (guest ports): its state at the
+	 * link monitor's last pass and the announcements of the port's MAC
+	 * still due since it came up (the link monitor's, under dp->lock);
+	 * RARPs sent for the port (read atomically by the counters). */
+	uint8_t ann_link;
+	uint8_t ann_left;
+	uint64_t ann_due_ms;
+	uint64_t announces;
 	/* Packet capture attached to this port, or NULL (vswitch/capture.c). */
 	struct vmk_capture *capture;   /* guarded by: dp->lock; read atomically by workers */
 	struct vmk_port_stats base;    /* guarded by: dp->lock (subtracted by vmk_port_get_stats) */

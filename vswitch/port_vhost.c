@@ -113,6 +113,7 @@ struct vhost_dev {
 	bool enabled[2 * VHOST_MAX_QP];
 	uint8_t rarp_pending;           /* SEND_RARP seen: announce rarp_mac */
 	uint8_t rarp_mac[6];
+	uint64_t announces;             /* SEND_RARPs announced (qid 0's worker) */
 	struct vring_mem mem;
 	uint8_t tx_ready;               /* txq_of and shared are current */
 	uint16_t txq_of[VMK_MAX_WORKERS + 1];
@@ -540,8 +541,10 @@ static uint16_t vhost_rx(struct vs_port *p, uint16_t qid, struct rte_mbuf **pkts
 	if (unlikely(qid == 0 && __atomic_load_n(&d->rarp_pending, __ATOMIC_RELAXED)) &&
 	    __atomic_exchange_n(&d->rarp_pending, 0, __ATOMIC_ACQUIRE)) {
 		pkts[0] = rarp_build(d->pool, d->rarp_mac, 0);
-		if (pkts[0] != NULL)
+		if (pkts[0] != NULL) {
+			__atomic_store_n(&d->announces, d->announces + 1, __ATOMIC_RELAXED);
 			return 1;
+		}
 		q->vr.st.no_mbuf++;              /* the announcement is lost */
 	}
 	if (!__atomic_load_n(&q->live, __ATOMIC_ACQUIRE))
@@ -591,6 +594,7 @@ static void vhost_add_dev_stats(struct vs_port *p, struct vmk_port_stats *s)
 {
 	const struct vhost_dev *d = p->priv;
 
+	s->announces += __atomic_load_n(&d->announces, __ATOMIC_RELAXED);
 	for (unsigned int q = 0; q < d->nq; q++) {
 		const struct vring_stats *r = &d->rx[q].vr.st, *t = &d->tx[q].vr.st;
 

@@ -350,6 +350,7 @@ int main(int argc, char **argv)
 	if (serve(&d, o.control) == 0)
 		status = 0;
 	fprintf(stderr, "vmknetd: stopping\n");
+	vmknetd_vmotion_stop(&d);
 	vmks_server_destroy(d.sessions);
 destroy_host:
 	vmk_host_destroy(d.host);

@@ -284,7 +284,7 @@ static const struct op *op_find(const char *name)
 	const struct op *tables[] = { config_ops, vswitch_ops, nic_ops, policy_ops, port_ops,
 				      ip_ops, ip_live_ops, capture_ops, guest_ops, session_ops,
 				      firewall_ops, diag_ops, diag_check_ops, nioc_ops,
-				      dhcp_ops };
+				      dhcp_ops, vmotion_ops };
 
 	for (unsigned int t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct op *o = tables[t]; o->name != NULL; o++)

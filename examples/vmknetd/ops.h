@@ -112,6 +112,7 @@ extern const struct op diag_ops[];     /* ops_diag.c */
 extern const struct op diag_check_ops[]; /* ops_diag_check.c */
 extern const struct op nioc_ops[];     /* ops_nioc.c */
 extern const struct op dhcp_ops[];     /* ops_dhcp.c */
+extern const struct op vmotion_ops[];  /* ops_vmotion.c */
 
 /* The rows of a per-interface read: every interface of the configuration
  * (or only "interface_name" when given) that want (NULL: all) accepts,

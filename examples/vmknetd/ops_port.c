@@ -83,6 +83,7 @@ static cJSON *port_record(const struct vmk_config_vswitch *c, unsigned int vs_id
 	cJSON_AddNumberToObject(o, "tx_bytes", (double)st->tx_bytes);
 	cJSON_AddNumberToObject(o, "rx_dropped", (double)vmk_port_stats_rx_dropped(st));
 	cJSON_AddNumberToObject(o, "tx_dropped", (double)vmk_port_stats_tx_dropped(st));
+	cJSON_AddNumberToObject(o, "announces", (double)st->announces);
 	return o;
 }
 

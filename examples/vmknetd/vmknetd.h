@@ -17,12 +17,14 @@
 #include <vmknet/vmknet.h>
 
 struct vmks_server;
+struct vmotion;
 
 struct daemon {
 	pthread_mutex_t lock;       /* requests vs the DPDK telemetry thread */
 	struct vmk_host *host;
 	struct vmk_config *cfg;     /* what runs and what the file holds */
 	struct vmks_server *sessions; /* programs attached (sockets/server.h) */
+	struct vmotion *vmotion;    /* the vMotion transfer, NULL before the first */
 	const char *config_path;
 	uint16_t mbuf_size;         /* packet buffer data room (--mbuf-size) */
 	unsigned int n_nics;
@@ -37,6 +39,10 @@ char *vmknetd_handle(const char *request, size_t len, void *arg);
  * added again with it), so a restart keeps them; cfg is what runs. Returns
  * how many it filled (ops.c). */
 unsigned int vmknetd_fill_generated(struct daemon *d, struct vmk_config *cfg);
+
+/* Stop a vMotion transfer still running (its thread joined) and free its
+ * state; before the host is destroyed (ops_vmotion.c). */
+void vmknetd_vmotion_stop(struct daemon *d);
 
 /* Register /vmknet/ports and /vmknet/port with DPDK telemetry (ops_port.c). */
 void vmknetd_telemetry_register(struct daemon *d);

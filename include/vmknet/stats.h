@@ -33,6 +33,10 @@ struct vmk_port_stats {
 	uint64_t rx_multicast; /* of rx_packets: multicast and broadcast */
 	uint64_t rx_drops[VMK_DROP_MAX]; /* given up on receive, by reason */
 	uint64_t tx_drops[VMK_DROP_MAX]; /* given up on transmit, by reason */
+	uint64_t announces;    /* guest ports: RARPs announcing the VM's MAC, sent
+	                        * out of the team's uplink when the port's link
+	                        * came up, and those QEMU asked for (SEND_RARP,
+	                        * also counted in rx_packets) */
 };
 
 /* Frames dropped in one direction: the per-reason counters summed, except

@@ -4,8 +4,9 @@
  * connected to a guest port's vhost-user socket, in this process; the test
  * plays the guest OS on the virtio-user ethdev. Covers guest to guest, guest
  * to uplink, 9000-byte frames, the guest's MAC registered (not learned),
- * link state following the guest, and a guest that goes away and comes back
- * with no switch restart.
+ * link state following the guest, the RARPs that announce a guest whose
+ * link comes up, and a guest that goes away and comes back with no switch
+ * restart.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -279,6 +281,58 @@ static void test_guest_links_come_up_on_both_sides(void)
 	}
 }
 
+/* A guest port whose link comes up (a VM booted or moved here) is announced
+ * to the physical network: RARPs from the VM's MAC out of the uplink, at
+ * once and 50, 150 and 300 ms later, counted as the port's announcements;
+ * none is flooded to the other guest. */
+static void test_guest_whose_link_comes_up_is_announced_on_the_uplink(void)
+{
+	unsigned int rarps[2] = { 0, 0 }, seen = 0;
+	uint64_t first[2] = { 0, 0 }, last[2] = { 0, 0 };
+	struct timespec t0, t;
+
+	/* Frame by frame, each stamped as it comes (the first may have
+	 * waited in the ring). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (t = t0; seen < 8 && t.tv_sec - t0.tv_sec < 2; clock_gettime(CLOCK_MONOTONIC, &t)) {
+		struct rte_mbuf *m[8];
+		unsigned int n = th_collect(&up, m, 8, 1, 20);
+		uint64_t ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+		for (unsigned int i = 0; i < n; i++) {
+			const uint8_t *f = rte_pktmbuf_mtod(m[i], const uint8_t *);
+
+			for (int k = 0; k < 2; k++) {
+				if (m[i]->pkt_len < 42 || f[12] != 0x80 || f[13] != 0x35 ||
+				    f[21] != 3 || memcmp(f, BCAST, 6) != 0 ||
+				    memcmp(f + 6, g[k].mac, 6) != 0 ||
+				    memcmp(f + 22, g[k].mac, 6) != 0 ||
+				    memcmp(f + 32, g[k].mac, 6) != 0)
+					continue;
+				if (rarps[k]++ == 0)
+					first[k] = ms;
+				last[k] = ms;
+				seen++;
+			}
+		}
+		th_free(m, n);
+	}
+	th_drain(&up, 1);                  /* none more comes */
+	for (int k = 0; k < 2; k++) {
+		struct vmk_port_stats st;
+
+		CU_ASSERT_EQUAL(rarps[k], 4);
+		/* The series is spread over 300 ms (collected as it comes). */
+		CU_ASSERT(rarps[k] < 2 || last[k] - first[k] >= 200);
+		CU_ASSERT_EQUAL_FATAL(vmk_port_get_stats(vs, g[k].port_id, &st), 0);
+		CU_ASSERT_EQUAL(st.announces, 4);
+	}
+	CU_ASSERT_EQUAL(guest_recv(&g[1], 50, NULL, 0), 0);
+	CU_ASSERT_EQUAL(guest_recv(&g[0], 50, NULL, 0), 0);
+}
+
 static void test_guest_to_guest_unicast_without_flooding(void)
 {
 	struct rte_mbuf *m[8];
@@ -509,6 +563,8 @@ int main(void)
 		return 1;
 	s = CU_add_suite("vhost_guests", setup, teardown);
 	CU_add_test(s, "guest links come up on both sides", test_guest_links_come_up_on_both_sides);
+	CU_add_test(s, "guest whose link comes up is announced on the uplink",
+		    test_guest_whose_link_comes_up_is_announced_on_the_uplink);
 	CU_add_test(s, "guest to guest unicast without flooding",
 		    test_guest_to_guest_unicast_without_flooding);
 	CU_add_test(s, "guest to uplink and back", test_guest_to_uplink_and_back);

@@ -55,6 +55,7 @@ declare -A args=(
 	["network nioc get"]=""
 	["network nioc class list"]=""
 	["network nioc class stats get"]="-n vmnic0"
+	["network vmotion get"]=""
 )
 
 # Every command of the tree (vmkcli --complete walks it).
