@@ -188,6 +188,10 @@ $(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c
 	$(Q)$(CC) $(LDFLAGS_SAN) -o $$@ $$(filter %.o,$$^) $(LAYER_LIBS) $(PROG_LDLIBS)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call prog_dir_rule,$(d))))
+# vmkftlog is a plain sockets program (it runs unmodified under vmkrun and on
+# Linux): nothing of DPDK or vmknet linked in.
+$(BUILD)/bin/vmkftlog: PROG_LDLIBS := -lm
+$(BUILD)/bin/vmkftlog: LAYER_LIBS :=
 $(BUILD)/obj/examples/%.o: CFLAGS += -fvisibility=default -Iexamples
 
 $(BUILD)/bin/%: bench/%.c $(LAYER_LIBS)
