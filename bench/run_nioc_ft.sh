@@ -52,36 +52,19 @@ CSV=$OUT_DIR/nioc_ft.csv
 DPID=
 PIDS=()
 HUGE_SET=0
+NAMESPACES=("$NSB")
 log() { printf '[nioc-ft] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}" $DPID; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in "${PIDS[@]}" $DPID; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns pids "$NSB" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	ip link del "$VETH" 2>/dev/null
-	vmknetd_huge_back
-	rm -rf "$TMP"
-}
 . "$ROOT/bench/vmknetd_up.sh"
-trap cleanup EXIT
+trap vmknetd_bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 vmknetd_bench_need iperf3 sockperf ip ethtool python3 taskset
 mkdir -p "$OUT_DIR/logs"
 echo "point,metric,round,contender,value,unit,status,note" >"$CSV"
 
-ip netns add "$NSB" || die "namespace"
-ip link add "$VETH" type veth peer name vmkft-w netns "$NSB" || die veth
-ethtool -K "$VETH" tx off rx off tso off gso off gro off >/dev/null 2>&1
-ip netns exec "$NSB" ethtool -K vmkft-w tx off rx off tso off gso off gro off >/dev/null 2>&1
-ip link set "$VETH" up
-ip -n "$NSB" link set lo up
-ip -n "$NSB" addr add 198.18.1.2/24 dev vmkft-w
-ip -n "$NSB" link set vmkft-w up
+vmknetd_wire "$NSB" "$VETH" vmkft-w 198.18.1.2/24
 
 vmknetd_up "vmkft-$$" "$VETH" "$OUT_DIR/logs/nioc_ft-vmknetd.log"
 CLI network nic set -n vmnic0 --speed "$SPEED" || die "speed"
