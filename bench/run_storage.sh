@@ -128,7 +128,7 @@ measure() {
 	d0=$(ticks "$DPID"); w0=$(poll_ticks "$DPID"); g0=$(ticks "$tpid"); t0=$(date +%s.%N)
 	# The subshell's cutime + cstime: what CMD (reaped by timeout, reaped
 	# here) used, from /proc like vmknetd's.
-	(timeout "$to" "${pre[@]}" "$@" >"$LOGS/storage-$name.log" 2>&1
+	(timeout -k 5 "$to" "${pre[@]}" "$@" >"$LOGS/storage-$name.log" 2>&1
 	 rc=$?; awk '{ print $16 + $17 }' "/proc/$BASHPID/stat" >"$TMP/cut.$name"; exit $rc)
 	RC=$?
 	t1=$(date +%s.%N); d1=$(ticks "$DPID"); w1=$(poll_ticks "$DPID"); g1=$(ticks "$tpid")
@@ -232,7 +232,8 @@ nfs() {
 # into n/a with the reason, skip the rest of the section; false then.
 nfs_stalled() {
 	[ "$RC" = 124 ] || return 0
-	NFS_SKIP="skipped: nfs-cp ($2) did not finish within ${NFS_TIMEOUT}s (round $1, $3)"
+	# No commas: the reason is a CSV field.
+	NFS_SKIP="skipped: nfs-cp ($2) did not finish within ${NFS_TIMEOUT}s (round $1 $3)"
 	NFS_SKIP="$NFS_SKIP; the known nfs-cp stall under vmkrun"
 	sed -i "\$d" "$CSV"
 	row "$3" mibs "$1" "$2" "" MiB/s n/a "$NFS_SKIP"
