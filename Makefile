@@ -380,11 +380,13 @@ bench-firewall: deps
 	@$(MAKE) --no-print-directory all
 	@flock /tmp/vmknet-dpdk.lock bench/run_firewall.sh
 
-# The library embedded in a program, then the host daemon driven by vmkcli.
+# The library embedded in a program, then the host daemon driven by vmkcli,
+# then (as root, with tgt installed) iSCSI on a bound vmk2 and the FT log stream.
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@examples/run_demo.sh
 	@BUILD=$(BUILD) examples/run_demo_daemon.sh
+	@BUILD=$(BUILD) flock /tmp/vmknet-dpdk.lock examples/run_demo_storage.sh
 
 install: lib
 	install -d $(DESTDIR)$(INCDIR)/vmknet $(DESTDIR)$(LIBDIR)/pkgconfig
