@@ -245,7 +245,7 @@ nfs_stalled() {
 # ft ROUND CONTENDER alone|vmotion: vmkftlog's stream, with or without a
 # vMotion flood (iperf3 to port 8000) on the same uplink.
 ft() {
-	local r=$1 c=$2 m=$3 name="ft-$3-$2-r$1" flood= fs= n_sizes
+	local r=$1 c=$2 m=$3 name="ft-$3-$2-r$1" flood='' fs='' n_sizes
 	n_sizes=$(tr ',' '\n' <<<"$FT_SIZES" | wc -l)
 	if [ "$m" = vmotion ]; then
 		ip netns exec "$NSB" iperf3 -s -1 -p 8000 >"$LOGS/storage-$name-iperf-s.log" 2>&1 &

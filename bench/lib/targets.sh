@@ -15,8 +15,7 @@
 TGT_IQN=iqn.2026-12.org.example.vmknet:bench
 
 ns_wait_port() {
-	local n
-	for n in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		ip netns exec "$1" ss -Htln "sport = :$2" 2>/dev/null | grep -q . && return 0
 		sleep 0.1
 	done
