@@ -188,6 +188,10 @@ $(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c
 	$(Q)$(CC) $(LDFLAGS_SAN) -o $$@ $$(filter %.o,$$^) $(LAYER_LIBS) $(PROG_LDLIBS)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call prog_dir_rule,$(d))))
+# vmkftlog is a plain sockets program (it runs unmodified under vmkrun and on
+# Linux): nothing of DPDK or vmknet linked in.
+$(BUILD)/bin/vmkftlog: PROG_LDLIBS := -lm
+$(BUILD)/bin/vmkftlog: LAYER_LIBS :=
 $(BUILD)/obj/examples/%.o: CFLAGS += -fvisibility=default -Iexamples
 
 $(BUILD)/bin/%: bench/%.c $(LAYER_LIBS)
@@ -376,11 +380,13 @@ bench-firewall: deps
 	@$(MAKE) --no-print-directory all
 	@flock /tmp/vmknet-dpdk.lock bench/run_firewall.sh
 
-# The library embedded in a program, then the host daemon driven by vmkcli.
+# The library embedded in a program, then the host daemon driven by vmkcli,
+# then (as root, with tgt installed) iSCSI on a bound vmk2 and the FT log stream.
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@examples/run_demo.sh
 	@BUILD=$(BUILD) examples/run_demo_daemon.sh
+	@BUILD=$(BUILD) flock /tmp/vmknet-dpdk.lock examples/run_demo_storage.sh
 
 install: lib
 	install -d $(DESTDIR)$(INCDIR)/vmknet $(DESTDIR)$(LIBDIR)/pkgconfig

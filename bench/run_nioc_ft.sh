@@ -9,7 +9,10 @@
 # Unmodified programs under vmkrun, classified by their well-known ports:
 #   FT log   sockperf ping-pong --tcp to port 8100 (faultToleranceLogging),
 #            records of RECORD bytes, each answered (the acknowledgement):
-#            p50, p99 and p99.9 round trip as sockperf reports them;
+#            p50, p99 and p99.9 round trip as sockperf reports them; or,
+#            with FT_TOOL=vmkftlog, examples/vmkftlog's framed records of
+#            RECORD bytes (header included), each acknowledged: its p50,
+#            p99 and p99.9 send-to-ack latency;
 #   vMotion  iperf3 -c to port 8000 (vMotion), TCP at full speed.
 # Modes, every one in every round (the order turned every other round):
 #   idle     the FT log alone (NIOC off);
@@ -29,7 +32,7 @@
 # network's queues; docs/BENCHMARKS.md has both.
 #
 # Environment: ROUNDS (5), SECONDS_PER_RUN (10), SPEED (200),
-# FT_RESERVATION (50), RECORD (256), MAIN_CORE (0), WORKER_CORE (1),
+# FT_RESERVATION (50), RECORD (256), FT_TOOL (sockperf), MAIN_CORE (0), WORKER_CORE (1),
 # BUILD (build), OUT_DIR (bench/out). Needs root (namespaces, hugepages);
 # everything it starts is stopped and the namespace deleted on exit. Wrap
 # it: flock /tmp/vmknet-dpdk.lock bench/run_nioc_ft.sh
@@ -43,6 +46,7 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 SPEED=${SPEED:-200}
 FT_RESERVATION=${FT_RESERVATION:-50}
 RECORD=${RECORD:-256}
+FT_TOOL=${FT_TOOL:-sockperf}
 MAIN_CORE=${MAIN_CORE:-0}
 WORKER_CORE=${WORKER_CORE:-1}
 NSB=vmkft-b-$$
@@ -52,36 +56,19 @@ CSV=$OUT_DIR/nioc_ft.csv
 DPID=
 PIDS=()
 HUGE_SET=0
+NAMESPACES=("$NSB")
 log() { printf '[nioc-ft] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}" $DPID; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in "${PIDS[@]}" $DPID; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	ip netns pids "$NSB" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	ip link del "$VETH" 2>/dev/null
-	vmknetd_huge_back
-	rm -rf "$TMP"
-}
 . "$ROOT/bench/vmknetd_up.sh"
-trap cleanup EXIT
+trap vmknetd_bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 vmknetd_bench_need iperf3 sockperf ip ethtool python3 taskset
 mkdir -p "$OUT_DIR/logs"
 echo "point,metric,round,contender,value,unit,status,note" >"$CSV"
 
-ip netns add "$NSB" || die "namespace"
-ip link add "$VETH" type veth peer name vmkft-w netns "$NSB" || die veth
-ethtool -K "$VETH" tx off rx off tso off gso off gro off >/dev/null 2>&1
-ip netns exec "$NSB" ethtool -K vmkft-w tx off rx off tso off gso off gro off >/dev/null 2>&1
-ip link set "$VETH" up
-ip -n "$NSB" link set lo up
-ip -n "$NSB" addr add 198.18.1.2/24 dev vmkft-w
-ip -n "$NSB" link set vmkft-w up
+vmknetd_wire "$NSB" "$VETH" vmkft-w 198.18.1.2/24
 
 vmknetd_up "vmkft-$$" "$VETH" "$OUT_DIR/logs/nioc_ft-vmknetd.log"
 CLI network nic set -n vmnic0 --speed "$SPEED" || die "speed"
@@ -93,12 +80,43 @@ ip netns exec "$NSB" ping -c 1 -W 3 198.18.1.1 >/dev/null || die "vmk0 does not 
 VMKRUN="taskset -c $MAIN_CORE $BUILD/bin/vmkrun --control $SOCK --"
 row() { echo "$1,$2,$3,$4,$5,$6,$7,$8" >>"$CSV"; }
 
+# ft_client NAME: the FT stream for SECONDS_PER_RUN, its output in
+# logs/NAME-client.log; ft_pct NAME PCT (50.000, 99.000, 99.900): its
+# latency at PCT in us, as the tool reports it.
+ft_client() {
+	if [ "$FT_TOOL" = vmkftlog ]; then
+		# shellcheck disable=SC2086
+		timeout $((SECONDS_PER_RUN + 30)) $VMKRUN "$BUILD/bin/vmkftlog" primary \
+			--connect 198.18.1.2:8100 --sizes "$RECORD" --seconds "$SECONDS_PER_RUN" --json \
+			>"$OUT_DIR/logs/$1-client.log" 2>&1
+	else
+		# shellcheck disable=SC2086
+		timeout $((SECONDS_PER_RUN + 30)) $VMKRUN sockperf ping-pong --tcp -i 198.18.1.2 \
+			-p 8100 -m "$RECORD" -t "$SECONDS_PER_RUN" >"$OUT_DIR/logs/$1-client.log" 2>&1
+	fi
+}
+ft_pct() {
+	local f=$OUT_DIR/logs/$1-client.log
+	if [ "$FT_TOOL" = vmkftlog ]; then
+		python3 -c 'import json, sys
+k = {"50.000": "p50_us", "99.000": "p99_us", "99.900": "p99_9_us"}[sys.argv[2]]
+print(json.load(open(sys.argv[1]))["sizes"][0][k])' "$f" "$2" 2>/dev/null
+	else
+		awk -v k="percentile $2 =" 'index($0, k) { print $NF }' "$f"
+	fi
+}
+
 # one ROUND MODE
 one() {
 	local r=$1 m=$2 name="nioc_ft-$2-r$1" srv flood="" fsrv="" rc=0 v
 	CLI network nioc set -e "$([ "$m" = on ] && echo true || echo false)" || die "nioc set"
-	ip netns exec "$NSB" sockperf server --tcp -i 198.18.1.2 -p 8100 \
-		>"$OUT_DIR/logs/$name-server.log" 2>&1 &
+	if [ "$FT_TOOL" = vmkftlog ]; then
+		ip netns exec "$NSB" "$BUILD/bin/vmkftlog" secondary --listen 198.18.1.2:8100 --once \
+			>"$OUT_DIR/logs/$name-server.log" 2>&1 &
+	else
+		ip netns exec "$NSB" sockperf server --tcp -i 198.18.1.2 -p 8100 \
+			>"$OUT_DIR/logs/$name-server.log" 2>&1 &
+	fi
 	srv=$!; PIDS+=("$srv")
 	if [ "$m" != idle ]; then
 		ip netns exec "$NSB" iperf3 -s -1 -p 8000 >"$OUT_DIR/logs/$name-iperf-s.log" 2>&1 &
@@ -112,20 +130,18 @@ one() {
 	fi
 	sleep 0.5
 	# shellcheck disable=SC2086
-	timeout $((SECONDS_PER_RUN + 30)) $VMKRUN sockperf ping-pong --tcp -i 198.18.1.2 -p 8100 \
-		-m "$RECORD" -t "$SECONDS_PER_RUN" >"$OUT_DIR/logs/$name-client.log" 2>&1 || rc=$?
+	ft_client "$name" || rc=$?
 	[ -z "$flood" ] || wait "$flood" 2>/dev/null
 	[ -z "$fsrv" ] || { kill -TERM "$fsrv" 2>/dev/null; wait "$fsrv" 2>/dev/null; }
 	kill -TERM "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 	for p in 50.000:p50 99.000:p99 99.900:p99.9; do
-		v=$(awk -v k="percentile ${p%%:*} =" 'index($0, k) { print $NF }' \
-			"$OUT_DIR/logs/$name-client.log")
+		v=$(ft_pct "$name" "${p%%:*}")
 		if [ "$rc" = 0 ] && [ -n "$v" ]; then row ft "${p##*:}" "$r" "$m" "$v" us ok ""
 		else row ft "${p##*:}" "$r" "$m" "" us failed "see logs/$name-*"; fi
 	done
 	v=$(grep -o '[0-9.]* [GM]bits/sec.*receiver' "$OUT_DIR/logs/$name-iperf-c.log" 2>/dev/null |
 		awk '{ print $1, $2 }')
-	log "$name: p99 $(awk '/percentile 99.000 =/ { print $NF }' "$OUT_DIR/logs/$name-client.log") us; vMotion ${v:-none}"
+	log "$name: p99 $(ft_pct "$name" 99.000) us; vMotion ${v:-none}"
 }
 
 log "$(nproc) cores; uplink $SPEED Mbit/s; FT records $RECORD B; FT reservation $FT_RESERVATION Mbit/s; $ROUNDS rounds of ${SECONDS_PER_RUN}s"
