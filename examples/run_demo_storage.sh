@@ -42,15 +42,9 @@ step cli network vswitch standard portgroup list
 step cli network ip interface ipv4 get
 
 phase "tgtd on Linux ($STORAGE_IP, VLAN 30 behind the access port): a 64 MiB LUN in /dev/shm"
-ctl=$((20 + $$ % 1000))
 truncate -s 64M "$lun"
 iqn=iqn.2026-12.org.example.vmknet:demo
-bg tgtd lx tgtd -f -C "$ctl" --iscsi portal=$STORAGE_IP:3260
-wait_port "$ns" 3260
-tadm() { lx tgtadm -C "$ctl" --lld iscsi "$@"; }
-tadm --op new --mode target --tid 1 -T "$iqn"
-tadm --op new --mode logicalunit --tid 1 --lun 1 -b "$lun"
-tadm --op bind --mode target --tid 1 -I ALL
+tgt_up "$STORAGE_IP" "$lun" "$iqn"
 url=iscsi://$STORAGE_IP/$iqn/1
 
 phase "iSCSI through vmk2: discovery, then 64 MiB written to the LUN and read back"

@@ -27,7 +27,6 @@ VMKR_NAME=vmkrun-iscsi
 storage_up
 
 phase "tgtd in Linux's namespace: one target, a 1 GiB LUN in /dev/shm"
-ctl=$((20 + $$ % 1000))      # tgtd's control port: its own, beside any other tgtd
 lun=/dev/shm/vmkrun-iscsi-$$.lun
 src=/dev/shm/vmkrun-iscsi-$$.src
 back=/dev/shm/vmkrun-iscsi-$$.back
@@ -35,12 +34,7 @@ iscsi_cleanup() { storage_cleanup; rm -f "$lun" "$lun".[23] "$src" "$back"; }
 VMKD_CLEANUP_HOOK=iscsi_cleanup
 truncate -s 1G "$lun"
 iqn=iqn.2026-12.org.example.vmknet:storage
-bg tgtd lx tgtd -f -C "$ctl" --iscsi portal=$STORAGE_IP:3260
-wait_port "$ns" 3260
-tadm() { lx tgtadm -C "$ctl" --lld iscsi "$@"; }
-tadm --op new --mode target --tid 1 -T "$iqn"
-tadm --op new --mode logicalunit --tid 1 --lun 1 -b "$lun"
-tadm --op bind --mode target --tid 1 -I ALL
+tgt_up "$STORAGE_IP" "$lun" "$iqn"
 url=iscsi://$STORAGE_IP/$iqn/1
 
 phase "iscsi-ls and iscsi-inq under vmkrun --vmknic vmk2 (tcpdump on the tagged side)"

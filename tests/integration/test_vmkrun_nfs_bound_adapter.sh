@@ -28,45 +28,8 @@ src=/dev/shm/vmkrun-nfs-$$.src
 back=/dev/shm/vmkrun-nfs-$$.back
 nfs_cleanup() { storage_cleanup; rm -rf "$exp" "$src" "$back"; }
 VMKD_CLEANUP_HOOK=nfs_cleanup
-mkdir -p "$exp/export" "$tmp/run"
-cat >"$tmp/ganesha.conf" <<EOF
-NFS_CORE_PARAM {
-	Protocols = 3, 4;
-	NFS_Port = 2049;
-	MNT_Port = 20048;
-	Bind_addr = $STORAGE_IP;
-	Enable_RQUOTA = false;
-	Enable_NLM = false;
-	Mount_Path_Pseudo = true;
-}
-NFSv4 { Graceless = true; RecoveryBackend = fs; }
-EXPORT {
-	Export_Id = 1;
-	Path = $exp/export;
-	Pseudo = /export;
-	Access_Type = RW;
-	Squash = No_Root_Squash;
-	SecType = sys;
-	Protocols = 3, 4;
-	Transports = TCP;
-	FSAL { Name = VFS; }
-}
-LOG { Default_Log_Level = WARN; }
-EOF
-# One mount namespace for both: /run is a private tmpfs there, so rpcbind's
-# /run/rpcbind.sock (where ganesha registers) is neither the host's nor
-# another test's. Both are stopped with the namespace's processes at exit.
-cat >"$tmp/servers.sh" <<EOF
-set -e
-mount -t tmpfs tmpfs /run
-mkdir -p /run/rpcbind /run/ganesha
-rpcbind -f &
-for _ in \$(seq 1 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done
-exec ganesha.nfsd -F -f "$tmp/ganesha.conf" -L "$tmp/ganesha.log" -p /run/ganesha/ganesha.pid
-EOF
-bg servers lx unshare -m --propagation private sh "$tmp/servers.sh"
-wait_port "$ns" 2049
-wait_port "$ns" 20048
+mkdir -p "$exp/export"
+ganesha_up "$STORAGE_IP" "$exp/export" "3, 4"
 lx rpcinfo -p "$STORAGE_IP" | tee "$tmp/rpcinfo.out"
 grep -q " 3 *tcp *2049 *nfs" "$tmp/rpcinfo.out" || fail "NFSv3 is not registered with rpcbind"
 grep -q " 3 *tcp *20048 *mountd" "$tmp/rpcinfo.out" || fail "mountd is not registered with rpcbind"

@@ -19,14 +19,9 @@ VMKR_NAME=vmkrun-storage
 vmkr_up
 
 echo "== tgtd in Linux's namespace: one target, a 64 MiB LUN"
-ctl=$((20 + $$ % 1000))      # tgtd's control port: its own, beside any other tgtd
 truncate -s 64M "$tmp/lun.img"
 iqn=iqn.2026-12.org.example.vmknet:lun
-bg tgtd lx tgtd -f -C "$ctl" --iscsi portal=192.0.2.2:3260
-wait_port "$ns" 3260
-tgtadm -C "$ctl" --lld iscsi --op new --mode target --tid 1 -T "$iqn"
-tgtadm -C "$ctl" --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$tmp/lun.img"
-tgtadm -C "$ctl" --lld iscsi --op bind --mode target --tid 1 -I ALL
+tgt_up 192.0.2.2 "$tmp/lun.img" "$iqn"
 
 echo "== iscsi-ls and iscsi-inq under vmkrun"
 timeout 30 "$VMKRUN" --control "$sock" -- iscsi-ls -s iscsi://192.0.2.2 >"$tmp/ls.out" 2>&1 ||
@@ -49,29 +44,7 @@ echo "== nfs-ganesha in Linux's namespace (NFSv4, FSAL VFS), nfs-ls under vmkrun
 mkdir -p "$tmp/export/dir1"
 echo hello >"$tmp/export/file1.txt"
 head -c 12345 /dev/urandom >"$tmp/export/dir1/blob"
-cat >"$tmp/ganesha.conf" <<EOF
-NFS_CORE_PARAM {
-	Protocols = 4;
-	NFS_Port = 2049;
-	Bind_addr = 192.0.2.2;
-	Enable_RQUOTA = false;
-	Enable_NLM = false;
-}
-NFSv4 { Graceless = true; RecoveryBackend = fs; }
-EXPORT {
-	Export_Id = 1;
-	Path = $tmp/export;
-	Pseudo = /export;
-	Access_Type = RW;
-	Squash = No_Root_Squash;
-	SecType = sys;
-	Protocols = 4;
-	FSAL { Name = VFS; }
-}
-LOG { Default_Log_Level = WARN; }
-EOF
-bg ganesha lx ganesha.nfsd -F -f "$tmp/ganesha.conf" -L "$tmp/ganesha.log" -p "$tmp/ganesha.pid"
-wait_port "$ns" 2049
+ganesha_up 192.0.2.2 "$tmp/export" 4
 timeout 30 "$VMKRUN" --control "$sock" -- nfs-ls 'nfs://192.0.2.2/export?version=4' \
 	>"$tmp/nfsls.out" 2>&1 || { cat "$tmp/nfsls.out"; fail "nfs-ls failed"; }
 cat "$tmp/nfsls.out"

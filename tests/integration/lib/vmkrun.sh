@@ -25,6 +25,17 @@
 #                      namespace NS ("root": vmknet's side, by vmkcli)
 #   conns              vmkcli network ip connection list (TCP rows)
 #   sha FILE           the file's SHA-256
+#   tgt_up ADDR LUN IQN
+#                      tgtd (userspace iSCSI) in Linux's namespace on ADDR:3260:
+#                      target IQN, LUN 1 backed by the file LUN; tgtd on a
+#                      control port of its own ($tgt_ctl), tadm ARGS... runs
+#                      its tgtadm; stopped at exit
+#   ganesha_up ADDR DIR VERSIONS
+#                      nfs-ganesha (FSAL VFS, TCP, no grace period) exporting
+#                      DIR as /export on ADDR over NFS VERSIONS ("4", "3, 4");
+#                      with 3, rpcbind beside it for the portmapper and mount
+#                      protocol, both in a mount namespace of their own (/run
+#                      private: rpcbind's socket is the test's); stopped at exit
 # Variables: ns, veth, peer, tmp, sock, BUILD, VMKRUN, and the vmknetd.sh
 # ones (cli, ok, fail, ...).
 
@@ -86,6 +97,59 @@ wait_port() {
 		sleep 0.1
 	done
 	fail "nothing listens on port $port ($where)"
+}
+
+tgt_up() {
+	tgt_ctl=$((20 + $$ % 1000))   # beside any other tgtd on the machine
+	bg tgtd lx tgtd -f -C "$tgt_ctl" --iscsi "portal=$1:3260"
+	wait_port "$ns" 3260
+	tadm --op new --mode target --tid 1 -T "$3" &&
+		tadm --op new --mode logicalunit --tid 1 --lun 1 -b "$2" &&
+		tadm --op bind --mode target --tid 1 -I ALL || fail "tgtadm: the target's set-up"
+}
+tadm() { lx tgtadm -C "$tgt_ctl" --lld iscsi "$@"; }
+
+ganesha_up() {
+	local addr=$1 dir=$2 versions=$3 mnt=""
+	[[ "$versions" == *3* ]] && mnt="MNT_Port = 20048;"
+	cat >"$tmp/ganesha.conf" <<EOF
+NFS_CORE_PARAM {
+	Protocols = $versions;
+	NFS_Port = 2049;
+	$mnt
+	Bind_addr = $addr;
+	Enable_RQUOTA = false;
+	Enable_NLM = false;
+	Mount_Path_Pseudo = true;
+}
+NFSv4 { Graceless = true; RecoveryBackend = fs; }
+EXPORT {
+	Export_Id = 1;
+	Path = $dir;
+	Pseudo = /export;
+	Access_Type = RW;
+	Squash = No_Root_Squash;
+	SecType = sys;
+	Protocols = $versions;
+	Transports = TCP;
+	FSAL { Name = VFS; }
+}
+LOG { Default_Log_Level = WARN; }
+EOF
+	mkdir -p "$tmp/run"
+	{
+		echo "set -e"
+		echo "mount -t tmpfs tmpfs /run"
+		echo "mkdir -p /run/rpcbind /run/ganesha"
+		if [ -n "$mnt" ]; then
+			echo "rpcbind -f &"
+			echo 'for _ in $(seq 1 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done'
+		fi
+		echo "exec ganesha.nfsd -F -f '$tmp/ganesha.conf' -L '$tmp/ganesha.log' -p /run/ganesha/ganesha.pid"
+	} >"$tmp/nfs-servers.sh"
+	bg servers lx unshare -m --propagation private sh "$tmp/nfs-servers.sh"
+	wait_port "$ns" 2049
+	[ -z "$mnt" ] || wait_port "$ns" 20048
 }
 
 vmkr_up() {
