@@ -271,6 +271,9 @@ struct vmk_tcp_sock {
 	struct tcp_rxt rxt[TCP_RXT_TRACK];
 	uint8_t n_rxt;
 	uint32_t lost_below;          /* in recovery: every hole below it is lost */
+	/* Proportional Rate Reduction (tcp_prr.c): the pipe when recovery
+	 * began, and the bytes delivered and sent since */
+	uint32_t prr_recover_fs, prr_delivered, prr_out;
 	uint32_t tlp_seq, tlp_end;    /* the unanswered tail loss probe's data */
 	/* undo of a spurious recovery (RFC 3522): the window before it and
 	 * the TSval of its first retransmission */
@@ -491,11 +494,32 @@ uint32_t tcp_sack_pipe(const struct vmk_tcp_sock *p);
 /* Retransmit lost segments (NextSeg rule 1) while cwnd - pipe >= SMSS. */
 void tcp_sack_retransmit(struct vmk_tcp_sock *p, uint64_t now)
 	VMK_REQUIRES(p->ns->lock);
+/* Bytes the scoreboard holds SACKed. */
+uint32_t tcp_sack_bytes(const struct vmk_tcp_sock *p);
+/* Whether lost data waits to be retransmitted (NextSeg rule 1 has a
+ * segment): the scoreboard shows a loss not repaired yet. */
+bool tcp_sack_loss_pending(const struct vmk_tcp_sock *p);
 /* In loss recovery with the SACK scoreboard (else NewReno's). */
 static inline bool tcp_sack_recovery(const struct vmk_tcp_sock *p)
 {
 	return (p->flags & (TCPF_IN_RECOVERY | TCPF_SACK_OK)) ==
 	       (TCPF_IN_RECOVERY | TCPF_SACK_OK);
+}
+
+/* tcp_prr.c: Proportional Rate Reduction (RFC 9937), how much SACK loss
+ * recovery sends. */
+/* Recovery began (TCPF_IN_RECOVERY and the module's ssthresh set, before
+ * the fast retransmit): RecoverFS is the pipe now. */
+void tcp_prr_start(struct vmk_tcp_sock *p);
+/* An ACK in recovery delivered `delivered` bytes (SND.UNA's advance plus
+ * the bytes newly SACKed); `una_moved`: it advanced SND.UNA. Sets cwnd to
+ * pipe + what PRR lets go now. */
+void tcp_prr_ack(struct vmk_tcp_sock *p, uint32_t delivered, bool una_moved);
+/* A data segment of len bytes was sent (counted while in SACK recovery). */
+static inline void tcp_prr_sent(struct vmk_tcp_sock *p, uint32_t len)
+{
+	if (tcp_sack_recovery(p))
+		p->prr_out += len;
 }
 
 /* tcp_rack.c: loss detection beside RFC 6675's duplicate-ACK count:

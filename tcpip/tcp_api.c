@@ -420,7 +420,7 @@ static int start_connect(struct netstack *ns, struct vmk_tcp_sock *p, rte_be32_t
 	p->adv_mss = tcp_mss_for(ns, p);
 	p->rcv_ws = tcp_wscale_for(p->rcv_size);
 	p->iss = tcp_isn(ns, p->laddr, p->lport, dst, port, t->now);
-	p->snd_una = p->snd_nxt = p->snd_max = p->recover = p->iss;
+	p->snd_una = p->snd_nxt = p->snd_max = p->recover = p->high_rxt = p->iss;
 	p->state = VMK_TCP_SYN_SENT;
 	tcp_pcb_hash(p);
 	t->st.active_opens++;

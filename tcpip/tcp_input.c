@@ -203,7 +203,7 @@ static struct vmk_tcp_sock *cookie_child(struct vmk_tcp_sock *l, struct seg *s, 
 	syn.r.has_ts = ck.has_ts && s->r.has_ts;
 	apply_syn_options(c, &syn);
 	c->iss = s->r.ack - 1;
-	c->snd_una = c->recover = c->iss;
+	c->snd_una = c->recover = c->high_rxt = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->state = VMK_TCP_SYN_RECEIVED;
 	tcp_pcb_hash(c);
@@ -243,7 +243,7 @@ static void listen_input(struct vmk_tcp_sock *l, struct seg *s, uint64_t now)
 	ns_lock_held(c->ns); /* a child is its listener's netstack's */
 	apply_syn_options(c, s);
 	c->iss = tcp_isn(ns, c->laddr, c->lport, c->faddr, c->fport, now);
-	c->snd_una = c->snd_nxt = c->snd_max = c->recover = c->iss;
+	c->snd_una = c->snd_nxt = c->snd_max = c->recover = c->high_rxt = c->iss;
 	c->state = VMK_TCP_SYN_RECEIVED;
 	tcp_pcb_hash(c);
 	ns->tcp->st.passive_opens++;
@@ -381,8 +381,9 @@ static void retransmit_first(struct vmk_tcp_sock *p, uint64_t now)
 	tcp_send_segment(p, p->snd_una, len, TCP_ACK, now);
 }
 
-/* Fast retransmit: RFC 6675 5 (4) with SACK, RFC 6582 3.2 (2) without. */
-static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
+/* Fast retransmit: RFC 6675 5 (4) with SACK, RFC 6582 3.2 (2) without;
+ * `delivered`: the bytes the ACK that starts it newly SACKed (PRR). */
+static void enter_recovery(struct vmk_tcp_sock *p, uint32_t delivered, uint64_t now)
 	VMK_REQUIRES(p->ns->lock)
 {
 	/* a SACKed tail loss probe: the holes below it are lost (tcp_rack.c) */
@@ -395,16 +396,30 @@ static void enter_recovery(struct vmk_tcp_sock *p, uint64_t now)
 	tcp_undo_save(p, now);
 	p->cc->enter_recovery(p, now);
 	p->ns->tcp->st.fast_retrans++;
+	p->high_rxt = p->snd_una;            /* nothing resent in this one yet */
+	if (p->flags & TCPF_SACK_OK)         /* no window inflation: PRR */
+		tcp_prr_start(p);
 	retransmit_first(p, now);
-	if (p->flags & TCPF_SACK_OK) {       /* no window inflation: pipe counts */
-		p->cwnd = p->ssthresh;
+	if (p->flags & TCPF_SACK_OK) {
+		tcp_prr_ack(p, delivered, false);
 		tcp_sack_retransmit(p, now);
 	}
 	tcp_arm_rexmt(p, now);
 }
 
-/* New data acknowledged: returns false when p was freed (LAST-ACK done). */
-static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
+/* What an ACK delivered (RFC 9937 DeliveredData): SND.UNA's advance plus
+ * the change in SACKed bytes (those it cumulatively acknowledged leave
+ * the scoreboard, counted once); sacked0 was the scoreboard's before. */
+static uint32_t delivered_bytes(const struct vmk_tcp_sock *p, uint32_t acked, uint32_t sacked0)
+{
+	int64_t d = (int64_t)acked + tcp_sack_bytes(p) - sacked0;
+
+	return d > 0 ? (uint32_t)d : 0;
+}
+
+/* New data acknowledged: returns false when p was freed (LAST-ACK done).
+ * `sacked0`: the bytes the scoreboard held SACKed before this ACK. */
+static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint32_t sacked0, uint64_t now)
 	VMK_REQUIRES(p->ns->lock)
 {
 	uint32_t acked = ack - p->snd_una, data = RTE_MIN(acked, p->sndq.len);
@@ -425,21 +440,26 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
 	if (p->flags & TCPF_IN_RECOVERY) {
 		if (seq_ge(ack, p->recover)) {
 			p->cc->exit_recovery(p);
+			if (p->flags & TCPF_SACK_OK)     /* RFC 9937: PRR ends at ssthresh */
+				p->cwnd = p->ssthresh;
 			p->flags &= ~(TCPF_IN_RECOVERY | TCPF_UNDO_OK);
 			p->dupacks = 0;
 			p->n_rxt = 0;
 		} else if (!(p->flags & TCPF_SACK_OK)) { /* partial ACK: next hole at once */
 			p->cc->on_partial_ack(p, acked);
 			retransmit_first(p, now);
-		} else if (!(p->flags & TCPF_SACK_SEEN) && p->high_rxt == p->snd_una) {
-			/* A peer that allowed SACK but sends no blocks: NewReno's
-			 * partial ACK. From a peer that does send them, an empty
-			 * scoreboard means nothing is known lost (a recovery
-			 * started by reordering or duplicated ACKs): resending
-			 * SND.UNA on every ACK would resend the whole window. */
-			retransmit_first(p, now);
 		} else {
-			tcp_sack_retransmit(p, now);
+			tcp_prr_ack(p, delivered_bytes(p, acked, sacked0), true);
+			if (!(p->flags & TCPF_SACK_SEEN) && p->high_rxt == p->snd_una)
+				/* A peer that allowed SACK but sends no blocks:
+				 * NewReno's partial ACK. From a peer that does
+				 * send them, an empty scoreboard means nothing is
+				 * known lost (a recovery started by reordering or
+				 * duplicated ACKs): resending SND.UNA on every ACK
+				 * would resend the whole window. */
+				retransmit_first(p, now);
+			else
+				tcp_sack_retransmit(p, now);
 		}
 	} else {
 		p->dupacks = 0;
@@ -475,15 +495,16 @@ static bool ack_advanced(struct vmk_tcp_sock *p, uint32_t ack, uint64_t now)
  * says SND.UNA is lost, or when a tail loss probe was SACKed; further ones
  * in recovery inflate the window (NewReno) or free pipe for more
  * retransmissions (SACK). */
-static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
+static void duplicate_ack(struct vmk_tcp_sock *p, uint32_t delivered, uint64_t now)
 	VMK_REQUIRES(p->ns->lock)
 {
 	bool sack = (p->flags & TCPF_SACK_OK) != 0;
 
 	if (p->flags & TCPF_IN_RECOVERY) {
-		if (sack)
+		if (sack) {
+			tcp_prr_ack(p, delivered, false);
 			tcp_sack_retransmit(p, now);
-		else
+		} else
 			p->cc->on_dupack(p);
 		return;
 	}
@@ -496,7 +517,7 @@ static void duplicate_ack(struct vmk_tcp_sock *p, uint64_t now)
 	}
 	if (++p->dupacks >= tcp_dupthresh(p) || (sack && tcp_sack_is_lost(p, p->snd_una)) ||
 	    (sack && tcp_tlp_sacked(p)))
-		enter_recovery(p, now);
+		enter_recovery(p, delivered, now);
 }
 
 /* RFC 9293 3.10.7.4 fifth check for synchronized states. Returns false
@@ -506,6 +527,7 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 {
 	const struct tcp_repr *r = &s->r;
 	bool wnd_changed = false, sack_news = false, dup;
+	uint32_t sacked0 = tcp_sack_bytes(p);
 
 	if (seq_gt(r->ack, p->snd_max)) {
 		tcp_send_ack(p, now);
@@ -530,7 +552,7 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 	}
 	if (seq_gt(r->ack, p->snd_una)) {
 		tcp_undo_check(p, r);             /* RFC 3522: the recovery was spurious */
-		if (!ack_advanced(p, r->ack, now))
+		if (!ack_advanced(p, r->ack, sacked0, now))
 			return false;
 		tcp_rack_detect(p, now);
 		return true;
@@ -543,7 +565,7 @@ static bool process_ack(struct vmk_tcp_sock *p, struct seg *s, uint64_t now)
 	else
 		dup = s->len == 0 && !wnd_changed && !(r->flags & (TCP_SYN | TCP_FIN));
 	if (r->ack == p->snd_una && p->snd_max != p->snd_una && dup)
-		duplicate_ack(p, now);
+		duplicate_ack(p, delivered_bytes(p, 0, sacked0), now);
 	tcp_rack_detect(p, now);
 	return true;
 }

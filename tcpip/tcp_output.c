@@ -180,6 +180,7 @@ int tcp_send_segment(struct vmk_tcp_sock *p, uint32_t seq, uint32_t len, uint8_t
 		ns->tcp->st.drops[VMK_TCPDROP_NO_MEMORY]++;
 		return -ENOBUFS;
 	}
+	tcp_prr_sent(p, len);
 	if (ns->tcp->tx_offload) {
 		uint32_t room = tcp_seg_room(p);
 

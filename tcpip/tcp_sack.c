@@ -196,6 +196,22 @@ static bool next_lost(const struct vmk_tcp_sock *p, uint32_t *seq, uint32_t *len
 	}
 }
 
+bool tcp_sack_loss_pending(const struct vmk_tcp_sock *p)
+{
+	uint32_t seq, len;
+
+	return next_lost(p, &seq, &len);
+}
+
+uint32_t tcp_sack_bytes(const struct vmk_tcp_sock *p)
+{
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < p->sacked.n; i++)
+		n += p->sacked.r[i][1] - p->sacked.r[i][0];
+	return n;
+}
+
 void tcp_sack_retransmit(struct vmk_tcp_sock *p, uint64_t now)
 {
 	uint32_t pipe = tcp_sack_pipe(p), seq, len;

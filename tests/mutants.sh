@@ -39,6 +39,7 @@ TABLE=(
 	"IPV4_CHECKSUM         unit/test_wire"
 	"TCP_RETRANSMISSION    unit/test_tcp unit/test_tcp_recovery"
 	"SACK                  unit/test_tcp_recovery"
+	"PRR                   unit/test_tcp_recovery"
 	"ONE_DEFAULT_GW        unit/test_netstack"
 	"ATOMIC_SAVE           unit/test_config"
 	"PCAP_CAPTURE          integration/test_capture"

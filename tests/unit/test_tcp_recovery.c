@@ -376,6 +376,84 @@ static void test_a_lost_retransmission_is_sent_again_without_a_timeout(void)
 	teardown();
 }
 
+/* Proportional Rate Reduction (RFC 9937). Segment 0 of 10 is lost, 10
+ * more wait; limited transmit sends 10 and 11 on the first two SACKs, the
+ * third starts recovery: ssthresh 6 segments (NewReno: half of 12),
+ * RecoverFS = pipe = 8 (segments 4-11). While pipe > ssthresh, PRR sends
+ * CEIL(delivered * 6 / 8) - sent: the SACKs of 5 and 6 each send one new
+ * segment (sending nothing until pipe fell below ssthresh, the rule
+ * before PRR, waited for the SACKs of 7 and 8), then the SACK of 7 and 8
+ * none (pipe reached ssthresh) and those of 9-11 one each, as the
+ * flight is kept at ssthresh. Recovery ends with cwnd = ssthresh. */
+static void test_prr_spreads_recovery_sending_over_the_acks_and_ends_at_ssthresh(void)
+{
+	static uint8_t more[10 * 1460];
+	static const unsigned int want[] = { 0, 1, 1, 0, 0, 1, 1, 1 };  /* SACKs of 4-11 */
+	struct vmk_tcp_sock *l, *c;
+	unsigned int blk[1][2] = { { 1, 2 } }, next_new = 12;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	fill(more, sizeof(more), 5);
+	CU_ASSERT_EQUAL(vmk_tcp_send(c, more, sizeof(more), 0), (long)sizeof(more));
+	CU_ASSERT_EQUAL(n_out(), 0);                   /* cwnd full */
+	peer_sack(SEG(0), 1, (const unsigned int (*)[2])blk);
+	CU_ASSERT_EQUAL(n_out(), 1);                   /* limited transmit: 10 */
+	blk[0][1] = 3;
+	peer_sack(SEG(0), 1, (const unsigned int (*)[2])blk);
+	CU_ASSERT_EQUAL(n_out(), 1);                   /* 11 */
+	blk[0][1] = 4;
+	peer_sack(SEG(0), 1, (const unsigned int (*)[2])blk);
+	CU_ASSERT_FATAL(next_seg());                   /* the fast retransmit */
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	CU_ASSERT_EQUAL(n_out(), 0);
+	CU_ASSERT_EQUAL(c->ssthresh, 6u * 1460u);
+	CU_ASSERT_EQUAL(c->prr_recover_fs, 8u * 1460u);
+	for (unsigned int i = 0; i < 8; i++) {
+		unsigned int sent = 0;
+
+		blk[0][1] = 5 + i;
+		peer_sack(SEG(0), 1, (const unsigned int (*)[2])blk);
+		while (next_seg()) {
+			CU_ASSERT_EQUAL(o.r.seq, SEG(next_new++));   /* new data only */
+			sent++;
+		}
+		CU_ASSERT_EQUAL(sent, want[i]);
+	}
+	CU_ASSERT(c->flags & TCPF_IN_RECOVERY);
+	peer_send(peer_nxt, SEG(12), TCP_ACK, 65535, NULL, NULL, 0);   /* 0 arrived */
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	CU_ASSERT_EQUAL(c->cwnd, c->ssthresh);
+	vmk_tcp_abort(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
+/* A recovery that ends with nothing left in flight (all 10 segments sent,
+ * segment 0 lost, nothing more to send): cwnd is ssthresh afterwards, not
+ * the flight plus one segment (two segments), so the next burst of data
+ * does not start from slow start's bottom (RFC 9937). */
+static void test_a_recovery_that_ends_with_nothing_in_flight_leaves_cwnd_at_ssthresh(void)
+{
+	static const unsigned int b3[][2] = { { 1, 4 } }, b9[][2] = { { 1, 10 } };
+	struct vmk_tcp_sock *l, *c;
+
+	setup_mtu(1500);
+	c = sack_sender(&l, 10);
+	peer_sack(SEG(0), 1, b3);
+	CU_ASSERT_FATAL(next_seg());
+	CU_ASSERT_EQUAL(o.r.seq, SEG(0));
+	peer_sack(SEG(0), 1, b9);
+	CU_ASSERT_EQUAL(n_out(), 0);
+	peer_send(peer_nxt, SEG(10), TCP_ACK, 65535, NULL, NULL, 0);
+	CU_ASSERT(!(c->flags & TCPF_IN_RECOVERY));
+	CU_ASSERT_EQUAL(c->ssthresh, 5u * 1460u);
+	CU_ASSERT_EQUAL(c->cwnd, 5u * 1460u);
+	vmk_tcp_close(c);
+	vmk_tcp_close(l);
+	teardown();
+}
+
 /* A SACK connection with timestamps: n segments of 1448 sent at now. */
 static struct vmk_tcp_sock *sack_ts_sender(struct vmk_tcp_sock **l, unsigned int n)
 {
@@ -648,6 +726,8 @@ int main(void)
 	ADD(s, test_a_lost_tail_is_probed_and_the_sacked_probe_starts_recovery);
 	ADD(s, test_in_recovery_each_silence_after_new_sack_information_is_probed);
 	ADD(s, test_a_lost_retransmission_is_sent_again_without_a_timeout);
+	ADD(s, test_prr_spreads_recovery_sending_over_the_acks_and_ends_at_ssthresh);
+	ADD(s, test_a_recovery_that_ends_with_nothing_in_flight_leaves_cwnd_at_ssthresh);
 	ADD(s, test_an_ack_echoing_the_original_undoes_a_spurious_recovery);
 	ADD(s, test_after_an_undo_the_same_reordering_starts_no_recovery);
 	ADD(s, test_an_ack_echoing_the_retransmission_keeps_the_reduced_window);
