@@ -262,6 +262,7 @@ static void signals_install(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	vmknetd_crash_report_install();
 }
 
 /* The control server's takeover: "session.attach" becomes a session of

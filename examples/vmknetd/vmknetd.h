@@ -44,6 +44,9 @@ unsigned int vmknetd_fill_generated(struct daemon *d, struct vmk_config *cfg);
  * state; before the host is destroyed (ops_vmotion.c). */
 void vmknetd_vmotion_stop(struct daemon *d);
 
+/* On a fatal signal, write the signal, the lcore and a backtrace to
+ * stderr, then die of it (crash.c). Call once, early, from main. */
+void vmknetd_crash_report_install(void);
 /* Register /vmknet/ports and /vmknet/port with DPDK telemetry (ops_port.c). */
 void vmknetd_telemetry_register(struct daemon *d);
 
