@@ -36,6 +36,25 @@ grep -q " 3 *tcp *20048 *mountd" "$tmp/rpcinfo.out" || fail "mountd is not regis
 
 openssl rand -out "$src" $((1 << 30))
 want=$(sha "$src")
+# watch_copy PID FILE: every 5 s while PID runs, the time, FILE's size on
+# the server and the NFS connections of both ends, into $tmp/watch (what a
+# copy that stalls or crawls was doing, printed by stall_report).
+watch_copy() {
+	: >"$tmp/watch"
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 5
+		{
+			echo "-- [$((SECONDS - t))s] $(stat -c %s "$2" 2>/dev/null || echo -) bytes on the server"
+			conns | grep -E "^Proto|:2049 " || true
+			lx ss -tni "( sport = :2049 )" 2>/dev/null | tail -n +2 || true
+		} >>"$tmp/watch" 2>&1
+	done
+}
+stall_report() {
+	echo "--- the copy, every 5 s (vmknet's connection list, then Linux's ss -tni)"
+	tail -n 60 "$tmp/watch" 2>/dev/null || true
+}
+
 # copy VERSION: nfs-cp the 1 GiB file to the export and back over NFS VERSION.
 copy() {
 	local v=$1 url="nfs://$STORAGE_IP/export/big$1?version=$1" t dw dr
@@ -48,14 +67,23 @@ copy() {
 		sleep 0.1
 	done
 	conns | tee "$tmp/conns$v.out"
-	wait "$cpid" || { cat "$tmp/cp.out"; fail "nfs-cp to the export (NFSv$v) failed or timed out"; }
+	watch_copy "$cpid" "$exp/export/big$v" &
+	local wpid=$!
+	wait "$cpid" || { kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; cat "$tmp/cp.out"
+		stall_report; fail "nfs-cp to the export (NFSv$v) failed or timed out"; }
+	kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null || true
 	dw=$((SECONDS - t))
 	grep -Eq "^tcp .* $VMK2_IP:[0-9]+ +$STORAGE_IP:2049 +ESTABLISHED .*NFS +storage" \
 		"$tmp/conns$v.out" || fail "connection list: no NFS connection from vmk2 in the storage netstack"
 	t=$SECONDS
 	rm -f "$back"
-	timeout 100 "${SRUN[@]}" nfs-cp "$url" "$back" >"$tmp/cp.out" 2>&1 ||
-		{ cat "$tmp/cp.out"; fail "nfs-cp from the export (NFSv$v) failed or timed out"; }
+	timeout 100 "${SRUN[@]}" nfs-cp "$url" "$back" >"$tmp/cp.out" 2>&1 &
+	cpid=$!
+	watch_copy "$cpid" "$back" &
+	wpid=$!
+	wait "$cpid" || { kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; cat "$tmp/cp.out"
+		stall_report; fail "nfs-cp from the export (NFSv$v) failed or timed out"; }
+	kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null || true
 	dr=$((SECONDS - t))
 	[ "$(sha "$exp/export/big$v")" = "$want" ] || fail "NFSv$v: the file on the server differs"
 	[ "$(sha "$back")" = "$want" ] || fail "NFSv$v: the file read back differs"
