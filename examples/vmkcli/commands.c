@@ -23,6 +23,12 @@ static const struct opt_spec vswitch_add_opts[] = {
 	END_OPTS
 };
 
+static const struct opt_spec vswitch_list_opts[] = {
+	{ 'v', "vswitch-name", "vswitch_name", OPT_STRING, false,
+	  "Only this virtual switch (default: every one)." },
+	END_OPTS
+};
+
 static const struct opt_spec vswitch_name_opts[] = {
 	{ 'v', "vswitch-name", "vswitch_name", OPT_STRING, true,
 	  "The name of the virtual switch." },
@@ -393,7 +399,7 @@ const struct command commands[] = {
 	{ "network vswitch standard add", "Add a new virtual switch.",
 	  "vswitch.add", vswitch_add_opts, OUT_NONE, NULL, NULL, NULL },
 	{ "network vswitch standard list", "List the virtual switches of the host.",
-	  "vswitch.list", no_opts, OUT_LIST, vswitch_cols, "VirtualSwitch", NULL },
+	  "vswitch.list", vswitch_list_opts, OUT_LIST, vswitch_cols, "VirtualSwitch", NULL },
 	{ "network vswitch standard remove",
 	  "Remove a virtual switch with its port groups and uplinks.",
 	  "vswitch.remove", vswitch_name_opts, OUT_NONE, NULL, NULL, NULL },

@@ -104,6 +104,14 @@ static const struct opt_spec neigh_list_opts[] = {
 	NS_OPT("Only this netstack (default: every netstack)."),
 	{ 'i', "interface-name", "interface_name", OPT_STRING, false,
 	  "Only neighbours reached through this interface." },
+	{ 'v', "version", "version", OPT_STRING, false,
+	  "The IP version: 4, 6 or all (default all; the netstacks are IPv4 only, so 6 "
+	  "lists nothing)." },
+	END_OPTS
+};
+
+static const struct opt_spec if_list_opts[] = {
+	NS_OPT("Only the interfaces of this netstack (default: every netstack)."),
 	END_OPTS
 };
 
@@ -253,7 +261,7 @@ const struct command ip_commands[] = {
 	CHANGE("network ip interface set", "Change the MTU or the enabled state of a VMkernel "
 	       "interface.", "interface.set", if_set_opts),
 	{ "network ip interface list", "List the VMkernel interfaces.", "interface.list",
-	  no_opts, OUT_LIST, if_cols, "NetworkInterface", NULL },
+	  if_list_opts, OUT_LIST, if_cols, "NetworkInterface", NULL },
 	CHANGE("network ip interface ipv4 set", "Set or remove the IPv4 address of a VMkernel "
 	       "interface.", "interface.ipv4.set", ipv4_set_opts),
 	{ "network ip interface ipv4 get", "Get the IPv4 settings of the VMkernel interfaces.",

@@ -206,19 +206,28 @@ static unsigned int vswitch_index(const struct vmk_config *cfg, const char *name
 static int interface_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 			  size_t err_size)
 {
-	cJSON *arr = cJSON_CreateArray();
+	const char *only = NULL;
+	cJSON *arr;
 
-	(void)args;
-	(void)err;
-	(void)err_size;
+	if (arg_str(args, "netstack", false, &only, err, err_size) == -EINVAL)
+		return -EINVAL;
+	if (only != NULL && vmk_config_find_netstack(d->cfg, only) == NULL) {
+		op_errf(err, err_size, "no netstack named \"%s\" (see 'vmkcli network ip "
+			"netstack list')", only);
+		return -ENOENT;
+	}
+	arr = cJSON_CreateArray();
 	if (arr == NULL)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < d->cfg->n_vmknics; i++) {
 		const struct vmk_config_vmknic *c = &d->cfg->vmknics[i];
 		struct vmk_vmknic_info info;
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o;
 		char mac[18];
 
+		if (only != NULL && strcmp(c->netstack, only) != 0)
+			continue;
+		o = cJSON_CreateObject();
 		if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(o);
 			cJSON_Delete(arr);

@@ -94,7 +94,7 @@ static int neighbor_list(struct daemon *d, const cJSON *args, cJSON **result, ch
 			 size_t err_size)
 {
 	static struct vmk_neigh tab[VMK_ARP_MAX];
-	const char *names[VMK_NETSTACK_MAX], *only = NULL;
+	const char *names[VMK_NETSTACK_MAX], *only = NULL, *version = NULL;
 	unsigned int n_ns;
 	cJSON *arr;
 	int ret = which_netstacks(d, args, names, &n_ns, err, err_size);
@@ -104,6 +104,13 @@ static int neighbor_list(struct daemon *d, const cJSON *args, cJSON **result, ch
 	ret = arg_str(args, "interface_name", false, &only, err, err_size);
 	if (ret == -EINVAL)
 		return ret;
+	if (arg_str(args, "version", false, &version, err, err_size) == -EINVAL)
+		return -EINVAL;
+	if (version != NULL && strcmp(version, "4") != 0 && strcmp(version, "6") != 0 &&
+	    strcmp(version, "all") != 0) {
+		op_errf(err, err_size, "--version must be 4, 6 or all, not \"%s\"", version);
+		return -EINVAL;
+	}
 	if (only != NULL && vmk_config_find_vmknic(d->cfg, only) == NULL) {
 		op_errf(err, err_size, "no VMkernel interface named \"%s\" (see 'vmkcli network "
 			"ip interface list')", only);
@@ -112,6 +119,8 @@ static int neighbor_list(struct daemon *d, const cJSON *args, cJSON **result, ch
 	arr = cJSON_CreateArray();
 	if (arr == NULL)
 		return -ENOMEM;
+	if (version != NULL && strcmp(version, "6") == 0)
+		n_ns = 0;                  /* IPv4 netstacks: no IPv6 neighbours */
 	for (unsigned int k = 0; k < n_ns; k++) {
 		unsigned int n = vmk_neigh_list(d->host, names[k], tab, VMK_ARP_MAX);
 

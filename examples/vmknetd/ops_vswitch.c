@@ -189,18 +189,27 @@ static void add_beacon_failed(cJSON *o, struct vmk_vswitch *vs,
 static int vswitch_list(struct daemon *d, const cJSON *args, cJSON **result, char *err,
 			size_t err_size)
 {
-	cJSON *arr = cJSON_CreateArray();
+	const char *only = NULL;
+	cJSON *arr;
 
-	(void)args;
-	(void)err;
-	(void)err_size;
+	if (arg_str(args, "vswitch_name", false, &only, err, err_size) == -EINVAL)
+		return -EINVAL;
+	if (only != NULL && vmk_config_find_vswitch(d->cfg, only) == NULL) {
+		op_errf(err, err_size, "no virtual switch named \"%s\" (see 'vmkcli network "
+			"vswitch standard list')", only);
+		return -ENOENT;
+	}
+	arr = cJSON_CreateArray();
 	if (arr == NULL)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < d->cfg->n_vswitches; i++) {
 		const struct vmk_config_vswitch *c = &d->cfg->vswitches[i];
 		struct vmk_vswitch_info info = { 0 };
-		cJSON *o = cJSON_CreateObject(), *ups, *pgs;
+		cJSON *o, *ups, *pgs;
 
+		if (only != NULL && strcmp(c->name, only) != 0)
+			continue;
+		o = cJSON_CreateObject();
 		if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(o);
 			cJSON_Delete(arr);
