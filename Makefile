@@ -192,6 +192,10 @@ $(foreach d,$(PROG_DIRS),$(eval $(call prog_dir_rule,$(d))))
 # Linux): nothing of DPDK or vmknet linked in.
 $(BUILD)/bin/vmkftlog: PROG_LDLIBS := -lm
 $(BUILD)/bin/vmkftlog: LAYER_LIBS :=
+# pktcap answers to ESXi's name too (it reads argv[0]).
+progs: $(BUILD)/bin/pktcap-uw
+$(BUILD)/bin/pktcap-uw: $(BUILD)/bin/pktcap
+	@ln -sf pktcap $@
 $(BUILD)/obj/examples/%.o: CFLAGS += -fvisibility=default -Iexamples
 
 $(BUILD)/bin/%: bench/%.c $(LAYER_LIBS)

@@ -54,6 +54,15 @@ void vmk_capture_filter_init(struct vmk_capture_filter *f)
 	f->port = -1;
 	f->vlan = -1;
 	f->ethtype = -1;
+	f->srcport = -1;
+	f->dstport = -1;
+}
+
+/* Whether f looks past the Ethernet header (at IPv4 and its ports). */
+static bool filter_l3(const struct vmk_capture_filter *f)
+{
+	return f->has_ip || f->has_srcip || f->has_dstip || f->proto >= 0 || f->port >= 0 ||
+	       f->srcport >= 0 || f->dstport >= 0;
 }
 
 static bool filter_match(const struct vmk_capture_filter *f, const struct rte_mbuf *m)
@@ -64,9 +73,12 @@ static bool filter_match(const struct vmk_capture_filter *f, const struct rte_mb
 	uint16_t et;
 
 	if (len < 14)
-		return f->has_mac == false && f->has_ip == false && f->proto < 0 && f->port < 0 &&
+		return !f->has_mac && !f->has_srcmac && !f->has_dstmac && !filter_l3(f) &&
 		       f->vlan < 0 && f->ethtype < 0;
 	if (f->has_mac && memcmp(p, f->mac, 6) != 0 && memcmp(p + 6, f->mac, 6) != 0)
+		return false;
+	if ((f->has_dstmac && memcmp(p, f->dstmac, 6) != 0) ||
+	    (f->has_srcmac && memcmp(p + 6, f->srcmac, 6) != 0))
 		return false;
 	et = (uint16_t)(p[off] << 8 | p[off + 1]);
 	if (et == RTE_ETHER_TYPE_VLAN && len >= 18) {
@@ -77,7 +89,7 @@ static bool filter_match(const struct vmk_capture_filter *f, const struct rte_mb
 	off += 2;
 	if ((f->vlan >= 0 && f->vlan != vlan) || (f->ethtype >= 0 && f->ethtype != et))
 		return false;
-	if (!f->has_ip && f->proto < 0 && f->port < 0)
+	if (!filter_l3(f))
 		return true;
 	if (et != RTE_ETHER_TYPE_IPV4 || len < off + 20)
 		return false;
@@ -86,15 +98,19 @@ static bool filter_match(const struct vmk_capture_filter *f, const struct rte_mb
 
 	if (f->has_ip && memcmp(ip + 12, &f->ip, 4) != 0 && memcmp(ip + 16, &f->ip, 4) != 0)
 		return false;
+	if ((f->has_srcip && memcmp(ip + 12, &f->srcip, 4) != 0) ||
+	    (f->has_dstip && memcmp(ip + 16, &f->dstip, 4) != 0))
+		return false;
 	if (f->proto >= 0 && ip[9] != f->proto)
 		return false;
-	if (f->port >= 0) {
+	if (f->port >= 0 || f->srcport >= 0 || f->dstport >= 0) {
 		if ((ip[9] != IPPROTO_TCP && ip[9] != IPPROTO_UDP) || len < off + ihl + 4)
 			return false;
 		const uint8_t *l4 = ip + ihl;
 		int sp = l4[0] << 8 | l4[1], dp = l4[2] << 8 | l4[3];
 
-		if (sp != f->port && dp != f->port)
+		if ((f->port >= 0 && sp != f->port && dp != f->port) ||
+		    (f->srcport >= 0 && sp != f->srcport) || (f->dstport >= 0 && dp != f->dstport))
 			return false;
 	}
 	return true;

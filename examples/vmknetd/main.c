@@ -300,6 +300,7 @@ static int serve(struct daemon *d, const char *control)
 		 * requests take (the telemetry thread reads the host too). */
 		pthread_mutex_lock(&d->lock);
 		vmk_dhcp_poll(d->host, &next_ms);
+		vmknetd_capture_tick(d);
 		pthread_mutex_unlock(&d->lock);
 		ret = vmk_ctl_server_poll(srv, (int)(next_ms < 20 ? 20 : next_ms));
 		if (ret < 0) {
@@ -352,6 +353,7 @@ int main(int argc, char **argv)
 		status = 0;
 	fprintf(stderr, "vmknetd: stopping\n");
 	vmknetd_vmotion_stop(&d);
+	vmknetd_capture_stop_all(&d);
 	vmks_server_destroy(d.sessions);
 destroy_host:
 	vmk_host_destroy(d.host);

@@ -219,8 +219,10 @@ static int commit(struct daemon *d, struct vmk_config *next, char *err, size_t e
 	vmk_config_guest_fill_macs(next);   /* a VM takes its MAC from the port */
 	ret = vmk_config_validate(next, err, err_size);
 
-	if (ret == 0)
+	if (ret == 0) {
+		vmknetd_capture_before_commit(d, next);   /* a capture must not outlive its vSwitch */
 		ret = vmk_config_apply(d->host, d->cfg, next, d->nics, d->n_nics, err, err_size);
+	}
 	if (ret < 0)
 		return ret;
 	vmknetd_fill_generated(d, next);

@@ -44,6 +44,13 @@ unsigned int vmknetd_fill_generated(struct daemon *d, struct vmk_config *cfg);
  * state; before the host is destroyed (ops_vmotion.c). */
 void vmknetd_vmotion_stop(struct daemon *d);
 
+/* Started captures (ops_capture.c), all on the main thread: stop those
+ * nobody asked about for the lease time (call at least once a second);
+ * stop those whose vSwitch next no longer has (before applying it); stop
+ * every one (at exit). */
+void vmknetd_capture_tick(struct daemon *d);
+void vmknetd_capture_before_commit(struct daemon *d, const struct vmk_config *next);
+void vmknetd_capture_stop_all(struct daemon *d);
 /* On a fatal signal, write the signal, the lcore and a backtrace to
  * stderr, then die of it (crash.c). Call once, early, from main. */
 void vmknetd_crash_report_install(void);

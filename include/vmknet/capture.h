@@ -39,6 +39,12 @@ struct vmk_capture_filter {
 	int port;                         /* TCP/UDP source or destination port, -1: any */
 	int vlan;                         /* 802.1Q VID, -1: any, 0: untagged only */
 	int ethtype;                      /* EtherType (after any tag), -1: any */
+	/* one side only (pktcap-uw's --srcmac, --dstip, ...) */
+	bool has_srcmac; uint8_t srcmac[6];
+	bool has_dstmac; uint8_t dstmac[6];
+	bool has_srcip;  uint32_t srcip;  /* network order */
+	bool has_dstip;  uint32_t dstip;
+	int srcport, dstport;             /* TCP/UDP, -1: any */
 };
 
 /* A filter that matches everything. */

@@ -7,7 +7,8 @@
  * change can be followed by one that depends on it; after the input the
  * host is put back to the default configuration.
  *
- * Not driven: capture.run (blocks up to a minute, writes a file anywhere)
+ * Not driven: capture.run and capture.start (block up to a minute or start
+ * a thread, and write a file anywhere the input names)
  * and guest ports (vm.port.add, guest_ports in config.set: vhost-user
  * sockets at paths the input names); fuzz_vhost and the unit tests cover
  * those paths.
@@ -96,6 +97,7 @@ static bool refused_here(const char *line, size_t len)
 
 	if (cJSON_IsString(op)) {
 		refuse = strcmp(op->valuestring, "capture.run") == 0 ||
+			 strcmp(op->valuestring, "capture.start") == 0 ||
 			 strcmp(op->valuestring, "vm.port.add") == 0;
 		if (strcmp(op->valuestring, "config.set") == 0) {
 			const cJSON *doc = cJSON_GetObjectItemCaseSensitive(args, "config"), *c;

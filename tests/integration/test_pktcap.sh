@@ -97,11 +97,17 @@ echo "== usage errors (exit 2)"
 expect 2 'exactly one of' -c 1 -o "$tmp/x.pcap"
 expect 2 'exactly one of' --uplink vmnic0 --vmk vmk0 -c 1 -o "$tmp/x.pcap"
 expect 2 '-o FILE' --uplink vmnic0 -c 1
-expect 2 'the capture must end' --uplink vmnic0 -o "$tmp/x.pcap"
-expect 2 'use in, out or both' --uplink vmnic0 --dir sideways -c 1 -o "$tmp/x.pcap"
-expect 2 'use 1..100000' --uplink vmnic0 -c 0 -o "$tmp/x.pcap"
-expect 2 'use 1..100000' --uplink vmnic0 -c 100001 -o "$tmp/x.pcap"
-expect 2 'use 1..60 seconds' --uplink vmnic0 -t 61 -o "$tmp/x.pcap"
+expect 2 'use 0 (in), 1 (out) or 2 (both)' --uplink vmnic0 --dir sideways -c 1 -o "$tmp/x.pcap"
+expect 2 'use 1..100000000' --uplink vmnic0 -c 0 -o "$tmp/x.pcap"
+expect 2 'use 1..100000000' --uplink vmnic0 -c 100000001 -o "$tmp/x.pcap"
+expect 2 'use 1..86400 seconds' --uplink vmnic0 -t 86401 -o "$tmp/x.pcap"
+expect 2 'use UplinkRcv, UplinkSnd' --uplink vmnic0 --capture Sideways -c 1 -o "$tmp/x.pcap"
+expect 2 'needs --uplink' --vmk vmk0 --capture UplinkSnd -c 1 -o "$tmp/x.pcap"
+expect 2 'contradicts the capture point' --uplink vmnic0 --capture UplinkRcv --dir 1 -c 1 \
+	-o "$tmp/x.pcap"
+expect 2 'Drop is not supported' --uplink vmnic0 --capture Drop -c 1 -o "$tmp/x.pcap"
+expect 2 'use 0..65535' --uplink vmnic0 --dstport 65536 -c 1 -o "$tmp/x.pcap"
+expect 2 'xx:xx:xx:xx:xx:xx' --uplink vmnic0 --srcmac zz -c 1 -o "$tmp/x.pcap"
 expect 2 'xx:xx:xx:xx:xx:xx' --uplink vmnic0 --mac 00:00:5e -c 1 -o "$tmp/x.pcap"
 expect 2 'dotted-quad' --uplink vmnic0 --ip 192.0.2 -c 1 -o "$tmp/x.pcap"
 expect 2 'use 0..4094' --uplink vmnic0 --vlan 4095 -c 1 -o "$tmp/x.pcap"
@@ -116,6 +122,62 @@ rc=0; "$BUILD/bin/pktcap" --control "$tmp/nope.sock" --uplink vmnic0 -c 1 -o "$t
 	2>"$tmp/err" || rc=$?
 [ "$rc" -eq 1 ] && grep -q 'cannot reach vmknetd' "$tmp/err" || fail "unreachable: exit $rc"
 [ ! -e "$tmp/x.pcap" ] || fail "a refused capture left a file"
+
+echo "== pktcap-uw, ESXi's options: --capture UplinkRcv, --dir 0, -o/--outfile, --count, --srcmac"
+src=$(tshark -r "$tmp/f.pcap" -T fields -e eth.src 2>/dev/null | head -n 1)
+[ -n "$src" ] || fail "no source MAC in f.pcap"
+"$BUILD/bin/pktcap-uw" --control "$sock" --uplink vmnic0 --capture UplinkRcv --count 7 \
+	--outfile "$tmp/uw.pcap" --srcmac "$src" >"$tmp/out" 2>"$tmp/err" || fail "pktcap-uw: $(cat "$tmp/err")"
+grep -q '^pktcap-uw: 7 frames written' "$tmp/out" || fail "pktcap-uw summary: $(cat "$tmp/out")"
+[ "$(frames "$tmp/uw.pcap")" -eq 7 ] || fail "uw.pcap holds $(frames "$tmp/uw.pcap") frames"
+[ "$(tshark -r "$tmp/uw.pcap" -T fields -e eth.src 2>/dev/null | sort -u)" = "$src" ] ||
+	fail "--srcmac let another source through"
+"$BUILD/bin/pktcap-uw" --control "$sock" --uplink vmnic0 --dir 0 --dstmac 00:00:5e:00:53:99 \
+	-c 1 -t 1 -o "$tmp/none.pcap" >/dev/null 2>&1 || fail "a --dstmac capture"
+[ "$(frames "$tmp/none.pcap")" -eq 0 ] || fail "--dstmac matched frames to nobody"
+
+echo "== without -c or -t: runs until SIGINT, vmkcli answers meanwhile, the file is valid"
+"$BUILD/bin/pktcap-uw" --control "$sock" --uplink vmnic0 --dir 2 -o "$tmp/long.pcap" \
+	>"$tmp/long.out" 2>"$tmp/long.err" &
+cap=$!
+sleep 1.5
+kill -0 "$cap" 2>/dev/null || fail "the capture without a count ended by itself: $(cat "$tmp/long.err")"
+cli network nic list >/dev/null || fail "vmknetd did not answer during a capture"
+kill -INT "$cap"
+rc=0; wait "$cap" || rc=$?
+[ "$rc" -eq 0 ] || fail "pktcap-uw exited $rc on SIGINT: $(cat "$tmp/long.err")"
+n=$(frames "$tmp/long.pcap")
+[ "$n" -gt 0 ] || fail "long.pcap is empty"
+grep -q "^pktcap-uw: $n frames written to $tmp/long.pcap" "$tmp/long.out" ||
+	fail "the summary after SIGINT: $(cat "$tmp/long.out") (tshark reads $n)"
+
+echo "== a capture whose pktcap was killed (SIGKILL) is stopped when its lease runs out"
+"$BUILD/bin/pktcap" --control "$sock" --uplink vmnic0 -o "$tmp/orphan.pcap" 2>/dev/null &
+cap=$!
+sleep 1
+kill -KILL "$cap"; wait "$cap" 2>/dev/null || true
+expect 1 'already being captured' --uplink vmnic0 -c 1 -o "$tmp/x.pcap"
+for _ in $(seq 1 150); do
+	grep -q "capture [0-9]* to $tmp/orphan.pcap stopped: nobody asked" "$log" && break
+	sleep 0.1
+done
+grep -q "capture [0-9]* to $tmp/orphan.pcap stopped: nobody asked" "$log" || fail "the orphan capture ran on"
+[ "$(frames "$tmp/orphan.pcap")" -gt 0 ] || fail "the orphan capture's file is not valid"
+
+echo "== a capture stops, its file complete, when a change removes its vSwitch"
+ok network vswitch standard add -v vSwitch1
+ok network vswitch standard portgroup add -p Cap -v vSwitch1
+ok network ip interface add -i vmk5 -p Cap
+"$BUILD/bin/pktcap" --control "$sock" --vmk vmk5 --dir both -o "$tmp/gone.pcap" >"$tmp/gone.out" 2>&1 &
+cap=$!
+sleep 1
+ok network ip interface remove -i vmk5
+ok network vswitch standard remove -v vSwitch1
+grep -q "capture [0-9]* to $tmp/gone.pcap stopped: its vSwitch vSwitch1 is removed" "$log" ||
+	fail "the capture outlived its vSwitch"
+rc=0; wait "$cap" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "no capture" "$tmp/gone.out" || fail "pktcap after its vSwitch went: exit $rc: $(cat "$tmp/gone.out")"
+tshark -r "$tmp/gone.pcap" >/dev/null 2>&1 || fail "gone.pcap is not a valid capture"
 
 echo "== the daemon still serves"
 cli network nic list >/dev/null || fail "vmknetd no longer answers"

@@ -69,9 +69,9 @@ copy() {
 	conns | tee "$tmp/conns$v.out"
 	watch_copy "$cpid" "$exp/export/big$v" &
 	local wpid=$!
-	wait "$cpid" || { kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; cat "$tmp/cp.out"
+	wait "$cpid" || { kill "$wpid" 2>/dev/null || true; wait "$wpid" 2>/dev/null || true; cat "$tmp/cp.out"
 		stall_report; fail "nfs-cp to the export (NFSv$v) failed or timed out"; }
-	kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null || true
+	kill "$wpid" 2>/dev/null || true; wait "$wpid" 2>/dev/null || true
 	dw=$((SECONDS - t))
 	grep -Eq "^tcp .* $VMK2_IP:[0-9]+ +$STORAGE_IP:2049 +ESTABLISHED .*NFS +storage" \
 		"$tmp/conns$v.out" || fail "connection list: no NFS connection from vmk2 in the storage netstack"
@@ -81,9 +81,9 @@ copy() {
 	cpid=$!
 	watch_copy "$cpid" "$back" &
 	wpid=$!
-	wait "$cpid" || { kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; cat "$tmp/cp.out"
+	wait "$cpid" || { kill "$wpid" 2>/dev/null || true; wait "$wpid" 2>/dev/null || true; cat "$tmp/cp.out"
 		stall_report; fail "nfs-cp from the export (NFSv$v) failed or timed out"; }
-	kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null || true
+	kill "$wpid" 2>/dev/null || true; wait "$wpid" 2>/dev/null || true
 	dr=$((SECONDS - t))
 	[ "$(sha "$exp/export/big$v")" = "$want" ] || fail "NFSv$v: the file on the server differs"
 	[ "$(sha "$back")" = "$want" ] || fail "NFSv$v: the file read back differs"
