@@ -158,6 +158,34 @@ static void test_port_capture_in_honours_filters_and_pcapng(void)
 	vmk_capture_stop(NULL);
 }
 
+/* pktcap-uw's one-sided filters: at a2's port, both directions, --dstmac
+ * a2 keeps the five frames a1 sends it and not the one a2 sends; --srcmac
+ * a2 only that one (--mac a2, either side, would keep all six). */
+static void test_one_sided_mac_filters_keep_only_that_side(void)
+{
+	struct vmk_capture_filter f;
+	struct vmk_capture *c;
+	char file[128];
+
+	for (int side = 0; side < 2; side++) {
+		th_drain(rp, NP);
+		snprintf(file, sizeof(file), "%s/a2-%d.pcap", dir, side);
+		vmk_capture_filter_init(&f);
+		if (side == 0) {
+			f.has_dstmac = true;
+			memcpy(f.dstmac, mac[A2], 6);
+		} else {
+			f.has_srcmac = true;
+			memcpy(f.srcmac, mac[A2], 6);
+		}
+		CU_ASSERT_EQUAL_FATAL(vmk_capture_start(vs, pid[A2], VMK_CAPTURE_BOTH, &f, 0, &c), 0);
+		traffic();
+		CU_ASSERT_EQUAL(vmk_capture_write_file(c, file, false, 6, 500, NULL), side == 0 ? 5 : 1);
+		vmk_capture_stop(c);
+	}
+	th_drain(rp, NP);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -171,5 +199,7 @@ int main(void)
 		    test_uplink_capture_out_writes_tagged_frames_tshark_reads);
 	CU_add_test(s, "port capture in honours filters and pcapng",
 		    test_port_capture_in_honours_filters_and_pcapng);
+	CU_add_test(s, "one-sided MAC filters keep only that side",
+		    test_one_sided_mac_filters_keep_only_that_side);
 	return th_run_suites();
 }
