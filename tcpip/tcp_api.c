@@ -566,10 +566,17 @@ static void op_posted_send(struct netstack *ns, void *arg)
 	struct rte_mbuf *m = ps->m;
 	uint32_t bytes = ps->bytes;
 
-	/* The caller counted the room, so the chain fits; a connection that
-	 * ended meanwhile drops it (the next call reports why). */
-	if (send_chain(ns, s, m, bytes) <= 0)
+	/* The caller counted the room (in posted), and was told the bytes
+	 * were taken: they are queued even if the room looks short now (it
+	 * cannot be by more than the caller's rounding; dropping them lost
+	 * data in the middle of the stream). A connection that ended
+	 * meanwhile drops them (the next call reports why). */
+	if (send_check(s) == 0) {
+		tcp_sndq_append(&s->sndq, m);
+		tcp_output(s, ns->tcp->now);
+	} else {
 		rte_pktmbuf_free(m);
+	}
 	__atomic_sub_fetch(&s->posted, bytes, __ATOMIC_RELEASE);
 	tcp_ready_update(s, 0);
 }
@@ -605,6 +612,12 @@ static long send_large(struct vmk_tcp_sock *s, const void *buf, size_t len)
 
 	if (ns == NULL)
 		return -EPIPE;
+	/* The room may read lower than the caller's check did (a chain the
+	 * worker just queued counted twice): nothing to hand over. A posted
+	 * empty chain was freed twice, once by the queue and once by its
+	 * request, and the pool then gave one mbuf to two owners. */
+	if (n == 0)
+		return 0;
 	c.m = pkt_alloc(ns->pool, n);
 	if (c.m == NULL)
 		return 0;
@@ -678,6 +691,8 @@ static long send_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_m
 
 	if (err < 0)
 		return err;
+	if (bytes == 0)
+		return 0;               /* m not taken: the caller frees it */
 	if (bytes > p->sndq.size)
 		return -EAGAIN;
 	if (bytes > tcp_sndq_room(&p->sndq))
