@@ -185,13 +185,17 @@ define prog_dir_rule
 $(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c)) $(LAYER_LIBS)
 	@mkdir -p $$(dir $$@)
 	@echo "  LINK    $$@"
-	$(Q)$(CC) $(LDFLAGS_SAN) -o $$@ $$(filter %.o,$$^) $(LAYER_LIBS) $(PROG_LDLIBS)
+	$(Q)$(CC) $$(LDFLAGS_SAN) -o $$@ $$(filter %.o,$$^) $$(LAYER_LIBS) $$(PROG_LDLIBS)
 endef
 $(foreach d,$(PROG_DIRS),$(eval $(call prog_dir_rule,$(d))))
 # vmkftlog is a plain sockets program (it runs unmodified under vmkrun and on
-# Linux): nothing of DPDK or vmknet linked in.
+# Linux): nothing of DPDK or vmknet linked in, and no sanitizer either (under
+# vmkrun the preload library is loaded first, which ASan refuses), as for
+# every other program vmkrun runs.
 $(BUILD)/bin/vmkftlog: PROG_LDLIBS := -lm
 $(BUILD)/bin/vmkftlog: LAYER_LIBS :=
+$(BUILD)/bin/vmkftlog: LDFLAGS_SAN :=
+$(BUILD)/bin/vmkftlog: CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS))
 # pktcap answers to ESXi's name too (it reads argv[0]).
 progs: $(BUILD)/bin/pktcap-uw
 $(BUILD)/bin/pktcap-uw: $(BUILD)/bin/pktcap

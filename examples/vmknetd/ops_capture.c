@@ -371,8 +371,9 @@ static struct capture_job *job_find(const cJSON *args, char *err, size_t err_siz
 	for (unsigned int i = 0; i < CAPTURE_JOBS; i++)
 		if (jobs[i].used && jobs[i].id == id)
 			return &jobs[i];
-	op_errf(err, err_size, "no capture %u (it ended, or was stopped when nobody asked "
-		"about it for %u s)", id, CAPTURE_LEASE_MS / 1000);
+	op_errf(err, err_size, "no capture %u: it ended, or vmknetd stopped it (nobody asked "
+		"about it for %u s, or its vSwitch was removed; vmknetd's log says which)", id,
+		CAPTURE_LEASE_MS / 1000);
 	return NULL;
 }
 

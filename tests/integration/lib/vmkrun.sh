@@ -21,7 +21,7 @@
 #   vrun CMD...        run CMD under vmkrun (its sockets on vmk0)
 #   bg NAME CMD...     start CMD in the background (output to $tmp/NAME.log),
 #                      its pid in $bgpid; stopped at exit
-#   wait_port NS PORT  wait (10 s) until something listens on TCP PORT in
+#   wait_port NS PORT  wait (30 s) until something listens on TCP PORT in
 #                      namespace NS ("root": vmknet's side, by vmkcli)
 #   conns              vmkcli network ip connection list (TCP rows)
 #   sha FILE           the file's SHA-256
@@ -87,8 +87,8 @@ bg() {
 conns() { cli network ip connection list; }
 
 wait_port() {
-	local where=$1 port=$2
-	for _ in $(seq 1 100); do
+	local where=$1 port=$2 end=$((SECONDS + 30))   # sanitizer builds start slowly
+	while [ "$SECONDS" -lt "$end" ]; do
 		if [ "$where" = root ]; then
 			conns 2>/dev/null | grep -q "[.:]$port .*LISTEN" && return 0
 		else
