@@ -571,6 +571,7 @@ static void op_posted_send(struct netstack *ns, void *arg)
 	 * cannot be by more than the caller's rounding; dropping them lost
 	 * data in the middle of the stream). A connection that ended
 	 * meanwhile drops them (the next call reports why). */
+	ns_lock_held(s->ns);      /* the socket's netstack is ns */
 	if (send_check(s) == 0) {
 		tcp_sndq_append(&s->sndq, m);
 		tcp_output(s, ns->tcp->now);
