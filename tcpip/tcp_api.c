@@ -682,8 +682,9 @@ long vmk_tcp_send(struct vmk_tcp_sock *s, const void *buf, size_t len, unsigned 
 }
 
 /* Lock held: queue the whole chain m (bytes long) or nothing. Returns
- * bytes (m taken), 0 (no room yet), -EAGAIN (larger than the send buffer:
- * it never fits) or another negative errno. */
+ * bytes (m taken), 0 (no room yet, or bytes 0), -EAGAIN (larger than the
+ * send buffer: it never fits) or another negative errno; unless it
+ * returns bytes > 0, m stays the caller's to free. */
 static long send_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_mbuf *m,
 		       uint32_t bytes)
 	VMK_REQUIRES(p->ns->lock)
@@ -693,7 +694,7 @@ static long send_chain(struct netstack *ns, struct vmk_tcp_sock *p, struct rte_m
 	if (err < 0)
 		return err;
 	if (bytes == 0)
-		return 0;               /* m not taken: the caller frees it */
+		return 0;               /* nothing queued, m not taken */
 	if (bytes > p->sndq.size)
 		return -EAGAIN;
 	if (bytes > tcp_sndq_room(&p->sndq))

@@ -504,8 +504,9 @@ static void duplicate_ack(struct vmk_tcp_sock *p, uint32_t delivered, uint64_t n
 		if (sack) {
 			tcp_prr_ack(p, delivered, false);
 			tcp_sack_retransmit(p, now);
-		} else
+		} else {
 			p->cc->on_dupack(p);
+		}
 		return;
 	}
 	/* RFC 6582 3.2 (1), 4.1: still the old episode (a timeout's go-back),
