@@ -183,8 +183,12 @@ wait_port "$ns" 7004
 "$VMKRUN" --control "$sock" -- socat -u /dev/zero TCP:192.0.2.2:7004 2>"$tmp/victim.err" &
 victim=$!
 bg_pids+=("$victim")
-sleep 2
+for _ in $(seq 1 100); do       # a fixed 2 s was too short once on a loaded CI run
+	conns | grep -q "192.0.2.2:7004 *ESTABLISHED" && break
+	sleep 0.1
+done
 conns | grep -q "192.0.2.2:7004 *ESTABLISHED" || { conns; fail "the victim's connection is not listed"; }
+sleep 1                         # data flowing before the SIGKILL
 # World ID and World Name, as esxcli prints them: the program's pid and
 # name (vmkrun execs it: its pid is the program's)
 json network ip connection list -t tcp | json_check "r=[c for c in d if c['ForeignAddress']=='192.0.2.2:7004']; assert r and r[0]['WorldID']==$victim and r[0]['WorldName']=='socat', d"
